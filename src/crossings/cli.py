@@ -1,0 +1,266 @@
+"""The ``crossings`` command line.
+
+User mistakes (an invalid scenario, a bad option) print a clear message and
+exit with status 2, never a traceback. ``sys.exit`` is used only here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from crossings.scenario.errors import ScenarioError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=False,
+    help="Crossings: simulate escape, capture, repatriation and punishment; compare with "
+         "what is counted.",
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DEFAULT_OUT = Path("crossings-results")
+
+
+def _default_scenario() -> str:
+    from crossings.scenario.load import DEFAULT_SCENARIO, builtin_names  # noqa: PLC0415
+
+    return "north-korea" if "north-korea" in builtin_names() else DEFAULT_SCENARIO
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(message, markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def _load(scenario: str | None, sets: list[str] | None, variant: str | None):  # type: ignore[no-untyped-def]
+    from crossings.scenario.load import load_scenario  # noqa: PLC0415
+
+    try:
+        return load_scenario(scenario or _default_scenario(), overrides=sets or [],
+                             variant=variant)
+    except ScenarioError as exc:
+        _fail(exc.format())
+        raise  # unreachable
+
+
+ScenarioArg = Annotated[str | None, typer.Argument(
+    help="Built-in scenario name or path to a YAML file (default: the built-in default).")]
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", help="Override a value: path.to.value=X (list items by id or index).")]
+VariantOpt = Annotated[str | None, typer.Option("--variant", help="A named what-if variant.")]
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg = None,
+    runs: Annotated[int, typer.Option("--runs", min=1, max=10_000,
+                                      help="Number of runs (seeds).")] = 1,
+    seed: Annotated[int | None, typer.Option("--seed", help="First seed.")] = None,
+    sets: SetOpt = None,
+    variant: VariantOpt = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Results directory.")] = DEFAULT_OUT,
+    workers: Annotated[int | None, typer.Option("--workers", min=1,
+                                                help="Worker processes.")] = None,
+    shards: Annotated[int, typer.Option("--shards", min=1,
+                                        help="Split each run into id ranges.")] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+) -> None:
+    """Validate and run a scenario, print a summary and write results to --out."""
+    from crossings.api import simulate  # noqa: PLC0415
+    from crossings.results.io import write_results  # noqa: PLC0415
+
+    loaded = _load(scenario, sets, variant)
+    for w in loaded.warnings:
+        err.print(w.format(), markup=False, highlight=False)
+    label = f"{loaded.scenario.name}" + (f" [{variant}]" if variant else "")
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                  console=err, transient=True, disable=quiet or not err.is_terminal
+                  ) as progress:
+        task = progress.add_task(f"running {label} × {runs}", total=1.0)
+        results = simulate(loaded, seed=seed, runs=runs, workers=workers, shards=shards,
+                           progress=lambda f: progress.update(task, completed=f))
+    path = write_results(results, out_dir)
+    if not quiet:
+        _summary(results)
+    out.print(f"results written to {path}/ ({results.wall_seconds:.1f} s simulated)",
+              highlight=False)
+
+
+def _summary(results) -> None:  # type: ignore[no-untyped-def]
+    info = results.totals()
+    m = results.model
+    out.print(f"[bold]{m.name}[/bold]: {m.start} → {m.end}, step {m.step_days} day(s), "
+              f"{results.n_runs} run(s); {info['agents_created']:,} people entered, "
+              f"{info['events']:,} events")
+    obs = results.observations_frame()
+    if len(obs):
+        t = Table(title="Observed vs simulated (median, 5–95% over runs)")
+        for c in ("series", "year", "sex", "observed", "simulated", "5–95%", "ratio"):
+            t.add_column(c, justify="right" if c not in ("series", "sex") else "left")
+        for r in obs.itertuples(index=False):
+            obs_text = (f"{r.observed_low:,.0f}–{r.observed_high:,.0f}"
+                        if r.observed_low != r.observed_high else f"{r.observed:,.0f}")
+            ratio = f"{r.simulated / r.observed:.2f}" if r.observed else "–"
+            t.add_row(r.series, str(r.year), r.sex, obs_text, f"{r.simulated:,.0f}",
+                      f"{r.simulated_p05:,.0f}–{r.simulated_p95:,.0f}", ratio)
+        out.print(t)
+    fs = results.final_states()
+    t2 = Table(title=f"Where everyone is on {m.end} (median over runs)")
+    t2.add_column("state")
+    t2.add_column("kind")
+    t2.add_column("people", justify="right")
+    t2.add_column("5–95%", justify="right")
+    for r in fs.itertuples(index=False):
+        if r.kind == "classification":
+            continue
+        t2.add_row(r.name, r.kind, f"{r.median:,.0f}", f"{r.p05:,.0f}–{r.p95:,.0f}")
+    out.print(t2)
+    ev = results.events_frame()
+    if len(ev):
+        agg = ev.groupby(["event", "id", "date", "happened"], as_index=False)["count"].sum()
+        agg["count"] = agg["count"] / max(results.n_runs, 1)
+        t3 = Table(title="Waves and reclassifications (mean people moved per run)")
+        for c in ("event", "id", "date", "people"):
+            t3.add_column(c)
+        for r in agg.itertuples(index=False):
+            t3.add_row(r.event, r.id, str(r.date),
+                       f"{r.count:,.0f}" if r.happened else "did not happen (border closed)")
+        out.print(t3)
+    fam = results.families_frame()
+    if len(fam):
+        g = fam.groupby("consequence")["members"].sum() / max(results.n_runs, 1)
+        t4 = Table(title="Family members affected (mean per run, all years)")
+        t4.add_column("consequence")
+        t4.add_column("people", justify="right")
+        for k, v in g.items():
+            t4.add_row(str(k), f"{v:,.0f}")
+        out.print(t4)
+
+
+@app.command()
+def check(
+    scenario: ScenarioArg = None,
+    sets: SetOpt = None,
+    variant: VariantOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print issues as JSON.")] = False,
+) -> None:
+    """Validate a scenario without running it."""
+    from crossings.scenario.load import load_scenario  # noqa: PLC0415
+
+    try:
+        loaded = load_scenario(scenario or _default_scenario(), overrides=sets or [],
+                               variant=variant)
+    except ScenarioError as exc:
+        if as_json:
+            out.print_json(json.dumps({"valid": False,
+                                       "issues": [i.to_dict() for i in exc.issues]}))
+            raise typer.Exit(2) from None
+        _fail(exc.format())
+        return
+    if as_json:
+        out.print_json(json.dumps({"valid": True,
+                                   "issues": [i.to_dict() for i in loaded.warnings]}))
+        return
+    for w in loaded.warnings:
+        err.print(w.format(), markup=False, highlight=False)
+    sc = loaded.scenario
+    out.print(f"{loaded.origin}: valid scenario '{sc.name}' — {len(sc.places)} places, "
+              f"{len(sc.states) + len(sc.routes) + len(sc.detention) + len(sc.sentences)} "
+              f"states, {len(sc.policies)} policies, {len(sc.observations)} observation "
+              f"series, {len(sc.sources)} sources", highlight=False)
+
+
+@app.command()
+def scenarios(
+    show: Annotated[str | None, typer.Option("--show", help="Print a scenario's YAML.")] = None,
+) -> None:
+    """List the built-in scenarios."""
+    from crossings.scenario.load import builtin_names, builtin_path, load_scenario  # noqa: PLC0415
+
+    if show is not None:
+        names = builtin_names()
+        if show not in names:
+            _fail(f"unknown built-in scenario '{show}'; built-ins: {', '.join(names)}")
+        out.print(builtin_path(show).read_text(encoding="utf-8"), markup=False,
+                  highlight=False)
+        return
+    t = Table(title="Built-in scenarios")
+    t.add_column("name")
+    t.add_column("title")
+    t.add_column("span")
+    t.add_column("variants")
+    default = _default_scenario()
+    for name in builtin_names():
+        sc = load_scenario(name).scenario
+        t.add_row(name + (" (default)" if name == default else ""), sc.title or "",
+                  f"{sc.time.start} → {sc.time.end}", ", ".join(sc.variants) or "–")
+    out.print(t)
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option("--out", "-o",
+                                                help="Write to a file.")] = None,
+) -> None:
+    """Print (or write) the JSON Schema of the scenario format."""
+    from crossings.scenario.schema import json_schema  # noqa: PLC0415
+
+    text = json.dumps(json_schema(), indent=2)
+    if output is None:
+        sys.stdout.write(text + "\n")
+    else:
+        tmp = output.with_name(output.name + ".tmp")
+        tmp.write_text(text + "\n", encoding="utf-8")
+        tmp.replace(output)
+        out.print(f"schema written to {output}")
+
+
+@app.command()
+def journeys(
+    scenario: ScenarioArg = None,
+    n: Annotated[int, typer.Option("--n", min=1, max=1000,
+                                   help="How many histories.")] = 5,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    sets: SetOpt = None,
+    variant: VariantOpt = None,
+) -> None:
+    """Run a scenario once and tell individual histories as plain sentences."""
+    from crossings.api import simulate  # noqa: PLC0415
+    from crossings.results.journeys import journeys_text  # noqa: PLC0415
+
+    loaded = _load(scenario, sets, variant)
+    results = simulate(loaded, seed=seed, runs=1)
+    texts = journeys_text(results, n)
+    if not texts:
+        _fail("no journeys were sampled (set 'journeys: {sample: N}' in the scenario)", 1)
+    for i, text in enumerate(texts, 1):
+        out.print(f"[bold]{i}.[/bold] {text}\n", highlight=False)
+
+
+def main() -> None:
+    """Entry point of the ``crossings`` console script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except ScenarioError as exc:  # a scenario problem that escaped a command
+        err.print(exc.format(), markup=False, highlight=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

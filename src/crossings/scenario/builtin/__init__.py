@@ -1,0 +1,1 @@
+"""Built-in scenarios (YAML files shipped with the package)."""

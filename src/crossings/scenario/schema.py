@@ -1,0 +1,740 @@
+"""The scenario format: typed, validated, sourced (pydantic v2).
+
+A scenario is a YAML mapping. This module defines its shape; cross-reference
+checks (ids that must exist, dates inside the simulated span, reachability)
+live in :mod:`crossings.scenario.validate`.
+
+Every number that is a parameter of the model carries provenance: the object
+that holds it has ``sources: [ids]`` (ids of the ``sources`` section) or
+``assumption: "why"``. Objects that group several numbers (shares, rates,
+duration distributions, modifiers) carry one provenance for all of them.
+Coordinates of places and observed data rows are data, not parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Sex = Literal["female", "male"]
+SEXES: tuple[Sex, Sex] = ("female", "male")
+
+Num = Annotated[float, Field(strict=True)]
+NonNeg = Annotated[float, Field(strict=True, ge=0)]
+Prob = Annotated[float, Field(strict=True, ge=0, le=1)]
+Pos = Annotated[float, Field(strict=True, gt=0)]
+Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-.]*$", max_length=80)]
+
+PLACE_KINDS = (
+    "origin", "border", "crossing", "hideout", "transit", "destination", "detention",
+    "interrogation", "camp", "prison", "home", "abroad", "sea", "other",
+)
+STATE_KINDS = (
+    "home", "crossing", "hiding", "travel", "transit", "detained", "interrogation", "sentence",
+    "released", "arrived", "dead", "abroad", "delegation", "exited", "other",
+)
+SENTENCE_KINDS = (
+    "political_camp", "long_term_prison", "labour_camp", "re_education", "detention", "execution",
+    "other",
+)
+
+PlaceKind = Literal[
+    "origin", "border", "crossing", "hideout", "transit", "destination", "detention",
+    "interrogation", "camp", "prison", "home", "abroad", "sea", "other",
+]
+StateKind = Literal[
+    "home", "crossing", "hiding", "travel", "transit", "detained", "interrogation", "sentence",
+    "released", "arrived", "dead", "abroad", "delegation", "exited", "other",
+]
+SentenceKind = Literal[
+    "political_camp", "long_term_prison", "labour_camp", "re_education", "detention", "execution",
+    "other",
+]
+
+META_KEYS = ("sources", "assumption", "note")
+
+
+class Strict(BaseModel):
+    """Base model: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_default=False)
+
+
+class Sourced(Strict):
+    """Mixin for objects whose numbers need provenance.
+
+    Attributes:
+        sources: Ids from the scenario's ``sources`` section.
+        assumption: Why a number was chosen when no source gives it.
+        note: Free text shown beside the value in reports.
+    """
+
+    sources: list[str] | None = None
+    assumption: str | None = None
+    note: str | None = None
+
+    def provenance(self) -> str:
+        """A short text naming the sources or the assumption."""
+        parts = []
+        if self.sources:
+            parts.append("sources: " + ", ".join(self.sources))
+        if self.assumption:
+            parts.append("assumption: " + self.assumption)
+        return "; ".join(parts) if parts else "UNSOURCED"
+
+
+class Param(Sourced):
+    """One sourced number: ``{value: 0.2, sources: [S1]}``."""
+
+    value: Num
+
+
+class NumberMap(Sourced):
+    """Named numbers sharing one provenance: ``{female: 0.8, male: 0.2, sources: [S1]}``.
+
+    In YAML the names and the provenance keys sit in one mapping; they are
+    split on load into :attr:`values` and the provenance fields.
+    """
+
+    values: dict[str, Num] = Field(default_factory=dict)
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "description": "names mapped to numbers, plus sources/assumption/note",
+        },
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "values" not in data:
+            meta = {k: v for k, v in data.items() if k in META_KEYS}
+            values = {str(k): v for k, v in data.items() if k not in META_KEYS}
+            return {**meta, "values": values}
+        return data
+
+
+class Shares(NumberMap):
+    """Shares that must sum to 1 (checked in validation), e.g. a target distribution."""
+
+
+Target = str | Shares
+
+
+class DateRate(Strict):
+    """One step of a piecewise-constant schedule: the value applies from ``from``."""
+
+    from_: dt.date = Field(alias="from")
+    per_year: NonNeg
+
+
+class Rate(Sourced):
+    """A rate per year, written in exactly one of several ways.
+
+    * ``per_year``: events per year (a hazard, or people per year for inflows);
+    * ``per_day``: events per day;
+    * ``mean_days``: mean waiting time in days (hazard = 1 / mean);
+    * ``probability`` with ``within_days``: chance of the event within that
+      many days when nothing else happens (hazard = -ln(1-p) / days);
+    * ``by_year``: ``{2002: 1000, 2003: 1200}`` per-year values, each from
+      1 January of that year until the next listed year;
+    * ``schedule``: ``[{from: 2016-06-01, per_year: 0.4}, ...]``.
+    """
+
+    per_year: NonNeg | None = None
+    per_day: NonNeg | None = None
+    mean_days: Pos | None = None
+    probability: Prob | None = None
+    within_days: Pos | None = None
+    by_year: dict[int, NonNeg] | None = None
+    schedule: list[DateRate] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Rate:
+        forms = [
+            n for n in ("per_year", "per_day", "mean_days", "probability", "by_year", "schedule")
+            if getattr(self, n) is not None
+        ]
+        if len(forms) != 1:
+            raise ValueError(
+                "a rate needs exactly one of per_year, per_day, mean_days, "
+                "probability (+ within_days), by_year, schedule; found "
+                + (", ".join(forms) if forms else "none"))
+        if (self.probability is None) != (self.within_days is None):
+            raise ValueError("'probability' and 'within_days' go together")
+        if self.probability is not None and self.probability >= 1:
+            raise ValueError("'probability' must be below 1 (certain events are durations)")
+        return self
+
+
+DistName = Literal["fixed", "uniform", "exponential", "lognormal", "gamma", "table", "life"]
+TimeUnit = Literal["days", "weeks", "months", "years"]
+
+
+class Duration(Sourced):
+    """How long something lasts.
+
+    ``distribution`` is one of ``fixed`` (``value``), ``uniform`` (``min``,
+    ``max``), ``exponential`` (``mean``), ``lognormal`` (``median`` and
+    ``sigma``, or ``mean`` and ``sd``), ``gamma`` (``mean``, ``sd``), ``table``
+    (``values`` with ``weights``) or ``life`` (never ends). Times are in
+    ``unit`` (days by default) and are rounded up to whole steps (at least one).
+    """
+
+    distribution: DistName = "fixed"
+    unit: TimeUnit = "days"
+    value: NonNeg | None = None
+    min: NonNeg | None = None
+    max: NonNeg | None = None
+    mean: Pos | None = None
+    sd: Pos | None = None
+    median: Pos | None = None
+    sigma: Pos | None = None
+    values: list[NonNeg] | None = None
+    weights: list[NonNeg] | None = None
+
+    @model_validator(mode="after")
+    def _params(self) -> Duration:
+        need: dict[str, tuple[tuple[str, ...], ...]] = {
+            "fixed": (("value",),),
+            "uniform": (("min", "max"),),
+            "exponential": (("mean",),),
+            "lognormal": (("median", "sigma"), ("mean", "sd")),
+            "gamma": (("mean", "sd"),),
+            "table": (("values", "weights"),),
+            "life": ((),),
+        }
+        options = need[self.distribution]
+        ok = any(all(getattr(self, f) is not None for f in opt) for opt in options)
+        if not ok:
+            want = " or ".join("+".join(o) for o in options)
+            raise ValueError(f"a {self.distribution} duration needs {want}")
+        if self.distribution == "uniform" and self.min is not None and self.max is not None \
+                and self.min > self.max:
+            raise ValueError(f"uniform duration has min {self.min} above max {self.max}")
+        if self.distribution == "table" and self.values is not None and self.weights is not None:
+            if len(self.values) != len(self.weights):
+                raise ValueError("'values' and 'weights' must have the same length")
+            if sum(self.weights) <= 0:
+                raise ValueError("table weights must not all be zero")
+        return self
+
+
+class Modifiers(Sourced):
+    """Multipliers of a hazard by attribute and flag.
+
+    Example: ``{sex: {female: 1.5}, flags: {married_local: 0.3}, sources: [S61]}``
+    multiplies the hazard by 1.5 for women and by 0.3 for anyone with the flag.
+    """
+
+    sex: dict[Sex, NonNeg] = Field(default_factory=dict)
+    age_band: dict[str, NonNeg] = Field(default_factory=dict)
+    origin: dict[str, NonNeg] = Field(default_factory=dict)
+    flags: dict[str, NonNeg] = Field(default_factory=dict)
+
+
+class Hazard(Strict):
+    """A competing hazard out of a state.
+
+    Attributes:
+        id: Optional name; policies can scale it by id or by any of its tags.
+        to: Target state (or shares over several targets).
+        rate: Rate per year (see :class:`Rate`).
+        by: Who causes it (e.g. ``chinese_police``); shown in reports.
+        tags: Names used by policies to scale groups of hazards.
+        border: A border whose closure stops this hazard.
+        modifiers: Multipliers by sex, age band, origin and flags.
+        set_flags: Flags set on everyone who takes this transition.
+    """
+
+    id: Id | None = None
+    name: str | None = None
+    to: Target
+    rate: Rate
+    by: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    border: str | None = None
+    modifiers: Modifiers | None = None
+    set_flags: list[str] = Field(default_factory=list)
+
+
+class TimeSpec(Strict):
+    """Simulated span and step: ``{start: 1998-01-01, end: 2025-12-31, step: 1}``.
+
+    ``step`` is in days (an integer, or text like ``"1 day"``, ``"7 days"``,
+    ``"1 week"``).
+    """
+
+    start: dt.date
+    end: dt.date
+    step: Annotated[int, Field(ge=1, le=366)] = 1
+
+    @model_validator(mode="before")
+    @classmethod
+    def _step_text(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("step"), str):
+            text = data["step"].strip().lower()
+            parts = text.split()
+            units = {"day": 1, "days": 1, "week": 7, "weeks": 7}
+            if len(parts) == 2 and parts[0].isdigit() and parts[1] in units:
+                data = {**data, "step": int(parts[0]) * units[parts[1]]}
+            elif len(parts) == 1 and parts[0] in units:
+                data = {**data, "step": units[parts[0]]}
+        return data
+
+
+class Source(Strict):
+    """A citation that numbers point to."""
+
+    citation: str
+    publisher: str | None = None
+    url: str | None = None
+    date: str | dt.date | None = None
+    confidence: Literal["high", "medium", "low"] | None = None
+    note: str | None = None
+
+
+class Place(Strict):
+    """A place on the map."""
+
+    id: Id
+    name: str | None = None
+    kind: PlaceKind = "other"
+    country: str | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    note: str | None = None
+
+
+class State(Strict):
+    """A state an agent can be in (at a place).
+
+    A state with a ``duration`` is left at the end of it for ``then``, unless
+    a competing hazard fires first. A state without hazards or duration is
+    terminal.
+    """
+
+    id: Id
+    name: str | None = None
+    place: str | None = None
+    kind: StateKind = "other"
+    description: str | None = None
+    duration: Duration | None = None
+    then: Target | None = None
+    hazards: list[Hazard] = Field(default_factory=list)
+
+
+class Route(Strict):
+    """A way from one state to another that takes time, with hazards on the way.
+
+    The route itself is a state (kind ``travel``) that people enter via a
+    transition whose ``to`` is the route's id.
+    """
+
+    id: Id
+    name: str | None = None
+    from_: str = Field(alias="from")
+    to: Target
+    travel_time: Duration
+    hazards: list[Hazard] = Field(default_factory=list)
+    place: str | None = None
+
+
+class AgeBands(Sourced):
+    """Age bands drawn on entry: ``shares`` for everyone or ``by_sex``."""
+
+    shares: dict[str, NonNeg] | None = None
+    by_sex: dict[Sex, dict[str, NonNeg]] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> AgeBands:
+        if (self.shares is None) == (self.by_sex is None):
+            raise ValueError("give exactly one of 'shares' or 'by_sex'")
+        return self
+
+
+class FlagAcquire(Strict):
+    """A hazard of acquiring a flag while in given states."""
+
+    in_: list[str] = Field(alias="in")
+    rate: Rate
+    modifiers: Modifiers | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class Flag(Strict):
+    """A fact about a person's time abroad, acquired by hazard or on entering a state."""
+
+    id: Id
+    name: str | None = None
+    description: str | None = None
+    acquire: list[FlagAcquire] = Field(default_factory=list)
+    set_on_enter: list[str] = Field(default_factory=list)
+
+
+class People(Strict):
+    """Attributes drawn on entry and flags acquired later."""
+
+    age_bands: AgeBands | None = None
+    flags: list[Flag] = Field(default_factory=list)
+
+
+class Inflow(Strict):
+    """People entering the system: attempts per year, split by sex and origin.
+
+    ``rate`` is the total per year; ``sex`` gives shares (or ``rate_by_sex``
+    gives a rate per sex). ``origins`` gives shares over origin places; ``enter``
+    names the first state (or one per origin). ``initial`` is a number of
+    people already in the entry state on the first day (split like the rate).
+    """
+
+    id: Id
+    name: str | None = None
+    enter: str | dict[str, str]
+    rate: Rate | None = None
+    sex: Shares | None = None
+    rate_by_sex: dict[Sex, Rate] | None = None
+    origins: Shares | None = None
+    age_bands: AgeBands | None = None
+    initial: Param | None = None
+
+    @model_validator(mode="after")
+    def _rate_form(self) -> Inflow:
+        if (self.rate is None) == (self.rate_by_sex is None):
+            raise ValueError("give exactly one of 'rate' (with 'sex' shares) or 'rate_by_sex'")
+        if self.initial is not None and (self.initial.value < 0
+                                         or self.initial.value != int(self.initial.value)):
+            raise ValueError("'initial' must be a whole number of people ≥ 0")
+        if self.rate is not None and self.sex is None:
+            raise ValueError("'rate' needs 'sex' shares, e.g. {female: 0.5, male: 0.5, ...}")
+        return self
+
+
+class Delegation(Strict):
+    """A delegation abroad (e.g. athletes at the Olympics): a small defection window.
+
+    Members are created on ``depart`` in a state of kind ``delegation`` at
+    ``place``. Each defects before ``return`` with probability
+    ``defection_probability × (1 − surveillance)`` and goes to ``defect_to``;
+    the rest go to ``on_return`` (shares over states such as rewarded,
+    punished, home).
+    """
+
+    id: Id
+    name: str | None = None
+    place: str
+    depart: dt.date
+    return_: dt.date = Field(alias="return")
+    size: Param
+    female_share: Param
+    surveillance: Param
+    defection_probability: Param
+    defect_to: Target
+    on_return: Target
+    age_band: str | None = None
+
+
+class Wave(Sourced):
+    """A dated repatriation wave: each member of the queue goes with probability ``share``."""
+
+    id: Id | None = None
+    name: str | None = None
+    date: dt.date
+    share: Prob = 1.0
+    to: Target | None = None
+
+
+class Queue(Strict):
+    """A detention queue: its members leave in dated waves and/or at a rate."""
+
+    id: Id
+    name: str | None = None
+    place: str | None = None
+    to: Target
+    border: str | None = None
+    rate: Rate | None = None
+    tags: list[str] = Field(default_factory=list)
+    waves: list[Wave] = Field(default_factory=list)
+    hazards: list[Hazard] = Field(default_factory=list)
+
+
+class Condition(Strict):
+    """When a classification rule applies (all given parts must hold)."""
+
+    detected_any: list[str] = Field(default_factory=list)
+    detected_all: list[str] = Field(default_factory=list)
+    detected_none: list[str] = Field(default_factory=list)
+    sex: Sex | None = None
+
+
+class Rule(Sourced):
+    """One classification rule: if ``when`` holds, draw a sentence from ``sentence``."""
+
+    name: str | None = None
+    when: Condition | None = None
+    default: bool = False
+    sentence: Target
+
+
+class Classification(Strict):
+    """Ordered rules evaluated at interrogation; the first matching rule decides.
+
+    ``detection`` gives, per flag, the probability that interrogation finds it.
+    ``rulesets`` are named rule lists; policies can switch the active one.
+    """
+
+    id: Id = "classification"
+    name: str | None = None
+    detection: NumberMap = Field(default_factory=NumberMap)
+    rules: list[Rule] | None = None
+    rulesets: dict[str, list[Rule]] | None = None
+    default_ruleset: str = "default"
+
+    @model_validator(mode="after")
+    def _rules(self) -> Classification:
+        if (self.rules is None) == (self.rulesets is None):
+            raise ValueError("give exactly one of 'rules' or 'rulesets'")
+        if self.rules is not None:
+            self.rulesets = {self.default_ruleset: self.rules}
+            self.rules = None
+        return self
+
+
+class Sentence(Strict):
+    """A sentence kind: a state at a camp or prison with a duration (or life)."""
+
+    id: Id
+    name: str | None = None
+    kind: SentenceKind = "other"
+    place: str | None = None
+    duration: Duration
+    then: Target | None = None
+    hazards: list[Hazard] = Field(default_factory=list)
+
+
+class CohortSelector(Strict):
+    """Who a reclassification applies to.
+
+    ``entered``: people who entered any of these states between ``from`` and
+    ``to`` (inclusive), wherever they are now; ``currently_in`` / ``not_in``
+    restrict by current state.
+    """
+
+    entered: list[str]
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    currently_in: list[str] | None = None
+    not_in: list[str] = Field(default_factory=list)
+
+
+class Reclassification(Sourced):
+    """On ``date``, move a cohort to a new state (e.g. a new sentence)."""
+
+    id: Id
+    name: str | None = None
+    date: dt.date
+    select: CohortSelector
+    to: Target
+    share: Prob = 1.0
+
+
+class FamilyOutcome(Strict):
+    """What happens to the household when a member enters given states."""
+
+    name: str | None = None
+    on_enter: list[str]
+    consequences: NumberMap
+
+
+class Families(Strict):
+    """Households left behind, counted per outcome (not simulated as agents)."""
+
+    household_size: NumberMap
+    outcomes: list[FamilyOutcome] = Field(default_factory=list)
+
+
+class Effect(Strict):
+    """One effect of a policy.
+
+    Exactly one of: ``scale`` (hazard ids/tags) with ``factor``;
+    ``close_border``; ``close_route``; ``ruleset``.
+    """
+
+    scale: list[str] | None = None
+    factor: Param | None = None
+    close_border: str | None = None
+    close_route: str | None = None
+    ruleset: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Effect:
+        kinds = [k for k in ("scale", "close_border", "close_route", "ruleset")
+                 if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("an effect needs exactly one of scale (+factor), close_border, "
+                             "close_route, ruleset; found " + (", ".join(kinds) or "none"))
+        if (self.scale is None) != (self.factor is None):
+            raise ValueError("'scale' and 'factor' go together")
+        if self.factor is not None and self.factor.value < 0:
+            raise ValueError("a scale factor cannot be negative")
+        return self
+
+
+class Policy(Sourced):
+    """A dated interval with effects (``to`` omitted: until the end)."""
+
+    id: Id
+    name: str | None = None
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = None
+    effects: list[Effect]
+
+
+class Measure(Strict):
+    """What an observation series counts in the simulation (exactly one).
+
+    ``entries``: people entering these states per year; ``stock``: people in
+    these states on 31 December (or on the row's ``date``); ``flow``: moves from
+    one state to another per year; ``wave``: people moved by a named wave.
+    """
+
+    entries: list[str] | None = None
+    stock: list[str] | None = None
+    flow: dict[Literal["from", "to"], str] | None = None
+    wave: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Measure:
+        kinds = [k for k in ("entries", "stock", "flow", "wave") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("a measure needs exactly one of entries, stock, flow, wave")
+        if self.flow is not None and set(self.flow) != {"from", "to"}:
+            raise ValueError("a flow measure needs 'from' and 'to'")
+        return self
+
+
+class Range(Strict):
+    """A reported range."""
+
+    low: NonNeg
+    high: NonNeg
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.low > self.high:
+            raise ValueError(f"range low {self.low} is above high {self.high}")
+        return self
+
+
+ObsValue = NonNeg | Range
+
+
+class ObsRow(Strict):
+    """One observed row: a year, a bucket of years, or a date, with values by sex."""
+
+    year: int | None = None
+    years: tuple[int, int] | None = None
+    date: dt.date | None = None
+    total: ObsValue | None = None
+    female: ObsValue | None = None
+    male: ObsValue | None = None
+    sources: list[str] | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _when(self) -> ObsRow:
+        given = [k for k in ("year", "years", "date") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a row needs exactly one of year, years [from, to], date")
+        if self.total is None and self.female is None and self.male is None:
+            raise ValueError("a row needs at least one of total, female, male")
+        if self.years is not None and self.years[0] > self.years[1]:
+            raise ValueError(f"bucket years {list(self.years)} are out of order")
+        return self
+
+
+class Observation(Sourced):
+    """A named observed series to compare the simulation with."""
+
+    id: Id
+    name: str | None = None
+    measure: Measure
+    unit: str = "people"
+    kind: Literal["count", "estimate"] = "count"
+    rows: list[ObsRow] = Field(default_factory=list)
+    file: str | None = None
+
+
+class Variant(Strict):
+    """A named what-if: changes applied to the scenario before validation.
+
+    ``remove``: paths to delete (``policies.covid_closure``); ``set``: path →
+    value; ``add``: section → items appended.
+    """
+
+    description: str | None = None
+    remove: list[str] = Field(default_factory=list)
+    set: dict[str, Any] = Field(default_factory=dict)
+    add: dict[str, list[Any]] = Field(default_factory=dict)
+
+
+class JourneySpec(Strict):
+    """How many individual histories to keep."""
+
+    sample: Annotated[int, Field(ge=0, le=1_000_000)] = 200
+
+
+class Scenario(Strict):
+    """A complete scenario (see the module docstring and ``crossings schema``)."""
+
+    name: str
+    title: str | None = None
+    description: str | None = None
+    extends: str | None = None
+    seed: int = 1
+    allow_closed_cycles: bool = False
+    time: TimeSpec
+    sources: dict[str, Source] = Field(default_factory=dict)
+    places: list[Place] = Field(default_factory=list)
+    states: list[State] = Field(default_factory=list)
+    routes: list[Route] = Field(default_factory=list)
+    people: People = Field(default_factory=People)
+    inflows: list[Inflow] = Field(default_factory=list)
+    delegations: list[Delegation] = Field(default_factory=list)
+    transitions: dict[str, list[Hazard]] = Field(default_factory=dict)
+    detention: list[Queue] = Field(default_factory=list)
+    classification: Classification | None = None
+    sentences: list[Sentence] = Field(default_factory=list)
+    reclassifications: list[Reclassification] = Field(default_factory=list)
+    families: Families | None = None
+    policies: list[Policy] = Field(default_factory=list)
+    observations: list[Observation] = Field(default_factory=list)
+    variants: dict[str, Variant] = Field(default_factory=dict)
+    journeys: JourneySpec = Field(default_factory=JourneySpec)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the scenario format."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Crossings scenario"
+    defs = schema.get("$defs", {})
+    meta_props = {
+        "sources": {"type": "array", "items": {"type": "string"}},
+        "assumption": {"type": "string"},
+        "note": {"type": "string"},
+    }
+    for name in ("NumberMap", "Shares"):
+        if name in defs:
+            defs[name] = {
+                "type": "object",
+                "title": name,
+                "description": (defs[name].get("description") or "")
+                + " Names mapped to numbers, with sources or assumption.",
+                "properties": meta_props,
+                "additionalProperties": {"type": "number"},
+            }
+    return schema

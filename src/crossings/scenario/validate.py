@@ -1,0 +1,730 @@
+"""Meaning checks on a scenario whose shape is already valid.
+
+These are the checks pydantic cannot do alone: every id that is referred to
+exists (with a did-you-mean hint), shares sum to one, dated events fall inside
+the simulated span and in order, every number has provenance, the
+classification has a default rule, destinations are reachable from where
+people enter, and no group of states traps people in a cycle with no way out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from crossings.scenario.errors import Issue, Path_, did_you_mean
+from crossings.scenario.schema import (
+    SEXES,
+    Duration,
+    Hazard,
+    NumberMap,
+    Rate,
+    Scenario,
+    Shares,
+    Sourced,
+    Target,
+)
+from crossings.scenario.yamlsource import SourceMap
+
+SHARE_TOLERANCE = 1e-6
+
+
+@dataclass
+class Namespace:
+    """All ids a scenario defines, by kind."""
+
+    places: dict[str, str] = field(default_factory=dict)
+    states: dict[str, str] = field(default_factory=dict)  # id -> what defines it
+    flags: set[str] = field(default_factory=set)
+    hazard_names: set[str] = field(default_factory=set)
+    borders: set[str] = field(default_factory=set)
+    rulesets: set[str] = field(default_factory=set)
+    age_bands: set[str] = field(default_factory=set)
+    waves: set[str] = field(default_factory=set)
+
+
+def state_namespace(sc: Scenario) -> dict[str, str]:
+    """Every id that can be a state target, mapped to the section defining it."""
+    out: dict[str, str] = {}
+    for s in sc.states:
+        out.setdefault(s.id, "states")
+    for r in sc.routes:
+        out.setdefault(r.id, "routes")
+    for q in sc.detention:
+        out.setdefault(q.id, "detention")
+    for s2 in sc.sentences:
+        out.setdefault(s2.id, "sentences")
+    for d in sc.delegations:
+        out.setdefault(d.id, "delegations")
+    if sc.classification is not None:
+        out.setdefault(sc.classification.id, "classification")
+    return out
+
+
+def iter_hazards(sc: Scenario) -> Iterator[tuple[str, Hazard, Path_]]:
+    """Every hazard with its source state id and field path."""
+    for i, s in enumerate(sc.states):
+        for j, h in enumerate(s.hazards):
+            yield s.id, h, ("states", i, "hazards", j)
+    for i, r in enumerate(sc.routes):
+        for j, h in enumerate(r.hazards):
+            yield r.id, h, ("routes", i, "hazards", j)
+    for i, q in enumerate(sc.detention):
+        for j, h in enumerate(q.hazards):
+            yield q.id, h, ("detention", i, "hazards", j)
+    for i, s2 in enumerate(sc.sentences):
+        for j, h in enumerate(s2.hazards):
+            yield s2.id, h, ("sentences", i, "hazards", j)
+    for sid, hs in sc.transitions.items():
+        for j, h in enumerate(hs):
+            yield sid, h, ("transitions", sid, j)
+
+
+def target_ids(t: Target | None) -> list[str]:
+    """State ids named by a target (a single id or shares)."""
+    if t is None:
+        return []
+    if isinstance(t, str):
+        return [t]
+    return list(t.values)
+
+
+class _Checker:
+    def __init__(self, sc: Scenario, smap: SourceMap) -> None:
+        self.sc = sc
+        self.smap = smap
+        self.issues: list[Issue] = []
+        self.ns = Namespace()
+
+    # -- helpers
+    def err(self, msg: str, path: Path_, *, expected: str | None = None,
+            found: str | None = None, hint: str | None = None, key: bool = False,
+            severity: str = "error") -> None:
+        self.issues.append(Issue(msg, path, self.smap.locate(path, key=key), expected=expected,
+                                 found=found, hint=hint, severity=severity))
+
+    def ref(self, value: str, pool: Iterable[str], what: str, path: Path_,
+            key: bool = False) -> bool:
+        pool = list(pool)
+        if value in pool:
+            return True
+        hint = did_you_mean(value, pool)
+        if hint is None:
+            hint = (f"known {what}s: " + ", ".join(sorted(pool)[:12])
+                    + (" …" if len(pool) > 12 else "")) if pool else f"no {what}s are defined"
+        self.err(f"unknown {what} '{value}'", path, expected=f"the id of a {what}",
+                 found=repr(value), hint=hint, key=key)
+        return False
+
+    def date_in_span(self, d: dt.date, path: Path_, what: str) -> None:
+        t = self.sc.time
+        if not (t.start <= d <= t.end):
+            self.err(f"{what} {d.isoformat()} is outside the simulated span", path,
+                     expected=f"a date from {t.start.isoformat()} to {t.end.isoformat()}",
+                     found=d.isoformat(), hint="move the date or widen 'time'")
+
+    def shares(self, sh: Shares | None, path: Path_, what: str) -> None:
+        if sh is None:
+            return
+        total = sum(sh.values.values())
+        if not sh.values:
+            self.err(f"{what} has no entries", path, expected="names with shares summing to 1")
+        elif abs(total - 1.0) > SHARE_TOLERANCE:
+            self.err(f"{what} shares sum to {total:.6g}, not 1", path,
+                     expected="shares summing to 1", found=f"{total:.6g}",
+                     hint="adjust the shares (use fractions: 0.25, not 25)")
+        for k, v in sh.values.items():
+            if v < 0:
+                self.err(f"share '{k}' is negative", (*path, k), expected="a share ≥ 0",
+                         found=str(v))
+
+    def target(self, t: Target | None, path: Path_, what: str) -> None:
+        if t is None:
+            return
+        if isinstance(t, str):
+            self.ref(t, self.ns.states, "state", path)
+        else:
+            self.shares(t, path, what)
+            for k in t.values:
+                self.ref(k, self.ns.states, "state", (*path, k), key=True)
+
+    # -- checks
+    def run(self) -> list[Issue]:
+        sc = self.sc
+        self.check_time()
+        self.collect_ids()
+        self.check_sources()
+        self.check_places_states()
+        self.check_hazards()
+        self.check_people_inflows()
+        self.check_detention()
+        self.check_classification()
+        self.check_sentences_reclass_families()
+        self.check_delegations()
+        self.check_policies()
+        self.check_observations()
+        if not any(i.severity == "error" for i in self.issues):
+            self.check_graph()
+        del sc
+        return self.issues
+
+    def check_time(self) -> None:
+        t = self.sc.time
+        if t.end <= t.start:
+            self.err("the end date is not after the start date", ("time", "end"),
+                     expected=f"a date after {t.start.isoformat()}", found=t.end.isoformat(),
+                     hint="swap start and end?")
+
+    def collect_ids(self) -> None:
+        sc = self.sc
+        seen: dict[str, Path_] = {}
+        for i, p in enumerate(sc.places):
+            if p.id in self.ns.places:
+                self.err(f"duplicate place id '{p.id}'", ("places", i, "id"),
+                         hint="give each place its own id")
+            self.ns.places[p.id] = p.kind
+        sections: list[tuple[str, list[BaseModel]]] = [
+            ("states", list(sc.states)), ("routes", list(sc.routes)),
+            ("detention", list(sc.detention)), ("sentences", list(sc.sentences)),
+            ("delegations", list(sc.delegations)),
+        ]
+        for sec, items in sections:
+            for i, item in enumerate(items):
+                sid = str(getattr(item, "id"))  # noqa: B009
+                if sid in seen:
+                    first = seen[sid]
+                    self.err(f"duplicate state id '{sid}'", (sec, i, "id"),
+                             expected="ids unique across states, routes, detention, sentences "
+                                      "and delegations",
+                             found=f"'{sid}' also at {self.smap.locate(first)}",
+                             hint="rename one of them")
+                seen[sid] = (sec, i, "id")
+        self.ns.states = state_namespace(sc)
+        if sc.classification is not None and sc.classification.id in seen:
+            self.err(f"classification id '{sc.classification.id}' is also a state id",
+                     ("classification", "id"))
+        for i, f in enumerate(sc.people.flags):
+            if f.id in self.ns.flags:
+                self.err(f"duplicate flag id '{f.id}'", ("people", "flags", i, "id"))
+            self.ns.flags.add(f.id)
+        ab = sc.people.age_bands
+        if ab is not None:
+            if ab.shares is not None:
+                self.ns.age_bands = set(ab.shares)
+            elif ab.by_sex is not None:
+                for v in ab.by_sex.values():
+                    self.ns.age_bands |= set(v)
+        for _, h, _ in iter_hazards(sc):
+            if h.id:
+                self.ns.hazard_names.add(h.id)
+            self.ns.hazard_names |= set(h.tags)
+            if h.border:
+                self.ns.borders.add(h.border)
+        for q in sc.detention:
+            self.ns.hazard_names.add(q.id)
+            self.ns.hazard_names |= set(q.tags)
+            if q.border:
+                self.ns.borders.add(q.border)
+            for w in q.waves:
+                if w.id:
+                    self.ns.waves.add(w.id)
+        for f2 in sc.people.flags:
+            for a in f2.acquire:
+                self.ns.hazard_names |= set(a.tags)
+            self.ns.hazard_names.add(f"flag:{f2.id}")
+        for r in sc.routes:
+            self.ns.hazard_names.add(r.id)
+        if sc.classification is not None and sc.classification.rulesets is not None:
+            self.ns.rulesets = set(sc.classification.rulesets)
+        for kind, lst in (("policy", sc.policies), ("observation", sc.observations),
+                          ("reclassification", sc.reclassifications)):
+            ids: set[str] = set()
+            sec = {"policy": "policies", "observation": "observations",
+                   "reclassification": "reclassifications"}[kind]
+            for i, item in enumerate(lst):
+                if item.id in ids:
+                    self.err(f"duplicate {kind} id '{item.id}'", (sec, i, "id"))
+                ids.add(item.id)
+
+    def check_sources(self) -> None:
+        known = set(self.sc.sources)
+        for path, obj in _walk(self.sc, ()):
+            if not isinstance(obj, Sourced):
+                continue
+            if isinstance(obj, Duration) and obj.distribution == "life":
+                continue
+            if isinstance(obj, NumberMap) and not obj.values:
+                continue
+            if not obj.sources and not obj.assumption:
+                self.err("number without a source", path,
+                         expected="'sources: [ID, ...]' or 'assumption: \"why\"'",
+                         found="neither",
+                         hint="cite a source from the 'sources' section, or state the "
+                              "assumption behind the value")
+            for j, s in enumerate(obj.sources or []):
+                self.ref(s, known, "source", (*path, "sources", j))
+
+    def check_places_states(self) -> None:
+        sc = self.sc
+        for i, s in enumerate(sc.states):
+            if s.place is not None:
+                self.ref(s.place, self.ns.places, "place", ("states", i, "place"))
+            if s.duration is not None and s.then is None and s.duration.distribution != "life":
+                self.err(f"state '{s.id}' has a duration but no 'then'", ("states", i),
+                         expected="'then:' naming where people go when the time is up")
+            if s.then is not None and s.duration is None:
+                self.err(f"state '{s.id}' has 'then' but no duration", ("states", i, "then"),
+                         hint="add 'duration:' or move the target into a hazard")
+            self.target(s.then, ("states", i, "then"), f"'then' of state '{s.id}'")
+        for i, r in enumerate(sc.routes):
+            self.ref(r.from_, self.ns.states, "state", ("routes", i, "from"))
+            self.target(r.to, ("routes", i, "to"), f"destination of route '{r.id}'")
+            if r.place is not None:
+                self.ref(r.place, self.ns.places, "place", ("routes", i, "place"))
+        for sid in sc.transitions:
+            self.ref(sid, self.ns.states, "state", ("transitions", sid), key=True)
+
+    def check_modifiers(self, h_mod: object, path: Path_) -> None:
+        from crossings.scenario.schema import Modifiers  # noqa: PLC0415
+
+        if not isinstance(h_mod, Modifiers):
+            return
+        for k in h_mod.age_band:
+            self.ref(k, self.ns.age_bands, "age band", (*path, "age_band", k), key=True)
+        for k in h_mod.origin:
+            self.ref(k, self.ns.places, "place", (*path, "origin", k), key=True)
+        for k in h_mod.flags:
+            self.ref(k, self.ns.flags, "flag", (*path, "flags", k), key=True)
+
+    def check_rate(self, r: Rate, path: Path_) -> None:
+        if r.schedule:
+            prev: dt.date | None = None
+            for j, p in enumerate(r.schedule):
+                if prev is not None and p.from_ <= prev:
+                    self.err("schedule dates are not in increasing order",
+                             (*path, "schedule", j, "from"),
+                             expected=f"a date after {prev.isoformat()}",
+                             found=p.from_.isoformat())
+                prev = p.from_
+        if r.by_year:
+            years = list(r.by_year)
+            if years != sorted(years):
+                self.err("by_year years are not in increasing order", (*path, "by_year"),
+                         found=", ".join(map(str, years)))
+
+    def check_hazards(self) -> None:
+        for sid, h, path in iter_hazards(self.sc):
+            self.target(h.to, (*path, "to"), f"targets of a hazard out of '{sid}'")
+            self.check_rate(h.rate, (*path, "rate"))
+            self.check_modifiers(h.modifiers, (*path, "modifiers"))
+            for j, f in enumerate(h.set_flags):
+                self.ref(f, self.ns.flags, "flag", (*path, "set_flags", j))
+            if isinstance(h.to, str) and h.to == sid:
+                self.err(f"hazard out of '{sid}' leads back to '{sid}'", (*path, "to"),
+                         hint="a transition must change state; use a flag to record events")
+
+    def check_people_inflows(self) -> None:
+        sc = self.sc
+        ab = sc.people.age_bands
+        if ab is not None:
+            if ab.shares is not None:
+                self.shares(Shares(values=ab.shares, assumption="-"), ("people", "age_bands",
+                                                                       "shares"), "age band")
+            if ab.by_sex is not None:
+                for sx, v in ab.by_sex.items():
+                    self.shares(Shares(values=v, assumption="-"),
+                                ("people", "age_bands", "by_sex", sx), f"age band ({sx})")
+                bands = [set(v) for v in ab.by_sex.values()]
+                if len(bands) == 2 and bands[0] != bands[1]:
+                    self.err("age bands differ between the sexes", ("people", "age_bands"),
+                             hint="use the same band names for both sexes")
+        for i, f in enumerate(sc.people.flags):
+            for j, a in enumerate(f.acquire):
+                for k, s in enumerate(a.in_):
+                    self.ref(s, self.ns.states, "state",
+                             ("people", "flags", i, "acquire", j, "in", k))
+                self.check_rate(a.rate, ("people", "flags", i, "acquire", j, "rate"))
+                self.check_modifiers(a.modifiers, ("people", "flags", i, "acquire", j,
+                                                   "modifiers"))
+            for k, s in enumerate(f.set_on_enter):
+                self.ref(s, self.ns.states, "state", ("people", "flags", i, "set_on_enter", k))
+        if not sc.inflows and not sc.delegations:
+            self.err("nobody enters the system", ("inflows",),
+                     expected="at least one inflow or delegation",
+                     hint="add an 'inflows' entry with a rate and an entry state")
+        origins = [p for p, kind in self.ns.places.items()]
+        for i, inf in enumerate(sc.inflows):
+            base: Path_ = ("inflows", i)
+            if isinstance(inf.enter, str):
+                self.ref(inf.enter, self.ns.states, "state", (*base, "enter"))
+            else:
+                for k, v in inf.enter.items():
+                    if k != "default":
+                        self.ref(k, origins, "place", (*base, "enter", k), key=True)
+                    self.ref(v, self.ns.states, "state", (*base, "enter", k))
+                if inf.origins is not None:
+                    missing = [o for o in inf.origins.values
+                               if o not in inf.enter and "default" not in inf.enter]
+                    for o in missing:
+                        self.err(f"origin '{o}' has no entry state", (*base, "enter"),
+                                 hint=f"add '{o}: STATE' or 'default: STATE' under enter")
+                elif "default" not in inf.enter:
+                    self.err("'enter' by origin needs 'origins' shares or a 'default'",
+                             (*base, "enter"))
+            self.shares(inf.sex, (*base, "sex"), "sex")
+            if inf.sex is not None:
+                for k in inf.sex.values:
+                    if k not in SEXES:
+                        self.err(f"unknown sex '{k}'", (*base, "sex", k), key=True,
+                                 expected="female or male", hint=did_you_mean(k, SEXES))
+            self.shares(inf.origins, (*base, "origins"), "origin")
+            if inf.origins is not None:
+                for k in inf.origins.values:
+                    self.ref(k, origins, "place", (*base, "origins", k), key=True)
+            for r, p in ([(inf.rate, (*base, "rate"))] if inf.rate else []) + [
+                    (rr, (*base, "rate_by_sex", sx)) for sx, rr in (inf.rate_by_sex or {}).items()]:
+                if r.mean_days is not None or r.probability is not None:
+                    self.err("an inflow rate is people per year", p,
+                             expected="per_year, per_day, by_year or schedule",
+                             found="mean_days" if r.mean_days is not None else "probability")
+                self.check_rate(r, p)
+                if r.by_year:
+                    for y in r.by_year:
+                        if not (self.sc.time.start.year <= y <= self.sc.time.end.year):
+                            self.err(f"year {y} is outside the simulated span", (*p, "by_year"),
+                                     severity="warning")
+
+    def check_detention(self) -> None:
+        sc = self.sc
+        for i, q in enumerate(sc.detention):
+            base: Path_ = ("detention", i)
+            if q.place is not None:
+                self.ref(q.place, self.ns.places, "place", (*base, "place"))
+            self.target(q.to, (*base, "to"), f"destination of queue '{q.id}'")
+            if q.rate is not None:
+                self.check_rate(q.rate, (*base, "rate"))
+            for j, w in enumerate(q.waves):
+                self.date_in_span(w.date, (*base, "waves", j, "date"), "wave date")
+                self.target(w.to, (*base, "waves", j, "to"), "wave destination")
+            dates = [w.date for w in q.waves]
+            if len(set(dates)) != len(dates):
+                self.err(f"queue '{q.id}' has two waves on the same date", (*base, "waves"),
+                         hint="merge them into one wave")
+            if q.rate is None and not q.waves and not q.hazards:
+                self.err(f"queue '{q.id}' never releases anyone", base,
+                         expected="'waves', a 'rate', or hazards",
+                         hint="add dated waves or a release rate")
+
+    def check_classification(self) -> None:
+        c = self.sc.classification
+        if c is None:
+            return
+        for k in c.detection.values:
+            self.ref(k, self.ns.flags, "flag", ("classification", "detection", k), key=True)
+            if not 0 <= c.detection.values[k] <= 1:
+                self.err("detection probability outside [0, 1]",
+                         ("classification", "detection", k),
+                         expected="a probability between 0 and 1",
+                         found=str(c.detection.values[k]))
+        assert c.rulesets is not None
+        if c.default_ruleset not in c.rulesets:
+            self.ref(c.default_ruleset, c.rulesets, "ruleset", ("classification",
+                                                                "default_ruleset"))
+        for name, rules in c.rulesets.items():
+            base: Path_ = ("classification", "rulesets", name)
+            if ("classification", "rules") in self.smap.values:
+                base = ("classification", "rules")  # written as a single rule list
+            defaults = [j for j, r in enumerate(rules) if r.default]
+            if not defaults:
+                self.err(f"classification rules '{name}' have no default rule", base,
+                         expected="a last rule with 'default: true' for everyone no rule matches",
+                         hint="add '- default: true' with a sentence")
+            elif len(defaults) > 1:
+                self.err("more than one default rule", (*base, defaults[1], "default"))
+            elif defaults[0] != len(rules) - 1:
+                self.err("rules after the default rule can never apply", (*base, defaults[0]),
+                         hint="move the default rule to the end", severity="warning")
+            for j, r in enumerate(rules):
+                if r.default and r.when is not None:
+                    self.err("the default rule cannot have a condition", (*base, j, "when"))
+                if not r.default and r.when is None:
+                    self.err("a rule needs 'when' (or 'default: true')", (*base, j))
+                if r.when is not None:
+                    for part in ("detected_any", "detected_all", "detected_none"):
+                        for k, f in enumerate(getattr(r.when, part)):
+                            self.ref(f, self.ns.flags, "flag", (*base, j, "when", part, k))
+                self.target(r.sentence, (*base, j, "sentence"), "sentence")
+
+    def check_sentences_reclass_families(self) -> None:
+        sc = self.sc
+        for i, s in enumerate(sc.sentences):
+            if s.place is not None:
+                self.ref(s.place, self.ns.places, "place", ("sentences", i, "place"))
+            if s.duration.distribution != "life" and s.then is None:
+                self.err(f"sentence '{s.id}' has a term but no 'then'", ("sentences", i),
+                         expected="'then:' naming the state people are released to")
+            self.target(s.then, ("sentences", i, "then"), "release")
+        for i, rc in enumerate(sc.reclassifications):
+            base: Path_ = ("reclassifications", i)
+            self.date_in_span(rc.date, (*base, "date"), "reclassification date")
+            sel = rc.select
+            if sel.from_ > sel.to:
+                self.err("cohort 'from' is after 'to'", (*base, "select", "from"),
+                         found=f"{sel.from_} > {sel.to}")
+            if sel.to > rc.date:
+                self.err("the cohort window ends after the reclassification date",
+                         (*base, "select", "to"), expected=f"on or before {rc.date}",
+                         found=sel.to.isoformat(), severity="warning")
+            for part in ("entered", "currently_in", "not_in"):
+                for k, s2 in enumerate(getattr(sel, part) or []):
+                    self.ref(s2, self.ns.states, "state", (*base, "select", part, k))
+            self.target(rc.to, (*base, "to"), "reclassification target")
+        fam = sc.families
+        if fam is not None:
+            hs = fam.household_size.values
+            total = sum(hs.values())
+            if abs(total - 1) > SHARE_TOLERANCE:
+                self.err(f"household size shares sum to {total:.6g}, not 1",
+                         ("families", "household_size"), expected="shares summing to 1")
+            for k in hs:
+                if not k.isdigit() or not 1 <= int(k) <= 30:
+                    self.err(f"household size '{k}' is not a whole number from 1 to 30",
+                             ("families", "household_size", k), key=True,
+                             hint="sizes count the person and the family left behind")
+            for i, o in enumerate(fam.outcomes):
+                for k, s3 in enumerate(o.on_enter):
+                    self.ref(s3, self.ns.states, "state", ("families", "outcomes", i,
+                                                           "on_enter", k))
+                for k, v in o.consequences.values.items():
+                    if not 0 <= v <= 1:
+                        self.err("a consequence share must lie between 0 and 1",
+                                 ("families", "outcomes", i, "consequences", k),
+                                 expected="the share of family members affected, 0–1",
+                                 found=str(v))
+
+    def check_delegations(self) -> None:
+        for i, d in enumerate(self.sc.delegations):
+            base: Path_ = ("delegations", i)
+            self.ref(d.place, self.ns.places, "place", (*base, "place"))
+            self.date_in_span(d.depart, (*base, "depart"), "departure")
+            self.date_in_span(d.return_, (*base, "return"), "return")
+            if d.return_ <= d.depart:
+                self.err("return is not after departure", (*base, "return"),
+                         expected=f"a date after {d.depart}", found=d.return_.isoformat())
+            if d.size.value < 0 or d.size.value != int(d.size.value):
+                self.err("delegation size must be a whole number ≥ 0", (*base, "size", "value"),
+                         found=str(d.size.value))
+            for name in ("female_share", "surveillance", "defection_probability"):
+                v = getattr(d, name).value
+                if not 0 <= v <= 1:
+                    self.err(f"{name} must lie between 0 and 1", (*base, name, "value"),
+                             expected="a probability between 0 and 1", found=str(v))
+            self.target(d.defect_to, (*base, "defect_to"), "defection target")
+            self.target(d.on_return, (*base, "on_return"), "return outcomes")
+
+    def check_policies(self) -> None:
+        sc = self.sc
+        for i, p in enumerate(sc.policies):
+            base: Path_ = ("policies", i)
+            if p.to is not None and p.to < p.from_:
+                self.err(f"policy '{p.id}' ends before it starts", (*base, "to"),
+                         expected=f"a date on or after {p.from_}", found=p.to.isoformat())
+            end = p.to or sc.time.end
+            if end < sc.time.start or p.from_ > sc.time.end:
+                self.err(f"policy '{p.id}' lies wholly outside the simulated span", base,
+                         severity="warning")
+            for j, e in enumerate(p.effects):
+                ep: Path_ = (*base, "effects", j)
+                for k, name in enumerate(e.scale or []):
+                    self.ref(name, self.ns.hazard_names, "hazard id or tag", (*ep, "scale", k))
+                if e.close_border is not None:
+                    self.ref(e.close_border, self.ns.borders, "border", (*ep, "close_border"))
+                if e.close_route is not None:
+                    routes = [r.id for r in sc.routes]
+                    self.ref(e.close_route, routes, "route", (*ep, "close_route"))
+                if e.ruleset is not None:
+                    self.ref(e.ruleset, self.ns.rulesets, "ruleset", (*ep, "ruleset"))
+
+    def check_observations(self) -> None:
+        sc = self.sc
+        waves = self.ns.waves
+        for i, o in enumerate(sc.observations):
+            base: Path_ = ("observations", i)
+            m = o.measure
+            for part in ("entries", "stock"):
+                for k, s in enumerate(getattr(m, part) or []):
+                    self.ref(s, self.ns.states, "state", (*base, "measure", part, k))
+            if m.flow is not None:
+                for end in ("from", "to"):
+                    self.ref(m.flow[end], self.ns.states, "state", (*base, "measure", "flow", end))  # type: ignore[index]
+            if m.wave is not None:
+                self.ref(m.wave, waves, "wave", (*base, "measure", "wave"))
+            y0, y1 = sc.time.start.year, sc.time.end.year
+            for j, row in enumerate(o.rows):
+                years = ([row.year] if row.year is not None else
+                         list(row.years) if row.years is not None else
+                         [row.date.year] if row.date is not None else [])
+                if any(not (y0 <= y <= y1) for y in years):
+                    self.err("observation row lies outside the simulated span",
+                             (*base, "rows", j), expected=f"years {y0}–{y1}",
+                             found="–".join(map(str, years)),
+                             hint="it will not be compared", severity="warning")
+                for k, s in enumerate(row.sources or []):
+                    self.ref(s, sc.sources, "source", (*base, "rows", j, "sources", k))
+
+    def check_graph(self) -> None:
+        """Reachability of destinations and cycles with no exit."""
+        sc = self.sc
+        edges: dict[str, set[str]] = {s: set() for s in self.ns.states}
+        for sid, h, _ in iter_hazards(sc):
+            edges[sid].update(target_ids(h.to))
+        for s in sc.states:
+            edges[s.id].update(target_ids(s.then))
+        for r in sc.routes:
+            edges[r.from_]  # noqa: B018 - existence checked above
+            edges[r.id].update(target_ids(r.to))
+        for q in sc.detention:
+            edges[q.id].update(target_ids(q.to))
+            for w in q.waves:
+                edges[q.id].update(target_ids(w.to))
+        for s2 in sc.sentences:
+            edges[s2.id].update(target_ids(s2.then))
+        for d in sc.delegations:
+            edges[d.id].update(target_ids(d.defect_to) + target_ids(d.on_return))
+        if sc.classification is not None and sc.classification.rulesets is not None:
+            for rules in sc.classification.rulesets.values():
+                for r2 in rules:
+                    edges[sc.classification.id].update(target_ids(r2.sentence))
+        entries: set[str] = set()
+        for inf in sc.inflows:
+            entries.update([inf.enter] if isinstance(inf.enter, str) else inf.enter.values())
+        entries.update(d.id for d in sc.delegations)
+        # reclassifications can move anyone to their target
+        for rc in sc.reclassifications:
+            for sel in rc.select.entered:
+                edges.setdefault(sel, set())
+            reach_from_sel = set(rc.select.entered)
+            for s in reach_from_sel:
+                edges[s] = edges[s] | set(target_ids(rc.to))
+        reach = _reachable(entries, edges)
+        place_kind = self.ns.places
+        state_places = {s.id: s.place for s in sc.states}
+        for i, s in enumerate(sc.states):
+            is_dest = s.kind == "arrived" or (
+                s.place is not None and place_kind.get(s.place) == "destination")
+            if is_dest and s.id not in reach:
+                self.err(f"destination '{s.id}' cannot be reached from where people enter",
+                         ("states", i, "id"),
+                         hint="add a transition or route leading to it, or check the 'to' ids")
+        del state_places
+        # cycles with no exit: strongly connected components with >1 node (or a
+        # self-loop) from which no state outside the component is reachable.
+        for comp in _sccs(edges):
+            if len(comp) == 1:
+                (only,) = comp
+                if only not in edges[only]:
+                    continue
+            out = set().union(*(edges[c] for c in comp)) - comp
+            if not out and comp & reach and not sc.allow_closed_cycles:
+                names = ", ".join(sorted(comp))
+                first = sorted(comp)[0]
+                self.err(f"states {names} form a cycle with no way out",
+                         self._state_path(first),
+                         hint="add a hazard leading out of the cycle (e.g. arrest, death, "
+                              "arrival), or mark the end of the journey as a state with no "
+                              "exits (abstract models may set 'allow_closed_cycles: true')")
+
+    def _state_path(self, sid: str) -> Path_:
+        sc = self.sc
+        for sec, items in (("states", sc.states), ("routes", sc.routes),
+                           ("detention", sc.detention), ("sentences", sc.sentences)):
+            for i, item in enumerate(items):
+                if item.id == sid:
+                    return (sec, i, "id")
+        return ()
+
+
+def _reachable(starts: Iterable[str], edges: dict[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    stack = [s for s in starts if s in edges]
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        stack.extend(m for m in edges.get(n, ()) if m not in seen)
+    return seen
+
+
+def _sccs(edges: dict[str, set[str]]) -> list[set[str]]:
+    """Tarjan's algorithm, iterative."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[set[str]] = []
+    counter = 0
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(sorted(edges.get(root, ()))))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, it = work[-1]
+            advanced = False
+            for nxt in it:
+                if nxt not in edges:
+                    continue
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(edges.get(nxt, ())))))
+                    advanced = True
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                comp: set[str] = set()
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp.add(w)
+                    if w == node:
+                        break
+                out.append(comp)
+    return out
+
+
+def _walk(obj: object, path: Path_) -> Iterator[tuple[Path_, object]]:
+    """Every pydantic model inside ``obj`` with its field path."""
+    if isinstance(obj, BaseModel):
+        yield path, obj
+        for name, f in type(obj).model_fields.items():
+            if isinstance(obj, NumberMap) and name == "values":
+                continue
+            key = f.alias or name
+            yield from _walk(getattr(obj, name), (*path, key))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _walk(v, (*path, i))
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _walk(v, (*path, str(k)))
+
+
+def validate_scenario(sc: Scenario, smap: SourceMap) -> list[Issue]:
+    """All meaning problems of a shape-valid scenario (errors and warnings)."""
+    return _Checker(sc, smap).run()
