@@ -39,7 +39,7 @@ def _default_scenario() -> str:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(message, markup=False, highlight=False)
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -82,7 +82,7 @@ def run(
 
     loaded = _load(scenario, sets, variant)
     for w in loaded.warnings:
-        err.print(w.format(), markup=False, highlight=False)
+        err.print(w.format(), markup=False, highlight=False, soft_wrap=True)
     label = f"{loaded.scenario.name}" + (f" [{variant}]" if variant else "")
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
@@ -174,7 +174,7 @@ def check(
                                    "issues": [i.to_dict() for i in loaded.warnings]}))
         return
     for w in loaded.warnings:
-        err.print(w.format(), markup=False, highlight=False)
+        err.print(w.format(), markup=False, highlight=False, soft_wrap=True)
     sc = loaded.scenario
     out.print(f"{loaded.origin}: valid scenario '{sc.name}' — {len(sc.places)} places, "
               f"{len(sc.states) + len(sc.routes) + len(sc.detention) + len(sc.sentences)} "
@@ -255,7 +255,7 @@ def main() -> None:
     try:
         app()
     except ScenarioError as exc:  # a scenario problem that escaped a command
-        err.print(exc.format(), markup=False, highlight=False)
+        err.print(exc.format(), markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted; nothing was written")

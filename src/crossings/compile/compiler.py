@@ -215,7 +215,8 @@ class _Compiler:
             rows.append((s.id, s.name or s.id, s.kind, "states", s.place))
         from_place = {s.id: s.place for s in sc.states}
         for r in sc.routes:
-            rows.append((r.id, r.name or r.id, "travel", "routes", r.place or from_place.get(r.from_)))
+            rows.append((r.id, r.name or r.id, "travel", "routes",
+                         r.place or from_place.get(r.from_)))
         for q in sc.detention:
             rows.append((q.id, q.name or q.id, "detained", "detention", q.place))
         for se in sc.sentences:
@@ -439,11 +440,12 @@ class _Compiler:
                     fixed_cols[first_col + j][0] += int(a)
         for de in sc.delegations:
             size = int(de.size.value)
-            n_f = int(round(size * de.female_share.value))
+            n_f = round(size * de.female_share.value)
             k0 = self.step_of(de.depart)
             for si, cnt in ((0, n_f), (1, size - n_f)):
                 col = np.zeros(n, np.int64)
-                col[k0] = cnt
+                if 0 <= k0 < n:
+                    col[k0] = cnt
                 combo_inflow.append(de.id)
                 combo_sex.append(si)
                 combo_origin.append(oidx[de.place])

@@ -238,14 +238,7 @@ class Simulation:
         self.rule_keys = _target_keys(m.rule_targets)
         self.wave_keys = _target_keys(m.wave_targets)
         self.rc_keys = _target_keys(m.rc_targets)
-        hz = m.hazards
-        self._state_has_mod = np.zeros(S, bool)
-        for s in range(S):
-            a, b = int(hz.ptr[s]), int(hz.ptr[s + 1])
-            if b > a and (np.any(hz.mult_sex[a:b] != 1) or np.any(hz.mult_age[a:b] != 1)
-                          or np.any(hz.mult_origin[a:b] != 1) or np.any(hz.flag_mask[a:b])):
-                self._state_has_mod[s] = True
-        # per state: hazard rows by segment, and the cumulative per-step hazard
+        self._prepare_tables()
         self._fam_states = np.flatnonzero(m.family_share.sum(axis=1) > 0) if C else np.zeros(0)
         self._has_family = np.zeros(S, bool)
         self._has_family[self._fam_states.astype(np.int64)] = True
@@ -255,6 +248,52 @@ class Simulation:
         self._buckets: list[list[NDArray[np.int64]]] = [[] for _ in range(BLOCK)]
         self._dirty = False
         self._t = 0
+
+    def _prepare_tables(self) -> None:
+        """Padded per-state component table and padded hazard arrays.
+
+        Component ``H`` (one past the last) is a dummy with rate 0 and
+        multipliers 1, used to pad states with fewer components than the widest.
+        """
+        m = self.m
+        hz = m.hazards
+        S = self.S
+        H = hz.target.size
+        n_comp = np.diff(hz.ptr).astype(np.int64)
+        width = max(1, int(n_comp.max(initial=0)))
+        table = np.full((S, width), H, np.int64)
+        for s in range(S):
+            a, b = int(hz.ptr[s]), int(hz.ptr[s + 1])
+            table[s, : b - a] = np.arange(a, b)
+        self._n_comp = n_comp
+        self._comp_table = table
+        G = hz.rate.shape[0]
+        self._rate_p = np.concatenate([hz.rate, np.zeros((G, 1))], axis=1)
+        self._msex_p = np.concatenate([hz.mult_sex, np.ones((1, 2))])
+        self._mage_p = np.concatenate([hz.mult_age, np.ones((1, hz.mult_age.shape[1]))])
+        self._morigin_p = np.concatenate([hz.mult_origin,
+                                          np.ones((1, hz.mult_origin.shape[1]))])
+        self._mflag_p = np.concatenate([hz.mult_flag, np.ones((1, hz.mult_flag.shape[1]))])
+        self._age_used = bool(np.any(hz.mult_age != 1))
+        self._origin_used = bool(np.any(hz.mult_origin != 1))
+        union = int(np.bitwise_or.reduce(hz.flag_mask)) if H else 0
+        self._flags_used = [f for f in range(32) if union >> f & 1]
+        comp_mod = (np.any(hz.mult_sex != 1, axis=1) | np.any(hz.mult_age != 1, axis=1)
+                    | np.any(hz.mult_origin != 1, axis=1) | (hz.flag_mask != 0))
+        self._has_mod = np.zeros(S, bool)
+        for s in range(S):
+            a, b = int(hz.ptr[s]), int(hz.ptr[s + 1])
+            self._has_mod[s] = bool(comp_mod[a:b].any())
+        # first segment from which each component's rate stays constant
+        const_from = np.zeros(H + 1, np.int64)
+        for h in range(H):
+            col = hz.rate[:, h]
+            changes = np.flatnonzero(col[1:] != col[:-1])
+            const_from[h] = int(changes[-1]) + 1 if changes.size else 0
+        self._const_from = const_from
+        dur_len = np.diff(m.dur_ptr).astype(np.int64)
+        self._dur_len = dur_len
+        self._dur_keys = np.repeat(np.arange(S, dtype=np.float64), dur_len) + m.dur_cdf
 
     # ------------------------------------------------------------------ run
     def run(self, progress: ProgressFn | None = None) -> RawResults:
@@ -391,19 +430,10 @@ class Simulation:
             keep = ~is_flag
             idx, new, old, kind = idx[keep], new[keep], old[keep], kind[keep]
         if idx.size:
-            self._enter_mixed(idx, new, old, t, kind)
-
-    def _enter_mixed(self, idx: NDArray[np.int64], new: NDArray[np.int64],
-                     old: NDArray[np.int64], t: int, kind: NDArray[np.int64]) -> None:
-        if kind.size and (kind == kind[0]).all():
-            self._enter(idx, new, old, t, int(kind[0]))
-        else:
-            for k in np.unique(kind):
-                sel = kind == k
-                self._enter(idx[sel], new[sel], old[sel], t, int(k))
+            self._enter(idx, new, old, t, kind)
 
     def _enter(self, idx: NDArray[np.int64], new: NDArray[np.int64], old: NDArray[np.int64],
-               t: int, kind: int) -> None:
+               t: int, kind: int | NDArray[np.int64]) -> None:
         """Move agents ``idx`` from ``old`` (S = outside) into ``new`` at step ``t``."""
         m = self.m
         S = self.S
@@ -447,74 +477,74 @@ class Simulation:
 
     # ------------------------------------------------------------ scheduling
     def _schedule(self, idx: NDArray[np.int64], t: int, *, fresh: bool) -> None:
-        """Draw the next event of agents ``idx`` who (re)start their state at ``t``."""
-        st = self.state[idx]
-        if idx.size == 0:
-            return
-        first = st[0]
-        if (st == first).all():
-            self._schedule_state(int(first), idx, t, fresh)
-            return
-        order = np.argsort(st, kind="stable")
-        st_sorted = st[order]
-        cuts = np.flatnonzero(np.diff(st_sorted)) + 1
-        starts = np.concatenate([[0], cuts])
-        ends = np.concatenate([cuts, [st.size]])
-        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-            self._schedule_state(int(st_sorted[a]), idx[order[a:b]], t, fresh)
+        """Draw the next event of agents ``idx`` who (re)start their state at ``t``.
 
-    def _schedule_state(self, s: int, idx: NDArray[np.int64], t: int, fresh: bool) -> None:
-        m = self.m
-        hz = m.hazards
-        T = m.n_steps
+        All agents of the batch are handled together whatever their state: each
+        state's competing hazards are a padded row of the component table, so
+        there is no loop over states (only over the time segments ahead).
+        """
         n = idx.size
+        if n == 0:
+            return
+        m = self.m
+        T = m.n_steps
+        st = self.state[idx].astype(np.int64)
         gid = idx + self.lo
         ev = self.evno[idx]
-        # duration deadline
+        # --- duration deadline (drawn on entering a state; kept on re-draws)
         if fresh:
-            a, b = int(m.dur_ptr[s]), int(m.dur_ptr[s + 1])
-            if b > a:
-                if b - a == 1:
-                    dl = np.full(n, t + 1, np.int64)
-                else:
-                    u = self.rng.uniform(gid, ev, ST_DURATION)
-                    dl = t + 1 + np.searchsorted(m.dur_cdf[a:b], u, side="right")
-                dl = np.minimum(dl, NEVER).astype(np.int32)
-            else:
-                dl = np.full(n, NEVER, np.int32)
-            self.deadline[idx] = dl
+            dlen = self._dur_len[st]
+            dl = np.full(n, NEVER, np.int64)
+            has = dlen > 0
+            if has.any():
+                one = dlen == 1
+                dl[one] = t + 1
+                var = has & ~one
+                if var.any():
+                    sv = st[var]
+                    u = self.rng.uniform(gid[var], ev[var], ST_DURATION)
+                    pos = np.searchsorted(self._dur_keys, sv + u, side="right")
+                    pos = np.minimum(pos, m.dur_ptr[sv + 1] - 1)
+                    dl[var] = t + 1 + (pos - m.dur_ptr[sv])
+            dl = np.minimum(dl, NEVER)
+            self.deadline[idx] = dl.astype(np.int32)
         else:
-            dl = self.deadline[idx]
-        h0, h1 = int(hz.ptr[s]), int(hz.ptr[s + 1])
+            dl = self.deadline[idx].astype(np.int64)
         due = np.full(n, NEVER, np.int64)
         pend = np.full(n, -2, np.int32)
-        if h1 > h0 and t + 1 < T:
-            rates = hz.rate[:, h0:h1]  # (G, nh)
-            if self._state_has_mod[s]:
-                mult = self._multipliers(idx, h0, h1)  # (n, nh)
-            else:
-                mult = None
-            E = self.rng.exponential(gid, ev, ST_TIME)
-            hit_step, hit_seg = self._invert(E, rates, mult, t + 1)
-            ok = hit_step < T
-            due[ok] = hit_step[ok]
-            nh = h1 - h0
-            if nh == 1:
-                pend[ok] = h0
-            elif ok.any():
-                sel = np.flatnonzero(ok)
-                r = rates[hit_seg[sel]]  # (k, nh)
+        # --- competing hazards
+        nh = self._n_comp[st]
+        with_h = nh > 0
+        if t + 1 < T and with_h.any():
+            sub = np.flatnonzero(with_h) if not with_h.all() else None
+            s_sub = st if sub is None else st[sub]
+            comp = self._comp_table[s_sub]  # (k, Hmax), padding → dummy zero-rate column
+            width = int(nh.max())
+            comp = comp[:, :width]
+            mult = self._multipliers(idx if sub is None else idx[sub], comp, s_sub)
+            g_sub = gid if sub is None else gid[sub]
+            e_sub = ev if sub is None else ev[sub]
+            E = self.rng.exponential(g_sub, e_sub, ST_TIME)
+            hit, seg_hit = self._invert(E, comp, mult, t + 1)
+            ok = hit < T
+            k_ok = np.flatnonzero(ok)
+            pick = np.zeros(k_ok.size, np.int64)
+            if width > 1 and k_ok.size:
+                r = self._rate_p[seg_hit[k_ok][:, None], comp[k_ok]]
                 if mult is not None:
-                    r = r * mult[sel]
+                    r = r * mult[k_ok]
                 cum = np.cumsum(r, axis=1)
-                u = self.rng.uniform(gid[sel], ev[sel], ST_CHOICE) * cum[:, -1]
-                choice = (u[:, None] >= cum).sum(axis=1).clip(0, nh - 1)
-                pend[sel] = h0 + choice
-        # a duration ending before the hazard wins; a hazard wins a tie
+                u = self.rng.uniform(g_sub[k_ok], e_sub[k_ok], ST_CHOICE) * cum[:, -1]
+                pick = (u[:, None] >= cum).sum(axis=1)
+                np.minimum(pick, self._n_comp[s_sub[k_ok]] - 1, out=pick)
+            chosen = comp[k_ok, pick]
+            tgt = k_ok if sub is None else sub[k_ok]
+            due[tgt] = hit[k_ok]
+            pend[tgt] = chosen
+        # --- a duration ending before the hazard wins; a hazard wins a tie
         by_dur = dl < due
-        if by_dur.any():
-            due[by_dur] = dl[by_dur]
-            pend[by_dur] = -1
+        due[by_dur] = dl[by_dur]
+        pend[by_dur] = -1
         due[due >= T] = NEVER
         due32 = due.astype(np.int32)
         self.due[idx] = due32
@@ -525,73 +555,74 @@ class Simulation:
         elif live.any():
             self._calendar_add(idx[live], due32[live], t)
 
-    def _multipliers(self, idx: NDArray[np.int64], h0: int, h1: int) -> NDArray[np.float64]:
-        hz = self.m.hazards
-        mult = hz.mult_sex[h0:h1].T[self.sex[idx].astype(np.int64)]  # (n, nh)
-        if np.any(hz.mult_age[h0:h1] != 1):
-            mult = mult * hz.mult_age[h0:h1].T[self.age[idx].astype(np.int64)]
-        if np.any(hz.mult_origin[h0:h1] != 1):
-            mult = mult * hz.mult_origin[h0:h1].T[self.origin[idx].astype(np.int64)]
-        fm = int(np.bitwise_or.reduce(hz.flag_mask[h0:h1]))
-        if fm:
+    def _multipliers(self, idx: NDArray[np.int64], comp: NDArray[np.int64],
+                     st: NDArray[np.int64]) -> NDArray[np.float64] | None:
+        """Per-agent multipliers of each component (``None`` when all are 1)."""
+        if not self._has_mod[st].any():
+            return None
+        mult = self._msex_p[comp, self.sex[idx].astype(np.int64)[:, None]]
+        if self._age_used:
+            mult = mult * self._mage_p[comp, self.age[idx].astype(np.int64)[:, None]]
+        if self._origin_used:
+            mult = mult * self._morigin_p[comp, self.origin[idx].astype(np.int64)[:, None]]
+        if self._flags_used:
             fl = self.flags[idx]
-            for f in range(32):
-                if fm >> f & 1:
-                    has = (fl >> np.uint32(f)) & np.uint32(1)
-                    if has.any():
-                        factor = np.where(has[:, None].astype(bool), hz.mult_flag[h0:h1, f], 1.0)
-                        mult = mult * factor
+            for f in self._flags_used:
+                has = ((fl >> np.uint32(f)) & np.uint32(1)).astype(bool)
+                if has.any():
+                    mult = np.where(has[:, None], mult * self._mflag_p[comp, f], mult)
         return np.asarray(mult, np.float64)
 
-    def _invert(self, E: NDArray[np.float64], rates: NDArray[np.float64],
+    def _invert(self, E: NDArray[np.float64], comp: NDArray[np.int64],
                 mult: NDArray[np.float64] | None,
                 first: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """First step ``u ≥ first`` where the cumulative hazard reaches ``E``.
 
         Hazards are constant within segments, so this walks the segments ahead
-        (a loop over segments, vectorised over agents).
+        (a loop over segments, vectorised over agents); most batches face
+        constant hazards and take one pass.
         """
         m = self.m
         T = m.n_steps
+        G = self._rate_p.shape[0]
         n = E.size
         hit = np.full(n, NEVER, np.int64)
         seg_hit = np.zeros(n, np.int64)
-        G = rates.shape[0]
         g = int(m.step_seg[first])
-        if mult is None:
-            tot_seg = rates.sum(axis=1)  # (G,)
-            if G == 1 or (tot_seg[g:] == tot_seg[g]).all():
-                h = tot_seg[g]
-                if h > 0:
-                    k = np.ceil(E / h)
-                    np.maximum(k, 1, out=k)
-                    steps = first - 1 + np.minimum(k, T + 1).astype(np.int64)
-                    hit[:] = steps
-                    seg_hit[:] = np.minimum(m.step_seg[np.minimum(steps, T - 1)], G - 1)
-                return hit, seg_hit
+        # constant from here on for every component of the batch?
+        if int(self._const_from[comp].max()) <= g:
+            r = self._rate_p[g][comp]
+            h = (r * mult).sum(axis=1) if mult is not None else r.sum(axis=1)
+            pos = h > 0
+            with np.errstate(divide="ignore"):
+                k = np.ceil(E / h)
+            k = np.where(pos, np.maximum(k, 1), T + 1)
+            steps = first - 1 + np.minimum(k, T + 1).astype(np.int64)
+            hit[pos] = steps[pos]
+            seg_hit[:] = np.minimum(m.step_seg[np.minimum(steps, T - 1)], G - 1)
+            seg_hit[pos & (steps >= first)] = np.maximum(seg_hit[pos & (steps >= first)], g)
+            return hit, seg_hit
         pending = np.arange(n)
         rem = E.copy()
-        pos = first
+        pos_step = first
         while pending.size and g < G:
             end = int(m.seg_start[g + 1]) if g + 1 < G else T
-            length = end - pos
+            length = end - pos_step
             if length > 0:
-                if mult is None:
-                    h = np.full(pending.size, rates[g].sum())
-                else:
-                    h = mult[pending] @ rates[g]
+                r = self._rate_p[g][comp[pending]]
+                h = (r * mult[pending]).sum(axis=1) if mult is not None else r.sum(axis=1)
                 with np.errstate(divide="ignore", invalid="ignore"):
                     k = np.ceil(rem[pending] / h)
                 k = np.where(h > 0, np.maximum(k, 1), np.inf)
                 done = k <= length
                 if done.any():
                     p = pending[done]
-                    hit[p] = pos - 1 + k[done].astype(np.int64)
+                    hit[p] = pos_step - 1 + k[done].astype(np.int64)
                     seg_hit[p] = g
-                rem[pending] -= np.where(h > 0, h * length, 0.0)
+                rem[pending] -= h * length
                 pending = pending[~done]
             g += 1
-            pos = end
+            pos_step = end
         return hit, seg_hit
 
     # ------------------------------------------------------------ classification
@@ -709,16 +740,19 @@ class Simulation:
 
     # ------------------------------------------------------------ journeys
     def _journal(self, idx: NDArray[np.int64], t: int, old: NDArray[np.int64],
-                 new: NDArray[np.int64], kind: int, detail: NDArray[np.int64] | None) -> None:
+                 new: NDArray[np.int64], kind: int | NDArray[np.int64],
+                 detail: NDArray[np.int64] | None) -> None:
         samp = self.sampled[idx]
         if not samp.any():
             return
         k = int(samp.sum())
+        kinds = (np.full(k, kind, np.int64) if isinstance(kind, int)
+                 else np.asarray(kind, np.int64)[samp])
         seq = np.arange(self._jseq, self._jseq + k, dtype=np.int64)
         self._jseq += k
         self._j.append((
             idx[samp] + self.lo, np.full(k, t, np.int64), old[samp].astype(np.int64),
-            new[samp].astype(np.int64), np.full(k, kind, np.int64),
+            new[samp].astype(np.int64), kinds,
             detail[samp].astype(np.int64) if detail is not None else np.full(k, -1, np.int64),
             self.evno[idx[samp]].astype(np.int64), seq))
 

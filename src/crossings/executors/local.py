@@ -68,11 +68,9 @@ def run_seeds(model: CompiledModel, seeds: list[int], *, workers: int | None = N
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
             futs = {pool.submit(_run_shard, model, seed, lo, hi): (i, lo)
                     for i, seed, lo, hi in tasks}
-            done = 0
-            for fut in as_completed(futs):
+            for done, fut in enumerate(as_completed(futs), start=1):
                 i, lo = futs[fut]
                 parts[i].append((lo, fut.result()))
-                done += 1
                 if progress is not None:
                     progress(done / len(tasks))
     out = []

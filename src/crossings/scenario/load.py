@@ -351,10 +351,9 @@ def _issue_from_pydantic(err: Any, data: Any, smap: SourceMap) -> Issue:
     clean: list[str | int] = []
     node: Any = data
     for p in loc:
-        if isinstance(node, dict) and isinstance(p, str) and p in node:
-            node = node[p]
-            clean.append(p)
-        elif isinstance(node, list) and isinstance(p, int) and 0 <= p < len(node):
+        in_dict = isinstance(node, dict) and isinstance(p, str) and p in node
+        in_list = isinstance(node, list) and isinstance(p, int) and 0 <= p < len(node)
+        if in_dict or in_list:
             node = node[p]
             clean.append(p)
         elif isinstance(node, dict) and p == "values" and "values" not in node:
@@ -386,30 +385,47 @@ def _issue_from_pydantic(err: Any, data: Any, smap: SourceMap) -> Issue:
     expected = _EXPECTED.get(etype)
     ctx = err.get("ctx") or {}
     hint = None
+    field_name = f"'{path[-1]}'" if path and isinstance(path[-1], str) else "the value"
     if etype in ("greater_than_equal", "greater_than"):
         bound = ctx.get("ge", ctx.get("gt"))
         expected = f"a number {'≥' if 'ge' in ctx else '>'} {bound}"
         if bound == 0:
-            msg = "must not be negative" if "ge" in ctx else "must be positive"
+            msg = f"{field_name} " + ("must not be negative" if "ge" in ctx
+                                      else "must be positive")
             hint = "rates, durations, counts and shares cannot be negative"
     elif etype in ("less_than_equal", "less_than"):
         bound = ctx.get("le", ctx.get("lt"))
         expected = f"a number {'≤' if 'le' in ctx else '<'} {bound}"
         if bound == 1:
-            msg = "is a probability or share, so must lie between 0 and 1"
+            msg = f"{field_name} is a probability or share, so must lie between 0 and 1"
             hint = "write shares as fractions (0.35, not 35)"
     elif etype == "literal_error":
         expected = "one of " + str(ctx.get("expected", ""))
+        msg = f"{describe(found_val)} is not a valid {field_name}"
         if isinstance(found_val, str):
             options = [o.strip(" '") for o in str(ctx.get("expected", "")).replace(" or ", ",")
                        .split(",")]
             hint = did_you_mean(found_val, options)
     elif etype in ("float_type", "int_type") and isinstance(found_val, str):
-        hint = "write the number without quotes or units"
+        if _is_number(found_val):
+            msg = "number written in quotes"
+            hint = f"write {found_val.strip()} without quotes"
+        else:
+            msg = f"expected {expected}, found the text {describe(found_val)}"
+            hint = "write the number without quotes or units"
     elif etype == "string_pattern_mismatch":
+        msg = f"{describe(found_val)} is not a valid id"
         hint = "ids are letters, digits, '_', '-' or '.', starting with a letter"
     return Issue(msg[0].lower() + msg[1:] if msg else etype, path, smap.locate(path),
                  expected=expected, found=describe(found_val), hint=hint)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------- observation files
@@ -516,20 +532,15 @@ def load_scenario(ref: str | Path = DEFAULT_SCENARIO, *, overrides: typing.Seque
         try:
             resolved = set_path(data, key, value)
         except (KeyError, IndexError, TypeError):
-            parent = _split_path(key)[:-1]
-            hint = None
-            node: Any = data
-            try:
-                for part in parent:
-                    node, _ = _step(node, part)
-                if isinstance(node, dict):
-                    hint = did_you_mean(_split_path(key)[-1], [str(k) for k in node])
-            except (KeyError, IndexError, TypeError):
-                hint = "the path must exist in the scenario (list items by index or id)"
-            issues.append(Issue(f"cannot set '{key}': no such field", (), Location("--set"),
+            issues.append(Issue(f"cannot set '{key}': no such field", (),
+                                Location(f"--set {text}"),
                                 expected="an existing path, e.g. time.end", found=repr(key),
-                                hint=hint))
+                                hint=_override_hint(data, key)))
             continue
+        for n in range(1, len(resolved) + 1):
+            # new keys (a misspelt path) are located at the override, not in the file
+            if resolved[:n] not in smap.values:
+                smap.values[resolved[:n]] = Location(f"--set {text}")
         smap.values[resolved] = Location(f"--set {text}")
         applied.append(text)
     issues.extend(_read_observation_files(data, base_dir, smap))
@@ -557,6 +568,23 @@ def load_scenario(ref: str | Path = DEFAULT_SCENARIO, *, overrides: typing.Seque
     return LoadedScenario(scenario=scenario, source_map=smap, origin=str(path), base_dir=base_dir,
                           sha256=digest, warnings=problems, variant=variant,
                           overrides=tuple(applied), data=data)
+
+
+def _override_hint(data: dict[str, Any], key: str) -> str:
+    """A did-you-mean for the first part of an override path that does not exist."""
+    node: Any = data
+    for part in _split_path(key):
+        try:
+            node, _ = _step(node, part)
+        except (KeyError, IndexError, TypeError):
+            choices: list[str] = []
+            if isinstance(node, dict):
+                choices = [str(k) for k in node]
+            elif isinstance(node, list):
+                choices = [str(i["id"]) for i in node if isinstance(i, dict) and "id" in i]
+            return (did_you_mean(part, choices)
+                    or "the path must exist in the scenario (list items by index or id)")
+    return "the path must exist in the scenario (list items by index or id)"
 
 
 def _apply_variant(data: dict[str, Any], name: str, smap: SourceMap) -> None:

@@ -120,11 +120,17 @@ class _Checker:
         return False
 
     def date_in_span(self, d: dt.date, path: Path_, what: str) -> None:
+        """Events before the start are errors; after the end they simply do not happen."""
         t = self.sc.time
-        if not (t.start <= d <= t.end):
-            self.err(f"{what} {d.isoformat()} is outside the simulated span", path,
+        if d < t.start:
+            self.err(f"{what} {d.isoformat()} is before the simulated span", path,
                      expected=f"a date from {t.start.isoformat()} to {t.end.isoformat()}",
-                     found=d.isoformat(), hint="move the date or widen 'time'")
+                     found=d.isoformat(), hint="move the date or start 'time' earlier")
+        elif d > t.end:
+            self.err(f"{what} {d.isoformat()} is after the end of the simulated span; "
+                     "it will not happen in this run", path,
+                     expected=f"a date up to {t.end.isoformat()}", found=d.isoformat(),
+                     hint="extend 'time.end' to include it", severity="warning")
 
     def shares(self, sh: Shares | None, path: Path_, what: str) -> None:
         if sh is None:
@@ -274,7 +280,9 @@ class _Checker:
                 self.ref(s.place, self.ns.places, "place", ("states", i, "place"))
             if s.duration is not None and s.then is None and s.duration.distribution != "life":
                 self.err(f"state '{s.id}' has a duration but no 'then'", ("states", i),
-                         expected="'then:' naming where people go when the time is up")
+                         expected="'then:' naming where people go when the time is up",
+                         hint="add 'then: STATE' to the state, or use 'distribution: life' "
+                              "if it never ends")
             if s.then is not None and s.duration is None:
                 self.err(f"state '{s.id}' has 'then' but no duration", ("states", i, "then"),
                          hint="add 'duration:' or move the target into a hazard")
@@ -391,11 +399,6 @@ class _Checker:
                              expected="per_year, per_day, by_year or schedule",
                              found="mean_days" if r.mean_days is not None else "probability")
                 self.check_rate(r, p)
-                if r.by_year:
-                    for y in r.by_year:
-                        if not (self.sc.time.start.year <= y <= self.sc.time.end.year):
-                            self.err(f"year {y} is outside the simulated span", (*p, "by_year"),
-                                     severity="warning")
 
     def check_detention(self) -> None:
         sc = self.sc
@@ -425,10 +428,11 @@ class _Checker:
         for k in c.detection.values:
             self.ref(k, self.ns.flags, "flag", ("classification", "detection", k), key=True)
             if not 0 <= c.detection.values[k] <= 1:
-                self.err("detection probability outside [0, 1]",
+                self.err(f"detection probability of '{k}' is outside [0, 1]",
                          ("classification", "detection", k),
                          expected="a probability between 0 and 1",
-                         found=str(c.detection.values[k]))
+                         found=str(c.detection.values[k]),
+                         hint="write probabilities as fractions (0.35, not 35)")
         assert c.rulesets is not None
         if c.default_ruleset not in c.rulesets:
             self.ref(c.default_ruleset, c.rulesets, "ruleset", ("classification",
@@ -439,7 +443,9 @@ class _Checker:
                 base = ("classification", "rules")  # written as a single rule list
             defaults = [j for j, r in enumerate(rules) if r.default]
             if not defaults:
-                self.err(f"classification rules '{name}' have no default rule", base,
+                what = ("the classification rules have" if base[-1] == "rules"
+                        else f"ruleset '{name}' has")
+                self.err(f"{what} no default rule", base, key=True,
                          expected="a last rule with 'default: true' for everyone no rule matches",
                          hint="add '- default: true' with a sentence")
             elif len(defaults) > 1:
@@ -584,7 +590,7 @@ class _Checker:
         for s in sc.states:
             edges[s.id].update(target_ids(s.then))
         for r in sc.routes:
-            edges[r.from_]  # noqa: B018 - existence checked above
+            edges[r.from_]
             edges[r.id].update(target_ids(r.to))
         for q in sc.detention:
             edges[q.id].update(target_ids(q.to))

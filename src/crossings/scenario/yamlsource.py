@@ -75,7 +75,12 @@ def _construct(node: yaml.Node, path: Path_, file: str, smap: SourceMap,
                     path, _loc(file, key_node),
                     hint="use 'extends:' to build on another scenario, or repeat the values"))
                 continue
-            key = _construct_scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            try:
+                key = (_construct_scalar(key_node) if isinstance(key_node, yaml.ScalarNode)
+                       else None)
+            except (ValueError, yaml.YAMLError) as exc:
+                issues.append(_bad_scalar(key_node, path, file, exc))
+                continue
             if key is None or isinstance(key, list | dict):
                 issues.append(Issue("mapping keys must be plain names", path,
                                     _loc(file, key_node), expected="a name", found="a complex key"))
@@ -98,7 +103,22 @@ def _construct(node: yaml.Node, path: Path_, file: str, smap: SourceMap,
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_construct(v, (*path, i), file, smap, issues) for i, v in enumerate(node.value)]
-    return _construct_scalar(node)
+    try:
+        return _construct_scalar(node)
+    except (ValueError, yaml.YAMLError) as exc:
+        issues.append(_bad_scalar(node, path, file, exc))
+        return None
+
+
+def _bad_scalar(node: yaml.Node, path: Path_, file: str, exc: Exception) -> Issue:
+    """An issue for a scalar PyYAML cannot construct (e.g. the date 2002-02-30)."""
+    text = str(node.value)
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        return Issue(f"'{text}' is not a valid date", path, _loc(file, node),
+                     expected="a real calendar date written YYYY-MM-DD", found=repr(text),
+                     hint=f"{exc}; check the day and the month")
+    return Issue(f"cannot read the value '{text}'", path, _loc(file, node), found=repr(text),
+                 hint=str(exc))
 
 
 def _construct_scalar(node: yaml.Node) -> Any:
@@ -140,21 +160,47 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
             hint=_syntax_hint(problem))]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         raise ScenarioError([Issue(f"YAML error: {exc}", (), Location(file))]) from None
-    nodes = [n for n in nodes if n is not None]
+    starts = _document_starts(text, file)
+    if len(starts) == len(nodes):
+        docs = [(n, start) for n, start in zip(nodes, starts, strict=True) if not _blank(n)]
+    else:  # pragma: no cover - composer and parser always agree
+        docs = [(n, None) for n in nodes if not _blank(n)]
+    nodes = [n for n, _ in docs]
     if not nodes:
+        only_comments = bool(text.strip())
         raise ScenarioError([Issue(
-            "the scenario file is empty", (), Location(file, 1, 1),
-            expected="a mapping with at least 'name' and 'time'", found="no content",
+            "the scenario file holds only comments" if only_comments
+            else "the scenario file is empty", (), Location(file, 1, 1),
+            expected="a mapping with at least 'name' and 'time'",
+            found="only comments and blank lines" if only_comments else "no content",
             hint="start from 'crossings scenarios --show example' or see 'crossings schema'")])
     if len(nodes) > 1:
         raise ScenarioError([Issue(
-            "the file holds several YAML documents ('---')", (), _loc(file, nodes[1]),
+            "the file holds several YAML documents ('---')", (),
+            docs[1][1] or _loc(file, nodes[1]),
             expected="one document", found=f"{len(nodes)} documents",
             hint="keep one scenario per file")])
     data = _construct(nodes[0], (), file, smap, issues)
     if issues:
         raise ScenarioError(issues)
     return data, smap
+
+
+def _blank(node: yaml.Node | None) -> bool:
+    """Whether a document is empty (nothing, or only comments after '---')."""
+    return node is None or (isinstance(node, yaml.ScalarNode)
+                            and node.tag == "tag:yaml.org,2002:null" and node.value == "")
+
+
+def _document_starts(text: str, file: str) -> list[Location | None]:
+    """Per document, the location of its explicit '---' marker (None if implicit)."""
+    out: list[Location | None] = []
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.DocumentStartEvent):
+            mark = event.start_mark
+            out.append(Location(file, mark.line + 1, mark.column + 1)
+                       if event.explicit and mark is not None else None)
+    return out
 
 
 def load_yaml_file(path: Path) -> tuple[Any, SourceMap]:
@@ -196,7 +242,7 @@ def _line_at(text: str, line0: int) -> str | None:
 
 
 def _syntax_hint(problem: str) -> str:
-    if "tab" in problem:
+    if "tab" in problem or "'\\t'" in problem:
         return "indent with spaces, not tabs"
     if "mapping values are not allowed" in problem:
         return "a value containing ': ' must be quoted, or a key is indented wrongly"
