@@ -14,10 +14,11 @@ same model in the same run of this script, so their ratios are fair even on a bu
     adds above what was resident after compiling (Linux: the ``VmHWM`` mark is reset
     through ``/proc/self/clear_refs`` just before), per agent.
 (b) **NumPy floor**: ``shared/bench/numpy_floor.py`` via `peers.run_numpy_floor` (one random
-    draw per agent per day, no framework).
+    draw per agent per day, no framework), best of ``--peer-repeat`` (default ``--repeat``)
+    runs, so that every engine gets the same number of tries.
 (c) **Starsim** 3.7.2: ``shared/bench/starsim_reference.py`` via `peers.run_starsim`, in
-    ``.bench-venvs/starsim`` (skipped with a message when that venv is missing; make it with
-    ``bash benchmarks/setup_peers.sh``).
+    ``.bench-venvs/starsim``, best of ``--peer-repeat`` runs (skipped with a message when that
+    venv is missing; make it with ``bash benchmarks/setup_peers.sh``).
 
 The final state counts of Crossings are checked against the floor's (and Starsim's): each is
 compared with the exact expectation of the Markov chain (chi-square goodness of fit), and
@@ -36,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import logging
 import platform
@@ -56,11 +56,13 @@ from scipy import stats
 from crossings.compile import compile_scenario
 from crossings.engine.core import Simulation
 from crossings.scenario.load import load_scenario
+from engine_version import changed_warning, engine_hash
 from peers import PeerResult, peer_python, run_numpy_floor, run_starsim
 
 HERE = Path(__file__).resolve().parent
+ENGINE_AT_IMPORT = engine_hash()
+"""Hash of the engine sources when this module imported the engine."""
 SCENARIO = HERE / "scenarios" / "cycle4.yaml"
-ENGINE_DIR = HERE.parent / "src" / "crossings" / "engine"
 P_MOVE = (0.02, 0.05, 0.10, 0.01)
 """Daily move probabilities of the reference model (shared/bench/starsim_reference.py)."""
 ALPHA = 1e-3
@@ -297,15 +299,6 @@ def consistency(crossings: CrossingsRun, peers_counts: dict[str, list[int]]) -> 
     return out
 
 
-def engine_hash() -> str:
-    """Short SHA-256 of the engine sources, to tie figures to an engine version."""
-    h = hashlib.sha256()
-    for path in sorted(ENGINE_DIR.glob("*.py")):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:12]
-
-
 def _fmt_mib(b: int | None) -> str:
     return f"{b / 2**20:.1f}" if b is not None else "?"
 
@@ -315,7 +308,8 @@ def _fmt_num(x: float | None, spec: str = ",.0f") -> str:
 
 
 def format_report(c: CrossingsRun, floor: PeerResult | None, starsim: PeerResult | None,
-                  check: dict[str, Any], *, starsim_skipped: str = "") -> str:
+                  check: dict[str, Any], *, starsim_skipped: str = "",
+                  peer_repeat: int = 1) -> str:
     """The printed table, ratios and consistency check.
 
     Args:
@@ -324,6 +318,7 @@ def format_report(c: CrossingsRun, floor: PeerResult | None, starsim: PeerResult
         starsim: The Starsim run, or None.
         check: The result of `consistency`.
         starsim_skipped: Why Starsim did not run (when it did not).
+        peer_repeat: Runs of each peer (the best counts).
 
     Returns:
         Text to print.
@@ -331,7 +326,7 @@ def format_report(c: CrossingsRun, floor: PeerResult | None, starsim: PeerResult
     lines = [
         f"4-state cycle, {c.n_agents:,} agents x {c.n_days} days "
         f"(Crossings best of {len(c.run_times_s)}: "
-        + ", ".join(f"{t:.2f}" for t in c.run_times_s) + " s)",
+        + ", ".join(f"{t:.2f}" for t in c.run_times_s) + f" s; peers best of {peer_repeat})",
         f"Crossings load {c.load_s:.3f} s, compile {c.compile_s:.3f} s (not in the figure); "
         f"events processed {c.events:,} ({c.events / c.n_agents:.2f} per agent); "
         f"engine agent-steps {c.agent_steps:,}",
@@ -396,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=1, help="best of k runs of Crossings")
+    ap.add_argument("--peer-repeat", type=int, default=None,
+                    help="best of k runs of each peer (default: --repeat)")
     ap.add_argument("--json", type=Path, default=None, help="write the figures here")
     ap.add_argument("--no-rss", action="store_true", help="skip the peak-RSS subprocesses")
     ap.add_argument("--no-starsim", action="store_true")
@@ -420,7 +417,9 @@ def main(argv: list[str] | None = None) -> int:
             if c.run_peak_rss_bytes is not None and c.pre_run_rss_bytes is not None:
                 c.run_rss_bytes_per_agent = (
                     (c.run_peak_rss_bytes - c.pre_run_rss_bytes) / args.agents)
-    floor = run_numpy_floor(args.agents, args.days, timeout_s=args.timeout)
+    peer_repeat = args.peer_repeat if args.peer_repeat is not None else args.repeat
+    floor = _best([run_numpy_floor(args.agents, args.days, timeout_s=args.timeout)
+                   for _ in range(max(1, peer_repeat))])
     starsim = None
     starsim_skipped = ""
     if args.no_starsim:
@@ -429,7 +428,8 @@ def main(argv: list[str] | None = None) -> int:
         starsim_skipped = "no .bench-venvs/starsim; make it with bash benchmarks/setup_peers.sh"
         print(f"Starsim skipped: {starsim_skipped}")
     else:
-        starsim = run_starsim(args.agents, args.days, timeout_s=args.timeout)
+        starsim = _best([run_starsim(args.agents, args.days, timeout_s=args.timeout)
+                         for _ in range(max(1, peer_repeat))])
         if starsim is None:
             starsim_skipped = "its run failed (see the warning above)"
     peer_counts: dict[str, list[int]] = {}
@@ -439,7 +439,12 @@ def main(argv: list[str] | None = None) -> int:
             if counts is not None:
                 peer_counts[r.name] = counts
     check = consistency(c, peer_counts)
-    print(format_report(c, floor, starsim, check, starsim_skipped=starsim_skipped))
+    print(format_report(c, floor, starsim, check, starsim_skipped=starsim_skipped,
+                         peer_repeat=peer_repeat))
+    print(f"engine sources sha256[:12] = {ENGINE_AT_IMPORT}")
+    warning = changed_warning(ENGINE_AT_IMPORT)
+    if warning:
+        print(warning)
 
     if args.json is not None:
         doc = {
@@ -447,8 +452,10 @@ def main(argv: list[str] | None = None) -> int:
             "started": started,
             "machine": {"python": platform.python_version(), "platform": platform.platform(),
                         "numpy": np.__version__},
-            "engine_sha256_12": engine_hash(),
+            "engine_sha256_12": ENGINE_AT_IMPORT,
+            "engine_sha256_12_at_end": engine_hash(),
             "crossings": asdict(c),
+            "peer_repeat": peer_repeat,
             "numpy_floor": _peer_dict(floor),
             "starsim": _peer_dict(starsim),
             "ratios": {
@@ -463,6 +470,12 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(doc, indent=1))
         print(f"\nwrote {args.json}")
     return 0 if (floor is None or check["consistent"]) else 1
+
+
+def _best(results: list[PeerResult | None]) -> PeerResult | None:
+    """The run with the highest agent-steps/s, or None if none ran."""
+    ran = [r for r in results if r is not None]
+    return max(ran, key=lambda r: r.agent_steps_per_s) if ran else None
 
 
 def _peer_dict(r: PeerResult | None) -> dict[str, Any] | None:

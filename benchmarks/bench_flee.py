@@ -62,7 +62,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import logging
 import math
@@ -80,6 +79,7 @@ import yaml
 from crossings.compile import compile_scenario
 from crossings.engine.core import Simulation
 from crossings.scenario.load import LoadedScenario, load_scenario_text
+from engine_version import changed_warning, engine_hash
 from flee_network import (
     CAMP_MOVECHANCE,
     CONFLICT_MOVECHANCE,
@@ -92,7 +92,8 @@ from flee_network import (
 from peers import PeerResult, peer_python, run_flee
 
 HERE = Path(__file__).resolve().parent
-ENGINE_DIR = HERE.parent / "src" / "crossings" / "engine"
+ENGINE_AT_IMPORT = engine_hash()
+"""Hash of the engine sources when this module imported the engine."""
 START = dt.date(2021, 1, 1)
 DAYS_PER_YEAR = 365.25
 """Days per year of Crossings' rates (``per_year / 365.25`` per day)."""
@@ -458,15 +459,6 @@ def flee_summary(r: PeerResult) -> dict[str, Any] | None:
     return None
 
 
-def engine_hash() -> str:
-    """Short SHA-256 of the engine sources, to tie figures to an engine version."""
-    h = hashlib.sha256()
-    for path in sorted(ENGINE_DIR.glob("*.py")):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:12]
-
-
 def _share(x: int, n: int) -> str:
     return f"{x:>9,} ({100 * x / n:5.1f}%)" if n else f"{x:>9,}"
 
@@ -616,6 +608,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     text, records = format_report(runs, flee, flee_note)
     print(f"Flee network (seed {args.net_seed}) as a Crossings scenario, {args.days} days")
     print(text)
+    print(f"engine sources sha256[:12] = {ENGINE_AT_IMPORT}")
+    warning = changed_warning(ENGINE_AT_IMPORT)
+    if warning:
+        print(warning)
     for c in runs:
         for w in c.warnings:
             print(f"validation warning ({c.n_agents:,}): {w}")
@@ -626,7 +622,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "started": started,
             "machine": {"python": platform.python_version(), "platform": platform.platform(),
                         "numpy": np.__version__},
-            "engine_sha256_12": engine_hash(),
+            "engine_sha256_12": ENGINE_AT_IMPORT,
+            "engine_sha256_12_at_end": engine_hash(),
             "crossings": [asdict(c) for c in runs],
             "flee": {str(n): {**{k: v for k, v in asdict(f).items() if k != "raw_output"},
                               "summary": flee_summary(f)} for n, f in flee.items()},

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -18,6 +19,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from crossings.scenario.errors import ScenarioError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from crossings.results.results import Results
+    from crossings.scenario.load import LoadedScenario
 
 app = typer.Typer(
     add_completion=False,
@@ -43,7 +50,8 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _load(scenario: str | None, sets: list[str] | None, variant: str | None):  # type: ignore[no-untyped-def]
+def _load(scenario: str | None, sets: list[str] | None,
+          variant: str | None) -> LoadedScenario:
     from crossings.scenario.load import load_scenario  # noqa: PLC0415
 
     try:
@@ -98,7 +106,16 @@ def run(
               highlight=False)
 
 
-def _summary(results) -> None:  # type: ignore[no-untyped-def]
+def _rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """The frame's rows as named tuples, read by column name below.
+
+    pandas-stubs types every field of ``itertuples`` rows as the full scalar
+    union; the columns here are known, so rows are handed on untyped.
+    """
+    return frame.itertuples(index=False)
+
+
+def _summary(results: Results) -> None:
     info = results.totals()
     m = results.model
     out.print(f"[bold]{m.name}[/bold]: {m.start} → {m.end}, step {m.step_days} day(s), "
@@ -109,7 +126,7 @@ def _summary(results) -> None:  # type: ignore[no-untyped-def]
         t = Table(title="Observed vs simulated (median, 5–95% over runs)")
         for c in ("series", "year", "sex", "observed", "simulated", "5–95%", "ratio"):
             t.add_column(c, justify="right" if c not in ("series", "sex") else "left")
-        for r in obs.itertuples(index=False):
+        for r in _rows(obs):
             obs_text = (f"{r.observed_low:,.0f}–{r.observed_high:,.0f}"
                         if r.observed_low != r.observed_high else f"{r.observed:,.0f}")
             ratio = f"{r.simulated / r.observed:.2f}" if r.observed else "–"
@@ -122,19 +139,21 @@ def _summary(results) -> None:  # type: ignore[no-untyped-def]
     t2.add_column("kind")
     t2.add_column("people", justify="right")
     t2.add_column("5–95%", justify="right")
-    for r in fs.itertuples(index=False):
+    for r in _rows(fs):
         if r.kind == "classification":
             continue
         t2.add_row(r.name, r.kind, f"{r.median:,.0f}", f"{r.p05:,.0f}–{r.p95:,.0f}")
     out.print(t2)
     ev = results.events_frame()
     if len(ev):
-        agg = ev.groupby(["event", "id", "date", "happened"], as_index=False)["count"].sum()
+        # as_index=False makes this a DataFrame (pandas-stubs says Series)
+        agg = cast("pd.DataFrame", ev.groupby(["event", "id", "date", "happened"],
+                                              as_index=False)["count"].sum())
         agg["count"] = agg["count"] / max(results.n_runs, 1)
         t3 = Table(title="Waves and reclassifications (mean people moved per run)")
         for c in ("event", "id", "date", "people"):
             t3.add_column(c)
-        for r in agg.itertuples(index=False):
+        for r in _rows(agg):
             t3.add_row(r.event, r.id, str(r.date),
                        f"{r.count:,.0f}" if r.happened else "did not happen (border closed)")
         out.print(t3)

@@ -329,9 +329,9 @@ class _Compiler:
             if c.own_flag >= 0:
                 mult_flag[h, c.own_flag] = 0.0
             mask = 0
-            for f in range(F):
-                if mult_flag[h, f] != 1.0:
-                    mask |= 1 << f
+            for fi in range(F):
+                if mult_flag[h, fi] != 1.0:
+                    mask |= 1 << fi
             flag_mask[h] = mask
             set_flags[h] = c.set_flags
         ptr = np.zeros(S + 1, np.int64)
@@ -384,9 +384,9 @@ class _Compiler:
         terminal = ~has_exit
 
         set_on_enter = np.zeros(S, np.uint32)
-        for f in sc.people.flags:
-            for s_id in f.set_on_enter:
-                set_on_enter[sidx[s_id]] |= np.uint32(1 << fidx[f.id])
+        for flag in sc.people.flags:
+            for s_id in flag.set_on_enter:
+                set_on_enter[sidx[s_id]] |= np.uint32(1 << fidx[flag.id])
 
         # ---- entries
         combo_inflow: list[str] = []
@@ -402,10 +402,10 @@ class _Compiler:
             first_col = len(rate_cols)
             for si, sx in enumerate(SEXES):
                 if inf.rate_by_sex is not None:
-                    r_sex = inf.rate_by_sex.get(sx)
-                    if r_sex is None:
+                    sex_rate = inf.rate_by_sex.get(sx)
+                    if sex_rate is None:
                         continue
-                    per_step = self._rate_series(r_sex, step_dates)
+                    per_step = self._rate_series(sex_rate, step_dates)
                 else:
                     assert inf.rate is not None and inf.sex is not None
                     share = inf.sex.values.get(sx, 0.0)
@@ -475,8 +475,8 @@ class _Compiler:
         cl = sc.classification
         if cl is not None:
             assert cl.rulesets is not None
-            for f, p in cl.detection.values.items():
-                det_prob[:, fidx[f]] = p
+            for f, prob in cl.detection.values.items():
+                det_prob[:, fidx[f]] = prob
             ruleset_ids = tuple(cl.rulesets)
             default_rs = ruleset_ids.index(cl.default_ruleset)
             for g in range(G):
@@ -488,12 +488,12 @@ class _Compiler:
                                 seg_ruleset[g] = ruleset_ids.index(e.ruleset)
             for ri, (rs_name, rules) in enumerate(cl.rulesets.items()):
                 for j, rule in enumerate(rules):
-                    w = rule.when
+                    cond = rule.when
                     r_rs.append(ri)
-                    r_any.append(_mask(w.detected_any if w else [], fidx))
-                    r_all.append(_mask(w.detected_all if w else [], fidx))
-                    r_none.append(_mask(w.detected_none if w else [], fidx))
-                    r_sex.append(SEXES.index(w.sex) if w and w.sex else -1)
+                    r_any.append(_mask(cond.detected_any if cond else [], fidx))
+                    r_all.append(_mask(cond.detected_all if cond else [], fidx))
+                    r_none.append(_mask(cond.detected_none if cond else [], fidx))
+                    r_sex.append(SEXES.index(cond.sex) if cond and cond.sex else -1)
                     r_def.append(rule.default)
                     r_tg.append([(sidx[t], wt) for t, wt in _split_target(rule.sentence)])
                     r_lab.append(f"{rs_name}: {rule.name or ('default' if rule.default else j)}")
@@ -545,8 +545,8 @@ class _Compiler:
             if classify_node >= 0:
                 rc_elig[i, classify_node] = False
         ms_member = np.zeros((len(groups), S), bool)
-        for m, grp in enumerate(groups):
-            ms_member[m, list(grp)] = True
+        for gi, grp in enumerate(groups):
+            ms_member[gi, list(grp)] = True
 
         # ---- families
         fam = sc.families

@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crossings.compile.model import NEVER, CompiledModel, Targets
+from crossings.engine import kernels
 from crossings.engine.rng import KeyedRNG, stream_id
 
 log = logging.getLogger(__name__)
@@ -239,10 +240,28 @@ class Simulation:
         self.wave_keys = _target_keys(m.wave_targets)
         self.rc_keys = _target_keys(m.rc_targets)
         self._prepare_tables()
+        self._bucket_counts = np.zeros(BLOCK, np.int64)
+        self._k_time = self.rng.key(ST_TIME)
+        self._k_choice = self.rng.key(ST_CHOICE)
+        self._k_duration = self.rng.key(ST_DURATION)
+        self._k_then = self.rng.key(ST_THEN)
+        self._k_age = self.rng.key(ST_AGE)
+        self._k_household = self.rng.key(ST_HOUSEHOLD)
+        self._k_sample = self.rng.key(ST_SAMPLE)
+        self._k_sentence = self.rng.key(ST_SENTENCE)
+        self._k_detect = np.array([self.rng.key(stream_id(f"detect:{f}"))
+                                   for f in range(m.det_prob.shape[1])], np.uint64)
+        n_others = max(1, m.household_cdf.size - 1)
+        self._k_family = np.array(
+            [[self.rng.key(stream_id(f"family:{c}:{j}")) for j in range(n_others)]
+             for c in range(len(m.consequence_ids))], np.uint64).reshape(-1, n_others)
+        self._rules_of_set = [np.flatnonzero(m.rule_ruleset == r).astype(np.int64)
+                              for r in range(max(1, len(m.ruleset_ids)))]
         self._fam_states = np.flatnonzero(m.family_share.sum(axis=1) > 0) if C else np.zeros(0)
         self._has_family = np.zeros(S, bool)
         self._has_family[self._fam_states.astype(np.int64)] = True
-        self._ms_any = self.ms_member.any(axis=0) if self.ms_member.size else np.zeros(S, bool)
+        self._ms_any = np.asarray(self.ms_member.any(axis=0) if self.ms_member.size
+                                  else np.zeros(S, bool), dtype=np.bool_)
         # calendar
         self._block0 = -BLOCK
         self._buckets: list[list[NDArray[np.int64]]] = [[] for _ in range(BLOCK)]
@@ -278,6 +297,7 @@ class Simulation:
         self._origin_used = bool(np.any(hz.mult_origin != 1))
         union = int(np.bitwise_or.reduce(hz.flag_mask)) if H else 0
         self._flags_used = [f for f in range(32) if union >> f & 1]
+        self._flags_used_arr = np.array(self._flags_used, np.int64)
         comp_mod = (np.any(hz.mult_sex != 1, axis=1) | np.any(hz.mult_age != 1, axis=1)
                     | np.any(hz.mult_origin != 1, axis=1) | (hz.flag_mask != 0))
         self._has_mod = np.zeros(S, bool)
@@ -329,7 +349,8 @@ class Simulation:
         if parts:
             ids = parts[0] if len(parts) == 1 else np.concatenate(parts)
             self._buckets[t - self._block0] = []
-            ids = ids[self.due[ids] == t]
+            buf = np.empty(ids.size, np.int64)
+            ids = buf[: kernels.due_now(ids, self.due, t, buf)]
             if self._dirty and ids.size:
                 ids = np.unique(ids)
             if ids.size:
@@ -344,30 +365,22 @@ class Simulation:
         self._block0 = b0
         self._dirty = False
         self._buckets = [[] for _ in range(BLOCK)]
-        if self.n_created == 0:
+        n = self.n_created
+        if n == 0:
             return
-        due = self.due[: self.n_created]
-        cand = np.flatnonzero((due >= b0) & (due < b0 + BLOCK))
-        if cand.size:
-            self._insert(cand, due[cand] - b0)
+        self._calendar_add(np.arange(n, dtype=np.int64), self.due[:n])
 
-    def _insert(self, ids: NDArray[np.int64], rel: NDArray[np.int32]) -> None:
-        rel8 = rel.astype(np.int8)
-        order = np.argsort(rel8, kind="stable")
-        counts = np.bincount(rel8, minlength=BLOCK)
-        ids = ids[order]
+    def _calendar_add(self, ids: NDArray[np.int64], due: NDArray[np.int32]) -> None:
+        """Put agents whose event falls inside the current block into its step buckets."""
+        grouped = kernels.bucket_sort(ids, due, self._block0, BLOCK, self._bucket_counts)
+        if grouped.size == 0:
+            return
         pos = 0
-        for r in np.flatnonzero(counts):
+        counts = self._bucket_counts
+        for r in np.flatnonzero(counts).tolist():
             c = int(counts[r])
-            self._buckets[int(r)].append(ids[pos:pos + c])
+            self._buckets[r].append(grouped[pos:pos + c])
             pos += c
-
-    def _calendar_add(self, ids: NDArray[np.int64], due: NDArray[np.int32], t: int) -> None:
-        near = due < self._block0 + BLOCK
-        if near.all():
-            self._insert(ids, due - self._block0)
-        elif near.any():
-            self._insert(ids[near], due[near] - self._block0)
 
     # ------------------------------------------------------------ entries
     def _entries(self, t: int) -> None:
@@ -381,16 +394,17 @@ class Simulation:
         gid = np.arange(a, b, dtype=np.int64)
         idx = gid - self.lo
         self.n_created = int(idx[-1]) + 1
-        sex = m.combo_sex[combo]
-        self.sex[idx] = sex
+        self.sex[idx] = m.combo_sex[combo]
         self.origin[idx] = m.combo_origin[combo]
-        u = self.rng.uniform(gid, 0, ST_AGE)
-        cdf = m.combo_age_cdf[combo]
-        self.age[idx] = (u[:, None] >= cdf).sum(axis=1).clip(0, cdf.shape[1] - 1)
-        u = self.rng.uniform(gid, 0, ST_HOUSEHOLD)
-        self.household[idx] = np.searchsorted(m.household_cdf, u, side="right") + 1
-        if self.sample_p > 0:
-            self.sampled[idx] = self.rng.uniform(gid, 0, ST_SAMPLE) < self.sample_p
+        age = np.empty(idx.size, np.int8)
+        household = np.empty(idx.size, np.int8)
+        sampled = np.empty(idx.size, np.bool_)
+        kernels.attributes(gid, combo, m.combo_age_cdf, m.household_cdf, self._k_age,
+                           self._k_household, self._k_sample, self.sample_p, age, household,
+                           sampled)
+        self.age[idx] = age
+        self.household[idx] = household
+        self.sampled[idx] = sampled
         old = np.full(idx.size, self.S, np.int64)
         self._enter(idx, m.combo_state[combo].astype(np.int64), old, t, KIND_ENTRY)
 
@@ -399,23 +413,14 @@ class Simulation:
         m = self.m
         hz = m.hazards
         self.events += idx.size
-        comp = self.pend[idx]
+        n = idx.size
+        new = np.empty(n, np.int64)
+        kind = np.empty(n, np.int64)
+        kernels.resolve(idx, self.lo, self.pend, self.state, self.evno, hz.target,
+                        hz.set_flags, self.flags, m.then.ptr, m.then.state, m.then.cum,
+                        self._k_then, new, kind)
         old = self.state[idx].astype(np.int64)
-        is_dur = comp < 0
-        new = np.empty(idx.size, np.int64)
-        kind = np.full(idx.size, KIND_HAZARD, np.int64)
-        if is_dur.any():
-            d_idx = idx[is_dur]
-            u = self.rng.uniform(d_idx + self.lo, self.evno[d_idx], ST_THEN)
-            new[is_dur] = draw_targets(m.then, self.then_keys, old[is_dur], u)
-            kind[is_dur] = KIND_DURATION
-        if not is_dur.all():
-            hc = comp[~is_dur]
-            new[~is_dur] = hz.target[hc]
-            sf = hz.set_flags[hc]
-            if sf.any():
-                self.flags[idx[~is_dur]] |= sf
-        is_flag = new < 0
+        is_flag = kind == KIND_FLAG
         if is_flag.any():
             f_idx = idx[is_flag]
             fl = (-new[is_flag] - 1).astype(np.int64)
@@ -437,41 +442,35 @@ class Simulation:
         """Move agents ``idx`` from ``old`` (S = outside) into ``new`` at step ``t``."""
         m = self.m
         S = self.S
-        y = self.year_index[t]
-        sex = self.sex[idx].astype(np.int64)
-        nf = self.flows.shape[1]
-        self.flows[y] += np.bincount((old * S + new) * 2 + sex, minlength=nf)
+        y = int(self.year_index[t])
         if self.sample_p > 0:
             self._journal(idx, t, old, new, kind, None)
-        cls = new == m.classify_node
-        if m.classify_node >= 0 and cls.any():
-            c_idx = idx[cls]
-            sentence = self._classify(c_idx, t)
-            self.flows[y] += np.bincount((m.classify_node * S + sentence) * 2 + sex[cls],
-                                         minlength=nf)
-            if self.sample_p > 0:
-                self._journal(c_idx, t, np.full(c_idx.size, m.classify_node), sentence,
-                              KIND_CLASSIFIED, None)
-            new = new.copy()
-            new[cls] = sentence
-        inside = old < S
-        if inside.all():
-            self.counts -= np.bincount(old * 2 + sex, minlength=2 * S)
-        elif inside.any():
-            self.counts -= np.bincount(old[inside] * 2 + sex[inside], minlength=2 * S)
-        self.counts += np.bincount(new * 2 + sex, minlength=2 * S)
-        self.state[idx] = new
-        self.entered[idx] = t
-        self.evno[idx] += 1
-        soe = m.set_on_enter[new]
-        if soe.any():
-            self.flags[idx] |= soe
+        src = old
+        cn = m.classify_node
+        if cn >= 0:
+            cls = new == cn
+            if cls.any():
+                # two moves on the same step: into the classification, then to a sentence
+                c_idx = idx[cls]
+                sex_c = self.sex[c_idx].astype(np.int64)
+                self.flows[y] += np.bincount((old[cls] * S + cn) * 2 + sex_c,
+                                             minlength=self.flows.shape[1])
+                sentence = self._classify(c_idx, t)
+                if self.sample_p > 0:
+                    self._journal(c_idx, t, np.full(c_idx.size, cn), sentence,
+                                  KIND_CLASSIFIED, None)
+                new = new.copy()
+                new[cls] = sentence
+                old = old.copy()
+                old[cls] = cn
+        kernels.enter(idx, new, old, src, t, S, self.state, self.entered, self.evno, self.sex,
+                      self.flags, m.set_on_enter, self.counts, self.flows[y])
         if self.ms_member.shape[0] and self._ms_any[new].any():
             for j in range(self.ms_member.shape[0]):
                 hit = self.ms_member[j, new]
                 if hit.any():
                     self.milestones[j, idx[hit]] = t
-        if self._has_family[new].any():
+        if self._fam_states.size and self._has_family[new].any():
             self._families(idx, new, y)
         self._schedule(idx, t, fresh=True)
 
@@ -479,200 +478,34 @@ class Simulation:
     def _schedule(self, idx: NDArray[np.int64], t: int, *, fresh: bool) -> None:
         """Draw the next event of agents ``idx`` who (re)start their state at ``t``.
 
-        All agents of the batch are handled together whatever their state: each
-        state's competing hazards are a padded row of the component table, so
-        there is no loop over states (only over the time segments ahead).
+        One compiled pass over the batch (:func:`crossings.engine.kernels.schedule`):
+        the duration deadline, the first step at which the cumulative hazard of
+        the segments ahead reaches an Exp(1) draw, and which hazard fires.
         """
-        n = idx.size
-        if n == 0:
+        if idx.size == 0:
             return
         m = self.m
-        T = m.n_steps
-        st = self.state[idx].astype(np.int64)
-        gid = idx + self.lo
-        ev = self.evno[idx]
-        # --- duration deadline (drawn on entering a state; kept on re-draws)
-        if fresh:
-            dlen = self._dur_len[st]
-            dl = np.full(n, NEVER, np.int64)
-            has = dlen > 0
-            if has.any():
-                one = dlen == 1
-                dl[one] = t + 1
-                var = has & ~one
-                if var.any():
-                    sv = st[var]
-                    u = self.rng.uniform(gid[var], ev[var], ST_DURATION)
-                    pos = np.searchsorted(self._dur_keys, sv + u, side="right")
-                    pos = np.minimum(pos, m.dur_ptr[sv + 1] - 1)
-                    dl[var] = t + 1 + (pos - m.dur_ptr[sv])
-            dl = np.minimum(dl, NEVER)
-            self.deadline[idx] = dl.astype(np.int32)
-        else:
-            dl = self.deadline[idx].astype(np.int64)
-        due = np.full(n, NEVER, np.int64)
-        pend = np.full(n, -2, np.int32)
-        # --- competing hazards
-        nh = self._n_comp[st]
-        with_h = nh > 0
-        if t + 1 < T and with_h.any():
-            sub = np.flatnonzero(with_h) if not with_h.all() else None
-            s_sub = st if sub is None else st[sub]
-            comp = self._comp_table[s_sub]  # (k, Hmax), padding → dummy zero-rate column
-            width = int(nh.max())
-            comp = comp[:, :width]
-            mult = self._multipliers(idx if sub is None else idx[sub], comp, s_sub)
-            g_sub = gid if sub is None else gid[sub]
-            e_sub = ev if sub is None else ev[sub]
-            E = self.rng.exponential(g_sub, e_sub, ST_TIME)
-            hit, seg_hit = self._invert(E, comp, mult, t + 1)
-            ok = hit < T
-            k_ok = np.flatnonzero(ok)
-            pick = np.zeros(k_ok.size, np.int64)
-            if width > 1 and k_ok.size:
-                r = self._rate_p[seg_hit[k_ok][:, None], comp[k_ok]]
-                if mult is not None:
-                    r = r * mult[k_ok]
-                cum = np.cumsum(r, axis=1)
-                u = self.rng.uniform(g_sub[k_ok], e_sub[k_ok], ST_CHOICE) * cum[:, -1]
-                pick = (u[:, None] >= cum).sum(axis=1)
-                np.minimum(pick, self._n_comp[s_sub[k_ok]] - 1, out=pick)
-            chosen = comp[k_ok, pick]
-            tgt = k_ok if sub is None else sub[k_ok]
-            due[tgt] = hit[k_ok]
-            pend[tgt] = chosen
-        # --- a duration ending before the hazard wins; a hazard wins a tie
-        by_dur = dl < due
-        due[by_dur] = dl[by_dur]
-        pend[by_dur] = -1
-        due[due >= T] = NEVER
-        due32 = due.astype(np.int32)
-        self.due[idx] = due32
-        self.pend[idx] = pend
-        live = due32 != NEVER
-        if live.all():
-            self._calendar_add(idx, due32, t)
-        elif live.any():
-            self._calendar_add(idx[live], due32[live], t)
-
-    def _multipliers(self, idx: NDArray[np.int64], comp: NDArray[np.int64],
-                     st: NDArray[np.int64]) -> NDArray[np.float64] | None:
-        """Per-agent multipliers of each component (``None`` when all are 1)."""
-        if not self._has_mod[st].any():
-            return None
-        mult = self._msex_p[comp, self.sex[idx].astype(np.int64)[:, None]]
-        if self._age_used:
-            mult = mult * self._mage_p[comp, self.age[idx].astype(np.int64)[:, None]]
-        if self._origin_used:
-            mult = mult * self._morigin_p[comp, self.origin[idx].astype(np.int64)[:, None]]
-        if self._flags_used:
-            fl = self.flags[idx]
-            for f in self._flags_used:
-                has = ((fl >> np.uint32(f)) & np.uint32(1)).astype(bool)
-                if has.any():
-                    mult = np.where(has[:, None], mult * self._mflag_p[comp, f], mult)
-        return np.asarray(mult, np.float64)
-
-    def _invert(self, E: NDArray[np.float64], comp: NDArray[np.int64],
-                mult: NDArray[np.float64] | None,
-                first: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """First step ``u ≥ first`` where the cumulative hazard reaches ``E``.
-
-        Hazards are constant within segments, so this walks the segments ahead
-        (a loop over segments, vectorised over agents); most batches face
-        constant hazards and take one pass.
-        """
-        m = self.m
-        T = m.n_steps
-        G = self._rate_p.shape[0]
-        n = E.size
-        hit = np.full(n, NEVER, np.int64)
-        seg_hit = np.zeros(n, np.int64)
-        g = int(m.step_seg[first])
-        # constant from here on for every component of the batch?
-        if int(self._const_from[comp].max()) <= g:
-            r = self._rate_p[g][comp]
-            h = (r * mult).sum(axis=1) if mult is not None else r.sum(axis=1)
-            pos = h > 0
-            with np.errstate(divide="ignore"):
-                k = np.ceil(E / h)
-            k = np.where(pos, np.maximum(k, 1), T + 1)
-            steps = first - 1 + np.minimum(k, T + 1).astype(np.int64)
-            hit[pos] = steps[pos]
-            seg_hit[:] = np.minimum(m.step_seg[np.minimum(steps, T - 1)], G - 1)
-            seg_hit[pos & (steps >= first)] = np.maximum(seg_hit[pos & (steps >= first)], g)
-            return hit, seg_hit
-        pending = np.arange(n)
-        rem = E.copy()
-        pos_step = first
-        while pending.size and g < G:
-            end = int(m.seg_start[g + 1]) if g + 1 < G else T
-            length = end - pos_step
-            if length > 0:
-                r = self._rate_p[g][comp[pending]]
-                h = (r * mult[pending]).sum(axis=1) if mult is not None else r.sum(axis=1)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    k = np.ceil(rem[pending] / h)
-                k = np.where(h > 0, np.maximum(k, 1), np.inf)
-                done = k <= length
-                if done.any():
-                    p = pending[done]
-                    hit[p] = pos_step - 1 + k[done].astype(np.int64)
-                    seg_hit[p] = g
-                rem[pending] -= h * length
-                pending = pending[~done]
-            g += 1
-            pos_step = end
-        return hit, seg_hit
+        kernels.schedule(
+            idx, t, fresh, self.lo, m.n_steps, self.state, self.evno, self.sex, self.age,
+            self.origin, self.flags, self.deadline, self.due, self.pend, self._n_comp,
+            self._comp_table, self._rate_p, self._msex_p, self._mage_p, self._morigin_p,
+            self._mflag_p, self._flags_used_arr, self._has_mod, m.step_seg, m.seg_start,
+            m.dur_ptr, m.dur_cdf, self._k_time, self._k_choice, self._k_duration)
+        self._calendar_add(idx, self.due[idx])
 
     # ------------------------------------------------------------ classification
     def _classify(self, idx: NDArray[np.int64], t: int) -> NDArray[np.int64]:
-        """Detect flags, apply the active rule set, draw a sentence."""
+        """Detect flags, apply the active rule set, draw a sentence (compiled)."""
         m = self.m
         seg = int(m.step_seg[t])
-        gid = idx + self.lo
-        ev = self.evno[idx]
-        fl = self.flags[idx]
-        det = np.zeros(idx.size, np.uint32)
-        for f in range(m.n_flags):
-            p = m.det_prob[seg, f]
-            if p <= 0:
-                continue
-            has = ((fl >> np.uint32(f)) & np.uint32(1)).astype(bool)
-            if not has.any():
-                continue
-            u = self.rng.uniform(gid, ev, stream_id(f"detect:{f}"))
-            found = has & (u < p)
-            det[found] |= np.uint32(1 << f)
-        rs = int(m.seg_ruleset[seg])
-        rules = np.flatnonzero(m.rule_ruleset == rs)
-        rule_of = np.full(idx.size, -1, np.int64)
-        sex = self.sex[idx]
-        for r in rules:
-            open_ = rule_of < 0
-            if not open_.any():
-                break
-            if m.rule_default[r]:
-                ok = open_
-            else:
-                any_m, all_m, none_m = m.rule_any[r], m.rule_all[r], m.rule_none[r]
-                ok = open_.copy()
-                if any_m:
-                    ok &= (det & any_m) != 0
-                if all_m:
-                    ok &= (det & all_m) == all_m
-                if none_m:
-                    ok &= (det & none_m) == 0
-                if m.rule_sex[r] >= 0:
-                    ok &= sex == m.rule_sex[r]
-            rule_of[ok] = r
-        if (rule_of < 0).any():  # pragma: no cover - validation requires a default rule
-            raise RuntimeError("classification reached no rule; the rule set lacks a default")
-        y = self.year_index[t]
-        self.rule_counts[y] += np.bincount(
-            rule_of * 2 + sex, minlength=self.rule_counts.shape[1] * 2).reshape(-1, 2)
-        u = self.rng.uniform(gid, ev, ST_SENTENCE)
-        return draw_targets(m.rule_targets, self.rule_keys, rule_of, u).astype(np.int64)
+        rules = self._rules_of_set[int(m.seg_ruleset[seg])]
+        out = np.empty(idx.size, np.int64)
+        y = int(self.year_index[t])
+        kernels.classify(idx, self.lo, self.evno, self.flags, self.sex, m.det_prob[seg],
+                         self._k_detect, rules, m.rule_default, m.rule_any, m.rule_all,
+                         m.rule_none, m.rule_sex, m.rule_targets.ptr, m.rule_targets.state,
+                         m.rule_targets.cum, self._k_sentence, out, self.rule_counts[y])
+        return out
 
     # ------------------------------------------------------------ calendar events
     def _wave(self, w: int, t: int) -> None:
@@ -718,25 +551,8 @@ class Simulation:
 
     # ------------------------------------------------------------ families
     def _families(self, idx: NDArray[np.int64], new: NDArray[np.int64], y: int) -> None:
-        m = self.m
-        hit = self._has_family[new]
-        f_idx = idx[hit]
-        f_new = new[hit]
-        others = self.household[f_idx].astype(np.int64) - 1
-        gid = f_idx + self.lo
-        ev = self.evno[f_idx]
-        S = self.S
-        for c in range(len(m.consequence_ids)):
-            p = m.family_share[f_new, c]
-            if not (p > 0).any():
-                continue
-            affected = np.zeros(f_idx.size, np.int64)
-            for j in range(int(others.max(initial=0))):
-                u = self.rng.uniform(gid, ev, stream_id(f"family:{c}:{j}"))
-                affected += (j < others) & (u < p)
-            self.fam_members[y, c] += np.bincount(f_new, weights=affected, minlength=S
-                                                  ).astype(np.int64)
-            self.fam_households[y, c] += np.bincount(f_new[affected > 0], minlength=S)
+        kernels.families(idx, new, self.lo, self.evno, self.household, self.m.family_share,
+                         self._k_family, self.fam_members[y], self.fam_households[y])
 
     # ------------------------------------------------------------ journeys
     def _journal(self, idx: NDArray[np.int64], t: int, old: NDArray[np.int64],

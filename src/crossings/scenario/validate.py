@@ -245,15 +245,18 @@ class _Checker:
             self.ns.hazard_names.add(r.id)
         if sc.classification is not None and sc.classification.rulesets is not None:
             self.ns.rulesets = set(sc.classification.rulesets)
-        for kind, lst in (("policy", sc.policies), ("observation", sc.observations),
-                          ("reclassification", sc.reclassifications)):
+        id_lists: tuple[tuple[str, list[str]], ...] = (
+            ("policy", [p.id for p in sc.policies]),
+            ("observation", [o.id for o in sc.observations]),
+            ("reclassification", [rc.id for rc in sc.reclassifications]))
+        for kind, lst in id_lists:
             ids: set[str] = set()
             sec = {"policy": "policies", "observation": "observations",
                    "reclassification": "reclassifications"}[kind]
-            for i, item in enumerate(lst):
-                if item.id in ids:
-                    self.err(f"duplicate {kind} id '{item.id}'", (sec, i, "id"))
-                ids.add(item.id)
+            for i, item_id in enumerate(lst):
+                if item_id in ids:
+                    self.err(f"duplicate {kind} id '{item_id}'", (sec, i, "id"))
+                ids.add(item_id)
 
     def check_sources(self) -> None:
         known = set(self.sc.sources)
@@ -369,10 +372,12 @@ class _Checker:
             if isinstance(inf.enter, str):
                 self.ref(inf.enter, self.ns.states, "state", (*base, "enter"))
             else:
-                for k, v in inf.enter.items():
-                    if k != "default":
-                        self.ref(k, origins, "place", (*base, "enter", k), key=True)
-                    self.ref(v, self.ns.states, "state", (*base, "enter", k))
+                for origin_key, entry_state in inf.enter.items():
+                    if origin_key != "default":
+                        self.ref(origin_key, origins, "place", (*base, "enter", origin_key),
+                                 key=True)
+                    self.ref(entry_state, self.ns.states, "state",
+                             (*base, "enter", origin_key))
                 if inf.origins is not None:
                     missing = [o for o in inf.origins.values
                                if o not in inf.enter and "default" not in inf.enter]
@@ -384,14 +389,15 @@ class _Checker:
                              (*base, "enter"))
             self.shares(inf.sex, (*base, "sex"), "sex")
             if inf.sex is not None:
-                for k in inf.sex.values:
-                    if k not in SEXES:
-                        self.err(f"unknown sex '{k}'", (*base, "sex", k), key=True,
-                                 expected="female or male", hint=did_you_mean(k, SEXES))
+                for sex_key in inf.sex.values:
+                    if sex_key not in SEXES:
+                        self.err(f"unknown sex '{sex_key}'", (*base, "sex", sex_key), key=True,
+                                 expected="female or male", hint=did_you_mean(sex_key, SEXES))
             self.shares(inf.origins, (*base, "origins"), "origin")
             if inf.origins is not None:
-                for k in inf.origins.values:
-                    self.ref(k, origins, "place", (*base, "origins", k), key=True)
+                for origin_key in inf.origins.values:
+                    self.ref(origin_key, origins, "place", (*base, "origins", origin_key),
+                             key=True)
             for r, p in ([(inf.rate, (*base, "rate"))] if inf.rate else []) + [
                     (rr, (*base, "rate_by_sex", sx)) for sx, rr in (inf.rate_by_sex or {}).items()]:
                 if r.mean_days is not None or r.probability is not None:
@@ -460,8 +466,8 @@ class _Checker:
                     self.err("a rule needs 'when' (or 'default: true')", (*base, j))
                 if r.when is not None:
                     for part in ("detected_any", "detected_all", "detected_none"):
-                        for k, f in enumerate(getattr(r.when, part)):
-                            self.ref(f, self.ns.flags, "flag", (*base, j, "when", part, k))
+                        for fi, f in enumerate(getattr(r.when, part)):
+                            self.ref(f, self.ns.flags, "flag", (*base, j, "when", part, fi))
                 self.target(r.sentence, (*base, j, "sentence"), "sentence")
 
     def check_sentences_reclass_families(self) -> None:
@@ -495,19 +501,19 @@ class _Checker:
             if abs(total - 1) > SHARE_TOLERANCE:
                 self.err(f"household size shares sum to {total:.6g}, not 1",
                          ("families", "household_size"), expected="shares summing to 1")
-            for k in hs:
-                if not k.isdigit() or not 1 <= int(k) <= 30:
-                    self.err(f"household size '{k}' is not a whole number from 1 to 30",
-                             ("families", "household_size", k), key=True,
+            for size_key in hs:
+                if not size_key.isdigit() or not 1 <= int(size_key) <= 30:
+                    self.err(f"household size '{size_key}' is not a whole number from 1 to 30",
+                             ("families", "household_size", size_key), key=True,
                              hint="sizes count the person and the family left behind")
             for i, o in enumerate(fam.outcomes):
                 for k, s3 in enumerate(o.on_enter):
                     self.ref(s3, self.ns.states, "state", ("families", "outcomes", i,
                                                            "on_enter", k))
-                for k, v in o.consequences.values.items():
+                for ck, v in o.consequences.values.items():
                     if not 0 <= v <= 1:
                         self.err("a consequence share must lie between 0 and 1",
-                                 ("families", "outcomes", i, "consequences", k),
+                                 ("families", "outcomes", i, "consequences", ck),
                                  expected="the share of family members affected, 0–1",
                                  found=str(v))
 
@@ -565,7 +571,7 @@ class _Checker:
                     self.ref(s, self.ns.states, "state", (*base, "measure", part, k))
             if m.flow is not None:
                 for end in ("from", "to"):
-                    self.ref(m.flow[end], self.ns.states, "state", (*base, "measure", "flow", end))  # type: ignore[index]
+                    self.ref(m.flow[end], self.ns.states, "state", (*base, "measure", "flow", end))
             if m.wave is not None:
                 self.ref(m.wave, waves, "wave", (*base, "measure", "wave"))
             y0, y1 = sc.time.start.year, sc.time.end.year
@@ -613,8 +619,8 @@ class _Checker:
             for sel in rc.select.entered:
                 edges.setdefault(sel, set())
             reach_from_sel = set(rc.select.entered)
-            for s in reach_from_sel:
-                edges[s] = edges[s] | set(target_ids(rc.to))
+            for sel_id in reach_from_sel:
+                edges[sel_id] = edges[sel_id] | set(target_ids(rc.to))
         reach = _reachable(entries, edges)
         place_kind = self.ns.places
         state_places = {s.id: s.place for s in sc.states}
@@ -645,10 +651,13 @@ class _Checker:
 
     def _state_path(self, sid: str) -> Path_:
         sc = self.sc
-        for sec, items in (("states", sc.states), ("routes", sc.routes),
-                           ("detention", sc.detention), ("sentences", sc.sentences)):
-            for i, item in enumerate(items):
-                if item.id == sid:
+        id_lists: tuple[tuple[str, list[str]], ...] = (
+            ("states", [s.id for s in sc.states]), ("routes", [r.id for r in sc.routes]),
+            ("detention", [q.id for q in sc.detention]),
+            ("sentences", [s2.id for s2 in sc.sentences]))
+        for sec, items in id_lists:
+            for i, item_id in enumerate(items):
+                if item_id == sid:
                     return (sec, i, "id")
         return ()
 

@@ -1,0 +1,95 @@
+"""Atomic output: a run directory appears whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import SupportsInt, cast
+
+from crossings.results.results import Results
+
+FILES = ("run.json", "observations.csv", "stocks.parquet", "flows.parquet",
+         "outcomes.parquet", "families.parquet", "events.parquet",
+         "classification.parquet", "journeys.jsonl", "agents.parquet")
+
+
+def atomic_directory(out: Path, fill: Callable[[Path], None]) -> Path:
+    """Create ``out`` by filling a temporary sibling directory, then renaming it.
+
+    A run killed halfway leaves no partial ``out`` (only a hidden temporary
+    directory, removed on the next successful write). An existing ``out`` is
+    replaced only after the new one is complete.
+
+    Args:
+        out: Target directory.
+        fill: Writes the files into the directory it is given.
+
+    Returns:
+        The final directory path.
+    """
+    out = Path(out)
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    for stale in parent.glob(f".{out.name}.tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    try:
+        fill(tmp)
+        for f in tmp.iterdir():
+            with f.open("rb") as fh:
+                os.fsync(fh.fileno())
+        if out.exists():
+            old = parent / f".{out.name}.old-{os.getpid()}"
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def write_results(results: Results, out: Path) -> Path:
+    """Write every table of ``results`` into the directory ``out`` (atomically).
+
+    Files: ``run.json``, ``observations.csv`` and Parquet tables (stocks by
+    month, flows, outcomes, families, events, classification, sampled agents)
+    and ``journeys.jsonl``.
+    """
+
+    def fill(d: Path) -> None:
+        (d / "run.json").write_text(json.dumps(results.run_info(), indent=2, default=str) + "\n")
+        results.observations_frame().to_csv(d / "observations.csv", index=False)
+        results.stocks_frame("month").to_parquet(d / "stocks.parquet", index=False)
+        results.flows_frame().to_parquet(d / "flows.parquet", index=False)
+        results.outcomes_frame().to_parquet(d / "outcomes.parquet", index=False)
+        results.families_frame().to_parquet(d / "families.parquet", index=False)
+        ev = results.events_frame()
+        ev["date"] = ev["date"].astype(str)
+        ev.to_parquet(d / "events.parquet", index=False)
+        results.classification_frame().to_parquet(d / "classification.parquet", index=False)
+        results.agents_frame().to_parquet(d / "agents.parquet", index=False)
+        journeys = results.journeys_frame()
+        agents = results.agents_frame()
+        with (d / "journeys.jsonl").open("w", encoding="utf-8") as fh:
+            by_agent = ({int(cast(SupportsInt, k)): g for k, g in journeys.groupby("agent")}
+                        if len(journeys) else {})
+            for rec in agents.to_dict("records") if len(agents) else []:
+                events = by_agent.get(int(rec["agent"]))
+                rec["events"] = ([] if events is None else
+                                 events.drop(columns=["agent"]).to_dict("records"))
+                fh.write(json.dumps(rec, default=_json_default) + "\n")
+
+    return atomic_directory(out, fill)
+
+
+def _json_default(o: object) -> object:
+    if hasattr(o, "item"):
+        return o.item()  # numpy scalars
+    return str(o)
