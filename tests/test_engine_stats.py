@@ -6,6 +6,7 @@ errors, so it passes for a correct engine and fails for a wrong formula.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -58,8 +59,8 @@ def test_time_varying_hazard_through_policy_segments() -> None:
     m = compile_dict(d)
     raw = Simulation(m, seed=8).run()
     h = 1.0 / DPY
-    p0 = m.date_step(__import__("datetime").date(2020, 4, 10))
-    p1 = m.date_step(__import__("datetime").date(2020, 6, 19))
+    p0 = m.date_step(dt.date(2020, 4, 10))
+    p1 = m.date_step(dt.date(2020, 6, 19))
     for k in (p0 - 1, p0 + 20, p1 + 40, 299):
         exposure = min(k, p0 - 1) + 3 * max(0, min(k, p1 - 1) - (p0 - 1)) + max(0, k - (p1 - 1))
         expect = math.exp(-h * exposure)
@@ -74,7 +75,7 @@ def test_closed_border_stops_hazard_entirely() -> None:
                       "effects": [{"close_border": "x"}], **A}]
     m = compile_dict(d)
     raw = Simulation(m, seed=1).run()
-    closed_until = m.date_step(__import__("datetime").date(2020, 4, 1))
+    closed_until = m.date_step(dt.date(2020, 4, 1))
     assert raw.stocks[closed_until - 1, 1].sum() == 0
     assert raw.stocks[closed_until + 30, 1].sum() > 0
 
@@ -160,3 +161,23 @@ def test_conservation_every_step(example_model) -> None:  # type: ignore[no-unty
     assert raw.stocks.min() >= 0
     # the classification node is instantaneous: nobody is ever in it
     assert raw.stocks[:, example_model.classify_node].sum() == 0
+
+
+def test_closed_route_stops_people_entering_it() -> None:
+    d = base_scenario(N, days=200)
+    d["routes"] = [{"id": "r", "from": "a", "to": "b",
+                    "travel_time": {"distribution": "fixed", "value": 5, **A}}]
+    d["states"][0]["hazards"] = [{"to": "r", "rate": rate(3.0)}, {"to": "c", "rate": rate(1.0)}]
+    d["policies"] = [{"id": "shut", "from": "2020-01-01", "to": "2020-03-31",
+                      "effects": [{"close_route": "r"}], **A}]
+    m = compile_dict(d)
+    raw = Simulation(m, seed=14).run()
+    end = m.date_step(dt.date(2020, 3, 31))
+    r = m.state_index("r")
+    assert raw.flows[:, 0, r].sum() > 0
+    assert raw.stocks[: end + 1, r].sum() == 0
+    # while the route is shut only the other hazard acts: P(left for c) = 1 - exp(-h k)
+    k = end
+    p = raw.stocks[k, 2].sum() / N
+    expect = 1 - math.exp(-1.0 / DPY * k)
+    assert abs(p - expect) < binom_tol(expect, N)

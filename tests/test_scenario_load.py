@@ -287,3 +287,11 @@ def test_load_unknown_builtin_suggests_name() -> None:
     issue = info.value.issues[0]
     assert issue.message == "unknown scenario 'exampel'"
     assert issue.hint == "did you mean 'example'?"
+
+
+def test_exported_json_schema_is_up_to_date() -> None:
+    from crossings.scenario.schema import json_schema  # noqa: PLC0415
+
+    shipped = Path(__file__).resolve().parents[1] / "docs" / "scenario.schema.json"
+    assert json.loads(shipped.read_text()) == json_schema(), (
+        "docs/scenario.schema.json is stale: run 'crossings schema -o docs/scenario.schema.json'")

@@ -33,8 +33,8 @@ app = typer.Typer(
          "what is counted.",
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DEFAULT_OUT = Path("crossings-results")
 
