@@ -99,3 +99,13 @@ def test_variant_runs(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "v" / "run.json").read_text())["variant"] == "never_closed"
     p = cli("run", "example", "--variant", "nope", "--out", str(tmp_path / "w"))
     assert p.returncode == 2 and "unknown variant" in p.stderr
+
+
+def test_sources_lists_every_parameter_with_provenance() -> None:
+    p = cli("sources", "example", "--json")
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert data["unlabelled"] == 0 and data["parameters"] > 20
+    paths = {r["path"] for r in data["rows"]}
+    assert "transitions.hiding[0].rate" in paths
+    assert all(r["sources"] or r["assumption"] for r in data["rows"])

@@ -181,3 +181,19 @@ def test_closed_route_stops_people_entering_it() -> None:
     p = raw.stocks[k, 2].sum() / N
     expect = 1 - math.exp(-1.0 / DPY * k)
     assert abs(p - expect) < binom_tol(expect, N)
+
+
+def test_policy_scales_an_inflow_by_tag() -> None:
+    d = base_scenario(0, days=730)
+    d["inflows"][0].pop("initial")
+    d["inflows"][0]["rate"] = {"per_year": 20_000, **A}
+    d["inflows"][0]["tags"] = ["attempts"]
+    d["policies"] = [{"id": "tight", "from": "2021-01-01",
+                      "effects": [{"scale": ["attempts"], "factor": {"value": 0.25, **A}}], **A}]
+    m = compile_dict(d)
+    raw = Simulation(m, seed=3).run()
+    per_year = raw.flows[:, -1, 0, :].sum(axis=1)
+    days = np.bincount(m.step_year - m.years[0])
+    for y, factor in ((0, 1.0), (1, 0.25)):
+        mu = 20_000 * factor * days[y] / DPY
+        assert abs(per_year[y] - mu) < 4.5 * math.sqrt(mu)

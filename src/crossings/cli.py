@@ -247,6 +247,54 @@ def schema(
 
 
 @app.command()
+def sources(
+    scenario: ScenarioArg = None,
+    sets: SetOpt = None,
+    variant: VariantOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print rows as JSON.")] = False,
+) -> None:
+    """List every parameter with its source or assumption (and the citations)."""
+    from crossings.scenario.provenance import parameter_table  # noqa: PLC0415
+
+    loaded = _load(scenario, sets, variant)
+    sc = loaded.scenario
+    rows = parameter_table(sc)
+    unlabelled = [r for r in rows if not r.labelled]
+    if as_json:
+        out.print_json(json.dumps({
+            "scenario": sc.name, "parameters": len(rows), "unlabelled": len(unlabelled),
+            "rows": [{"path": r.path, "kind": r.kind, "value": r.value,
+                      "sources": list(r.sources), "assumption": r.assumption, "note": r.note}
+                     for r in rows],
+            "sources": {k: v.model_dump(mode="json") for k, v in sc.sources.items()}}))
+        return
+    t = Table(title=f"Parameters of '{sc.name}' and where they come from")
+    t.add_column("field")
+    t.add_column("value")
+    t.add_column("source / assumption")
+    for r in rows:
+        prov = ", ".join(r.sources)
+        if r.assumption:
+            prov = (prov + "; " if prov else "") + "assumption: " + r.assumption
+        t.add_row(r.path, r.value, prov)
+    out.print(t)
+    used = sorted({s for r in rows for s in r.sources})
+    if used:
+        t2 = Table(title="Sources cited")
+        t2.add_column("id")
+        t2.add_column("citation")
+        t2.add_column("confidence")
+        for sid in used:
+            src = sc.sources[sid]
+            t2.add_row(sid, src.citation + (f" — {src.url}" if src.url else ""),
+                       src.confidence or "")
+        out.print(t2)
+    n_src = sum(1 for r in rows if r.sources)
+    out.print(f"{len(rows)} sourced parameter groups: {n_src} cite sources, "
+              f"{len(rows) - n_src} state assumptions, {len(unlabelled)} unlabelled")
+
+
+@app.command()
 def journeys(
     scenario: ScenarioArg = None,
     n: Annotated[int, typer.Option("--n", min=1, max=1000,

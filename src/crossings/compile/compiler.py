@@ -400,18 +400,19 @@ class _Compiler:
         for inf in sc.inflows:
             origins = inf.origins.values if inf.origins else {origin_ids[0]: 1.0}
             first_col = len(rate_cols)
+            scale = self._policy_factors({inf.id, *inf.tags})
             for si, sx in enumerate(SEXES):
                 if inf.rate_by_sex is not None:
                     sex_rate = inf.rate_by_sex.get(sx)
                     if sex_rate is None:
                         continue
-                    per_step = self._rate_series(sex_rate, step_dates)
+                    per_step = self._rate_series(sex_rate, step_dates) * scale
                 else:
                     assert inf.rate is not None and inf.sex is not None
                     share = inf.sex.values.get(sx, 0.0)
                     if share == 0:
                         continue
-                    per_step = self._rate_series(inf.rate, step_dates) * share
+                    per_step = self._rate_series(inf.rate, step_dates) * share * scale
                 for o, osh in origins.items():
                     if osh == 0:
                         continue
@@ -619,6 +620,20 @@ class _Compiler:
             policy_spans=spans, journey_sample=sc.journeys.sample,
             extras={"milestone_member": ms_member},
         )
+
+    def _policy_factors(self, names: set[str]) -> np.ndarray:
+        """Per-step product of the policy factors that scale any of ``names``."""
+        out = np.ones(self.n_steps)
+        for p in self.sc.policies:
+            a = max(0, self.step_of(p.from_))
+            b = self.n_steps if p.to is None else min(
+                self.n_steps, self.step_of(p.to + dt.timedelta(days=1)))
+            if b <= a:
+                continue
+            for e in p.effects:
+                if e.scale is not None and e.factor is not None and names & set(e.scale):
+                    out[a:b] *= e.factor.value
+        return out
 
     def _rate_series(self, rate: Rate, step_dates: list[dt.date]) -> np.ndarray:
         out = np.empty(len(step_dates))

@@ -31,7 +31,7 @@ _INV53 = 1.0 / 9007199254740992.0
 NEVER = np.int64(np.iinfo(np.int32).max)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", error_model="numpy")
 def _mix(x):  # pragma: no cover - compiled
     x ^= x >> _S30
     x *= _M1
@@ -41,7 +41,7 @@ def _mix(x):  # pragma: no cover - compiled
     return x
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", error_model="numpy")
 def keyed_uniform(key, gid, ctr):  # pragma: no cover - compiled
     """The uniform of :meth:`KeyedRNG.uniform` for one agent (bit-identical)."""
     x = np.uint64(gid) * _GOLD + (np.uint64(ctr) & np.uint64(0xFFFFFFFF)) * _C2
@@ -52,7 +52,7 @@ def keyed_uniform(key, gid, ctr):  # pragma: no cover - compiled
     return (float(x >> _S11) + 0.5) * _INV53
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def schedule(idx, t, fresh, lo, n_steps, state, evno, sex, age, origin, flags,
              deadline, due, pend, n_comp, comp_table, rate_p, msex_p, mage_p, morigin_p,
              mflag_p, flags_used, has_mod, step_seg, seg_start, dur_ptr, dur_cdf,
@@ -158,7 +158,7 @@ def schedule(idx, t, fresh, lo, n_steps, state, evno, sex, age, origin, flags,
         pend[a] = pc
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def resolve(idx, lo, pend, state, evno, hz_target, hz_set_flags, flags, then_ptr, then_state,
             then_cum, key_then, new, kind):  # pragma: no cover - compiled
     """What each due agent does: its target state (or ``-(1+flag)``) and the event kind.
@@ -189,7 +189,7 @@ def resolve(idx, lo, pend, state, evno, hz_target, hz_set_flags, flags, then_ptr
                 flags[a] |= hz_set_flags[c]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def enter(idx, new, old, src, t, n_states, state, entered, evno, sex, flags, set_on_enter,
           counts, flows_y):  # pragma: no cover - compiled
     """Move agents into their new states: tallies, state, entry step, event number, flags.
@@ -216,7 +216,7 @@ def enter(idx, new, old, src, t, n_states, state, entered, evno, sex, flags, set
             flags[a] |= soe
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def bucket_sort(ids, due, block0, width, counts):  # pragma: no cover - compiled
     """Counting sort of ``ids`` by ``due - block0`` (only dues inside the block).
 
@@ -244,7 +244,7 @@ def bucket_sort(ids, due, block0, width, counts):  # pragma: no cover - compiled
     return out
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def due_now(ids, due, t, out):  # pragma: no cover - compiled
     """Keep the ids whose event is still due at ``t`` (drops stale calendar entries)."""
     m = 0
@@ -255,7 +255,7 @@ def due_now(ids, due, t, out):  # pragma: no cover - compiled
     return m
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def attributes(gid, combo, age_cdf, household_cdf, key_age, key_household, key_sample,
                sample_p, age_out, household_out, sampled_out):  # pragma: no cover - compiled
     """Draw age band, household size and journey sampling of newly created agents."""
@@ -284,7 +284,7 @@ def attributes(gid, combo, age_cdf, household_cdf, key_age, key_household, key_s
         sampled_out[i] = sample_p > 0 and keyed_uniform(key_sample, g, 0) < sample_p
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def families(idx, new, lo, evno, household, family_share, keys, members, households
              ):  # pragma: no cover - compiled
     """Family members affected when agents enter states with family consequences.
@@ -313,7 +313,7 @@ def families(idx, new, lo, evno, household, family_share, keys, members, househo
                 households[c, s] += 1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def classify(idx, lo, evno, flags, sex, det_prob, det_keys, rules, rule_default, rule_any,
              rule_all, rule_none, rule_sex, t_ptr, t_state, t_cum, key_sentence, out,
              rule_counts_y):  # pragma: no cover - compiled

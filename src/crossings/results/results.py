@@ -280,7 +280,9 @@ class Results:
                         continue
                     med, p05, p95 = self._quantiles(sim)
                     if isinstance(val, Range):
-                        lo, hi, point = val.low, val.high, (val.low + val.high) / 2
+                        lo = val.low if val.low is not None else np.nan
+                        hi = val.high if val.high is not None else np.nan
+                        point = val.point()
                     else:
                         lo = hi = point = float(val)
                     rows.append({

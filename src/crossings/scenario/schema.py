@@ -389,6 +389,7 @@ class Inflow(Strict):
     gives a rate per sex). ``origins`` gives shares over origin places; ``enter``
     names the first state (or one per origin). ``initial`` is a number of
     people already in the entry state on the first day (split like the rate).
+    Policies scale an inflow by its id or any of its ``tags``.
     """
 
     id: Id
@@ -400,6 +401,7 @@ class Inflow(Strict):
     origins: Shares | None = None
     age_bands: AgeBands | None = None
     initial: Param | None = None
+    tags: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _rate_form(self) -> Inflow:
@@ -617,16 +619,24 @@ class Measure(Strict):
 
 
 class Range(Strict):
-    """A reported range."""
+    """A reported range; one bound may be omitted ("more than 2,000": ``{low: 2000}``)."""
 
-    low: NonNeg
-    high: NonNeg
+    low: NonNeg | None = None
+    high: NonNeg | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
-        if self.low > self.high:
+        if self.low is None and self.high is None:
+            raise ValueError("a range needs 'low', 'high' or both")
+        if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError(f"range low {self.low} is above high {self.high}")
         return self
+
+    def point(self) -> float:
+        """A single value to plot against: the midpoint, or the one bound given."""
+        if self.low is not None and self.high is not None:
+            return (self.low + self.high) / 2
+        return float(self.low if self.low is not None else self.high)  # type: ignore[arg-type]
 
 
 ObsValue = NonNeg | Range

@@ -243,6 +243,9 @@ class _Checker:
             self.ns.hazard_names.add(f"flag:{f2.id}")
         for r in sc.routes:
             self.ns.hazard_names.add(r.id)
+        for inf in sc.inflows:
+            self.ns.hazard_names.add(inf.id)
+            self.ns.hazard_names |= set(inf.tags)
         if sc.classification is not None and sc.classification.rulesets is not None:
             self.ns.rulesets = set(sc.classification.rulesets)
         id_lists: tuple[tuple[str, list[str]], ...] = (
@@ -260,7 +263,7 @@ class _Checker:
 
     def check_sources(self) -> None:
         known = set(self.sc.sources)
-        for path, obj in _walk(self.sc, ()):
+        for path, obj in walk_models(self.sc, ()):
             if not isinstance(obj, Sourced):
                 continue
             if isinstance(obj, Duration) and obj.distribution == "life":
@@ -723,7 +726,7 @@ def _sccs(edges: dict[str, set[str]]) -> list[set[str]]:
     return out
 
 
-def _walk(obj: object, path: Path_) -> Iterator[tuple[Path_, object]]:
+def walk_models(obj: object, path: Path_) -> Iterator[tuple[Path_, object]]:
     """Every pydantic model inside ``obj`` with its field path."""
     if isinstance(obj, BaseModel):
         yield path, obj
@@ -731,13 +734,13 @@ def _walk(obj: object, path: Path_) -> Iterator[tuple[Path_, object]]:
             if isinstance(obj, NumberMap) and name == "values":
                 continue
             key = f.alias or name
-            yield from _walk(getattr(obj, name), (*path, key))
+            yield from walk_models(getattr(obj, name), (*path, key))
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
-            yield from _walk(v, (*path, i))
+            yield from walk_models(v, (*path, i))
     elif isinstance(obj, dict):
         for k, v in obj.items():
-            yield from _walk(v, (*path, str(k)))
+            yield from walk_models(v, (*path, str(k)))
 
 
 def validate_scenario(sc: Scenario, smap: SourceMap) -> list[Issue]:
