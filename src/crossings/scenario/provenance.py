@@ -71,7 +71,7 @@ def describe_value(obj: Sourced) -> str:
             return "schedule: " + ", ".join(
                 f"from {p.from_}: {_fmt(p.per_year)}/yr" for p in obj.schedule[:3])
     if isinstance(obj, Duration):
-        parts = [obj.distribution]
+        parts: list[str] = [obj.distribution]
         for f in ("value", "min", "max", "mean", "sd", "median", "sigma"):
             v = getattr(obj, f)
             if v is not None:
