@@ -93,6 +93,9 @@ class RawResults:
         family_households: Households affected per year (Y, C, S).
         rule_counts: Classification decisions per year by rule and sex (Y, R, 2).
         cohort_outcomes: State at the end by entry year and sex (Y, S, 2).
+        steps_in_system: Sum over entries into each state, per year, of the steps
+            since the person entered the system (Y, S); divided by the number of
+            entries it gives the mean time abroad (or in the system) on arrival.
         journeys: Event records of the sampled agents.
         agents: Attributes of the sampled agents.
         agents_created: Number of agents created.
@@ -109,6 +112,7 @@ class RawResults:
     family_households: NDArray[np.int64]
     rule_counts: NDArray[np.int64]
     cohort_outcomes: NDArray[np.int64]
+    steps_in_system: NDArray[np.int64]
     journeys: dict[str, NDArray[np.int64]] = field(default_factory=dict)
     agents: dict[str, NDArray[np.int64]] = field(default_factory=dict)
     agents_created: int = 0
@@ -116,7 +120,7 @@ class RawResults:
     events: int = 0
 
     COUNTS = ("stocks", "flows", "flag_flows", "wave_moved", "rc_moved", "family_members",
-              "family_households", "rule_counts", "cohort_outcomes")
+              "family_households", "rule_counts", "cohort_outcomes", "steps_in_system")
 
     @classmethod
     def merge(cls, parts: list[RawResults]) -> RawResults:
@@ -226,6 +230,9 @@ class Simulation:
         self.fam_members = np.zeros((Y, C, S), np.int64)
         self.fam_households = np.zeros((Y, C, S), np.int64)
         self.rule_counts = np.zeros((Y, max(len(m.rule_labels), 1), 2), np.int64)
+        self.steps_in_system = np.zeros((Y, S), np.int64)
+        # first global id of each step's entries (to recover an agent's entry step)
+        self._step_first_id = self._cum[:: max(self.plan.shape[1], 1)][: T + 1]
         self.events = 0
         self.agent_steps = 0
         # --- journeys
@@ -465,6 +472,10 @@ class Simulation:
                 old[cls] = cn
         kernels.enter(idx, new, old, src, t, S, self.state, self.entered, self.evno, self.sex,
                       self.flags, m.set_on_enter, self.counts, self.flows[y])
+        if not isinstance(kind, int) or kind != KIND_ENTRY:
+            entry_step = np.searchsorted(self._step_first_id, idx + self.lo, side="right") - 1
+            self.steps_in_system[y] += np.bincount(new, weights=t - entry_step,
+                                                   minlength=S).astype(np.int64)
         if self.ms_member.shape[0] and self._ms_any[new].any():
             for j in range(self.ms_member.shape[0]):
                 hit = self.ms_member[j, new]
@@ -610,7 +621,8 @@ class Simulation:
             flag_flows=self.flag_flows.reshape(Y, max(m.n_flags, 1), S, 2),
             wave_moved=self.wave_moved, rc_moved=self.rc_moved,
             family_members=self.fam_members, family_households=self.fam_households,
-            rule_counts=self.rule_counts, cohort_outcomes=cohort, journeys=journeys,
+            rule_counts=self.rule_counts, cohort_outcomes=cohort,
+            steps_in_system=self.steps_in_system, journeys=journeys,
             agents=agents, agents_created=n, agent_steps=self.agent_steps, events=self.events)
 
     def memory_bytes(self) -> int:

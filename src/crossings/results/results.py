@@ -63,6 +63,23 @@ class Results:
         f = self.runs[run].flows  # (Y, S+1, S, 2)
         return np.asarray(f[:, ~inside][:, :, idx].sum(axis=(1, 2)))
 
+    def mean_years_in_system(self, states: list[str], run: int | None = None
+                             ) -> NDArray[np.float64]:
+        """Mean years since entering the system of people entering ``states``, per year.
+
+        For arrivals this is the time spent abroad before arrival. People present
+        at the start count from the first day, so early years are understated.
+        Over all runs when ``run`` is None. NaN where nobody entered.
+        """
+        m = self.model
+        idx = [m.state_index(s) for s in states]
+        runs = range(self.n_runs) if run is None else [run]
+        steps = sum(self.runs[r].steps_in_system[:, idx].sum(axis=1) for r in runs)
+        count = sum(self.runs[r].flows[:, :, idx].sum(axis=(1, 2, 3)) for r in runs)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.asarray(steps, float) / np.asarray(count, float)
+        return mean * m.step_days / 365.25
+
     def stock_at(self, states: list[str], step: int, run: int = 0) -> NDArray[np.int64]:
         """People in any of ``states`` at the end of ``step``, by sex (2,)."""
         m = self.model

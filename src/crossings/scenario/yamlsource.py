@@ -8,6 +8,7 @@ accept, are reported as errors.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,13 +122,23 @@ def _bad_scalar(node: yaml.Node, path: Path_, file: str, exc: Exception) -> Issu
                  hint=str(exc))
 
 
+_YAML12_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+
+
 def _construct_scalar(node: yaml.Node) -> Any:
-    """Construct one scalar with YAML 1.1 safe semantics (dates, numbers, booleans)."""
+    """Construct one scalar with YAML 1.1 safe semantics (dates, numbers, booleans).
+
+    One YAML 1.2 rule is added: a plain (unquoted) scalar such as ``5e-05`` is
+    a number, as a reader expects (YAML 1.1 would read it as text).
+    """
     loader = yaml.SafeLoader("")
     try:
         value = loader.construct_object(node, deep=True)
     finally:
         loader.dispose()
+    if (isinstance(value, str) and isinstance(node, yaml.ScalarNode) and node.style is None
+            and _YAML12_FLOAT.match(value)):
+        return float(value)
     return value
 
 
