@@ -78,7 +78,7 @@ class Results:
         count = sum(self.runs[r].flows[:, :, idx].sum(axis=(1, 2, 3)) for r in runs)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.asarray(steps, float) / np.asarray(count, float)
-        return mean * m.step_days / 365.25
+        return np.asarray(mean * m.step_days / 365.25, dtype=np.float64)
 
     def stock_at(self, states: list[str], step: int, run: int = 0) -> NDArray[np.int64]:
         """People in any of ``states`` at the end of ``step``, by sex (2,)."""
