@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,8 +34,16 @@ app = typer.Typer(
          "what is counted.",
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+def _width(stream_is_tty: bool) -> int | None:
+    """Terminal width, or a wide page when writing to a file or pipe."""
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit():
+        return int(env)
+    return None if stream_is_tty else 150
+
+
+out = Console(soft_wrap=True, width=_width(sys.stdout.isatty()))
+err = Console(stderr=True, soft_wrap=True, width=_width(sys.stderr.isatty()))
 
 DEFAULT_OUT = Path("crossings-results")
 
@@ -133,6 +142,17 @@ def _summary(results: Results) -> None:
             t.add_row(r.series, str(r.year), r.sex, obs_text, f"{r.simulated:,.0f}",
                       f"{r.simulated_p05:,.0f}–{r.simulated_p95:,.0f}", ratio)
         out.print(t)
+    yes = results.year_end_stocks()
+    t5 = Table(title="People in each state on 31 December (median over runs)")
+    t5.add_column("state")
+    for y in yes.columns[1:]:
+        t5.add_column(str(y), justify="right")
+    for name, r in yes.iterrows():
+        vals = [float(v) for v in r.iloc[1:]]
+        if max(vals) < 0.5:
+            continue
+        t5.add_row(str(name), *[f"{v:,.0f}" for v in vals])
+    out.print(t5)
     fs = results.final_states()
     t2 = Table(title=f"Where everyone is on {m.end} (median over runs)")
     t2.add_column("state")

@@ -397,6 +397,7 @@ class _Compiler:
         rate_cols: list[np.ndarray] = []
         fixed_cols: list[np.ndarray] = []
         step_dates = [self.date_of(k) for k in range(n)]
+        initial_counts: dict[int, int] = {}
         for inf in sc.inflows:
             origins = inf.origins.values if inf.origins else {origin_ids[0]: 1.0}
             first_col = len(rate_cols)
@@ -426,6 +427,7 @@ class _Compiler:
                                                    age_ids))
                     rate_cols.append(per_step * osh)
                     fixed_cols.append(np.zeros(n, np.int64))
+                    initial_counts[len(rate_cols) - 1] = 0
             if inf.initial is not None and len(rate_cols) > first_col:
                 # split the initial count like the first step's rates (largest remainder)
                 w = np.array([c[0] for c in rate_cols[first_col:]], float)
@@ -439,6 +441,7 @@ class _Compiler:
                     alloc[np.argsort(-(exact - alloc), kind="stable")[:rest]] += 1
                 for j, a in enumerate(alloc):
                     fixed_cols[first_col + j][0] += int(a)
+                    initial_counts[first_col + j] += int(a)
         for de in sc.delegations:
             size = int(de.size.value)
             n_f = round(size * de.female_share.value)
@@ -597,6 +600,7 @@ class _Compiler:
             combo_state=np.array(combo_state, np.int32),
             combo_age_cdf=np.stack(combo_age) if K else np.zeros((0, A)),
             combo_rate=combo_rate, combo_fixed=combo_fixed,
+            combo_initial=np.array([initial_counts.get(k, 0) for k in range(K)], np.int64),
             det_prob=det_prob, seg_ruleset=seg_ruleset, ruleset_ids=ruleset_ids,
             rule_ruleset=np.array(r_rs, np.int32), rule_any=np.array(r_any, np.uint32),
             rule_all=np.array(r_all, np.uint32), rule_none=np.array(r_none, np.uint32),

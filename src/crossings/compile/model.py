@@ -125,7 +125,8 @@ class CompiledModel:
     combo_state: I32
     combo_age_cdf: F64  # (K, A)
     combo_rate: F64  # expected entries per step, shape (n_steps, K)
-    combo_fixed: I64  # fixed entry counts per step (delegations), shape (n_steps, K)
+    combo_fixed: I64  # fixed entry counts per step (delegations, initial), shape (n_steps, K)
+    combo_initial: I64  # of which present at the start (first ids of step 0), shape (K,)
 
     # classification
     det_prob: F64  # (segments, F)

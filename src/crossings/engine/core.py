@@ -75,7 +75,11 @@ def entry_plan(model: CompiledModel, seed: int) -> NDArray[np.int64]:
     rng = KeyedRNG(seed).generator(ST_ENTRIES)
     lam = model.combo_rate
     counts = rng.poisson(lam) if lam.size else np.zeros(lam.shape, np.int64)
-    return counts.astype(np.int64) + model.combo_fixed
+    counts = counts.astype(np.int64) + model.combo_fixed
+    if counts.shape[0] and model.combo_initial.size:
+        # the people present at the start come first in each combination of step 0
+        counts[0] = np.maximum(counts[0], model.combo_initial)
+    return counts
 
 
 @dataclass
@@ -413,7 +417,14 @@ class Simulation:
         self.household[idx] = household
         self.sampled[idx] = sampled
         old = np.full(idx.size, self.S, np.int64)
-        self._enter(idx, m.combo_state[combo].astype(np.int64), old, t, KIND_ENTRY)
+        initial = None
+        if t == 0 and m.combo_initial.any():
+            # position of each new id inside its combination's block of step 0
+            starts = np.concatenate([[0], np.cumsum(self.plan[0])[:-1]])
+            pos = (gid - g0) - starts[combo]
+            initial = pos < m.combo_initial[combo]
+        self._enter(idx, m.combo_state[combo].astype(np.int64), old, t, KIND_ENTRY,
+                    initial=initial)
 
     # ------------------------------------------------------------ events
     def _fire(self, idx: NDArray[np.int64], t: int) -> None:
@@ -445,8 +456,13 @@ class Simulation:
             self._enter(idx, new, old, t, kind)
 
     def _enter(self, idx: NDArray[np.int64], new: NDArray[np.int64], old: NDArray[np.int64],
-               t: int, kind: int | NDArray[np.int64]) -> None:
-        """Move agents ``idx`` from ``old`` (S = outside) into ``new`` at step ``t``."""
+               t: int, kind: int | NDArray[np.int64],
+               initial: NDArray[np.bool_] | None = None) -> None:
+        """Move agents ``idx`` from ``old`` (S = outside) into ``new`` at step ``t``.
+
+        ``initial`` marks people present at the start: they entered their state
+        before the simulation, so no family consequences are counted for them.
+        """
         m = self.m
         S = self.S
         y = int(self.year_index[t])
@@ -482,7 +498,10 @@ class Simulation:
                 if hit.any():
                     self.milestones[j, idx[hit]] = t
         if self._fam_states.size and self._has_family[new].any():
-            self._families(idx, new, y)
+            if initial is None:
+                self._families(idx, new, y)
+            elif (~initial).any():
+                self._families(idx[~initial], new[~initial], y)
         self._schedule(idx, t, fresh=True)
 
     # ------------------------------------------------------------ scheduling

@@ -308,7 +308,52 @@ class Results:
                         "simulated_p95": float(p95), "observed_low": lo, "observed_high": hi,
                         "kind": obs.kind, "unit": obs.unit,
                         "sources": ";".join(row.sources or obs.sources or [])})
+                share = self._female_share_row(obs, row, label)
+                if share is not None:
+                    rows.append(share)
         return pd.DataFrame(rows, columns=cols)
+
+    def _female_share_row(self, obs: Observation, row: ObsRow,
+                          label: str) -> dict[str, Any] | None:
+        """Women's share of a count row that gives both women and the total."""
+        if obs.kind != "count" or isinstance(row.female, Range) or isinstance(row.total, Range):
+            return None
+        if row.female is None or row.total is None or row.total <= 0:
+            return None
+        fem = self.simulate_row(obs, row, "female")
+        tot = self.simulate_row(obs, row, "total")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = fem / tot
+        if np.isnan(share).all():
+            return None
+        med, p05, p95 = self._quantiles(share)
+        observed = float(row.female) / float(row.total)
+        return {"series": f"{obs.id}_female_share", "year": label, "sex": "female",
+                "observed": observed, "simulated": float(med), "simulated_p05": float(p05),
+                "simulated_p95": float(p95), "observed_low": observed,
+                "observed_high": observed, "kind": "share", "unit": "share of total",
+                "sources": ";".join(row.sources or obs.sources or [])}
+
+    def year_end_stocks(self, every: int = 3) -> pd.DataFrame:
+        """Median stock on 31 December of every ``every``-th year (and the last), by state.
+
+        Rows are states where people wait or are held (not instantaneous or
+        travel states); columns are years.
+        """
+        m = self.model
+        years = list(m.years[::every])
+        if m.years[-1] not in years:
+            years.append(m.years[-1])
+        keep = [i for i, k in enumerate(m.state_kinds)
+                if k not in ("classification", "travel", "crossing")]
+        data = {}
+        for y in years:
+            step = self.year_end_step(y)
+            vals = np.stack([r.stocks[step, keep].sum(axis=1) for r in self.runs])
+            data[y] = np.median(vals, axis=0)
+        df = pd.DataFrame(data, index=[m.state_ids[i] for i in keep])
+        df.insert(0, "kind", [m.state_kinds[i] for i in keep])
+        return df
 
     # ---------------------------------------------------------- journeys
     def journeys_frame(self, run: int = 0) -> pd.DataFrame:
