@@ -37,7 +37,7 @@ from crossings.engine.rng import KeyedRNG, stream_id
 
 log = logging.getLogger(__name__)
 
-BLOCK = 32
+BLOCK = 64
 """Calendar block length in steps (agents due within a block are bucketed by step)."""
 
 ST_TIME = stream_id("time")
@@ -60,6 +60,10 @@ KIND_RECLASS = 6
 EVENT_KINDS = ("entry", "hazard", "duration", "flag", "classified", "wave", "reclassified")
 
 ProgressFn = Callable[[int, int], None]
+
+TRACK_TIME_KINDS = frozenset({"arrived", "detained", "interrogation", "sentence", "released",
+                              "dead", "exited", "transit", "home"})
+"""State kinds on whose entry the time since entering the system is tallied."""
 
 
 def entry_plan(model: CompiledModel, seed: int) -> NDArray[np.int64]:
@@ -97,9 +101,10 @@ class RawResults:
         family_households: Households affected per year (Y, C, S).
         rule_counts: Classification decisions per year by rule and sex (Y, R, 2).
         cohort_outcomes: State at the end by entry year and sex (Y, S, 2).
-        steps_in_system: Sum over entries into each state, per year, of the steps
-            since the person entered the system (Y, S); divided by the number of
-            entries it gives the mean time abroad (or in the system) on arrival.
+        steps_in_system: Sum over entries into each state (of the kinds in
+            ``TRACK_TIME_KINDS``), per year, of the steps since the person entered
+            the system (Y, S); divided by the number of entries it gives the mean
+            time abroad (or in the system) on arrival.
         journeys: Event records of the sampled agents.
         agents: Attributes of the sampled agents.
         agents_created: Number of agents created.
@@ -205,11 +210,10 @@ class Simulation:
         S, T = m.n_states, m.n_steps
         Y = len(m.years)
         self.S = S
-        # --- agents: struct of arrays (≈ 31 bytes per agent + 4 per milestone)
+        # --- agents: struct of arrays (27 bytes per agent + 4 per cohort milestone)
         self.state = np.zeros(n, np.int16)
         self.due = np.full(n, NEVER, np.int32)
         self.deadline = np.full(n, NEVER, np.int32)
-        self.entered = np.zeros(n, np.int32)
         self.evno = np.zeros(n, np.uint32)
         self.pend = np.full(n, -2, np.int32)
         self.sex = np.zeros(n, np.int8)
@@ -237,6 +241,8 @@ class Simulation:
         self.steps_in_system = np.zeros((Y, S), np.int64)
         # first global id of each step's entries (to recover an agent's entry step)
         self._step_first_id = self._cum[:: max(self.plan.shape[1], 1)][: T + 1]
+        # time since entering the system is tallied on entering outcome states
+        self._track_time = np.array([k in TRACK_TIME_KINDS for k in m.state_kinds], np.bool_)
         self.events = 0
         self.agent_steps = 0
         # --- journeys
@@ -273,10 +279,10 @@ class Simulation:
         self._has_family[self._fam_states.astype(np.int64)] = True
         self._ms_any = np.asarray(self.ms_member.any(axis=0) if self.ms_member.size
                                   else np.zeros(S, bool), dtype=np.bool_)
+        self._moved_by_events = False
         # calendar
         self._block0 = -BLOCK
         self._buckets: list[list[NDArray[np.int64]]] = [[] for _ in range(BLOCK)]
-        self._dirty = False
         self._t = 0
 
     def _prepare_tables(self) -> None:
@@ -362,9 +368,9 @@ class Simulation:
             self._buckets[t - self._block0] = []
             buf = np.empty(ids.size, np.int64)
             ids = buf[: kernels.due_now(ids, self.due, t, buf)]
-            if self._dirty and ids.size:
-                ids = np.unique(ids)
             if ids.size:
+                # a wave or re-arrest may have left a second calendar entry on this step
+                ids = np.unique(ids) if self._moved_by_events else ids
                 self._fire(ids, t)
         # 4. record
         self.stocks[t] = self.counts.reshape(self.S, 2)
@@ -374,7 +380,8 @@ class Simulation:
     def _new_block(self, t: int) -> None:
         b0 = t - (t % BLOCK)
         self._block0 = b0
-        self._dirty = False
+        # stale duplicates can only share a step within the block where they were made
+        self._moved_by_events = False
         self._buckets = [[] for _ in range(BLOCK)]
         n = self.n_created
         if n == 0:
@@ -486,12 +493,9 @@ class Simulation:
                 new[cls] = sentence
                 old = old.copy()
                 old[cls] = cn
-        kernels.enter(idx, new, old, src, t, S, self.state, self.entered, self.evno, self.sex,
-                      self.flags, m.set_on_enter, self.counts, self.flows[y])
-        if not isinstance(kind, int) or kind != KIND_ENTRY:
-            entry_step = np.searchsorted(self._step_first_id, idx + self.lo, side="right") - 1
-            self.steps_in_system[y] += np.bincount(new, weights=t - entry_step,
-                                                   minlength=S).astype(np.int64)
+        kernels.enter(idx, new, old, src, t, S, self.state, self.evno, self.sex,
+                      self.flags, m.set_on_enter, self.counts, self.flows[y], self.lo,
+                      self._step_first_id, self._track_time, self.steps_in_system[y])
         if self.ms_member.shape[0] and self._ms_any[new].any():
             for j in range(self.ms_member.shape[0]):
                 hit = self.ms_member[j, new]
@@ -554,8 +558,8 @@ class Simulation:
         u = self.rng.uniform(members + self.lo, self.evno[members], ST_THEN)
         new = draw_targets(m.wave_targets, self.wave_keys, np.full(members.size, w), u)
         self.wave_moved[w] += np.bincount(self.sex[members], minlength=2)
-        self._dirty = True
         old = self.state[members].astype(np.int64)
+        self._moved_by_events = True
         self._enter(members, new.astype(np.int64), old, t, KIND_WAVE)
 
     def _reclassify(self, r: int, t: int) -> None:
@@ -575,8 +579,8 @@ class Simulation:
         u = self.rng.uniform(sel + self.lo, self.evno[sel], ST_THEN)
         new = draw_targets(m.rc_targets, self.rc_keys, np.full(sel.size, r), u)
         self.rc_moved[r] += np.bincount(self.sex[sel], minlength=2)
-        self._dirty = True
         old = self.state[sel].astype(np.int64)
+        self._moved_by_events = True
         self._enter(sel, new.astype(np.int64), old, t, KIND_RECLASS)
 
     # ------------------------------------------------------------ families
@@ -646,7 +650,7 @@ class Simulation:
 
     def memory_bytes(self) -> int:
         """Bytes held by the per-agent arrays."""
-        arrays = (self.state, self.due, self.deadline, self.entered, self.evno, self.pend,
+        arrays = (self.state, self.due, self.deadline, self.evno, self.pend,
                   self.sex, self.age, self.origin, self.household, self.flags, self.sampled,
                   self.milestones)
         return int(sum(a.nbytes for a in arrays))

@@ -190,17 +190,32 @@ def resolve(idx, lo, pend, state, evno, hz_target, hz_set_flags, flags, then_ptr
 
 
 @nb.njit(cache=True, error_model="numpy")
-def enter(idx, new, old, src, t, n_states, state, entered, evno, sex, flags, set_on_enter,
-          counts, flows_y):  # pragma: no cover - compiled
-    """Move agents into their new states: tallies, state, entry step, event number, flags.
+def enter(idx, new, old, src, t, n_states, state, evno, sex, flags, set_on_enter,
+          counts, flows_y, lo, step_first_id, track_time, steps_in_system_y
+          ):  # pragma: no cover - compiled
+    """Move agents into their new states: tallies, state, event number, flags.
 
     ``old`` is the state recorded as the origin of the move (the classification
     node for people classified on this step); ``src`` is the state they are
-    counted out of (``n_states`` = outside).
+    counted out of (``n_states`` = outside). For states with ``track_time``,
+    ``steps_in_system_y[new]`` adds the steps since the person entered the
+    system (``step_first_id[k]`` is the first global id created on step ``k``).
     """
     S = n_states
+    n_first = step_first_id.shape[0]
     for i in range(idx.shape[0]):
         a = idx[i]
+        if track_time[new[i]]:
+            gid = a + lo
+            lo_k = 0
+            hi_k = n_first
+            while lo_k < hi_k:  # number of steps whose first id is <= gid
+                mid = (lo_k + hi_k) // 2
+                if step_first_id[mid] <= gid:
+                    lo_k = mid + 1
+                else:
+                    hi_k = mid
+            steps_in_system_y[new[i]] += t - (lo_k - 1)
         sx = sex[a]
         o = old[i]
         nw = new[i]
@@ -209,7 +224,6 @@ def enter(idx, new, old, src, t, n_states, state, entered, evno, sex, flags, set
             counts[src[i] * 2 + sx] -= 1
         counts[nw * 2 + sx] += 1
         state[a] = nw
-        entered[a] = t
         evno[a] += 1
         soe = set_on_enter[nw]
         if soe != 0:
