@@ -295,3 +295,26 @@ def test_exported_json_schema_is_up_to_date() -> None:
     shipped = Path(__file__).resolve().parents[1] / "docs" / "scenario.schema.json"
     assert json.loads(shipped.read_text()) == json_schema(), (
         "docs/scenario.schema.json is stale: run 'crossings schema -o docs/scenario.schema.json'")
+
+
+def test_observation_rows_read_from_a_csv_file(tmp_path: Path) -> None:
+    (tmp_path / "arrivals.csv").write_text(
+        "year,total,male,female,source_ids\n"
+        "~1998,947,831,116,S1\n"
+        "1999-2001,1043,565,478,S1\n"
+        "2002,1142,510,632,S1\n"
+        "cumulative_to_2002,2132,,,S1\n")
+    (tmp_path / "s.yaml").write_text(
+        "extends: example\n"
+        "observations:\n"
+        "  - id: arrivals_csv\n"
+        "    measure: {entries: [arrived]}\n"
+        "    sources: [EX1]\n"
+        "    file: arrivals.csv\n")
+    loaded = load_scenario(tmp_path / "s.yaml")
+    obs = next(o for o in loaded.scenario.observations if o.id == "arrivals_csv")
+    # the open-start '~1998' bucket and the cumulative row are skipped
+    assert [(r.year, r.years) for r in obs.rows] == [(None, (1999, 2001)), (2002, None)]
+    assert obs.rows[1].female == 632
+    i = [o.id for o in loaded.scenario.observations].index("arrivals_csv")
+    assert loaded.source_map.locate(("observations", i, "rows", 1)).line == 4

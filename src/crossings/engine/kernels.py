@@ -19,15 +19,8 @@ import math
 import numba as nb
 import numpy as np
 
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_GOLD = np.uint64(0x9E3779B97F4A7C15)
-_C2 = np.uint64(0xD1B54A32D192ED03)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
-_S11 = np.uint64(11)
-_INV53 = 1.0 / 9007199254740992.0
+from crossings.engine.rng import _C2, _GOLD, _INV53, _M1, _M2, _S11, _S27, _S30, _S31
+
 NEVER = np.int64(np.iinfo(np.int32).max)
 
 
@@ -50,6 +43,17 @@ def keyed_uniform(key, gid, ctr):  # pragma: no cover - compiled
     x += key
     x = _mix(x)
     return (float(x >> _S11) + 0.5) * _INV53
+
+
+@nb.njit(cache=True, inline="always", error_model="numpy")
+def _pick(ptr, cum, d, u):  # pragma: no cover - compiled
+    """Index of the entry of distribution ``d`` (CSR ``ptr``/``cum``) that ``u`` falls in."""
+    p0 = ptr[d]
+    p1 = ptr[d + 1]
+    for p in range(p0, p1):
+        if u < cum[p]:
+            return p
+    return p1 - 1
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -172,14 +176,7 @@ def resolve(idx, lo, pend, state, evno, hz_target, hz_set_flags, flags, then_ptr
         if c < 0:
             s = state[a]
             u = keyed_uniform(key_then, a + lo, np.int64(evno[a]))
-            p0 = then_ptr[s]
-            p1 = then_ptr[s + 1]
-            pick = p1 - 1
-            for p in range(p0, p1):
-                if u < then_cum[p]:
-                    pick = p
-                    break
-            new[i] = then_state[pick]
+            new[i] = then_state[_pick(then_ptr, then_cum, s, u)]
             kind[i] = 2
         else:
             tg = hz_target[c]
@@ -368,11 +365,4 @@ def classify(idx, lo, evno, flags, sex, det_prob, det_keys, rules, rule_default,
             chosen = rules[rules.shape[0] - 1]
         rule_counts_y[chosen, sex[a]] += 1
         u = keyed_uniform(key_sentence, gid, ev)
-        p0 = t_ptr[chosen]
-        p1 = t_ptr[chosen + 1]
-        pick = p1 - 1
-        for p in range(p0, p1):
-            if u < t_cum[p]:
-                pick = p
-                break
-        out[i] = t_state[pick]
+        out[i] = t_state[_pick(t_ptr, t_cum, chosen, u)]

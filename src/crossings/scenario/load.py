@@ -465,26 +465,26 @@ def _read_observation_files(data: dict[str, Any], base_dir: Path | None,
                 rows.append(row)
         obs["rows"] = rows
         obs.pop("file")
-        obs["_file"] = rel
     return issues
 
 
 def _csv_row(rec: dict[str, str]) -> dict[str, Any] | str | None:
-    """One observation row from a CSV record (``year`` may be ``1999-2001``)."""
+    """One observation row from a CSV record (``year`` may be a bucket ``1999-2001``).
+
+    Rows labelled ``cumulative…``, ``until…`` or ``~YEAR`` (everything up to that
+    year, back to an unknown start) are skipped: a simulation that starts on a
+    given date cannot be compared with them.
+    """
     year = (rec.get("year") or "").strip()
-    if not year or year.startswith("cumulative") or year.startswith("until"):
+    if (not year or year.startswith(("cumulative", "until", "~"))):
         return None
     row: dict[str, Any] = {}
-    bucket = year.lstrip("~")
+    bucket = year
     if "-" in bucket:
         a, b = bucket.split("-", 1)
         if not (a.isdigit() and b.isdigit()):
             return f"cannot read year '{year}'"
         row["years"] = [int(a), int(b)]
-    elif year.startswith("~") and bucket.isdigit():
-        row["years"] = [int(bucket), int(bucket)]
-        row["note"] = f"bucket '{year}': everything up to {bucket}"
-        row["bucket_open_start"] = True
     elif bucket.isdigit():
         row["year"] = int(bucket)
     else:
@@ -546,13 +546,17 @@ def load_scenario(ref: str | Path = DEFAULT_SCENARIO, *, overrides: typing.Seque
     issues.extend(_read_observation_files(data, base_dir, smap))
     if issues:
         raise ScenarioError(issues)
-    obs_files = {}
-    for i, obs in enumerate(data.get("observations") or []):
-        if isinstance(obs, dict) and "_file" in obs:
-            obs_files[i] = obs.pop("_file")
-        for row in (obs.get("rows") or []) if isinstance(obs, dict) else []:
-            if isinstance(row, dict):
-                row.pop("bucket_open_start", None)
+    return _validated(data, smap, str(path), base_dir, variant=variant,
+                      overrides=tuple(applied))
+
+
+def _validated(data: dict[str, Any], smap: SourceMap, origin: str, base_dir: Path | None,
+               variant: str | None = None, overrides: tuple[str, ...] = ()) -> LoadedScenario:
+    """Check shape (pydantic) and meaning (:mod:`validate`) of merged scenario data.
+
+    Raises:
+        ScenarioError: With every problem found.
+    """
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -561,13 +565,12 @@ def load_scenario(ref: str | Path = DEFAULT_SCENARIO, *, overrides: typing.Seque
     from crossings.scenario.validate import validate_scenario  # noqa: PLC0415
 
     problems = validate_scenario(scenario, smap)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
+    if any(p.severity == "error" for p in problems):
         raise ScenarioError(problems)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-    return LoadedScenario(scenario=scenario, source_map=smap, origin=str(path), base_dir=base_dir,
+    return LoadedScenario(scenario=scenario, source_map=smap, origin=origin, base_dir=base_dir,
                           sha256=digest, warnings=problems, variant=variant,
-                          overrides=tuple(applied), data=data)
+                          overrides=overrides, data=data)
 
 
 def _override_hint(data: dict[str, Any], key: str) -> str:
@@ -635,16 +638,4 @@ def load_scenario_text(text: str, name: str = "<text>") -> LoadedScenario:
     if "extends" in data:
         raise ScenarioError([Issue("'extends' needs a file; save the text first", ("extends",),
                                    smap.locate(("extends",)))])
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError([_issue_from_pydantic(e, data, smap) for e in exc.errors()]
-                            ) from None
-    from crossings.scenario.validate import validate_scenario  # noqa: PLC0415
-
-    problems = validate_scenario(scenario, smap)
-    if any(p.severity == "error" for p in problems):
-        raise ScenarioError(problems)
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-    return LoadedScenario(scenario=scenario, source_map=smap, origin=name, base_dir=None,
-                          sha256=digest, warnings=problems, data=data)
+    return _validated(data, smap, name, None)
