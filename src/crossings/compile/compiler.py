@@ -546,6 +546,8 @@ class _Compiler:
                 rc_elig[i, :] = True
             rc_elig[i, [sidx[s] for s in sel.not_in]] = False
             rc_elig[i, dead_like] = False
+            # people already in (one of) the target states are not moved again
+            rc_elig[i, [sidx[s] for s, _ in _split_target(rc.to)]] = False
             if classify_node >= 0:
                 rc_elig[i, classify_node] = False
         ms_member = np.zeros((len(groups), S), bool)
