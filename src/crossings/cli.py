@@ -336,6 +336,21 @@ def journeys(
         out.print(f"[bold]{i}.[/bold] {text}\n", highlight=False)
 
 
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8787,
+    host: Annotated[str, typer.Option("--host", help="Address to bind (local only by default).")
+                    ] = "127.0.0.1",
+    data_dir: Annotated[Path, typer.Option("--data", help="Where runs are stored.")
+                        ] = Path("crossings-web"),
+) -> None:
+    """Start the local web app (scenario form, runs, charts, journeys, JSON API)."""
+    from crossings.web import serve as serve_app  # noqa: PLC0415
+
+    out.print(f"Crossings web app on http://{host}:{port}/ (Ctrl-C to stop)", highlight=False)
+    serve_app(host=host, port=port, data_dir=data_dir)
+
+
 def main() -> None:
     """Entry point of the ``crossings`` console script."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,252 @@
+"""Request and response models of the web API (shown in the OpenAPI spec)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+OverridePath = Annotated[str, StringConstraints(min_length=1, max_length=200,
+                                                pattern=r"^[A-Za-z0-9_\-\.\[\]]+$")]
+OverrideValue = Annotated[str, StringConstraints(max_length=1000)] | int | float | bool
+Overrides = Annotated[dict[OverridePath, OverrideValue], Field(max_length=500)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IssueOut(BaseModel):
+    """One problem in a scenario (``Issue.to_dict``)."""
+
+    severity: str
+    message: str
+    path: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    expected: str | None = None
+    found: str | None = None
+    hint: str | None = None
+
+
+class ErrorOut(BaseModel):
+    """An error: a message and, for invalid scenarios, every issue."""
+
+    detail: str
+    issues: list[IssueOut] = Field(default_factory=list)
+
+
+class VariantOut(BaseModel):
+    """A named what-if of a scenario."""
+
+    name: str
+    description: str | None = None
+
+
+class ScenarioSummary(BaseModel):
+    """A built-in scenario in the list."""
+
+    name: str
+    title: str | None
+    start: str
+    end: str
+    step_days: int
+    variants: list[VariantOut]
+
+
+class FactorOut(BaseModel):
+    """A policy effect's scale factor with its provenance."""
+
+    value: float
+    path: str = Field(description="override path, e.g. policies.crackdown.effects.0.factor.value")
+    sources: list[str] = Field(default_factory=list)
+    assumption: str | None = None
+    note: str | None = None
+
+
+class EffectOut(BaseModel):
+    """One effect of a policy."""
+
+    kind: Literal["scale", "close_border", "close_route", "ruleset"]
+    target: list[str]
+    factor: FactorOut | None = None
+
+
+class PolicyOut(BaseModel):
+    """One dated policy of the timeline."""
+
+    id: str
+    index: int
+    name: str | None
+    from_: str = Field(alias="from")
+    to: str | None
+    sources: list[str] = Field(default_factory=list)
+    assumption: str | None = None
+    note: str | None = None
+    effects: list[EffectOut]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class ParameterOut(BaseModel):
+    """One sourced parameter (a row of ``provenance.parameter_table``)."""
+
+    path: str
+    kind: str
+    value: str
+    number: float | None = Field(None, description="the editable number (Param rows only)")
+    sources: list[str]
+    assumption: str | None
+    note: str | None
+
+
+class ScenarioDetail(ScenarioSummary):
+    """The main editable parameters of a scenario."""
+
+    description: str | None
+    policies: list[PolicyOut]
+    parameters: list[ParameterOut]
+    citations: dict[str, str]
+
+
+class ValidateRequest(_Body):
+    """A scenario with overrides to check."""
+
+    scenario: Name = "example"
+    overrides: Overrides = Field(default_factory=dict)
+    variant: Name | None = None
+
+
+class ValidateResponse(BaseModel):
+    """Whether the scenario with these overrides is valid, and every issue."""
+
+    valid: bool
+    issues: list[IssueOut]
+
+
+class RunRequest(ValidateRequest):
+    """A simulation to start."""
+
+    runs: Annotated[int, Field(ge=1, le=20)] = 1
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+
+
+class RunCreated(BaseModel):
+    """The id of a queued run."""
+
+    run_id: str
+
+
+JobState = Literal["queued", "running", "done", "failed"]
+
+
+class RunStatus(BaseModel):
+    """The state of a run."""
+
+    run_id: str
+    state: JobState
+    progress: float = Field(ge=0, le=1)
+    scenario: str | None = None
+    variant: str | None = None
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    runs: int | None = None
+    seed: int | None = None
+    created: str | None = None
+    error: str | None = None
+    summary: dict[str, Any] | None = None
+
+
+class ObservationRow(BaseModel):
+    """Observed vs simulated for one row of an observed series."""
+
+    series: str
+    year: str
+    sex: str
+    observed: float | None
+    simulated: float | None
+    simulated_p05: float | None
+    simulated_p95: float | None
+    observed_low: float | None
+    observed_high: float | None
+    kind: str | None
+    unit: str | None
+    sources: str | None
+
+
+class StockSeries(BaseModel):
+    """People in one state at the end of each month: median and 5–95% over runs."""
+
+    state: str
+    kind: str | None
+    dates: list[str]
+    median: list[float]
+    p05: list[float]
+    p95: list[float]
+
+
+class StocksOut(BaseModel):
+    """Monthly stocks of the chosen states, and every state there is."""
+
+    states: list[str]
+    series: list[StockSeries]
+
+
+class ObservedPoint(BaseModel):
+    """One observed value of a yearly series."""
+
+    year: str
+    value: float | None
+    low: float | None
+    high: float | None
+    sources: str | None = None
+
+
+class ArrivalsOut(BaseModel):
+    """Simulated arrivals per year (median, 5–95%) and the observed counts."""
+
+    label: str
+    states: list[str]
+    years: list[int]
+    median: list[float]
+    p05: list[float]
+    p95: list[float]
+    observed_series: str | None
+    observed: list[ObservedPoint]
+
+
+class JourneyOut(BaseModel):
+    """One sampled person's history as plain sentences."""
+
+    agent: int
+    sex: str
+    final_state: str
+    entry_date: str
+    text: str
+
+
+class JourneysOut(BaseModel):
+    """Sampled histories, filtered by final state."""
+
+    outcomes: list[str]
+    total: int
+    journeys: list[JourneyOut]
+
+
+class CompareRow(BaseModel):
+    """One year of the comparison."""
+
+    year: int
+    a: float | None
+    b: float | None
+    difference: float | None
+
+
+class CompareOut(BaseModel):
+    """Arrivals of two runs side by side."""
+
+    a: str
+    b: str
+    label: str
+    rows: list[CompareRow]
