@@ -27,7 +27,7 @@ _ENTER_VERB = {
     "travel": "{name}",
     "transit": "reaches {name}",
     "detained": "is arrested and {name}",
-    "interrogation": "is taken to the {name} for interrogation",
+    "interrogation": "is held for interrogation ({name})",
     "sentence": "is sentenced: {name}",
     "released": "is {name}",
     "arrived": "has {name}",

@@ -265,7 +265,8 @@ class Results:
                 out[r] = float(np.mean(vals)) if vals else np.nan
             elif meas.wave is not None:
                 w = m.wave_ids.index(meas.wave)
-                out[r] = self.runs[r].wave_moved[w][sx].sum()
+                in_span = 0 <= int(m.wave_step[w]) < m.n_steps
+                out[r] = self.runs[r].wave_moved[w][sx].sum() if in_span else np.nan
         if not yidx and meas.wave is None:
             out[:] = np.nan
         return out

@@ -185,6 +185,7 @@ def create_app(data_dir: Path, *, workers: int | None = None) -> FastAPI:
         app.state.store.shutdown()
 
     app = FastAPI(title="Crossings", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   description="Edit a scenario's policy timeline, run it, compare runs with "
                               "what is counted. Request bodies are limited to 1 MB.")
     app.state.store = RunStore(Path(data_dir), workers=workers)

@@ -33,6 +33,11 @@ function fmt(x) {
 
 const PLOT_CONFIG = { responsive: true, displaylogo: false };
 
+// an x axis of whole years: integer ticks, no thousands separator ("2003", not "2,002.5")
+function yearAxis(years) {
+  return { title: { text: "year" }, tickformat: "d", dtick: years.length > 30 ? 5 : 1 };
+}
+
 // ------------------------------------------------------------ scenario page
 function initScenario() {
   const form = document.getElementById("scenario-form");
@@ -203,7 +208,7 @@ async function drawArrivals(runId) {
   }
   Plotly.newPlot("arrivals-chart", traces, {
     margin: { l: 70, r: 20, t: 30, b: 50 }, title: { text: a.label, font: { size: 13 } },
-    xaxis: { title: { text: "year" } }, yaxis: { title: { text: "people per year" }, rangemode: "tozero" },
+    xaxis: yearAxis(a.years), yaxis: { title: { text: "people per year" }, rangemode: "tozero" },
     legend: { orientation: "h", y: -0.2 },
   }, PLOT_CONFIG);
 }
@@ -285,14 +290,14 @@ async function initCompare() {
     { x: years, y: res.rows.map((r) => r.a), mode: "lines+markers", name: "run A " + res.a },
     { x: years, y: res.rows.map((r) => r.b), mode: "lines+markers", name: "run B " + res.b },
   ], {
-    margin: { l: 70, r: 20, t: 30, b: 50 }, title: { text: res.label + " — median over runs", font: { size: 13 } },
-    xaxis: { title: { text: "year" } }, yaxis: { title: { text: "people per year" }, rangemode: "tozero" },
+    margin: { l: 70, r: 20, t: 30, b: 60 }, title: { text: res.label + " — median over runs", font: { size: 13 } },
+    xaxis: yearAxis(years), yaxis: { title: { text: "people per year" }, rangemode: "tozero" },
   }, PLOT_CONFIG);
   Plotly.newPlot("difference-chart", [
     { x: years, y: res.rows.map((r) => r.difference), type: "bar", name: "B − A", marker: { color: "#8a5a00" } },
   ], {
-    margin: { l: 70, r: 20, t: 10, b: 50 },
-    xaxis: { title: { text: "year" } }, yaxis: { title: { text: "difference B − A (people per year)" } },
+    margin: { l: 70, r: 20, t: 10, b: 60 },
+    xaxis: yearAxis(years), yaxis: { title: { text: "difference B − A (people per year)" } },
   }, PLOT_CONFIG);
   const body = document.querySelector("#compare-table tbody");
   res.rows.forEach((r) => {
