@@ -315,6 +315,30 @@ def sources(
 
 
 @app.command()
+def report(
+    result_dirs: Annotated[list[Path], typer.Argument(
+        metavar="RESULTS_DIR",
+        help="Results folders written by 'crossings run --out'; with several, the first is "
+             "the baseline of a what-if comparison.")],
+    output: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")
+                      ] = Path("report.html"),
+    figures: Annotated[Path | None, typer.Option(
+        "--figures", help="Also write every figure as PNG and SVG into this folder.")] = None,
+) -> None:
+    """Write one self-contained HTML report (opens from disk, no network)."""
+    from crossings.report import ReportError, build_report  # noqa: PLC0415
+
+    try:
+        path = build_report(result_dirs, output, figures_dir=figures)
+    except ReportError as exc:
+        _fail(f"error: {exc}")
+        return
+    size = path.stat().st_size / 1e6
+    out.print(f"report written to {path} ({size:.1f} MB)"
+              + (f"; figures in {figures}/" if figures is not None else ""), highlight=False)
+
+
+@app.command()
 def journeys(
     scenario: ScenarioArg = None,
     n: Annotated[int, typer.Option("--n", min=1, max=1000,

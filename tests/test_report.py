@@ -1,0 +1,153 @@
+"""The HTML report: one self-contained file built from results folders."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import plotly.offline
+import pytest
+
+import crossings
+from crossings.report import ReportError, build_report
+
+SHORT = ["time.end=2004-12-31"]
+SECTIONS = ("1. Arrivals vs observed", "2. Where everyone ended up", "3. The map",
+            "4. Stocks over time", "5. The uncounted", "6. What-if comparison",
+            "7. Where the numbers come from")
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A short example run and its 'never_closed' variant, same seeds."""
+    root = tmp_path_factory.mktemp("results")
+    base = crossings.simulate("example", runs=2, seed=3, overrides=SHORT, workers=1)
+    alt = crossings.simulate("example", runs=2, seed=3, overrides=SHORT, workers=1,
+                             variant="never_closed")
+    return (crossings.write_results(base, root / "base"),
+            crossings.write_results(alt, root / "never_closed"))
+
+
+@pytest.fixture(scope="module")
+def page(folders: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> str:
+    out = tmp_path_factory.mktemp("page") / "report.html"
+    assert build_report([folders[0]], out) == out
+    assert [p.name for p in out.parent.iterdir()] == ["report.html"]  # nothing left over
+    return out.read_text(encoding="utf-8")
+
+
+def without_plotly(html: str) -> str:
+    return html.replace(plotly.offline.get_plotlyjs(), "")
+
+
+def test_single_self_contained_file(page: str) -> None:
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count(plotly.offline.get_plotlyjs()) == 1
+    rest = without_plotly(page)
+    assert "src=\"http" not in rest and "href=\"http" not in rest
+    assert "src='http" not in rest and "href='http" not in rest
+    assert not re.search(r"<script[^>]*\bsrc=", rest)
+    assert not re.search(r"<link\b", rest)
+    assert "Plotly.newPlot" in rest
+
+
+def test_every_section_is_there(page: str) -> None:
+    for heading in SECTIONS:
+        assert f"<h2>{heading}</h2>" in page
+    assert 'id="fig-observed-arrivals"' in page
+    assert 'id="fig-sankey"' in page and 'id="fig-cohorts"' in page
+    assert 'id="fig-stocks"' in page
+    assert "Calibration results are not present" in page
+    assert "Only one results folder was given" in page
+
+
+def test_map_has_places_and_the_shipped_basemap(page: str) -> None:
+    assert 'id="fig-map"' in page
+    assert '"type":"scattergeo"' in page
+    assert "country outlines (Natural Earth 1:110m)" in page
+    assert "repatriation crossing" in page and "political prison camp" in page
+    # no tiles or topojson from the network: every built-in geo layer is off
+    assert '"showcoastlines":false' in page and '"showland":false' in page
+
+
+def test_parameters_and_sources_are_listed(page: str) -> None:
+    assert "transitions.hiding[0].rate" in page
+    assert 'id="src-EX1"' in page and 'href="#src-EX1"' in page
+
+
+def test_what_if_comparison_with_two_folders(folders: tuple[Path, Path],
+                                             tmp_path: Path) -> None:
+    out = build_report(list(folders), tmp_path / "cmp.html")
+    html = out.read_text(encoding="utf-8")
+    assert 'id="fig-whatif"' in html
+    assert "example [never_closed] (+1 override) minus example (+1 override)" in html
+    assert "paired by seed (2 pairs)" in html
+    assert "arrivals in safety, whole run (people)" in html
+    assert "only example (+1 override) has: border closed" in html
+
+
+def test_figures_are_written_as_png_and_svg(folders: tuple[Path, Path],
+                                            tmp_path: Path) -> None:
+    figs = tmp_path / "figs"
+    build_report(list(folders), tmp_path / "r.html", figures_dir=figs)
+    names = sorted(p.name for p in figs.iterdir())
+    stems = {n.rsplit(".", 1)[0] for n in names}
+    assert {"1-01-observed-arrivals", "2-1-moves-between-stages", "2-2-cohorts", "3-map",
+            "4-stocks", "6-whatif"} <= stems
+    for stem in stems:
+        png, svg = figs / f"{stem}.png", figs / f"{stem}.svg"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert "<svg" in svg.read_text(encoding="utf-8")[:2000]
+    assert not list(tmp_path.glob(".figs.tmp-*"))
+
+
+def test_model_estimates_are_labelled(folders: tuple[Path, Path], tmp_path: Path) -> None:
+    d = tmp_path / "with_estimates"
+    shutil.copytree(folders[0], d)
+    (d / "estimates.csv").write_text(
+        "quantity,year,sex,p05,p50,p95\n"
+        "people hiding,2003,female,900,1200,1500\npeople hiding,2004,female,800,1100,1400\n"
+        "people hiding,2003,male,300,400,500\npeople hiding,2004,male,250,350,450\n")
+    html = build_report([d], tmp_path / "r.html").read_text(encoding="utf-8")
+    assert 'id="fig-estimates"' in html
+    assert "Model estimates</b> — not observations" in html
+    assert "Calibration results are not present" not in html
+
+
+def test_report_without_the_scenario_says_what_is_missing(folders: tuple[Path, Path],
+                                                          tmp_path: Path) -> None:
+    d = tmp_path / "orphan"
+    shutil.copytree(folders[0], d)
+    info = json.loads((d / "run.json").read_text())
+    info.update(scenario="no-such-scenario", scenario_origin=str(tmp_path / "gone.yaml"))
+    (d / "run.json").write_text(json.dumps(info))
+    html = build_report([d], tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "could not be loaded" in html
+    assert 'id="fig-map"' not in html and 'id="fig-observed-arrivals"' in html
+    assert 'id="fig-sankey"' in html
+
+
+def test_bad_input_raises_report_error(folders: tuple[Path, Path], tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="no such folder"):
+        build_report([tmp_path / "missing"], tmp_path / "r.html")
+    with pytest.raises(ReportError, match="not a Crossings results folder"):
+        build_report([tmp_path], tmp_path / "r.html")
+    broken = tmp_path / "broken"
+    shutil.copytree(folders[0], broken)
+    (broken / "flows.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ReportError, match="cannot read"):
+        build_report([broken], tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_cli_bad_folder_exits_2_without_traceback(tmp_path: Path) -> None:
+    p = subprocess.run([sys.executable, "-m", "crossings", "report", "/nonexistent",
+                        "-o", str(tmp_path / "r.html")],
+                       capture_output=True, text=True, check=False, timeout=120)
+    assert p.returncode == 2
+    assert "Traceback" not in p.stderr and "no such folder" in p.stderr
+    assert not (tmp_path / "r.html").exists()
