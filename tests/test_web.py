@@ -349,3 +349,105 @@ def test_static_assets(client: TestClient) -> None:
     assert len(js.content) > 1_000_000
     assert client.get("/static/style.css").status_code == 200
     assert client.get("/static/app.js").status_code == 200
+
+
+# ---------------------------------------------------------------- saved variants
+LATER = {"policies.crackdown.from": "2006-07-01",
+         "policies.crackdown.effects.0.factor.value": 2.5}
+
+
+def test_variant_save_list_get_delete(client: TestClient, data_dir: Path) -> None:
+    body = {"scenario": "example", "name": "later_crackdown", "description": "a month later",
+            "overrides": LATER}
+    r = client.post("/api/variants", json=body)
+    assert r.status_code == 201, r.text
+    saved = r.json()
+    assert saved["name"] == "later_crackdown" and saved["overrides"] == LATER
+    assert saved["description"] == "a month later"
+    path = data_dir / "variants" / "example" / "later_crackdown.json"
+    assert path.is_file()
+    assert not [p for p in path.parent.iterdir() if p.suffix == ".tmp"]
+
+    r = client.get("/api/variants", params={"scenario": "example"})
+    assert r.status_code == 200
+    assert [v["name"] for v in r.json()] == ["later_crackdown"]
+    assert client.get("/api/variants", params={"scenario": "north-korea"}).json() == []
+    assert client.get("/api/variants", params={"scenario": "atlantis"}).status_code == 404
+
+    r = client.get("/api/variants/example/later_crackdown")
+    assert r.status_code == 200 and r.json()["overrides"] == LATER
+    assert client.get("/api/variants/north-korea/later_crackdown").status_code == 404
+
+    dup = client.post("/api/variants", json=body)
+    assert dup.status_code == 409 and "replace" in dup.json()["detail"]
+    r = client.post("/api/variants", json={**body, "overrides": SHORT, "replace": True})
+    assert r.status_code == 201 and r.json()["overrides"] == SHORT
+    assert r.json()["created"] == saved["created"]
+
+    assert client.delete("/api/variants/example/later_crackdown").status_code == 204
+    assert client.get("/api/variants/example/later_crackdown").status_code == 404
+    assert client.delete("/api/variants/example/later_crackdown").status_code == 404
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("name", ["", "Upper", "1abc", "a" * 41, "a.b", "../x", "a/b",
+                                  "a b", "..", "a\u00e9"])
+def test_variant_invalid_name(client: TestClient, name: str) -> None:
+    r = client.post("/api/variants", json={"scenario": "example", "name": name,
+                                           "overrides": SHORT})
+    assert r.status_code == 422, name
+
+
+def test_variant_invalid_scenario_or_overrides(client: TestClient, data_dir: Path) -> None:
+    r = client.post("/api/variants", json={"scenario": "example", "name": "bad",
+                                           "overrides": {"time.edn": "2003-12-31"}})
+    assert r.status_code == 422
+    body = r.json()
+    assert "invalid scenario" in body["detail"]
+    assert body["issues"] and body["issues"][0]["hint"] == "did you mean 'end'?"
+    r = client.post("/api/variants", json={"scenario": "atlantis", "name": "x",
+                                           "overrides": {}})
+    assert r.status_code == 422 and r.json()["issues"]
+    r = client.post("/api/variants", json={"scenario": "example", "name": "x",
+                                           "overrides": {}, "extra": 1})
+    assert r.status_code == 422
+    assert not (data_dir / "variants" / "example" / "bad.json").exists()
+
+
+@pytest.mark.parametrize("path", [
+    "/api/variants/example/Upper", "/api/variants/example/%2E%2E",
+    "/api/variants/example/..%2F..%2Fetc%2Fpasswd", "/api/variants/..%2F..%2Fetc/passwd",
+    "/api/variants/../../etc/passwd", "/api/variants/example/..%2Fruns",
+    "/api/variants/atlantis/x", "/api/variants/example/nosuch"])
+def test_variant_traversal(client: TestClient, path: str) -> None:
+    for method in ("GET", "DELETE"):
+        r = client.request(method, path)
+        assert r.status_code in (404, 405), (method, path, r.status_code)
+        assert r.status_code == 404 or method == "DELETE", (method, path)
+        assert "import" not in r.text
+
+
+def test_run_from_saved_variant(client: TestClient) -> None:
+    r = client.post("/api/variants", json={
+        "scenario": "example", "name": "short-later",
+        "overrides": {**LATER, "time.end": "2012-12-31"}})
+    assert r.status_code == 201, r.text
+    r = client.post("/api/runs", json={"scenario": "example", "saved_variant": "short-later",
+                                       "overrides": SHORT, "runs": 1, "seed": 5})
+    assert r.status_code == 202, r.text
+    status = wait(client, r.json()["run_id"], timeout=60.0)
+    assert status["state"] == "done", status
+    assert status["overrides"] == {**LATER, **SHORT}
+    assert status["summary"]["end"].startswith("2003-12-31")
+
+    r = client.post("/api/runs", json={"scenario": "example", "saved_variant": "nosuch"})
+    assert r.status_code == 422 and "saved variant" in r.json()["detail"]
+    r = client.post("/api/runs", json={"scenario": "example", "saved_variant": "../x"})
+    assert r.status_code == 422
+    assert client.delete("/api/variants/example/short-later").status_code == 204
+
+
+def test_scenario_page_has_save_variant(client: TestClient) -> None:
+    html = client.get("/").text
+    assert 'id="save-variant-button"' in html and 'id="variant-name"' in html
+    assert 'id="saved-variants"' in html

@@ -32,6 +32,8 @@ from crossings.web.models import (
     RunCreated,
     RunRequest,
     RunStatus,
+    SavedVariant,
+    SaveVariantRequest,
     ScenarioDetail,
     ScenarioSummary,
     StocksOut,
@@ -39,6 +41,7 @@ from crossings.web.models import (
     ValidateResponse,
 )
 from crossings.web.store import RUN_ID_RE, RunStore, override_strings
+from crossings.web.variants import VARIANT_NAME_RE, VariantExistsError, VariantStore
 
 log = logging.getLogger("crossings.web")
 
@@ -135,6 +138,26 @@ def _store(request: Request) -> RunStore:
     return store
 
 
+def _variants(request: Request) -> VariantStore:
+    variants: VariantStore = request.app.state.variants
+    return variants
+
+
+def _builtin_or_404(scenario: str) -> None:
+    if scenario not in builtin_names():
+        raise HTTPException(404, detail=f"unknown scenario '{scenario[:100]}'; built-in: "
+                            + ", ".join(builtin_names()))
+
+
+def _variant_or_404(request: Request, scenario: str, name: str) -> dict[str, Any]:
+    _builtin_or_404(scenario)
+    found = _variants(request).get(scenario, name) if VARIANT_NAME_RE.fullmatch(name) else None
+    if found is None:
+        shown = name if VARIANT_NAME_RE.fullmatch(name) else "(malformed name)"
+        raise HTTPException(404, detail=f"unknown saved variant {shown} of '{scenario}'")
+    return found
+
+
 def _status_or_404(request: Request, run_id: str) -> dict[str, Any]:
     status = _store(request).status(run_id)
     if status is None:
@@ -189,6 +212,7 @@ def create_app(data_dir: Path, *, workers: int | None = None) -> FastAPI:
                   description="Edit a scenario's policy timeline, run it, compare runs with "
                               "what is counted. Request bodies are limited to 1 MB.")
     app.state.store = RunStore(Path(data_dir), workers=workers)
+    app.state.variants = VariantStore(Path(data_dir))
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.state.plotly_js = None
     app.state.scenarios = {}
@@ -242,10 +266,64 @@ def create_app(data_dir: Path, *, workers: int | None = None) -> FastAPI:
               responses={422: {"model": ErrorOut, "description": "invalid scenario"}})
     def start_run(req: RunRequest, request: Request) -> dict[str, Any]:
         """Validate and queue a run; poll ``GET /api/runs/{run_id}`` for progress."""
+        if req.saved_variant is not None:
+            if req.scenario not in builtin_names():
+                raise _unknown_scenario(req.scenario)
+            saved = _variants(request).get(req.scenario, req.saved_variant)
+            if saved is None:
+                raise ScenarioError([Issue(
+                    f"unknown saved variant '{req.saved_variant}' of '{req.scenario}'",
+                    ("saved_variant",), Location("request"),
+                    expected="a variant saved with POST /api/variants",
+                    found=repr(req.saved_variant))])
+            merged = {**saved["overrides"], **req.overrides}
+            req = req.model_copy(update={"overrides": merged})
         loaded = load_request(req)
         job = _store(request).submit(loaded, req.scenario, dict(req.overrides), req.variant,
                                      req.runs, req.seed)
         return {"run_id": job.run_id}
+
+    # -------------------------------------------------------------- saved variants
+    @app.post("/api/variants", response_model=SavedVariant, status_code=201,
+              tags=["variants"], responses={
+                  409: {"model": ErrorOut, "description": "the name is taken"},
+                  422: {"model": ErrorOut, "description": "invalid name or scenario"}})
+    def save_variant(req: SaveVariantRequest, request: Request) -> dict[str, Any]:
+        """Validate a scenario's overrides and save them under a name.
+
+        A name already saved for the scenario gives 409 unless ``replace`` is true.
+        """
+        load_request(ValidateRequest(scenario=req.scenario, overrides=req.overrides))
+        try:
+            return _variants(request).save(req.scenario, req.name, req.description,
+                                           dict(req.overrides), replace=req.replace)
+        except VariantExistsError:
+            raise HTTPException(409, detail=f"a variant '{req.name}' of '{req.scenario}' "
+                                "is already saved; send replace: true to overwrite it"
+                                ) from None
+
+    @app.get("/api/variants", response_model=list[SavedVariant], tags=["variants"],
+             responses={404: {"model": ErrorOut}})
+    def list_variants(request: Request,
+                      scenario: Annotated[str, Query(max_length=100)]) -> list[dict[str, Any]]:
+        """The variants saved for a built-in scenario, by name."""
+        _builtin_or_404(scenario)
+        return _variants(request).list_for(scenario)
+
+    @app.get("/api/variants/{scenario}/{name}", response_model=SavedVariant,
+             tags=["variants"], responses={404: {"model": ErrorOut}})
+    def get_variant(scenario: str, name: str, request: Request) -> dict[str, Any]:
+        """One saved variant."""
+        return _variant_or_404(request, scenario, name)
+
+    @app.delete("/api/variants/{scenario}/{name}", status_code=204, tags=["variants"],
+                responses={404: {"model": ErrorOut}})
+    def delete_variant(scenario: str, name: str, request: Request) -> Response:
+        """Remove a saved variant."""
+        _variant_or_404(request, scenario, name)
+        if not _variants(request).delete(scenario, name):  # pragma: no cover - a race
+            raise HTTPException(404, detail=f"unknown saved variant {name} of '{scenario}'")
+        return Response(status_code=204)
 
     @app.get("/api/runs", response_model=list[RunStatus], tags=["runs"])
     def list_runs(request: Request) -> list[dict[str, Any]]:

@@ -126,11 +126,39 @@ class ValidateResponse(BaseModel):
     issues: list[IssueOut]
 
 
+VariantName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+
+
 class RunRequest(ValidateRequest):
     """A simulation to start."""
 
     runs: Annotated[int, Field(ge=1, le=20)] = 1
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    saved_variant: VariantName | None = Field(
+        None, description="a variant saved with POST /api/variants; its overrides apply "
+                          "under any explicit overrides")
+
+
+class SaveVariantRequest(_Body):
+    """A scenario's overrides to save under a name."""
+
+    scenario: Name
+    name: VariantName = Field(description="lower case letters, digits, _ and -; "
+                                          "starts with a letter; at most 40 characters")
+    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    overrides: Overrides = Field(default_factory=dict)
+    replace: bool = Field(False, description="overwrite a variant of the same name")
+
+
+class SavedVariant(BaseModel):
+    """A saved variant: overrides of a built-in scenario under a name."""
+
+    scenario: str
+    name: str
+    description: str | None = None
+    overrides: dict[str, Any]
+    created: str | None = None
+    updated: str | None = None
 
 
 class RunCreated(BaseModel):

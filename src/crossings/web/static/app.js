@@ -44,8 +44,15 @@ function initScenario() {
   const scenario = form.dataset.scenario;
   const fields = Array.from(document.querySelectorAll("input.ov"));
   const runButton = document.getElementById("run-button");
+  const saveButton = document.getElementById("save-variant-button");
+  const nameField = document.getElementById("variant-name");
+  const NAME_RE = /^[a-z][a-z0-9_-]{0,39}$/;
   let timer = null;
   let lastValid = true;
+
+  function updateSaveButton() {
+    if (saveButton) saveButton.disabled = !lastValid || !NAME_RE.test(nameField.value);
+  }
 
   // sliders mirror their number input
   document.querySelectorAll("input.slider").forEach((slider) => {
@@ -116,15 +123,15 @@ function initScenario() {
       showIssues([{ severity: "error", message: e.message, path: "" }]);
     }
     runButton.disabled = !lastValid;
+    updateSaveButton();
   }
 
   function schedule() { clearTimeout(timer); timer = setTimeout(validate, 300); }
   fields.forEach((f) => { f.addEventListener("input", schedule); f.addEventListener("change", schedule); });
   document.getElementById("variant").addEventListener("change", schedule);
 
-  runButton.addEventListener("click", async () => {
+  async function startRun(req) {
     const msg = document.getElementById("run-message");
-    const req = request();
     req.runs = Number(document.getElementById("runs").value || 1);
     const seed = document.getElementById("seed").value;
     req.seed = seed === "" ? null : Number(seed);
@@ -137,9 +144,89 @@ function initScenario() {
     } catch (e) {
       msg.textContent = e.message;
       if (e.body && e.body.issues) showIssues(e.body.issues);
-      runButton.disabled = false;
+      runButton.disabled = !lastValid;
     }
-  });
+  }
+
+  runButton.addEventListener("click", () => startRun(request()));
+
+  // saved variants: save the form's overrides under a name; load or run them later
+  function loadOverrides(saved) {
+    fields.forEach((f) => {
+      let v = Object.prototype.hasOwnProperty.call(saved, f.dataset.path) ? saved[f.dataset.path] : null;
+      if (v === null) v = f.dataset.initial;
+      else if (f.type === "date" && v === "null") v = "";
+      f.value = String(v);
+      const slider = f.nextElementSibling;
+      if (slider && slider.classList.contains("slider")) slider.value = f.value;
+    });
+    const unknown = Object.keys(saved).filter((k) => !fields.some((f) => f.dataset.path === k));
+    validate();
+    return unknown;
+  }
+
+  async function refreshSaved() {
+    const list = document.getElementById("saved-variants");
+    const empty = document.getElementById("saved-empty");
+    if (!list) return;
+    let saved;
+    try { saved = await getJSON("/api/variants?scenario=" + encodeURIComponent(scenario)); }
+    catch (e) { empty.textContent = e.message; return; }
+    list.textContent = "";
+    empty.hidden = saved.length > 0;
+    saved.forEach((v) => {
+      const li = el("li", null, "saved-variant");
+      li.dataset.name = v.name;
+      li.appendChild(el("strong", v.name));
+      if (v.description) li.appendChild(el("span", " — " + v.description));
+      const n = Object.keys(v.overrides).length;
+      li.appendChild(el("span", " (" + n + " change" + (n === 1 ? "" : "s") + ") ", "hint"));
+      const load = el("button", "load");
+      load.type = "button";
+      load.addEventListener("click", () => {
+        const unknown = loadOverrides(v.overrides);
+        document.getElementById("save-message").textContent = "loaded " + v.name +
+          (unknown.length ? "; not shown in the form: " + unknown.join(", ") : "");
+        nameField.value = v.name;
+        document.getElementById("variant-description").value = v.description || "";
+      });
+      const run = el("button", "run");
+      run.type = "button";
+      run.addEventListener("click", () => {
+        const variant = document.getElementById("variant").value || null;
+        startRun({ scenario: scenario, overrides: {}, variant: variant, saved_variant: v.name });
+      });
+      li.appendChild(load);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(run);
+      list.appendChild(li);
+    });
+  }
+
+  if (saveButton) {
+    nameField.addEventListener("input", updateSaveButton);
+    saveButton.addEventListener("click", async () => {
+      const msg = document.getElementById("save-message");
+      const body = {
+        scenario: scenario, name: nameField.value, overrides: overrides(),
+        description: document.getElementById("variant-description").value || null,
+        replace: document.getElementById("variant-replace").checked,
+      };
+      saveButton.disabled = true;
+      msg.textContent = "saving…";
+      try {
+        await getJSON("/api/variants", {
+          method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+        msg.textContent = "saved " + body.name;
+        await refreshSaved();
+      } catch (e) {
+        msg.textContent = e.message;
+        if (e.body && e.body.issues) showIssues(e.body.issues);
+      }
+      updateSaveButton();
+    });
+    refreshSaved();
+  }
 
   // policy timeline chart: one bar per policy, from its start to its end
   const policies = pageData() || [];
