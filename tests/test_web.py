@@ -451,3 +451,16 @@ def test_scenario_page_has_save_variant(client: TestClient) -> None:
     html = client.get("/").text
     assert 'id="save-variant-button"' in html and 'id="variant-name"' in html
     assert 'id="saved-variants"' in html
+
+
+def test_run_opens_in_the_full_report(client: TestClient, runs: tuple[str, str]) -> None:
+    a, b = runs
+    r = client.get(f"/runs/{a}/report")
+    assert r.status_code == 200
+    assert "Where the numbers come from" in r.text and "Where everyone ended up" in r.text
+    assert 'src="http' not in r.text
+    both = client.get(f"/runs/{a}/report?compare={b}")
+    assert both.status_code == 200 and "What-if comparison" in both.text
+    assert client.get(f"/runs/{MISSING}/report").status_code == 404
+    assert client.get("/runs/..%2F..%2Fetc/report").status_code == 404
+    assert f'href="/runs/{a}/report"' in client.get(f"/runs/{a}").text

@@ -427,6 +427,28 @@ def create_app(data_dir: Path, *, workers: int | None = None) -> FastAPI:
             return not_found_page(request, "There is no run with this id.")
         return page(request, "run.html", title=f"Run {run_id}", status=status)
 
+    @app.get("/runs/{run_id}/report", response_class=HTMLResponse, include_in_schema=False)
+    def run_report(request: Request, run_id: str, compare: str = "") -> HTMLResponse:
+        """The full report of a finished run (the same charts as ``crossings report``)."""
+        from crossings.report import ReportError, build_report  # noqa: PLC0415
+
+        store = _store(request)
+        folder = store.run_dir(run_id)  # None unless finished (and the id well formed)
+        if folder is None:
+            return not_found_page(request, "There is no finished run with this id.")
+        folders = [folder]
+        other = store.run_dir(compare) if RUN_ID_RE.fullmatch(compare) else None
+        if other is not None:
+            folders.append(other)
+        target = folder / (f"report-{compare}.html" if other is not None else "report.html")
+        if not target.exists():
+            try:
+                build_report(folders, target)
+            except ReportError as exc:
+                log.warning("report of run %s failed: %s", run_id, exc)
+                return not_found_page(request, "The report of this run could not be built.")
+        return HTMLResponse(target.read_text(encoding="utf-8"))
+
     @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
     def compare_page(request: Request, a: str = "", b: str = "") -> HTMLResponse:
         done = [r for r in _store(request).list() if r["state"] == "done"]
