@@ -469,6 +469,15 @@ def labelled_places(places: Sequence[Place], weight: dict[str, float], view: Map
     return chosen
 
 
+def place_weights(pflows: pd.DataFrame) -> dict[str, float]:
+    """People moving in or out of each place (sum of the flows that touch it)."""
+    weight: dict[str, float] = {}
+    for a, b, c in zip(pflows["source"], pflows["target"], pflows["count"], strict=True):
+        weight[str(a)] = weight.get(str(a), 0.0) + float(c)
+        weight[str(b)] = weight.get(str(b), 0.0) + float(c)
+    return weight
+
+
 def map_flows(rs: ResultSet, places: Sequence[Place]) -> pd.DataFrame:
     """Moves between places, without those to or from places outside the basemap's region."""
     region = MapView(*MAP_REGION)
@@ -493,10 +502,7 @@ def map_figure(rs: ResultSet) -> ReportFigure | None:
     if not places:
         return None
     pflows = map_flows(rs, places)
-    weight: dict[str, float] = {}
-    for a, b, c in zip(pflows["source"], pflows["target"], pflows["count"], strict=True):
-        weight[str(a)] = weight.get(str(a), 0.0) + float(c)
-        weight[str(b)] = weight.get(str(b), 0.0) + float(c)
+    weight = place_weights(pflows)
     views = map_views(places, weight)
     if not views:
         return None

@@ -43,6 +43,7 @@ from crossings.report.figures import (
     map_flows,
     map_views,
     place_label,
+    place_weights,
     policy_colour,
     short,
     slugify,
@@ -238,10 +239,7 @@ def map_(rs: ResultSet) -> Figure | None:
     if not places:
         return None
     pflows = map_flows(rs, places)
-    weight: dict[str, float] = {}
-    for a, b, c in zip(pflows["source"], pflows["target"], pflows["count"], strict=True):
-        weight[str(a)] = weight.get(str(a), 0.0) + float(c)
-        weight[str(b)] = weight.get(str(b), 0.0) + float(c)
+    weight = place_weights(pflows)
     views = map_views(places, weight)
     if not views:
         return None
