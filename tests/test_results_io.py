@@ -53,3 +53,17 @@ def test_tables_are_tidy_and_consistent() -> None:
         assert last == entered
     with pytest.raises(ValueError, match="unknown table"):
         res.to_frame("nope")
+
+
+def test_cohort_flows_and_hazard_counts_add_up() -> None:
+    res = crossings.simulate("example", runs=1, seed=2, overrides=["time.end=2006-12-31"])
+    raw = res.runs[0]
+    assert raw.cohort_flows.sum() == raw.flows.sum()
+    # moves out of 'outside' by cohort = people entering in that year
+    assert (raw.cohort_flows[:, -1, :].sum(axis=1) == raw.flows[:, -1].sum(axis=(1, 2))).all()
+    hz = res.hazards_frame()
+    bribes = int(hz.loc[hz.hazard == "bribe_release", "count"].sum())
+    m = res.model
+    left = int(raw.flows[:, m.state_index("reeducation"), m.state_index("released")].sum())
+    assert 0 < bribes < left  # some re-education ends in a bribe, the rest at term end
+    assert hz["count"].sum() == res.hazards_frame("cohort")["count"].sum()

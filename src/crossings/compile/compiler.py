@@ -52,6 +52,7 @@ class _Component:
     set_flags: int
     label: str
     fixed_per_step: float | None = None
+    hid: str = ""
 
 
 def _split_target(t: Target) -> list[tuple[str, float]]:
@@ -343,7 +344,9 @@ class _Compiler:
             target=np.array([c.target for c in comps], np.int32),
             rate=rate, mult_sex=mult_sex, mult_age=mult_age, mult_origin=mult_origin,
             mult_flag=mult_flag, flag_mask=flag_mask, set_flags=set_flags, ptr=ptr,
-            label=tuple(c.label for c in comps))
+            label=tuple(c.label for c in comps),
+            names=tuple(tuple(sorted(c.names)) for c in comps),
+            ids=tuple(c.hid for c in comps))
 
         # ---- durations and 'then'
         cdfs: list[np.ndarray | None] = [None] * S
@@ -686,7 +689,8 @@ class _Compiler:
                     state=sidx[src], target=sidx[tgt], rate=h.rate, scale=share, names=names,
                     border=h.border or border, route_target=tgt if tgt in routes else None,
                     modifiers=h.modifiers, own_flag=-1, set_flags=sf,
-                    label=f"{src} → {tgt}" + (f" ({h.id})" if h.id else "")))
+                    label=f"{src} → {tgt}" + (f" ({h.id})" if h.id else ""),
+                    hid=h.id or f"{src}→{tgt}"))
 
         for s in sc.states:
             for h in s.hazards:
@@ -713,7 +717,7 @@ class _Compiler:
                         state=sidx[s_id], target=-(1 + fidx[f.id]), rate=a.rate, scale=1.0,
                         names=set(a.tags) | {f"flag:{f.id}"}, border=None, route_target=None,
                         modifiers=a.modifiers, own_flag=fidx[f.id], set_flags=0,
-                        label=f"{s_id}: acquires {f.id}"))
+                        label=f"{s_id}: acquires {f.id}", hid=f"flag:{f.id}"))
         for de in sc.delegations:
             trip = max(1, self.step_of(de.return_) - self.step_of(de.depart))
             p = de.defection_probability.value * (1 - de.surveillance.value)
@@ -723,7 +727,8 @@ class _Compiler:
                     state=sidx[de.id], target=sidx[tgt], rate=Rate(per_day=0.0, assumption="-"),
                     scale=share, names={f"defection:{de.id}"}, border=None, route_target=None,
                     modifiers=None, own_flag=-1, set_flags=0,
-                    label=f"{de.id} → {tgt} (defection)", fixed_per_step=h_step))
+                    label=f"{de.id} → {tgt} (defection)", fixed_per_step=h_step,
+                    hid=f"defection:{de.id}"))
         return out
 
 

@@ -59,6 +59,8 @@ class HazardTable:
         set_flags: Bit mask of flags set on everyone taking the component.
         ptr: CSR pointer: components of state s are ``ptr[s]:ptr[s+1]``.
         label: Readable name of each component.
+        names: The hazard id and tags of each component.
+        ids: The hazard id of each component (``from→to`` when unnamed).
     """
 
     state: I32
@@ -72,6 +74,8 @@ class HazardTable:
     set_flags: NDArray[np.uint32]
     ptr: I64
     label: tuple[str, ...]
+    names: tuple[tuple[str, ...], ...] = ()  # id and tags of each component (for reports)
+    ids: tuple[str, ...] = ()  # the hazard id (or "from→to") of each component
 
 
 @dataclass(frozen=True)

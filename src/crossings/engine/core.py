@@ -101,6 +101,10 @@ class RawResults:
         family_households: Households affected per year (Y, C, S).
         rule_counts: Classification decisions per year by rule and sex (Y, R, 2).
         cohort_outcomes: State at the end by entry year and sex (Y, S, 2).
+        hazard_counts: Times each hazard component fired, per calendar year (Y, H).
+        hazard_counts_cohort: The same by year of entry into the system (Y, H).
+        cohort_flows: Moves by year of entry, from state (S = outside) to state
+            (Y, S+1, S): the whole journey of each entry cohort.
         steps_in_system: Sum over entries into each state (of the kinds in
             ``TRACK_TIME_KINDS``), per year, of the steps since the person entered
             the system (Y, S); divided by the number of entries it gives the mean
@@ -122,6 +126,9 @@ class RawResults:
     rule_counts: NDArray[np.int64]
     cohort_outcomes: NDArray[np.int64]
     steps_in_system: NDArray[np.int64]
+    hazard_counts: NDArray[np.int64]
+    hazard_counts_cohort: NDArray[np.int64]
+    cohort_flows: NDArray[np.int64]
     journeys: dict[str, NDArray[np.int64]] = field(default_factory=dict)
     agents: dict[str, NDArray[np.int64]] = field(default_factory=dict)
     agents_created: int = 0
@@ -129,7 +136,8 @@ class RawResults:
     events: int = 0
 
     COUNTS = ("stocks", "flows", "flag_flows", "wave_moved", "rc_moved", "family_members",
-              "family_households", "rule_counts", "cohort_outcomes", "steps_in_system")
+              "family_households", "rule_counts", "cohort_outcomes", "steps_in_system",
+              "hazard_counts", "hazard_counts_cohort", "cohort_flows")
 
     @classmethod
     def merge(cls, parts: list[RawResults]) -> RawResults:
@@ -210,7 +218,7 @@ class Simulation:
         S, T = m.n_states, m.n_steps
         Y = len(m.years)
         self.S = S
-        # --- agents: struct of arrays (27 bytes per agent + 4 per cohort milestone)
+        # --- agents: struct of arrays (29 bytes per agent + 4 per cohort milestone)
         self.state = np.zeros(n, np.int16)
         self.due = np.full(n, NEVER, np.int32)
         self.deadline = np.full(n, NEVER, np.int32)
@@ -221,6 +229,7 @@ class Simulation:
         self.origin = np.zeros(n, np.int8)
         self.household = np.zeros(n, np.int8)
         self.flags = np.zeros(n, np.uint32)
+        self.cohort = np.zeros(n, np.int16)  # calendar-year index of entry
         self.sampled = np.zeros(n, np.bool_)
         ms_member = m.extras.get("milestone_member")
         self.ms_member = (np.asarray(ms_member, bool) if ms_member is not None
@@ -239,6 +248,10 @@ class Simulation:
         self.fam_households = np.zeros((Y, C, S), np.int64)
         self.rule_counts = np.zeros((Y, max(len(m.rule_labels), 1), 2), np.int64)
         self.steps_in_system = np.zeros((Y, S), np.int64)
+        H = m.hazards.target.size
+        self.hazard_counts = np.zeros((Y, max(H, 1)), np.int64)
+        self.hazard_counts_cohort = np.zeros((Y, max(H, 1)), np.int64)
+        self.cohort_flows = np.zeros((Y, S + 1, S), np.int64)
         # first global id of each step's entries (to recover an agent's entry step)
         self._step_first_id = self._cum[:: max(self.plan.shape[1], 1)][: T + 1]
         # time since entering the system is tallied on entering outcome states
@@ -412,6 +425,7 @@ class Simulation:
         gid = np.arange(a, b, dtype=np.int64)
         idx = gid - self.lo
         self.n_created = int(idx[-1]) + 1
+        self.cohort[idx] = self.year_index[t]
         self.sex[idx] = m.combo_sex[combo]
         self.origin[idx] = m.combo_origin[combo]
         age = np.empty(idx.size, np.int8)
@@ -443,7 +457,8 @@ class Simulation:
         kind = np.empty(n, np.int64)
         kernels.resolve(idx, self.lo, self.pend, self.state, self.evno, hz.target,
                         hz.set_flags, self.flags, m.then.ptr, m.then.state, m.then.cum,
-                        self._k_then, new, kind)
+                        self._k_then, new, kind, self.cohort,
+                        self.hazard_counts[int(self.year_index[t])], self.hazard_counts_cohort)
         old = self.state[idx].astype(np.int64)
         is_flag = kind == KIND_FLAG
         if is_flag.any():
@@ -485,6 +500,7 @@ class Simulation:
                 sex_c = self.sex[c_idx].astype(np.int64)
                 self.flows[y] += np.bincount((old[cls] * S + cn) * 2 + sex_c,
                                              minlength=self.flows.shape[1])
+                np.add.at(self.cohort_flows, (self.cohort[c_idx], old[cls], cn), 1)
                 sentence = self._classify(c_idx, t)
                 if self.sample_p > 0:
                     self._journal(c_idx, t, np.full(c_idx.size, cn), sentence,
@@ -495,7 +511,8 @@ class Simulation:
                 old[cls] = cn
         kernels.enter(idx, new, old, src, t, S, self.state, self.evno, self.sex,
                       self.flags, m.set_on_enter, self.counts, self.flows[y], self.lo,
-                      self._step_first_id, self._track_time, self.steps_in_system[y])
+                      self._step_first_id, self._track_time, self.steps_in_system[y],
+                      self.cohort, self.cohort_flows)
         if self.ms_member.shape[0] and self._ms_any[new].any():
             for j in range(self.ms_member.shape[0]):
                 hit = self.ms_member[j, new]
@@ -645,12 +662,14 @@ class Simulation:
             wave_moved=self.wave_moved, rc_moved=self.rc_moved,
             family_members=self.fam_members, family_households=self.fam_households,
             rule_counts=self.rule_counts, cohort_outcomes=cohort,
-            steps_in_system=self.steps_in_system, journeys=journeys,
+            steps_in_system=self.steps_in_system, hazard_counts=self.hazard_counts,
+            hazard_counts_cohort=self.hazard_counts_cohort, cohort_flows=self.cohort_flows,
+            journeys=journeys,
             agents=agents, agents_created=n, agent_steps=self.agent_steps, events=self.events)
 
     def memory_bytes(self) -> int:
         """Bytes held by the per-agent arrays."""
-        arrays = (self.state, self.due, self.deadline, self.evno, self.pend,
+        arrays = (self.state, self.due, self.deadline, self.evno, self.pend, self.cohort,
                   self.sex, self.age, self.origin, self.household, self.flags, self.sampled,
                   self.milestones)
         return int(sum(a.nbytes for a in arrays))

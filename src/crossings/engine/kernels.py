@@ -164,11 +164,12 @@ def schedule(idx, t, fresh, lo, n_steps, state, evno, sex, age, origin, flags,
 
 @nb.njit(cache=True, error_model="numpy")
 def resolve(idx, lo, pend, state, evno, hz_target, hz_set_flags, flags, then_ptr, then_state,
-            then_cum, key_then, new, kind):  # pragma: no cover - compiled
+            then_cum, key_then, new, kind, cohort, hazard_counts_y,
+            hazard_counts_cohort):  # pragma: no cover - compiled
     """What each due agent does: its target state (or ``-(1+flag)``) and the event kind.
 
     Kinds: 1 hazard, 2 end of duration, 3 flag. Applies ``set_flags`` of the
-    hazard taken.
+    hazard taken and counts it (by calendar year and by entry cohort).
     """
     for i in range(idx.shape[0]):
         a = idx[i]
@@ -179,6 +180,8 @@ def resolve(idx, lo, pend, state, evno, hz_target, hz_set_flags, flags, then_ptr
             new[i] = then_state[_pick(then_ptr, then_cum, s, u)]
             kind[i] = 2
         else:
+            hazard_counts_y[c] += 1
+            hazard_counts_cohort[cohort[a], c] += 1
             tg = hz_target[c]
             new[i] = tg
             kind[i] = 3 if tg < 0 else 1
@@ -188,8 +191,8 @@ def resolve(idx, lo, pend, state, evno, hz_target, hz_set_flags, flags, then_ptr
 
 @nb.njit(cache=True, error_model="numpy")
 def enter(idx, new, old, src, t, n_states, state, evno, sex, flags, set_on_enter,
-          counts, flows_y, lo, step_first_id, track_time, steps_in_system_y
-          ):  # pragma: no cover - compiled
+          counts, flows_y, lo, step_first_id, track_time, steps_in_system_y, cohort,
+          cohort_flows):  # pragma: no cover - compiled
     """Move agents into their new states: tallies, state, event number, flags.
 
     ``old`` is the state recorded as the origin of the move (the classification
@@ -217,6 +220,7 @@ def enter(idx, new, old, src, t, n_states, state, evno, sex, flags, set_on_enter
         o = old[i]
         nw = new[i]
         flows_y[(o * S + nw) * 2 + sx] += 1
+        cohort_flows[cohort[a], o, nw] += 1
         if src[i] < S:
             counts[src[i] * 2 + sx] -= 1
         counts[nw * 2 + sx] += 1

@@ -13,7 +13,8 @@ from typing import SupportsInt, cast
 from crossings.results.results import Results
 
 FILES = ("run.json", "observations.csv", "stocks.parquet", "flows.parquet",
-         "outcomes.parquet", "families.parquet", "events.parquet",
+         "outcomes.parquet", "cohort_flows.parquet", "hazards.parquet",
+         "cohort_hazards.parquet", "families.parquet", "events.parquet",
          "classification.parquet", "journeys.jsonl", "agents.parquet")
 
 
@@ -69,6 +70,9 @@ def write_results(results: Results, out: Path) -> Path:
         results.stocks_frame("month").to_parquet(d / "stocks.parquet", index=False)
         results.flows_frame().to_parquet(d / "flows.parquet", index=False)
         results.outcomes_frame().to_parquet(d / "outcomes.parquet", index=False)
+        results.cohort_flows_frame().to_parquet(d / "cohort_flows.parquet", index=False)
+        results.hazards_frame("year").to_parquet(d / "hazards.parquet", index=False)
+        results.hazards_frame("cohort").to_parquet(d / "cohort_hazards.parquet", index=False)
         results.families_frame().to_parquet(d / "families.parquet", index=False)
         ev = results.events_frame()
         ev["date"] = ev["date"].astype(str)

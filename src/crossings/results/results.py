@@ -155,6 +155,50 @@ class Results:
                     "sex": np.array(SEX_NAMES)[fx], "count": raw.flag_flows[fy, ff, fs, fx]}))
         return pd.concat(frames, ignore_index=True)
 
+    def cohort_flows_frame(self) -> pd.DataFrame:
+        """Moves by year of entry (cohort) × from-state × to-state (and run).
+
+        The whole journey of each entry cohort; ``outside`` is the entry.
+        """
+        m = self.model
+        names = np.array([*m.state_ids, "outside"])
+        frames = []
+        for r, raw in enumerate(self.runs):
+            y, a, b = np.nonzero(raw.cohort_flows)
+            frames.append(pd.DataFrame({
+                "run": r, "cohort_year": np.array(m.years)[y], "from_state": names[a],
+                "to_state": np.array(m.state_ids)[b], "count": raw.cohort_flows[y, a, b]}))
+        return pd.concat(frames, ignore_index=True)
+
+    def hazards_frame(self, by: str = "year") -> pd.DataFrame:
+        """How often each competing hazard fired, by calendar year or by entry cohort.
+
+        Distinguishes moves that share a from/to pair (a bribe release from the
+        end of a term, say). Columns: run, year (or cohort_year), hazard (its
+        id), names (id and tags), from_state, to_state (``flag:X`` for a flag),
+        count.
+        """
+        m = self.model
+        hz = m.hazards
+        col = "year" if by == "year" else "cohort_year"
+        frames = []
+        for r, raw in enumerate(self.runs):
+            counts = raw.hazard_counts if by == "year" else raw.hazard_counts_cohort
+            y, c = np.nonzero(counts)
+            target = [m.state_ids[int(t)] if t >= 0 else "flag:" + m.flag_ids[-int(t) - 1]
+                      for t in hz.target[c]]
+            names = hz.names if hz.names else tuple(() for _ in hz.label)
+            frames.append(pd.DataFrame({
+                "run": r, col: np.array(m.years)[y],
+                "hazard": [hz.ids[i] if hz.ids else hz.label[i] for i in c],
+                "names": [",".join(names[i]) for i in c],
+                "from_state": np.array(m.state_ids)[hz.state[c]], "to_state": target,
+                "count": counts[y, c]}))
+        if not frames:
+            return pd.DataFrame(columns=["run", col, "hazard", "names", "from_state",
+                                         "to_state", "count"])
+        return pd.concat(frames, ignore_index=True)
+
     def outcomes_frame(self) -> pd.DataFrame:
         """Where each entry cohort (year of entry) is at the end, by sex (and run)."""
         m = self.model
@@ -230,6 +274,7 @@ class Results:
             "outcomes": self.outcomes_frame, "families": self.families_frame,
             "events": self.events_frame, "classification": self.classification_frame,
             "observations": self.observations_frame, "journeys": self.journeys_frame,
+            "cohort_flows": self.cohort_flows_frame, "hazards": self.hazards_frame,
         }
         if table not in tables:
             raise ValueError(f"unknown table '{table}'; choose from {', '.join(tables)}")
