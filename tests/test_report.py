@@ -96,7 +96,8 @@ def test_figures_are_written_as_png_and_svg(folders: tuple[Path, Path],
     build_report(list(folders), tmp_path / "r.html", figures_dir=figs)
     names = sorted(p.name for p in figs.iterdir())
     stems = {n.rsplit(".", 1)[0] for n in names}
-    assert {"1-01-observed-arrivals", "2-1-moves-between-stages", "2-2-cohorts", "3-map",
+    assert {"1-01-observed-arrivals", "2-1-moves-between-stages", "2-2-cohorts",
+            "2-3-cohort-outcomes", "3-map",
             "4-stocks", "6-whatif"} <= stems
     for stem in stems:
         png, svg = figs / f"{stem}.png", figs / f"{stem}.svg"
@@ -151,3 +152,32 @@ def test_cli_bad_folder_exits_2_without_traceback(tmp_path: Path) -> None:
     assert p.returncode == 2
     assert "Traceback" not in p.stderr and "no such folder" in p.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_sankey_per_entry_cohort_with_bribed_out(folders: tuple[Path, Path],
+                                                 page: str) -> None:
+    from crossings.report.data import load_result_set  # noqa: PLC0415
+    from crossings.report.figures import sankey_figure  # noqa: PLC0415
+
+    assert (folders[0] / "cohort_flows.parquet").is_file()
+    fig = sankey_figure(load_result_set(folders[0]))
+    assert fig is not None
+    buttons = [b.label for b in fig.figure.layout.updatemenus[0].buttons]
+    assert buttons[0] == "all cohorts" and "2000" in buttons and len(buttons) > 2
+    assert len(fig.figure.data) == len(buttons)
+    labels = {str(x) for x in fig.figure.data[0].node.label}
+    assert "bribed out" in labels and "released" in labels
+    assert "all cohorts" in page and "bribed out" in page
+
+
+def test_sankey_without_cohort_flows_falls_back(folders: tuple[Path, Path],
+                                                tmp_path: Path) -> None:
+    d = tmp_path / "old"
+    shutil.copytree(folders[0], d)
+    for name in ("cohort_flows.parquet", "cohort_hazards.parquet"):
+        (d / name).unlink(missing_ok=True)
+    html = build_report([d], tmp_path / "r.html",
+                        figures_dir=tmp_path / "figs").read_text(encoding="utf-8")
+    assert 'id="fig-sankey"' in html and "Moves between stages, whole run" in html
+    assert "all cohorts" not in html
+    assert (tmp_path / "figs" / "2-1-moves-between-stages.png").is_file()

@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,11 @@ TABLES: dict[str, tuple[str, ...]] = {
 
 EVENTS_COLUMNS = ("run", "event", "id", "date", "sex", "count", "happened")
 ESTIMATES_COLUMNS = ("quantity", "year", "sex", "p05", "p50", "p95")
+COHORT_FLOWS_COLUMNS = ("run", "cohort_year", "from_state", "to_state", "count")
+COHORT_HAZARDS_COLUMNS = ("run", "cohort_year", "hazard", "names", "from_state", "to_state",
+                          "count")
+BRIBE_TAG = "bribe"
+"""Hazards with this name or tag among their names are counted as 'bribed out'."""
 
 STAGE_LABELS: dict[str, str] = {
     "entry": "entered",
@@ -57,6 +63,7 @@ STAGE_LABELS: dict[str, str] = {
     "interrogation": "interrogation",
     "classification": "classification",
     "released": "released",
+    "bribed": "bribed out",
     "home": "home",
     "dead": "died",
     "abroad": "abroad",
@@ -70,14 +77,15 @@ STAGE_COLOURS: dict[str, str] = {
     "entry": "#7f7f7f", "crossing": "#ff7f0e", "hiding": "#f2b447", "delegation": "#c5b0d5",
     "route": "#98df8a", "transit": "#4bb04b", "arrived": "#1a7a1a", "detained": "#d62728",
     "repatriation": "#e377c2", "travel": "#c49c94", "interrogation": "#9467bd",
-    "classification": "#8c564b", "released": "#1f77b4", "home": "#17becf", "dead": "#252525",
+    "classification": "#8c564b", "released": "#1f77b4", "bribed": "#e6ab02", "home": "#17becf",
+    "dead": "#252525",
     "held_end": "#843c39", "abroad_end": "#bcbd22", "other": "#aaaaaa",
 }
 SENTENCE_COLOURS = ("#67001f", "#b2182b", "#d6604d", "#f4a582", "#a6761d", "#e6ab02",
                     "#7a0177", "#ce1256")
 STAGE_ORDER = ("entry", "crossing", "delegation", "hiding", "abroad", "route", "transit",
                "arrived", "exited", "detained", "repatriation", "travel", "interrogation",
-               "classification", "sentence", "released", "home", "dead", "abroad_end",
+               "classification", "sentence", "released", "bribed", "home", "dead", "abroad_end",
                "held_end", "other")
 
 HELD_STAGES = frozenset({"detained", "repatriation", "travel", "interrogation",
@@ -144,6 +152,9 @@ class ResultSet:
         outcomes: ``outcomes.parquet``.
         events: ``events.parquet`` if present.
         estimates: ``estimates.csv`` if present (model estimates of what is not counted).
+        cohort_flows: ``cohort_flows.parquet`` if present (every move, by entry cohort).
+        cohort_hazards: ``cohort_hazards.parquet`` if present (which hazard made each
+            move, by entry cohort).
         loaded: The scenario, reloaded; None if that failed.
         model: The compiled scenario; None if loading failed.
         notes: Visible notes about what is missing or changed.
@@ -158,6 +169,8 @@ class ResultSet:
     outcomes: pd.DataFrame
     events: pd.DataFrame | None = None
     estimates: pd.DataFrame | None = None
+    cohort_flows: pd.DataFrame | None = None
+    cohort_hazards: pd.DataFrame | None = None
     loaded: LoadedScenario | None = None
     model: CompiledModel | None = None
     notes: list[str] = field(default_factory=list)
@@ -373,6 +386,84 @@ class ResultSet:
                 rows.append((stage, "abroad_end", count))
         return pd.DataFrame(rows, columns=["source", "target", "count"])
 
+    def cohort_years(self) -> list[int]:
+        """Entry years in ``cohort_flows.parquet`` (empty when the folder has none)."""
+        cf = self.cohort_flows
+        if cf is None or cf.empty:
+            return []
+        return sorted({int(y) for y in cf["cohort_year"].unique()})
+
+    def cohort_stage_flows(self, years: Sequence[int] | None = None) -> pd.DataFrame:
+        """Moves between stages of the people who entered in ``years`` (median over runs).
+
+        Releases made by a hazard tagged ``bribe`` (see ``cohort_hazards.parquet``)
+        go to a separate ``bribed`` outcome instead of their target stage. People
+        still in a stage at the end (from ``outcomes.parquet``) appear as moves to
+        ``held_end`` or ``abroad_end``, as in :meth:`stage_flows`.
+
+        Args:
+            years: Entry years to include; None for every cohort.
+
+        Returns:
+            Columns ``source, target, count``; empty without ``cohort_flows.parquet``.
+        """
+        cf = self.cohort_flows
+        if cf is None:
+            return pd.DataFrame(columns=["source", "target", "count"])
+        f = cf[~cf["to_state"].astype(str).str.startswith("flag:")]
+        if years is not None:
+            f = f[f["cohort_year"].astype(int).isin(list(years))]
+        stages = self.stages()
+        for col in ("from_state", "to_state"):
+            for st in f[col].astype(str).unique():
+                if st not in stages:
+                    stages[st] = self.stage_of(st)
+        src = f["from_state"].astype(str).map(stages)
+        dst = f["to_state"].astype(str).map(stages)
+        src = src.where(src != "entry", "entry:" + dst)
+        moves = pd.DataFrame({"run": f["run"], "source": src, "target": dst,
+                              "count": f["count"].astype(float)})
+        bribes = self._bribe_moves(years, stages)
+        if not bribes.empty:
+            # take the bribed releases out of their move and send them to "bribed"
+            taken = bribes.assign(count=-bribes["count"])
+            moves = pd.concat([moves, taken, bribes.assign(target="bribed")],
+                              ignore_index=True)
+        moves = moves[moves["source"] != moves["target"]]
+        med = median_over_runs(moves, ["source", "target"], self.runs)
+        rows = [(str(a), str(b), float(c)) for a, b, c in
+                zip(med["source"], med["target"], med["median"], strict=True) if c > 0]
+        o = self.outcomes
+        if years is not None:
+            o = o[o["cohort_year"].astype(int).isin(list(years))]
+        end = pd.DataFrame({"run": o["run"], "stage": o["state"].astype(str).map(stages),
+                            "count": o["count"]})
+        for stage, count in zip(*_median_by(end, "stage", self.runs), strict=True):
+            if count <= 0:
+                continue
+            base = "sentence" if stage.startswith("sentence:") else stage
+            if base in HELD_STAGES or base == "sentence":
+                rows.append((stage, "held_end", count))
+            elif base in ABROAD_STAGES:
+                rows.append((stage, "abroad_end", count))
+        return pd.DataFrame(rows, columns=["source", "target", "count"])
+
+    def _bribe_moves(self, years: Sequence[int] | None, stages: dict[str, str]
+                     ) -> pd.DataFrame:
+        """Per-run moves (``run, source, target, count``) made by bribe-tagged hazards."""
+        h = self.cohort_hazards
+        if h is None or h.empty:
+            return pd.DataFrame(columns=["run", "source", "target", "count"])
+        tagged = h["names"].astype(str).map(
+            lambda n: BRIBE_TAG in {t.strip() for t in n.split(",")})
+        h = h[tagged]
+        if years is not None:
+            h = h[h["cohort_year"].astype(int).isin(list(years))]
+        src = h["from_state"].astype(str).map(lambda s: stages.get(s) or self.stage_of(s))
+        dst = h["to_state"].astype(str).map(lambda s: stages.get(s) or self.stage_of(s))
+        return pd.DataFrame({"run": h["run"], "source": src, "target": dst,
+                             "count": h["count"].astype(float)})
+
     def final_stage_stock(self) -> dict[str, float]:
         """People in each stage on the last recorded date (median over runs)."""
         s = self.stocks
@@ -578,6 +669,13 @@ def median_over_runs(frame: pd.DataFrame, keys: list[str], runs: list[int]) -> p
     return out
 
 
+def _median_by(frame: pd.DataFrame, key: str, runs: list[int]
+               ) -> tuple[list[str], list[float]]:
+    """Keys and medians over runs of ``count`` summed per run and ``key``."""
+    med = median_over_runs(frame, [key], runs)
+    return [str(k) for k in med[key]], [float(v) for v in med["median"]]
+
+
 def quantiles(values: NDArray[np.float64]) -> tuple[float, float, float]:
     """Median, 5% and 95% of a 1-d array (NaN for an empty one)."""
     v = values[np.isfinite(values)]
@@ -653,8 +751,14 @@ def load_result_set(path: Path) -> ResultSet:
               if (path / "events.parquet").is_file() else None)
     estimates = (_read_table(path / "estimates.csv", ESTIMATES_COLUMNS)
                  if (path / "estimates.csv").is_file() else None)
+    cohort_flows = (_read_table(path / "cohort_flows.parquet", COHORT_FLOWS_COLUMNS)
+                    if (path / "cohort_flows.parquet").is_file() else None)
+    cohort_hazards = (_read_table(path / "cohort_hazards.parquet", COHORT_HAZARDS_COLUMNS)
+                      if cohort_flows is not None
+                      and (path / "cohort_hazards.parquet").is_file() else None)
     rs = ResultSet(path=path, info=info, observations=observations, stocks=stocks,
-                   flows=flows, outcomes=outcomes, events=events, estimates=estimates)
+                   flows=flows, outcomes=outcomes, events=events, estimates=estimates,
+                   cohort_flows=cohort_flows, cohort_hazards=cohort_hazards)
     rs.loaded, rs.model = _load_scenario(info, rs.notes)
     variant = rs.variant
     rs.label = rs.scenario_name + (f" [{variant}]" if variant else "")

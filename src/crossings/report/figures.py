@@ -290,8 +290,8 @@ def slugify(text: str) -> str:
 SANKEY_COLUMNS: dict[str, int] = {
     "entry": 0, "crossing": 1, "delegation": 1, "hiding": 2, "abroad": 2, "route": 3,
     "detained": 3, "transit": 4, "repatriation": 4, "travel": 4, "interrogation": 5,
-    "classification": 6, "sentence": 7, "released": 9, "home": 9, "arrived": 9, "dead": 9,
-    "exited": 9, "held_end": 9, "abroad_end": 9,
+    "classification": 6, "sentence": 7, "released": 9, "bribed": 9, "home": 9, "arrived": 9,
+    "dead": 9, "exited": 9, "held_end": 9, "abroad_end": 9,
 }
 """Left-to-right column of each stage in the Sankey diagram (the order of a journey)."""
 
@@ -332,9 +332,9 @@ def sankey_positions(stages: Sequence[str], value: dict[str, float]
     return xs, [ymap[s] for s in stages]
 
 
-def sankey_figure(rs: ResultSet) -> ReportFigure | None:
-    """Whole-run moves between stages as a Sankey diagram (median over runs)."""
-    links = rs.stage_flows()
+def _sankey_trace(rs: ResultSet, links: pd.DataFrame, visible: bool = True
+                  ) -> go.Sankey | None:
+    """One Sankey trace of stage-to-stage links (``source, target, count``)."""
     links = links[links["count"] >= 0.5]
     if links.empty:
         return None
@@ -349,8 +349,8 @@ def sankey_figure(rs: ResultSet) -> ReportFigure | None:
     labels = [("entered" if s.startswith("entry:") else _esc(short(rs.stage_label(s), 32)))
               if value[s] >= big else "" for s in stages]
     colours = [rs.stage_colour(s) for s in stages]
-    fig = go.Figure(go.Sankey(
-        arrangement="snap", valueformat=",.0f", valuesuffix=" people",
+    return go.Sankey(
+        arrangement="snap", valueformat=",.0f", valuesuffix=" people", visible=visible,
         node={"label": labels, "color": colours, "pad": 12, "thickness": 14, "x": xs, "y": ys,
               "line": {"width": 0.5, "color": "#444"},
               "customdata": [_esc(rs.stage_label(s)) for s in stages],
@@ -360,15 +360,78 @@ def sankey_figure(rs: ResultSet) -> ReportFigure | None:
               "value": [float(v) for v in links["count"]],
               "color": [_rgba(rs.stage_colour(t), 0.35) for t in links["target"]],
               "hovertemplate": ("%{source.customdata} → %{target.customdata}<br>"
-                                "%{value:,.0f} people<extra></extra>")}))
-    _base_layout(fig, "Moves between stages, whole run (median over runs)", 790, top=90)
-    fig.update_layout(margin={"l": 20, "r": 50, "t": 90, "b": 20}, font={"size": 12})
-    caption = ("Every move between stages over the whole run, in people (median over runs; "
-               "moves within a stage are left out, and someone who goes round again counts "
-               "again). The 'entered' nodes on the left include people already there at the "
-               "start. The nodes on the right show the outcomes, including people still held "
-               "or still abroad on the last day. Drag nodes to untangle; hover for numbers.")
-    return ReportFigure("sankey", "Where everyone went", fig, caption)
+                                "%{value:,.0f} people<extra></extra>")})
+
+
+def cohort_groups(years: Sequence[int], most: int = 30, width: int = 5
+                  ) -> list[tuple[str, list[int]]]:
+    """Choices of the cohort selector: (label, entry years).
+
+    Each entry year, or ``width``-year groups when there are more than ``most`` years.
+    """
+    if len(years) <= most:
+        return [(str(y), [y]) for y in years]
+    groups: dict[int, list[int]] = {}
+    for y in years:
+        groups.setdefault(y - y % width, []).append(y)
+    return [(f"{g}–{g + width - 1}" if width > 1 else str(g), ys)
+            for g, ys in sorted(groups.items())]
+
+
+def sankey_figure(rs: ResultSet) -> ReportFigure | None:
+    """Moves between stages as a Sankey diagram (median over runs), per entry cohort.
+
+    With ``cohort_flows.parquet`` a selector shows all cohorts or one entry
+    year (group); bribed releases are their own outcome. Older folders get the
+    whole-run moves.
+    """
+    years = rs.cohort_years()
+    if not years:
+        trace = _sankey_trace(rs, rs.stage_flows())
+        if trace is None:
+            return None
+        fig = go.Figure(trace)
+        _base_layout(fig, "Moves between stages, whole run (median over runs)", 790, top=90)
+        fig.update_layout(margin={"l": 20, "r": 50, "t": 90, "b": 20}, font={"size": 12})
+        caption = ("Every move between stages over the whole run, in people (median over "
+                   "runs; moves within a stage are left out, and someone who goes round "
+                   "again counts again). The 'entered' nodes on the left include people "
+                   "already there at the start. The nodes on the right show the outcomes, "
+                   "including people still held or still abroad on the last day. Drag nodes "
+                   "to untangle; hover for numbers.")
+        return ReportFigure("sankey", "Where everyone went", fig, caption)
+    choices: list[tuple[str, list[int] | None]] = [("all cohorts", None)]
+    choices += [(lab, list(ys)) for lab, ys in cohort_groups(years)]
+    traces: list[go.Sankey] = []
+    labels: list[str] = []
+    for lab, ys in choices:
+        t = _sankey_trace(rs, rs.cohort_stage_flows(ys), visible=not traces)
+        if t is not None:
+            traces.append(t)
+            labels.append(lab)
+    if not traces:
+        return None
+    fig = go.Figure(traces)
+    buttons = [{"label": _esc(lab), "method": "restyle",
+                "args": [{"visible": [j == i for j in range(len(traces))]}]}
+               for i, lab in enumerate(labels)]
+    _base_layout(fig, "Outcomes per entry cohort (median over runs)", 790, top=90)
+    fig.update_layout(
+        margin={"l": 20, "r": 50, "t": 90, "b": 20}, font={"size": 12},
+        updatemenus=[{"type": "dropdown", "direction": "down", "buttons": buttons,
+                      "active": 0, "showactive": True, "x": 1.0, "xanchor": "right",
+                      "y": 1.0, "yanchor": "bottom", "pad": {"r": 0, "t": 0, "b": 4}}],
+        annotations=[{"text": "entry cohort:", "showarrow": False, "xref": "paper",
+                      "yref": "paper", "x": 0.83, "xanchor": "right", "y": 1.0,
+                      "yanchor": "bottom", "yshift": 6}])
+    caption = ("Every move made by the people who entered in the chosen year (or all years), "
+               "in people (median over runs; moves within a stage are left out, and someone "
+               "who goes round again counts again). The nodes on the right show the outcomes: "
+               "arrived, died, released, 'bribed out' (released by a bribe rather than at the "
+               "end of a term) and those still held or still abroad on the last day. The "
+               "selector picks the entry cohort; 'all cohorts' includes people already there "
+               "at the start. Drag nodes to untangle; hover for numbers.")
+    return ReportFigure("sankey", "Where everyone ended up, by entry cohort", fig, caption)
 
 
 def cohort_figure(rs: ResultSet) -> ReportFigure | None:

@@ -33,11 +33,13 @@ from crossings.report.data import (
 from crossings.report.errors import ReportError
 from crossings.report.figures import (
     PLACE_STYLE,
+    SANKEY_COLUMNS,
     SEX_COLOURS,
     SEX_LABELS,
     STOCK_PANELS,
     WHATIF_COLOURS,
     WHATIF_PANELS,
+    cohort_groups,
     label_anchor,
     labelled_places,
     map_flows,
@@ -109,7 +111,8 @@ def _figures(sets: Sequence[ResultSet]) -> list[tuple[str, Figure]]:
     for i, series in enumerate(yearly_series(base.observations), start=1):
         out.append((f"1-{i:02d}-observed-{slugify(series)}", observed(base, series)))
     for name, fig in (("2-1-moves-between-stages", moves(base)),
-                      ("2-2-cohorts", cohorts(base)), ("3-map", map_(base)),
+                      ("2-2-cohorts", cohorts(base)),
+                      ("2-3-cohort-outcomes", cohort_outcomes(base)), ("3-map", map_(base)),
                       ("4-stocks", stocks(base)), ("5-estimates", estimates(base)),
                       ("6-whatif", whatif(sets))):
         if fig is not None:
@@ -229,6 +232,42 @@ def cohorts(rs: ResultSet) -> Figure | None:
     ax.set_xlabel("year of entry (cohort)")
     ax.set_ylabel("people (median over runs)")
     ax.set_title(f"Where each year's entrants are at the end ({rs.label})")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    return fig
+
+
+def cohort_outcomes(rs: ResultSet) -> Figure | None:
+    """Stacked bars: the Sankey's outcome nodes (arrived, released, bribed out, …) per cohort.
+
+    None for folders without ``cohort_flows.parquet``.
+    """
+    years = rs.cohort_years()
+    if not years:
+        return None
+    last = max(SANKEY_COLUMNS.values())
+    groups = cohort_groups(years)
+    rows: dict[str, list[float]] = {}
+    for i, (_, ys) in enumerate(groups):
+        links = rs.cohort_stage_flows(ys)
+        ends = links[links["target"].map(lambda t: SANKEY_COLUMNS.get(str(t)) == last)]
+        for target, count in ends.groupby("target")["count"].sum().items():
+            rows.setdefault(str(target), [0.0] * len(groups))[i] += float(count)
+    if not rows:
+        return None
+    x = np.arange(len(groups))
+    fig = Figure(figsize=(11, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    bottom = np.zeros(len(groups))
+    for st in sorted(rows, key=rs.stage_rank):
+        v = np.asarray(rows[st], dtype=float)
+        ax.bar(x, v, bottom=bottom, color=rs.stage_colour(st),
+               label=short(rs.stage_label(st), 40))
+        bottom += v
+    ax.set_xticks(x, [lab for lab, _ in groups], rotation=90 if len(groups) > 12 else 0,
+                  fontsize=8)
+    ax.set_xlabel("year of entry (cohort)")
+    ax.set_ylabel("people (median over runs)")
+    ax.set_title(f"Outcomes of each entry cohort, incl. bribed out ({rs.label})")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return fig
 
