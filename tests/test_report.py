@@ -181,3 +181,15 @@ def test_sankey_without_cohort_flows_falls_back(folders: tuple[Path, Path],
     assert 'id="fig-sankey"' in html and "Moves between stages, whole run" in html
     assert "all cohorts" not in html
     assert (tmp_path / "figs" / "2-1-moves-between-stages.png").is_file()
+
+
+def test_report_defaults_to_the_run_output_folder(tmp_path: Path) -> None:
+    """`crossings run && crossings report` works with no arguments."""
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "crossings", *args], cwd=tmp_path,
+                              capture_output=True, text=True, check=False, timeout=600)
+
+    assert cli("run", "example", "-q", "--set", "time.end=2003-12-31").returncode == 0
+    p = cli("report")
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "report.html").stat().st_size > 1_000_000

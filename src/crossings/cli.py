@@ -316,10 +316,10 @@ def sources(
 
 @app.command()
 def report(
-    result_dirs: Annotated[list[Path], typer.Argument(
-        metavar="RESULTS_DIR",
-        help="Results folders written by 'crossings run --out'; with several, the first is "
-             "the baseline of a what-if comparison.")],
+    result_dirs: Annotated[list[Path] | None, typer.Argument(
+        metavar="[RESULTS_DIR]...",
+        help="Results folders written by 'crossings run --out' (default: crossings-results); "
+             "with several, the first is the baseline of a what-if comparison.")] = None,
     output: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")
                       ] = Path("report.html"),
     figures: Annotated[Path | None, typer.Option(
@@ -329,7 +329,7 @@ def report(
     from crossings.report import ReportError, build_report  # noqa: PLC0415
 
     try:
-        path = build_report(result_dirs, output, figures_dir=figures)
+        path = build_report(result_dirs or [DEFAULT_OUT], output, figures_dir=figures)
     except ReportError as exc:
         _fail(f"error: {exc}")
         return
