@@ -58,6 +58,7 @@ from crossings.engine.core import Simulation
 from crossings.scenario.load import load_scenario
 from engine_version import changed_warning, engine_hash
 from peers import PeerResult, peer_python, run_numpy_floor, run_starsim
+from timing import time_runs
 
 HERE = Path(__file__).resolve().parent
 ENGINE_AT_IMPORT = engine_hash()
@@ -144,18 +145,8 @@ def run_crossings(n_agents: int, n_days: int, *, seed: int = 1, repeat: int = 1)
     t2 = time.perf_counter()
     if model.n_steps != n_days:
         raise RuntimeError(f"the compiled model has {model.n_steps} steps, not {n_days}")
-    times: list[float] = []
-    raw = None
-    memory = 0
-    for _ in range(max(1, repeat)):
-        sim = Simulation(model, seed=seed)
-        r0 = time.perf_counter()
-        raw = sim.run()
-        times.append(time.perf_counter() - r0)
-        memory = sim.memory_bytes()
-        del sim
-    assert raw is not None
-    best = min(times)
+    timed = time_runs(model, seed, repeat)
+    raw, times, best, memory = timed.raw, timed.times_s, timed.best_s, timed.memory_bytes
     final = raw.stocks[-1].sum(axis=1)
     return CrossingsRun(
         n_agents=n_agents, n_days=n_days, seed=seed, load_s=t1 - t0, compile_s=t2 - t1,

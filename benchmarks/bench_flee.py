@@ -77,7 +77,6 @@ import numpy as np
 import yaml
 
 from crossings.compile import compile_scenario
-from crossings.engine.core import Simulation
 from crossings.scenario.load import LoadedScenario, load_scenario_text
 from engine_version import changed_warning, engine_hash
 from flee_network import (
@@ -90,6 +89,7 @@ from flee_network import (
     build_flee_like_network,
 )
 from peers import PeerResult, peer_python, run_flee
+from timing import time_runs
 
 HERE = Path(__file__).resolve().parent
 ENGINE_AT_IMPORT = engine_hash()
@@ -409,18 +409,8 @@ def run_crossings(n_agents: int, n_days: int, *, seed: int = 1, net_seed: int = 
     t0 = time.perf_counter()
     model = compile_scenario(loaded)
     compile_s = time.perf_counter() - t0
-    times: list[float] = []
-    raw = None
-    memory = 0
-    for _ in range(max(1, repeat)):
-        sim = Simulation(model, seed=seed)
-        r0 = time.perf_counter()
-        raw = sim.run()
-        times.append(time.perf_counter() - r0)
-        memory = sim.memory_bytes()
-        del sim
-    assert raw is not None
-    best = min(times)
+    timed = time_runs(model, seed, repeat)
+    raw, times, best, memory = timed.raw, timed.times_s, timed.best_s, timed.memory_bytes
     final = raw.stocks[-1].sum(axis=1)
     groups = {"camps": 0, "on_roads": 0, "origins": 0, "borders": 0, "transit_towns": 0}
     camps: dict[str, int] = {}

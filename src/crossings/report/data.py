@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,6 +101,20 @@ MAP_CATEGORIES: dict[str, tuple[str, str]] = {
 """Categories of moves on the map: key → (label, colour)."""
 
 _YEAR = re.compile(r"\d{4}")
+
+
+def _end_links(stocks: Iterable[tuple[str, float]]) -> list[tuple[str, str, float]]:
+    """Sankey links from a stage to "still held" or "still abroad" for who is there at the end."""
+    links: list[tuple[str, str, float]] = []
+    for stage, count in stocks:
+        if count <= 0:
+            continue
+        base = "sentence" if stage.startswith("sentence:") else stage
+        if base in HELD_STAGES or base == "sentence":
+            links.append((stage, "held_end", float(count)))
+        elif base in ABROAD_STAGES:
+            links.append((stage, "abroad_end", float(count)))
+    return links
 
 
 @dataclass(frozen=True)
@@ -375,15 +389,7 @@ class ResultSet:
         med = median_over_runs(moves, ["source", "target"], self.runs)
         rows = [(str(a), str(b), float(c)) for a, b, c in
                 zip(med["source"], med["target"], med["median"], strict=True) if c > 0]
-        final = self.final_stage_stock()
-        for stage, count in final.items():
-            if count <= 0:
-                continue
-            base = "sentence" if stage.startswith("sentence:") else stage
-            if base in HELD_STAGES or base == "sentence":
-                rows.append((stage, "held_end", count))
-            elif base in ABROAD_STAGES:
-                rows.append((stage, "abroad_end", count))
+        rows.extend(_end_links(self.final_stage_stock().items()))
         return pd.DataFrame(rows, columns=["source", "target", "count"])
 
     def cohort_years(self) -> list[int]:
@@ -438,14 +444,7 @@ class ResultSet:
             o = o[o["cohort_year"].astype(int).isin(list(years))]
         end = pd.DataFrame({"run": o["run"], "stage": o["state"].astype(str).map(stages),
                             "count": o["count"]})
-        for stage, count in zip(*_median_by(end, "stage", self.runs), strict=True):
-            if count <= 0:
-                continue
-            base = "sentence" if stage.startswith("sentence:") else stage
-            if base in HELD_STAGES or base == "sentence":
-                rows.append((stage, "held_end", count))
-            elif base in ABROAD_STAGES:
-                rows.append((stage, "abroad_end", count))
+        rows.extend(_end_links(zip(*_median_by(end, "stage", self.runs), strict=True)))
         return pd.DataFrame(rows, columns=["source", "target", "count"])
 
     def _bribe_moves(self, years: Sequence[int] | None, stages: dict[str, str]
