@@ -308,6 +308,10 @@ class Results:
                     steps = [s for s in steps if s >= 0]
                 vals = [self.stock_at(meas.stock, s, r)[sx].sum() for s in steps]
                 out[r] = float(np.mean(vals)) if vals else np.nan
+            elif meas.family is not None:
+                cidx = [m.consequence_ids.index(c) for c in meas.family]
+                out[r] = (self.runs[r].family_members[yidx][:, cidx].sum()
+                          if sex == "total" else np.nan)
             elif meas.wave is not None:
                 w = m.wave_ids.index(meas.wave)
                 in_span = 0 <= int(m.wave_step[w]) < m.n_steps

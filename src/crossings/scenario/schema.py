@@ -600,19 +600,23 @@ class Measure(Strict):
 
     ``entries``: people entering these states per year; ``stock``: people in
     these states on 31 December (or on the row's ``date``); ``flow``: moves from
-    one state to another per year; ``wave``: people moved by a named wave.
+    one state to another per year; ``wave``: people moved by a named wave;
+    ``family``: family members affected per year by these consequences (by
+    sex not available).
     """
 
     entries: list[str] | None = None
     stock: list[str] | None = None
     flow: dict[Literal["from", "to"], str] | None = None
     wave: str | None = None
+    family: list[str] | None = None
 
     @model_validator(mode="after")
     def _one(self) -> Measure:
-        kinds = [k for k in ("entries", "stock", "flow", "wave") if getattr(self, k) is not None]
+        kinds = [k for k in ("entries", "stock", "flow", "wave", "family")
+                 if getattr(self, k) is not None]
         if len(kinds) != 1:
-            raise ValueError("a measure needs exactly one of entries, stock, flow, wave")
+            raise ValueError("a measure needs exactly one of entries, stock, flow, wave, family")
         if self.flow is not None and set(self.flow) != {"from", "to"}:
             raise ValueError("a flow measure needs 'from' and 'to'")
         return self
@@ -678,6 +682,98 @@ class Observation(Sourced):
     file: str | None = None
 
 
+PriorName = Literal["lognormal", "uniform", "normal", "beta", "gamma"]
+
+
+class Prior(Sourced):
+    """A prior distribution for an unknown.
+
+    ``lognormal``: ``median``, ``sigma`` (of the log); ``uniform``: ``low``,
+    ``high``; ``normal``: ``mean``, ``sd``; ``beta``: ``a``, ``b``; ``gamma``:
+    ``shape``, ``scale``. Its choice names a source or an assumption.
+    """
+
+    distribution: PriorName
+    median: Pos | None = None
+    sigma: Pos | None = None
+    low: Num | None = None
+    high: Num | None = None
+    mean: Num | None = None
+    sd: Pos | None = None
+    a: Pos | None = None
+    b: Pos | None = None
+    shape: Pos | None = None
+    scale: Pos | None = None
+
+    @model_validator(mode="after")
+    def _params(self) -> Prior:
+        need = {"lognormal": ("median", "sigma"), "uniform": ("low", "high"),
+                "normal": ("mean", "sd"), "beta": ("a", "b"), "gamma": ("shape", "scale")}
+        wanted = need[self.distribution]
+        missing = [k for k in wanted if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"a {self.distribution} prior needs {' and '.join(wanted)}; "
+                             f"missing {', '.join(missing)}")
+        extra = [k for ks in need.values() for k in ks
+                 if k not in wanted and getattr(self, k) is not None]
+        if extra:
+            raise ValueError(f"a {self.distribution} prior takes {' and '.join(wanted)}, "
+                             f"not {', '.join(sorted(set(extra)))}")
+        if self.distribution == "uniform" and not (self.low < self.high):  # type: ignore[operator]
+            raise ValueError("a uniform prior needs low < high")
+        return self
+
+
+class Unknown(Strict):
+    """A number (or group of numbers) of the scenario to estimate.
+
+    ``path`` is a parameter path as listed by ``crossings sources``
+    (``transitions.hiding_ne[1].rate``). ``mode: scale`` (default) multiplies
+    every number of that object (only the ``years`` of a ``by_year`` table when
+    given) by the unknown, whose prior is then on the factor (1 = the value
+    written in the scenario); ``mode: value`` sets a single number to the
+    unknown.
+    """
+
+    id: Id
+    path: str
+    years: tuple[int, int] | None = None
+    mode: Literal["scale", "value"] = "scale"
+    prior: Prior
+    note: str | None = None
+
+
+class ObservationModel(Sourced):
+    """How observed numbers scatter around the model's expectation.
+
+    ``counts``: yearly counts are negative binomial with variance
+    ``mu + dispersion * mu^2`` (``dispersion`` 0.0025 ≈ a 5% coefficient of
+    variation on large counts) or Poisson. ``range_sd``: reported ranges and
+    estimates have soft edges of this relative size.
+    """
+
+    counts: Literal["negative_binomial", "poisson"] = "negative_binomial"
+    dispersion: Annotated[float, Field(ge=0, le=10)] = 0.0025
+    range_sd: Annotated[float, Field(gt=0, le=5)] = 0.15
+
+
+class Estimate(Strict):
+    """An uncounted quantity to report with intervals after calibration."""
+
+    id: Id
+    name: str | None = None
+    measure: Measure
+
+
+class Calibration(Strict):
+    """What ``crossings calibrate`` estimates, and how observations are treated."""
+
+    unknowns: list[Unknown] = Field(default_factory=list)
+    observation_model: ObservationModel = Field(default_factory=ObservationModel)
+    estimates: list[Estimate] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+
+
 class Variant(Strict):
     """A named what-if: changes applied to the scenario before validation.
 
@@ -724,6 +820,7 @@ class Scenario(Strict):
     observations: list[Observation] = Field(default_factory=list)
     variants: dict[str, Variant] = Field(default_factory=dict)
     journeys: JourneySpec = Field(default_factory=JourneySpec)
+    calibration: Calibration | None = None
 
 
 def json_schema() -> dict[str, Any]:

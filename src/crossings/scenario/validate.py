@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from crossings.scenario.errors import Issue, Path_, did_you_mean
+from crossings.scenario.errors import Issue, Path_, did_you_mean, format_path
 from crossings.scenario.schema import (
     SEXES,
     Duration,
     Hazard,
+    Measure,
     NumberMap,
     Rate,
     Scenario,
@@ -172,6 +173,7 @@ class _Checker:
         self.check_delegations()
         self.check_policies()
         self.check_observations()
+        self.check_calibration()
         if not any(i.severity == "error" for i in self.issues):
             self.check_graph()
         del sc
@@ -563,20 +565,52 @@ class _Checker:
                 if e.ruleset is not None:
                     self.ref(e.ruleset, self.ns.rulesets, "ruleset", (*ep, "ruleset"))
 
+    def _check_measure(self, m: Measure, base: Path_) -> None:
+        for part in ("entries", "stock"):
+            for k, s in enumerate(getattr(m, part) or []):
+                self.ref(s, self.ns.states, "state", (*base, "measure", part, k))
+        if m.flow is not None:
+            for end in ("from", "to"):
+                self.ref(m.flow[end], self.ns.states, "state", (*base, "measure", "flow", end))
+        if m.wave is not None:
+            self.ref(m.wave, self.ns.waves, "wave", (*base, "measure", "wave"))
+        if m.family is not None:
+            fam = self.sc.families
+            cons = sorted({c for o in (fam.outcomes if fam else [])
+                           for c in o.consequences.values})
+            for k, c in enumerate(m.family):
+                self.ref(c, cons, "family consequence", (*base, "measure", "family", k))
+
+    def check_calibration(self) -> None:
+        cal = self.sc.calibration
+        if cal is None:
+            return
+        numbered = {format_path(p) for p, o in walk_models(self.sc, ()) if isinstance(o, Sourced)}
+        seen: set[str] = set()
+        for i, u in enumerate(cal.unknowns):
+            base: Path_ = ("calibration", "unknowns", i)
+            if u.id in seen:
+                self.err(f"unknown id {u.id!r} is used twice", (*base, "id"),
+                         hint="give each unknown its own id")
+            seen.add(u.id)
+            if u.path not in numbered:
+                self.err("no sourced parameter has this path", (*base, "path"),
+                         expected="a path listed by `crossings sources`", found=u.path,
+                         hint=did_you_mean(u.path, numbered) or "")
+            if not (u.prior.sources or u.prior.assumption):
+                self.err("the prior names no source and no assumption", (*base, "prior"),
+                         hint="add `sources: [...]` or `assumption: why this prior`")
+        for i, e in enumerate(cal.estimates):
+            self._check_measure(e.measure, ("calibration", "estimates", i))
+        obs_ids = {o.id for o in self.sc.observations}
+        for i, x in enumerate(cal.exclude):
+            self.ref(x, sorted(obs_ids), "observation", ("calibration", "exclude", i))
+
     def check_observations(self) -> None:
         sc = self.sc
-        waves = self.ns.waves
         for i, o in enumerate(sc.observations):
             base: Path_ = ("observations", i)
-            m = o.measure
-            for part in ("entries", "stock"):
-                for k, s in enumerate(getattr(m, part) or []):
-                    self.ref(s, self.ns.states, "state", (*base, "measure", part, k))
-            if m.flow is not None:
-                for end in ("from", "to"):
-                    self.ref(m.flow[end], self.ns.states, "state", (*base, "measure", "flow", end))
-            if m.wave is not None:
-                self.ref(m.wave, waves, "wave", (*base, "measure", "wave"))
+            self._check_measure(o.measure, base)
             y0, y1 = sc.time.start.year, sc.time.end.year
             for j, row in enumerate(o.rows):
                 years = ([row.year] if row.year is not None else

@@ -1,0 +1,433 @@
+"""Exact expected-value mode: the agent engine's expectations, without agents.
+
+Agents never interact, so the expected number of people in every state, and
+of every move, follows from propagating the *distribution* of people over
+(state × type × steps since entry) through the same compiled hazards the agent
+engine samples from. A *type* is the combination of the attributes that
+change what happens next: sex, age band and origin when some hazard depends on
+them, the flags that some hazard or classification rule reads, and one bit per
+reclassification cohort. States with a duration keep, per type, the people by
+step of entry (a ring buffer as long as the longest duration within the
+horizon), so durations of any distribution are exact; states without one keep
+a single number per type.
+
+The semantics are those of :mod:`crossings.compile.model`, step for step:
+people who enter on a step are first exposed on the next; a hazard fires in a
+step with probability ``1 − exp(−H)`` split in proportion to the hazards; a
+duration of ``D`` steps ends on the ``D``-th step unless a hazard fires then;
+the classification node is crossed on the step of entry; waves and
+reclassifications move their share of the members at the start of a step.
+The results are the expectations of the agent engine's tallies: stocks,
+yearly flows, flags acquired, wave and reclassification moves, classification
+decisions, family members and households affected, hazard counts. Cohort
+tallies and times in the system are not computed (they are left at zero).
+
+The mode is vectorised over parameter sets: :class:`ExpectedModel` prepares
+the fixed tables once; :meth:`ExpectedModel.run` takes per-set copies of the
+arrays that calibration changes (hazard rates, inflow rates, detection
+probabilities, wave and reclassification shares, family shares) and runs the
+sets in parallel threads.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+from crossings.compile.model import CompiledModel, Targets
+from crossings.engine.core import RawResults
+from crossings.expected import kernel
+
+log = logging.getLogger(__name__)
+
+F64 = NDArray[np.float64]
+
+VARYING = ("rate", "combo_rate", "det_prob", "wave_share", "rc_share", "family_share")
+"""Compiled arrays that may differ between the parameter sets of one batch."""
+
+
+class ExpectedModeError(ValueError):
+    """The scenario uses a feature the expected-value mode cannot represent exactly."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Expected tallies of ``P`` parameter sets (leading axis ``P``).
+
+    Attributes:
+        stocks: (P, T, S, 2) people in each state by sex at the end of each step.
+        flows: (P, Y, S+1, S, 2) moves per year (from ``S`` = outside).
+        flag_flows: (P, Y, F, S, 2) flags acquired per year.
+        wave_moved: (P, W, 2).
+        rc_moved: (P, R, 2).
+        family_members: (P, Y, C, S).
+        family_households: (P, Y, C, S).
+        rule_counts: (P, Y, rules, 2).
+        hazard_counts: (P, Y, H).
+    """
+
+    stocks: F64
+    flows: F64
+    flag_flows: F64
+    wave_moved: F64
+    rc_moved: F64
+    family_members: F64
+    family_households: F64
+    rule_counts: F64
+    hazard_counts: F64
+
+    @property
+    def n_sets(self) -> int:
+        """Number of parameter sets."""
+        return int(self.stocks.shape[0])
+
+    def raw(self, p: int = 0) -> RawResults:
+        """Parameter set ``p`` as a :class:`RawResults` of expectations (floats)."""
+        Y = self.flows.shape[1]
+        S = self.stocks.shape[2]
+        H = self.hazard_counts.shape[2]
+        z = np.zeros
+        return RawResults(
+            stocks=self.stocks[p], flows=self.flows[p], flag_flows=self.flag_flows[p],
+            wave_moved=self.wave_moved[p], rc_moved=self.rc_moved[p],
+            family_members=self.family_members[p],
+            family_households=self.family_households[p], rule_counts=self.rule_counts[p],
+            cohort_outcomes=z((Y, S, 2)), steps_in_system=z((Y, S)),
+            hazard_counts=self.hazard_counts[p], hazard_counts_cohort=z((Y, H)),
+            cohort_flows=z((Y, S + 1, S)))  # type: ignore[arg-type]
+
+
+def _pmf(t: Targets) -> F64:
+    """Probabilities of a CSR target table (its cumulative ``cum`` differenced)."""
+    p = np.array(t.cum, dtype=np.float64)
+    for d in range(t.n()):
+        a, b = int(t.ptr[d]), int(t.ptr[d + 1])
+        if b > a:
+            p[a:b] = np.diff(np.concatenate([[0.0], t.cum[a:b]]))
+            p[b - 1] = 1.0 - (float(t.cum[b - 2]) if b - a > 1 else 0.0)  # takes the rest
+    return np.clip(p, 0.0, 1.0)
+
+
+class ExpectedModel:
+    """The fixed tables of the expected-value mode for one compiled model.
+
+    Args:
+        model: The compiled scenario.
+        lump_steps: When given, states whose duration can last longer than this
+            many steps keep one ring per sex instead of per type, and share the
+            people whose duration ends among types in proportion to the types'
+            current numbers (only where the state's hazards do not depend on
+            the type within a sex). Much faster for long sentences; no longer
+            exact where the type mix of a long state changes while people stay
+            in it. ``None`` (default) is exact.
+
+    Raises:
+        ExpectedModeError: For a flag acquired by hazard in a state that has a
+            duration (the person would keep the deadline while changing type;
+            not represented).
+
+    Example:
+        >>> from crossings import load_scenario
+        >>> from crossings.compile.compiler import compile_scenario
+        >>> ev = ExpectedModel(compile_scenario(load_scenario("example")))
+        >>> batch = ev.run(ev.base_arrays())
+    """
+
+    def __init__(self, model: CompiledModel, lump_steps: int | None = None) -> None:
+        self.model = m = model
+        hz = m.hazards
+        S, T = m.n_states, m.n_steps
+        self.S, self.T = S, T
+        H = int(hz.target.size)
+        self.H = H
+        F = m.n_flags
+        # ---- which attributes matter
+        age_used = bool(np.any(hz.mult_age != 1))
+        origin_used = bool(np.any(hz.mult_origin != 1))
+        A = len(m.age_ids) if age_used else 1
+        O = len(m.origin_ids) if origin_used else 1
+        used = 0
+        for arr in (hz.flag_mask, m.rule_any, m.rule_all, m.rule_none):
+            if arr.size:
+                used |= int(np.bitwise_or.reduce(arr.astype(np.int64)))
+        flags_used = [f for f in range(F) if used >> f & 1]
+        bit_of_flag = {f: i for i, f in enumerate(flags_used)}
+        nb_flags = len(flags_used)
+        R = len(m.rc_ids)
+        self.n_bits = nb_flags + R
+        NB = 1 << self.n_bits
+        NT = 2 * A * O * NB
+        self.NT = NT
+        if NT > 1 << 14:
+            raise ExpectedModeError(
+                f"{NT} person types (2 sexes × {A} age bands × {O} origins × 2^{self.n_bits} "
+                "flag combinations) is too many for the expected-value mode")
+        self.A, self.O, self.NB = A, O, NB
+        tau = np.arange(NT)
+        bits = tau % NB
+        rest = tau // NB
+        origin = rest % O
+        rest //= O
+        age = rest % A
+        sex = rest // A
+        self.tau_sex = sex.astype(np.int64)
+        self.tau_age, self.tau_origin, self.tau_bits = age, origin, bits
+
+        def compact(mask: int) -> int:
+            out = 0
+            for f, i in bit_of_flag.items():
+                if mask >> f & 1:
+                    out |= 1 << i
+            return out
+
+        # full flag mask of each type (for multipliers and rules)
+        full = np.zeros(NT, np.int64)
+        for f, i in bit_of_flag.items():
+            full |= ((bits >> i) & 1) << f
+        self.tau_flags = full
+        # ---- hazards
+        mult = np.ones((H, NT))
+        for c in range(H):
+            mult[c] = hz.mult_sex[c, sex] * hz.mult_age[c, age if age_used else 0] \
+                * hz.mult_origin[c, origin if origin_used else 0]
+            for f in range(F):
+                if hz.mult_flag[c, f] != 1:
+                    mult[c] *= np.where((full >> f) & 1, hz.mult_flag[c, f], 1.0)
+        self.mult = mult
+        self.hz_setbits = np.array([compact(int(v)) for v in hz.set_flags], np.int64)
+        self.hz_flagbit = np.zeros(H, np.int64)
+        dur_len = np.diff(m.dur_ptr).astype(np.int64)
+        for c in range(H):
+            tg = int(hz.target[c])
+            if tg < 0:
+                f = -tg - 1
+                self.hz_flagbit[c] = (1 << bit_of_flag[f]) if f in bit_of_flag else 0
+                if dur_len[int(hz.state[c])] > 0:
+                    raise ExpectedModeError(
+                        f"hazard {hz.label[c]!r} gives a flag in state "
+                        f"{m.state_ids[int(hz.state[c])]!r}, which has a duration; the "
+                        "expected-value mode cannot keep that deadline per type. Move the "
+                        "flag to a state without a duration.")
+        self.hz_ptr = hz.ptr.astype(np.int64)
+        self.hz_target = hz.target.astype(np.int64)
+        # ---- durations: discrete hazard of ending at each step since entry
+        self.is_dur = dur_len > 0
+        self.lumped = np.zeros(S, np.bool_)
+        if lump_steps is not None:
+            for s in np.flatnonzero(self.is_dur & (dur_len > lump_steps)):
+                a, b = int(hz.ptr[s]), int(hz.ptr[s + 1])
+                same = all(np.allclose(mult[a:b, sex == x], mult[a:b, sex == x][:, :1])
+                           for x in (0, 1))
+                self.lumped[s] = same
+        ring_len = np.where(self.is_dur, np.minimum(dur_len, T + 1), 0).astype(np.int64)
+        self.ring_len = ring_len
+        self.ring_off = np.concatenate([[0], np.cumsum(ring_len)[:-1]]).astype(np.int64)
+        hd = np.zeros(max(int(ring_len.sum()), 1))
+        for s in np.flatnonzero(self.is_dur):
+            cdf = m.dur_cdf[int(m.dur_ptr[s]):int(m.dur_ptr[s + 1])]
+            pmf = np.diff(np.concatenate([[0.0], cdf]))
+            pmf[-1] = max(0.0, 1.0 - (float(cdf[-2]) if cdf.size > 1 else 0.0))
+            surv_before = 1.0 - np.concatenate([[0.0], cdf[:-1]])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                h = np.where(surv_before > 1e-300, pmf / surv_before, 1.0)
+            h[-1] = 1.0
+            L = int(ring_len[s])
+            o = int(self.ring_off[s])
+            hd[o:o + L] = np.clip(h[:L], 0.0, 1.0)
+        self.hd = hd
+        self.then_ptr = m.then.ptr.astype(np.int64)
+        self.then_state = m.then.state.astype(np.int64)
+        self.then_p = _pmf(m.then)
+        # ---- classification tables
+        self.rt_ptr = m.rule_targets.ptr.astype(np.int64)
+        self.rt_state = m.rule_targets.state.astype(np.int64)
+        self.rt_p = _pmf(m.rule_targets)
+        # ---- flags set on entry, cohort bits
+        self.soe = np.array([compact(int(v)) for v in m.set_on_enter], np.int64)
+        ms = m.extras.get("milestone_member")
+        self.ms_member = (np.asarray(ms, np.bool_) if ms is not None
+                          else np.zeros((1, S), np.bool_))
+        if self.ms_member.shape[0] == 0:
+            self.ms_member = np.zeros((1, S), np.bool_)
+        self.rc_bit = np.array([1 << (nb_flags + r) for r in range(R)], np.int64)
+        # ---- waves, reclassifications
+        self.wt_p = _pmf(m.wave_targets)
+        self.rct_p = _pmf(m.rc_targets)
+        # ---- entries: type distribution of each entry combination
+        K = len(m.combo_inflow)
+        ctp = np.zeros((max(K, 1), NT))
+        for k in range(K):
+            soe0 = 0  # flags set on entering the first state are applied by _put
+            if age_used:
+                cdf = m.combo_age_cdf[k]
+                pa = np.diff(np.concatenate([[0.0], cdf]))
+                pa[-1] += max(0.0, 1.0 - float(cdf[-1]))
+            else:
+                pa = np.ones(1)
+            o_k = int(m.combo_origin[k]) if origin_used else 0
+            for a_i in range(A):
+                t_i = ((int(m.combo_sex[k]) * A + a_i) * O + o_k) * NB + soe0
+                ctp[k, t_i] += pa[a_i]
+        self.combo_tau_p = ctp
+        self.combo_state = m.combo_state.astype(np.int64)
+        # ---- families: household size pmf → expected others affected
+        hcdf = m.household_cdf
+        self.size_pmf = np.diff(np.concatenate([[0.0], hcdf]))
+        self.n_others = max(1, hcdf.size - 1)
+        self.year_index = (m.step_year - m.years[0]).astype(np.int64)
+
+    # ------------------------------------------------------------------
+    def base_arrays(self, n: int = 1) -> dict[str, F64]:
+        """The compiled values of the varying arrays, repeated ``n`` times (leading axis)."""
+        m = self.model
+        base = {"rate": m.hazards.rate, "combo_rate": m.combo_rate, "det_prob": m.det_prob,
+                "wave_share": m.wave_share, "rc_share": m.rc_share,
+                "family_share": m.family_share}
+        return {k: np.repeat(np.asarray(v, np.float64)[None], n, axis=0)
+                for k, v in base.items()}
+
+    def _classification(self, det_prob: F64) -> F64:
+        """P(rule | segment, type) for each set: (P, G, NT, rules)."""
+        m = self.model
+        P, G, F = det_prob.shape
+        n_rules = max(len(m.rule_labels), 1)
+        out = np.zeros((P, G, self.NT, n_rules))
+        if m.classify_node < 0 or not len(m.rule_labels):
+            return out
+        full = self.tau_flags
+        sets = [np.flatnonzero(m.rule_ruleset == r) for r in range(max(1, len(m.ruleset_ids)))]
+        # enumerate detected subsets of each distinct flag mask
+        for mask in np.unique(full):
+            fl = [f for f in range(F) if int(mask) >> f & 1]
+            taus = np.flatnonzero(full == mask)
+            for sub in range(1 << len(fl)):
+                det = 0
+                prob = np.ones((P, G))
+                for i, f in enumerate(fl):
+                    pf = det_prob[:, :, f]
+                    if sub >> i & 1:
+                        det |= 1 << f
+                        prob = prob * pf
+                    else:
+                        prob = prob * (1.0 - pf)
+                for g in range(G):
+                    rules = sets[int(m.seg_ruleset[g])]
+                    for sx in (0, 1):
+                        chosen = int(rules[-1]) if rules.size else 0
+                        for r in rules:
+                            r = int(r)
+                            if m.rule_default[r]:
+                                chosen = r
+                                break
+                            ok = not (m.rule_any[r] and not det & int(m.rule_any[r]))
+                            ok = ok and not (m.rule_all[r] and
+                                             det & int(m.rule_all[r]) != int(m.rule_all[r]))
+                            ok = ok and not (m.rule_none[r] and det & int(m.rule_none[r]))
+                            ok = ok and not (m.rule_sex[r] >= 0 and sx != m.rule_sex[r])
+                            if ok:
+                                chosen = r
+                                break
+                        tt = taus[self.tau_sex[taus] == sx]
+                        out[:, g, tt, chosen] += prob[:, g][:, None]
+        return out
+
+    def _entries(self, combo_rate: F64) -> tuple[F64, F64]:
+        """Expected non-initial entries (P, T, K) and initial people at step 0 (P, K)."""
+        m = self.model
+        ent = combo_rate + m.combo_fixed[None].astype(np.float64)
+        init = np.zeros((ent.shape[0], ent.shape[2]))
+        for k in np.flatnonzero(m.combo_initial > 0):
+            k0 = int(m.combo_initial[k])
+            fixed = int(m.combo_fixed[0, k])
+            lam = combo_rate[:, 0, k]
+            # E[max(N, k0)] with N = fixed + Poisson(lam): k0 initial + E[(N − k0)+] others
+            n = np.arange(0, max(k0 - fixed, 0) + 1)
+            pm = stats.poisson.pmf(n[None, :], lam[:, None])
+            below = ((k0 - fixed - n)[None, :] * pm).sum(axis=1)
+            ent[:, 0, k] = (lam + fixed - k0) + below
+            init[:, k] = k0
+        return ent, init
+
+    def _families(self, family_share: F64) -> tuple[F64, F64]:
+        """Expected members and households affected per entrant: (P, S, C) each."""
+        P, S, C = family_share.shape
+        fm = np.zeros((P, S, C))
+        fh = np.zeros((P, S, C))
+        J = self.n_others
+        for j, pj in enumerate(self.size_pmf):
+            others = min(j, J)  # size j + 1 → j others, at most J
+            if pj <= 0 or others <= 0:
+                continue
+            fm += pj * others * family_share
+            fh += pj * (1.0 - (1.0 - family_share) ** others)
+        return fm, fh
+
+    def run(self, arrays: dict[str, F64]) -> Batch:
+        """Expected tallies for each parameter set in ``arrays``.
+
+        Args:
+            arrays: The :data:`VARYING` arrays with a leading parameter-set axis
+                (see :meth:`base_arrays`); missing ones take the compiled values.
+
+        Returns:
+            A :class:`Batch` with one set of tallies per parameter set.
+        """
+        m = self.model
+        P = next(iter(arrays.values())).shape[0] if arrays else 1
+        base = self.base_arrays(P) if len(arrays) < len(VARYING) else {}
+        a = {k: np.ascontiguousarray(arrays.get(k, base.get(k)), dtype=np.float64)
+             for k in VARYING}
+        S, T, H, NT = self.S, self.T, self.H, self.NT
+        Y = len(m.years)
+        F = max(m.n_flags, 1)
+        W, R = len(m.wave_ids), len(m.rc_ids)
+        C = len(m.consequence_ids)
+        n_rules = max(len(m.rule_labels), 1)
+        cls = self._classification(a["det_prob"])
+        ent, init = self._entries(a["combo_rate"])
+        fm, fh = self._families(a["family_share"]) if C else (
+            np.zeros((P, S, 0)), np.zeros((P, S, 0)))
+        out = Batch(
+            stocks=np.zeros((P, T, S, 2)), flows=np.zeros((P, Y, S + 1, S, 2)),
+            flag_flows=np.zeros((P, Y, F, S, 2)), wave_moved=np.zeros((P, W, 2)),
+            rc_moved=np.zeros((P, R, 2)), family_members=np.zeros((P, Y, C, S)),
+            family_households=np.zeros((P, Y, C, S)), rule_counts=np.zeros((P, Y, n_rules, 2)),
+            hazard_counts=np.zeros((P, Y, max(H, 1))))
+        rate = a["rate"]
+        if rate.shape[2] == 0:
+            rate = np.zeros((P, rate.shape[1], 1))
+        i64 = np.int64
+        kernel.propagate_many(
+            T, S, NT, int(m.classify_node), m.step_seg.astype(i64), self.year_index,
+            self.tau_sex, rate, self.hz_ptr, self.hz_target, self.hz_setbits, self.hz_flagbit,
+            self.mult if H else np.ones((1, NT)), self.is_dur, self.lumped, self.ring_off, self.ring_len,
+            self.hd, self.then_ptr, self.then_state, self.then_p, cls, self.rt_ptr,
+            self.rt_state, self.rt_p, self.soe, self.ms_member, m.rc_milestone.astype(i64),
+            m.rc_from.astype(i64), m.rc_to.astype(i64), self.rc_bit,
+            m.wave_step.astype(i64), m.wave_state.astype(i64), a["wave_share"],
+            m.wave_active.astype(np.bool_), m.wave_targets.ptr.astype(i64),
+            m.wave_targets.state.astype(i64), self.wt_p, m.rc_step.astype(i64),
+            a["rc_share"], m.rc_eligible.astype(np.bool_), m.rc_targets.ptr.astype(i64),
+            m.rc_targets.state.astype(i64), self.rct_p, ent, init, self.combo_state,
+            self.combo_tau_p, fm, fh, out.stocks, out.flows, out.flag_flows, out.wave_moved,
+            out.rc_moved, out.family_members, out.family_households, out.rule_counts,
+            out.hazard_counts)
+        return out
+
+
+def expected_values(model: CompiledModel, lump_steps: int | None = None) -> RawResults:
+    """The expected tallies of ``model`` (as a float :class:`RawResults`); exact by default.
+
+    Example:
+        >>> from crossings import load_scenario
+        >>> from crossings.compile.compiler import compile_scenario
+        >>> raw = expected_values(compile_scenario(load_scenario("example")))
+    """
+    return ExpectedModel(model, lump_steps).run({}).raw(0)
+
+
+__all__ = ["VARYING", "Batch", "ExpectedModeError", "ExpectedModel", "expected_values"]
