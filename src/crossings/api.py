@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from crossings.compile.compiler import compile_scenario
-from crossings.executors.local import run_seeds
+from crossings.executors import Executor, run_seeds
 from crossings.results.results import Results
 from crossings.scenario.load import LoadedScenario, load_scenario
 
@@ -20,7 +20,8 @@ def run_seed_list(seed: int, runs: int) -> list[int]:
 def simulate(scenario: str | Path | LoadedScenario = "example", *, seed: int | None = None,
              runs: int = 1, workers: int | None = None, shards: int = 1,
              overrides: Sequence[str] = (), variant: str | None = None,
-             progress: Callable[[float], None] | None = None) -> Results:
+             progress: Callable[[float], None] | None = None,
+             executor: Executor | None = None) -> Results:
     """Load (if needed), compile and run a scenario.
 
     Args:
@@ -32,6 +33,8 @@ def simulate(scenario: str | Path | LoadedScenario = "example", *, seed: int | N
         overrides: ``path=value`` overrides (when a name or path is given).
         variant: A named variant of the scenario.
         progress: Called with the fraction done.
+        executor: Where runs execute (default: local processes); see
+            :func:`crossings.executors.get_executor`. A given executor is left open.
 
     Returns:
         The results.
@@ -46,7 +49,7 @@ def simulate(scenario: str | Path | LoadedScenario = "example", *, seed: int | N
     seeds = run_seed_list(first, runs)
     t0 = time.perf_counter()
     raws = run_seeds(model, seeds, workers=workers if runs > 1 or shards > 1 else 1,
-                     shards=shards, progress=progress)
+                     shards=shards, progress=progress, executor=executor)
     wall = time.perf_counter() - t0
     return Results(model=model, runs=raws, seeds=seeds, loaded=loaded, wall_seconds=wall)
 

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from crossings.evidence.cli import app as evidence_app
 from crossings.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -34,6 +35,9 @@ app = typer.Typer(
          "what is counted.",
     pretty_exceptions_enable=False,
 )
+app.add_typer(evidence_app, name="evidence")
+
+
 def _width(stream_is_tty: bool) -> int | None:
     """Terminal width, or a wide page when writing to a file or pipe."""
     env = os.environ.get("COLUMNS", "")
@@ -76,6 +80,22 @@ ScenarioArg = Annotated[str | None, typer.Argument(
 SetOpt = Annotated[list[str] | None, typer.Option(
     "--set", help="Override a value: path.to.value=X (list items by id or index).")]
 VariantOpt = Annotated[str | None, typer.Option("--variant", help="A named what-if variant.")]
+ExecutorOpt = Annotated[str | None, typer.Option(
+    "--executor", help="Where runs execute: local (default), local:N, dask://HOST:PORT, "
+                       "a Dask scheduler file (.json) or dask-local:N.")]
+
+
+def _executor(spec: str | None, workers: int | None) -> Any:
+    """An executor from ``--executor``, or None for the default local processes."""
+    if spec is None:
+        return None
+    from crossings.executors import get_executor  # noqa: PLC0415
+
+    try:
+        return get_executor(spec, workers=workers)
+    except (ValueError, ConnectionError, OSError) as exc:
+        _fail(f"error: --executor {spec}: {exc}")
+    return None  # unreachable
 
 
 @app.command()
@@ -92,12 +112,17 @@ def run(
     shards: Annotated[int, typer.Option("--shards", min=1,
                                         help="Split each run into id ranges.")] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+    posterior: Annotated[Path | None, typer.Option(
+        "--posterior", help="A `crossings calibrate` folder: each run draws its parameters "
+                            "from that posterior.")] = None,
+    executor: ExecutorOpt = None,
 ) -> None:
     """Validate and run a scenario, print a summary and write results to --out."""
     from crossings.api import simulate  # noqa: PLC0415
     from crossings.results.io import write_results  # noqa: PLC0415
 
     loaded = _load(scenario, sets, variant)
+    ex = _executor(executor, workers)
     for w in loaded.warnings:
         err.print(w.format(), markup=False, highlight=False, soft_wrap=True)
     label = f"{loaded.scenario.name}" + (f" [{variant}]" if variant else "")
@@ -106,8 +131,27 @@ def run(
                   console=err, transient=True, disable=quiet or not err.is_terminal
                   ) as progress:
         task = progress.add_task(f"running {label} × {runs}", total=1.0)
-        results = simulate(loaded, seed=seed, runs=runs, workers=workers, shards=shards,
-                           progress=lambda f: progress.update(task, completed=f))
+        try:
+            if posterior is not None:
+                from crossings.calibrate.posterior_runs import (  # noqa: PLC0415
+                    simulate_posterior,
+                )
+                from crossings.calibrate.unknowns import CalibrationError  # noqa: PLC0415
+
+                try:
+                    results = simulate_posterior(
+                        loaded, posterior, runs=runs,
+                        seed=loaded.scenario.seed if seed is None else seed, workers=workers,
+                        executor=ex, progress=lambda f: progress.update(task, completed=f))
+                except CalibrationError as exc:
+                    _fail(f"error: {exc}")
+            else:
+                results = simulate(loaded, seed=seed, runs=runs, workers=workers,
+                                   shards=shards, executor=ex,
+                                   progress=lambda f: progress.update(task, completed=f))
+        finally:
+            if ex is not None:
+                ex.close()
     path = write_results(results, out_dir)
     if not quiet:
         _summary(results)
@@ -272,11 +316,22 @@ def sources(
     sets: SetOpt = None,
     variant: VariantOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print rows as JSON.")] = False,
+    claims: Annotated[bool, typer.Option(
+        "--claims", help="Show the claims behind each parameter (evidence base).")] = False,
+    db: Annotated[str | None, typer.Option("--db", help="Evidence database (--claims).")] = None,
+    show_confidential: Annotated[bool, typer.Option(
+        "--show-confidential", help="With --claims: do not redact confidential sources.")
+    ] = False,
 ) -> None:
     """List every parameter with its source or assumption (and the citations)."""
     from crossings.scenario.provenance import parameter_table  # noqa: PLC0415
 
     loaded = _load(scenario, sets, variant)
+    if claims:
+        from crossings.evidence.cli import sources_with_claims  # noqa: PLC0415
+
+        sources_with_claims(loaded, db=db, show_confidential=show_confidential, as_json=as_json)
+        return
     sc = loaded.scenario
     rows = parameter_table(sc)
     unlabelled = [r for r in rows if not r.labelled]
@@ -373,6 +428,96 @@ def serve(
 
     out.print(f"Crossings web app on http://{host}:{port}/ (Ctrl-C to stop)", highlight=False)
     serve_app(host=host, port=port, data_dir=data_dir)
+
+
+@app.command()
+def calibrate(
+    scenario: ScenarioArg = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
+        "crossings-calibration"),
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the posterior draws.")] = 1,
+    draws: Annotated[int, typer.Option("--draws", min=10, max=1_000_000,
+                                       help="Posterior draws to keep.")] = 1000,
+    importance: Annotated[int, typer.Option(
+        "--importance", min=0, help="Re-weight this many draws by the exact posterior "
+                                    "(0: the normal approximation).")] = 0,
+    max_iter: Annotated[int, typer.Option("--max-iter", min=1, max=200,
+                                          help="Optimiser iterations at most.")] = 15,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue a killed run from its "
+                                                          "last checkpoint.")] = False,
+    sets: SetOpt = None,
+    variant: VariantOpt = None,
+) -> None:
+    """Fit the scenario's declared unknowns to its observations (Bayesian posterior)."""
+    from crossings.calibrate.outputs import calibrate_to_dir  # noqa: PLC0415
+    from crossings.calibrate.unknowns import CalibrationError  # noqa: PLC0415
+    from crossings.expected import ExpectedModeError  # noqa: PLC0415
+
+    loaded = _load(scenario, sets, variant)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task(f"calibrating {loaded.scenario.name}", total=1.0)
+
+        def report(stage: str, frac: float) -> None:
+            progress.update(task, completed=frac, description=f"calibrating: {stage}")
+
+        try:
+            meta = calibrate_to_dir(loaded, out_dir, seed=seed, draws=draws,
+                                    importance=importance, max_iter=max_iter, resume=resume,
+                                    progress=report)
+        except (CalibrationError, ExpectedModeError) as exc:
+            _fail(f"error: {exc}")
+            return
+    out.print((out_dir / "summary.md").read_text(), markup=False, highlight=False)
+    out.print(f"calibration written to {out_dir}/ ({meta['seconds']:.1f} s, "
+              f"{meta['evaluations']} model evaluations)", highlight=False)
+
+
+@app.command()
+def validate(
+    scenario: ScenarioArg = None,
+    holdout_from: Annotated[int, typer.Option(
+        "--holdout-from", help="Fit on years before this one; forecast the rest.")] = 2016,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the posterior draws.")] = 1,
+    draws: Annotated[int, typer.Option("--draws", min=10, help="Posterior draws.")] = 1000,
+    importance: Annotated[int, typer.Option("--importance", min=0,
+                                            help="Importance re-weighting draws.")] = 0,
+    sets: SetOpt = None,
+    variant: VariantOpt = None,
+) -> None:
+    """Fit on the years before --holdout-from and score the forecast of the rest."""
+    from crossings.calibrate.outputs import validate as run_validation  # noqa: PLC0415
+    from crossings.calibrate.unknowns import CalibrationError  # noqa: PLC0415
+    from crossings.expected import ExpectedModeError  # noqa: PLC0415
+
+    loaded = _load(scenario, sets, variant)
+    try:
+        res = run_validation(loaded, holdout_from, seed=seed, draws=draws,
+                             importance=importance)
+    except (CalibrationError, ExpectedModeError) as exc:
+        _fail(f"error: {exc}")
+        return
+    if as_json:
+        out.print_json(json.dumps({k: v for k, v in res.items() if k != "holdout_rows"}))
+        return
+    t = Table(title=f"{res['scenario']}: fit before {holdout_from}, forecast from it")
+    for c in ("", "in-sample", "held-out"):
+        t.add_column(c, justify="right" if c else "left")
+    t.add_row("rows", str(res["rows_in_sample"]), str(res["rows_holdout"]))
+    t.add_row("ARD (Σ|sim − obs| / Σ obs)", f"{res['ard_in_sample']:.3f}",
+              f"{res['ard_holdout']:.3f}")
+    t.add_row("observed inside 50% interval", f"{res['coverage50_in_sample']:.0%}",
+              f"{res['coverage50_holdout']:.0%}")
+    t.add_row("observed inside 90% interval", f"{res['coverage90_in_sample']:.0%}",
+              f"{res['coverage90_holdout']:.0%}")
+    for key, label in (("women_share_in_sample", "in-sample"),
+                       ("women_share_holdout", "held-out")):
+        ws = res[key]
+        t.add_row(f"women's share {label} (observed → predicted)", "",
+                  f"{ws['observed']:.1%} → {ws['predicted']:.1%}")
+    out.print(t)
 
 
 def main() -> None:

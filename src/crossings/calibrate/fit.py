@@ -77,8 +77,8 @@ class Problem:
 
     def log_prior(self, z: F64) -> F64:
         """Log prior density of points ``z`` (P, d) → (P,)."""
-        return np.sum([log_prior_z(u.prior, z[:, j]) for j, u in enumerate(self.unknowns)],
-                      axis=0)
+        return np.asarray(np.sum([log_prior_z(u.prior, z[:, j])
+                                  for j, u in enumerate(self.unknowns)], axis=0), np.float64)
 
     def run(self, z: F64) -> Batch:
         """The expected-value mode at points ``z`` (one parallel batch)."""
@@ -247,7 +247,8 @@ def fit(prob: Problem, *, seed: int = 1, draws: int = 1000, max_iter: int = 15,
         it += 1
         if progress is not None:
             progress("fit", min(1.0, it / max_iter))
-        stop = done or it >= max_iter
+        stop = done or it >= max_iter + it0
+        converged = done
         if best is None or lp >= float(best["lp"]):
             gain = np.inf if best is None else lp - float(best["lp"])
             J = (V[1:] - mu) / h  # (d, R)
@@ -259,15 +260,16 @@ def fit(prob: Problem, *, seed: int = 1, draws: int = 1000, max_iter: int = 15,
             g = J @ d1 + pg
             Hm = (J * (-d2)) @ J.T - np.diag(ph)
             step = np.linalg.solve(Hm + lam * np.diag(np.diag(Hm)) + 1e-12 * np.eye(d), g)
-            if gain < 1e-6 * max(1.0, abs(lp)) and float(np.max(np.abs(step))) < 1e-3:
-                stop = True
+            if float(np.max(np.abs(step))) < 1e-4 or (
+                    gain < 1e-9 * max(1.0, abs(lp)) and float(np.max(np.abs(step))) < 1e-3):
+                stop = converged = True
         else:
             lam *= 10
             if lam > 1e8:
                 stop = True
             step = np.linalg.solve(Hm + lam * np.diag(np.diag(Hm)) + 1e-12 * np.eye(d), g)
         _checkpoint(checkpoint, "mode", z=best["z"], lam=np.array(lam), iter=np.array(it),
-                    done=np.array(stop))
+                    done=np.array(converged))
         if stop:
             break
         z = best["z"] + np.clip(step, -2.0, 2.0)

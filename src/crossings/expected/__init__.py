@@ -90,7 +90,9 @@ class Batch:
         Y = self.flows.shape[1]
         S = self.stocks.shape[2]
         H = self.hazard_counts.shape[2]
-        z = np.zeros
+        def z(shape: tuple[int, ...]) -> NDArray[np.int64]:
+            return np.zeros(shape, np.int64)
+
         return RawResults(
             stocks=self.stocks[p], flows=self.flows[p], flag_flows=self.flag_flows[p],
             wave_moved=self.wave_moved[p], rc_moved=self.rc_moved[p],
@@ -98,7 +100,7 @@ class Batch:
             family_households=self.family_households[p], rule_counts=self.rule_counts[p],
             cohort_outcomes=z((Y, S, 2)), steps_in_system=z((Y, S)),
             hazard_counts=self.hazard_counts[p], hazard_counts_cohort=z((Y, H)),
-            cohort_flows=z((Y, S + 1, S)))  # type: ignore[arg-type]
+            cohort_flows=z((Y, S + 1, S)))
 
 
 def _pmf(t: Targets) -> F64:
@@ -149,7 +151,7 @@ class ExpectedModel:
         age_used = bool(np.any(hz.mult_age != 1))
         origin_used = bool(np.any(hz.mult_origin != 1))
         A = len(m.age_ids) if age_used else 1
-        O = len(m.origin_ids) if origin_used else 1
+        n_orig = len(m.origin_ids) if origin_used else 1
         used = 0
         for arr in (hz.flag_mask, m.rule_any, m.rule_all, m.rule_none):
             if arr.size:
@@ -160,18 +162,18 @@ class ExpectedModel:
         R = len(m.rc_ids)
         self.n_bits = nb_flags + R
         NB = 1 << self.n_bits
-        NT = 2 * A * O * NB
+        NT = 2 * A * n_orig * NB
         self.NT = NT
         if NT > 1 << 14:
             raise ExpectedModeError(
-                f"{NT} person types (2 sexes × {A} age bands × {O} origins × 2^{self.n_bits} "
+                f"{NT} person types (2 sexes × {A} age bands × {n_orig} origins × 2^{self.n_bits} "
                 "flag combinations) is too many for the expected-value mode")
-        self.A, self.O, self.NB = A, O, NB
+        self.A, self.O, self.NB = A, n_orig, NB
         tau = np.arange(NT)
         bits = tau % NB
         rest = tau // NB
-        origin = rest % O
-        rest //= O
+        origin = rest % n_orig
+        rest //= n_orig
         age = rest % A
         sex = rest // A
         self.tau_sex = sex.astype(np.int64)
@@ -270,7 +272,7 @@ class ExpectedModel:
                 pa = np.ones(1)
             o_k = int(m.combo_origin[k]) if origin_used else 0
             for a_i in range(A):
-                t_i = ((int(m.combo_sex[k]) * A + a_i) * O + o_k) * NB + soe0
+                t_i = ((int(m.combo_sex[k]) * A + a_i) * n_orig + o_k) * NB + soe0
                 ctp[k, t_i] += pa[a_i]
         self.combo_tau_p = ctp
         self.combo_state = m.combo_state.astype(np.int64)
@@ -318,8 +320,8 @@ class ExpectedModel:
                     rules = sets[int(m.seg_ruleset[g])]
                     for sx in (0, 1):
                         chosen = int(rules[-1]) if rules.size else 0
-                        for r in rules:
-                            r = int(r)
+                        for r_ in rules:
+                            r = int(r_)
                             if m.rule_default[r]:
                                 chosen = r
                                 break
@@ -404,8 +406,8 @@ class ExpectedModel:
         kernel.propagate_many(
             T, S, NT, int(m.classify_node), m.step_seg.astype(i64), self.year_index,
             self.tau_sex, rate, self.hz_ptr, self.hz_target, self.hz_setbits, self.hz_flagbit,
-            self.mult if H else np.ones((1, NT)), self.is_dur, self.lumped, self.ring_off, self.ring_len,
-            self.hd, self.then_ptr, self.then_state, self.then_p, cls, self.rt_ptr,
+            self.mult if H else np.ones((1, NT)), self.is_dur, self.lumped, self.ring_off,
+            self.ring_len, self.hd, self.then_ptr, self.then_state, self.then_p, cls, self.rt_ptr,
             self.rt_state, self.rt_p, self.soe, self.ms_member, m.rc_milestone.astype(i64),
             m.rc_from.astype(i64), m.rc_to.astype(i64), self.rc_bit,
             m.wave_step.astype(i64), m.wave_state.astype(i64), a["wave_share"],

@@ -1,0 +1,157 @@
+"""Calibration: simulation-based calibration, outputs, resume, validation, posterior runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from crossings.calibrate.fit import fit, prepare, sbc
+from crossings.calibrate.observe import Likelihood
+from crossings.calibrate.unknowns import CalibrationError
+from crossings.cli import app
+from crossings.scenario import load_scenario
+from crossings.scenario.errors import ScenarioError
+
+SMALL = Path(__file__).parent / "data" / "calib_small.yaml"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def problem():  # type: ignore[no-untyped-def]
+    return prepare(load_scenario(SMALL))
+
+
+def test_sbc_intervals_cover_at_nominal_rates(problem) -> None:  # type: ignore[no-untyped-def]
+    """100 synthetic data sets from known parameters: 50%/90% intervals cover as stated."""
+    res = sbc(problem, 100, seed=11)
+    n = res["inside50"].size  # data sets × unknowns
+    for level, key in ((0.5, "inside50"), (0.9, "inside90")):
+        rate = float(res[key].mean())
+        se = math.sqrt(level * (1 - level) / n)
+        # unknowns of one data set are not independent: allow 3.5 binomial standard errors
+        assert abs(rate - level) <= 3.5 * se, (key, rate)
+        per_param = res[key].mean(axis=0)
+        se1 = math.sqrt(level * (1 - level) / res[key].shape[0])
+        assert np.all(np.abs(per_param - level) <= 4 * se1), (key, per_param)
+    # ranks of the truth among the draws are roughly uniform
+    ranks = res["rank"].ravel()
+    hist = np.histogram(ranks, bins=5, range=(0, 1))[0]
+    assert hist.min() >= 0.35 * n / 5
+
+
+def test_same_seed_same_posterior(problem) -> None:  # type: ignore[no-untyped-def]
+    a = fit(problem, seed=3, draws=200)
+    b = fit(problem, seed=3, draws=200)
+    assert np.array_equal(a.theta_draws, b.theta_draws)
+    c = fit(problem, seed=4, draws=200)
+    assert not np.array_equal(a.theta_draws, c.theta_draws)
+
+
+def test_posterior_recovers_known_parameters(problem) -> None:  # type: ignore[no-untyped-def]
+    """Fit to noise-free expected data from the scenario's own values: truth inside 90%."""
+    z0 = np.array([[0.0, math.log(0.5), math.log(0.2)]])
+    mu, _ = problem.values(z0)
+    rows0, lik0 = problem.rows, problem.likelihood
+    try:
+        problem.rows = [dataclasses.replace(r, observed=float(v), low=float(v), high=float(v))
+                        if r.kind != "range" else r for r, v in zip(rows0, mu[0], strict=True)]
+        problem.likelihood = Likelihood(problem.rows, lik0.om)
+        post = fit(problem, seed=1, draws=2000)
+    finally:
+        problem.rows, problem.likelihood = rows0, lik0
+    q = np.quantile(post.theta_draws, [0.05, 0.95], axis=0)
+    truth = np.array([1.0, 0.5, 0.2])
+    assert np.all((q[0] <= truth) & (truth <= q[1]))
+
+
+def test_calibrate_cli_outputs_and_resume(tmp_path: Path) -> None:
+    out = tmp_path / "cal"
+    r = runner.invoke(app, ["calibrate", str(SMALL), "--out", str(out), "--draws", "300"])
+    assert r.exit_code == 0, r.output
+    for name in ("posterior.parquet", "summary.csv", "fit.csv", "estimates.csv", "summary.md",
+                 "calibration.json"):
+        assert (out / name).exists(), name
+    fitf = pd.read_csv(out / "fit.csv")
+    assert list(fitf.columns) == ["series", "year", "sex", "observed", "p05", "p50", "p95"]
+    assert (fitf["p05"] <= fitf["p50"]).all() and (fitf["p50"] <= fitf["p95"]).all()
+    est = pd.read_csv(out / "estimates.csv")
+    assert list(est.columns) == ["quantity", "year", "sex", "p05", "p50", "p95"]
+    assert set(est["quantity"]) == {"attempts", "hiding"}
+    summ = pd.read_csv(out / "summary.csv")
+    assert set(summ["parameter"]) == {"crossers_scale", "move_on_rate", "arrest_rate"}
+    assert summ["source"].str.startswith("assumption").all()
+    draws = pd.read_parquet(out / "posterior.parquet")
+    assert len(draws) == 300
+    # a second run with the same seed gives the same posterior
+    out2 = tmp_path / "cal2"
+    r = runner.invoke(app, ["calibrate", str(SMALL), "--out", str(out2), "--draws", "300"])
+    assert r.exit_code == 0
+    assert pd.read_parquet(out2 / "posterior.parquet").equals(draws)
+    # resume: a checkpoint left by a killed run is picked up and gives the same answer
+    ck = tmp_path / "cal3.checkpoint"
+    shutil.copytree(out2.with_name("cal2.checkpoint"), ck) if out2.with_name(
+        "cal2.checkpoint").exists() else None
+    prob = prepare(load_scenario(SMALL))
+    fit(prob, seed=1, draws=300, max_iter=2, checkpoint=ck)  # "killed" after 2 iterations
+    assert (ck / "mode.npz").exists()
+    r = runner.invoke(app, ["calibrate", str(SMALL), "--out", str(tmp_path / "cal3"),
+                            "--draws", "300", "--resume"])
+    assert r.exit_code == 0, r.output
+    resumed = pd.read_parquet(tmp_path / "cal3" / "posterior.parquet")
+    np.testing.assert_allclose(resumed.drop(columns="draw").median(),
+                               draws.drop(columns="draw").median(), rtol=1e-3)
+
+
+def test_validate_json(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["validate", str(SMALL), "--holdout-from", "2016", "--json",
+                            "--draws", "300"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.output)
+    for key in ("ard_in_sample", "ard_holdout", "coverage90_holdout", "coverage50_holdout"):
+        assert 0 <= res[key] <= 1, key
+    assert res["rows_holdout"] == 8  # 2016–2019, women and men
+    assert res["ard_in_sample"] < 0.1
+
+
+def test_run_with_posterior(tmp_path: Path) -> None:
+    cal = tmp_path / "cal"
+    assert runner.invoke(app, ["calibrate", str(SMALL), "--out", str(cal),
+                               "--draws", "200"]).exit_code == 0
+    out = tmp_path / "runs"
+    r = runner.invoke(app, ["run", str(SMALL), "--posterior", str(cal), "--runs", "3",
+                            "--out", str(out), "-q", "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    obs = pd.read_csv(out / "observations.csv")
+    assert len(obs)
+    r = runner.invoke(app, ["run", str(SMALL), "--posterior", str(tmp_path / "nothing"),
+                            "-q"])
+    assert r.exit_code == 2
+    assert "posterior.parquet" in r.output
+
+
+def test_bad_unknowns_get_clear_errors(tmp_path: Path) -> None:
+    text = SMALL.read_text()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("path: transitions.hiding[0].rate",
+                                "path: transitions.hidng[0].rate"))
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(bad)
+    msg = exc.value.format()
+    assert "no sourced parameter has this path" in msg
+    assert "transitions.hiding[0].rate" in msg  # did-you-mean
+    nolin = tmp_path / "nolin.yaml"
+    nolin.write_text(text.replace("rate: {per_year: 0.2, assumption: \"test value\"}",
+                                  "rate: {mean_days: 1800, assumption: \"test value\"}"))
+    with pytest.raises(CalibrationError, match=r"not linear|mean_days|single number"):
+        prepare(load_scenario(nolin))
+    r = runner.invoke(app, ["calibrate", str(nolin), "--out", str(tmp_path / "x")])
+    assert r.exit_code == 2
+    assert "Traceback" not in r.output

@@ -1,0 +1,115 @@
+"""The expected-value mode against the agent engine and against analytic results."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from tests.conftest import base_scenario, compile_dict, rate
+
+from crossings.compile.model import CompiledModel
+from crossings.executors import run_seeds
+from crossings.expected import ExpectedModeError, ExpectedModel, expected_values
+from crossings.results.results import Results
+from crossings.scenario import load_scenario
+
+
+def test_competing_hazards_match_closed_form() -> None:
+    """Two competing hazards from 'a': shares and survival follow the formulas exactly."""
+    d = base_scenario(n=1000, days=200)
+    d["transitions"] = {"a": [{"to": "b", "rate": rate(2.0)}, {"to": "c", "rate": rate(1.0)}]}
+    m = compile_dict(d)
+    raw = expected_values(m)
+    h = float(m.hazards.rate[0].sum())  # per-step hazard (3 per year)
+    assert h == pytest.approx(3.0 / 365.25, rel=1e-3)
+    a = m.state_index("a")
+    b = m.state_index("b")
+    c = m.state_index("c")
+    # the initial people enter on step 0 and are first exposed on step 1
+    for t in (0, 1, 50, 199):
+        assert raw.stocks[t, a].sum() == pytest.approx(1000 * math.exp(-h * t), rel=1e-12)
+    moved = raw.flows[:, a, :, :].sum(axis=(0, 2))
+    assert moved[b] / moved[c] == pytest.approx(2.0, rel=1e-12)
+    assert raw.stocks[-1].sum() == pytest.approx(1000, rel=1e-12)  # nobody is lost
+
+
+def test_fixed_duration_leaves_on_the_dot() -> None:
+    d = base_scenario(n=500, days=60)
+    d["states"][0]["duration"] = {"distribution": "fixed", "value": 10, "unit": "days",
+                                  "assumption": "t"}
+    d["states"][0]["then"] = "b"
+    m = compile_dict(d)
+    raw = expected_values(m)
+    a = m.state_index("a")
+    assert raw.stocks[9, a].sum() == pytest.approx(500)
+    assert raw.stocks[10, a].sum() == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.fixture(scope="module")
+def example_runs(example_model: CompiledModel) -> tuple[list, object]:
+    raws = run_seeds(example_model, list(range(1, 31)), workers=2)
+    ev = ExpectedModel(example_model).run({})
+    return raws, ev
+
+
+def test_agent_mean_converges_to_expected_values(example_model: CompiledModel,
+                                                 example_runs: tuple[list, object]) -> None:
+    """Every observed series of the example: |agent mean − EV| within 4 standard errors."""
+    raws, ev = example_runs
+    loaded = load_scenario("example")
+    agents = Results(example_model, raws, list(range(1, 31)), loaded).observations_frame()
+    exp = Results(example_model, [ev.raw(0)], [0], loaded).observations_frame()
+    assert len(agents) == len(exp) > 0
+    n = len(raws)
+    for (_, a), (_, e) in zip(agents.iterrows(), exp.iterrows(), strict=True):
+        sims = np.array([Results(example_model, [r], [0], loaded).simulate_row(
+            next(o for o in loaded.scenario.observations if o.id == a["series"]),
+            next(rw for o in loaded.scenario.observations if o.id == a["series"]
+                 for rw in o.rows if _label(rw) == a["year"]), a["sex"])[0]
+            for r in raws]) if a["kind"] != "share" else None
+        if sims is None:
+            continue
+        se = max(sims.std(ddof=1) / math.sqrt(n), math.sqrt(max(e["simulated"], 1.0) / n) * 0.3)
+        assert abs(sims.mean() - e["simulated"]) <= 4 * se + 1e-6, (a["series"], a["year"])
+
+
+def _label(row: object) -> str:
+    y = getattr(row, "year", None)
+    ys = getattr(row, "years", None)
+    d = getattr(row, "date", None)
+    return str(y) if y is not None else f"{ys[0]}-{ys[1]}" if ys is not None else d.isoformat()
+
+
+def test_all_tallies_agree_with_agents(example_runs: tuple[list, object]) -> None:
+    """Totals of every tally the EV mode computes agree within Monte Carlo error."""
+    raws, ev = example_runs
+    n = len(raws)
+    for name in ("flows", "stocks", "wave_moved", "rule_counts", "family_members",
+                 "hazard_counts", "flag_flows", "family_households"):
+        per_run = np.array([getattr(r, name).sum() for r in raws], dtype=float)
+        e = float(getattr(ev, name)[0].sum())
+        se = per_run.std(ddof=1) / math.sqrt(n)
+        assert abs(per_run.mean() - e) <= 4 * se + 1e-6 * e, name
+
+
+def test_batch_sets_are_independent(example_model: CompiledModel) -> None:
+    ev = ExpectedModel(example_model)
+    arrays = ev.base_arrays(3)
+    arrays["rate"][1] *= 1.3
+    b = ev.run(arrays)
+    assert np.array_equal(b.flows[0], b.flows[2])
+    assert not np.allclose(b.flows[0], b.flows[1])
+    single = ev.run({k: v[1:2] for k, v in arrays.items()})
+    np.testing.assert_allclose(single.flows[0], b.flows[1], rtol=1e-12, atol=1e-9)
+
+
+def test_flag_in_a_state_with_duration_is_refused() -> None:
+    d = base_scenario(n=10, days=30)
+    d["states"][0]["duration"] = {"distribution": "fixed", "value": 10, "unit": "days",
+                                  "assumption": "t"}
+    d["states"][0]["then"] = "b"
+    d["people"] = {"flags": [{"id": "f", "acquire": [{"in": ["a"], "rate": rate(1.0)}]}]}
+    m = compile_dict(d)
+    with pytest.raises(ExpectedModeError, match="has a duration"):
+        ExpectedModel(m)
