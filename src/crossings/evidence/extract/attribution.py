@@ -1,0 +1,448 @@
+"""Attribution phrases: who a number is attributed to.
+
+Recognised forms (per sentence):
+
+* "according to X", "according to figures released by X", "according to the
+  charity X", "according to estimates by X";
+* "X said / says / told / reported / estimates / announced / confirmed /
+  counted / recorded / documented / found / noted / put the number at ...",
+  including ", the ministry said" at the end of a sentence and "X, which ...,
+  said";
+* inverted ", said X";
+* "X's data / figures show", "data from X showed", "a report by X
+  estimates".
+
+The result is a raw mention; generic mentions ("the ministry", "the group",
+"the sources", "he") are resolved against earlier named mentions of the same
+document by :func:`resolve`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["AttributionMention", "find_attributions", "resolve"]
+
+_VERB = re.compile(
+    r"\b(?:(?:has|have|had|also|previously|earlier|later|further)\s+)*"
+    r"(?P<verb>said|says|say|told|tells|reported|reports|estimated|estimates|estimate"
+    r"|announced|announces|stated|states|noted|notes|found|finds|counted|counts|recorded"
+    r"|records|documented|documents|confirmed|confirms|claimed|claims|wrote|writes|revealed"
+    r"|reveals|disclosed|discloses|believes|believe|showed|shows|show|suggests|suggested"
+    r"|registered|released|publishes|published|issued"
+    r"|put\s+the\s+(?:number|figure|total|toll|count|tally)"
+    r"|puts\s+the\s+(?:number|figure|total|toll|count|tally))\b"
+)
+_ACCORDING = re.compile(r"\baccording\s+to\s+", re.IGNORECASE)
+_HARD_END = re.compile(r"[,.;:()\[\]\"“”]\s|[,;:()\[\]\"“”]|\.$|\s[-–—]\s")
+_CLAUSE_END = re.compile(
+    r"[,.;:()\[\]\"“”]\s|[,;:()\[\]\"“”]|\.$|\s[-–—]\s|\s(?:which|who|whose|that|and|but"
+    r"|while|as|when|because|released|published|issued|on\s+(?:Monday|Tuesday|Wednesday"
+    r"|Thursday|Friday|Saturday|Sunday))\b"
+)
+_DATA_NOUN = (r"(?:latest\s+|new\s+|official\s+|provisional\s+|final\s+|own\s+|annual\s+|"
+              r"monthly\s+|government\s+)*(?:figures|data|estimates?|statistics|numbers|records"
+              r"|count|tally|report|reports|survey|study|analysis|research|imagery|documents"
+              r"|testimony|testimonies|table|white\s+paper)")
+_BY_FROM = re.compile(
+    rf"^(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){{0,2}}?{_DATA_NOUN}\b.*?\b(?:by|from|of)\s+(?P<x>.+)$",
+    re.IGNORECASE,
+)
+_POSSESSIVE = re.compile(
+    rf"^(?P<x>.+?)['’]s?\s+{_DATA_NOUN}\b.*$", re.IGNORECASE
+)
+_TRAILING_DATA = re.compile(rf"\s+{_DATA_NOUN}$", re.IGNORECASE)
+_NOT_SUBJECT = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|will|would|could|should|can|may|might|must|do|does"
+    r"|did|if|when|while|because|although|though|than|so|not|no)\b|\d",
+    re.IGNORECASE,
+)
+_PRONOUNS = frozenset({"he", "she"})
+_PLURAL_SOURCES = frozenset({
+    "police", "officials", "sources", "activists", "researchers", "lawmakers", "media",
+    "newspapers", "residents", "witnesses", "experts", "analysts", "guards", "groups",
+    "organisations", "organizations", "agencies", "authorities", "diplomats", "monitors",
+    "campaigners", "investigators", "lawyers", "defectors", "escapees", "refugees", "relatives",
+    "guard", "official", "resident", "source", "witness", "defector", "lawyer", "researcher",
+    "activist", "analyst", "expert", "diplomat", "escapee", "refugee", "relative", "survivor",
+    "survivors",
+})
+_PREPOSITIONS = frozenset({"on", "of", "to", "in", "for", "with", "about", "at", "by", "from",
+                           "into", "over", "under", "than", "that", "the", "a", "an"})
+_ORG_WORDS = frozenset({
+    "watch", "network", "ministry", "centre", "center", "alliance", "group", "institute",
+    "archive", "committee", "commission", "service", "foundation", "council", "agency", "office",
+    "project", "coalition", "association", "liberty", "uk", "union", "organisation",
+    "organization", "department", "government", "database", "monitor", "rights", "nations", "un",
+    "unhcr", "amnesty", "international", "court", "bureau", "police", "media", "inquiry",
+})
+_SKIP_SUBJECTS = frozenset({"it", "they", "we", "i", "you", "one", "this", "that", "there",
+                            "these", "those", "our researchers", "our team", "we have"})
+_GENERIC_HEADS = frozenset({
+    "ministry", "group", "organisation", "organization", "centre", "center", "network",
+    "agency", "charity", "rapporteur", "report", "sources", "source", "lawyer", "researcher",
+    "institute", "government", "commission", "office", "foundation", "ngo", "watchdog",
+    "alliance", "committee", "database", "service", "monitor", "coalition", "association",
+    "archive", "project", "department", "spokesman", "spokeswoman", "spokesperson", "official",
+    "think", "tank", "council", "programme", "program", "body", "panel", "inquiry", "survey",
+    "forum",
+})
+_ORG_GENERIC = frozenset({"group", "organisation", "organization", "charity", "ngo", "body",
+                          "watchdog", "network", "project", "report", "study", "survey",
+                          "assessment", "analysis"})
+_DESCRIPTORS = re.compile(
+    r"^(?:(?:the|a|an|seoul-based|us-based|uk-based|london-based|non-profit|nonprofit|"
+    r"independent|human\s+rights|rights|advocacy|charity|group|organisation|organization|ngo|"
+    r"think\s+tank|campaign|research|aid|refugee|legal|christian)\s+)+",
+    re.IGNORECASE,
+)
+_NAME_WORD = r"(?:[A-Z][\w'’.-]*|[A-Z]{2,}|[A-Z]\.)"
+_CONNECT = r"(?:of|for|on|and|&|de|du|la|the|in)"
+_NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:{_CONNECT}\s+)*{_NAME_WORD})*")
+_ROLE_NAME = re.compile(
+    rf"^(?:(?:the|a|an)\s+)?(?:[A-Z][\w'’-]*\s+){{0,3}}(?:[a-z-]+\s+)?"
+    r"(?:lawmaker|legislator|MP|minister|official|spokes(?:man|woman|person)|researcher"
+    r"|professor|analyst|director|lawyer|activist|envoy|ambassador|scholar|expert|journalist"
+    r"|reporter|pastor|defector|chair(?:man|woman)?|president|head|founder|investigator"
+    r"|rapporteur|commissioner)\s+"
+    rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD})*)"
+)
+_POSS_ANY = re.compile(
+    rf"(?P<x>(?:[Tt]he\s+)?(?:{_NAME_WORD}(?:\s+(?:{_CONNECT}\s+)*{_NAME_WORD})*"
+    r"|ministry|group|government|agency|network|centre|center|organisation|organization|charity"
+    r"|commission|institute|rapporteur|forum|archive|alliance|project|coalition|office))['’]s\s+(?:own\s+|provisional\s+|final\s+|latest\s+"
+    r"|official\s+|annual\s+|new\s+|monthly\s+)*(?:figures|data|count|tally|statistics"
+    r"|estimates?|records|table|report|survey|study|white\s+paper)\b"
+)
+
+
+@dataclass(frozen=True)
+class AttributionMention:
+    """An attribution phrase in a sentence.
+
+    Attributes:
+        who: The attributed body or person as written (before resolution).
+        start: Offset of ``who`` in the text.
+        end: End offset of ``who``.
+        anchor: Offset of the attributing verb / "according to" (for
+            distances to numbers).
+        generic: The head noun when ``who`` is generic ("ministry" for "the
+            ministry", "he" for a pronoun), else ``None``.
+    """
+
+    who: str
+    start: int
+    end: int
+    anchor: int
+    generic: str | None
+
+
+def _trim_name(phrase: str) -> tuple[int, int] | None:
+    """Locate the proper name inside a phrase ("the charity Rescue Route UK").
+
+    A multi-word name stops before " in " ("Ministry of Unification in Seoul");
+    a one-word name may continue with it ("Liberty in North Korea").
+
+    Args:
+        phrase: A noun phrase.
+
+    Returns:
+        (start, end) of the name inside ``phrase``, or ``None``.
+    """
+    m = _NAME.search(phrase)
+    if not m:
+        return None
+    name = m.group(0)
+    words = name.split()
+    if len(words) > 1:
+        # cut a trailing " in Seoul" / " in the DPRK" from a multi-word name
+        cut = re.search(r"\s+in\s+", name)
+        if cut and len(name[: cut.start()].split()) > 1:
+            name = name[: cut.start()]
+    # trailing connectors are not part of a name
+    name = re.sub(rf"(?:\s+{_CONNECT})+$", "", name)
+    return m.start(), m.start() + len(name)
+
+
+def _classify(who: str) -> str | None:
+    """Return the generic head of a phrase, or ``None`` when it is a name.
+
+    Args:
+        who: The phrase ("the ministry", "he", "Human Rights Watch").
+
+    Returns:
+        The head word for generic phrases, else ``None``.
+    """
+    low = who.lower().strip()
+    if low in _PRONOUNS:
+        return low
+    words = low.split()
+    if not words:
+        return None
+    if words[0] in ("the", "a", "an", "this", "that", "its", "his", "her", "their") and len(
+        words
+    ) <= 3 and words[-1] in _GENERIC_HEADS and not any(c.isupper() for c in who[1:]):
+        return words[-1]
+    if len(words) == 1 and words[0] in _GENERIC_HEADS:
+        return words[0]
+    return None
+
+
+def _clean_subject(text: str, a: int, b: int) -> tuple[int, int] | None:
+    """Narrow a subject phrase to the attributed body.
+
+    Args:
+        text: Document text.
+        a: Phrase start.
+        b: Phrase end.
+
+    Returns:
+        (start, end) of the who-phrase, or ``None`` when it is no attribution.
+    """
+    while a < b and text[a] in " \t\n\"'“‘*_":
+        a += 1
+    while b > a and text[b - 1] in " \t\n\"'”’*_":
+        b -= 1
+    phrase = text[a:b]
+    if not phrase:
+        return None
+    m = _BY_FROM.match(phrase)
+    if m:
+        return _clean_subject(text, a + m.start("x"), b)
+    m = _POSSESSIVE.match(phrase)
+    if m:
+        return _clean_subject(text, a + m.start("x"), a + m.end("x"))
+    t = _TRAILING_DATA.search(phrase)
+    if t and t.start() > 0 and phrase[:t.start()].lower() not in ("the", "a", "an", "its", "our"):
+        return _clean_subject(text, a, a + t.start())
+    if len(phrase.split()) > 14 or _NOT_SUBJECT.search(phrase):
+        return None
+    if phrase.split()[-1].lower() in _PREPOSITIONS:
+        return None
+    low = phrase.lower()
+    if low in _SKIP_SUBJECTS or low.startswith(("our ", "we ", "i ", "it ", "they ")):
+        return None
+    if low.startswith(("the ", "a ", "an ")) and _classify(phrase) is None:
+        # "The UN Special Rapporteur ...": drop the article, keep the rest
+        first = phrase.split(None, 1)
+        if len(first) == 2:
+            a += len(phrase) - len(first[1])
+    return a, b
+
+
+def _according(text: str, m: re.Match[str], end: int) -> AttributionMention | None:
+    """Parse the phrase after "according to".
+
+    Args:
+        text: Document text.
+        m: The "according to" match.
+        end: Sentence end.
+
+    Returns:
+        The mention, or ``None``.
+    """
+    a = m.end()
+    hard = _HARD_END.search(text, a, end)
+    b = hard.start() if hard else end
+    by = _BY_FROM.match(text[a:b])
+    if by:
+        a += by.start("x")
+    stop = _CLAUSE_END.search(text, a, b)
+    b = stop.start() if stop else b
+    phrase = text[a:b]
+    d = _DESCRIPTORS.match(phrase)
+    if d and d.end() < len(phrase):
+        rest = phrase[d.end():]
+        if rest[:1].isupper():
+            a += d.end()
+            phrase = rest
+    if not phrase.strip():
+        return None
+    role = _ROLE_NAME.match(phrase)
+    if role:
+        s, e = a + role.start("name"), a + role.end("name")
+        return AttributionMention(text[s:e], s, e, m.start(), None)
+    if phrase[:1].isupper():
+        span = _trim_name(phrase)
+        if span is not None and span[0] == 0:
+            s, e = a + span[0], a + span[1]
+            who = text[s:e]
+            return AttributionMention(who, s, e, m.start(), _classify(who))
+    # a lowercase noun phrase: "sources inside North Korea", "the ministry"
+    if len(phrase.split()) > 8:
+        return None
+    cleaned = _clean_subject(text, a, b)
+    if cleaned is None:
+        return None
+    s, e = cleaned
+    who = text[s:e]
+    return AttributionMention(who, s, e, m.start(), _classify(who))
+
+
+def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> AttributionMention | None:
+    """Find the subject of an attributing verb.
+
+    Args:
+        text: Document text.
+        start: Sentence start.
+        m: The verb match (including auxiliaries).
+        end: Sentence end.
+
+    Returns:
+        The mention, or ``None``.
+    """
+    verb = m.group("verb").lower()
+    before = text[start:m.start()]
+    # "an estimated 5,000", "the peak of 2,914 recorded in 2009": not attributions
+    if re.search(r"\b(?:an?|the)\s*$", before, re.IGNORECASE):
+        return None
+    pron = re.search(r"\b([Hh]e|[Ss]he)\s*$", before)
+    if pron:
+        s, e = start + pron.start(1), start + pron.end(1)
+        return AttributionMention(text[s:e], s, e, m.start(), text[s:e].lower())
+    cut = max(before.rfind(ch) for ch in ",;:—–(\"“”")
+    seg_start = start + cut + 1 if cut >= 0 else start
+    phrase = text[seg_start:m.start()].strip()
+    if not phrase:
+        # inverted: ", said Irina Volkova, a lawyer"
+        if verb.startswith(("said", "says", "told")):
+            after = text[m.end():end]
+            inv = re.match(rf"\s+({_NAME.pattern})", after)
+            if inv:
+                span = _trim_name(inv.group(1))
+                if span is not None:
+                    s = m.end() + inv.start(1) + span[0]
+                    e = m.end() + inv.start(1) + span[1]
+                    who = text[s:e]
+                    return AttributionMention(who, s, e, m.start(), _classify(who))
+        # "X, which helps ..., said": skip back over a relative clause
+        segs = re.split(r"[,;]", before)
+        if len(segs) >= 3 and re.match(r"\s*(?:which|who)\b", segs[-2]):
+            head = segs[-3]
+            s0 = start + len(",".join(segs[:-3])) + (1 if len(segs) > 3 else 0)
+            cleaned = _clean_subject(text, s0, s0 + len(head))
+            if cleaned is None:
+                return None
+            s, e = cleaned
+            who = text[s:e]
+            return AttributionMention(who, s, e, m.start(), _classify(who))
+        return None
+    cleaned = _clean_subject(text, seg_start, m.start())
+    if cleaned is None:
+        return None
+    s, e = cleaned
+    who = text[s:e]
+    role = _ROLE_NAME.match(who)
+    if role:
+        s, e = s + role.start("name"), s + role.end("name")
+        return AttributionMention(text[s:e], s, e, m.start(), None)
+    if who.lower() in _SKIP_SUBJECTS:
+        return None
+    if not who[:1].isupper() and _classify(who) is None and not (
+        set(who.lower().split()[:4]) & _PLURAL_SOURCES
+    ):
+        return None
+    return AttributionMention(who, s, e, m.start(), _classify(who))
+
+
+def find_attributions(text: str, start: int, end: int) -> list[AttributionMention]:
+    """Find attribution phrases in one sentence.
+
+    Args:
+        text: Document text.
+        start: Sentence start.
+        end: Sentence end.
+
+    Returns:
+        Mentions in text order (not yet resolved).
+    """
+    out: list[AttributionMention] = []
+    for m in _ACCORDING.finditer(text, start, end):
+        mention = _according(text, m, end)
+        if mention is not None:
+            out.append(mention)
+    for m in _VERB.finditer(text, start, end):
+        mention = _verb_subject(text, start, m, end)
+        if mention is not None and not any(o.start == mention.start for o in out):
+            out.append(mention)
+    for m in _POSS_ANY.finditer(text, start, end):
+        a = m.start("x")
+        if text[a:a + 4].lower() == "the ":
+            generic = _classify(m.group("x"))
+            if generic is None:
+                a += 4
+        else:
+            generic = _classify(m.group("x"))
+        b = m.end("x")
+        if any(o.start <= a < o.end or a <= o.start < b for o in out):
+            continue
+        out.append(AttributionMention(text[a:b], a, b, a, generic))
+    out.sort(key=lambda x: x.anchor)
+    return out
+
+
+def resolve(
+    mention: AttributionMention, earlier: Sequence[tuple[AttributionMention, str]]
+) -> str:
+    """Resolve a generic mention against earlier mentions.
+
+    "the ministry" becomes the last earlier name containing "ministry"; "the
+    group" / "the organisation" the last earlier organisation name; "he" /
+    "she" the last earlier person's name, else the last attributed name.
+    Unresolvable mentions keep their text.
+
+    Args:
+        mention: The mention.
+        earlier: Earlier mentions of the document with their resolved names,
+            in order.
+
+    Returns:
+        The attributed name.
+    """
+    head = mention.generic
+    if head is None:
+        return mention.who
+    named = [e.who for e, _ in earlier if e.generic is None]
+    for who in reversed(named):
+        if re.search(rf"\b{re.escape(head)}\b", who, re.IGNORECASE):
+            return who
+    if head in _PRONOUNS:
+        for who in reversed(named):
+            if _is_proper(who) and not _is_org(who):
+                return who
+        resolved = [r for e, r in earlier if e.generic not in _PRONOUNS]
+        if resolved:
+            return resolved[-1]
+    elif head in _ORG_GENERIC:
+        for who in reversed(named):
+            if _is_proper(who) and _is_org(who):
+                return who
+    return mention.who
+
+
+def _is_proper(who: str) -> bool:
+    """Whether every content word of a phrase is capitalised.
+
+    Args:
+        who: A name.
+
+    Returns:
+        True for proper names such as "Liberty in North Korea".
+    """
+    words = [w for w in who.split() if w.lower() not in ("of", "for", "on", "and", "&", "de",
+                                                         "the", "in")]
+    return bool(words) and all(w[:1].isupper() for w in words)
+
+
+def _is_org(who: str) -> bool:
+    """Whether a proper name looks like an organisation rather than a person.
+
+    Args:
+        who: A name.
+
+    Returns:
+        True when it contains an organisation word.
+    """
+    return any(w.strip("'’s").lower() in _ORG_WORDS for w in who.split())

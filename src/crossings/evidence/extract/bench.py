@@ -1,0 +1,533 @@
+"""Benchmark of the extractor against a labelled set of articles.
+
+A labelled set is a folder of articles (``.html``, ``.txt``, ``.md``), each
+with a gold file ``<name>.gold.yaml`` next to it, possibly in sub-folders
+(``dev/``, ``heldout/``). A gold file holds::
+
+    published: 2018-01-15
+    claims:
+    - {value: 1127, subject: arrived, period: "2017", place: South Korea,
+       attribution: Ministry of Unification}
+    - {value: 0.83, kind: share, subject: arrived, sex: female, period: "2017"}
+
+Optional claim fields: ``kind`` (count), ``qualifier`` (exact), ``sex``,
+``place``, ``attribution`` (``null``, a name, or a list of acceptable names),
+``note``. Periods are written as ``null``, a mapping (start, end,
+granularity) or a short string:
+
+* ``"2017"`` (year), ``"2018H1"`` (half-year), ``"2019Q4"`` (quarter),
+  ``"2019-03"`` (month), ``"2023-10-09"`` (day);
+* ``"range:2012..2019"`` or ``"range:2017-07-01..2017-09-30"`` (range);
+* ``"cum:..2019-12-31"`` or ``"cum:1998-01-01..2024-05-01"`` (cumulative-to).
+
+Matching (one-to-one, greedy in text order): a predicted claim matches a gold
+claim when the values agree (relative tolerance 1e-9; shares and rates as
+fractions), the subjects are equal and the periods agree: same start and end,
+or the same *year key* (both cumulative-to with the same end year, or both
+with the same start year, end year and granularity). Claims precision is
+matched / predicted, recall matched / gold.
+
+Attribution is scored over matched pairs: a pair counts as a true positive
+when both name an attribution and the normalised names (case-folded, without
+"the", punctuation collapsed) contain one another; a predicted attribution
+that is wrong or where gold has none is a false positive; a gold attribution
+that is missing or wrong is a false negative.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crossings.evidence.extract.claims import extract_claims
+from crossings.evidence.extract.text import DocumentText, html_to_text, plain_to_text
+from crossings.evidence.types import ExtractedClaim, Period
+
+__all__ = [
+    "GoldClaim",
+    "GoldDocument",
+    "default_set_path",
+    "load_gold",
+    "match_claims",
+    "parse_period",
+    "run_benchmark",
+]
+
+_ARTICLE_SUFFIXES = (".html", ".htm", ".txt", ".md")
+
+
+@dataclass(frozen=True)
+class GoldClaim:
+    """One labelled claim.
+
+    Attributes:
+        value: The number (shares and rates as fractions).
+        subject: Controlled subject word.
+        period: The period or ``None``.
+        kind: count, share or rate.
+        qualifier: The qualifier.
+        sex: "female", "male" or ``None``.
+        place: Place name or ``None``.
+        attribution: Acceptable attributed names (empty: none).
+    """
+
+    value: float
+    subject: str
+    period: Period | None
+    kind: str = "count"
+    qualifier: str = "exact"
+    sex: str | None = None
+    place: str | None = None
+    attribution: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GoldDocument:
+    """An article with its gold claims.
+
+    Attributes:
+        path: The article file.
+        split: Sub-folder name ("dev", "heldout") or "".
+        published: Publication date.
+        claims: Gold claims.
+    """
+
+    path: Path
+    split: str
+    published: dt.date | None
+    claims: tuple[GoldClaim, ...]
+
+
+def _as_date(value: object, *, end: bool) -> dt.date:
+    """A date from a gold value ("2019", "2019-03", "2019-03-04" or a date).
+
+    Args:
+        value: The value.
+        end: For a bare year or month, take the last day instead of the first.
+
+    Returns:
+        The date.
+    """
+    if isinstance(value, dt.date):
+        return value
+    s = str(value).strip()
+    if re.fullmatch(r"\d{4}", s):
+        return dt.date(int(s), 12, 31) if end else dt.date(int(s), 1, 1)
+    if re.fullmatch(r"\d{4}-\d{2}", s):
+        y, m = int(s[:4]), int(s[5:])
+        if not end:
+            return dt.date(y, m, 1)
+        nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+        return nxt - dt.timedelta(days=1)
+    return dt.date.fromisoformat(s)
+
+
+def parse_period(value: object) -> Period | None:
+    """Parse a gold period (see the module docstring).
+
+    Args:
+        value: ``None``, a mapping or a short string.
+
+    Returns:
+        The period.
+
+    Raises:
+        ValueError: For an unreadable period.
+    """
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        start = value.get("start")
+        end = value.get("end")
+        return Period(
+            _as_date(start, end=False) if start is not None else None,
+            _as_date(end, end=True) if end is not None else None,
+            value.get("granularity", "unknown"),
+        )
+    s = str(value).strip()
+    if s.startswith(("range:", "cum:")):
+        kind, _, rest = s.partition(":")
+        a, _, b = rest.partition("..")
+        start_d = _as_date(a, end=False) if a else None
+        end_d = _as_date(b, end=True) if b else None
+        return Period(start_d, end_d, "range" if kind == "range" else "cumulative-to")
+    m = re.fullmatch(r"(\d{4})H([12])", s)
+    if m:
+        y, h = int(m.group(1)), int(m.group(2))
+        return Period(dt.date(y, 1 if h == 1 else 7, 1), dt.date(y, 6 if h == 1 else 12,
+                                                               30 if h == 1 else 31), "half-year")
+    m = re.fullmatch(r"(\d{4})Q([1-4])", s)
+    if m:
+        y, q = int(m.group(1)), int(m.group(2))
+        start_q = dt.date(y, 3 * q - 2, 1)
+        return Period(start_q, _as_date(f"{y}-{3 * q:02d}", end=True), "quarter")
+    if re.fullmatch(r"\d{4}", s):
+        return Period(_as_date(s, end=False), _as_date(s, end=True), "year")
+    if re.fullmatch(r"\d{4}-\d{2}", s):
+        return Period(_as_date(s, end=False), _as_date(s, end=True), "month")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
+        d = dt.date.fromisoformat(s)
+        return Period(d, d, "day")
+    raise ValueError(f"unreadable gold period {value!r}")
+
+
+def _gold_claim(raw: Mapping[str, Any]) -> GoldClaim:
+    """Build a gold claim from its YAML mapping.
+
+    Args:
+        raw: The mapping.
+
+    Returns:
+        The claim.
+    """
+    attr = raw.get("attribution")
+    names: tuple[str, ...]
+    if attr is None:
+        names = ()
+    elif isinstance(attr, str):
+        names = (attr,)
+    else:
+        names = tuple(str(a) for a in attr)
+    return GoldClaim(
+        value=float(raw["value"]),
+        subject=str(raw["subject"]),
+        period=parse_period(raw.get("period")),
+        kind=str(raw.get("kind", "count")),
+        qualifier=str(raw.get("qualifier", "exact")),
+        sex=raw.get("sex"),
+        place=raw.get("place"),
+        attribution=names,
+    )
+
+
+def default_set_path() -> Path:
+    """Locate the shipped labelled set (``tests/evidence_articles``).
+
+    Looks relative to the source tree (an editable install or a checkout) and
+    then relative to the current directory.
+
+    Returns:
+        The folder.
+
+    Raises:
+        FileNotFoundError: When no labelled set is found (for example in a
+            wheel installed without the repository).
+    """
+    here = Path(__file__).resolve()
+    candidates = [parent / "tests" / "evidence_articles" for parent in here.parents]
+    candidates.append(Path.cwd() / "tests" / "evidence_articles")
+    for c in candidates:
+        if c.is_dir():
+            return c
+    raise FileNotFoundError(
+        "labelled article set not found: expected tests/evidence_articles in the repository "
+        "checkout (run from the repository root, or pass the folder to run_benchmark(path))"
+    )
+
+
+def load_gold(path: Path) -> list[GoldDocument]:
+    """Load all labelled articles under a folder.
+
+    Args:
+        path: The folder (searched recursively).
+
+    Returns:
+        Documents sorted by path.
+
+    Raises:
+        FileNotFoundError: When the folder holds no labelled article.
+    """
+    docs: list[GoldDocument] = []
+    for gold_path in sorted(path.rglob("*.gold.yaml")):
+        stem = gold_path.name[: -len(".gold.yaml")]
+        article = next(
+            (gold_path.with_name(stem + suf) for suf in _ARTICLE_SUFFIXES
+             if gold_path.with_name(stem + suf).exists()),
+            None,
+        )
+        if article is None:
+            raise FileNotFoundError(f"no article for gold file {gold_path}")
+        raw = yaml.safe_load(gold_path.read_text(encoding="utf-8")) or {}
+        published = raw.get("published")
+        if isinstance(published, str):
+            published = dt.date.fromisoformat(published)
+        rel = gold_path.parent.relative_to(path)
+        split = rel.parts[0] if rel.parts else ""
+        claims = tuple(_gold_claim(c) for c in raw.get("claims") or ())
+        docs.append(GoldDocument(article, split, published, claims))
+    if not docs:
+        raise FileNotFoundError(f"no *.gold.yaml files under {path}")
+    return docs
+
+
+def read_article(path: Path) -> DocumentText:
+    """Read an article file into stored text.
+
+    Args:
+        path: ``.html``/``.htm``, ``.md`` or ``.txt`` file.
+
+    Returns:
+        The document text.
+    """
+    raw = path.read_text(encoding="utf-8")
+    if path.suffix in (".html", ".htm"):
+        return html_to_text(raw)
+    return plain_to_text(raw, markdown=path.suffix == ".md")
+
+
+def _values_equal(a: float, b: float) -> bool:
+    """Values agree within relative tolerance 1e-9.
+
+    Args:
+        a: First value.
+        b: Second value.
+
+    Returns:
+        True when equal.
+    """
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _year_key(p: Period) -> tuple[object, ...]:
+    """Coarse key of a period for lenient matching.
+
+    Args:
+        p: The period.
+
+    Returns:
+        ("cum", end year) for cumulative periods, else (start year, end year,
+        granularity).
+    """
+    if p.granularity == "cumulative-to":
+        return ("cum", p.end.year if p.end else None)
+    return (p.start.year if p.start else None, p.end.year if p.end else None, p.granularity)
+
+
+def periods_match(pred: Period | None, gold: Period | None) -> bool:
+    """Whether two periods agree for scoring.
+
+    Args:
+        pred: Predicted period.
+        gold: Gold period.
+
+    Returns:
+        True when both are absent, have the same start and end, or share the
+        same year key.
+    """
+    if pred is None or gold is None:
+        return pred is None and gold is None
+    if pred.start == gold.start and pred.end == gold.end:
+        return True
+    return _year_key(pred) == _year_key(gold)
+
+
+def _norm_name(name: str) -> str:
+    """Normalise an attributed name.
+
+    Args:
+        name: The name.
+
+    Returns:
+        Case-folded, without "the", apostrophes and punctuation collapsed.
+    """
+    s = name.casefold().replace("’", "'")
+    s = re.sub(r"[^\w' ]+", " ", s)
+    s = re.sub(r"\bthe\b", " ", s)
+    return " ".join(s.split())
+
+
+def attribution_agrees(pred: str, gold: Sequence[str]) -> bool:
+    """Whether a predicted name agrees with any acceptable gold name.
+
+    Args:
+        pred: Predicted name.
+        gold: Acceptable gold names.
+
+    Returns:
+        True when one normalised name contains the other.
+    """
+    p = _norm_name(pred)
+    for g in gold:
+        n = _norm_name(g)
+        if p and n and (p in n or n in p):
+            return True
+    return False
+
+
+def match_claims(
+    predicted: Sequence[ExtractedClaim], gold: Sequence[GoldClaim]
+) -> list[tuple[int, int]]:
+    """One-to-one matching of predicted and gold claims.
+
+    Args:
+        predicted: Predicted claims.
+        gold: Gold claims.
+
+    Returns:
+        (predicted index, gold index) pairs.
+    """
+    used: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    for i, p in enumerate(predicted):
+        for j, g in enumerate(gold):
+            if j in used:
+                continue
+            if (_values_equal(p.value, g.value) and p.subject == g.subject
+                    and periods_match(p.period, g.period)):
+                used.add(j)
+                pairs.append((i, j))
+                break
+    return pairs
+
+
+def _prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
+    """Precision, recall and F1.
+
+    Args:
+        tp: True positives.
+        n_pred: Predicted count.
+        n_gold: Gold count.
+
+    Returns:
+        The three scores (1.0 for empty denominators).
+    """
+    p = tp / n_pred if n_pred else 1.0
+    r = tp / n_gold if n_gold else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": p, "recall": r, "f1": f}
+
+
+def _fmt_period(p: Period | None) -> str | None:
+    """Short text for a period in reports.
+
+    Args:
+        p: The period.
+
+    Returns:
+        "start..end (granularity)" or ``None``.
+    """
+    if p is None:
+        return None
+    return f"{p.start or ''}..{p.end or ''} ({p.granularity})"
+
+
+def _score(docs: Iterable[GoldDocument]) -> dict[str, object]:
+    """Run the extractor on documents and score it.
+
+    Args:
+        docs: Labelled documents.
+
+    Returns:
+        The benchmark report.
+    """
+    n_pred = n_gold = tp = 0
+    a_tp = a_fp = a_fn = 0
+    extras = {"qualifier": [0, 0], "sex": [0, 0], "place": [0, 0], "kind": [0, 0]}
+    details: list[dict[str, object]] = []
+    elapsed = 0.0
+    n_docs = 0
+    for doc in docs:
+        n_docs += 1
+        t0 = time.perf_counter()
+        text = read_article(doc.path)
+        published = doc.published or text.date
+        predicted = extract_claims(text.text, published=published)
+        elapsed += time.perf_counter() - t0
+        pairs = match_claims(predicted, doc.claims)
+        n_pred += len(predicted)
+        n_gold += len(doc.claims)
+        tp += len(pairs)
+        attr_errors: list[dict[str, object]] = []
+        for i, j in pairs:
+            p, g = predicted[i], doc.claims[j]
+            pw = p.attribution.who if p.attribution else None
+            ok = pw is not None and bool(g.attribution) and attribution_agrees(pw, g.attribution)
+            if ok:
+                a_tp += 1
+            else:
+                if pw is not None:
+                    a_fp += 1
+                if g.attribution:
+                    a_fn += 1
+                if pw is not None or g.attribution:
+                    attr_errors.append({"value": g.value, "predicted": pw,
+                                        "gold": list(g.attribution)})
+            for key, pv, gv in (("qualifier", p.qualifier, g.qualifier), ("sex", p.sex, g.sex),
+                                ("place", p.place, g.place), ("kind", p.kind, g.kind)):
+                extras[key][1] += 1
+                extras[key][0] += int(pv == gv)
+        matched_p = {i for i, _ in pairs}
+        matched_g = {j for _, j in pairs}
+        details.append({
+            "article": f"{doc.split}/{doc.path.name}" if doc.split else doc.path.name,
+            "predicted": len(predicted),
+            "gold": len(doc.claims),
+            "matched": len(pairs),
+            "false_positives": [
+                {"value": p.value, "subject": p.subject, "period": _fmt_period(p.period),
+                 "number": p.extra.get("number_text"), "quote": p.quote[:160]}
+                for i, p in enumerate(predicted) if i not in matched_p
+            ],
+            "misses": [
+                {"value": g.value, "subject": g.subject, "period": _fmt_period(g.period)}
+                for j, g in enumerate(doc.claims) if j not in matched_g
+            ],
+            "attribution_errors": attr_errors,
+        })
+    claims = _prf(tp, n_pred, n_gold)
+    attribution = _prf(a_tp, a_tp + a_fp, a_tp + a_fn)
+    return {
+        "articles": n_docs,
+        "claims": {**claims, "predicted": n_pred, "gold": n_gold, "matched": tp},
+        "attribution": {**attribution, "true_positives": a_tp, "false_positives": a_fp,
+                        "false_negatives": a_fn},
+        "field_accuracy_on_matched": {
+            k: (v[0] / v[1] if v[1] else 1.0) for k, v in extras.items()
+        },
+        "seconds_per_article": elapsed / n_docs if n_docs else 0.0,
+        "details": details,
+    }
+
+
+def run_benchmark(path: Path | None = None, *, split: str | None = None) -> dict[str, object]:
+    """Measure the extractor on a labelled set.
+
+    Args:
+        path: Folder of the labelled set; ``None`` for the shipped one
+            (``tests/evidence_articles`` of the repository).
+        split: Only articles of this sub-folder ("dev", "heldout"); ``None``
+            for all, reported per split as well.
+
+    Returns:
+        A report: ``claims`` and ``attribution`` (precision, recall, f1 and
+        counts), ``field_accuracy_on_matched``, ``seconds_per_article``,
+        ``details`` (per article: misses, false positives, attribution
+        errors) and, without ``split``, ``splits`` (the same per split).
+
+    Raises:
+        FileNotFoundError: When the labelled set cannot be found.
+    """
+    root = path if path is not None else default_set_path()
+    docs = load_gold(root)
+    if split is not None:
+        chosen = [d for d in docs if d.split == split]
+        if not chosen:
+            raise FileNotFoundError(f"no articles in split {split!r} under {root}")
+        report = _score(chosen)
+        report["split"] = split
+        return report
+    report = _score(docs)
+    splits = sorted({d.split for d in docs if d.split})
+    report["splits"] = {
+        s: {k: v for k, v in _score([d for d in docs if d.split == s]).items() if k != "details"}
+        for s in splits
+    }
+    return report

@@ -1,0 +1,977 @@
+"""Rule-based claim extraction (standard library ``re`` and the word lists of this package).
+
+How a number becomes a claim:
+
+1. The text is split into paragraphs (blank lines) and sentences
+   (:mod:`~crossings.evidence.extract.segment`).
+2. Every number (digits or words, with scale words and percent signs:
+   :mod:`~crossings.evidence.extract.numerals`) is a candidate unless it is a
+   trap: part of a date or period expression, a year, a place name ("Camp
+   14"), money (``$25``, "5,000 and 30,000 yuan"), an age ("a 34-year-old",
+   "Kang, 34,", "aged between 19 and 54"), a unit that is not people ("57 kg",
+   "31 miles", "five sports", "23 years"), an identifier or reference ("No.
+   25", "Resolution 2397", "EIN 12-3456789", "Page 2 of 4", "Episode 3",
+   "501(c)(3)", "COVID-19"), a licence version ("CC BY 4.0"), a phone number, a
+   time of day, a URL or e-mail, a dateline ("SEOUL, Jan 25 -"), a sample size
+   ("interviews with 610 escapees"), a survey answer ("51 said"), or a
+   proportion in words ("two in five", "out of every ten ..., seven").
+3. Subject: the best subject cue of the sentence
+   (:mod:`~crossings.evidence.extract.lexicon`), scored by strength, distance
+   and clause boundaries; a cue never counts across another candidate number,
+   cues inside a relative clause about the number ("who had been held in
+   detention were forcibly returned") and across "while"/"but" count less, a
+   share's base population wins ("Of those executed, 35 percent ..."), and of
+   two coordinated verbs the later one wins ("caught ... and handed back").
+   Nouns such as "workers" or "brokers" need a strong cue right next to them.
+   A number compared with an earlier one ("down from 1,418") takes that
+   one's subject. A number with no cue inherits the subject of an antecedent
+   claim (the first claim of the latest sentence with claims) when it refers
+   back ("of whom", "of them", "the figure", "were women", "Ten were ...",
+   "the 196"), or, for a bare number or share, when a claim came earlier in
+   the same paragraph. Otherwise the number is not a claim.
+4. Period (:mod:`~crossings.evidence.extract.periods`): the nearest period
+   expression of the sentence not separated by another candidate number
+   (numbers joined by "out of" count as one); if all are taken, the period of
+   the sentence's previous claim; else the antecedent's period when the
+   number refers back; else ``None``. Vague expressions ("before the
+   pandemic", "in recent years") give ``None``.
+5. Attribution (:mod:`~crossings.evidence.extract.attribution`): the nearest
+   attribution phrase in the sentence; else the nearest one in an earlier
+   sentence of the same paragraph. Generic mentions ("the ministry", "the
+   group", "he") are resolved to earlier names in the document. The
+   publisher's own voice ("we estimate", "our researchers") is no
+   attribution.
+6. Ranges ("between 80,000 and 120,000", "200 to 600", "200-600") become two
+   claims with the same quote: the low end with qualifier "at least", the
+   high end with "up to"; both carry ``extra["range_low"]``,
+   ``extra["range_high"]`` and ``extra["range_role"]``.
+7. Percentages are shares (``kind="share"``, value as a fraction) or, next to
+   words of change ("a 17.7 percent drop", "fell by 31%"), rates of change
+   (``kind="rate"``, ``unit="percent change"``, signed fraction).
+8. Vague quantities ("hundreds", "dozens", "tens of thousands") are never
+   numbers, so never claims; "a dozen" is 12 with qualifier "about".
+
+Span convention: ``start``/``end``/``quote`` cover the whole sentence that
+contains the number (sentences longer than 400 characters are cut to a
+window of about 200 characters either side of the number, at word
+boundaries), so ``text[start:end] == quote``. The number phrase itself is in
+``extra["number_start"]``, ``extra["number_end"]`` and ``extra["number_text"]``;
+``extra["subject_source"]`` and ``extra["period_source"]`` say how subject
+and period were found. ``confidence`` is 0.5, plus 0.25 / 0.15 for a strong /
+defining subject cue, plus 0.1 for a period found in the sentence, plus 0.05
+for an attribution, minus 0.1 for an inherited subject (clamped to 0.1-0.95).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from crossings.evidence.extract.attribution import AttributionMention, find_attributions, resolve
+from crossings.evidence.extract.lexicon import (
+    GENERIC_PEOPLE,
+    HEAD_SKIP,
+    NON_PEOPLE_UNITS,
+    OTHER_PEOPLE,
+    Cue,
+    find_cues,
+)
+from crossings.evidence.extract.numerals import (
+    NumberMention,
+    find_numbers,
+    qualifier_after,
+    qualifier_before,
+)
+from crossings.evidence.extract.periods import PeriodMention, find_periods
+from crossings.evidence.extract.places import PlaceMention, gazetteer_for
+from crossings.evidence.extract.segment import Sentence, segment
+from crossings.evidence.types import Attribution, ExtractedClaim, Period, Qualifier
+
+__all__ = ["EXTRACTOR_VERSION", "extract_claims"]
+
+EXTRACTOR_VERSION = "rules-1.0"
+_MAX_QUOTE = 400
+
+# --------------------------------------------------------------------------- trap patterns
+
+_TRAP_SPANS = re.compile(
+    r"https?://\S+|www\.\S+|\S+@\S+\.\w+"  # URLs, e-mail
+    r"|(?<![\w,.])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,5}){2,}(?![\w,])"
+    r"|\b\d{1,2}[:.]\d{2}\s*(?:a\.?m\.?|p\.?m\.?)?(?!\d)|\b\d{1,2}\s*(?:a\.m\.|p\.m\.|am|pm)\b"
+    r"|\bCC[\s-]+BY(?:[\s-]+(?:NC|SA|ND))*[\s-]+\d(?:\.\d)?"  # licences
+    r"|\b(?:version|v)\s*\d+(?:\.\d+)+"
+    r"|\b501\(c\)\(\d\)"
+    r"|\d[\d,.]*\s*(?:-|–|to|and)\s*\d[\d,.]*\s*(?:yuan|won|dollars?|euros?|pounds|usd|krw|rmb)\b"
+    r"|(?:[$£€¥₩]|\b(?:US|HK|A|C|NZ)\$|\b(?:USD|KRW|RMB|EUR|GBP)\s?)\s?\d[\d,]*(?:\.\d+)?"
+    r"(?:\s*(?:million|billion|thousand|mn|bn|m|k)\b)?",
+    re.IGNORECASE,
+)
+_RATIO = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?:in|out\s+of)\s+"
+    r"(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\b",
+    re.IGNORECASE,
+)
+_GROUP_JOIN = re.compile(r"^\s+(?:[\w'’-]+\s+){0,3}?(?:out\s+of|of\s+the)\s+$", re.IGNORECASE)
+_BASE_BEFORE = re.compile(
+    r"^\W*(?:(?:but|and|yet)\s+)?(?:of|among)\s+"
+    r"(?:(?:those|the|these|all|last\s+year's|this\s+year's)\s+)?"
+    r"(?:[\d,]+\s+)?(?:[\w'’-]+\s+){0,3}$",
+    re.IGNORECASE,
+)
+_SUBSET_START = re.compile(
+    r"^\s*(?:(?:of|among)\s+(?:them|these|those|whom)\s*,?\s*)?$", re.IGNORECASE
+)
+_SUBSET_VERB = re.compile(r"^\s+(?:of\s+(?:them|whom|those|these)\s+)?(?:were|was|are)\b",
+                          re.IGNORECASE)
+_ID_SEQUENCE = re.compile(r"(?<![\w.,])\d[\d,]*(?:\s*[-–/]\s*\d[\d,]*)+(?![\w])")
+_PREFIX_TRAP = re.compile(
+    r"(?:\b(?:No|Nos|Number|Camp|Kwanliso|Resolution|Article|Section|Page|p|pp|Episode|Chapter"
+    r"|Room|Route|Highway|Unit|Division|Flight|Bus|Platform|Gate|Level|Grade|Class|Size|Vol"
+    r"|Volume|Issue|Item|Question|Case|EIN|ID|Tel|Phone|Fax|Fig|Figure|Table|Lot|Channel|Line"
+    r"|Day|Week|Season|Act|Order|Decree|Paragraph|Box|Suite|Apt|Floor|Version|Rule|Part|Step"
+    r"|Stage|Phase|Team|Group|Zone|Sector|Block|Ward|District|Gate|Pier|Terminal|Track"
+    r"|Exhibit|Annex|Appendix|Note|Footnote|Ref|Reference|Code|Form|Model|Series|Batch|Lane"
+    r"|Street|Road|Avenue|aged|age|ages|resolution|number|page|episode|room|grade|class|day"
+    r"|week|season|article|section|chapter|camp|kwanliso|round)\.?\s*"
+    r"|#\s*|\bNo\.\s*|\bpage\s+\d+\s+of\s+|\bp\.\s*\d+\s+of\s+)$"
+)
+_SUFFIX_TRAP = re.compile(
+    r"^(?:-(?:year|month|week|day|hour|minute|kilomet|km|mile|metre|meter|page|foot|feet|storey"
+    r"|floor|point|inch|acre|hectare|ton|kg|lb|game|match|seat|bed|room|mm|cm|km)"
+    r"|\s*(?:years?|yrs?)[-\s]+old\b|\s*(?:st|nd|rd|th)\b|\s*\(\s*[a-z]\s*\)|\s*/\s*\d"
+    r"|\s*(?:yuan|won|dollars?|euros?|pounds|usd|krw|rmb|cents?)\b|\s*[a-z]{1,2}\d"
+    r"|\s+[A-Z][a-z]+\s+(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Square|Lane|Boulevard|Place)\b)"
+)
+_AGE_AFTER_NAME = re.compile(r"[A-Z][\w'-]+,\s*$")
+_AGE_RANGE_BEFORE = re.compile(
+    r"\b(?:aged?|ages)\s+(?:of\s+)?(?:between\s+|from\s+)?(?:\d+\s+(?:and|to|-|–)\s*)?$",
+    re.IGNORECASE,
+)
+_SAMPLE_BEFORE = re.compile(
+    r"\b(?:interview(?:s|ed|ing)?(?:\s+with)?|survey(?:s|ed|ing)?(?:\s+of)?|poll(?:ed)?(?:\s+of)?"
+    r"|spoke\s+(?:to|with)|spoken\s+(?:to|with)|talked\s+to|met(?:\s+with)?|relatives\s+of"
+    r"|families\s+of|testimon(?:y|ies)\s+(?:of|from)|sample\s+of|questioned)"
+    r"\s+(?:[\w'-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_CHANGE_BEFORE = re.compile(
+    r"\b(?:fell|fall|falls|dropped|drop|declined|decline|decreased|decrease|plunged|slumped"
+    r"|shrank|down|rose|rise|rises|increased|increase|grew|jumped|climbed|surged"
+    r"|(?<!made\s)(?<!make\s)(?<!makes\s)up"
+    r"|a\s+(?:fall|drop|decline|decrease|rise|increase|jump)\s+of)\s+(?:by\s+)?"
+    r"(?:(?:about|nearly|almost|some|around|roughly|more\s+than|over|just|a)\s+)?$",
+    re.IGNORECASE,
+)
+_CHANGE_AFTER = re.compile(
+    r"^\s*(?:drop|fall|decline|decrease|reduction|cut|plunge|slump|fewer|lower|below|down"
+    r"|increase|rise|jump|growth|gain|more|higher|above|up)\b(?!\s+(?:of|to)\s+(?:them|whom))",
+    re.IGNORECASE,
+)
+_NEGATIVE_CHANGE = re.compile(
+    r"\b(?:fell|fall|falls|dropped|drop|declined|decline|decreased|decrease|plunged|plunge"
+    r"|slumped|slump|shrank|down|reduction|cut|fewer|lower|below)\b",
+    re.IGNORECASE,
+)
+_RANGE_JOIN = re.compile(r"^\s*(?:-|–|—|to|and)\s*$")
+_CHANGE_VERBS = re.compile(
+    r"\b(?:rose|fell|increased|decreased|dropped|declined|climbed|jumped|grew|went|surged"
+    r"|plunged|up|down)\s+(?:\w+\s+){0,3}$",
+    re.IGNORECASE,
+)
+_ANAPHOR = re.compile(
+    r"\b(?:of\s+(?:them|whom|those|these)|among\s+(?:them|those|these)|including"
+    r"|the\s+(?:figure|number|total|count|tally)|this\s+(?:figure|number)"
+    r"|(?:count|total|figure|number|tally)\s+(?:was|stood|reached|rose|fell|is)"
+    r"|put\s+the\s+(?:number|figure|total|toll|count)|down\s+from|up\s+from"
+    r"|compared\s+(?:with|to)|the\s+peak\s+of|(?:that|this|it)\s+was|a\s+record\s+of)\b",
+    re.IGNORECASE,
+)
+_COMPARE_BEFORE = re.compile(
+    r"\b(?:up|down)\s+from\s+(?:the\s+)?$|\bcompared\s+(?:with|to)\s+(?:the\s+)?$"
+    r"|\b(?:against|versus|vs\.?)\s+(?:the\s+)?$|\bon\s+(?:the\s+previous\s+year's|last\s+year's)\s+$",
+    re.IGNORECASE,
+)
+_EVERY = re.compile(r"\b(?:out\s+of|in)\s+every\s+(\w+)\b", re.IGNORECASE)
+_AFTER_FILLER = re.compile(
+    r"\bof\s+(?:[\w'’-]+\s+){0,2}|\b(?:who|that|were|was|are|is|had|have|has|been|being|then"
+    r"|later|also|all)\b",
+    re.IGNORECASE,
+)
+_SAID_AFTER = re.compile(
+    r"^\s+(?:of\s+(?:them|whom|those)\s+)?(?:said|say|says|told|reported|answered|replied"
+    r"|responded|agreed|described|recalled)\b",
+    re.IGNORECASE,
+)
+_BACKREF_BEFORE = re.compile(r"\b(?:the|all|these|those)\s+$", re.IGNORECASE)
+_CONTRAST = re.compile(r"\b(?:while|whereas|but|although)\b", re.IGNORECASE)
+_COORDINATED = re.compile(r"(?:\s+[\w'’-]+){0,5}?\s+and\s+(?:then\s+|later\s+)?(?=\S)",
+                          re.IGNORECASE)
+_RELATIVE = re.compile(r"\b(?:who|which|that)\b", re.IGNORECASE)
+_MAIN_VERB = re.compile(r"\b(?:were|was|are|is)\b", re.IGNORECASE)
+_AUX_START = re.compile(r"\s*(?:were|was|are|is|had|have|has)\b", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"\b(?:is|are|was|were|when|if|because|while|although)\b",
+                           re.IGNORECASE)
+_DATELINE = re.compile(
+    r"[A-Z][A-Z .'-]{2,}(?:\([^)]*\))?,\s*(?:[A-Z][a-z]{2,}\.?\s+\d{1,2})?(?:\s*\([^)]*\))?"
+    r"\s*[-–—]"
+)
+_SEX_WORDS_F = frozenset({"women", "woman", "female", "females", "girls", "wives", "brides",
+                          "mothers", "daughters"})
+_SEX_WORDS_M = frozenset({"men", "man", "male", "males", "boys", "husbands", "fathers", "sons"})
+_SEX_AFTER = re.compile(
+    r"^\s*(?:of\s+(?:them|whom|those|these)\s+)?(?:(?:of\s+(?:the\s+)?[\w'’ ]{1,40}?\s+)?"
+    r"(?:were|are|was|is|being)\s+(?:\w+\s+)?|of\s+(?:the\s+)?(?:North\s+Korean\s+)?)"
+    r"(?P<sex>women|female|girls|men|male|boys)\b",
+    re.IGNORECASE,
+)
+_SEX_BEFORE = re.compile(
+    r"\b(?P<sex>women|females?|girls|men|males?|boys)\s+(?:made\s+up|make\s+up|accounted\s+for"
+    r"|account\s+for|comprised|represented|were|numbered|totalled|totaled)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_PER_YEAR = re.compile(r"^\s*(?:[\w-]+\s+){0,3}?(?:a|per|each|every)\s+year\b|^\s*annually\b",
+                       re.IGNORECASE)
+_BOUNDARY_CHARS = frozenset(",;:()—–")
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*|[^\sA-Za-z]")
+_HEAD_STOP = frozenset({
+    "in", "on", "at", "to", "from", "by", "for", "with", "who", "which", "that", "were", "was",
+    "are", "is", "had", "have", "has", "and", "or", "but", "than", "a", "an", "the", "since",
+    "during", "between", "last", "this", "per", "each", "into", "across", "after", "before",
+    "as", "while", "would", "will", "could", "did", "do", "be", "been", "being", "remain",
+    "remained", "over", "under", "out", "up", "down", "back", "said", "according", "so",
+    "there", "their", "they", "those", "these", "its", "his", "her", "some", "all", "most", "of",
+})
+
+
+@dataclass
+class _Draft:
+    """A claim being built."""
+
+    number: NumberMention
+    value: float
+    kind: str
+    unit: str
+    qualifier: str
+    subject: str
+    subject_source: str
+    sex: str | None
+    period: Period | None
+    period_source: str
+    place: str | None
+    attribution: Attribution | None
+    sentence: Sentence
+    confidence: float
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _SentenceInfo:
+    """Everything found in one sentence."""
+
+    sentence: Sentence
+    periods: tuple[PeriodMention, ...]
+    attributions: tuple[tuple[AttributionMention, str], ...]
+    cues: tuple[Cue, ...]
+    places: tuple[PlaceMention, ...]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _boundaries(text: str, a: int, b: int) -> int:
+    """Count clause boundaries between two offsets.
+
+    Args:
+        text: Document text.
+        a: Start offset.
+        b: End offset.
+
+    Returns:
+        Number of clause punctuation marks in ``text[a:b]``.
+    """
+    if b <= a:
+        return 0
+    return sum(1 for ch in text[a:b] if ch in _BOUNDARY_CHARS)
+
+
+def _gap(a_start: int, a_end: int, b_start: int, b_end: int) -> tuple[int, int]:
+    """Character gap between two spans and the (from, to) of the gap.
+
+    Args:
+        a_start: First span start.
+        a_end: First span end.
+        b_start: Second span start.
+        b_end: Second span end.
+
+    Returns:
+        (gap start, gap end); equal values when the spans touch or overlap.
+    """
+    if a_end <= b_start:
+        return a_end, b_start
+    if b_end <= a_start:
+        return b_end, a_start
+    return a_start, a_start
+
+
+def _blocked(lo: int, hi: int, blockers: Sequence[tuple[int, int]], own: tuple[int, int]) -> bool:
+    """Whether a blocking span lies strictly inside ``[lo, hi)``.
+
+    Args:
+        lo: Gap start.
+        hi: Gap end.
+        blockers: Spans of other candidate numbers (ranges as one span).
+        own: The span of the number itself (never blocks).
+
+    Returns:
+        True when another number lies in the gap.
+    """
+    return any(lo <= s and e <= hi and (s, e) != own for s, e in blockers)
+
+
+def _in_spans(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``[start, end)`` overlaps any span.
+
+    Args:
+        start: Start.
+        end: End.
+        spans: Spans.
+
+    Returns:
+        True on overlap.
+    """
+    return any(start < e and s < end for s, e in spans)
+
+
+def _head(text: str, pos: int, end: int) -> tuple[str | None, list[str], int]:
+    """The head noun after a number.
+
+    Words such as "North Korean", "female", "political" are skipped; "cases
+    of" is transparent. The head is the first word found in a known list, or
+    the last word of the noun run.
+
+    Args:
+        text: Document text.
+        pos: Offset just after the number phrase.
+        end: Sentence end.
+
+    Returns:
+        (head word lower-cased or ``None``, all words of the run lower-cased,
+        offset where the run ends).
+    """
+    words: list[str] = []
+    run_end = pos
+    i = pos
+    window = text[pos:min(end, pos + 80)]
+    adj = re.match(r"-(?:strong|member|person|man|woman)\b", window)
+    if adj:
+        window = window[adj.end():]
+        pos += adj.end()
+        run_end = pos
+    for m in _WORD_RE.finditer(window):
+        tok = m.group(0)
+        low = tok.lower().strip("'’")
+        if not tok[0].isalpha():
+            break
+        if low == "of" and words and words[-1] == "cases":
+            words.pop()
+            continue
+        if low in _HEAD_STOP or len(words) >= 5:
+            break
+        words.append(low)
+        run_end = pos + m.end()
+        i += 1
+    for w in words:
+        if w in HEAD_SKIP:
+            continue
+        if w in NON_PEOPLE_UNITS or w in GENERIC_PEOPLE or w in OTHER_PEOPLE:
+            return w, words, run_end
+    content = [w for w in words if w not in HEAD_SKIP]
+    return (content[-1] if content else None), words, run_end
+
+
+def _quote_span(text: str, sent: Sentence, n_start: int, n_end: int) -> tuple[int, int]:
+    """The quote span for a claim: its sentence, or a window in a long one.
+
+    Args:
+        text: Document text.
+        sent: The sentence.
+        n_start: Number start.
+        n_end: Number end.
+
+    Returns:
+        (start, end) of the quote.
+    """
+    if sent.end - sent.start <= _MAX_QUOTE:
+        return sent.start, sent.end
+    a = max(sent.start, n_start - 200)
+    b = min(sent.end, n_end + 200)
+    while a > sent.start and not text[a - 1].isspace():
+        a -= 1
+    while b < sent.end and not text[b].isspace():
+        b += 1
+    return a, b
+
+
+def _sex(
+    text: str, n: NumberMention, words: Sequence[str], sent: Sentence
+) -> tuple[str | None, bool]:
+    """Sex of the counted people, when the text says so next to the number.
+
+    Args:
+        text: Document text.
+        n: The number.
+        words: Head-noun run after the number.
+        sent: The sentence.
+
+    Returns:
+        ("female" / "male" / ``None``, whether it is predicated of a group
+        named before, as in "of whom 845 were women" or "women made up 83
+        percent").
+    """
+    for w in words:
+        if w in _SEX_WORDS_F:
+            return "female", False
+        if w in _SEX_WORDS_M:
+            return "male", False
+    after = text[n.end:min(sent.end, n.end + 80)]
+    m = _SEX_AFTER.match(after)
+    if m:
+        return ("female" if m.group("sex").lower() in ("women", "female", "girls") else "male",
+                True)
+    before = text[max(sent.start, n.start - 80):n.start]
+    b = _SEX_BEFORE.search(before)
+    if b:
+        return ("female" if b.group("sex").lower().startswith(("wom", "fem", "gir")) else "male",
+                True)
+    return None, False
+
+
+def _is_trap(text: str, n: NumberMention, sent: Sentence, excluded: Sequence[tuple[int, int]],
+             ) -> str | None:
+    """Why a number is not a claim candidate, or ``None`` when it is one.
+
+    Args:
+        text: Document text.
+        n: The number.
+        sent: Its sentence.
+        excluded: Spans of dates, periods, places, URLs, money, phone
+            numbers, licences and identifiers.
+
+    Returns:
+        A short reason, or ``None``.
+    """
+    if _in_spans(n.start, n.end, excluded):
+        return "excluded span"
+    before = text[max(sent.start, n.start - 40):n.start]
+    after = text[n.end:min(sent.end, n.end + 40)]
+    if (n.integer_digits and len(n.integer_digits) == 4 and 1900 <= int(n.integer_digits) <= 2100
+            and "," not in text[n.start:n.end]):
+        return "year"
+    if _PREFIX_TRAP.search(before):
+        return "identifier or age prefix"
+    if _SUFFIX_TRAP.match(after):
+        return "unit, ordinal or money suffix"
+    if _AGE_AFTER_NAME.search(before) and re.match(r"^\s*,", after) and not n.percent:
+        return "age after a name"
+    if re.search(r"\bin\s+(?:their|his|her)\s*$", before):
+        return "age"
+    if not n.percent and _SAID_AFTER.match(text[n.end:sent.end]):
+        return "survey answer"
+    if _AGE_RANGE_BEFORE.search(before):
+        return "age"
+    if _SAMPLE_BEFORE.search(before):
+        return "sample size"
+    return None
+
+
+# --------------------------------------------------------------------------- main
+
+
+def _in_relative_clause(gap_text: str) -> bool:
+    """Whether a cue after a number sits inside a relative clause about it.
+
+    In "600 North Koreans who had been held in detention were forcibly
+    returned", "held in detention" is inside the relative clause and
+    "forcibly returned" (after the main verb "were") is not.
+
+    Args:
+        gap_text: Text between the number and the cue.
+
+    Returns:
+        True when the gap opens a relative clause that has not yet reached a
+        main verb.
+    """
+    rel = _RELATIVE.search(gap_text)
+    if not rel:
+        return False
+    rest = gap_text[rel.end():]
+    aux = _AUX_START.match(rest)
+    return not _MAIN_VERB.search(rest, aux.end() if aux else 0)
+
+
+def _antecedent(prior: Sequence[_Draft]) -> _Draft | None:
+    """The claim a later number refers back to.
+
+    This is the first claim of the latest sentence that has claims: the main
+    figure of that sentence rather than a comparison figure after it ("1,137
+    in 2018, up from 1,127 the year before. Women accounted for 85 percent of
+    the total" refers to 1,137).
+
+    Args:
+        prior: Earlier claims in document order.
+
+    Returns:
+        The antecedent or ``None``.
+    """
+    if not prior:
+        return None
+    last_sentence = prior[-1].sentence.index
+    return next(d for d in prior if d.sentence.index == last_sentence)
+
+
+def _pick_subject(
+    text: str,
+    n: NumberMention,
+    own: tuple[int, int],
+    head: str | None,
+    run_end: int,
+    info: _SentenceInfo,
+    blockers: Sequence[tuple[int, int]],
+) -> tuple[str, int] | None:
+    """Choose the subject cue for a number.
+
+    Args:
+        text: Document text.
+        n: The number.
+        own: Span of the number (or of its whole range).
+        head: Head noun after the number.
+        run_end: End of the head-noun run.
+        info: The sentence's findings.
+        blockers: Spans of other candidate numbers.
+
+    Returns:
+        (subject, strength) or ``None``.
+    """
+    best: tuple[float, str, int] | None = None
+    restricted = head is not None and head not in GENERIC_PEOPLE
+    for cue in info.cues:
+        if cue.strength < 2:
+            continue
+        attached = own[1] <= cue.start < run_end + 1
+        lo, hi = _gap(own[0], own[1], cue.start, cue.end)
+        if not attached and _blocked(lo, hi, blockers, own):
+            continue
+        dist = hi - lo
+        bounds = _boundaries(text, lo, hi)
+        if restricted and not attached:
+            # a noun such as "workers" needs a strong cue right next to it
+            if cue.strength < 3 or bounds > 0:
+                continue
+            if cue.start >= own[1]:
+                rest = _AFTER_FILLER.sub(" ", text[max(lo, run_end):hi]).strip()
+                if len(rest) > 12:
+                    continue
+            elif hi - lo > 20 or _CLAUSE_BREAK.search(text, lo, hi):
+                continue
+        penalty = 80 if cue.start >= own[1] and _in_relative_clause(text[lo:hi]) else 0
+        if n.percent and cue.end <= own[0] and _BASE_BEFORE.search(
+                text[info.sentence.start:cue.start]):
+            penalty -= 60  # "Of those executed, 35 percent were killed ...": the base population
+        if _CONTRAST.search(text, lo, hi):
+            penalty += 50  # "..., while five women received ...": another clause
+        if cue.subject == "arrived" and any(
+                c.subject == "athletes" and own[1] <= c.start < run_end + 1 for c in info.cues):
+            penalty += 100  # "a 273-member delegation arrived": members are counted, not arrivals
+        score = cue.strength * 100 - dist - 25 * bounds + (15 if attached else 0) - penalty
+        if best is None or score > best[0]:
+            best = (score, cue.subject, cue.strength)
+    if best is None:
+        return None
+    chosen = next(c for c in info.cues if c.subject == best[1] and c.strength == best[2])
+    for cue in info.cues:
+        # "caught by police and handed back", "sentenced to death and executed": the outcome
+        if (cue.strength == 3 and cue.start > own[1] and cue.start > chosen.end
+                and best[2] == 3 and _COORDINATED.fullmatch(text, chosen.end, cue.start)):
+            return cue.subject, cue.strength
+    return best[1], best[2]
+
+
+def _pick_period(
+    text: str,
+    own: tuple[int, int],
+    info: _SentenceInfo,
+    blockers: Sequence[tuple[int, int]],
+) -> PeriodMention | None:
+    """Choose the nearest unblocked period expression in the sentence.
+
+    Args:
+        text: Document text.
+        own: Span of the number (or of its whole range).
+        info: The sentence's findings.
+        blockers: Spans of other candidate numbers.
+
+    Returns:
+        The period mention or ``None``.
+    """
+    best: tuple[int, PeriodMention] | None = None
+    for p in info.periods:
+        lo, hi = _gap(own[0], own[1], p.start, p.end)
+        if _blocked(lo, hi, blockers, own):
+            continue
+        score = (hi - lo) + 25 * _boundaries(text, lo, hi)
+        if best is None or score < best[0]:
+            best = (score, p)
+    return best[1] if best else None
+
+
+def _pick_attribution(
+    text: str, own: tuple[int, int], info: _SentenceInfo, paragraph: Sequence[_SentenceInfo]
+) -> Attribution | None:
+    """Attribution of a number: sentence first, then its paragraph.
+
+    Args:
+        text: Document text.
+        own: Span of the number.
+        info: The sentence's findings.
+        paragraph: All sentences of the same paragraph, in order.
+
+    Returns:
+        The attribution or ``None``.
+    """
+    best: tuple[int, AttributionMention, str] | None = None
+    for mention, who in info.attributions:
+        lo, hi = _gap(own[0], own[1], mention.anchor, mention.end)
+        score = (hi - lo) + 200 * text[lo:hi].count(";")
+        if best is None or score < best[0]:
+            best = (score, mention, who)
+    if best is None:
+        idx = info.sentence.index
+        before = [s for s in paragraph if s.sentence.index < idx and s.attributions]
+        if before:
+            mention, who = before[-1].attributions[-1]
+            best = (0, mention, who)
+    if best is None:
+        return None
+    _score, mention, who = best
+    return Attribution(who=who, start=mention.start, end=mention.end)
+
+
+def _pick_place(text: str, own: tuple[int, int], info: _SentenceInfo) -> str | None:
+    """Nearest gazetteer place in the sentence (North Korea only as a last resort).
+
+    Args:
+        text: Document text.
+        own: Span of the number.
+        info: The sentence's findings.
+
+    Returns:
+        The canonical place name or ``None``.
+    """
+    attr_spans = [(m.start, m.end) for m, _ in info.attributions]
+    best: tuple[int, str] | None = None
+    for p in info.places:
+        if _in_spans(p.start, p.end, attr_spans):
+            continue
+        lo, hi = _gap(own[0], own[1], p.start, p.end)
+        score = (hi - lo) + 25 * _boundaries(text, lo, hi)
+        score += 1000 if p.name == "North Korea" else 0
+        if best is None or score < best[0]:
+            best = (score, p.name)
+    return best[1] if best else None
+
+
+def _find_ranges(text: str, cands: Sequence[NumberMention]) -> dict[int, tuple[int, int]]:
+    """Pair numbers that form a range.
+
+    Args:
+        text: Document text.
+        cands: Candidate numbers of one sentence, in order.
+
+    Returns:
+        Map from index of the low number to (low index, high index).
+    """
+    ranges: dict[int, tuple[int, int]] = {}
+    for i in range(len(cands) - 1):
+        a, b = cands[i], cands[i + 1]
+        join = text[a.end:b.start]
+        widening = b.value > a.value or (b.percent and not a.percent)
+        if not _RANGE_JOIN.match(join) or not widening:
+            continue
+        word = join.strip()
+        before = text[max(0, a.start - 40):a.start]
+        if word == "and" and not re.search(r"\bbetween\s+(?:\w+\s+)?$", before, re.IGNORECASE):
+            continue
+        if word == "to" and re.search(r"\bfrom\s+$", before) and _CHANGE_VERBS.search(
+                text[max(0, a.start - 60):a.start]):
+            continue
+        ranges[i] = (i, i + 1)
+    return ranges
+
+
+def extract_claims(
+    text: str, *, published: dt.date | None = None, places: Sequence[str] = ()
+) -> list[ExtractedClaim]:
+    """Extract numeric claims from ``text``.
+
+    Args:
+        text: The document's stored text; every span refers to it.
+        published: Publication date, used to resolve "last year", "so far",
+            and months named without a year.
+        places: Extra place names (the scenario's) merged with the shipped
+            gazetteer.
+
+    Returns:
+        The claims in text order (a range gives two claims).
+    """
+    gazetteer = gazetteer_for(places)
+    sentences = segment(text)
+    infos: list[_SentenceInfo] = []
+    earlier_attr: list[tuple[AttributionMention, str]] = []
+    last_year_named: int | None = None
+    for sent in sentences:
+        periods = tuple(find_periods(text, sent.start, sent.end, published, last_year_named))
+        for p in periods:
+            if p.kind not in ("shift", "since", "sofar", "asof", "that_year") and p.period.start:
+                last_year_named = p.period.start.year
+        resolved: list[tuple[AttributionMention, str]] = []
+        for mention in find_attributions(text, sent.start, sent.end):
+            resolved.append((mention, resolve(mention, earlier_attr)))
+            earlier_attr.append(resolved[-1])
+        infos.append(_SentenceInfo(
+            sentence=sent,
+            periods=periods,
+            attributions=tuple(resolved),
+            cues=tuple(find_cues(text, sent.start, sent.end)),
+            places=tuple(gazetteer.find(text, sent.start, sent.end)),
+        ))
+    by_paragraph: dict[int, list[_SentenceInfo]] = {}
+    for info in infos:
+        by_paragraph.setdefault(info.sentence.paragraph, []).append(info)
+
+    drafts: list[_Draft] = []
+    for info in infos:
+        drafts.extend(_sentence_claims(text, info, by_paragraph[info.sentence.paragraph], drafts))
+    return [_finish(text, d) for d in drafts]
+
+
+def _sentence_claims(
+    text: str,
+    info: _SentenceInfo,
+    paragraph: Sequence[_SentenceInfo],
+    previous: Sequence[_Draft],
+) -> list[_Draft]:
+    """Claims of one sentence.
+
+    Args:
+        text: Document text.
+        info: The sentence's findings.
+        paragraph: Sentences of its paragraph.
+        previous: Claims found so far in the document.
+
+    Returns:
+        New drafts in text order.
+    """
+    sent = info.sentence
+    excluded: list[tuple[int, int]] = [(p.start, p.end) for p in info.periods]
+    excluded += [(p.start, p.end) for p in info.places]
+    excluded += [(m.start(), m.end()) for m in _TRAP_SPANS.finditer(text, sent.start, sent.end)]
+    excluded += [(m.start(), m.end()) for m in _RATIO.finditer(text, sent.start, sent.end)]
+    every = _EVERY.search(text, sent.start, sent.end)
+    dl = _DATELINE.match(text, sent.start, sent.end)
+    if dl:
+        excluded.append((dl.start(), dl.end()))
+    numbers = find_numbers(text, sent.start, sent.end)
+    for m in _ID_SEQUENCE.finditer(text, sent.start, sent.end):
+        parts = [p.replace(",", "") for p in re.split(r"\s*[-–/]\s*", m.group(0))]
+        if (len(parts) == 2 and "/" not in m.group(0) and all(len(p) <= 6 for p in parts)
+                and not parts[1].startswith("0") and int(parts[1]) > int(parts[0])):
+            continue  # a possible range "200-600"; judged below
+        excluded.append((m.start(), m.end()))
+    cands = [n for n in numbers if _is_trap(text, n, sent, excluded) is None]
+    if every:
+        base = find_numbers(text, every.start(1), every.end(1))
+        if base:  # "out of every ten women ..., seven ...": a proportion, not counts
+            cands = [n for n in cands if n.value > base[0].value]
+    ranges = _find_ranges(text, cands)
+    range_of: dict[int, tuple[int, int]] = {}
+    for lo_i, hi_i in ranges.values():
+        range_of[lo_i] = (lo_i, hi_i)
+        range_of[hi_i] = (lo_i, hi_i)
+    blockers: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    for i, n in enumerate(cands):
+        if i in seen:
+            continue
+        if i in range_of:
+            lo_i, hi_i = range_of[i]
+            blockers.append((cands[lo_i].start, cands[hi_i].end))
+            seen.update((lo_i, hi_i))
+        else:
+            blockers.append((n.start, n.end))
+    # "845 women out of 1,047 arrivals in 2019": one group for blocking
+    merged: list[tuple[int, int]] = []
+    for span in blockers:
+        if merged and _GROUP_JOIN.match(text[merged[-1][1]:span[0]]):
+            merged[-1] = (merged[-1][0], span[1])
+        else:
+            merged.append(span)
+    blockers = merged
+    out: list[_Draft] = []
+    para_claims = [d for d in previous if d.sentence.paragraph == sent.paragraph]
+    done: set[int] = set()
+    for i in range(len(cands)):
+        if i in done:
+            continue
+        members = [i]
+        if i in range_of:
+            lo_i, hi_i = range_of[i]
+            members = [lo_i, hi_i]
+            done.update(members)
+        first, last = cands[members[0]], cands[members[-1]]
+        own = (first.start, last.end)
+        percent = last.percent
+        head, words, run_end = _head(text, last.end, sent.end)
+        if head in NON_PEOPLE_UNITS and not percent:
+            continue
+        subj = _pick_subject(text, last, own, head, run_end, info, blockers)
+        backref = None
+        if subj is None and not percent and _BACKREF_BEFORE.search(
+                text[max(sent.start, first.start - 12):first.start]):
+            backref = next((d for d in reversed([*previous, *out])
+                            if d.kind == "count" and d.value == first.value), None)
+        if out and _COMPARE_BEFORE.search(text[max(sent.start, first.start - 30):first.start]):
+            attached_cue = subj is not None and any(
+                last.end <= c.start <= run_end + 1 for c in info.cues)
+            if not attached_cue:
+                subj = (out[0].subject, 2)
+        antecedent: _Draft | None = None
+        subject_source = "cue"
+        prefix = text[sent.start:first.start]
+        anaphor = bool(_ANAPHOR.search(text[sent.start:min(sent.end, last.end + 12)]))
+        sex, sex_predicated = _sex(text, last, words, sent)
+        if backref is not None:
+            # "the 196", "of the 67": a figure named before, counted again
+            antecedent = backref
+            subject, strength, subject_source = backref.subject, 2, "back-reference"
+        elif subj is None:
+            if head is not None and head not in GENERIC_PEOPLE and not percent:
+                continue
+            subset = bool(_SUBSET_START.match(prefix)) and bool(
+                _SUBSET_VERB.match(text[last.end:sent.end]))
+            if anaphor or sex_predicated or subset:
+                antecedent = _antecedent([*previous, *out])
+            elif head is None or percent:
+                antecedent = _antecedent([*para_claims, *out])
+            if antecedent is None:
+                continue
+            subject = antecedent.subject
+            strength = 1
+            subject_source = "inherited"
+        else:
+            subject, strength = subj
+        pmention = _pick_period(text, own, info, blockers)
+        period: Period | None
+        if pmention is not None and pmention.kind == "vague":
+            period, period_source = None, "vague"
+        elif pmention is not None:
+            period, period_source = pmention.period, "sentence"
+        elif antecedent is not None:
+            period, period_source = antecedent.period, "antecedent"
+        elif info.periods and out:
+            # every period of the sentence is taken by an earlier number: share its frame
+            period, period_source = out[-1].period, "sentence frame"
+        elif anaphor and (ante := _antecedent([*previous, *out])) is not None:
+            period, period_source = ante.period, "antecedent"
+        else:
+            period, period_source = None, "none"
+        attribution = _pick_attribution(text, own, info, paragraph)
+        place = _pick_place(text, own, info)
+        kind = "count"
+        unit = "people"
+        if percent:
+            before_txt = text[max(sent.start, first.start - 40):first.start]
+            after_txt = text[last.end:min(sent.end, last.end + 30)]
+            if _CHANGE_BEFORE.search(before_txt) or _CHANGE_AFTER.match(after_txt):
+                kind, unit = "rate", "percent change"
+            else:
+                kind, unit = "share", "percent"
+        elif _PER_YEAR.match(text[run_end:min(sent.end, run_end + 30)]):
+            unit = "people per year"
+        q_before = qualifier_before(prefix)
+        qualifier = q_before[0] if q_before else None
+        if qualifier is None:
+            qualifier = qualifier_after(text[last.end:min(sent.end, last.end + 10)])
+        if qualifier is None:
+            qualifier = "about" if "dozen" in text[first.start:last.end].lower() else "exact"
+        confidence = 0.5 + {3: 0.25, 2: 0.15, 1: 0.0}[strength]
+        confidence += 0.1 if period_source == "sentence" else 0.0
+        confidence += 0.05 if attribution else 0.0
+        confidence -= 0.1 if subject_source == "inherited" else 0.0
+        confidence = round(min(0.95, max(0.1, confidence)), 2)
+        for role, idx in (zip(("low", "high"), members, strict=True) if len(members) == 2
+                          else (("", members[0]),)):
+            num = cands[idx]
+            value = num.value
+            if kind == "share":
+                value = value / 100.0
+            elif kind == "rate":
+                value = value / 100.0
+                context = text[max(sent.start, first.start - 40):min(sent.end, last.end + 30)]
+                if _NEGATIVE_CHANGE.search(context):
+                    value = -value
+            q = qualifier
+            extra: dict[str, str] = {
+                "number_start": str(num.start),
+                "number_end": str(num.end),
+                "number_text": text[num.start:num.end],
+                "subject_source": subject_source,
+                "period_source": period_source,
+            }
+            if role:
+                q = "at least" if role == "low" else "up to"
+                lo_n, hi_n = cands[members[0]], cands[members[1]]
+                low_v, high_v = lo_n.value, hi_n.value
+                extra.update(range_low=f"{low_v:g}", range_high=f"{high_v:g}", range_role=role)
+                if kind in ("share", "rate"):
+                    value = num.value / 100.0
+            out.append(_Draft(
+                number=num, value=value, kind=kind, unit=unit, qualifier=q, subject=subject,
+                subject_source=subject_source, sex=sex, period=period,
+                period_source=period_source, place=place, attribution=attribution,
+                sentence=sent, confidence=confidence, extra=extra,
+            ))
+    return out
+
+
+def _finish(text: str, d: _Draft) -> ExtractedClaim:
+    """Turn a draft into an :class:`ExtractedClaim`.
+
+    Args:
+        text: Document text.
+        d: The draft.
+
+    Returns:
+        The claim.
+    """
+    start, end = _quote_span(text, d.sentence, d.number.start, d.number.end)
+    qualifier: Qualifier = d.qualifier  # type: ignore[assignment]
+    return ExtractedClaim(
+        kind=d.kind,  # type: ignore[arg-type]
+        value=d.value,
+        qualifier=qualifier,
+        unit=d.unit,
+        subject=d.subject,
+        sex=d.sex,
+        period=d.period,
+        place=d.place,
+        attribution=d.attribution,
+        start=start,
+        end=end,
+        quote=text[start:end],
+        confidence=d.confidence,
+        method="rules",
+        version=EXTRACTOR_VERSION,
+        extra=dict(d.extra),
+    )

@@ -1,0 +1,236 @@
+"""Word lists: subject cues, head nouns, non-people units, sex words, trap contexts.
+
+Subjects form a controlled vocabulary:
+
+``arrived`` (reached / entered / resettled in South Korea), ``escaped``
+(escaped, defected, fled, crossed the border), ``repatriated`` (forcibly
+returned, sent back, deported, handed over), ``detained`` (detained, arrested,
+caught, held), ``sentenced``, ``executed``, ``imprisoned`` (political prison
+camps, kwanliso, kyohwaso, prisoners), ``trafficked``, ``died``, ``missing``,
+``athletes`` (athletes, players, cheerleaders, delegation members).
+
+Cue strength: 3 = a verb or event noun naming the subject ("arrived",
+"repatriations"); 2 = a noun for people defined by the subject ("prisoners",
+"athletes", "returnees") or a weak verb ("held"); 1 = "defectors",
+"escapees", "refugees" (used only as a last resort).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "GENERIC_PEOPLE",
+    "NON_PEOPLE_UNITS",
+    "OTHER_PEOPLE",
+    "SUBJECTS",
+    "Cue",
+    "find_cues",
+]
+
+SUBJECTS: tuple[str, ...] = (
+    "arrived", "escaped", "repatriated", "detained", "sentenced", "executed", "imprisoned",
+    "trafficked", "died", "missing", "athletes", "people",
+)
+
+_SK = r"(?:South\s+Korea|the\s+South|Seoul|safety|the\s+Republic\s+of\s+Korea)"
+_CAMP = r"(?:camps?|prisons?|kwanliso|kyohwaso|gulags?|labou?r\s+camps?)"
+
+# (pattern, subject, strength)
+_CUE_TABLE: tuple[tuple[str, str, int], ...] = (
+    # arrived
+    (r"\barriv(?:e|es|ed|ing|als?)\b", "arrived", 3),
+    (rf"\b(?:reach|reaches|reached|reaching|made\s+it\s+to|make\s+it\s+to)\s+{_SK}", "arrived", 3),
+    (rf"\b(?:enter|enters|entered|entering)\s+{_SK}", "arrived", 3),
+    (r"\bresettl(?:e|es|ed|ing|ement)\b", "arrived", 3),
+    (rf"\bsettled\s+in\s+{_SK}", "arrived", 3),
+    (rf"\b(?:came|come|comes|coming)\s+to\s+{_SK}", "arrived", 3),
+    (rf"\b(?:living|live|lives|lived)\s+in\s+{_SK}", "arrived", 3),
+    (rf"{_SK}\s+(?:received|accepted|admitted|took\s+in|welcomed)", "arrived", 3),
+    (r"\b(?:who\s+)?came\b", "arrived", 2),
+    (rf"\b(?:asked|ask|asks|chose|choose|wished|wish|wanted|want|decided)\s+to\s+(?:stay|remain)\s+"
+     rf"in\s+{_SK}", "arrived", 3),
+    # escaped
+    (r"\bescap(?:e|es|ed|ing)\b(?!\s+(?:route|routes))", "escaped", 3),
+    (r"\bdefect(?:ed|ing|ions?)?\b", "escaped", 3),
+    (r"\b(?:fled|flee|flees|fleeing)\b", "escaped", 3),
+    (r"\bcross(?:ed|es|ing)?\s+(?:(?:the|a)\s+)?(?:border|river|Tumen|Yalu|DMZ|frontier|into)\b",
+     "escaped", 3),
+    (r"\bleft\s+North\s+Korea\b", "escaped", 3),
+    (r"\b(?:hiding|living|staying)\s+(?:illegally\s+|secretly\s+)?in\s+China\b", "escaped", 2),
+    (r"\b(?:border[-\s])?crossers\b", "escaped", 2),
+    (r"\b(?:travel(?:led|ed|s)?\s+on\s+to|made\s+it\s+(?:out\s+)?to|reach(?:ed|es)?)\s+"
+     r"(?:Thailand|Laos|Vietnam|Mongolia|Cambodia|Myanmar|South-East\s+Asia|Southeast\s+Asia)",
+     "escaped", 3),
+    # repatriated
+    (r"\brepatriat(?:e|es|ed|ing|ion|ions)\b", "repatriated", 3),
+    (r"\b(?:forcibly\s+)?(?:sent|sending|send|sends)\s+(?:them\s+)?back\b", "repatriated", 3),
+    (r"\bforcibly\s+return(?:s|ed|ing)?\b", "repatriated", 3),
+    (r"\bforced\s+(?:returns?|back|across)\b", "repatriated", 3),
+    (r"\bdeport(?:ed|ing|s|ation|ations)?\b", "repatriated", 3),
+    (r"\bhand(?:s|ed|ing)?\s+(?:them\s+)?(?:over|back)\b", "repatriated", 3),
+    (r"\breturn(?:s|ed)?\s+(?:them\s+)?(?:to\s+North\s+Korea|home|across)\b", "repatriated", 3),
+    (r"\bpush(?:es|ed)?\s+(?:them\s+)?(?:back\s+)?across\b", "repatriated", 3),
+    (r"\b(?:go|went|goes|going|return|returned|returning|sent)\s+(?:back\s+)?"
+     r"(?:home\s+)?to\s+(?:the\s+North|North\s+Korea)\b", "repatriated", 3),
+    (r"\brefoul(?:ed|ement)\b", "repatriated", 3),
+    (r"\bexpel(?:s|led)\b", "repatriated", 3),
+    (r"\b(?:returnees|deportees)\b", "repatriated", 2),
+    # detained
+    (r"\bdetain(?:s|ed|ing)?\b", "detained", 3),
+    (r"\b(?:re-?)?arrest(?:s|ed|ing)?\b", "detained", 3),
+    (r"\bcaught\b", "detained", 3),
+    (r"\bapprehend(?:ed|ing|s)?\b", "detained", 3),
+    (r"\bcaptur(?:es|ed)\b", "detained", 3),
+    (r"\brounded\s+up\b", "detained", 3),
+    (r"\bin\s+(?:\w+\s+)?(?:custody|detention)\b", "detained", 3),
+    (r"\bdetention\b", "detained", 2),
+    (r"\bdetainees\b", "detained", 2),
+    (r"\bheld\b", "detained", 2),
+    # sentenced
+    (r"\bsentenc(?:ed|ing)\b|\bsentences?\s+(?:them|him|her)\b", "sentenced", 3),
+    (r"\bconvict(?:s|ed)\b", "sentenced", 3),
+    (r"\bgiven\s+(?:a\s+)?life\s+(?:terms?|sentences?)\b", "sentenced", 3),
+    # executed
+    (r"\bexecut(?:e|es|ed|ing|ions?)\b", "executed", 3),
+    (r"\bput\s+to\s+death\b", "executed", 3),
+    (r"\bpublicly\s+shot\b|\bfiring\s+squads?\b", "executed", 3),
+    (r"\bshot\b(?=[^.;,]{0,60}\bfor\b)", "executed", 3),
+    # imprisoned
+    (r"\bimprison(?:s|ed|ment|ing)?\b", "imprisoned", 3),
+    (r"\bjail(?:s|ed)\b", "imprisoned", 3),
+    (rf"\bheld\s+(?:there|in\s+(?:[\w'’-]+\s+){{0,4}}?{_CAMP})", "imprisoned", 3),
+    (rf"\bsent\s+to\s+(?:[\w'’-]+\s+){{0,3}}?{_CAMP}", "imprisoned", 3),
+    (r"\b(?:political\s+)?(?:prisoners|inmates)\b", "imprisoned", 2),
+    (r"\bin\s+(?:a\s+|the\s+)?(?:kyohwaso|kwanliso|(?:political\s+)?prison\s+camp|labou?r\s+camp)",
+     "imprisoned", 2),
+    # trafficked
+    (r"\btraffick(?:ed|ing)\b|\btraffics\b", "trafficked", 3),
+    (r"\bsold\s+(?:into|as)\b|\b(?:were|was|been|being|are|is)\s+sold\b", "trafficked", 3),
+    # died
+    (r"\b(?:die|dies|died|dying)\b", "died", 3),
+    (r"(?<!to\s)\bdeaths?\b", "died", 3),
+    (r"\bkill(?:s|ed)\b", "died", 3),
+    (r"\bshot\s+dead\b", "died", 3),
+    (r"\b(?:drown(?:ed|ing)|perish(?:ed)?|starved\s+to\s+death)\b", "died", 3),
+    # missing
+    (r"\bmissing\b", "missing", 3),
+    (r"\bdisappear(?:s|ed)\b", "missing", 3),
+    (r"\bunaccounted\s+for\b", "missing", 3),
+    # athletes / delegations
+    (r"\b(?:athletes?|players|skaters|cheerleaders|competitors|sportsmen|sportswomen)\b",
+     "athletes", 2),
+    (r"\bdelegat(?:es|ion\s+members)\b", "athletes", 2),
+    (r"-member\s+(?:delegation|squad)\b", "athletes", 2),
+    (r"\b(?:delegations?|squads?|troupes?|orchestras?|performers|musicians)\b", "athletes", 2),
+    # last resort
+    (r"\b(?:defectors|escapees|refugees)\b", "escaped", 1),
+)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A subject cue found in the text.
+
+    Attributes:
+        start: Offset of the cue.
+        end: End offset.
+        subject: Controlled subject word.
+        strength: 1 (weak) to 3 (strong).
+    """
+
+    start: int
+    end: int
+    subject: str
+    strength: int
+
+
+_CUES: tuple[tuple[re.Pattern[str], str, int], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), s, w) for p, s, w in _CUE_TABLE
+)
+
+
+def find_cues(text: str, start: int, end: int) -> list[Cue]:
+    """Find subject cues in a span; overlapping cues keep the longest.
+
+    Args:
+        text: The document text.
+        start: Span start.
+        end: Span end.
+
+    Returns:
+        Cues in text order.
+    """
+    raw: list[Cue] = []
+    for pat, subject, strength in _CUES:
+        for m in pat.finditer(text, start, end):
+            raw.append(Cue(m.start(), m.end(), subject, strength))
+    raw.sort(key=lambda c: (c.start, -(c.end - c.start), -c.strength))
+    out: list[Cue] = []
+    for c in raw:
+        if out and c.start < out[-1].end:
+            prev = out[-1]
+            # a longer cue covering this one wins ("held in the camps" over "held")
+            if (c.end - c.start) > (prev.end - prev.start) and c.start == prev.start:
+                out[-1] = c
+            continue
+        out.append(c)
+    return out
+
+
+# Nouns after a number that are not people: the number is never a claim.
+NON_PEOPLE_UNITS: frozenset[str] = frozenset({
+    "year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours",
+    "minute", "minutes", "second", "seconds", "decade", "decades", "century", "centuries",
+    "km", "kilometre", "kilometres", "kilometer", "kilometers", "mile", "miles", "metre",
+    "metres", "meter", "meters", "m", "kg", "kilogram", "kilograms", "g", "lb", "lbs", "pound",
+    "pounds", "ton", "tons", "tonne", "tonnes", "hectare", "hectares", "acre", "acres", "feet",
+    "foot", "ft", "inch", "inches", "degree", "degrees", "mb", "kb", "gb", "page", "pages",
+    "episode", "episodes", "medal", "medals", "gold", "golds", "point", "points", "goal", "goals",
+    "sport", "sports", "event", "events", "crossing", "crossings", "camp", "camps", "province",
+    "provinces", "city", "cities", "county", "counties", "country", "countries", "time", "times",
+    "won", "yuan", "dollar", "dollars", "euro", "euros", "usd", "krw", "vote", "votes", "seat",
+    "seats", "car", "cars", "vehicle", "vehicles", "boat", "boats", "document", "documents",
+    "report", "reports", "article", "articles", "photo", "photos", "image", "images", "video",
+    "videos", "film", "films", "book", "books", "meal", "meals", "room", "rooms", "building",
+    "buildings", "facility", "facilities", "centre", "centres", "center", "centers", "site",
+    "sites", "satellite", "round", "rounds", "session", "sessions", "resolution", "resolutions",
+    "law", "laws", "clause", "clauses", "recommendation", "recommendations",
+    "question", "questions", "interview", "interviews", "survey", "surveys", "testimony",
+    "testimonies", "kilometre-long", "percent", "storeys", "floors", "steps", "shots",
+    "bullets", "rifles", "guns", "prisons", "brokers'", "calories", "grams", "litres", "liters",
+    "gallons", "bags", "tickets", "copies", "views", "followers", "likes", "hits", "downloads",
+    "languages", "editions", "issues", "volumes", "chapters", "sections", "items", "lines",
+    "routes", "roads", "bridges", "rivers", "villages", "towns", "markets", "schools", "churches",
+    "homes", "houses", "families", "households",
+})
+
+# Head nouns for people in general: need a cue (or an antecedent claim) for a subject.
+GENERIC_PEOPLE: frozenset[str] = frozenset({
+    "people", "persons", "person", "individuals", "koreans", "north", "women", "men", "girls",
+    "boys", "children", "minors", "citizens", "nationals", "defectors", "defector", "escapees",
+    "refugees", "others", "adults", "females", "males", "victims", "cases", "survivors",
+})
+
+# People that are not counted by the controlled vocabulary unless a strong cue says so.
+OTHER_PEOPLE: frozenset[str] = frozenset({
+    "brokers", "workers", "labourers", "laborers", "fishermen", "friends", "soldiers", "guards",
+    "officials", "students", "residents", "journalists", "reporters", "volunteers", "staff",
+    "researchers", "members", "relatives", "parents", "mothers", "fathers", "sons", "daughters",
+    "husbands", "wives", "activists", "lawmakers", "diplomats", "tourists", "visitors",
+    "smugglers", "traders", "merchants", "crew", "sailors", "monks", "pastors", "missionaries",
+    "doctors", "teachers", "police", "agents", "spies", "hackers", "employees", "readers",
+    "donors", "subscribers", "supporters", "participants", "respondents", "interviewees",
+    "witnesses", "sources", "defendants", "suspects", "farmers", "miners", "patients",
+})
+
+# Words skipped when looking for the head noun after a number.
+HEAD_SKIP: frozenset[str] = frozenset({
+    "north", "south", "korean", "koreans'", "chinese", "more", "other", "new", "young", "older",
+    "female", "male", "registered", "known", "confirmed", "documented", "public",
+    "political", "forced", "former", "such", "additional", "further", "recorded", "reported",
+    "suspected", "alleged", "estimated", "total", "separate", "individual", "undocumented",
+    "illegal", "large", "small", "major", "large-scale", "british", "russian", "foreign",
+    "elite", "senior", "restaurant", "construction", "logging", "overseas", "ethnic",
+})
