@@ -131,6 +131,8 @@ def test_run_with_posterior(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     obs = pd.read_csv(out / "observations.csv")
     assert len(obs)
+    # the calibration's estimates travel with the runs, for the report
+    assert pd.read_csv(out / "estimates.csv").equals(pd.read_csv(cal / "estimates.csv"))
     r = runner.invoke(app, ["run", str(SMALL), "--posterior", str(tmp_path / "nothing"),
                             "-q"])
     assert r.exit_code == 2

@@ -93,13 +93,16 @@ class Problem:
 
 
 def prepare(loaded: LoadedScenario, *, before: int | None = None,
-            rows: list[Row] | None = None) -> Problem:
+            rows: list[Row] | None = None, lump_days: int | None = None) -> Problem:
     """Set up the calibration of a loaded scenario.
 
     Args:
         loaded: The scenario, with a ``calibration`` section.
         before: Fit only rows whose last year is before this year.
         rows: Use these rows instead of the scenario's observations (SBC).
+        lump_days: Share one duration ring per sex in states whose duration
+            can exceed this many days (see :class:`~crossings.expected.ExpectedModel`;
+            ``None``: exact).
 
     Raises:
         CalibrationError: No unknowns, no rows, or an unknown the method
@@ -120,8 +123,9 @@ def prepare(loaded: LoadedScenario, *, before: int | None = None,
                 for e in cal.estimates for y in model.years
                 for sex in (("total",) if e.measure.family is not None
                             else ("total", "female", "male"))]
+    lump = None if lump_days is None else max(1, lump_days // model.step_days)
     return Problem(loaded, model, effects, list(cal.unknowns), rows,
-                   Likelihood(rows, cal.observation_model), ExpectedModel(model), est_rows)
+                   Likelihood(rows, cal.observation_model), ExpectedModel(model, lump), est_rows)
 
 
 @dataclass

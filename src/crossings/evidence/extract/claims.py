@@ -204,9 +204,10 @@ _SAID_AFTER = re.compile(
     r"|responded|agreed|described|recalled)\b",
     re.IGNORECASE,
 )
+_COUNT_OF_BEFORE = re.compile(r"\d[\d,]*\s+of\s+(?:the\s+)?$")
 _BACKREF_BEFORE = re.compile(r"\b(?:the|all|these|those)\s+$", re.IGNORECASE)
 _CONTRAST = re.compile(r"\b(?:while|whereas|but|although)\b", re.IGNORECASE)
-_COORDINATED = re.compile(r"(?:\s+[\w'’-]+){0,5}?\s+and\s+(?:then\s+|later\s+)?(?=\S)",
+_COORDINATED = re.compile(r"(?:\s+[\w'’-]+){0,5}?\s+and\s+(?:then\s+|later\s+)?",
                           re.IGNORECASE)
 _RELATIVE = re.compile(r"\b(?:who|which|that)\b", re.IGNORECASE)
 _MAIN_VERB = re.compile(r"\b(?:were|was|are|is)\b", re.IGNORECASE)
@@ -437,6 +438,8 @@ def _sex(
             return "male", False
     after = text[n.end:min(sent.end, n.end + 80)]
     m = _SEX_AFTER.match(after)
+    if m and _COUNT_OF_BEFORE.search(text[max(sent.start, n.start - 20):n.start]):
+        m = None  # "166 of the 196 were women": the sex belongs to 166
     if m:
         return ("female" if m.group("sex").lower() in ("women", "female", "girls") else "male",
                 True)
@@ -539,7 +542,7 @@ def _pick_subject(
     run_end: int,
     info: _SentenceInfo,
     blockers: Sequence[tuple[int, int]],
-) -> tuple[str, int] | None:
+) -> tuple[str, int, Cue] | None:
     """Choose the subject cue for a number.
 
     Args:
@@ -554,7 +557,7 @@ def _pick_subject(
     Returns:
         (subject, strength) or ``None``.
     """
-    best: tuple[float, str, int] | None = None
+    best: tuple[float, str, int, Cue] | None = None
     restricted = head is not None and head not in GENERIC_PEOPLE
     for cue in info.cues:
         if cue.strength < 2:
@@ -586,16 +589,16 @@ def _pick_subject(
             penalty += 100  # "a 273-member delegation arrived": members are counted, not arrivals
         score = cue.strength * 100 - dist - 25 * bounds + (15 if attached else 0) - penalty
         if best is None or score > best[0]:
-            best = (score, cue.subject, cue.strength)
+            best = (score, cue.subject, cue.strength, cue)
     if best is None:
         return None
-    chosen = next(c for c in info.cues if c.subject == best[1] and c.strength == best[2])
+    chosen = best[3]
     for cue in info.cues:
         # "caught by police and handed back", "sentenced to death and executed": the outcome
         if (cue.strength == 3 and cue.start > own[1] and cue.start > chosen.end
                 and best[2] == 3 and _COORDINATED.fullmatch(text, chosen.end, cue.start)):
-            return cue.subject, cue.strength
-    return best[1], best[2]
+            return cue.subject, cue.strength, cue
+    return best[1], best[2], chosen
 
 
 def _pick_period(
@@ -603,14 +606,19 @@ def _pick_period(
     own: tuple[int, int],
     info: _SentenceInfo,
     blockers: Sequence[tuple[int, int]],
+    cue: Cue | None = None,
 ) -> PeriodMention | None:
     """Choose the nearest unblocked period expression in the sentence.
+
+    Distance counts from the number or, for a period right after the subject
+    verb ("600 ... were rearrested in July 2024"), from that verb.
 
     Args:
         text: Document text.
         own: Span of the number (or of its whole range).
         info: The sentence's findings.
         blockers: Spans of other candidate numbers.
+        cue: The strong subject cue chosen for the number, if any.
 
     Returns:
         The period mention or ``None``.
@@ -621,6 +629,9 @@ def _pick_period(
         if _blocked(lo, hi, blockers, own):
             continue
         score = (hi - lo) + 25 * _boundaries(text, lo, hi)
+        if (cue is not None and cue.strength == 3 and cue.start >= own[1]
+                and p.start >= cue.end):
+            score = min(score, (p.start - cue.end) + 25 * _boundaries(text, cue.end, p.start))
         if best is None or score < best[0]:
             best = (score, p)
     return best[1] if best else None
@@ -836,6 +847,7 @@ def _sentence_claims(
         if head in NON_PEOPLE_UNITS and not percent:
             continue
         subj = _pick_subject(text, last, own, head, run_end, info, blockers)
+        compared: str | None = None
         backref = None
         if subj is None and not percent and _BACKREF_BEFORE.search(
                 text[max(sent.start, first.start - 12):first.start]):
@@ -845,13 +857,17 @@ def _sentence_claims(
             attached_cue = subj is not None and any(
                 last.end <= c.start <= run_end + 1 for c in info.cues)
             if not attached_cue:
-                subj = (out[0].subject, 2)
+                subj = None
+                compared = out[0].subject
         antecedent: _Draft | None = None
         subject_source = "cue"
         prefix = text[sent.start:first.start]
         anaphor = bool(_ANAPHOR.search(text[sent.start:min(sent.end, last.end + 12)]))
         sex, sex_predicated = _sex(text, last, words, sent)
-        if backref is not None:
+        cue_used: Cue | None = None
+        if compared is not None:
+            subject, strength, subject_source = compared, 2, "comparison"
+        elif backref is not None:
             # "the 196", "of the 67": a figure named before, counted again
             antecedent = backref
             subject, strength, subject_source = backref.subject, 2, "back-reference"
@@ -870,8 +886,8 @@ def _sentence_claims(
             strength = 1
             subject_source = "inherited"
         else:
-            subject, strength = subj
-        pmention = _pick_period(text, own, info, blockers)
+            subject, strength, cue_used = subj
+        pmention = _pick_period(text, own, info, blockers, cue_used)
         period: Period | None
         if pmention is not None and pmention.kind == "vague":
             period, period_source = None, "vague"

@@ -1,0 +1,62 @@
+"""Calibration speed: the full fit of a scenario, its model evaluations and their cost.
+
+Usage:
+    python benchmarks/bench_calibrate.py [--scenario north-korea] [--max-iter 8] [--json]
+
+Prints the wall-clock time of the fit (excluding loading), the number of
+parameter sets evaluated by the expected-value mode, the time per evaluation
+(batches run on all cores), the numba threads used, and the target (≤ 60 s
+on 2 cores for the North Korea scenario).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+import numba
+
+from crossings import load_scenario
+from crossings.calibrate.fit import fit, prepare
+from crossings.expected import ExpectedModel
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", default="north-korea")
+    ap.add_argument("--max-iter", type=int, default=8)
+    ap.add_argument("--draws", type=int, default=1000)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    loaded = load_scenario(args.scenario)
+    t0 = time.perf_counter()
+    prob = prepare(loaded)
+    t_prep = time.perf_counter() - t0
+    ev: ExpectedModel = prob.ev
+    ev.run(ev.base_arrays(1))  # compile the kernels (cached on disk after the first time)
+    t1 = time.perf_counter()
+    ev.run(ev.base_arrays(1))
+    t_one = time.perf_counter() - t1
+    post = fit(prob, seed=1, draws=args.draws, max_iter=args.max_iter)
+    res = {
+        "scenario": loaded.scenario.name, "unknowns": prob.dim, "rows": len(prob.rows),
+        "steps": prob.model.n_steps, "person_types": ev.NT,
+        "prepare_s": round(t_prep, 2), "one_evaluation_s": round(t_one, 3),
+        "fit_s": round(post.seconds, 2), "evaluations": post.evaluations,
+        "s_per_evaluation_batched": round(post.seconds / max(post.evaluations, 1), 3),
+        "iterations": post.iterations, "threads": numba.get_num_threads(),
+        "cpus": os.cpu_count(), "target_s": 60.0,
+    }
+    if args.json:
+        print(json.dumps(res))
+        return
+    for k, v in res.items():
+        print(f"{k:>26}: {v}")
+    verdict = "meets" if post.seconds + t_prep <= 60 else "misses"
+    print(f"fit + preparation {post.seconds + t_prep:.1f} s: {verdict} the 60 s target")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,568 @@
+"""Claim extraction: rule families, traps, spans, text conversion, labelled-set quality."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+import crossings.evidence.extract.text as text_mod
+from crossings.evidence.extract import EXTRACTOR_VERSION, extract_claims
+from crossings.evidence.extract.bench import (
+    attribution_agrees,
+    load_gold,
+    parse_period,
+    periods_match,
+    run_benchmark,
+)
+from crossings.evidence.extract.numerals import find_numbers, parse_number_words
+from crossings.evidence.extract.periods import find_periods
+from crossings.evidence.extract.text import html_to_text, plain_to_text
+from crossings.evidence.types import ExtractedClaim, Period
+
+ARTICLES = Path(__file__).parent / "evidence_articles"
+PUB = dt.date(2018, 7, 16)
+
+
+def one(text: str, published: dt.date | None = PUB, **kw: object) -> ExtractedClaim:
+    claims = extract_claims(text, published=published, **kw)  # type: ignore[arg-type]
+    assert len(claims) == 1, [(c.value, c.subject, c.extra.get("number_text")) for c in claims]
+    return claims[0]
+
+
+def year(y: int) -> Period:
+    return Period(dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+@pytest.mark.parametrize(
+    ("phrase", "value"),
+    [
+        ("two thousand", 2000),
+        ("thirty-one", 31),
+        ("a dozen", 12),
+        ("one hundred and twenty", 120),
+        ("Sixty-seven", 67),
+        ("three hundred thousand", 300_000),
+        ("two three", None),
+    ],
+)
+def test_number_words(phrase: str, value: float | None) -> None:
+    assert parse_number_words(phrase) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "percent"),
+    [
+        ("1,127 defectors", 1127, False),
+        ("1.2 million people", 1_200_000, False),
+        ("31 percent", 31, True),
+        ("31%", 31, True),
+        ("17.7 per cent", 17.7, True),
+        ("nearly 3,000", 3000, False),
+    ],
+)
+def test_digits(text: str, value: float, percent: bool) -> None:
+    nums = find_numbers(text)
+    assert nums[0].value == pytest.approx(value)
+    assert nums[0].percent is percent
+
+
+def test_vague_quantities_are_not_numbers() -> None:
+    text = "Hundreds were held, dozens died and tens of thousands fled; several thousand stayed."
+    assert find_numbers(text) == []
+    assert extract_claims(text, published=PUB) == []
+
+
+def test_number_in_words_claim() -> None:
+    c = one("Sixty-seven North Korean defectors arrived in South Korea last year.",
+            published=dt.date(2023, 1, 25))
+    assert (c.value, c.subject, c.period) == (67, "arrived", year(2022))
+
+
+def test_scale_and_dozen() -> None:
+    c = one("About 1.2 million people fled across the border in 1997.")
+    assert (c.value, c.subject, c.qualifier) == (1_200_000, "escaped", "about")
+    c = one("A dozen women were arrested in Hyesan in March 2019.")
+    assert (c.value, c.qualifier, c.sex, c.subject) == (12, "about", "female", "detained")
+
+
+# --------------------------------------------------------------------------- qualifiers
+
+
+@pytest.mark.parametrize(
+    ("phrase", "qualifier"),
+    [
+        ("about 600", "about"), ("around 600", "about"), ("approximately 600", "about"),
+        ("roughly 600", "about"), ("some 600", "about"), ("an estimated 600", "about"),
+        ("at least 600", "at least"), ("no fewer than 600", "at least"),
+        ("more than 600", "over"), ("over 600", "over"), ("upwards of 600", "over"),
+        ("nearly 600", "nearly"), ("almost 600", "nearly"), ("close to 600", "nearly"),
+        ("up to 600", "up to"), ("as many as 600", "up to"),
+        ("fewer than 600", "fewer than"), ("less than 600", "fewer than"),
+        ("600", "exact"), ("600 or more", "over"),
+    ],
+)
+def test_qualifiers(phrase: str, qualifier: str) -> None:
+    c = one(f"Police detained {phrase} North Koreans in Yanbian in 2017.")
+    assert c.value == 600
+    assert c.qualifier == qualifier
+
+
+def test_comparison_is_not_a_qualifier() -> None:
+    claims = extract_claims(
+        "Sixty-seven defectors arrived last year, only slightly more than the 63 who came "
+        "in 2021.", published=dt.date(2023, 1, 25))
+    assert [(c.value, c.qualifier) for c in claims] == [(67, "exact"), (63, "exact")]
+
+
+def test_range_gives_two_claims() -> None:
+    claims = extract_claims(
+        "The commission found that between 80,000 and 120,000 people were held in political "
+        "prison camps in 2014.", published=PUB)
+    assert [(c.value, c.qualifier) for c in claims] == [(80000, "at least"), (120000, "up to")]
+    assert all(c.subject == "imprisoned" and c.period == year(2014) for c in claims)
+    assert claims[0].extra["range_low"] == "80000" and claims[1].extra["range_role"] == "high"
+    dash = extract_claims("China sent back 200-600 people in 2019.", published=PUB)
+    assert [c.value for c in dash] == [200, 600]
+
+
+def test_shares_and_rates() -> None:
+    c = one("Women made up 83 percent of last year's arrivals.")
+    assert (c.kind, c.value, c.sex, c.subject, c.unit) == ("share", 0.83, "female", "arrived",
+                                                           "percent")
+    claims = extract_claims(
+        "Only 488 defectors arrived in the first half of 2018, a 17.7 percent drop from the 593 "
+        "who came in the same period last year.", published=PUB)
+    rate = claims[1]
+    assert rate.kind == "rate" and rate.value == pytest.approx(-0.177)
+    assert claims[2].period == Period(dt.date(2017, 1, 1), dt.date(2017, 6, 30), "half-year")
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def _period(text: str, published: dt.date | None = PUB) -> Period:
+    mentions = find_periods(text, 0, len(text), published)
+    assert mentions, text
+    return mentions[0].period
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "gran"),
+    [
+        ("in 2017", dt.date(2017, 1, 1), dt.date(2017, 12, 31), "year"),
+        ("last year", dt.date(2017, 1, 1), dt.date(2017, 12, 31), "year"),
+        ("this year", dt.date(2018, 1, 1), dt.date(2018, 12, 31), "year"),
+        ("the first half of 2018", dt.date(2018, 1, 1), dt.date(2018, 6, 30), "half-year"),
+        ("the third quarter of 2019", dt.date(2019, 7, 1), dt.date(2019, 9, 30), "quarter"),
+        ("in March 2019", dt.date(2019, 3, 1), dt.date(2019, 3, 31), "month"),
+        ("on 9 October 2023", dt.date(2023, 10, 9), dt.date(2023, 10, 9), "day"),
+        ("on October 9, 2023", dt.date(2023, 10, 9), dt.date(2023, 10, 9), "day"),
+        ("between 2012 and 2019", dt.date(2012, 1, 1), dt.date(2019, 12, 31), "range"),
+        ("since 1998", dt.date(1998, 1, 1), PUB, "cumulative-to"),
+        ("as of end-2019", None, dt.date(2019, 12, 31), "cumulative-to"),
+        ("as of the end of December", None, dt.date(2017, 12, 31), "cumulative-to"),
+        ("so far this year", dt.date(2018, 1, 1), PUB, "cumulative-to"),
+        ("2009 figures", dt.date(2009, 1, 1), dt.date(2009, 12, 31), "year"),
+        ("in fiscal 2019", dt.date(2019, 1, 1), dt.date(2019, 12, 31), "year"),
+        ("in October", dt.date(2017, 10, 1), dt.date(2017, 10, 31), "month"),
+        ("the first five months of this year", dt.date(2018, 1, 1), dt.date(2018, 5, 31),
+         "range"),
+        ("the three months to the end of September", dt.date(2017, 7, 1),
+         dt.date(2017, 9, 30), "range"),
+    ],
+)
+def test_periods(text: str, start: dt.date | None, end: dt.date, gran: str) -> None:
+    assert _period(text) == Period(start, end, gran)  # type: ignore[arg-type]
+
+
+def test_last_year_depends_on_publication_date() -> None:
+    text = "A record 2,927 defectors arrived in South Korea last year."
+    assert one(text, published=dt.date(2010, 1, 18)).period == year(2009)
+    assert one(text, published=dt.date(2015, 6, 1)).period == year(2014)
+    assert one(text, published=None).period is None
+
+
+def test_same_period_last_year_and_that_year() -> None:
+    claims = extract_claims(
+        "Arrivals in the fourth quarter of 2019 numbered 287, up from 237 in the third quarter.",
+        published=dt.date(2020, 1, 21))
+    assert [c.period.start for c in claims if c.period] == [dt.date(2019, 10, 1),
+                                                            dt.date(2019, 7, 1)]
+    c = one("She crossed in 2009. She was one of 5,000 people sent back by China that year.")
+    assert c.period == year(2009)
+
+
+# --------------------------------------------------------------------------- subjects and sex
+
+
+@pytest.mark.parametrize(
+    ("sentence", "subject"),
+    [
+        ("In 2017, 1,127 defectors arrived in South Korea.", "arrived"),
+        ("31,339 North Koreans had resettled in the South by 2017.", "arrived"),
+        ("Liberty in North Korea helped 97 refugees reach South Korea in 2018.", "arrived"),
+        ("China forcibly returned 600 North Koreans in 2023.", "repatriated"),
+        ("Russia deported 14 North Korean workers in 2019.", "repatriated"),
+        ("At least 3 were handed over to security agents in 2018.", "repatriated"),
+        ("Police arrested 51 North Koreans in Shenyang in 2017.", "detained"),
+        ("14 people were sentenced to death in 2019.", "sentenced"),
+        ("The archive documented 323 public executions in 2019.", "executed"),
+        ("Around 20,000 prisoners were held in the camp in 2011.", "imprisoned"),
+        ("120,000 people are held in political prison camps.", "imprisoned"),
+        ("In 2020, 35 women were trafficked after crossing the river.", "trafficked"),
+        ("At least seven people were shot dead near the border in 2020.", "died"),
+        ("Some 1,500 labourers escaped from logging camps in 2015.", "escaped"),
+        ("North Korea sent 22 athletes to the Games in 2018.", "athletes"),
+        ("Twelve fishermen went missing at sea in 2019.", "missing"),
+    ],
+)
+def test_subject_mapping(sentence: str, subject: str) -> None:
+    assert one(sentence).subject == subject
+
+
+def test_relative_clause_does_not_decide_the_subject() -> None:
+    c = one("About 600 North Koreans who had been held in Chinese detention centres were "
+            "forcibly returned on 9 October 2023.")
+    assert c.subject == "repatriated"
+
+
+def test_of_whom_subset_inherits_subject_period_and_sets_sex() -> None:
+    claims = extract_claims(
+        "The Ministry of Unification announced that 1,047 defectors entered South Korea in "
+        "2019, of whom 845 were women and 202 were men.", published=dt.date(2020, 1, 21))
+    assert [(c.value, c.subject, c.sex) for c in claims] == [
+        (1047, "arrived", None), (845, "arrived", "female"), (202, "arrived", "male")]
+    assert all(c.period == year(2019) for c in claims)
+    follow = extract_claims(
+        "A record 2,927 defectors arrived last year.\n\nAbout 78 percent of them were women.",
+        published=dt.date(2010, 1, 18))
+    assert (follow[1].value, follow[1].subject, follow[1].period, follow[1].sex) == (
+        0.78, "arrived", year(2009), "female")
+
+
+# --------------------------------------------------------------------------- attribution
+
+
+@pytest.mark.parametrize(
+    ("sentence", "who"),
+    [
+        ("According to the Ministry of Unification, 1,127 defectors arrived in 2017.",
+         "Ministry of Unification"),
+        ("1,127 defectors arrived in 2017, according to figures released on Monday by the "
+         "Ministry of Unification in Seoul.", "Ministry of Unification"),
+        ("Human Rights Watch said at least 41 North Koreans were detained in 2017.",
+         "Human Rights Watch"),
+        ("Police detained 51 North Koreans in 2017, Liberty in North Korea said on Wednesday.",
+         "Liberty in North Korea"),
+        ("Russia deported 14 workers in 2019, said Irina Volkova, a lawyer.", "Irina Volkova"),
+        ("South Korean lawmakers have put the number of people sent back at about 600 in 2023.",
+         "South Korean lawmakers"),
+        ("Data from the Korea Institute for National Unification showed 120,000 prisoners were "
+         "held in camps in 2013.", "Korea Institute for National Unification"),
+        ("The Korea Institute for National Unification estimates that 120,000 prisoners were "
+         "held in camps in 2013.", "Korea Institute for National Unification"),
+        ("The group told reporters that 40 women were detained in Tumen in 2022.", "The group"),
+    ],
+)
+def test_attribution_patterns(sentence: str, who: str) -> None:
+    c = one(sentence)
+    assert c.attribution is not None
+    assert c.attribution.who == who
+    assert sentence[c.attribution.start:c.attribution.end] == who
+
+
+def test_attribution_resolution_and_paragraph_scope() -> None:
+    text = ("Figures from the Ministry of Unification show 1,127 arrivals in 2017. "
+            "Women made up 83 percent of them.\n\n"
+            "That was down from 1,418 in 2016, the ministry said.\n\n"
+            "In 2009, 2,914 defectors arrived.")
+    claims = extract_claims(text, published=dt.date(2018, 1, 15))
+    whos = [c.attribution.who if c.attribution else None for c in claims]
+    assert whos == ["Ministry of Unification"] * 3 + [None]
+    assert claims[2].attribution is not None
+    assert text[claims[2].attribution.start:claims[2].attribution.end] == "the ministry"
+
+
+def test_self_attribution_is_none() -> None:
+    c = one("We estimate that 60 women were trafficked in 2020.")
+    assert c.attribution is None
+
+
+def test_comparison_and_coordination_and_base_population() -> None:
+    claims = extract_claims(
+        "Chinese police sent back at least 350 North Koreans in 2019, up from 270 a year "
+        "earlier, said Park Ji-won, who tracks arrests.", published=dt.date(2020, 2, 3))
+    assert [(c.value, c.subject, c.period) for c in claims] == [
+        (350, "repatriated", year(2019)), (270, "repatriated", year(2018))]
+    c = one("At least 9 of the loggers were later caught by Russian police and handed back to "
+            "North Korean security officers in 2017.")
+    assert c.subject == "repatriated"
+    claims = extract_claims("Of those executed in 2014, 35 percent were killed for smuggling.",
+                            published=PUB)
+    assert [(c.value, c.subject, c.kind) for c in claims] == [(0.35, "executed", "share")]
+
+
+def test_back_reference_and_subset_sentence() -> None:
+    text = ("Over the full year 2023, 196 North Koreans reached the South. "
+            "Women still dominate: 166 of the 196 were women.\n\n"
+            "A total of 105 defectors arrived in the first half of 2024. Ten were diplomats, "
+            "the ministry said.")
+    claims = extract_claims(text, published=dt.date(2024, 7, 2))
+    got = [(c.value, c.subject, c.sex, c.period.start.year if c.period else None)
+           for c in claims]
+    assert got == [(196, "arrived", None, 2023), (166, "arrived", "female", 2023),
+                   (196, "arrived", None, 2023), (105, "arrived", None, 2024),
+                   (10, "arrived", None, 2024)]
+
+
+def test_delegation_counts() -> None:
+    c = one("A 273-member North Korean delegation arrived in Incheon for the Asian Games.")
+    assert (c.value, c.subject) == (273, "athletes")
+    c = one("The delegation of more than 400 people also included an orchestra.")
+    assert (c.value, c.subject, c.qualifier) == (400, "athletes", "over")
+
+
+def test_since_and_by_the_end_of_merge_and_vague_periods() -> None:
+    c = one("The number of defectors who have resettled in the South since 1998 had reached "
+            "32,476 by the end of last year.", published=dt.date(2019, 1, 22))
+    assert c.period == Period(dt.date(1998, 1, 1), dt.date(2018, 12, 31), "cumulative-to")
+    c = one("Since the pandemic began, at least 1,500 North Koreans have been detained in China.",
+            published=dt.date(2023, 1, 30))
+    assert c.period == Period(dt.date(2020, 1, 1), dt.date(2023, 1, 30), "cumulative-to")
+    c = one("Before the pandemic, about 1,000 North Koreans a year were sent back from China.")
+    assert c.period is None and c.unit == "people per year"
+    c = one("In the late 1990s, up to 300,000 people were hiding in China.")
+    assert c.period == Period(dt.date(1996, 1, 1), dt.date(1999, 12, 31), "range")
+
+
+def test_role_and_name_attribution() -> None:
+    c = one("According to South Korean lawmaker Lee Jae-sun, at least 2,000 North Koreans were "
+            "held in Chinese detention in 2023.")
+    assert c.attribution is not None and c.attribution.who == "Lee Jae-sun"
+
+
+# --------------------------------------------------------------------------- traps
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This work is licensed under CC BY 4.0.",
+        "She won gold in the under 57 kg class in 2016.",
+        "Korea Refugee Watch is a 501(c)(3) organisation (EIN 84-2231907).",
+        "Give $25 or $50 today to help refugees who escaped.",
+        "Call +82-2-2100-5821 or 020 7946 0958 for details.",
+        "A 34-year-old woman who escaped in 2009 spoke to us.",
+        "Ji-yeon Kang, 34, escaped across the river.",
+        "Defectors arrived at 7:30 pm on Thursday 14 March.",
+        "Read page 12 of the report on repatriated people.",
+        "UN Security Council Resolution 2397 ordered workers home.",
+        "Listen to episode 12 of our podcast about defectors who arrived.",
+        "The battery was at 80% and the shop offered a 20% discount.",
+        "The camp is roughly 31 miles long and 25 miles wide.",
+        "One possibility is Kwanliso No. 25 near Chongjin, where prisoners are held.",
+        "Shin Dong-hyuk was born in Camp 14 and spent 23 years there before escaping.",
+        "She lives at 25 Red Lion Square in London.",
+        "The Korea Justice Archive interviewed 610 escapees who were detained.",
+        "Interviewees were aged between 19 and 54 and had all escaped.",
+        "Most had been sold for between 5,000 and 30,000 yuan.",
+        "The escapees arrived in 2009; in 2011 and 2016 more arrived.",
+        "Contact data@kja.example or see https://example.org/2017/1127-arrivals.",
+        "Brokers charged 100 escapees a fee of $2,000 each.",
+        "The joint team lost 8-0 to Switzerland, and defectors who arrived cheered.",
+        "The 1,400-kilometre border was crossed by smugglers.",
+        "Police detained the suspects for 48 hours.",
+        "SEOUL, Jan 25 - Defectors arrived in record numbers.",
+        "In a survey of 120 women who reached Seoul in 2019, two in five said they were sold.",
+        "Out of every ten women who reach Seoul, seven have spent years in China.",
+        "In our interviews with 84 women, 51 said they had been detained.",
+        "Arrivals fell because of border closures related to COVID-19.",
+    ],
+)
+def test_traps_are_not_claims(text: str) -> None:
+    claims = extract_claims(text, published=PUB)
+    assert claims == [], [(c.value, c.subject, c.extra.get("number_text")) for c in claims]
+
+
+def test_unrelated_people_are_not_claims() -> None:
+    text = ("He estimated that fewer than 100 brokers still operate along the border. "
+            "A total of 44 defectors completed vocational training courses in December. "
+            "Share this newsletter with 3 friends.")
+    assert extract_claims(text, published=PUB) == []
+
+
+# --------------------------------------------------------------------------- spans
+
+
+def test_spans_are_exact_and_cover_the_sentence() -> None:
+    text = ("Seoul, July 2018.\n\nOnly 488 North Korean defectors arrived in South Korea in the "
+            "first half of 2018. Of those arriving between January and June, 410 were women.")
+    claims = extract_claims(text, published=PUB)
+    assert [c.value for c in claims] == [488, 410]
+    for c in claims:
+        assert text[c.start:c.end] == c.quote
+        ns, ne = int(c.extra["number_start"]), int(c.extra["number_end"])
+        assert c.start <= ns < ne <= c.end
+        assert text[ns:ne] == c.extra["number_text"]
+        assert c.version == EXTRACTOR_VERSION and c.method == "rules"
+        assert 0 < c.confidence <= 1
+    assert claims[0].quote.startswith("Only 488") and claims[0].quote.endswith("2018.")
+
+
+def test_long_sentence_quote_is_windowed() -> None:
+    filler = " ".join(["the border was closed and guards watched the river"] * 20)
+    text = f"In 2019, {filler}, and 600 people were sent back, {filler}."
+    c = one(text)
+    assert text[c.start:c.end] == c.quote
+    assert len(c.quote) < 450 and "600" in c.quote
+
+
+def test_places_from_gazetteer_and_argument() -> None:
+    c = one("Police detained about 40 North Korean women in Helong in November 2022.")
+    assert c.place == "Helong"
+    c = one("Police detained 40 North Korean women in Fooville in November 2022.",
+            places=("Fooville",))
+    assert c.place == "Fooville"
+
+
+# --------------------------------------------------------------------------- text conversion
+
+
+_PAGE = """<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
+<title>Arrivals fall | Border Monitor</title>
+<meta property="og:site_name" content="Border Monitor">
+<meta name="author" content="Min-ji Park">
+<meta property="article:published_time" content="2018-01-15T09:00:00+09:00">
+</head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a> <a href="/donate">Donate</a></nav>
+<article><h1>Arrivals fall</h1>
+<p>By Min-ji Park</p>
+<p>The number of North Koreans reaching South Korea dropped again last year, with 1,127
+defectors arriving in 2017, according to the Ministry of Unification in Seoul.</p>
+<p>Women made up 83 percent of last year's arrivals, the ministry said, a share that has been
+rising for years as more women leave through China.</p>
+<p>Share on Facebook</p>
+</article>
+<aside><h3>Most popular</h3><ol>
+<li><a href="/1">Typhoon leaves 12 dead in Okinawa</a> 4 October 2017</li>
+<li><a href="/2">Four defectors reach Seoul by boat</a> 29 September 2017</li></ol></aside>
+<div class="donate"><h3>Support our journalism</h3><p>Give $10, $25 or $50 today.</p></div>
+<div><p>Sign up for our weekly newsletter</p></div>
+<footer><p>© 2018 Border Monitor. Licensed under CC BY-NC 4.0.</p></footer>
+</body></html>"""
+
+
+def test_html_boilerplate_removed_and_metadata_read() -> None:
+    doc = html_to_text(_PAGE)
+    assert doc.title == "Arrivals fall"
+    assert doc.publisher == "Border Monitor"
+    assert doc.author == "Min-ji Park"
+    assert doc.date == dt.date(2018, 1, 15)
+    assert doc.language == "en"
+    assert "1,127" in doc.text and "83 percent" in doc.text
+    for junk in ("Typhoon", "Donate", "$25", "newsletter", "CC BY", "©", "Share on",
+                 "Most popular", "By Min-ji Park", "Four defectors"):
+        assert junk not in doc.text, junk
+    assert "\n\n" in doc.text
+    claims = extract_claims(doc.text, published=doc.date)
+    assert [(c.value, c.subject) for c in claims] == [(1127, "arrived"), (0.83, "arrived")]
+
+
+def test_html_without_trafilatura_uses_stdlib_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(text_mod, "_trafilatura_extract", lambda html: None)
+    doc = html_to_text(_PAGE)
+    assert doc.title == "Arrivals fall | Border Monitor"
+    assert doc.date == dt.date(2018, 1, 15) and doc.publisher == "Border Monitor"
+    assert "1,127" in doc.text
+    for junk in ("Typhoon", "Donate", "$25", "newsletter", "CC BY", "Share on", "By Min-ji"):
+        assert junk not in doc.text, junk
+
+
+def test_html_fallback_without_main_text_still_reads_paragraphs() -> None:
+    doc = html_to_text("<html><body><nav>Home</nav><p>Short.</p><footer>© 2020</footer>"
+                       "</body></html>")
+    assert "Home" not in doc.text and "©" not in doc.text
+
+
+def test_plain_and_markdown() -> None:
+    doc = plain_to_text("Title line\r\n\r\nFirst para\r\nwraps here.\r\n\r\n\r\nSecond.",
+                        markdown=False)
+    assert doc.text == "Title line\n\nFirst para\nwraps here.\n\nSecond."
+    assert doc.title == "Title line"
+    md = plain_to_text(
+        "# Why 2009 was the peak\n\n*By **Tom***\n\nIn 2009, [the ministry](https://x.org) "
+        "recorded **2,914** arrivals.\n\n## After 2011\n\n- item one\n* item two\n\n> quoted\n",
+        markdown=True)
+    assert md.title == "Why 2009 was the peak"
+    assert md.text == ("Why 2009 was the peak\n\nBy Tom\n\nIn 2009, the ministry recorded "
+                       "2,914 arrivals.\n\nAfter 2011\n\n- item one\n- item two\n\nquoted")
+
+
+# --------------------------------------------------------------------------- labelled set
+
+
+def test_gold_helpers() -> None:
+    assert parse_period("2018H1") == Period(dt.date(2018, 1, 1), dt.date(2018, 6, 30),
+                                            "half-year")
+    assert parse_period("cum:..2019-12-31") == Period(None, dt.date(2019, 12, 31),
+                                                      "cumulative-to")
+    assert parse_period("range:2012..2019") == Period(dt.date(2012, 1, 1),
+                                                      dt.date(2019, 12, 31), "range")
+    assert periods_match(Period(None, dt.date(2019, 12, 31), "cumulative-to"),
+                         Period(dt.date(1998, 1, 1), dt.date(2019, 12, 1), "cumulative-to"))
+    assert not periods_match(year(2018), year(2017))
+    assert attribution_agrees("South Korea's Ministry of Unification",
+                              ["the Ministry of Unification"])
+    assert not attribution_agrees("Human Rights Watch", ["Ministry of Unification"])
+
+
+def test_labelled_set_shape() -> None:
+    docs = load_gold(ARTICLES)
+    dev = [d for d in docs if d.split == "dev"]
+    heldout = [d for d in docs if d.split.startswith("heldout")]
+    assert len(dev) >= 20 and len(heldout) >= 8
+    assert {d.split for d in docs} == {"dev", "heldout", "heldout2", "heldout3"}
+    suffixes = [d.path.suffix for d in docs]
+    assert suffixes.count(".html") >= 12 and suffixes.count(".txt") >= 10
+    assert suffixes.count(".md") >= 6
+    assert all(d.published is not None for d in docs)
+
+
+def test_dev_set_meets_targets() -> None:
+    report = run_benchmark(ARTICLES, split="dev")
+    claims, attribution = report["claims"], report["attribution"]
+    assert isinstance(claims, dict) and isinstance(attribution, dict)
+    assert claims["precision"] >= 0.9, claims
+    assert claims["recall"] >= 0.9, claims
+    assert attribution["precision"] >= 0.9, attribution
+    assert attribution["recall"] >= 0.9, attribution
+    assert float(str(report["seconds_per_article"])) < 0.25
+
+
+def test_heldout_figures_are_computed() -> None:
+    report = run_benchmark(ARTICLES)
+    splits = report["splits"]
+    assert isinstance(splits, dict) and {"dev", "heldout", "heldout2", "heldout3"} <= set(splits)
+    for name in ("heldout", "heldout2", "heldout3"):
+        held = splits[name]
+        assert held["articles"] >= 8
+        for key in ("precision", "recall", "f1"):
+            assert 0.0 <= held["claims"][key] <= 1.0
+            assert 0.0 <= held["attribution"][key] <= 1.0
+    details = report["details"]
+    assert isinstance(details, list) and len(details) == report["articles"]
+
+
+def test_default_path_is_found() -> None:
+    report = run_benchmark(None, split="dev")
+    assert int(str(report["articles"])) >= 20
+
+
+def test_missing_set_raises(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        run_benchmark(tmp_path)
