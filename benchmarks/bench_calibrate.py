@@ -1,7 +1,8 @@
 """Calibration speed: the full fit of a scenario, its model evaluations and their cost.
 
 Usage:
-    python benchmarks/bench_calibrate.py [--scenario north-korea] [--max-iter 8] [--json]
+    python benchmarks/bench_calibrate.py [--scenario north-korea] [--max-iter 8]
+        [--lump-days 3650] [--json]
 
 Prints the wall-clock time of the fit (excluding loading), the number of
 parameter sets evaluated by the expected-value mode, the time per evaluation
@@ -28,11 +29,13 @@ def main() -> None:
     ap.add_argument("--scenario", default="north-korea")
     ap.add_argument("--max-iter", type=int, default=8)
     ap.add_argument("--draws", type=int, default=1000)
+    ap.add_argument("--lump-days", type=int, default=None,
+                    help="as `crossings calibrate --lump-days` (North Korea: 3650)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     loaded = load_scenario(args.scenario)
     t0 = time.perf_counter()
-    prob = prepare(loaded)
+    prob = prepare(loaded, lump_days=args.lump_days)
     t_prep = time.perf_counter() - t0
     ev: ExpectedModel = prob.ev
     ev.run(ev.base_arrays(1))  # compile the kernels (cached on disk after the first time)
@@ -47,6 +50,7 @@ def main() -> None:
         "fit_s": round(post.seconds, 2), "evaluations": post.evaluations,
         "s_per_evaluation_batched": round(post.seconds / max(post.evaluations, 1), 3),
         "iterations": post.iterations, "threads": numba.get_num_threads(),
+        "lumped_states": [prob.model.state_ids[i] for i in ev.lumped.nonzero()[0]],
         "cpus": os.cpu_count(), "target_s": 60.0,
     }
     if args.json:

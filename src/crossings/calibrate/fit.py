@@ -264,7 +264,13 @@ def fit(prob: Problem, *, seed: int = 1, draws: int = 1000, max_iter: int = 15,
             g = J @ d1 + pg
             Hm = (J * (-d2)) @ J.T - np.diag(ph)
             step = np.linalg.solve(Hm + lam * np.diag(np.diag(Hm)) + 1e-12 * np.eye(d), g)
-            if float(np.max(np.abs(step))) < 1e-4 or (
+            newton = np.linalg.solve(Hm + 1e-12 * np.eye(d), g)
+            post_sd = np.sqrt(np.clip(np.diag(np.linalg.inv(Hm + 1e-12 * np.eye(d))), 1e-30,
+                                      None))
+            # converged when the full Newton step is a small fraction of a posterior sd:
+            # moving further would not change any interval noticeably
+            if float(np.max(np.abs(newton) / post_sd)) < 0.02 or float(
+                    np.max(np.abs(step))) < 1e-4 or (
                     gain < 1e-9 * max(1.0, abs(lp)) and float(np.max(np.abs(step))) < 1e-3):
                 stop = converged = True
         else:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
@@ -393,31 +394,47 @@ class ExpectedModel:
         ent, init = self._entries(a["combo_rate"])
         fm, fh = self._families(a["family_share"]) if C else (
             np.zeros((P, S, 0)), np.zeros((P, S, 0)))
-        out = Batch(
-            stocks=np.zeros((P, T, S, 2)), flows=np.zeros((P, Y, S + 1, S, 2)),
-            flag_flows=np.zeros((P, Y, F, S, 2)), wave_moved=np.zeros((P, W, 2)),
-            rc_moved=np.zeros((P, R, 2)), family_members=np.zeros((P, Y, C, S)),
-            family_households=np.zeros((P, Y, C, S)), rule_counts=np.zeros((P, Y, n_rules, 2)),
-            hazard_counts=np.zeros((P, Y, max(H, 1))))
+        n = max(1, min(nb.get_num_threads(), P))
+        Pc = -(-P // n)
+        pick = np.minimum(np.arange(n * Pc), P - 1).reshape(n, Pc)
+
+        def chunk(arr: F64) -> F64:
+            """(P, ...) → (chunks, ..., sets of the chunk): sets on the last axis."""
+            return np.ascontiguousarray(np.moveaxis(np.asarray(arr)[pick], 1, -1))
+
+        def zeros(*shape: int) -> F64:
+            return np.zeros((n, *shape, Pc))
+
         rate = a["rate"]
         if rate.shape[2] == 0:
             rate = np.zeros((P, rate.shape[1], 1))
+        o = {"stocks": zeros(T, S, 2), "flows": zeros(Y, S + 1, S, 2),
+             "flag_flows": zeros(Y, F, S, 2), "wave_moved": zeros(W, 2),
+             "rc_moved": zeros(R, 2), "family_members": zeros(Y, C, S),
+             "family_households": zeros(Y, C, S), "rule_counts": zeros(Y, n_rules, 2),
+             "hazard_counts": zeros(Y, max(H, 1))}
         i64 = np.int64
         kernel.propagate_many(
             T, S, NT, int(m.classify_node), m.step_seg.astype(i64), self.year_index,
-            self.tau_sex, rate, self.hz_ptr, self.hz_target, self.hz_setbits, self.hz_flagbit,
-            self.mult if H else np.ones((1, NT)), self.is_dur, self.lumped, self.ring_off,
-            self.ring_len, self.hd, self.then_ptr, self.then_state, self.then_p, cls, self.rt_ptr,
-            self.rt_state, self.rt_p, self.soe, self.ms_member, m.rc_milestone.astype(i64),
-            m.rc_from.astype(i64), m.rc_to.astype(i64), self.rc_bit,
-            m.wave_step.astype(i64), m.wave_state.astype(i64), a["wave_share"],
+            self.tau_sex, chunk(rate), self.hz_ptr, self.hz_target, self.hz_setbits,
+            self.hz_flagbit, self.mult if H else np.ones((1, NT)), self.is_dur, self.lumped,
+            self.ring_off, self.ring_len, self.hd, self.then_ptr, self.then_state, self.then_p,
+            chunk(cls), self.rt_ptr, self.rt_state, self.rt_p, self.soe, self.ms_member,
+            m.rc_milestone.astype(i64), m.rc_from.astype(i64), m.rc_to.astype(i64), self.rc_bit,
+            m.wave_step.astype(i64), m.wave_state.astype(i64), chunk(a["wave_share"]),
             m.wave_active.astype(np.bool_), m.wave_targets.ptr.astype(i64),
             m.wave_targets.state.astype(i64), self.wt_p, m.rc_step.astype(i64),
-            a["rc_share"], m.rc_eligible.astype(np.bool_), m.rc_targets.ptr.astype(i64),
-            m.rc_targets.state.astype(i64), self.rct_p, ent, init, self.combo_state,
-            self.combo_tau_p, fm, fh, out.stocks, out.flows, out.flag_flows, out.wave_moved,
-            out.rc_moved, out.family_members, out.family_households, out.rule_counts,
-            out.hazard_counts)
+            chunk(a["rc_share"]), m.rc_eligible.astype(np.bool_), m.rc_targets.ptr.astype(i64),
+            m.rc_targets.state.astype(i64), self.rct_p, chunk(ent), chunk(init),
+            self.combo_state, self.combo_tau_p, chunk(fm), chunk(fh), o["stocks"], o["flows"],
+            o["flag_flows"], o["wave_moved"], o["rc_moved"], o["family_members"],
+            o["family_households"], o["rule_counts"], o["hazard_counts"])
+
+        def unchunk(arr: F64) -> F64:
+            full = np.moveaxis(arr, -1, 1)
+            return np.ascontiguousarray(full.reshape(n * Pc, *full.shape[2:])[:P])
+
+        out = Batch(**{k: unchunk(v) for k, v in o.items()})
         return out
 
 

@@ -16,11 +16,11 @@ import numpy as np
 
 
 @nb.njit(cache=True, error_model="numpy")
-def _put(dest, tau, x, old, t, y, init, S, tau_sex, soe, ms_member, rc_milestone, rc_from,
+def _put(dest, tau, xv, old, t, y, init, tau_sex, soe, ms_member, rc_milestone, rc_from,
          rc_to, rc_bit, fm, fh, flows, fam_m, fam_h, newmass):  # pragma: no cover
-    """Move expected mass ``x`` of type ``tau`` into ``dest`` (not the classification)."""
+    """Move expected people ``xv`` (one per parameter set) of type ``tau`` into ``dest``."""
+    P = xv.shape[0]
     sx = tau_sex[tau]
-    flows[y, old, dest, sx] += x
     t2 = tau | soe[dest]
     for r in range(rc_bit.shape[0]):
         if ms_member[rc_milestone[r], dest]:
@@ -28,36 +28,71 @@ def _put(dest, tau, x, old, t, y, init, S, tau_sex, soe, ms_member, rc_milestone
                 t2 |= rc_bit[r]
             else:
                 t2 &= ~rc_bit[r]
+    fl = flows[y, old, dest, sx]
+    nm = newmass[dest, t2]
+    for p in range(P):
+        fl[p] += xv[p]
+        nm[p] += xv[p]
     if not init:
         for c in range(fm.shape[1]):
-            if fm[dest, c] > 0.0:
-                fam_m[y, c, dest] += x * fm[dest, c]
-                fam_h[y, c, dest] += x * fh[dest, c]
-    newmass[dest, t2] += x
+            fmc = fm[dest, c]
+            fhc = fh[dest, c]
+            hit = False
+            for p in range(P):
+                if fmc[p] > 0.0:
+                    hit = True
+                    break
+            if hit:
+                a = fam_m[y, c, dest]
+                b = fam_h[y, c, dest]
+                for p in range(P):
+                    a[p] += xv[p] * fmc[p]
+                    b[p] += xv[p] * fhc[p]
 
 
 @nb.njit(cache=True, error_model="numpy")
-def _enter(dest, tau, x, old, t, y, g, init, S, cn, tau_sex, soe, ms_member, rc_milestone,
+def _enter(dest, tau, xv, old, t, y, g, init, cn, tau_sex, soe, ms_member, rc_milestone,
            rc_from, rc_to, rc_bit, fm, fh, cls_prob, rt_ptr, rt_state, rt_p, flows,
-           rule_counts, fam_m, fam_h, newmass):  # pragma: no cover
+           rule_counts, fam_m, fam_h, newmass, xr):  # pragma: no cover
     """Enter ``dest``; through the classification node when ``dest`` is it."""
     if dest != cn:
-        _put(dest, tau, x, old, t, y, init, S, tau_sex, soe, ms_member, rc_milestone, rc_from,
+        _put(dest, tau, xv, old, t, y, init, tau_sex, soe, ms_member, rc_milestone, rc_from,
              rc_to, rc_bit, fm, fh, flows, fam_m, fam_h, newmass)
         return
+    P = xv.shape[0]
     sx = tau_sex[tau]
-    flows[y, old, cn, sx] += x
+    fl = flows[y, old, cn, sx]
+    for p in range(P):
+        fl[p] += xv[p]
     for r in range(cls_prob.shape[2]):
-        p = cls_prob[g, tau, r]
-        if p <= 0.0:
+        pr = cls_prob[g, tau, r]
+        anyp = False
+        for p in range(P):
+            if pr[p] > 0.0:
+                anyp = True
+                break
+        if not anyp:
             continue
-        xr = x * p
-        rule_counts[y, r, sx] += xr
+        rc = rule_counts[y, r, sx]
+        for p in range(P):
+            rc[p] += xv[p] * pr[p]
         for j in range(rt_ptr[r], rt_ptr[r + 1]):
-            if rt_p[j] > 0.0:
-                _put(rt_state[j], tau, xr * rt_p[j], cn, t, y, init, S, tau_sex, soe,
-                     ms_member, rc_milestone, rc_from, rc_to, rc_bit, fm, fh, flows, fam_m,
-                     fam_h, newmass)
+            w = rt_p[j]
+            if w > 0.0:
+                for p in range(P):
+                    xr[p] = xv[p] * pr[p] * w
+                _put(rt_state[j], tau, xr, cn, t, y, init, tau_sex, soe, ms_member,
+                     rc_milestone, rc_from, rc_to, rc_bit, fm, fh, flows, fam_m, fam_h,
+                     newmass)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _scale_ring(ring, row, o, L, f):  # pragma: no cover - compiled
+    """Multiply one ring row by ``f`` (one factor per parameter set)."""
+    P = f.shape[0]
+    for k in range(L):
+        for p in range(P):
+            ring[row, o + k, p] *= f[p]
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -80,17 +115,32 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
               # outputs
               stocks, flows, flag_flows, wave_moved, rc_moved, fam_m, fam_h, rule_counts,
               hazard_counts):  # pragma: no cover - compiled
-    """Advance the expected distribution through every step (one parameter set)."""
-    mass = np.zeros((S, NT))  # people exposed to events (entered before this step)
-    newmass = np.zeros((S, NT))  # people who entered on this step
+    """Advance the expected distribution of ``P`` parameter sets through every step.
+
+    Every array that differs between parameter sets has them on its last axis,
+    so the work for one (state, type) is done for all sets in one inner loop.
+    """
+    P = rate.shape[2]
+    mass = np.zeros((S, NT, P))  # people exposed to events (entered before this step)
+    newmass = np.zeros((S, NT, P))  # people who entered on this step
     total_ring = 0
     for s in range(S):
         total_ring += ring_len[s]
-    ring = np.zeros((NT, max(total_ring, 1)))
+    ring = np.zeros((NT, max(total_ring, 1), P))
     K = ent.shape[1]
     H = hz_target.shape[0]
-    hsum = np.zeros(max(H, 1))
-    dshare = np.zeros(2)
+    hsum = np.zeros((max(H, 1), P))
+    dshare = np.zeros((2, P))
+    xv = np.zeros(P)
+    xm = np.zeros(P)
+    xh = np.zeros(P)
+    xt = np.zeros(P)
+    xc = np.zeros(P)
+    xr = np.zeros(P)
+    q = np.zeros(P)
+    keep = np.zeros(P)
+    htot = np.zeros(P)
+    f = np.zeros(P)
     for t in range(T):
         g = step_seg[t]
         y = year_index[t]
@@ -100,28 +150,33 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                 continue
             s = wave_state[w]
             sh = wave_share[w]
+            for p in range(P):
+                f[p] = 1.0 - sh[p]
             if is_dur[s] and lumped[s]:
-                o = ring_off[s]
                 for sx in range(2):
-                    for k in range(ring_len[s]):
-                        ring[sx, o + k] *= 1.0 - sh
+                    _scale_ring(ring, sx, ring_off[s], ring_len[s], f)
             for tau in range(NT):
-                x = mass[s, tau]
-                if x <= 0.0:
+                ms = mass[s, tau]
+                tot = 0.0
+                for p in range(P):
+                    tot += ms[p]
+                if tot <= 0.0:
                     continue
-                xm = x * sh
-                mass[s, tau] = x - xm
+                wm = wave_moved[w, tau_sex[tau]]
+                for p in range(P):
+                    xm[p] = ms[p] * sh[p]
+                    ms[p] -= xm[p]
+                    wm[p] += xm[p]
                 if is_dur[s] and not lumped[s]:
-                    o = ring_off[s]
-                    for k in range(ring_len[s]):
-                        ring[tau, o + k] *= 1.0 - sh
-                wave_moved[w, tau_sex[tau]] += xm
+                    _scale_ring(ring, tau, ring_off[s], ring_len[s], f)
                 for j in range(wt_ptr[w], wt_ptr[w + 1]):
                     if wt_p[j] > 0.0:
-                        _enter(wt_state[j], tau, xm * wt_p[j], s, t, y, g, False, S, cn,
-                               tau_sex, soe, ms_member, rc_milestone, rc_from, rc_to, rc_bit,
-                               fm, fh, cls_prob, rt_ptr, rt_state, rt_p, flows, rule_counts,
-                               fam_m, fam_h, newmass)
+                        for p in range(P):
+                            xv[p] = xm[p] * wt_p[j]
+                        _enter(wt_state[j], tau, xv, s, t, y, g, False, cn, tau_sex, soe,
+                               ms_member, rc_milestone, rc_from, rc_to, rc_bit, fm, fh,
+                               cls_prob, rt_ptr, rt_state, rt_p, flows, rule_counts, fam_m,
+                               fam_h, newmass, xr)
         # 1b. reclassifications of a cohort (members carry the cohort's bit)
         for r in range(rc_step.shape[0]):
             if rc_step[r] != t:
@@ -134,70 +189,90 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                 for tau in range(NT):
                     if (tau & bit) == 0:
                         continue
-                    x = mass[s, tau]
-                    if x <= 0.0:
+                    ms = mass[s, tau]
+                    tot = 0.0
+                    for p in range(P):
+                        tot += ms[p]
+                    if tot <= 0.0:
                         continue
-                    xm = x * sh
-                    mass[s, tau] = x - xm
+                    rm = rc_moved[r, tau_sex[tau]]
+                    for p in range(P):
+                        xm[p] = ms[p] * sh[p]
+                        ms[p] -= xm[p]
+                        rm[p] += xm[p]
                     if is_dur[s]:
-                        o = ring_off[s]
                         if lumped[s]:  # the sex's ring loses the moved share of its people
                             sx = tau_sex[tau]
-                            tot = 0.0
-                            for t3 in range(NT):
-                                if tau_sex[t3] == sx:
-                                    tot += mass[s, t3]
-                            f = xm / (tot + xm) if tot + xm > 0.0 else 0.0
-                            for k in range(ring_len[s]):
-                                ring[sx, o + k] *= 1.0 - f
+                            for p in range(P):
+                                tot = 0.0
+                                for t3 in range(NT):
+                                    if tau_sex[t3] == sx:
+                                        tot += mass[s, t3, p]
+                                f[p] = 1.0 - (xm[p] / (tot + xm[p]) if tot + xm[p] > 0.0
+                                              else 0.0)
+                            _scale_ring(ring, sx, ring_off[s], ring_len[s], f)
                         else:
-                            for k in range(ring_len[s]):
-                                ring[tau, o + k] *= 1.0 - sh
-                    rc_moved[r, tau_sex[tau]] += xm
+                            for p in range(P):
+                                f[p] = 1.0 - sh[p]
+                            _scale_ring(ring, tau, ring_off[s], ring_len[s], f)
                     for j in range(rct_ptr[r], rct_ptr[r + 1]):
                         if rct_p[j] > 0.0:
-                            _enter(rct_state[j], tau, xm * rct_p[j], s, t, y, g, False, S, cn,
-                                   tau_sex, soe, ms_member, rc_milestone, rc_from, rc_to,
-                                   rc_bit, fm, fh, cls_prob, rt_ptr, rt_state, rt_p, flows,
-                                   rule_counts, fam_m, fam_h, newmass)
+                            for p in range(P):
+                                xv[p] = xm[p] * rct_p[j]
+                            _enter(rct_state[j], tau, xv, s, t, y, g, False, cn, tau_sex, soe,
+                                   ms_member, rc_milestone, rc_from, rc_to, rc_bit, fm, fh,
+                                   cls_prob, rt_ptr, rt_state, rt_p, flows, rule_counts, fam_m,
+                                   fam_h, newmass, xr)
         # 2. entries
         for k in range(K):
             for init in range(2):
-                x = ent[t, k] if init == 0 else (ent_init[k] if t == 0 else 0.0)
-                if x <= 0.0:
+                if init == 1 and t != 0:
+                    continue
+                src = ent[t, k] if init == 0 else ent_init[k]
+                tot = 0.0
+                for p in range(P):
+                    tot += src[p]
+                if tot <= 0.0:
                     continue
                 for tau in range(NT):
-                    p = combo_tau_p[k, tau]
-                    if p > 0.0:
-                        _enter(combo_state[k], tau, x * p, S, t, y, g, init == 1, S, cn,
-                               tau_sex, soe, ms_member, rc_milestone, rc_from, rc_to, rc_bit,
-                               fm, fh, cls_prob, rt_ptr, rt_state, rt_p, flows, rule_counts,
-                               fam_m, fam_h, newmass)
+                    w = combo_tau_p[k, tau]
+                    if w > 0.0:
+                        for p in range(P):
+                            xv[p] = src[p] * w
+                        _enter(combo_state[k], tau, xv, S, t, y, g, init == 1, cn, tau_sex,
+                               soe, ms_member, rc_milestone, rc_from, rc_to, rc_bit, fm, fh,
+                               cls_prob, rt_ptr, rt_state, rt_p, flows, rule_counts, fam_m,
+                               fam_h, newmass, xr)
         # 3. due events of the people exposed on this step
         for s in range(S):
             a0 = hz_ptr[s]
             a1 = hz_ptr[s + 1]
             dur = is_dur[s]
+            o = ring_off[s]
+            L = ring_len[s]
             if dur and lumped[s]:
                 # one ring per sex; duration exits shared in proportion to each type's people
-                o = ring_off[s]
-                L = ring_len[s]
                 cur = t % L
                 amax = min(L, t)
                 for sx in range(2):
-                    stock = 0.0
                     rep = -1
+                    for p in range(P):
+                        htot[p] = 0.0  # reused: the sex's people
                     for tau in range(NT):
-                        if tau_sex[tau] == sx and mass[s, tau] > 0.0:
-                            stock += mass[s, tau]
-                            rep = tau
-                    if stock <= 0.0:
+                        if tau_sex[tau] == sx:
+                            ms = mass[s, tau]
+                            for p in range(P):
+                                htot[p] += ms[p]
+                                if ms[p] > 0.0:
+                                    rep = tau
+                    if rep < 0:
                         continue
-                    htot = 0.0
-                    for c in range(a0, a1):
-                        htot += rate[g, c] * mult[c, rep]
-                    keep = math.exp(-htot)
-                    x_dur = 0.0
+                    for p in range(P):
+                        hh = 0.0
+                        for c in range(a0, a1):
+                            hh += rate[g, c, p] * mult[c, rep]
+                        keep[p] = math.exp(-hh)
+                        xt[p] = 0.0
                     for part in range(2):
                         if part == 0:
                             a_lo = 1
@@ -207,99 +282,129 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                             a_hi = amax
                         for a in range(a_lo, a_hi + 1):
                             slot = o + cur - a + (0 if part == 0 else L)
-                            v = ring[sx, slot]
-                            if v == 0.0:
-                                continue
-                            vs = v * keep
-                            vd = vs * hd[o + a - 1]
-                            x_dur += vd
-                            ring[sx, slot] = vs - vd
-                    dshare[sx] = x_dur / (stock * keep) if stock * keep > 0.0 else 0.0
+                            ha = hd[o + a - 1]
+                            rv = ring[sx, slot]
+                            for p in range(P):
+                                vs = rv[p] * keep[p]
+                                vd = vs * ha
+                                xt[p] += vd
+                                rv[p] = vs - vd
+                    for p in range(P):
+                        den = htot[p] * keep[p]
+                        dshare[sx, p] = xt[p] / den if den > 0.0 else 0.0
             for tau in range(NT):
-                x = mass[s, tau]
-                if x <= 0.0:
+                ms = mass[s, tau]
+                tot = 0.0
+                for p in range(P):
+                    tot += ms[p]
+                if tot <= 0.0:
                     continue
-                htot = 0.0
+                for p in range(P):
+                    htot[p] = 0.0
                 for c in range(a0, a1):
-                    hsum[c] = rate[g, c] * mult[c, tau]
-                    htot += hsum[c]
-                q = 1.0 - math.exp(-htot) if htot > 0.0 else 0.0
-                x_haz = 0.0
-                x_then = 0.0
+                    mc = mult[c, tau]
+                    for p in range(P):
+                        hv = rate[g, c, p] * mc
+                        hsum[c, p] = hv
+                        htot[p] += hv
+                for p in range(P):
+                    q[p] = 1.0 - math.exp(-htot[p]) if htot[p] > 0.0 else 0.0
+                    xt[p] = 0.0
                 if dur and lumped[s]:
-                    x_haz = x * q
-                    x_then = (x - x_haz) * dshare[tau_sex[tau]]
-                    mass[s, tau] = x - x_haz - x_then
+                    ds = dshare[tau_sex[tau]]
+                    for p in range(P):
+                        xh[p] = ms[p] * q[p]
+                        xt[p] = (ms[p] - xh[p]) * ds[p]
+                        ms[p] -= xh[p] + xt[p]
                 elif dur:
-                    o = ring_off[s]
-                    L = ring_len[s]
-                    amax = min(L, t)
-                    stay = 0.0
-                    keep = 1.0 - q
-                    # ages 1..amax live in slots (t - a) mod L: two runs without a modulo
                     cur = t % L  # the slot of age L (or of this step's entrants)
+                    amax = min(L, t)
+                    for p in range(P):
+                        keep[p] = 1.0 - q[p]
+                    # ages 1..amax live in slots (t - a) mod L: two runs without a modulo
                     for part in range(2):
                         if part == 0:
                             a_lo = 1
-                            a_hi = min(amax, cur)  # slots cur-1 .. 0
+                            a_hi = min(amax, cur)
                         else:
                             a_lo = cur + 1
-                            a_hi = amax  # slots L-1 .. cur
+                            a_hi = amax
                         for a in range(a_lo, a_hi + 1):
                             slot = o + cur - a + (0 if part == 0 else L)
-                            v = ring[tau, slot]
-                            if v == 0.0:
-                                continue
-                            vs = v * keep
-                            vd = vs * hd[o + a - 1]
-                            x_then += vd
-                            ring[tau, slot] = vs - vd
-                            stay += vs - vd
-                    x_haz = x * q
-                    mass[s, tau] = stay
+                            ha = hd[o + a - 1]
+                            rv = ring[tau, slot]
+                            for p in range(P):
+                                vs = rv[p] * keep[p]
+                                vd = vs * ha
+                                xt[p] += vd
+                                rv[p] = vs - vd
+                    for p in range(P):
+                        xh[p] = ms[p] * q[p]
+                        ms[p] -= xh[p] + xt[p]
                 else:
-                    x_haz = x * q
-                    mass[s, tau] = x - x_haz
-                if x_haz > 0.0:
-                    sx = tau_sex[tau]
-                    for c in range(a0, a1):
-                        xc = x_haz * hsum[c] / htot
-                        if xc <= 0.0:
-                            continue
-                        hazard_counts[y, c] += xc
-                        tg = hz_target[c]
-                        t2 = tau | hz_setbits[c]
-                        if tg < 0:
-                            f = -tg - 1
-                            flag_flows[y, f, s, sx] += xc
-                            fb = hz_flagbit[c]
-                            # the person stays (same state, same deadline), with the flag
-                            newmass[s, t2 | fb] += xc
-                        else:
-                            _enter(tg, t2, xc, s, t, y, g, False, S, cn, tau_sex, soe,
-                                   ms_member, rc_milestone, rc_from, rc_to, rc_bit, fm, fh,
-                                   cls_prob, rt_ptr, rt_state, rt_p, flows, rule_counts,
-                                   fam_m, fam_h, newmass)
-                if x_then > 0.0:
-                    for j in range(then_ptr[s], then_ptr[s + 1]):
-                        if then_p[j] > 0.0:
-                            _enter(then_state[j], tau, x_then * then_p[j], s, t, y, g, False,
-                                   S, cn, tau_sex, soe, ms_member, rc_milestone, rc_from, rc_to,
-                                   rc_bit, fm, fh, cls_prob, rt_ptr, rt_state, rt_p, flows,
-                                   rule_counts, fam_m, fam_h, newmass)
+                    for p in range(P):
+                        xh[p] = ms[p] * q[p]
+                        ms[p] -= xh[p]
+                sx = tau_sex[tau]
+                for c in range(a0, a1):
+                    anyc = False
+                    for p in range(P):
+                        xc[p] = xh[p] * hsum[c, p] / htot[p] if htot[p] > 0.0 else 0.0
+                        if xc[p] > 0.0:
+                            anyc = True
+                    if not anyc:
+                        continue
+                    hcy = hazard_counts[y, c]
+                    for p in range(P):
+                        hcy[p] += xc[p]
+                    tg = hz_target[c]
+                    t2 = tau | hz_setbits[c]
+                    if tg < 0:
+                        ff = flag_flows[y, -tg - 1, s, sx]
+                        # the person stays (same state, same deadline), with the flag
+                        nm = newmass[s, t2 | hz_flagbit[c]]
+                        for p in range(P):
+                            ff[p] += xc[p]
+                            nm[p] += xc[p]
+                    else:
+                        _enter(tg, t2, xc, s, t, y, g, False, cn, tau_sex, soe, ms_member,
+                               rc_milestone, rc_from, rc_to, rc_bit, fm, fh, cls_prob, rt_ptr,
+                               rt_state, rt_p, flows, rule_counts, fam_m, fam_h, newmass, xr)
+                if dur:
+                    anyt = False
+                    for p in range(P):
+                        if xt[p] > 0.0:
+                            anyt = True
+                    if anyt:
+                        for j in range(then_ptr[s], then_ptr[s + 1]):
+                            if then_p[j] > 0.0:
+                                for p in range(P):
+                                    xv[p] = xt[p] * then_p[j]
+                                _enter(then_state[j], tau, xv, s, t, y, g, False, cn, tau_sex,
+                                       soe, ms_member, rc_milestone, rc_from, rc_to, rc_bit,
+                                       fm, fh, cls_prob, rt_ptr, rt_state, rt_p, flows,
+                                       rule_counts, fam_m, fam_h, newmass, xr)
         # 4. the entrants join; record the stocks
         for s in range(S):
             dur = is_dur[s]
             for tau in range(NT):
-                v = newmass[s, tau]
-                if v != 0.0:
+                nm = newmass[s, tau]
+                ms = mass[s, tau]
+                tot = 0.0
+                for p in range(P):
+                    tot += abs(nm[p])
+                if tot != 0.0:
                     if dur:
                         row = tau_sex[tau] if lumped[s] else tau
-                        ring[row, ring_off[s] + t % ring_len[s]] += v
-                    mass[s, tau] += v
-                    newmass[s, tau] = 0.0
-                if mass[s, tau] != 0.0:
-                    stocks[t, s, tau_sex[tau]] += mass[s, tau]
+                        rv = ring[row, ring_off[s] + t % ring_len[s]]
+                        for p in range(P):
+                            rv[p] += nm[p]
+                    for p in range(P):
+                        ms[p] += nm[p]
+                        nm[p] = 0.0
+                st = stocks[t, s, tau_sex[tau]]
+                for p in range(P):
+                    st[p] += ms[p]
 
 
 @nb.njit(cache=True, parallel=True, error_model="numpy")
@@ -311,14 +416,18 @@ def propagate_many(T, S, NT, cn, step_seg, year_index, tau_sex, rate, hz_ptr, hz
                    rct_ptr, rct_state, rct_p, ent, ent_init, combo_state, combo_tau_p, fm, fh,
                    stocks, flows, flag_flows, wave_moved, rc_moved, fam_m, fam_h, rule_counts,
                    hazard_counts):  # pragma: no cover - compiled
-    """:func:`propagate` for ``P`` parameter sets in parallel (leading axis ``P``)."""
-    P = rate.shape[0]
-    for p in nb.prange(P):
-        propagate(T, S, NT, cn, step_seg, year_index, tau_sex, rate[p], hz_ptr, hz_target,
+    """:func:`propagate` for chunks of parameter sets in parallel threads.
+
+    Every per-set array has a leading chunk axis; chunk ``i`` holds its sets on
+    the last axis.
+    """
+    n = rate.shape[0]
+    for i in nb.prange(n):
+        propagate(T, S, NT, cn, step_seg, year_index, tau_sex, rate[i], hz_ptr, hz_target,
                   hz_setbits, hz_flagbit, mult, is_dur, lumped, ring_off, ring_len, hd,
-                  then_ptr, then_state, then_p, cls_prob[p], rt_ptr, rt_state, rt_p, soe, ms_member,
-                  rc_milestone, rc_from, rc_to, rc_bit, wave_step, wave_state, wave_share[p],
-                  wave_active, wt_ptr, wt_state, wt_p, rc_step, rc_share[p], rc_eligible,
-                  rct_ptr, rct_state, rct_p, ent[p], ent_init[p], combo_state, combo_tau_p,
-                  fm[p], fh[p], stocks[p], flows[p], flag_flows[p], wave_moved[p], rc_moved[p],
-                  fam_m[p], fam_h[p], rule_counts[p], hazard_counts[p])
+                  then_ptr, then_state, then_p, cls_prob[i], rt_ptr, rt_state, rt_p, soe,
+                  ms_member, rc_milestone, rc_from, rc_to, rc_bit, wave_step, wave_state,
+                  wave_share[i], wave_active, wt_ptr, wt_state, wt_p, rc_step, rc_share[i],
+                  rc_eligible, rct_ptr, rct_state, rct_p, ent[i], ent_init[i], combo_state,
+                  combo_tau_p, fm[i], fh[i], stocks[i], flows[i], flag_flows[i], wave_moved[i],
+                  rc_moved[i], fam_m[i], fam_h[i], rule_counts[i], hazard_counts[i])
