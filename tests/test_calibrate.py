@@ -133,6 +133,13 @@ def test_run_with_posterior(tmp_path: Path) -> None:
     assert len(obs)
     # the calibration's estimates travel with the runs, for the report
     assert pd.read_csv(out / "estimates.csv").equals(pd.read_csv(cal / "estimates.csv"))
+    # with an override the runs are a what-if: the calibration's estimates do not apply
+    out2 = tmp_path / "runs2"
+    r = runner.invoke(app, ["run", str(SMALL), "--posterior", str(cal), "--runs", "2",
+                            "--set", "transitions.hiding[1].rate.per_year=0.4",
+                            "--out", str(out2), "-q", "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    assert not (out2 / "estimates.csv").exists()
     r = runner.invoke(app, ["run", str(SMALL), "--posterior", str(tmp_path / "nothing"),
                             "-q"])
     assert r.exit_code == 2

@@ -49,4 +49,8 @@ def simulate_posterior(loaded: LoadedScenario, posterior: Path, *, runs: int, se
     wall = time.perf_counter() - t0
     return Results(model=models[0], runs=[r[0] for r in raws], seeds=[seed] * runs,
                    loaded=loaded, wall_seconds=wall,
-                   meta={"posterior": str(posterior), "posterior_draws": runs})
+                   meta={"posterior": str(posterior), "posterior_draws": runs,
+                         # the calibration's estimates describe the scenario as fitted,
+                         # not a variant of it: only then do they travel with the runs
+                         "posterior_estimates": str(posterior / "estimates.csv")
+                         if loaded.variant is None and not loaded.overrides else None})

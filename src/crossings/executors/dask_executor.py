@@ -135,8 +135,12 @@ class DaskExecutor(Executor):
         n = n_workers or os.cpu_count() or 1
         dist = _distributed()
         # no dashboard; the scheduler's own HTTP endpoint on a free local port, not 8787
+        # the temporary cluster runs in this process: keep its INFO chatter out of the output
+        for name in ("distributed", "distributed.scheduler", "distributed.nanny",
+                     "distributed.core", "distributed.batched", "distributed.http.proxy"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         cluster = dist.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                    dashboard_address=None,
+                                    dashboard_address=None, silence_logs=logging.ERROR,
                                     scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
         try:
             client = dist.Client(cluster, timeout=timeout, set_as_default=False)

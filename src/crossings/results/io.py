@@ -79,10 +79,10 @@ def write_results(results: Results, out: Path) -> Path:
         ev.to_parquet(d / "events.parquet", index=False)
         results.classification_frame().to_parquet(d / "classification.parquet", index=False)
         results.agents_frame().to_parquet(d / "agents.parquet", index=False)
-        posterior = results.meta.get("posterior")
-        if posterior and (Path(str(posterior)) / "estimates.csv").is_file():
+        estimates = results.meta.get("posterior_estimates")
+        if estimates and Path(str(estimates)).is_file():
             # runs drawn from a calibration carry its estimates (the report shows them)
-            shutil.copyfile(Path(str(posterior)) / "estimates.csv", d / "estimates.csv")
+            shutil.copyfile(Path(str(estimates)), d / "estimates.csv")
         journeys = results.journeys_frame()
         agents = results.agents_frame()
         with (d / "journeys.jsonl").open("w", encoding="utf-8") as fh:
