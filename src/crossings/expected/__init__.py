@@ -229,19 +229,15 @@ class ExpectedModel:
         ring_len = np.where(self.is_dur, np.minimum(dur_len, T + 1), 0).astype(np.int64)
         self.ring_len = ring_len
         self.ring_off = np.concatenate([[0], np.cumsum(ring_len)[:-1]]).astype(np.int64)
-        hd = np.zeros(max(int(ring_len.sum()), 1))
+        dur_pmf = np.zeros(max(int(ring_len.sum()), 1))
         for s in np.flatnonzero(self.is_dur):
             cdf = m.dur_cdf[int(m.dur_ptr[s]):int(m.dur_ptr[s + 1])]
             pmf = np.diff(np.concatenate([[0.0], cdf]))
             pmf[-1] = max(0.0, 1.0 - (float(cdf[-2]) if cdf.size > 1 else 0.0))
-            surv_before = 1.0 - np.concatenate([[0.0], cdf[:-1]])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                h = np.where(surv_before > 1e-300, pmf / surv_before, 1.0)
-            h[-1] = 1.0
             L = int(ring_len[s])
             o = int(self.ring_off[s])
-            hd[o:o + L] = np.clip(h[:L], 0.0, 1.0)
-        self.hd = hd
+            dur_pmf[o:o + L] = np.clip(pmf[:L], 0.0, 1.0)  # P(duration = 1..L steps)
+        self.dur_pmf = dur_pmf
         self.then_ptr = m.then.ptr.astype(np.int64)
         self.then_state = m.then.state.astype(np.int64)
         self.then_p = _pmf(m.then)
@@ -418,7 +414,7 @@ class ExpectedModel:
             T, S, NT, int(m.classify_node), m.step_seg.astype(i64), self.year_index,
             self.tau_sex, chunk(rate), self.hz_ptr, self.hz_target, self.hz_setbits,
             self.hz_flagbit, self.mult if H else np.ones((1, NT)), self.is_dur, self.lumped,
-            self.ring_off, self.ring_len, self.hd, self.then_ptr, self.then_state, self.then_p,
+            self.ring_off, self.ring_len, self.dur_pmf, self.then_ptr, self.then_state, self.then_p,
             chunk(cls), self.rt_ptr, self.rt_state, self.rt_p, self.soe, self.ms_member,
             m.rc_milestone.astype(i64), m.rc_from.astype(i64), m.rc_to.astype(i64), self.rc_bit,
             m.wave_step.astype(i64), m.wave_state.astype(i64), chunk(a["wave_share"]),

@@ -86,13 +86,51 @@ def _enter(dest, tau, xv, old, t, y, g, init, cn, tau_sex, soe, ms_member, rc_mi
                      newmass)
 
 
+RESCALE = 1e-150
+"""When a ring's survival factor falls below this, its entries are rescaled (exactly)."""
+
+
 @nb.njit(cache=True, error_model="numpy")
-def _scale_ring(ring, row, o, L, f):  # pragma: no cover - compiled
-    """Multiply one ring row by ``f`` (one factor per parameter set)."""
-    P = f.shape[0]
+def _rebase(ring, row, o, L, kc):  # pragma: no cover - compiled
+    """Fold a small survival factor into the stored entries of one ring row."""
+    P = kc.shape[0]
+    low = False
+    for p in range(P):
+        if kc[p] < RESCALE:
+            low = True
+    if not low:
+        return
     for k in range(L):
         for p in range(P):
-            ring[row, o + k, p] *= f[p]
+            ring[row, o + k, p] *= kc[p]
+    for p in range(P):
+        kc[p] = 1.0
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _ring_exits(ring, row, o, L, t, pmf, acc):  # pragma: no cover - compiled
+    """Σ over ages 1..min(L, t) of stored entries × P(duration = age), per set."""
+    P = acc.shape[0]
+    for p in range(P):
+        acc[p] = 0.0
+    cur = t % L  # the slot of age L (and of this step's entrants)
+    amax = min(L, t)
+    # ages 1..amax live in slots (t - a) mod L: two runs without a modulo
+    for part in range(2):
+        if part == 0:
+            a_lo = 1
+            a_hi = min(amax, cur)
+        else:
+            a_lo = cur + 1
+            a_hi = amax
+        for a in range(a_lo, a_hi + 1):
+            slot = o + cur - a + (0 if part == 0 else L)
+            w = pmf[o + a - 1]
+            if w == 0.0:
+                continue
+            rv = ring[row, slot]
+            for p in range(P):
+                acc[p] += rv[p] * w
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -100,7 +138,7 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
               # hazards
               rate, hz_ptr, hz_target, hz_setbits, hz_flagbit, mult,
               # durations
-              is_dur, lumped, ring_off, ring_len, hd, then_ptr, then_state, then_p,
+              is_dur, lumped, ring_off, ring_len, dur_pmf, then_ptr, then_state, then_p,
               # classification
               cls_prob, rt_ptr, rt_state, rt_p,
               # flags and milestones
@@ -119,17 +157,28 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
 
     Every array that differs between parameter sets has them on its last axis,
     so the work for one (state, type) is done for all sets in one inner loop.
+
+    States with a duration keep, per type (per sex when lumped), the people who
+    entered on each of the last ``L`` steps, divided by the probability of
+    surviving the state's hazards since the ring's start (``kc``). People whose
+    duration ends on step ``t`` are then ``kc(t) × Σ_a stored(t − a) × P(D = a)``:
+    the stored numbers never change, so a step reads each ring once and writes
+    nothing. Hazard probabilities are tabulated once per time segment.
     """
     P = rate.shape[2]
+    G = rate.shape[0]
+    H = hz_target.shape[0]
     mass = np.zeros((S, NT, P))  # people exposed to events (entered before this step)
     newmass = np.zeros((S, NT, P))  # people who entered on this step
     total_ring = 0
     for s in range(S):
         total_ring += ring_len[s]
     ring = np.zeros((NT, max(total_ring, 1), P))
+    kc = np.ones((S, NT, P))  # survival factor of each ring row (row = sex when lumped)
     K = ent.shape[1]
-    H = hz_target.shape[0]
-    hsum = np.zeros((max(H, 1), P))
+    qtab = np.zeros((S, NT, P))  # probability that some hazard fires this step
+    keeptab = np.ones((S, NT, P))  # exp(-total hazard)
+    share = np.zeros((max(H, 1), NT, P))  # share of each component among those who leave
     dshare = np.zeros((2, P))
     xv = np.zeros(P)
     xm = np.zeros(P)
@@ -137,13 +186,27 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
     xt = np.zeros(P)
     xc = np.zeros(P)
     xr = np.zeros(P)
-    q = np.zeros(P)
-    keep = np.zeros(P)
-    htot = np.zeros(P)
+    acc = np.zeros(P)
     f = np.zeros(P)
+    g_prev = -1
     for t in range(T):
         g = step_seg[t]
         y = year_index[t]
+        if g != g_prev:
+            g_prev = g
+            for s in range(S):
+                a0 = hz_ptr[s]
+                a1 = hz_ptr[s + 1]
+                for tau in range(NT):
+                    for p in range(P):
+                        h = 0.0
+                        for c in range(a0, a1):
+                            h += rate[min(g, G - 1), c, p] * mult[c, tau]
+                        qtab[s, tau, p] = 1.0 - math.exp(-h) if h > 0.0 else 0.0
+                        keeptab[s, tau, p] = math.exp(-h)
+                        for c in range(a0, a1):
+                            share[c, tau, p] = (rate[g, c, p] * mult[c, tau] / h
+                                                if h > 0.0 else 0.0)
         # 1. waves
         for w in range(wave_step.shape[0]):
             if wave_step[w] != t or not wave_active[w]:
@@ -152,9 +215,11 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
             sh = wave_share[w]
             for p in range(P):
                 f[p] = 1.0 - sh[p]
-            if is_dur[s] and lumped[s]:
-                for sx in range(2):
-                    _scale_ring(ring, sx, ring_off[s], ring_len[s], f)
+            if is_dur[s]:
+                for row in range(2 if lumped[s] else NT):
+                    for p in range(P):
+                        kc[s, row, p] *= f[p]
+                    _rebase(ring, row, ring_off[s], ring_len[s], kc[s, row])
             for tau in range(NT):
                 ms = mass[s, tau]
                 tot = 0.0
@@ -167,8 +232,6 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                     xm[p] = ms[p] * sh[p]
                     ms[p] -= xm[p]
                     wm[p] += xm[p]
-                if is_dur[s] and not lumped[s]:
-                    _scale_ring(ring, tau, ring_off[s], ring_len[s], f)
                 for j in range(wt_ptr[w], wt_ptr[w + 1]):
                     if wt_p[j] > 0.0:
                         for p in range(P):
@@ -198,23 +261,25 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                     rm = rc_moved[r, tau_sex[tau]]
                     for p in range(P):
                         xm[p] = ms[p] * sh[p]
-                        ms[p] -= xm[p]
                         rm[p] += xm[p]
                     if is_dur[s]:
                         if lumped[s]:  # the sex's ring loses the moved share of its people
-                            sx = tau_sex[tau]
+                            row = tau_sex[tau]
                             for p in range(P):
                                 tot = 0.0
                                 for t3 in range(NT):
-                                    if tau_sex[t3] == sx:
+                                    if tau_sex[t3] == row:
                                         tot += mass[s, t3, p]
-                                f[p] = 1.0 - (xm[p] / (tot + xm[p]) if tot + xm[p] > 0.0
-                                              else 0.0)
-                            _scale_ring(ring, sx, ring_off[s], ring_len[s], f)
+                                f[p] = 1.0 - (xm[p] / tot if tot > 0.0 else 0.0)
                         else:
+                            row = tau
                             for p in range(P):
                                 f[p] = 1.0 - sh[p]
-                            _scale_ring(ring, tau, ring_off[s], ring_len[s], f)
+                        for p in range(P):
+                            kc[s, row, p] *= f[p]
+                        _rebase(ring, row, ring_off[s], ring_len[s], kc[s, row])
+                    for p in range(P):
+                        ms[p] -= xm[p]
                     for j in range(rct_ptr[r], rct_ptr[r + 1]):
                         if rct_p[j] > 0.0:
                             for p in range(P):
@@ -252,46 +317,26 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
             L = ring_len[s]
             if dur and lumped[s]:
                 # one ring per sex; duration exits shared in proportion to each type's people
-                cur = t % L
-                amax = min(L, t)
                 for sx in range(2):
                     rep = -1
                     for p in range(P):
-                        htot[p] = 0.0  # reused: the sex's people
+                        xm[p] = 0.0  # the sex's people
                     for tau in range(NT):
                         if tau_sex[tau] == sx:
                             ms = mass[s, tau]
                             for p in range(P):
-                                htot[p] += ms[p]
+                                xm[p] += ms[p]
                                 if ms[p] > 0.0:
                                     rep = tau
                     if rep < 0:
                         continue
+                    kk = kc[s, sx]
                     for p in range(P):
-                        hh = 0.0
-                        for c in range(a0, a1):
-                            hh += rate[g, c, p] * mult[c, rep]
-                        keep[p] = math.exp(-hh)
-                        xt[p] = 0.0
-                    for part in range(2):
-                        if part == 0:
-                            a_lo = 1
-                            a_hi = min(amax, cur)
-                        else:
-                            a_lo = cur + 1
-                            a_hi = amax
-                        for a in range(a_lo, a_hi + 1):
-                            slot = o + cur - a + (0 if part == 0 else L)
-                            ha = hd[o + a - 1]
-                            rv = ring[sx, slot]
-                            for p in range(P):
-                                vs = rv[p] * keep[p]
-                                vd = vs * ha
-                                xt[p] += vd
-                                rv[p] = vs - vd
+                        kk[p] *= keeptab[s, rep, p]
+                    _ring_exits(ring, sx, o, L, t, dur_pmf, acc)
                     for p in range(P):
-                        den = htot[p] * keep[p]
-                        dshare[sx, p] = xt[p] / den if den > 0.0 else 0.0
+                        den = xm[p] * keeptab[s, rep, p]
+                        dshare[sx, p] = acc[p] * kk[p] / den if den > 0.0 else 0.0
             for tau in range(NT):
                 ms = mass[s, tau]
                 tot = 0.0
@@ -299,17 +344,7 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                     tot += ms[p]
                 if tot <= 0.0:
                     continue
-                for p in range(P):
-                    htot[p] = 0.0
-                for c in range(a0, a1):
-                    mc = mult[c, tau]
-                    for p in range(P):
-                        hv = rate[g, c, p] * mc
-                        hsum[c, p] = hv
-                        htot[p] += hv
-                for p in range(P):
-                    q[p] = 1.0 - math.exp(-htot[p]) if htot[p] > 0.0 else 0.0
-                    xt[p] = 0.0
+                q = qtab[s, tau]
                 if dur and lumped[s]:
                     ds = dshare[tau_sex[tau]]
                     for p in range(P):
@@ -317,29 +352,13 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                         xt[p] = (ms[p] - xh[p]) * ds[p]
                         ms[p] -= xh[p] + xt[p]
                 elif dur:
-                    cur = t % L  # the slot of age L (or of this step's entrants)
-                    amax = min(L, t)
+                    kk = kc[s, tau]
                     for p in range(P):
-                        keep[p] = 1.0 - q[p]
-                    # ages 1..amax live in slots (t - a) mod L: two runs without a modulo
-                    for part in range(2):
-                        if part == 0:
-                            a_lo = 1
-                            a_hi = min(amax, cur)
-                        else:
-                            a_lo = cur + 1
-                            a_hi = amax
-                        for a in range(a_lo, a_hi + 1):
-                            slot = o + cur - a + (0 if part == 0 else L)
-                            ha = hd[o + a - 1]
-                            rv = ring[tau, slot]
-                            for p in range(P):
-                                vs = rv[p] * keep[p]
-                                vd = vs * ha
-                                xt[p] += vd
-                                rv[p] = vs - vd
+                        kk[p] *= keeptab[s, tau, p]
+                    _ring_exits(ring, tau, o, L, t, dur_pmf, acc)
                     for p in range(P):
                         xh[p] = ms[p] * q[p]
+                        xt[p] = min(acc[p] * kk[p], ms[p] - xh[p])
                         ms[p] -= xh[p] + xt[p]
                 else:
                     for p in range(P):
@@ -348,8 +367,9 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                 sx = tau_sex[tau]
                 for c in range(a0, a1):
                     anyc = False
+                    sc = share[c, tau]
                     for p in range(P):
-                        xc[p] = xh[p] * hsum[c, p] / htot[p] if htot[p] > 0.0 else 0.0
+                        xc[p] = xh[p] * sc[p]
                         if xc[p] > 0.0:
                             anyc = True
                     if not anyc:
@@ -384,6 +404,13 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                                        soe, ms_member, rc_milestone, rc_from, rc_to, rc_bit,
                                        fm, fh, cls_prob, rt_ptr, rt_state, rt_p, flows,
                                        rule_counts, fam_m, fam_h, newmass, xr)
+            if dur:
+                # the slot of age L has left; it takes this step's entrants
+                slot = o + t % L
+                for row in range(2 if lumped[s] else NT):
+                    rv = ring[row, slot]
+                    for p in range(P):
+                        rv[p] = 0.0
         # 4. the entrants join; record the stocks
         for s in range(S):
             dur = is_dur[s]
@@ -396,9 +423,11 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                 if tot != 0.0:
                     if dur:
                         row = tau_sex[tau] if lumped[s] else tau
+                        kk = kc[s, row]
+                        _rebase(ring, row, ring_off[s], ring_len[s], kk)
                         rv = ring[row, ring_off[s] + t % ring_len[s]]
                         for p in range(P):
-                            rv[p] += nm[p]
+                            rv[p] += nm[p] / kk[p]
                     for p in range(P):
                         ms[p] += nm[p]
                         nm[p] = 0.0
@@ -409,7 +438,7 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
 
 @nb.njit(cache=True, parallel=True, error_model="numpy")
 def propagate_many(T, S, NT, cn, step_seg, year_index, tau_sex, rate, hz_ptr, hz_target,
-                   hz_setbits, hz_flagbit, mult, is_dur, lumped, ring_off, ring_len, hd,
+                   hz_setbits, hz_flagbit, mult, is_dur, lumped, ring_off, ring_len, dur_pmf,
                    then_ptr, then_state, then_p, cls_prob, rt_ptr, rt_state, rt_p, soe, ms_member,
                    rc_milestone, rc_from, rc_to, rc_bit, wave_step, wave_state, wave_share,
                    wave_active, wt_ptr, wt_state, wt_p, rc_step, rc_share, rc_eligible,
@@ -424,7 +453,7 @@ def propagate_many(T, S, NT, cn, step_seg, year_index, tau_sex, rate, hz_ptr, hz
     n = rate.shape[0]
     for i in nb.prange(n):
         propagate(T, S, NT, cn, step_seg, year_index, tau_sex, rate[i], hz_ptr, hz_target,
-                  hz_setbits, hz_flagbit, mult, is_dur, lumped, ring_off, ring_len, hd,
+                  hz_setbits, hz_flagbit, mult, is_dur, lumped, ring_off, ring_len, dur_pmf,
                   then_ptr, then_state, then_p, cls_prob[i], rt_ptr, rt_state, rt_p, soe,
                   ms_member, rc_milestone, rc_from, rc_to, rc_bit, wave_step, wave_state,
                   wave_share[i], wave_active, wt_ptr, wt_state, wt_p, rc_step, rc_share[i],
