@@ -93,7 +93,11 @@ def dask_address(cluster: Any) -> str:
 def scheduler_file(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A scheduler file as ``dask scheduler --scheduler-file`` writes it."""
     path = tmp_path_factory.mktemp("dask") / "scheduler.json"
-    path.write_text(json.dumps(cluster.scheduler.identity(), default=str), encoding="utf-8")
+    ident = cluster.scheduler.identity()
+    # the fields a scheduler file holds (the live "workers" entry can carry tuple keys)
+    info = {k: ident[k] for k in ("type", "id", "address", "services", "started") if k in ident}
+    info["workers"] = {}
+    path.write_text(json.dumps(info, default=str), encoding="utf-8")
     return path
 
 
