@@ -321,3 +321,15 @@ def test_importing_crossings_does_not_import_dask() -> None:
     code = ("import sys, crossings, crossings.executors; "
             "sys.exit(any(m.split('.')[0] in ('dask', 'distributed') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_run_models_takes_one_seed_list_per_model(example_model: CompiledModel) -> None:
+    """Seeds per model give the same runs as the same seeds of one model."""
+    together = run_models([example_model, example_model], [[1], [2]],
+                          executor=LocalExecutor(1))
+    alone = run_seeds(example_model, [1, 2], executor=LocalExecutor(1))
+    for got, want in zip([together[0][0], together[1][0]], alone, strict=True):
+        for name in RawResults.COUNTS:
+            assert np.array_equal(getattr(got, name), getattr(want, name)), name
+    with pytest.raises(ValueError, match="seed lists"):
+        run_models([example_model], [[1], [2]], executor=LocalExecutor(1))

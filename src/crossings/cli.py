@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from crossings.console import err, out
 from crossings.evidence.cli import app as evidence_app
 from crossings.scenario.errors import ScenarioError
 
@@ -38,16 +37,6 @@ app = typer.Typer(
 app.add_typer(evidence_app, name="evidence")
 
 
-def _width(stream_is_tty: bool) -> int | None:
-    """Terminal width, or a wide page when writing to a file or pipe."""
-    env = os.environ.get("COLUMNS", "")
-    if env.isdigit():
-        return int(env)
-    return None if stream_is_tty else 150
-
-
-out = Console(soft_wrap=True, width=_width(sys.stdout.isatty()))
-err = Console(stderr=True, soft_wrap=True, width=_width(sys.stderr.isatty()))
 
 DEFAULT_OUT = Path("crossings-results")
 
@@ -430,24 +419,31 @@ def serve(
     serve_app(host=host, port=port, data_dir=data_dir)
 
 
+PosteriorSeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the posterior draws.")]
+DrawsOpt = Annotated[int, typer.Option("--draws", min=10, max=1_000_000,
+                                       help="Posterior draws to keep.")]
+ImportanceOpt = Annotated[int, typer.Option(
+    "--importance", min=0, help="Re-weight this many draws by the exact posterior "
+                                "(0: the normal approximation).")]
+MaxIterOpt = Annotated[int, typer.Option("--max-iter", min=1, max=200,
+                                         help="Optimiser iterations at most.")]
+LumpOpt = Annotated[int | None, typer.Option(
+    "--lump-days", min=1, help="Faster, near-exact: one duration ring per sex in states "
+                               "whose stays can exceed this many days (e.g. 3650).")]
+
+
 @app.command()
 def calibrate(
     scenario: ScenarioArg = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
         "crossings-calibration"),
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the posterior draws.")] = 1,
-    draws: Annotated[int, typer.Option("--draws", min=10, max=1_000_000,
-                                       help="Posterior draws to keep.")] = 1000,
-    importance: Annotated[int, typer.Option(
-        "--importance", min=0, help="Re-weight this many draws by the exact posterior "
-                                    "(0: the normal approximation).")] = 0,
-    max_iter: Annotated[int, typer.Option("--max-iter", min=1, max=200,
-                                          help="Optimiser iterations at most.")] = 15,
+    seed: PosteriorSeedOpt = 1,
+    draws: DrawsOpt = 1000,
+    importance: ImportanceOpt = 0,
+    max_iter: MaxIterOpt = 15,
     resume: Annotated[bool, typer.Option("--resume", help="Continue a killed run from its "
                                                           "last checkpoint.")] = False,
-    lump_days: Annotated[int | None, typer.Option(
-        "--lump-days", min=1, help="Faster, near-exact: one duration ring per sex in states "
-                                   "whose stays can exceed this many days (e.g. 3650).")] = None,
+    lump_days: LumpOpt = None,
     sets: SetOpt = None,
     variant: VariantOpt = None,
 ) -> None:
@@ -483,15 +479,11 @@ def validate(
     holdout_from: Annotated[int, typer.Option(
         "--holdout-from", help="Fit on years before this one; forecast the rest.")] = 2016,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the posterior draws.")] = 1,
-    draws: Annotated[int, typer.Option("--draws", min=10, help="Posterior draws.")] = 1000,
-    max_iter: Annotated[int, typer.Option("--max-iter", min=1, max=200,
-                                          help="Optimiser iterations at most.")] = 15,
-    importance: Annotated[int, typer.Option("--importance", min=0,
-                                            help="Importance re-weighting draws.")] = 0,
-    lump_days: Annotated[int | None, typer.Option(
-        "--lump-days", min=1, help="Faster, near-exact: one duration ring per sex in states "
-                                   "whose stays can exceed this many days (e.g. 3650).")] = None,
+    seed: PosteriorSeedOpt = 1,
+    draws: DrawsOpt = 1000,
+    max_iter: MaxIterOpt = 15,
+    importance: ImportanceOpt = 0,
+    lump_days: LumpOpt = None,
     sets: SetOpt = None,
     variant: VariantOpt = None,
 ) -> None:

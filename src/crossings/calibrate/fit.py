@@ -21,6 +21,7 @@ Poisson noise of the agent engine).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -36,9 +37,11 @@ from crossings.calibrate.unknowns import (
     CalibrationError,
     Effect,
     batch_arrays,
+    current_value,
     from_z,
     linearise,
     log_prior_z,
+    prior_quantiles,
     to_z,
 )
 from crossings.compile.model import CompiledModel
@@ -163,6 +166,17 @@ class Posterior:
     ess: float
 
 
+FD_STEP = 1e-4
+"""Forward-difference step on the unconstrained scale (the model is deterministic)."""
+
+
+def fd_points(z: F64, h: float = FD_STEP) -> F64:
+    """The point ``z`` and one forward step ``h`` along each axis: (d + 1, d)."""
+    pts = np.repeat(z[None], z.size + 1, axis=0)
+    pts[1:] += np.eye(z.size) * h
+    return pts
+
+
 def _derivs(lik: Likelihood, mu: F64) -> tuple[F64, F64]:
     """First and second derivative of each row's log-likelihood in its expected value."""
     h = np.maximum(1e-4 * np.abs(mu), 1e-6)
@@ -227,7 +241,7 @@ def fit(prob: Problem, *, seed: int = 1, draws: int = 1000, max_iter: int = 15,
     t0 = time.perf_counter()
     d = prob.dim
     lik = prob.likelihood
-    h = 1e-4
+    h = FD_STEP
     state = _load(checkpoint, "mode")
     if state is not None and state["z"].shape == (d,):
         z = state["z"]
@@ -243,9 +257,7 @@ def fit(prob: Problem, *, seed: int = 1, draws: int = 1000, max_iter: int = 15,
     g = Hm = np.zeros(0)
     it = it0
     while True:
-        pts = np.repeat(z[None], d + 1, axis=0)
-        pts[1:] += np.eye(d) * h
-        V, E = prob.values(pts)
+        V, E = prob.values(fd_points(z, h))
         mu = V[0]
         lp = float(lik.total(mu) + prob.log_prior(z[None])[0])
         it += 1
@@ -321,8 +333,6 @@ def fit(prob: Problem, *, seed: int = 1, draws: int = 1000, max_iter: int = 15,
 
 def _start(prob: Problem, j: int) -> float:
     """Starting value: the scenario's own value, moved inside the prior's support."""
-    from crossings.calibrate.unknowns import current_value, prior_quantiles  # noqa: PLC0415
-
     u = prob.unknowns[j]
     th = current_value(prob.loaded.scenario, u)
     lo, hi = (float(x) for x in prior_quantiles(u.prior, np.array([0.001, 0.999])))
@@ -361,8 +371,6 @@ def sbc(prob: Problem, n: int = 100, *, seed: int = 7, draws: int = 400,
     """
     rng = np.random.default_rng([seed, 99])
     d = prob.dim
-    from crossings.calibrate.unknowns import prior_quantiles  # noqa: PLC0415
-
     truth = np.stack([prior_quantiles(u.prior, rng.uniform(1e-6, 1 - 1e-6, n))
                       for u in prob.unknowns], axis=1)
     z_true = np.stack([to_z(u.prior, truth[:, j]) for j, u in enumerate(prob.unknowns)], axis=1)
@@ -396,8 +404,6 @@ def _synthetic_row(r: Row, v: float, mu: float, lik: Likelihood,
     grid) that a normal draw around the expectation falls in, so the interval
     likelihood is exact for it; counts and estimates take the drawn value.
     """
-    import dataclasses  # noqa: PLC0415
-
     if r.kind != "range":
         return dataclasses.replace(r, observed=v, low=v, high=v)
     s = lik.om.range_sd * max(abs(r.observed), 1.0)

@@ -199,11 +199,13 @@ class Likelihood:
             s = self.scale[g]
             a = np.where(np.isnan(self.lo[g]), -np.inf, (self.lo[g] - mu[..., g]) / s)
             b = np.where(np.isnan(self.hi[g]), np.inf, (self.hi[g] - mu[..., g]) / s)
-            # log(Φ(b) − Φ(a)) computed stably on whichever tail is smaller
-            upper = special.log_ndtr(b) + np.log1p(-np.exp(np.minimum(
-                special.log_ndtr(a) - special.log_ndtr(b), -1e-300)))
-            lower = special.log_ndtr(-a) + np.log1p(-np.exp(np.minimum(
-                special.log_ndtr(-b) - special.log_ndtr(-a), -1e-300)))
+            # log(Φ(b) − Φ(a)) computed stably on whichever tail is smaller; −inf where
+            # the probability underflows (an expectation far outside the range)
+            with np.errstate(divide="ignore"):
+                upper = special.log_ndtr(b) + np.log1p(-np.exp(np.minimum(
+                    special.log_ndtr(a) - special.log_ndtr(b), -1e-300)))
+                lower = special.log_ndtr(-a) + np.log1p(-np.exp(np.minimum(
+                    special.log_ndtr(-b) - special.log_ndtr(-a), -1e-300)))
             out[..., g] = np.where(a > 0, lower, upper)
         e = self.is_est
         if e.any():

@@ -24,8 +24,17 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crossings.calibrate.fit import Posterior, Problem, fit, predictive, prepare, save_meta
-from crossings.calibrate.observe import Row, build_rows
+from crossings.calibrate.fit import (
+    FD_STEP,
+    Posterior,
+    Problem,
+    fd_points,
+    fit,
+    predictive,
+    prepare,
+    save_meta,
+)
+from crossings.calibrate.observe import Likelihood, Row, build_rows, row_values
 from crossings.calibrate.unknowns import describe_prior, prior_quantiles, to_z
 from crossings.scenario.load import LoadedScenario
 from crossings.scenario.schema import Prior
@@ -36,11 +45,17 @@ F64 = NDArray[np.float64]
 
 
 def _predictive_rows(prob: Problem, post: Posterior, rows: list[Row], mode: F64, jac: F64,
-                     seed: int, noise: str) -> pd.DataFrame:
-    rng = np.random.default_rng([seed, 31])
+                     seed: int, noise: str, lik: Likelihood | None = None,
+                     stream: int = 31) -> pd.DataFrame:
+    """Posterior predictive quantiles of ``rows`` with the observation model's or Poisson noise.
+
+    ``lik`` is the observation model of ``rows`` (default: the fitted rows');
+    ``stream`` keys the noise draws.
+    """
+    rng = np.random.default_rng([seed, stream])
     vals = predictive(post, mode, jac, post.z_draws)
     if noise == "observation":
-        vals = prob.likelihood.sample(vals, rng) if rows is prob.rows else vals
+        vals = (lik or prob.likelihood).sample(vals, rng)
     elif noise == "poisson":
         vals = rng.poisson(np.maximum(vals, 0)).astype(np.float64)
     q = np.quantile(vals, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0) if len(rows) else np.zeros((5, 0))
@@ -218,22 +233,10 @@ def validate(loaded: LoadedScenario, holdout_from: int, *, seed: int = 1, draws:
     cal = loaded.scenario.calibration
     held = build_rows(loaded.scenario, prob.model, exclude=tuple(cal.exclude if cal else ()),
                       from_year=holdout_from)
-    from crossings.calibrate.observe import Likelihood, row_values  # noqa: PLC0415
-
-    h = 1e-4
-    d = prob.dim
-    pts = np.repeat(post.z_mode[None], d + 1, axis=0)
-    pts[1:] += np.eye(d) * h
-    V = row_values(prob.run(pts), prob.model, held)
-    jac = ((V[1:] - V[0]) / h).T
-    lik = Likelihood(held, prob.likelihood.om)
-    rng = np.random.default_rng([seed, 37])
-    vals = lik.sample(predictive(post, V[0], jac, post.z_draws), rng)
-    q = np.quantile(vals, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0) if held else np.zeros((5, 0))
-    fit_out = pd.DataFrame({"series": [r.series for r in held], "year": [r.label for r in held],
-                            "sex": [r.sex for r in held], "observed": [r.observed for r in held],
-                            "kind": [r.kind for r in held], "p05": q[0], "p25": q[1],
-                            "p50": q[2], "p75": q[3], "p95": q[4]})
+    V = row_values(prob.run(fd_points(post.z_mode, FD_STEP)), prob.model, held)
+    jac = ((V[1:] - V[0]) / FD_STEP).T
+    fit_out = _predictive_rows(prob, post, held, V[0], jac, seed, "observation",
+                               Likelihood(held, prob.likelihood.om), stream=37)
     ws_in = women_share(fit_in)
     ws_out = women_share(fit_out)
     return {

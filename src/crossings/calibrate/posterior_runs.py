@@ -3,10 +3,10 @@
 ``crossings run --posterior DIR`` draws one parameter set per run from
 ``DIR/posterior.parquet``, sets the scenario's unknowns (matched by id, so a
 what-if variant of the same scenario takes the same draws), compiles each set
-and runs it once. The spread over runs then carries both the parameter
-uncertainty and the agent engine's own noise. The same seed gives the same
-draws and the same runs, so a variant and its base are compared on paired
-draws.
+and runs it once, run ``i`` with seed ``seed + i``. The spread over runs then
+carries both the parameter uncertainty and the agent engine's own noise. The
+same seed gives the same draws and the same runs, so a variant and its base
+are compared on paired draws.
 """
 
 from __future__ import annotations
@@ -45,9 +45,13 @@ def simulate_posterior(loaded: LoadedScenario, posterior: Path, *, runs: int, se
     unknowns = [known[i] for i in ids]
     t0 = time.perf_counter()
     models = [compile_scenario(apply_unknowns(loaded.scenario, unknowns, th)) for th in theta]
-    raws = run_models(models, [seed], executor=executor, workers=workers, progress=progress)
+    # run i uses seed + i: independent engine noise across draws, and the same pairs of
+    # (draw, seed) for a variant and its base
+    seeds = [seed + i for i in range(runs)]
+    raws = run_models(models, [[sd] for sd in seeds], executor=executor, workers=workers,
+                      progress=progress)
     wall = time.perf_counter() - t0
-    return Results(model=models[0], runs=[r[0] for r in raws], seeds=[seed] * runs,
+    return Results(model=models[0], runs=[r[0] for r in raws], seeds=seeds,
                    loaded=loaded, wall_seconds=wall,
                    meta={"posterior": str(posterior), "posterior_draws": runs,
                          # the calibration's estimates describe the scenario as fitted,

@@ -12,16 +12,16 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from crossings.console import err, out
 
 if TYPE_CHECKING:
     from crossings.evidence.conflicts import Conflict
@@ -38,15 +38,6 @@ app = typer.Typer(
 )
 
 
-def _width(stream_is_tty: bool) -> int | None:
-    env = os.environ.get("COLUMNS", "")
-    if env.isdigit():
-        return int(env)
-    return None if stream_is_tty else 150
-
-
-out = Console(soft_wrap=True, width=_width(sys.stdout.isatty()))
-err = Console(stderr=True, soft_wrap=True, width=_width(sys.stderr.isatty()))
 
 DbOpt = Annotated[str | None, typer.Option(
     "--db", help="Evidence database: a SQLite file or postgresql://… URL (default: "

@@ -63,9 +63,9 @@ def shard_ranges(total: int, shards: int) -> list[tuple[int, int]]:
     return [(cuts[i], cuts[i + 1]) for i in range(shards)]
 
 
-def run_models(models: Sequence[CompiledModel], seeds: Sequence[int], *,
-               executor: Executor | None = None, workers: int | None = None, shards: int = 1,
-               progress: ProgressFn | None = None) -> list[list[RawResults]]:
+def run_models(models: Sequence[CompiledModel], seeds: Sequence[int] | Sequence[Sequence[int]],
+               *, executor: Executor | None = None, workers: int | None = None,
+               shards: int = 1, progress: ProgressFn | None = None) -> list[list[RawResults]]:
     """Run every model once per seed, all as one batch (calibration candidates, sweeps).
 
     Every (model, seed) run is split into ``shards`` id ranges and all pieces
@@ -73,7 +73,7 @@ def run_models(models: Sequence[CompiledModel], seeds: Sequence[int], *,
 
     Args:
         models: The compiled scenarios.
-        seeds: The seeds, the same for every model.
+        seeds: The seeds, the same for every model; or one list of seeds per model.
         executor: Where to run (default: a :class:`LocalExecutor` with
             ``workers``, closed afterwards; a given executor is left open).
         workers: Worker processes of the default executor (default: one per
@@ -82,7 +82,7 @@ def run_models(models: Sequence[CompiledModel], seeds: Sequence[int], *,
         progress: Called with the fraction done (0–1).
 
     Returns:
-        ``out[m][s]``: the results of model ``m`` with seed ``seeds[s]``.
+        ``out[m][s]``: the results of model ``m`` with its ``s``-th seed.
 
     Raises:
         ValueError: If ``shards`` is less than 1.
@@ -91,8 +91,13 @@ def run_models(models: Sequence[CompiledModel], seeds: Sequence[int], *,
         raise ValueError(f"shards must be at least 1, not {shards}")
     tasks: list[tuple[int, ShardTask]] = []
     owner: list[tuple[int, int]] = []  # (model, seed index) of every task, ids increasing
+    per_model: list[Sequence[int]] = (
+        [list(x) for x in seeds] if seeds and not isinstance(seeds[0], int)  # type: ignore[arg-type]
+        else [seeds] * len(models))  # type: ignore[list-item]
+    if len(per_model) != len(models):
+        raise ValueError(f"{len(per_model)} seed lists for {len(models)} models")
     for m, model in enumerate(models):
-        for s, seed in enumerate(seeds):
+        for s, seed in enumerate(per_model[m]):
             total = int(entry_plan(model, seed).sum())
             for lo, hi in shard_ranges(total, shards):
                 tasks.append((m, ShardTask(int(seed), lo, hi)))
@@ -111,11 +116,11 @@ def run_models(models: Sequence[CompiledModel], seeds: Sequence[int], *,
     finally:
         if executor is None:
             ex.close()
-    parts: list[list[list[RawResults]]] = [[[] for _ in seeds] for _ in models]
+    parts: list[list[list[RawResults]]] = [[[] for _ in ms] for ms in per_model]
     for (m, s), raw in zip(owner, raws, strict=True):
         parts[m][s].append(raw)
-    return [[p[0] if len(p) == 1 else RawResults.merge(p) for p in per_model]
-            for per_model in parts]
+    return [[p[0] if len(p) == 1 else RawResults.merge(p) for p in model_parts]
+            for model_parts in parts]
 
 
 def run_seeds(model: CompiledModel, seeds: Sequence[int], *, workers: int | None = None,

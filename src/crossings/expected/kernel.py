@@ -86,6 +86,22 @@ def _enter(dest, tau, xv, old, t, y, g, init, cn, tau_sex, soe, ms_member, rc_mi
                      newmass)
 
 
+@nb.njit(cache=True, error_model="numpy")
+def _enter_dist(j0, j1, d_state, d_p, tau, x, old, t, y, g, cn, tau_sex, soe, ms_member,
+                rc_milestone, rc_from, rc_to, rc_bit, fm, fh, cls_prob, rt_ptr, rt_state, rt_p,
+                flows, rule_counts, fam_m, fam_h, newmass, xr, xv):  # pragma: no cover
+    """Send ``x`` people of type ``tau`` to the target distribution ``j0:j1`` (CSR)."""
+    P = x.shape[0]
+    for j in range(j0, j1):
+        w = d_p[j]
+        if w > 0.0:
+            for p in range(P):
+                xv[p] = x[p] * w
+            _enter(d_state[j], tau, xv, old, t, y, g, False, cn, tau_sex, soe, ms_member,
+                   rc_milestone, rc_from, rc_to, rc_bit, fm, fh, cls_prob, rt_ptr, rt_state,
+                   rt_p, flows, rule_counts, fam_m, fam_h, newmass, xr)
+
+
 RESCALE = 1e-150
 """When a ring's survival factor falls below this, its entries are rescaled (exactly)."""
 
@@ -232,14 +248,10 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                     xm[p] = ms[p] * sh[p]
                     ms[p] -= xm[p]
                     wm[p] += xm[p]
-                for j in range(wt_ptr[w], wt_ptr[w + 1]):
-                    if wt_p[j] > 0.0:
-                        for p in range(P):
-                            xv[p] = xm[p] * wt_p[j]
-                        _enter(wt_state[j], tau, xv, s, t, y, g, False, cn, tau_sex, soe,
-                               ms_member, rc_milestone, rc_from, rc_to, rc_bit, fm, fh,
-                               cls_prob, rt_ptr, rt_state, rt_p, flows, rule_counts, fam_m,
-                               fam_h, newmass, xr)
+                _enter_dist(wt_ptr[w], wt_ptr[w + 1], wt_state, wt_p, tau, xm, s, t, y, g, cn,
+                            tau_sex, soe, ms_member, rc_milestone, rc_from, rc_to, rc_bit, fm,
+                            fh, cls_prob, rt_ptr, rt_state, rt_p, flows, rule_counts, fam_m,
+                            fam_h, newmass, xr, xv)
         # 1b. reclassifications of a cohort (members carry the cohort's bit)
         for r in range(rc_step.shape[0]):
             if rc_step[r] != t:
@@ -280,14 +292,10 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                         _rebase(ring, row, ring_off[s], ring_len[s], kc[s, row])
                     for p in range(P):
                         ms[p] -= xm[p]
-                    for j in range(rct_ptr[r], rct_ptr[r + 1]):
-                        if rct_p[j] > 0.0:
-                            for p in range(P):
-                                xv[p] = xm[p] * rct_p[j]
-                            _enter(rct_state[j], tau, xv, s, t, y, g, False, cn, tau_sex, soe,
-                                   ms_member, rc_milestone, rc_from, rc_to, rc_bit, fm, fh,
-                                   cls_prob, rt_ptr, rt_state, rt_p, flows, rule_counts, fam_m,
-                                   fam_h, newmass, xr)
+                    _enter_dist(rct_ptr[r], rct_ptr[r + 1], rct_state, rct_p, tau, xm, s, t, y,
+                                g, cn, tau_sex, soe, ms_member, rc_milestone, rc_from, rc_to,
+                                rc_bit, fm, fh, cls_prob, rt_ptr, rt_state, rt_p, flows,
+                                rule_counts, fam_m, fam_h, newmass, xr, xv)
         # 2. entries
         for k in range(K):
             for init in range(2):
@@ -396,14 +404,10 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                         if xt[p] > 0.0:
                             anyt = True
                     if anyt:
-                        for j in range(then_ptr[s], then_ptr[s + 1]):
-                            if then_p[j] > 0.0:
-                                for p in range(P):
-                                    xv[p] = xt[p] * then_p[j]
-                                _enter(then_state[j], tau, xv, s, t, y, g, False, cn, tau_sex,
-                                       soe, ms_member, rc_milestone, rc_from, rc_to, rc_bit,
-                                       fm, fh, cls_prob, rt_ptr, rt_state, rt_p, flows,
-                                       rule_counts, fam_m, fam_h, newmass, xr)
+                        _enter_dist(then_ptr[s], then_ptr[s + 1], then_state, then_p, tau, xt, s,
+                                    t, y, g, cn, tau_sex, soe, ms_member, rc_milestone, rc_from,
+                                    rc_to, rc_bit, fm, fh, cls_prob, rt_ptr, rt_state, rt_p,
+                                    flows, rule_counts, fam_m, fam_h, newmass, xr, xv)
             if dur:
                 # the slot of age L has left; it takes this step's entrants
                 slot = o + t % L
