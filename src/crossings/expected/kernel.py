@@ -5,6 +5,12 @@ for states with a duration, every step since entry — through all steps, in
 the agent engine's order: waves, reclassifications, entries, due events. See
 :mod:`crossings.expected` for the semantics; every quantity here is the
 expectation of the matching agent-engine tally.
+
+The step loop is written out in one function: moves go to an inbox per
+(destination, type) and are settled once per step (flags set on entry, cohort
+bits, families, the classification node), and arrays are indexed element by
+element rather than through views, so the hot loops make no calls and touch
+no reference counts.
 """
 
 from __future__ import annotations
@@ -14,139 +20,58 @@ import math
 import numba as nb
 import numpy as np
 
-
-@nb.njit(cache=True, error_model="numpy")
-def _put(dest, tau, xv, old, t, y, init, tau_sex, soe, ms_member, rc_milestone, rc_from,
-         rc_to, rc_bit, fm, fh, flows, fam_m, fam_h, newmass):  # pragma: no cover
-    """Move expected people ``xv`` (one per parameter set) of type ``tau`` into ``dest``."""
-    P = xv.shape[0]
-    sx = tau_sex[tau]
-    t2 = tau | soe[dest]
-    for r in range(rc_bit.shape[0]):
-        if ms_member[rc_milestone[r], dest]:
-            if rc_from[r] <= t <= rc_to[r]:
-                t2 |= rc_bit[r]
-            else:
-                t2 &= ~rc_bit[r]
-    fl = flows[y, old, dest, sx]
-    nm = newmass[dest, t2]
-    for p in range(P):
-        fl[p] += xv[p]
-        nm[p] += xv[p]
-    if not init:
-        for c in range(fm.shape[1]):
-            fmc = fm[dest, c]
-            fhc = fh[dest, c]
-            hit = False
-            for p in range(P):
-                if fmc[p] > 0.0:
-                    hit = True
-                    break
-            if hit:
-                a = fam_m[y, c, dest]
-                b = fam_h[y, c, dest]
-                for p in range(P):
-                    a[p] += xv[p] * fmc[p]
-                    b[p] += xv[p] * fhc[p]
-
-
-@nb.njit(cache=True, error_model="numpy")
-def _enter(dest, tau, xv, old, t, y, g, init, cn, tau_sex, soe, ms_member, rc_milestone,
-           rc_from, rc_to, rc_bit, fm, fh, cls_prob, rt_ptr, rt_state, rt_p, flows,
-           rule_counts, fam_m, fam_h, newmass, xr):  # pragma: no cover
-    """Enter ``dest``; through the classification node when ``dest`` is it."""
-    if dest != cn:
-        _put(dest, tau, xv, old, t, y, init, tau_sex, soe, ms_member, rc_milestone, rc_from,
-             rc_to, rc_bit, fm, fh, flows, fam_m, fam_h, newmass)
-        return
-    P = xv.shape[0]
-    sx = tau_sex[tau]
-    fl = flows[y, old, cn, sx]
-    for p in range(P):
-        fl[p] += xv[p]
-    for r in range(cls_prob.shape[2]):
-        pr = cls_prob[g, tau, r]
-        anyp = False
-        for p in range(P):
-            if pr[p] > 0.0:
-                anyp = True
-                break
-        if not anyp:
-            continue
-        rc = rule_counts[y, r, sx]
-        for p in range(P):
-            rc[p] += xv[p] * pr[p]
-        for j in range(rt_ptr[r], rt_ptr[r + 1]):
-            w = rt_p[j]
-            if w > 0.0:
-                for p in range(P):
-                    xr[p] = xv[p] * pr[p] * w
-                _put(rt_state[j], tau, xr, cn, t, y, init, tau_sex, soe, ms_member,
-                     rc_milestone, rc_from, rc_to, rc_bit, fm, fh, flows, fam_m, fam_h,
-                     newmass)
-
-
-@nb.njit(cache=True, error_model="numpy")
-def _enter_dist(j0, j1, d_state, d_p, tau, x, old, t, y, g, cn, tau_sex, soe, ms_member,
-                rc_milestone, rc_from, rc_to, rc_bit, fm, fh, cls_prob, rt_ptr, rt_state, rt_p,
-                flows, rule_counts, fam_m, fam_h, newmass, xr, xv):  # pragma: no cover
-    """Send ``x`` people of type ``tau`` to the target distribution ``j0:j1`` (CSR)."""
-    P = x.shape[0]
-    for j in range(j0, j1):
-        w = d_p[j]
-        if w > 0.0:
-            for p in range(P):
-                xv[p] = x[p] * w
-            _enter(d_state[j], tau, xv, old, t, y, g, False, cn, tau_sex, soe, ms_member,
-                   rc_milestone, rc_from, rc_to, rc_bit, fm, fh, cls_prob, rt_ptr, rt_state,
-                   rt_p, flows, rule_counts, fam_m, fam_h, newmass, xr)
-
-
 RESCALE = 1e-150
 """When a ring's survival factor falls below this, its entries are rescaled (exactly)."""
 
+BLOCK = 8
+"""Steps per block of entries folded into the pending exits at once (see :func:`_flush`)."""
+
 
 @nb.njit(cache=True, error_model="numpy")
-def _rebase(ring, row, o, L, kc):  # pragma: no cover - compiled
-    """Fold a small survival factor into the stored entries of one ring row."""
+def _rebase(pend, blk, fb, L, xb, B, kc):  # pragma: no cover - compiled
+    """Fold a small survival factor into the stored numbers of one ring row, per set."""
     P = kc.shape[0]
-    low = False
     for p in range(P):
-        if kc[p] < RESCALE:
-            low = True
-    if not low:
-        return
-    for k in range(L):
-        for p in range(P):
-            ring[row, o + k, p] *= kc[p]
-    for p in range(P):
-        kc[p] = 1.0
+        f = kc[p]
+        if f < RESCALE:
+            for k in range(L):
+                pend[p, fb + k] *= f
+            for k in range(B):
+                blk[p, xb + k] *= f
+            kc[p] = 1.0
 
 
 @nb.njit(cache=True, error_model="numpy")
-def _ring_exits(ring, row, o, L, t, pmf, acc):  # pragma: no cover - compiled
-    """Σ over ages 1..min(L, t) of stored entries × P(duration = age), per set."""
-    P = acc.shape[0]
+def _flush(pend, blk, fb, L, xb, B, t, pmf, o):  # pragma: no cover - compiled
+    """Fold the block of entries that ends on step ``t`` into the pending exits.
+
+    The entry of step ``t0 + i`` leaves at age ``a`` on step ``t0 + i + a``;
+    ages up to ``B - 1 - i`` fall inside the block and were read directly by
+    :func:`_ring_exits`. The rest start on step ``t + 1`` for every ``i``, so
+    each entry adds a contiguous run of the pmf to the circular buffer.
+    """
+    P = pend.shape[0]
+    start = (t + 1) % L
     for p in range(P):
-        acc[p] = 0.0
-    cur = t % L  # the slot of age L (and of this step's entrants)
-    amax = min(L, t)
-    # ages 1..amax live in slots (t - a) mod L: two runs without a modulo
-    for part in range(2):
-        if part == 0:
-            a_lo = 1
-            a_hi = min(amax, cur)
-        else:
-            a_lo = cur + 1
-            a_hi = amax
-        for a in range(a_lo, a_hi + 1):
-            slot = o + cur - a + (0 if part == 0 else L)
-            w = pmf[o + a - 1]
-            if w == 0.0:
+        row = pend[p, fb:fb + L]  # slices, so that the loops below index from 0 (vectorised)
+        xs = blk[p, xb:xb + B]
+        for i in range(B):
+            xi = xs[i]
+            if xi == 0.0:
                 continue
-            rv = ring[row, slot]
-            for p in range(P):
-                acc[p] += rv[p] * w
+            xs[i] = 0.0
+            a_lo = B - i
+            if a_lo > L:
+                continue
+            n = L - a_lo + 1
+            run = min(n, L - start)
+            src = pmf[o + a_lo - 1:o + L]
+            dst = row[start:start + run]
+            for k in range(run):
+                dst[k] += xi * src[k]
+            src = src[run:]
+            for k in range(n - run):
+                row[k] += xi * src[k]
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -175,38 +100,62 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
     so the work for one (state, type) is done for all sets in one inner loop.
 
     States with a duration keep, per type (per sex when lumped), the people who
-    entered on each of the last ``L`` steps, divided by the probability of
-    surviving the state's hazards since the ring's start (``kc``). People whose
-    duration ends on step ``t`` are then ``kc(t) × Σ_a stored(t − a) × P(D = a)``:
-    the stored numbers never change, so a step reads each ring once and writes
-    nothing. Hazard probabilities are tabulated once per time segment.
+    entered on each step divided by the probability of surviving the state's
+    hazards since the row's start (``kc``). People whose duration ends on step
+    ``t`` are then ``kc(t) × Σ_a stored(t − a) × P(D = a)``. Entries are kept
+    for one block of :data:`BLOCK` steps; at the block's end each one's exits
+    at later ages are added to a circular buffer of pending exits (``pend``,
+    one slot per step ahead), so a step reads one slot plus the block per row,
+    and the convolution runs as contiguous multiply-adds once per block.
+    Hazard probabilities are tabulated once per time segment.
     """
     P = rate.shape[2]
     G = rate.shape[0]
     H = hz_target.shape[0]
+    R = rc_bit.shape[0]
+    C = fm.shape[1]
+    NR = cls_prob.shape[2]
     mass = np.zeros((S, NT, P))  # people exposed to events (entered before this step)
     newmass = np.zeros((S, NT, P))  # people who entered on this step
-    total_ring = 0
+    inbox = np.zeros((2, S, NT, P))  # moved this step, not yet settled ([1]: initial people)
+    B = BLOCK
+    n_rows = np.zeros(S, np.int64)  # ring rows of each state: per type, or per sex when lumped
+    fbase = np.zeros(S, np.int64)
+    xbase = np.zeros(S, np.int64)
+    nf = 0
+    nx = 0
     for s in range(S):
-        total_ring += ring_len[s]
-    ring = np.zeros((NT, max(total_ring, 1), P))
+        if is_dur[s]:
+            n_rows[s] = 2 if lumped[s] else NT
+        fbase[s] = nf
+        xbase[s] = nx
+        nf += n_rows[s] * ring_len[s]
+        nx += n_rows[s] * B
+    pend = np.zeros((P, max(nf, 1)))  # exits due on each of the next L steps, per row
+    blk = np.zeros((P, max(nx, 1)))  # entries of the current block, per row
+    live = np.zeros((S, NT), np.bool_)  # rows that have held entries
     kc = np.ones((S, NT, P))  # survival factor of each ring row (row = sex when lumped)
     K = ent.shape[1]
     qtab = np.zeros((S, NT, P))  # probability that some hazard fires this step
     keeptab = np.ones((S, NT, P))  # exp(-total hazard)
     share = np.zeros((max(H, 1), NT, P))  # share of each component among those who leave
     dshare = np.zeros((2, P))
-    xv = np.zeros(P)
     xm = np.zeros(P)
     xh = np.zeros(P)
     xt = np.zeros(P)
     xc = np.zeros(P)
-    xr = np.zeros(P)
-    acc = np.zeros(P)
     f = np.zeros(P)
+    has_fam = np.zeros((S, max(C, 1)), np.bool_)
+    for s in range(S):
+        for c in range(C):
+            for p in range(P):
+                if fm[s, c, p] > 0.0 or fh[s, c, p] > 0.0:
+                    has_fam[s, c] = True
+    active = np.zeros((S, NT), np.bool_)  # (state, type) pairs with people
     g_prev = -1
     for t in range(T):
-        g = step_seg[t]
+        g = step_seg[t]  # the time segment (classification tables)
+        gr = min(g, G - 1)  # and of the hazard rates
         y = year_index[t]
         if g != g_prev:
             g_prev = g
@@ -217,66 +166,58 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                     for p in range(P):
                         h = 0.0
                         for c in range(a0, a1):
-                            h += rate[min(g, G - 1), c, p] * mult[c, tau]
+                            h += rate[gr, c, p] * mult[c, tau]
                         qtab[s, tau, p] = 1.0 - math.exp(-h) if h > 0.0 else 0.0
                         keeptab[s, tau, p] = math.exp(-h)
                         for c in range(a0, a1):
-                            share[c, tau, p] = (rate[g, c, p] * mult[c, tau] / h
-                                                if h > 0.0 else 0.0)
+                            share[c, tau, p] = rate[gr, c, p] * mult[c, tau] / h if h > 0.0 else 0.0
         # 1. waves
         for w in range(wave_step.shape[0]):
             if wave_step[w] != t or not wave_active[w]:
                 continue
             s = wave_state[w]
-            sh = wave_share[w]
             for p in range(P):
-                f[p] = 1.0 - sh[p]
+                f[p] = 1.0 - wave_share[w, p]
             if is_dur[s]:
-                for row in range(2 if lumped[s] else NT):
+                for row in range(n_rows[s]):
                     for p in range(P):
                         kc[s, row, p] *= f[p]
-                    _rebase(ring, row, ring_off[s], ring_len[s], kc[s, row])
+                    _rebase(pend, blk, fbase[s] + row * ring_len[s], ring_len[s],
+                            xbase[s] + row * B, B, kc[s, row])
             for tau in range(NT):
-                ms = mass[s, tau]
-                tot = 0.0
-                for p in range(P):
-                    tot += ms[p]
-                if tot <= 0.0:
+                if not active[s, tau]:
                     continue
-                wm = wave_moved[w, tau_sex[tau]]
+                sx = tau_sex[tau]
                 for p in range(P):
-                    xm[p] = ms[p] * sh[p]
-                    ms[p] -= xm[p]
-                    wm[p] += xm[p]
-                _enter_dist(wt_ptr[w], wt_ptr[w + 1], wt_state, wt_p, tau, xm, s, t, y, g, cn,
-                            tau_sex, soe, ms_member, rc_milestone, rc_from, rc_to, rc_bit, fm,
-                            fh, cls_prob, rt_ptr, rt_state, rt_p, flows, rule_counts, fam_m,
-                            fam_h, newmass, xr, xv)
+                    xm[p] = mass[s, tau, p] * wave_share[w, p]
+                    mass[s, tau, p] -= xm[p]
+                    wave_moved[w, sx, p] += xm[p]
+                for j in range(wt_ptr[w], wt_ptr[w + 1]):
+                    wj = wt_p[j]
+                    if wj > 0.0:
+                        d = wt_state[j]
+                        for p in range(P):
+                            v = xm[p] * wj
+                            flows[y, s, d, sx, p] += v
+                            inbox[0, d, tau, p] += v
         # 1b. reclassifications of a cohort (members carry the cohort's bit)
         for r in range(rc_step.shape[0]):
             if rc_step[r] != t:
                 continue
-            sh = rc_share[r]
             bit = rc_bit[r]
             for s in range(S):
                 if not rc_eligible[r, s]:
                     continue
                 for tau in range(NT):
-                    if (tau & bit) == 0:
+                    if (tau & bit) == 0 or not active[s, tau]:
                         continue
-                    ms = mass[s, tau]
-                    tot = 0.0
+                    sx = tau_sex[tau]
                     for p in range(P):
-                        tot += ms[p]
-                    if tot <= 0.0:
-                        continue
-                    rm = rc_moved[r, tau_sex[tau]]
-                    for p in range(P):
-                        xm[p] = ms[p] * sh[p]
-                        rm[p] += xm[p]
+                        xm[p] = mass[s, tau, p] * rc_share[r, p]
+                        rc_moved[r, sx, p] += xm[p]
                     if is_dur[s]:
                         if lumped[s]:  # the sex's ring loses the moved share of its people
-                            row = tau_sex[tau]
+                            row = sx
                             for p in range(P):
                                 tot = 0.0
                                 for t3 in range(NT):
@@ -286,158 +227,235 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                         else:
                             row = tau
                             for p in range(P):
-                                f[p] = 1.0 - sh[p]
+                                f[p] = 1.0 - rc_share[r, p]
                         for p in range(P):
                             kc[s, row, p] *= f[p]
-                        _rebase(ring, row, ring_off[s], ring_len[s], kc[s, row])
+                        _rebase(pend, blk, fbase[s] + row * ring_len[s], ring_len[s],
+                                xbase[s] + row * B, B, kc[s, row])
                     for p in range(P):
-                        ms[p] -= xm[p]
-                    _enter_dist(rct_ptr[r], rct_ptr[r + 1], rct_state, rct_p, tau, xm, s, t, y,
-                                g, cn, tau_sex, soe, ms_member, rc_milestone, rc_from, rc_to,
-                                rc_bit, fm, fh, cls_prob, rt_ptr, rt_state, rt_p, flows,
-                                rule_counts, fam_m, fam_h, newmass, xr, xv)
+                        mass[s, tau, p] -= xm[p]
+                    for j in range(rct_ptr[r], rct_ptr[r + 1]):
+                        wj = rct_p[j]
+                        if wj > 0.0:
+                            d = rct_state[j]
+                            for p in range(P):
+                                v = xm[p] * wj
+                                flows[y, s, d, sx, p] += v
+                                inbox[0, d, tau, p] += v
         # 2. entries
         for k in range(K):
+            d = combo_state[k]
             for init in range(2):
                 if init == 1 and t != 0:
                     continue
-                src = ent[t, k] if init == 0 else ent_init[k]
                 tot = 0.0
                 for p in range(P):
-                    tot += src[p]
+                    tot += ent[t, k, p] if init == 0 else ent_init[k, p]
                 if tot <= 0.0:
                     continue
                 for tau in range(NT):
-                    w = combo_tau_p[k, tau]
-                    if w > 0.0:
+                    wk = combo_tau_p[k, tau]
+                    if wk > 0.0:
+                        sx = tau_sex[tau]
                         for p in range(P):
-                            xv[p] = src[p] * w
-                        _enter(combo_state[k], tau, xv, S, t, y, g, init == 1, cn, tau_sex,
-                               soe, ms_member, rc_milestone, rc_from, rc_to, rc_bit, fm, fh,
-                               cls_prob, rt_ptr, rt_state, rt_p, flows, rule_counts, fam_m,
-                               fam_h, newmass, xr)
+                            v = (ent[t, k, p] if init == 0 else ent_init[k, p]) * wk
+                            flows[y, S, d, sx, p] += v
+                            inbox[init, d, tau, p] += v
         # 3. due events of the people exposed on this step
         for s in range(S):
             a0 = hz_ptr[s]
             a1 = hz_ptr[s + 1]
             dur = is_dur[s]
+            lump = lumped[s]
             o = ring_off[s]
             L = ring_len[s]
-            if dur and lumped[s]:
+            t0 = t - t % B
+            nblk = t - t0  # entries of the current block stored before this step
+            if dur and lump:
                 # one ring per sex; duration exits shared in proportion to each type's people
                 for sx in range(2):
                     rep = -1
                     for p in range(P):
                         xm[p] = 0.0  # the sex's people
                     for tau in range(NT):
-                        if tau_sex[tau] == sx:
-                            ms = mass[s, tau]
+                        if tau_sex[tau] == sx and active[s, tau]:
                             for p in range(P):
-                                xm[p] += ms[p]
-                                if ms[p] > 0.0:
-                                    rep = tau
+                                xm[p] += mass[s, tau, p]
+                            rep = tau
                     if rep < 0:
                         continue
-                    kk = kc[s, sx]
+                    fb = fbase[s] + sx * L
+                    xb = xbase[s] + sx * B
                     for p in range(P):
-                        kk[p] *= keeptab[s, rep, p]
-                    _ring_exits(ring, sx, o, L, t, dur_pmf, acc)
-                    for p in range(P):
+                        kc[s, sx, p] *= keeptab[s, rep, p]
+                        v = pend[p, fb + t % L]
+                        for i in range(nblk):
+                            a = nblk - i
+                            if a <= L:
+                                v += dur_pmf[o + a - 1] * blk[p, xb + i]
                         den = xm[p] * keeptab[s, rep, p]
-                        dshare[sx, p] = acc[p] * kk[p] / den if den > 0.0 else 0.0
+                        dshare[sx, p] = v * kc[s, sx, p] / den if den > 0.0 else 0.0
             for tau in range(NT):
-                ms = mass[s, tau]
-                tot = 0.0
-                for p in range(P):
-                    tot += ms[p]
-                if tot <= 0.0:
+                if not active[s, tau]:
                     continue
-                q = qtab[s, tau]
-                if dur and lumped[s]:
-                    ds = dshare[tau_sex[tau]]
+                sx = tau_sex[tau]
+                if dur and lump:
                     for p in range(P):
-                        xh[p] = ms[p] * q[p]
-                        xt[p] = (ms[p] - xh[p]) * ds[p]
-                        ms[p] -= xh[p] + xt[p]
+                        mp = mass[s, tau, p]
+                        xh[p] = mp * qtab[s, tau, p]
+                        xt[p] = (mp - xh[p]) * dshare[sx, p]
+                        mass[s, tau, p] = mp - (xh[p] + xt[p])
                 elif dur:
-                    kk = kc[s, tau]
+                    fb = fbase[s] + tau * L
+                    xb = xbase[s] + tau * B
                     for p in range(P):
-                        kk[p] *= keeptab[s, tau, p]
-                    _ring_exits(ring, tau, o, L, t, dur_pmf, acc)
-                    for p in range(P):
-                        xh[p] = ms[p] * q[p]
-                        xt[p] = min(acc[p] * kk[p], ms[p] - xh[p])
-                        ms[p] -= xh[p] + xt[p]
+                        kc[s, tau, p] *= keeptab[s, tau, p]
+                        v = pend[p, fb + t % L]
+                        for i in range(nblk):
+                            a = nblk - i
+                            if a <= L:
+                                v += dur_pmf[o + a - 1] * blk[p, xb + i]
+                        mp = mass[s, tau, p]
+                        xh[p] = mp * qtab[s, tau, p]
+                        xt[p] = min(v * kc[s, tau, p], mp - xh[p])
+                        mass[s, tau, p] = mp - (xh[p] + xt[p])
                 else:
                     for p in range(P):
-                        xh[p] = ms[p] * q[p]
-                        ms[p] -= xh[p]
-                sx = tau_sex[tau]
+                        xh[p] = mass[s, tau, p] * qtab[s, tau, p]
+                        mass[s, tau, p] -= xh[p]
                 for c in range(a0, a1):
                     anyc = False
-                    sc = share[c, tau]
                     for p in range(P):
-                        xc[p] = xh[p] * sc[p]
+                        xc[p] = xh[p] * share[c, tau, p]
                         if xc[p] > 0.0:
                             anyc = True
                     if not anyc:
                         continue
-                    hcy = hazard_counts[y, c]
                     for p in range(P):
-                        hcy[p] += xc[p]
+                        hazard_counts[y, c, p] += xc[p]
                     tg = hz_target[c]
                     t2 = tau | hz_setbits[c]
                     if tg < 0:
-                        ff = flag_flows[y, -tg - 1, s, sx]
                         # the person stays (same state, same deadline), with the flag
-                        nm = newmass[s, t2 | hz_flagbit[c]]
+                        t3 = t2 | hz_flagbit[c]
                         for p in range(P):
-                            ff[p] += xc[p]
-                            nm[p] += xc[p]
+                            flag_flows[y, -tg - 1, s, sx, p] += xc[p]
+                            newmass[s, t3, p] += xc[p]
                     else:
-                        _enter(tg, t2, xc, s, t, y, g, False, cn, tau_sex, soe, ms_member,
-                               rc_milestone, rc_from, rc_to, rc_bit, fm, fh, cls_prob, rt_ptr,
-                               rt_state, rt_p, flows, rule_counts, fam_m, fam_h, newmass, xr)
+                        for p in range(P):
+                            flows[y, s, tg, sx, p] += xc[p]
+                            inbox[0, tg, t2, p] += xc[p]
                 if dur:
                     anyt = False
                     for p in range(P):
                         if xt[p] > 0.0:
                             anyt = True
                     if anyt:
-                        _enter_dist(then_ptr[s], then_ptr[s + 1], then_state, then_p, tau, xt, s,
-                                    t, y, g, cn, tau_sex, soe, ms_member, rc_milestone, rc_from,
-                                    rc_to, rc_bit, fm, fh, cls_prob, rt_ptr, rt_state, rt_p,
-                                    flows, rule_counts, fam_m, fam_h, newmass, xr, xv)
+                        for j in range(then_ptr[s], then_ptr[s + 1]):
+                            wj = then_p[j]
+                            if wj > 0.0:
+                                d = then_state[j]
+                                for p in range(P):
+                                    v = xt[p] * wj
+                                    flows[y, s, d, sx, p] += v
+                                    inbox[0, d, tau, p] += v
             if dur:
-                # the slot of age L has left; it takes this step's entrants
-                slot = o + t % L
-                for row in range(2 if lumped[s] else NT):
-                    rv = ring[row, slot]
+                # the exits due on this step have been read (or had nobody to leave)
+                for row in range(n_rows[s]):
+                    if live[s, row]:
+                        slot = fbase[s] + row * L + t % L
+                        for p in range(P):
+                            pend[p, slot] = 0.0
+        # 3b. settle the moves: the classification node routes its entrants first
+        for init in range(2 if t == 0 else 1):
+            if cn >= 0:
+                for tau in range(NT):
+                    tot = 0.0
                     for p in range(P):
-                        rv[p] = 0.0
+                        tot += inbox[init, cn, tau, p]
+                    if tot == 0.0:
+                        continue
+                    sx = tau_sex[tau]
+                    for r in range(NR):
+                        anyp = False
+                        for p in range(P):
+                            if cls_prob[g, tau, r, p] > 0.0:
+                                anyp = True
+                        if not anyp:
+                            continue
+                        for p in range(P):
+                            rule_counts[y, r, sx, p] += inbox[init, cn, tau, p] * cls_prob[
+                                g, tau, r, p]
+                        for j in range(rt_ptr[r], rt_ptr[r + 1]):
+                            wj = rt_p[j]
+                            if wj > 0.0:
+                                d = rt_state[j]
+                                for p in range(P):
+                                    v = inbox[init, cn, tau, p] * cls_prob[g, tau, r, p] * wj
+                                    flows[y, cn, d, sx, p] += v
+                                    inbox[init, d, tau, p] += v
+                    for p in range(P):
+                        inbox[init, cn, tau, p] = 0.0
+            for d in range(S):
+                if d == cn:
+                    continue
+                for tau in range(NT):
+                    tot = 0.0
+                    for p in range(P):
+                        tot += inbox[init, d, tau, p]
+                    if tot == 0.0:
+                        continue
+                    t2 = tau | soe[d]
+                    for r in range(R):
+                        if ms_member[rc_milestone[r], d]:
+                            if rc_from[r] <= t <= rc_to[r]:
+                                t2 |= rc_bit[r]
+                            else:
+                                t2 &= ~rc_bit[r]
+                    for p in range(P):
+                        newmass[d, t2, p] += inbox[init, d, tau, p]
+                    if init == 0:
+                        for c in range(C):
+                            if has_fam[d, c]:
+                                for p in range(P):
+                                    fam_m[y, c, d, p] += inbox[0, d, tau, p] * fm[d, c, p]
+                                    fam_h[y, c, d, p] += inbox[0, d, tau, p] * fh[d, c, p]
+                    for p in range(P):
+                        inbox[init, d, tau, p] = 0.0
         # 4. the entrants join; record the stocks
         for s in range(S):
             dur = is_dur[s]
+            L = ring_len[s]
             for tau in range(NT):
-                nm = newmass[s, tau]
-                ms = mass[s, tau]
                 tot = 0.0
                 for p in range(P):
-                    tot += abs(nm[p])
+                    tot += abs(newmass[s, tau, p])
                 if tot != 0.0:
+                    active[s, tau] = True
                     if dur:
                         row = tau_sex[tau] if lumped[s] else tau
-                        kk = kc[s, row]
-                        _rebase(ring, row, ring_off[s], ring_len[s], kk)
-                        rv = ring[row, ring_off[s] + t % ring_len[s]]
+                        xb = xbase[s] + row * B
+                        low = False
                         for p in range(P):
-                            rv[p] += nm[p] / kk[p]
+                            if kc[s, row, p] < RESCALE:
+                                low = True
+                        if low:
+                            _rebase(pend, blk, fbase[s] + row * L, L, xb, B, kc[s, row])
+                        live[s, row] = True
+                        for p in range(P):
+                            blk[p, xb + t % B] += newmass[s, tau, p] / kc[s, row, p]
                     for p in range(P):
-                        ms[p] += nm[p]
-                        nm[p] = 0.0
-                st = stocks[t, s, tau_sex[tau]]
-                for p in range(P):
-                    st[p] += ms[p]
+                        mass[s, tau, p] += newmass[s, tau, p]
+                        newmass[s, tau, p] = 0.0
+                if active[s, tau]:
+                    sx = tau_sex[tau]
+                    for p in range(P):
+                        stocks[t, s, sx, p] += mass[s, tau, p]
+            if dur and t % B == B - 1:
+                for row in range(n_rows[s]):
+                    if live[s, row]:
+                        _flush(pend, blk, fbase[s] + row * L, L, xbase[s] + row * B, B, t,
+                               dur_pmf, ring_off[s])
 
 
 @nb.njit(cache=True, parallel=True, error_model="numpy")
