@@ -429,7 +429,10 @@ MaxIterOpt = Annotated[int, typer.Option("--max-iter", min=1, max=200,
                                          help="Optimiser iterations at most.")]
 LumpOpt = Annotated[int | None, typer.Option(
     "--lump-days", min=1, help="Faster, near-exact: one duration ring per sex in states "
-                               "whose stays can exceed this many days (e.g. 3650).")]
+                               "whose stays can exceed this many days (default: the "
+                               "scenario's calibration.approximation).")]
+ExactOpt = Annotated[bool, typer.Option(
+    "--exact", help="No lumping at all: the exact expected-value mode (slower).")]
 
 
 @app.command()
@@ -444,6 +447,7 @@ def calibrate(
     resume: Annotated[bool, typer.Option("--resume", help="Continue a killed run from its "
                                                           "last checkpoint.")] = False,
     lump_days: LumpOpt = None,
+    exact: ExactOpt = False,
     sets: SetOpt = None,
     variant: VariantOpt = None,
 ) -> None:
@@ -464,7 +468,7 @@ def calibrate(
         try:
             meta = calibrate_to_dir(loaded, out_dir, seed=seed, draws=draws,
                                     importance=importance, max_iter=max_iter, resume=resume,
-                                    progress=report, lump_days=lump_days)
+                                    progress=report, lump_days=lump_days, exact=exact)
         except (CalibrationError, ExpectedModeError) as exc:
             _fail(f"error: {exc}")
             return
@@ -484,6 +488,7 @@ def validate(
     max_iter: MaxIterOpt = 15,
     importance: ImportanceOpt = 0,
     lump_days: LumpOpt = None,
+    exact: ExactOpt = False,
     sets: SetOpt = None,
     variant: VariantOpt = None,
 ) -> None:
@@ -495,7 +500,7 @@ def validate(
     loaded = _load(scenario, sets, variant)
     try:
         res = run_validation(loaded, holdout_from, seed=seed, draws=draws,
-                             importance=importance, lump_days=lump_days,
+                             importance=importance, lump_days=lump_days, exact=exact,
                              max_iter=max_iter)
     except (CalibrationError, ExpectedModeError) as exc:
         _fail(f"error: {exc}")

@@ -96,7 +96,8 @@ class Problem:
 
 
 def prepare(loaded: LoadedScenario, *, before: int | None = None,
-            rows: list[Row] | None = None, lump_days: int | None = None) -> Problem:
+            rows: list[Row] | None = None, lump_days: int | None = None,
+            exact: bool = False) -> Problem:
     """Set up the calibration of a loaded scenario.
 
     Args:
@@ -104,8 +105,9 @@ def prepare(loaded: LoadedScenario, *, before: int | None = None,
         before: Fit only rows whose last year is before this year.
         rows: Use these rows instead of the scenario's observations (SBC).
         lump_days: Share one duration ring per sex in states whose duration
-            can exceed this many days (see :class:`~crossings.expected.ExpectedModel`;
-            ``None``: exact).
+            can exceed this many days (see :class:`~crossings.expected.ExpectedModel`);
+            ``None``: the scenario's ``calibration.approximation.lump_days``.
+        exact: Ignore any lumping: the exact expected-value mode.
 
     Raises:
         CalibrationError: No unknowns, no rows, or an unknown the method
@@ -126,7 +128,9 @@ def prepare(loaded: LoadedScenario, *, before: int | None = None,
                 for e in cal.estimates for y in model.years
                 for sex in (("total",) if e.measure.family is not None
                             else ("total", "female", "male"))]
-    lump = None if lump_days is None else max(1, lump_days // model.step_days)
+    if lump_days is None and cal.approximation is not None:
+        lump_days = cal.approximation.lump_days
+    lump = None if exact or lump_days is None else max(1, lump_days // model.step_days)
     return Problem(loaded, model, effects, list(cal.unknowns), rows,
                    Likelihood(rows, cal.observation_model), ExpectedModel(model, lump), est_rows)
 

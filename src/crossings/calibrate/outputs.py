@@ -171,7 +171,8 @@ def plain_summary(prob: Problem, post: Posterior, summ: pd.DataFrame, fitf: pd.D
 
 def calibrate_to_dir(loaded: LoadedScenario, out: Path, *, seed: int = 1, draws: int = 1000,
                      importance: int = 0, max_iter: int = 15, resume: bool = False,
-                     progress: Any = None, lump_days: int | None = None) -> dict[str, Any]:
+                     progress: Any = None, lump_days: int | None = None,
+                     exact: bool = False) -> dict[str, Any]:
     """Fit the scenario's unknowns and write the outputs to ``out``.
 
     Returns:
@@ -180,7 +181,7 @@ def calibrate_to_dir(loaded: LoadedScenario, out: Path, *, seed: int = 1, draws:
     ck = out.with_name(out.name + ".checkpoint")
     if not resume and ck.exists():
         shutil.rmtree(ck)
-    prob = prepare(loaded, lump_days=lump_days)
+    prob = prepare(loaded, lump_days=lump_days, exact=exact)
     post = fit(prob, seed=seed, draws=draws, importance=importance, max_iter=max_iter,
                checkpoint=ck, progress=progress)
     summ = summary_frame(prob, post)
@@ -220,14 +221,14 @@ def calibrate_to_dir(loaded: LoadedScenario, out: Path, *, seed: int = 1, draws:
 
 def validate(loaded: LoadedScenario, holdout_from: int, *, seed: int = 1, draws: int = 1000,
              importance: int = 0, max_iter: int = 15,
-             lump_days: int | None = None) -> dict[str, Any]:
+             lump_days: int | None = None, exact: bool = False) -> dict[str, Any]:
     """Fit on rows before ``holdout_from``; forecast the rest under the scenario's policies.
 
     Returns:
         ``ard_in_sample``, ``ard_holdout``, ``coverage50/90_in_sample``,
         ``coverage50/90_holdout``, women's shares, counts of rows, and the fit facts.
     """
-    prob = prepare(loaded, before=holdout_from, lump_days=lump_days)
+    prob = prepare(loaded, before=holdout_from, lump_days=lump_days, exact=exact)
     post = fit(prob, seed=seed, draws=draws, importance=importance, max_iter=max_iter)
     fit_in = _predictive_rows(prob, post, prob.rows, post.mu_mode, post.jac, seed, "observation")
     cal = loaded.scenario.calibration

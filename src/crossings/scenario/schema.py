@@ -765,6 +765,18 @@ class Estimate(Strict):
     measure: Measure
 
 
+class Approximation(Sourced):
+    """Numerical shortcuts the fit may take, with the reason they are safe.
+
+    ``lump_days``: in states whose stays can exceed this many days, and whose
+    hazards are the same for every type of one sex, keep one duration ring per
+    sex instead of one per type (see docs/calibration.md). ``crossings
+    calibrate --exact`` ignores it; ``--lump-days`` overrides it.
+    """
+
+    lump_days: Annotated[int, Field(ge=1)] | None = None
+
+
 class Calibration(Strict):
     """What ``crossings calibrate`` estimates, and how observations are treated."""
 
@@ -772,6 +784,7 @@ class Calibration(Strict):
     observation_model: ObservationModel = Field(default_factory=ObservationModel)
     estimates: list[Estimate] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
+    approximation: Approximation | None = None
 
 
 class Variant(Strict):

@@ -602,6 +602,11 @@ class _Checker:
                          hint="add `sources: [...]` or `assumption: why this prior`")
         for i, e in enumerate(cal.estimates):
             self._check_measure(e.measure, ("calibration", "estimates", i))
+        ap = cal.approximation
+        if ap is not None and ap.lump_days is not None and not (ap.sources or ap.assumption):
+            self.err("the approximation gives no reason", ("calibration", "approximation"),
+                     hint="add `assumption:` saying why the shortcut is safe (for example "
+                          "the error measured against `--exact`)")
         obs_ids = {o.id for o in self.sc.observations}
         for i, x in enumerate(cal.exclude):
             self.ref(x, sorted(obs_ids), "observation", ("calibration", "exclude", i))
