@@ -162,3 +162,33 @@ def test_bad_unknowns_get_clear_errors(tmp_path: Path) -> None:
     r = runner.invoke(app, ["calibrate", str(nolin), "--out", str(tmp_path / "x")])
     assert r.exit_code == 2
     assert "Traceback" not in r.output
+
+
+def test_scenario_approximation_lumps_unless_exact(tmp_path: Path) -> None:
+    """`calibration.approximation.lump_days` lumps long stays; `exact=True` and the
+    `--lump-days` override win; lumped and exact values agree closely here."""
+    text = SMALL.read_text().replace(
+        "calibration:\n",
+        "calibration:\n  approximation: {lump_days: 7, assumption: \"test: lumping is "
+        "checked against the exact mode\"}\n", 1)
+    path = tmp_path / "lumped.yaml"
+    path.write_text(text)
+    loaded = load_scenario(path)
+    travelling = loaded.scenario.states[1].id
+    lumped = prepare(loaded)
+    idx = lumped.model.state_ids.index(travelling)
+    assert bool(lumped.ev.lumped[idx])
+    exact = prepare(loaded, exact=True)
+    assert not exact.ev.lumped.any()
+    assert not prepare(loaded, lump_days=365).ev.lumped.any()  # stays are at most 8 weeks
+    z = np.zeros((1, exact.dim))
+    v_x, _ = exact.values(z)
+    v_l, _ = lumped.values(z)
+    # one sex-wide ring: exits are shared by type; here every type behaves alike
+    np.testing.assert_allclose(v_l, v_x, rtol=1e-9)
+    bad = tmp_path / "noreason.yaml"
+    bad.write_text(text.replace(", assumption: \"test: lumping is checked against the exact "
+                                "mode\"", ""))
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(bad)
+    assert "approximation gives no reason" in exc.value.format()

@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 F64 = NDArray[np.float64]
 ProgressFn = Callable[[str, float], None]
 
+MAX_BATCH = 32
+"""Most parameter sets run through the expected-value mode at once."""
+
 
 @dataclass
 class Problem:
@@ -89,10 +92,17 @@ class Problem:
         return self.ev.run(batch_arrays(self.model, self.effects, self.theta(z)))
 
     def values(self, z: F64) -> tuple[F64, F64]:
-        """Expected observed rows (P, R) and estimate rows (P, E) at ``z``."""
-        b = self.run(z)
-        return row_values(b, self.model, self.rows), row_values(b, self.model,
-                                                                self.estimate_rows)
+        """Expected observed rows (P, R) and estimate rows (P, E) at ``z``.
+
+        Points are run in batches of at most :data:`MAX_BATCH` (the
+        expected-value mode keeps every step's stocks for each set in a batch).
+        """
+        vs, es = [], []
+        for i in range(0, max(z.shape[0], 1), MAX_BATCH):
+            b = self.run(z[i:i + MAX_BATCH])
+            vs.append(row_values(b, self.model, self.rows))
+            es.append(row_values(b, self.model, self.estimate_rows))
+        return np.concatenate(vs), np.concatenate(es)
 
 
 def prepare(loaded: LoadedScenario, *, before: int | None = None,
