@@ -136,8 +136,8 @@ def plain_summary(prob: Problem, post: Posterior, summ: pd.DataFrame, fitf: pd.D
              f"({', '.join(series)}), with a negative-binomial model for yearly counts and "
              "soft intervals for reported ranges.",
              "",
-             f"**How.** The expected-value mode of the scenario (exact expectations of the "
-             f"agent engine) was evaluated {post.evaluations} times; the posterior is a "
+             f"**How.** The expected-value mode of the scenario ({_exactness(prob)}) was "
+             f"evaluated {post.evaluations} times; the posterior is a "
              f"normal approximation around the mode on the log/logit scale "
              f"({post.iterations} optimiser iterations, {post.seconds:.1f} s"
              + (f", importance-reweighted, effective sample size {post.ess:.0f}"
@@ -167,6 +167,19 @@ def plain_summary(prob: Problem, post: Posterior, summ: pd.DataFrame, fitf: pd.D
     lines.append("Estimates are model results, not counts: see estimates.csv for every "
                  "quantity with its 5–95% interval.")
     return "\n".join(lines) + "\n"
+
+
+def _exactness(prob: Problem) -> str:
+    """How exact the expected-value mode of a fit was, in words."""
+    lumped = [prob.model.state_ids[i] for i in np.flatnonzero(prob.ev.lumped)]
+    if not lumped:
+        return "exact expectations of the agent engine"
+    ap = (prob.loaded.scenario.calibration.approximation
+          if prob.loaded.scenario.calibration else None)
+    why = f" ({ap.provenance()})" if ap is not None and ap.lump_days is not None else ""
+    return ("expectations of the agent engine, exact except that "
+            + ", ".join(lumped) + " keep one duration ring per sex" + why
+            + "; `--exact` removes this")
 
 
 def calibrate_to_dir(loaded: LoadedScenario, out: Path, *, seed: int = 1, draws: int = 1000,
