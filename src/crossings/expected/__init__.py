@@ -6,10 +6,11 @@ of every move, follows from propagating the *distribution* of people over
 engine samples from. A *type* is the combination of the attributes that
 change what happens next: sex, age band and origin when some hazard depends on
 them, the flags that some hazard or classification rule reads, and one bit per
-reclassification cohort. States with a duration keep, per type, the people by
-step of entry (a ring buffer as long as the longest duration within the
-horizon), so durations of any distribution are exact; states without one keep
-a single number per type.
+reclassification cohort. States with a duration keep, per type, the people
+who entered on each step of the current block of steps plus, for each step
+ahead, the people whose stay is due to end then (a circular buffer as long as
+the longest duration within the horizon), so durations of any distribution
+are exact; states without one keep a single number per type.
 
 The semantics are those of :mod:`crossings.compile.model`, step for step:
 people who enter on a step are first exposed on the next; a hazard fires in a
