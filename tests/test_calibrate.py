@@ -117,6 +117,15 @@ def test_validate_json(tmp_path: Path) -> None:
         assert 0 <= res[key] <= 1, key
     assert res["rows_holdout"] == 8  # 2016–2019, women and men
     assert res["ard_in_sample"] < 0.1
+    # --lump-days and --exact reach the fit: calibration.json names the lumped states
+    for extra, want in (([], []), (["--lump-days", "1"], ["travelling"]),
+                        (["--lump-days", "1", "--exact"], [])):
+        out = tmp_path / ("cal" + "".join(extra))
+        r = runner.invoke(app, ["calibrate", str(SMALL), "--out", str(out), "--draws", "100",
+                                *extra])
+        assert r.exit_code == 0, r.output
+        meta = json.loads((out / "calibration.json").read_text())
+        assert meta["lumped_states"] == want, extra
 
 
 def test_run_with_posterior(tmp_path: Path) -> None:
