@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 SHORT = ["--set", "time.end=2003-12-31"]
 
@@ -112,3 +113,30 @@ def test_sources_lists_every_parameter_with_provenance() -> None:
     paths = {r["path"] for r in data["rows"]}
     assert "transitions.hiding[0].rate" in paths
     assert all(r["sources"] or r["assumption"] for r in data["rows"])
+
+
+def test_run_expected_writes_a_results_folder_the_report_reads(tmp_path: Path) -> None:
+    """`crossings run --expected`: exact expectations as a results folder; the report
+    builds from it; agent-only options are refused with a clear message."""
+    out = tmp_path / "exp"
+    p = cli("run", "example", "--expected", "--out", str(out), *SHORT)
+    assert p.returncode == 0, p.stderr
+    info = json.loads((out / "run.json").read_text())
+    assert info["mode"] == "expected" and info["runs"] == 1
+    assert "expected values" in p.stdout and "Traceback" not in p.stderr
+    obs = pd.read_csv(out / "observations.csv")
+    assert (obs["simulated_p05"] == obs["simulated"]).all()  # no noise, no band
+    outcomes = pd.read_parquet(out / "outcomes.parquet")
+    assert set(outcomes["cohort_year"]) == {2000, 2001, 2002, 2003}
+    # the initial people and every later entrant end somewhere
+    flows = pd.read_parquet(out / "flows.parquet")
+    entered = flows.loc[flows["from_state"] == "outside", "count"].sum()
+    assert outcomes["count"].sum() == pytest.approx(entered, rel=1e-9)
+    rep = cli("report", str(out), "--out", str(tmp_path / "r.html"))
+    assert rep.returncode == 0, rep.stderr
+    assert "expected values (no agents, no noise)" in (tmp_path / "r.html").read_text()
+    bad = cli("run", "example", "--expected", "--runs", "3", "--out", str(tmp_path / "x"))
+    assert bad.returncode == 2
+    assert "--expected" in bad.stderr and "--runs" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert not (tmp_path / "x").exists()

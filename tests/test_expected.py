@@ -11,6 +11,7 @@ from tests.conftest import base_scenario, compile_dict, rate
 from crossings.compile.model import CompiledModel
 from crossings.executors import run_seeds
 from crossings.expected import ExpectedModeError, ExpectedModel, expected_values
+from crossings.expected.results import expected_results
 from crossings.results.results import Results
 from crossings.scenario import load_scenario
 
@@ -122,6 +123,33 @@ def test_all_tallies_agree_with_agents(example_runs: tuple[list, object]) -> Non
         e = float(getattr(ev, name)[0].sum())
         se = per_run.std(ddof=1) / math.sqrt(n)
         assert abs(per_run.mean() - e) <= 4 * se + 1e-6 * e, name
+
+
+def test_cohort_tallies_agree_with_agents(example_runs: tuple[list, object]) -> None:
+    """`crossings run --expected` tallies by entry cohort (one set per entry year): every
+    (cohort, state) cell against the mean of 30 agent runs, and cohorts sum to the whole."""
+    raws, _ = example_runs
+    res = expected_results(load_scenario("example"))
+    assert res.meta["mode"] == "expected"
+    e = res.runs[0]
+    n = len(raws)
+    np.testing.assert_allclose(e.cohort_flows.sum(axis=0), e.flows.sum(axis=(0, 3)),
+                               rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(e.cohort_outcomes.sum(axis=0), e.stocks[-1], rtol=1e-9,
+                               atol=1e-6)
+    for name, collapse in (("cohort_outcomes", (2,)), ("cohort_flows", (1,)),
+                           ("hazard_counts_cohort", ())):
+        agents = np.stack([getattr(r, name).sum(axis=collapse) if collapse
+                           else getattr(r, name) for r in raws]).astype(float)
+        ev = getattr(e, name).sum(axis=collapse) if collapse else getattr(e, name)
+        assert agents.shape[1:] == ev.shape
+        se = np.maximum(agents.std(axis=0, ddof=1) / math.sqrt(n),
+                        0.3 * np.sqrt(np.maximum(ev, 1.0) / n))
+        bad = np.abs(agents.mean(axis=0) - ev) > 4.5 * se + 1e-6 * np.abs(ev)
+        assert not bad.any(), (name, np.argwhere(bad)[:5])
+        assert ev.sum() > 0, name
+    with pytest.raises(ValueError, match="time in the system"):
+        res.mean_years_in_system(["arrived"])
 
 
 def test_batch_sets_are_independent(example_model: CompiledModel) -> None:

@@ -6,6 +6,7 @@ exit with status 2, never a traceback. ``sys.exit`` is used only here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -105,12 +106,24 @@ def run(
         "--posterior", help="A `crossings calibrate` folder: each run draws its parameters "
                             "from that posterior.")] = None,
     executor: ExecutorOpt = None,
+    expected: Annotated[bool, typer.Option(
+        "--expected", help="Exact expected values instead of agent runs: no noise, no "
+                           "journeys (docs/calibration.md).")] = False,
 ) -> None:
     """Validate and run a scenario, print a summary and write results to --out."""
     from crossings.api import simulate  # noqa: PLC0415
     from crossings.results.io import write_results  # noqa: PLC0415
 
     loaded = _load(scenario, sets, variant)
+    if expected:
+        clash = [name for name, bad in (("--runs", runs != 1), ("--posterior", posterior),
+                                        ("--shards", shards != 1), ("--executor", executor))
+                 if bad]
+        if clash:
+            _fail(f"error: --expected computes expectations without agents; drop "
+                  f"{', '.join(clash)}")
+        _run_expected(loaded, out_dir, quiet)
+        return
     ex = _executor(executor, workers)
     for w in loaded.warnings:
         err.print(w.format(), markup=False, highlight=False, soft_wrap=True)
@@ -148,6 +161,26 @@ def run(
               highlight=False)
 
 
+def _run_expected(loaded: LoadedScenario, out_dir: Path, quiet: bool) -> None:
+    """``crossings run --expected``: exact expectations written as a results folder."""
+    from crossings.expected import ExpectedModeError  # noqa: PLC0415
+    from crossings.expected.results import expected_results  # noqa: PLC0415
+    from crossings.results.io import write_results  # noqa: PLC0415
+
+    with err.status(f"expected values of {loaded.scenario.name}", spinner="dots") if (
+            err.is_terminal and not quiet) else contextlib.nullcontext():
+        try:
+            results = expected_results(loaded)
+        except ExpectedModeError as exc:
+            _fail(f"error: {exc}")
+            return
+    path = write_results(results, out_dir)
+    if not quiet:
+        _summary(results)
+    out.print(f"expected values written to {path}/ ({results.wall_seconds:.1f} s)",
+              highlight=False)
+
+
 def _rows(frame: pd.DataFrame) -> Iterator[Any]:
     """The frame's rows as named tuples, read by column name below.
 
@@ -160,23 +193,30 @@ def _rows(frame: pd.DataFrame) -> Iterator[Any]:
 def _summary(results: Results) -> None:
     info = results.totals()
     m = results.model
+    exp = results.meta.get("mode") == "expected"  # one noiseless "run" of expectations
+    over = "expected values" if exp else "median over runs"
+    per_run = "expected" if exp else "mean per run"
+    runs_text = "expected values, no agents" if exp else f"{results.n_runs} run(s)"
+    events = "" if exp else f", {info['events']:,} events"
     out.print(f"[bold]{m.name}[/bold]: {m.start} → {m.end}, step {m.step_days} day(s), "
-              f"{results.n_runs} run(s); {info['agents_created']:,} people entered, "
-              f"{info['events']:,} events")
+              f"{runs_text}; {info['agents_created']:,} people entered{events}")
     obs = results.observations_frame()
     if len(obs):
-        t = Table(title="Observed vs simulated (median, 5–95% over runs)")
-        for c in ("series", "year", "sex", "observed", "simulated", "5–95%", "ratio"):
+        t = Table(title="Observed vs simulated (" + (
+            "expected values)" if exp else "median, 5–95% over runs)"))
+        cols = ("series", "year", "sex", "observed", "simulated", "5–95%", "ratio")
+        for c in cols if not exp else tuple(c for c in cols if c != "5–95%"):
             t.add_column(c, justify="right" if c not in ("series", "sex") else "left")
         for r in _rows(obs):
             obs_text = (f"{r.observed_low:,.0f}–{r.observed_high:,.0f}"
                         if r.observed_low != r.observed_high else f"{r.observed:,.0f}")
             ratio = f"{r.simulated / r.observed:.2f}" if r.observed else "–"
-            t.add_row(r.series, str(r.year), r.sex, obs_text, f"{r.simulated:,.0f}",
-                      f"{r.simulated_p05:,.0f}–{r.simulated_p95:,.0f}", ratio)
+            band = [] if exp else [f"{r.simulated_p05:,.0f}–{r.simulated_p95:,.0f}"]
+            t.add_row(r.series, str(r.year), r.sex, obs_text, f"{r.simulated:,.0f}", *band,
+                      ratio)
         out.print(t)
     yes = results.year_end_stocks()
-    t5 = Table(title="People in each state on 31 December (median over runs)")
+    t5 = Table(title=f"People in each state on 31 December ({over})")
     t5.add_column("state")
     for y in yes.columns[1:]:
         t5.add_column(str(y), justify="right")
@@ -187,15 +227,17 @@ def _summary(results: Results) -> None:
         t5.add_row(str(name), *[f"{v:,.0f}" for v in vals])
     out.print(t5)
     fs = results.final_states()
-    t2 = Table(title=f"Where everyone is on {m.end} (median over runs)")
+    t2 = Table(title=f"Where everyone is on {m.end} ({over})")
     t2.add_column("state")
     t2.add_column("kind")
     t2.add_column("people", justify="right")
-    t2.add_column("5–95%", justify="right")
+    if not exp:
+        t2.add_column("5–95%", justify="right")
     for r in _rows(fs):
         if r.kind == "classification":
             continue
-        t2.add_row(r.name, r.kind, f"{r.median:,.0f}", f"{r.p05:,.0f}–{r.p95:,.0f}")
+        band = [] if exp else [f"{r.p05:,.0f}–{r.p95:,.0f}"]
+        t2.add_row(r.name, r.kind, f"{r.median:,.0f}", *band)
     out.print(t2)
     ev = results.events_frame()
     if len(ev):
@@ -203,7 +245,7 @@ def _summary(results: Results) -> None:
         agg = cast("pd.DataFrame", ev.groupby(["event", "id", "date", "happened"],
                                               as_index=False)["count"].sum())
         agg["count"] = agg["count"] / max(results.n_runs, 1)
-        t3 = Table(title="Waves and reclassifications (mean people moved per run)")
+        t3 = Table(title=f"Waves and reclassifications (people moved, {per_run})")
         for c in ("event", "id", "date", "people"):
             t3.add_column(c)
         for r in _rows(agg):
@@ -213,7 +255,7 @@ def _summary(results: Results) -> None:
     fam = results.families_frame()
     if len(fam):
         g = fam.groupby("consequence")["members"].sum() / max(results.n_runs, 1)
-        t4 = Table(title="Family members affected (mean per run, all years)")
+        t4 = Table(title=f"Family members affected ({per_run}, all years)")
         t4.add_column("consequence")
         t4.add_column("people", justify="right")
         for k, v in g.items():

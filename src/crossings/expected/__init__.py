@@ -366,12 +366,15 @@ class ExpectedModel:
             fh += pj * (1.0 - (1.0 - family_share) ** others)
         return fm, fh
 
-    def run(self, arrays: dict[str, F64]) -> Batch:
+    def run(self, arrays: dict[str, F64], entry_weights: F64 | None = None) -> Batch:
         """Expected tallies for each parameter set in ``arrays``.
 
         Args:
             arrays: The :data:`VARYING` arrays with a leading parameter-set axis
                 (see :meth:`base_arrays`); missing ones take the compiled values.
+            entry_weights: Optional (P, T) multipliers of each set's entries at
+                each step (the initial people count as entries on step 0); for
+                example one set per entry cohort.
 
         Returns:
             A :class:`Batch` with one set of tallies per parameter set.
@@ -389,6 +392,12 @@ class ExpectedModel:
         n_rules = max(len(m.rule_labels), 1)
         cls = self._classification(a["det_prob"])
         ent, init = self._entries(a["combo_rate"])
+        if entry_weights is not None:
+            wts = np.asarray(entry_weights, np.float64)
+            if wts.shape != (P, T):
+                raise ValueError(f"entry_weights must have shape {(P, T)}, not {wts.shape}")
+            ent = ent * wts[:, :, None]
+            init = init * wts[:, :1]
         fm, fh = self._families(a["family_share"]) if C else (
             np.zeros((P, S, 0)), np.zeros((P, S, 0)))
         n = max(1, min(nb.get_num_threads(), P))

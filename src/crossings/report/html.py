@@ -180,7 +180,8 @@ def _header(sets: Sequence[ResultSet]) -> str:
         rows.append([
             esc(rs.label), f"<code>{esc(rs.path)}</code>",
             esc(f"{i.get('start', '?')} → {i.get('end', '?')}"),
-            esc(f"{i.get('runs', '?')} (seeds {', '.join(str(s) for s in rs.seeds)})"),
+            esc("expected values (no agents, no noise)" if i.get("mode") == "expected"
+                else f"{i.get('runs', '?')} (seeds {', '.join(str(s) for s in rs.seeds)})"),
             esc(f"{int(np.median(agents)):,}" if agents else "–"),
             esc(str(i.get("scenario_sha256", ""))[:12]),
             esc(f"{i.get('crossings_version', '?')}, {i.get('created', '?')}")])

@@ -70,7 +70,14 @@ class Results:
         For arrivals this is the time spent abroad before arrival. People present
         at the start count from the first day, so early years are understated.
         Over all runs when ``run`` is None. NaN where nobody entered.
+
+        Raises:
+            ValueError: For expected values (``crossings run --expected``), which
+                do not track time in the system.
         """
+        if self.meta.get("mode") == "expected":
+            raise ValueError("expected values do not track time in the system; use agent "
+                             "runs (crossings run without --expected)")
         m = self.model
         idx = [m.state_index(s) for s in states]
         runs = range(self.n_runs) if run is None else [run]
