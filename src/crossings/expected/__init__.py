@@ -20,8 +20,10 @@ the classification node is crossed on the step of entry; waves and
 reclassifications move their share of the members at the start of a step.
 The results are the expectations of the agent engine's tallies: stocks,
 yearly flows, flags acquired, wave and reclassification moves, classification
-decisions, family members and households affected, hazard counts. Cohort
-tallies and times in the system are not computed (they are left at zero).
+decisions, family members and households affected, hazard counts. Tallies
+by entry cohort are not kept per run; :func:`crossings.expected.results.expected_results`
+gets them from one extra parameter set per entry year (exact by linearity).
+Times in the system are not computed (they are left at zero).
 
 The mode is vectorised over parameter sets: :class:`ExpectedModel` prepares
 the fixed tables once; :meth:`ExpectedModel.run` takes per-set copies of the
