@@ -46,9 +46,10 @@ def _flush(pend, blk, fb, L, xb, B, t, pmf, o):  # pragma: no cover - compiled
     """Fold the block of entries that ends on step ``t`` into the pending exits.
 
     The entry of step ``t0 + i`` leaves at age ``a`` on step ``t0 + i + a``;
-    ages up to ``B - 1 - i`` fall inside the block and were read directly by
-    :func:`_ring_exits`. The rest start on step ``t + 1`` for every ``i``, so
-    each entry adds a contiguous run of the pmf to the circular buffer.
+    ages up to ``B - 1 - i`` fall inside the block and were summed directly
+    (step 3 of :func:`propagate`). The rest start on step ``t + 1`` for every
+    ``i``, so each entry adds a contiguous run of the pmf (which starts at
+    ``pmf[o]``) to the row's circular buffer ``pend[:, fb:fb + L]``.
     """
     P = pend.shape[0]
     start = (t + 1) % L
