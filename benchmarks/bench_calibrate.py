@@ -21,8 +21,7 @@ import numba
 import numpy as np
 
 from crossings import load_scenario
-from crossings.calibrate.fit import _start, fit, prepare
-from crossings.calibrate.unknowns import to_z
+from crossings.calibrate.fit import fit, prepare, start_z
 from crossings.expected import ExpectedModel
 from crossings.scenario.load import LoadedScenario
 
@@ -76,8 +75,8 @@ def lump_error(loaded: LoadedScenario, lump_days: int | None) -> None:
     """Print the largest relative differences between lumped and exact values."""
     exact = prepare(loaded, exact=True)
     lumped = prepare(loaded, lump_days=lump_days)
-    z = np.array([float(to_z(u.prior, np.array([_start(exact, j)]))[0])
-                  for j, u in enumerate(exact.unknowns)])
+    z = start_z(exact)
+    lumped.ev.run(lumped.ev.base_arrays(1))  # compile the kernels before timing
     t0 = time.perf_counter()
     v_x, e_x = exact.values(z[None])
     t1 = time.perf_counter()

@@ -264,8 +264,7 @@ def fit(prob: Problem, *, seed: int = 1, draws: int = 1000, max_iter: int = 15,
         done = bool(state["done"])
         log.info("resuming calibration at iteration %d", it0)
     else:
-        z = np.array([float(to_z(u.prior, np.array([_start(prob, j)]))[0])
-                      for j, u in enumerate(prob.unknowns)])
+        z = start_z(prob)
         lam, it0, done = 1e-3, 0, False
     best: dict[str, F64] | None = None
     g = Hm = np.zeros(0)
@@ -343,6 +342,12 @@ def fit(prob: Problem, *, seed: int = 1, draws: int = 1000, max_iter: int = 15,
         z_mode=z_mode, cov=cov, z_draws=z_draws, theta_draws=theta, mu_mode=mu, jac=J.T,
         est_mode=E[0], est_jac=best["Ej"].T, log_post=float(best["lp"]), iterations=it,
         evaluations=prob.evaluations, seconds=time.perf_counter() - t0, ess=ess)
+
+
+def start_z(prob: Problem) -> F64:
+    """The fit's starting point on the unconstrained scale: the scenario's own values."""
+    return np.array([float(to_z(u.prior, np.array([_start(prob, j)]))[0])
+                     for j, u in enumerate(prob.unknowns)])
 
 
 def _start(prob: Problem, j: int) -> float:
