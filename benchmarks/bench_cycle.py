@@ -149,10 +149,19 @@ def run_crossings(n_agents: int, n_days: int, *, seed: int = 1, repeat: int = 1)
     raw, times, best, memory = timed.raw, timed.times_s, timed.best_s, timed.memory_bytes
     final = raw.stocks[-1].sum(axis=1)
     return CrossingsRun(
-        n_agents=n_agents, n_days=n_days, seed=seed, load_s=t1 - t0, compile_s=t2 - t1,
-        run_s=best, run_times_s=times, agent_steps_per_s=n_agents * n_days / best,
-        agent_steps=int(raw.agent_steps), events=int(raw.events),
-        engine_bytes_per_agent=memory / n_agents, final_counts=[int(c) for c in final])
+        n_agents=n_agents,
+        n_days=n_days,
+        seed=seed,
+        load_s=t1 - t0,
+        compile_s=t2 - t1,
+        run_s=best,
+        run_times_s=times,
+        agent_steps_per_s=n_agents * n_days / best,
+        agent_steps=int(raw.agent_steps),
+        events=int(raw.events),
+        engine_bytes_per_agent=memory / n_agents,
+        final_counts=[int(c) for c in final],
+    )
 
 
 def _proc_status_kb(key: str) -> int | None:
@@ -190,15 +199,22 @@ def _rss_child(n_agents: int, n_days: int, seed: int) -> None:
     sim.run()
     run_kb = _proc_status_kb("VmHWM") if reset else None
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
-    print(json.dumps({
-        "n_agents": n_agents, "peak_rss_bytes": int(kb) * 1024,
-        "pre_run_rss_bytes": pre_kb * 1024 if pre_kb is not None else None,
-        "run_peak_rss_bytes": run_kb * 1024 if run_kb is not None else None,
-        "memory_bytes": sim.memory_bytes()}))
+    print(
+        json.dumps(
+            {
+                "n_agents": n_agents,
+                "peak_rss_bytes": int(kb) * 1024,
+                "pre_run_rss_bytes": pre_kb * 1024 if pre_kb is not None else None,
+                "run_peak_rss_bytes": run_kb * 1024 if run_kb is not None else None,
+                "memory_bytes": sim.memory_bytes(),
+            }
+        )
+    )
 
 
-def measure_rss(n_agents: int, n_days: int, seed: int,
-                timeout_s: float) -> dict[str, int | None] | None:
+def measure_rss(
+    n_agents: int, n_days: int, seed: int, timeout_s: float
+) -> dict[str, int | None] | None:
     """Memory figures of a fresh process that runs the scenario once.
 
     Args:
@@ -210,11 +226,19 @@ def measure_rss(n_agents: int, n_days: int, seed: int,
     Returns:
         The child's JSON figures (see `_rss_child`), or None if the child failed.
     """
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--rss-child",
-           "--agents", str(n_agents), "--days", str(n_days), "--seed", str(seed)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--rss-child",
+        "--agents",
+        str(n_agents),
+        "--days",
+        str(n_days),
+        "--seed",
+        str(seed),
+    ]
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s,
-                             check=False)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
         logging.warning("RSS measurement at %d agents timed out", n_agents)
         return None
@@ -277,8 +301,12 @@ def consistency(crossings: CrossingsRun, peers_counts: dict[str, list[int]]) -> 
         exp = expected_counts(int(obs.sum()), moves)
         p = float(stats.chisquare(obs, exp).pvalue)
         pvals.append(p)
-        out["engines"][name] = {"counts": counts, "moves": moves,
-                                "expected": [round(float(x), 1) for x in exp], "p_fit": p}
+        out["engines"][name] = {
+            "counts": counts,
+            "moves": moves,
+            "expected": [round(float(x), 1) for x in exp],
+            "p_fit": p,
+        }
     for name, (counts, _) in rows.items():
         if name == "crossings":
             continue
@@ -298,9 +326,15 @@ def _fmt_num(x: float | None, spec: str = ",.0f") -> str:
     return format(x, spec) if x is not None else "?"
 
 
-def format_report(c: CrossingsRun, floor: PeerResult | None, starsim: PeerResult | None,
-                  check: dict[str, Any], *, starsim_skipped: str = "",
-                  peer_repeat: int = 1) -> str:
+def format_report(
+    c: CrossingsRun,
+    floor: PeerResult | None,
+    starsim: PeerResult | None,
+    check: dict[str, Any],
+    *,
+    starsim_skipped: str = "",
+    peer_repeat: int = 1,
+) -> str:
     """The printed table, ratios and consistency check.
 
     Args:
@@ -317,21 +351,25 @@ def format_report(c: CrossingsRun, floor: PeerResult | None, starsim: PeerResult
     lines = [
         f"4-state cycle, {c.n_agents:,} agents x {c.n_days} days "
         f"(Crossings best of {len(c.run_times_s)}: "
-        + ", ".join(f"{t:.2f}" for t in c.run_times_s) + f" s; peers best of {peer_repeat})",
+        + ", ".join(f"{t:.2f}" for t in c.run_times_s)
+        + f" s; peers best of {peer_repeat})",
         f"Crossings load {c.load_s:.3f} s, compile {c.compile_s:.3f} s (not in the figure); "
         f"events processed {c.events:,} ({c.events / c.n_agents:.2f} per agent); "
         f"engine agent-steps {c.agent_steps:,}",
         "",
     ]
-    header = (f"{'engine':<12} {'agent-steps/s':>15} {'run s':>8} {'wall s':>8} "
-              f"{'peak RSS MiB':>12} {'RSS B/agent':>11} {'run B/agent':>11} "
-              f"{'engine B/agent':>14}")
+    header = (
+        f"{'engine':<12} {'agent-steps/s':>15} {'run s':>8} {'wall s':>8} "
+        f"{'peak RSS MiB':>12} {'RSS B/agent':>11} {'run B/agent':>11} "
+        f"{'engine B/agent':>14}"
+    )
     lines += [header, "-" * len(header)]
     lines.append(
         f"{'crossings':<12} {c.agent_steps_per_s:>15,.0f} {c.run_s:>8.2f} "
         f"{c.load_s + c.compile_s + c.run_s:>8.2f} {_fmt_mib(c.peak_rss_bytes):>12} "
         f"{_fmt_num(c.rss_bytes_per_agent):>11} {_fmt_num(c.run_rss_bytes_per_agent):>11} "
-        f"{c.engine_bytes_per_agent:>14.1f}")
+        f"{c.engine_bytes_per_agent:>14.1f}"
+    )
     for r in (floor, starsim):
         if r is None:
             continue
@@ -339,7 +377,8 @@ def format_report(c: CrossingsRun, floor: PeerResult | None, starsim: PeerResult
         lines.append(
             f"{r.name:<12} {r.agent_steps_per_s:>15,.0f} {run_s:>8.2f} {r.wall_s:>8.2f} "
             f"{_fmt_mib(r.peak_rss_bytes):>12} {_fmt_num(r.bytes_per_agent):>11} "
-            f"{'':>11} {'':>14}")
+            f"{'':>11} {'':>14}"
+        )
     lines.append("")
     if floor is not None:
         ratio = c.agent_steps_per_s / floor.agent_steps_per_s
@@ -348,7 +387,8 @@ def format_report(c: CrossingsRun, floor: PeerResult | None, starsim: PeerResult
         lines.append("ratio Crossings/floor   = ? (the NumPy floor did not run)")
     if starsim is not None:
         lines.append(
-            f"ratio Crossings/Starsim = {c.agent_steps_per_s / starsim.agent_steps_per_s:.2f}")
+            f"ratio Crossings/Starsim = {c.agent_steps_per_s / starsim.agent_steps_per_s:.2f}"
+        )
     else:
         lines.append(f"ratio Crossings/Starsim = ? (Starsim skipped: {starsim_skipped})")
     lines += [
@@ -359,11 +399,13 @@ def format_report(c: CrossingsRun, floor: PeerResult | None, starsim: PeerResult
     ]
     lines += ["", "final state counts (s0, s1, s2, s3):"]
     for name, e in check["engines"].items():
-        lines.append(f"  {name:<12} {e['counts']}  expected after {e['moves']} moves "
-                     f"{[round(x) for x in e['expected']]}  goodness-of-fit p = {e['p_fit']:.3f}")
+        lines.append(
+            f"  {name:<12} {e['counts']}  expected after {e['moves']} moves "
+            f"{[round(x) for x in e['expected']]}  goodness-of-fit p = {e['p_fit']:.3f}"
+        )
     for name, p in check["two_sample"].items():
         lines.append(f"  two-sample chi-square {name}: p = {p:.3f}")
-    verdict = ("consistent" if check["consistent"] else "NOT consistent")
+    verdict = "consistent" if check["consistent"] else "NOT consistent"
     lines.append(f"  -> final counts {verdict} at alpha = {ALPHA:g}")
     return "\n".join(lines)
 
@@ -382,8 +424,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=1, help="best of k runs of Crossings")
-    ap.add_argument("--peer-repeat", type=int, default=None,
-                    help="best of k runs of each peer (default: --repeat)")
+    ap.add_argument(
+        "--peer-repeat",
+        type=int,
+        default=None,
+        help="best of k runs of each peer (default: --repeat)",
+    )
     ap.add_argument("--json", type=Path, default=None, help="write the figures here")
     ap.add_argument("--no-rss", action="store_true", help="skip the peak-RSS subprocesses")
     ap.add_argument("--no-starsim", action="store_true")
@@ -407,10 +453,15 @@ def main(argv: list[str] | None = None) -> int:
                 c.rss_bytes_per_agent = c.peak_rss_bytes / args.agents
             if c.run_peak_rss_bytes is not None and c.pre_run_rss_bytes is not None:
                 c.run_rss_bytes_per_agent = (
-                    (c.run_peak_rss_bytes - c.pre_run_rss_bytes) / args.agents)
+                    c.run_peak_rss_bytes - c.pre_run_rss_bytes
+                ) / args.agents
     peer_repeat = args.peer_repeat if args.peer_repeat is not None else args.repeat
-    floor = _best([run_numpy_floor(args.agents, args.days, timeout_s=args.timeout)
-                   for _ in range(max(1, peer_repeat))])
+    floor = _best(
+        [
+            run_numpy_floor(args.agents, args.days, timeout_s=args.timeout)
+            for _ in range(max(1, peer_repeat))
+        ]
+    )
     starsim = None
     starsim_skipped = ""
     if args.no_starsim:
@@ -419,8 +470,12 @@ def main(argv: list[str] | None = None) -> int:
         starsim_skipped = "no .bench-venvs/starsim; make it with bash benchmarks/setup_peers.sh"
         print(f"Starsim skipped: {starsim_skipped}")
     else:
-        starsim = _best([run_starsim(args.agents, args.days, timeout_s=args.timeout)
-                         for _ in range(max(1, peer_repeat))])
+        starsim = _best(
+            [
+                run_starsim(args.agents, args.days, timeout_s=args.timeout)
+                for _ in range(max(1, peer_repeat))
+            ]
+        )
         if starsim is None:
             starsim_skipped = "its run failed (see the warning above)"
     peer_counts: dict[str, list[int]] = {}
@@ -430,8 +485,11 @@ def main(argv: list[str] | None = None) -> int:
             if counts is not None:
                 peer_counts[r.name] = counts
     check = consistency(c, peer_counts)
-    print(format_report(c, floor, starsim, check, starsim_skipped=starsim_skipped,
-                         peer_repeat=peer_repeat))
+    print(
+        format_report(
+            c, floor, starsim, check, starsim_skipped=starsim_skipped, peer_repeat=peer_repeat
+        )
+    )
     print(f"engine sources sha256[:12] = {ENGINE_AT_IMPORT}")
     warning = changed_warning(ENGINE_AT_IMPORT)
     if warning:
@@ -441,8 +499,11 @@ def main(argv: list[str] | None = None) -> int:
         doc = {
             "benchmark": "cycle4",
             "started": started,
-            "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                        "numpy": np.__version__},
+            "machine": {
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "numpy": np.__version__,
+            },
             "engine_sha256_12": ENGINE_AT_IMPORT,
             "engine_sha256_12_at_end": engine_hash(),
             "crossings": asdict(c),
@@ -450,10 +511,12 @@ def main(argv: list[str] | None = None) -> int:
             "numpy_floor": _peer_dict(floor),
             "starsim": _peer_dict(starsim),
             "ratios": {
-                "crossings_over_floor": (c.agent_steps_per_s / floor.agent_steps_per_s
-                                         if floor else None),
-                "crossings_over_starsim": (c.agent_steps_per_s / starsim.agent_steps_per_s
-                                           if starsim else None),
+                "crossings_over_floor": (
+                    c.agent_steps_per_s / floor.agent_steps_per_s if floor else None
+                ),
+                "crossings_over_starsim": (
+                    c.agent_steps_per_s / starsim.agent_steps_per_s if starsim else None
+                ),
             },
             "final_counts_check": check,
         }

@@ -33,8 +33,17 @@ from crossings.expected import ExpectedModel
 from crossings.expected.results import expected_results
 from crossings.results.results import Results
 
-TALLIES = ("stocks", "flows", "flag_flows", "wave_moved", "rc_moved", "family_members",
-           "family_households", "rule_counts", "hazard_counts")
+TALLIES = (
+    "stocks",
+    "flows",
+    "flag_flows",
+    "wave_moved",
+    "rc_moved",
+    "family_members",
+    "family_households",
+    "rule_counts",
+    "hazard_counts",
+)
 
 
 def main() -> None:
@@ -83,12 +92,18 @@ def main() -> None:
     zt = np.array([z for z, _ in z_tally])
     worst = max(z_rows + z_tally)
     res: dict[str, Any] = {
-        "scenario": loaded.scenario.name, "agent_runs": n,
-        "rows_compared": len(z_rows), "rows_over_3_se": int((zr > 3).sum()),
-        "rows_over_4_se": int((zr > 4).sum()), "tallies_compared": len(z_tally),
-        "tallies_over_4_se": int((zt > 4).sum()), "largest_z": round(worst[0], 2),
-        "largest_z_at": worst[1], "expected_one_set_s": round(t_ev, 2),
-        "agent_runs_s": round(t_agents, 2), "run_expected_with_cohorts_s": round(t_cohorts, 2),
+        "scenario": loaded.scenario.name,
+        "agent_runs": n,
+        "rows_compared": len(z_rows),
+        "rows_over_3_se": int((zr > 3).sum()),
+        "rows_over_4_se": int((zr > 4).sum()),
+        "tallies_compared": len(z_tally),
+        "tallies_over_4_se": int((zt > 4).sum()),
+        "largest_z": round(worst[0], 2),
+        "largest_z_at": worst[1],
+        "expected_one_set_s": round(t_ev, 2),
+        "agent_runs_s": round(t_agents, 2),
+        "run_expected_with_cohorts_s": round(t_cohorts, 2),
     }
     if args.json:
         print(json.dumps(res))

@@ -26,8 +26,9 @@ from crossings.evidence.extract.bench import run_benchmark
 
 def _line(name: str, scores: dict[str, float]) -> str:
     """One result line."""
-    return (f"  {name:<12} P={scores['precision']:.3f}  R={scores['recall']:.3f}  "
-            f"F1={scores['f1']:.3f}")
+    return (
+        f"  {name:<12} P={scores['precision']:.3f}  R={scores['recall']:.3f}  F1={scores['f1']:.3f}"
+    )
 
 
 def _print_report(title: str, report: dict[str, object]) -> None:
@@ -37,14 +38,17 @@ def _print_report(title: str, report: dict[str, object]) -> None:
     fields = report["field_accuracy_on_matched"]
     assert isinstance(claims, dict) and isinstance(attribution, dict)
     assert isinstance(fields, dict)
-    print(f"{title}: {report['articles']} articles, {claims['gold']} gold claims, "
-          f"{claims['predicted']} predicted, {claims['matched']} matched")
+    print(
+        f"{title}: {report['articles']} articles, {claims['gold']} gold claims, "
+        f"{claims['predicted']} predicted, {claims['matched']} matched"
+    )
     print(_line("claims", claims))
-    print(_line("attribution", attribution)
-          + f"  (tp={attribution['true_positives']} fp={attribution['false_positives']} "
-          f"fn={attribution['false_negatives']})")
-    print("  fields on matched claims: "
-          + ", ".join(f"{k} {v:.2f}" for k, v in fields.items()))
+    print(
+        _line("attribution", attribution)
+        + f"  (tp={attribution['true_positives']} fp={attribution['false_positives']} "
+        f"fn={attribution['false_negatives']})"
+    )
+    print("  fields on matched claims: " + ", ".join(f"{k} {v:.2f}" for k, v in fields.items()))
     print(f"  time per article: {1000 * float(str(report['seconds_per_article'])):.1f} ms")
 
 
@@ -55,28 +59,46 @@ def _print_details(report: dict[str, object]) -> None:
     for d in details:
         if not (d["false_positives"] or d["misses"] or d["attribution_errors"]):
             continue
-        print(f"  {d['article']}: gold {d['gold']}, predicted {d['predicted']}, "
-              f"matched {d['matched']}")
+        print(
+            f"  {d['article']}: gold {d['gold']}, predicted {d['predicted']}, "
+            f"matched {d['matched']}"
+        )
         for fp in d["false_positives"]:
-            print(f"    false positive {fp['value']:g} {fp['subject']} {fp['period']}: "
-                  f"{fp['quote']!r}")
+            print(
+                f"    false positive {fp['value']:g} {fp['subject']} {fp['period']}: "
+                f"{fp['quote']!r}"
+            )
         for m in d["misses"]:
             print(f"    missed {m['value']:g} {m['subject']} {m['period']}")
         for a in d["attribution_errors"]:
-            print(f"    attribution {a['value']:g}: predicted {a['predicted']!r}, "
-                  f"gold {a['gold']}")
+            print(f"    attribution {a['value']:g}: predicted {a['predicted']!r}, gold {a['gold']}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--set", dest="split", default="all",
-                        help="dev, heldout, another sub-folder name, or all (default)")
-    parser.add_argument("--path", type=Path, default=None,
-                        help="labelled set folder (default: tests/evidence_articles)")
-    parser.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH",
-                        help="write the full report as JSON to PATH (or '-' for stdout)")
-    parser.add_argument("--details", action="store_true",
-                        help="list misses and false positives per article")
+    parser.add_argument(
+        "--set",
+        dest="split",
+        default="all",
+        help="dev, heldout, another sub-folder name, or all (default)",
+    )
+    parser.add_argument(
+        "--path",
+        type=Path,
+        default=None,
+        help="labelled set folder (default: tests/evidence_articles)",
+    )
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        default=None,
+        metavar="PATH",
+        help="write the full report as JSON to PATH (or '-' for stdout)",
+    )
+    parser.add_argument(
+        "--details", action="store_true", help="list misses and false positives per article"
+    )
     args = parser.parse_args(argv)
 
     split = None if args.split == "all" else args.split

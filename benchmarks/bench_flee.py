@@ -149,8 +149,7 @@ def road_hazards(net: dict[str, Any], n_days: int) -> dict[tuple[str, str], Step
         out[r["from"]].append((r["to"], r["distance_km"]))
         out[r["to"]].append((r["from"], r["distance_km"]))
     closures = [
-        (c["start_day"], c["end_day"], {frozenset(p) for p in c["routes"]})
-        for c in net["closures"]
+        (c["start_day"], c["end_day"], {frozenset(p) for p in c["routes"]}) for c in net["closures"]
     ]
 
     def conflict(place: str, day: int) -> bool:
@@ -163,8 +162,11 @@ def road_hazards(net: dict[str, Any], n_days: int) -> dict[tuple[str, str], Step
     for day in _change_days(net, n_days):
         for a, roads in out.items():
             if conflict(a, day):
-                leave = CONFLICT_HAZARD_PER_DAY if CONFLICT_MOVECHANCE >= 1 else -math.log1p(
-                    -CONFLICT_MOVECHANCE)
+                leave = (
+                    CONFLICT_HAZARD_PER_DAY
+                    if CONFLICT_MOVECHANCE >= 1
+                    else -math.log1p(-CONFLICT_MOVECHANCE)
+                )
             elif kind[a] == "camp":
                 leave = -math.log1p(-CAMP_MOVECHANCE)
             else:
@@ -222,8 +224,9 @@ def spawn_rates(net: dict[str, Any], n_agents: int, n_days: int) -> dict[str, St
     return rates
 
 
-def build_scenario(net: dict[str, Any], n_agents: int, n_days: int,
-                   seed: int = 1) -> dict[str, Any]:
+def build_scenario(
+    net: dict[str, Any], n_agents: int, n_days: int, seed: int = 1
+) -> dict[str, Any]:
     """The Flee network, closure and spawning as a Crossings scenario (plain data).
 
     Args:
@@ -238,8 +241,13 @@ def build_scenario(net: dict[str, Any], n_agents: int, n_days: int,
     src = {"sources": [SOURCE]}
     haz = road_hazards(net, n_days)
     places = [
-        {"id": loc["name"], "kind": loc["kind"], "country": loc["country"],
-         "lon": loc["lon"], "lat": loc["lat"]}
+        {
+            "id": loc["name"],
+            "kind": loc["kind"],
+            "country": loc["country"],
+            "lon": loc["lon"],
+            "lat": loc["lat"],
+        }
         for loc in net["locations"]
     ]
     kind = {loc["name"]: loc["kind"] for loc in net["locations"]}
@@ -247,32 +255,50 @@ def build_scenario(net: dict[str, Any], n_agents: int, n_days: int,
     for loc in net["locations"]:
         a = loc["name"]
         hazards = [
-            {"id": f"go_{a}_{b}", "to": f"road_{a}_{b}",
-             "rate": _rate(steps, **src)}
-            for (x, b), steps in haz.items() if x == a
+            {"id": f"go_{a}_{b}", "to": f"road_{a}_{b}", "rate": _rate(steps, **src)}
+            for (x, b), steps in haz.items()
+            if x == a
         ]
-        states.append({"id": f"at_{a}", "place": a, "kind": STATE_KIND[kind[a]],
-                       "hazards": hazards})
+        states.append(
+            {"id": f"at_{a}", "place": a, "kind": STATE_KIND[kind[a]], "hazards": hazards}
+        )
     routes = []
     for r in net["routes"]:
         for a, b in ((r["from"], r["to"]), (r["to"], r["from"])):
-            routes.append({
-                "id": f"road_{a}_{b}", "from": f"at_{a}", "to": f"at_{b}",
-                "travel_time": {"distribution": "fixed", "value": road_days(r["distance_km"]),
-                                "note": f"{r['distance_km']} km at 360 km a day", **src},
-            })
+            routes.append(
+                {
+                    "id": f"road_{a}_{b}",
+                    "from": f"at_{a}",
+                    "to": f"at_{b}",
+                    "travel_time": {
+                        "distribution": "fixed",
+                        "value": road_days(r["distance_km"]),
+                        "note": f"{r['distance_km']} km at 360 km a day",
+                        **src,
+                    },
+                }
+            )
     inflows = []
     for o, steps in spawn_rates(net, n_agents, n_days).items():
-        rate = {"schedule": [{"from": _date(d), "per_year": _sig(v * DAYS_PER_YEAR)}
-                             for d, v in steps], **src}
+        rate = {
+            "schedule": [{"from": _date(d), "per_year": _sig(v * DAYS_PER_YEAR)} for d, v in steps],
+            **src,
+        }
         if len(steps) == 1:
             rate = {"per_day": steps[0][1], **src}
-        inflows.append({
-            "id": f"spawn_{o}", "enter": f"at_{o}", "rate": rate,
-            "sex": {"female": 0.5, "male": 0.5,
-                    "assumption": "Flee's agents have no sex; it plays no part here"},
-            "origins": {o: 1.0, **src},
-        })
+        inflows.append(
+            {
+                "id": f"spawn_{o}",
+                "enter": f"at_{o}",
+                "rate": rate,
+                "sex": {
+                    "female": 0.5,
+                    "male": 0.5,
+                    "assumption": "Flee's agents have no sex; it plays no part here",
+                },
+                "origins": {o: 1.0, **src},
+            }
+        )
     policies = []
     for k, c in enumerate(net["closures"]):
         effects = []
@@ -280,11 +306,16 @@ def build_scenario(net: dict[str, Any], n_agents: int, n_days: int,
             effects.append({"close_route": f"road_{a}_{b}"})
             if c.get("two_way", True):
                 effects.append({"close_route": f"road_{b}_{a}"})
-        policies.append({
-            "id": f"closure_{k}", "name": f"border {c['from_country']}-{c['to_country']} closed",
-            "from": _date(c["start_day"]), "to": _date(c["end_day"] - 1),
-            "effects": effects, **src,
-        })
+        policies.append(
+            {
+                "id": f"closure_{k}",
+                "name": f"border {c['from_country']}-{c['to_country']} closed",
+                "from": _date(c["start_day"]),
+                "to": _date(c["end_day"] - 1),
+                "effects": effects,
+                **src,
+            }
+        )
     return {
         "name": "flee_network",
         "title": "The Flee 3.1 peer benchmark's synthetic escape network",
@@ -292,18 +323,23 @@ def build_scenario(net: dict[str, Any], n_agents: int, n_days: int,
             f"40 places, {len(net['routes'])} two-way roads, {n_agents} agents spawned over "
             f"{n_days} days at the conflict zones; generated by benchmarks/bench_flee.py "
             f"from flee_network.build_flee_like_network(seed={net['seed']}). Camp capacity "
-            "is not modelled (Crossings agents do not interact)."),
+            "is not modelled (Crossings agents do not interact)."
+        ),
         "seed": seed,
         "allow_closed_cycles": True,
         "time": {"start": START, "end": _date(n_days - 1), "step": 1},
-        "sources": {SOURCE: {
-            "citation": ("shared/bench/flee_reference.py (Flee 3.1 peer benchmark): synthetic "
-                         "40-place network, movechance conflict 1.0 / camp 0.001 / other 0.3, "
-                         "360 km a day, road weight score / (10 + km) with conflict score "
-                         "0.25, Home-TransitA closed days 120-209, N agents spawned evenly "
-                         "over the days at conflict zones weighted by population"),
-            "note": "rebuilt draw for draw by benchmarks/flee_network.py",
-        }},
+        "sources": {
+            SOURCE: {
+                "citation": (
+                    "shared/bench/flee_reference.py (Flee 3.1 peer benchmark): synthetic "
+                    "40-place network, movechance conflict 1.0 / camp 0.001 / other 0.3, "
+                    "360 km a day, road weight score / (10 + km) with conflict score "
+                    "0.25, Home-TransitA closed days 120-209, N agents spawned evenly "
+                    "over the days at conflict zones weighted by population"
+                ),
+                "note": "rebuilt draw for draw by benchmarks/flee_network.py",
+            }
+        },
         "places": places,
         "states": states,
         "routes": routes,
@@ -370,8 +406,9 @@ class CrossingsFleeRun:
     warnings: list[str] = field(default_factory=list)
 
 
-def load_flee_scenario(n_agents: int, n_days: int, seed: int = 1,
-                       net_seed: int = 1) -> tuple[LoadedScenario, float, float]:
+def load_flee_scenario(
+    n_agents: int, n_days: int, seed: int = 1, net_seed: int = 1
+) -> tuple[LoadedScenario, float, float]:
     """Generate and load the scenario.
 
     Args:
@@ -391,8 +428,9 @@ def load_flee_scenario(n_agents: int, n_days: int, seed: int = 1,
     return loaded, t1 - t0, time.perf_counter() - t1
 
 
-def run_crossings(n_agents: int, n_days: int, *, seed: int = 1, net_seed: int = 1,
-                  repeat: int = 1) -> CrossingsFleeRun:
+def run_crossings(
+    n_agents: int, n_days: int, *, seed: int = 1, net_seed: int = 1, repeat: int = 1
+) -> CrossingsFleeRun:
     """Generate, load, compile and run the scenario, timing each part.
 
     Args:
@@ -415,8 +453,12 @@ def run_crossings(n_agents: int, n_days: int, *, seed: int = 1, net_seed: int = 
     groups = {"camps": 0, "on_roads": 0, "origins": 0, "borders": 0, "transit_towns": 0}
     camps: dict[str, int] = {}
     place_kind = {p.id: p.kind for p in loaded.scenario.places}
-    group_of = {"camp": "camps", "origin": "origins", "border": "borders",
-                "transit": "transit_towns"}
+    group_of = {
+        "camp": "camps",
+        "origin": "origins",
+        "border": "borders",
+        "transit": "transit_towns",
+    }
     for sid, count in zip(model.state_ids, final.tolist(), strict=True):
         if sid.startswith("road_"):
             groups["on_roads"] += count
@@ -427,13 +469,25 @@ def run_crossings(n_agents: int, n_days: int, *, seed: int = 1, net_seed: int = 
                 camps[sid[3:]] = count
     created = int(raw.agents_created)
     return CrossingsFleeRun(
-        n_agents=n_agents, n_days=n_days, seed=seed, build_s=build_s, load_s=load_s,
-        compile_s=compile_s, run_s=best, run_times_s=times, agents_created=created,
-        agent_steps=int(raw.agent_steps), agent_steps_per_s=raw.agent_steps / best,
-        nominal_agent_steps_per_s=n_agents * n_days / best, events=int(raw.events),
-        engine_bytes_per_agent=memory / max(created, 1), final=groups, final_camps=camps,
+        n_agents=n_agents,
+        n_days=n_days,
+        seed=seed,
+        build_s=build_s,
+        load_s=load_s,
+        compile_s=compile_s,
+        run_s=best,
+        run_times_s=times,
+        agents_created=created,
+        agent_steps=int(raw.agent_steps),
+        agent_steps_per_s=raw.agent_steps / best,
+        nominal_agent_steps_per_s=n_agents * n_days / best,
+        events=int(raw.events),
+        engine_bytes_per_agent=memory / max(created, 1),
+        final=groups,
+        final_camps=camps,
         n_segments=int(model.seg_start.size),
-        warnings=[str(w) for w in loaded.warnings])
+        warnings=[str(w) for w in loaded.warnings],
+    )
 
 
 def flee_summary(r: PeerResult) -> dict[str, Any] | None:
@@ -453,8 +507,9 @@ def _share(x: int, n: int) -> str:
     return f"{x:>9,} ({100 * x / n:5.1f}%)" if n else f"{x:>9,}"
 
 
-def format_report(runs: Sequence[CrossingsFleeRun], flee: dict[int, PeerResult],
-                  flee_note: str) -> tuple[str, list[dict[str, Any]]]:
+def format_report(
+    runs: Sequence[CrossingsFleeRun], flee: dict[int, PeerResult], flee_note: str
+) -> tuple[str, list[dict[str, Any]]]:
     """The printed figures, ratios, distributions and notes.
 
     Args:
@@ -466,54 +521,72 @@ def format_report(runs: Sequence[CrossingsFleeRun], flee: dict[int, PeerResult],
         The text, and one comparison record per Crossings run (for the JSON file).
     """
     lines: list[str] = []
-    header = (f"{'engine':<10} {'agents':>10} {'days':>5} {'agent-steps':>14} "
-              f"{'agent-steps/s':>14} {'run s':>8} {'events':>12} {'B/agent':>9}")
+    header = (
+        f"{'engine':<10} {'agents':>10} {'days':>5} {'agent-steps':>14} "
+        f"{'agent-steps/s':>14} {'run s':>8} {'events':>12} {'B/agent':>9}"
+    )
     lines += [header, "-" * len(header)]
     for c in runs:
         lines.append(
             f"{'crossings':<10} {c.agents_created:>10,} {c.n_days:>5} {c.agent_steps:>14,} "
             f"{c.agent_steps_per_s:>14,.0f} {c.run_s:>8.2f} {c.events:>12,} "
-            f"{c.engine_bytes_per_agent:>9.1f}")
+            f"{c.engine_bytes_per_agent:>9.1f}"
+        )
     for n, f in sorted(flee.items()):
         s = flee_summary(f) or {}
         bpa = f"{f.bytes_per_agent:.0f}" if f.bytes_per_agent is not None else "?"
         lines.append(
             f"{'flee':<10} {n:>10,} {f.n_days:>5} {s.get('agent_steps', 0):>14,} "
             f"{f.agent_steps_per_s:>14,.0f} {s.get('sim_loop_s', float('nan')):>8.2f} "
-            f"{'':>12} {bpa:>9}")
-    lines.append("(Crossings B/agent: Simulation.memory_bytes() / agents created; Flee B/agent: "
-                 "peak RSS of its process / agents)")
+            f"{'':>12} {bpa:>9}"
+        )
+    lines.append(
+        "(Crossings B/agent: Simulation.memory_bytes() / agents created; Flee B/agent: "
+        "peak RSS of its process / agents)"
+    )
     for c in runs:
         lines.append(
             f"crossings {c.n_agents:,}: generate {c.build_s:.2f} s, load {c.load_s:.2f} s, "
             f"compile {c.compile_s:.3f} s ({c.n_segments} time segments), runs "
-            + ", ".join(f"{t:.2f}" for t in c.run_times_s) + " s; events per agent "
-            f"{c.events / max(c.agents_created, 1):.1f}")
+            + ", ".join(f"{t:.2f}" for t in c.run_times_s)
+            + " s; events per agent "
+            f"{c.events / max(c.agents_created, 1):.1f}"
+        )
     lines.append("")
     records: list[dict[str, Any]] = []
     for c in runs:
-        rec: dict[str, Any] = {"n_agents": c.n_agents, "flee_agents": None, "ratio": None,
-                               "reused": False}
+        rec: dict[str, Any] = {
+            "n_agents": c.n_agents,
+            "flee_agents": None,
+            "ratio": None,
+            "reused": False,
+        }
         if flee:
             same = flee.get(c.n_agents)
             f = same if same is not None else flee[max(flee)]
             ratio = c.agent_steps_per_s / f.agent_steps_per_s
             rec.update(flee_agents=f.n_agents, ratio=ratio, reused=same is None)
-            note = "" if same is not None else (
-                f"  (Flee figure at {f.n_agents:,} agents reused: Flee at {c.n_agents:,} "
-                "agents takes over 10 minutes)")
+            note = (
+                ""
+                if same is not None
+                else (
+                    f"  (Flee figure at {f.n_agents:,} agents reused: Flee at {c.n_agents:,} "
+                    "agents takes over 10 minutes)"
+                )
+            )
             lines.append(f"ratio Crossings/Flee at {c.n_agents:,} agents = {ratio:,.1f}{note}")
         else:
             lines.append(f"ratio Crossings/Flee at {c.n_agents:,} agents = ? ({flee_note})")
         records.append(rec)
-    lines += ["", "final distribution (day "
-              f"{runs[0].n_days - 1 if runs else '?'}):"]
+    lines += ["", f"final distribution (day {runs[0].n_days - 1 if runs else '?'}):"]
     for c in runs:
         n = c.agents_created
-        lines.append(f"  crossings {c.n_agents:>9,}: in camps {_share(c.final['camps'], n)}, "
-                     f"on roads {_share(c.final['on_roads'], n)}, in origins "
-                     f"{_share(c.final['origins'], n)}, borders {_share(c.final['borders'], n)}, "
-                     f"transit towns {_share(c.final['transit_towns'], n)}")
+        lines.append(
+            f"  crossings {c.n_agents:>9,}: in camps {_share(c.final['camps'], n)}, "
+            f"on roads {_share(c.final['on_roads'], n)}, in origins "
+            f"{_share(c.final['origins'], n)}, borders {_share(c.final['borders'], n)}, "
+            f"transit towns {_share(c.final['transit_towns'], n)}"
+        )
         lines.append(f"      camps: {c.final_camps}")
     for n_f, f in sorted(flee.items()):
         s = flee_summary(f)
@@ -524,11 +597,14 @@ def format_report(runs: Sequence[CrossingsFleeRun], flee: dict[int, PeerResult],
         roads = int(s.get("final_on_links", 0))
         origins = int(s.get("final_in_origins", 0))
         rest = n - camps - roads - origins
-        lines.append(f"  flee      {n_f:>9,}: in camps {_share(camps, n)}, on roads "
-                     f"{_share(roads, n)}, in origins {_share(origins, n)}, "
-                     f"borders+transit towns {_share(rest, n)}")
-        lines.append(f"      camps: {s.get('final_camp_occupancy')}  capacity: "
-                     f"{s.get('camp_capacity')}")
+        lines.append(
+            f"  flee      {n_f:>9,}: in camps {_share(camps, n)}, on roads "
+            f"{_share(roads, n)}, in origins {_share(origins, n)}, "
+            f"borders+transit towns {_share(rest, n)}"
+        )
+        lines.append(
+            f"      camps: {s.get('final_camp_occupancy')}  capacity: {s.get('camp_capacity')}"
+        )
     lines += [
         "",
         "notes: camp capacity is not modelled in Crossings (its agents do not interact), so",
@@ -557,20 +633,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1, help="Crossings run seed")
     ap.add_argument("--net-seed", type=int, default=1, help="Flee script's --seed (network)")
     ap.add_argument("--repeat", type=int, default=1, help="best of k runs of Crossings")
-    ap.add_argument("--flee-agents", type=int, nargs="*", default=[100_000],
-                    help="agent counts for Flee runs (none: skip Flee)")
+    ap.add_argument(
+        "--flee-agents",
+        type=int,
+        nargs="*",
+        default=[100_000],
+        help="agent counts for Flee runs (none: skip Flee)",
+    )
     ap.add_argument("--no-flee", action="store_true", help="skip Flee")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per Flee run")
     ap.add_argument("--json", type=Path, default=None, help="write the figures here")
-    ap.add_argument("--write-yaml", type=Path, default=None,
-                    help="also write the generated scenario (first --agents size) here")
+    ap.add_argument(
+        "--write-yaml",
+        type=Path,
+        default=None,
+        help="also write the generated scenario (first --agents size) here",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     started = dt.datetime.now().isoformat(timespec="seconds")
 
     if args.write_yaml is not None:
-        net = build_flee_like_network(args.net_seed, n_agents=args.agents[0],
-                                      n_days=args.days)
+        net = build_flee_like_network(args.net_seed, n_agents=args.agents[0], n_days=args.days)
         text = scenario_text(build_scenario(net, args.agents[0], args.days, args.seed))
         args.write_yaml.parent.mkdir(parents=True, exist_ok=True)
         args.write_yaml.write_text(text)
@@ -578,8 +662,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     runs: list[CrossingsFleeRun] = []
     for n in args.agents:
-        runs.append(run_crossings(n, args.days, seed=args.seed, net_seed=args.net_seed,
-                                  repeat=args.repeat))
+        runs.append(
+            run_crossings(n, args.days, seed=args.seed, net_seed=args.net_seed, repeat=args.repeat)
+        )
     flee: dict[int, PeerResult] = {}
     flee_note = ""
     if args.no_flee or not args.flee_agents:
@@ -610,13 +695,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         doc = {
             "benchmark": "flee_network",
             "started": started,
-            "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                        "numpy": np.__version__},
+            "machine": {
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "numpy": np.__version__,
+            },
             "engine_sha256_12": ENGINE_AT_IMPORT,
             "engine_sha256_12_at_end": engine_hash(),
             "crossings": [asdict(c) for c in runs],
-            "flee": {str(n): {**{k: v for k, v in asdict(f).items() if k != "raw_output"},
-                              "summary": flee_summary(f)} for n, f in flee.items()},
+            "flee": {
+                str(n): {
+                    **{k: v for k, v in asdict(f).items() if k != "raw_output"},
+                    "summary": flee_summary(f),
+                }
+                for n, f in flee.items()
+            },
             "comparisons": records,
         }
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -28,5 +28,7 @@ def changed_warning(at_start: str) -> str | None:
     now = engine_hash()
     if now == at_start:
         return None
-    return (f"WARNING: the engine sources changed during this run (hash {at_start} at the "
-            f"start, {now} at the end); subprocess figures may come from the newer engine.")
+    return (
+        f"WARNING: the engine sources changed during this run (hash {at_start} at the "
+        f"start, {now} at the end); subprocess figures may come from the newer engine."
+    )

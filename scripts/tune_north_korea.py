@@ -37,15 +37,38 @@ from crossings.scenario.load import builtin_path, load_scenario_text
 
 # attempts per year (before policy factors), women and men
 ATTEMPTS: dict[int, tuple[float, float]] = {
-    1998: (1800, 1800), 2000: (1900, 1500), 2002: (2000, 1200), 2004: (2300, 800),
-    2006: (3000, 800), 2007: (3600, 1000), 2008: (3800, 1000), 2009: (3600, 950),
-    2010: (3200, 900), 2011: (3200, 900), 2012: (2800, 700), 2014: (2600, 600),
-    2016: (2500, 550), 2018: (2400, 500), 2020: (2200, 450), 2024: (1800, 400),
+    1998: (1800, 1800),
+    2000: (1900, 1500),
+    2002: (2000, 1200),
+    2004: (2300, 800),
+    2006: (3000, 800),
+    2007: (3600, 1000),
+    2008: (3800, 1000),
+    2009: (3600, 950),
+    2010: (3200, 900),
+    2011: (3200, 900),
+    2012: (2800, 700),
+    2014: (2600, 600),
+    2016: (2500, 550),
+    2018: (2400, 500),
+    2020: (2200, 450),
+    2024: (1800, 400),
 }
 # broker-arranged departures straight after crossing (per year, per person)
 DIRECT: dict[int, float] = {
-    1998: 0.1, 2001: 0.3, 2003: 0.8, 2005: 3.0, 2006: 8.0, 2007: 18.0, 2010: 10.0,
-    2011: 8.0, 2012: 3.0, 2014: 2.0, 2016: 1.5, 2018: 1.5, 2020: 0.3,
+    1998: 0.1,
+    2001: 0.3,
+    2003: 0.8,
+    2005: 3.0,
+    2006: 8.0,
+    2007: 18.0,
+    2010: 10.0,
+    2011: 8.0,
+    2012: 3.0,
+    2014: 2.0,
+    2016: 1.5,
+    2018: 1.5,
+    2020: 0.3,
 }
 MARRIED_FACTOR = 0.5  # onward rate of married women relative to other women
 
@@ -125,8 +148,12 @@ def main() -> None:
     for it in range(args.iterations):
         _set_rate(data, "hiding_ne", "onward_female", onward_f)
         _set_rate(data, "hiding_ne", "onward_male", onward_m)
-        _set_rate(data, "hiding_married", "onward_married",
-                  {y: v * MARRIED_FACTOR for y, v in onward_f.items()})
+        _set_rate(
+            data,
+            "hiding_married",
+            "onward_married",
+            {y: v * MARRIED_FACTOR for y, v in onward_f.items()},
+        )
         sim = _arrivals(data, args.seeds)
         worst = 0.0
         for i, y in enumerate(sim["years"]):
@@ -148,13 +175,16 @@ def main() -> None:
     tables = {
         "attempts_female": {y: v[0] for y, v in ATTEMPTS.items()},
         "attempts_male": {y: v[1] for y, v in ATTEMPTS.items()},
-        "direct_broker": DIRECT, "onward_female": onward_f, "onward_male": onward_m,
+        "direct_broker": DIRECT,
+        "onward_female": onward_f,
+        "onward_male": onward_m,
         "onward_married": married,
     }
     for name, table in tables.items():
         print(f"{name}: {_fmt(table)}")
     if args.write:
         write_tables(tables)
+
 
 if __name__ == "__main__":
     main()

@@ -27,11 +27,15 @@ def base_scenario(n: int = 100_000, days: int = 365) -> dict[str, Any]:
         "name": "t",
         "time": {"start": "2020-01-01", "end": _end(days), "step": 1},
         "states": [{"id": "a"}, {"id": "b"}, {"id": "c"}],
-        "inflows": [{
-            "id": "pop", "enter": "a", "rate": {"per_year": 0, **A},
-            "sex": {"female": 0.5, "male": 0.5, **A},
-            "initial": {"value": n, **A},
-        }],
+        "inflows": [
+            {
+                "id": "pop",
+                "enter": "a",
+                "rate": {"per_year": 0, **A},
+                "sex": {"female": 0.5, "male": 0.5, **A},
+                "initial": {"value": n, **A},
+            }
+        ],
         "journeys": {"sample": 0},
     }
 

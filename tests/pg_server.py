@@ -28,9 +28,12 @@ def find_bin_dir() -> Path | None:
     found = shutil.which("initdb")
     if found and shutil.which("pg_ctl"):
         return Path(found).parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                        key=lambda p: int(Path(p).parent.parent.name)
-                        if Path(p).parent.parent.name.isdigit() else 0)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: (
+            int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0
+        ),
+    )
     return Path(candidates[-1]).parent if candidates else None
 
 
@@ -54,8 +57,7 @@ class PgServer:
         return self.root / "sock"
 
     def url(self, database: str) -> str:
-        return (f"postgresql://{self.user}@/{database}?host={self.socket_dir}"
-                f"&port={self.port}")
+        return f"postgresql://{self.user}@/{database}?host={self.socket_dir}&port={self.port}"
 
     def _cmd(self, *args: str) -> list[str]:
         cmd = [str(self.bin_dir / args[0]), *args[1:]]
@@ -64,16 +66,22 @@ class PgServer:
         return cmd
 
     def run(self, *args: str) -> None:
-        p = subprocess.run(self._cmd(*args), capture_output=True, text=True, check=False,
-                           timeout=120)
+        p = subprocess.run(
+            self._cmd(*args), capture_output=True, text=True, check=False, timeout=120
+        )
         if p.returncode != 0:
             log = (self.root / "log").read_text() if (self.root / "log").exists() else ""
             raise RuntimeError(f"{' '.join(args[:2])} failed: {p.stdout}\n{p.stderr}\n{log}")
 
     def execute(self, sql: str) -> None:
         """Run one statement in the ``postgres`` database (autocommit)."""
-        with psycopg.connect(host=str(self.socket_dir), port=self.port, user=self.user,
-                             dbname="postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            host=str(self.socket_dir),
+            port=self.port,
+            user=self.user,
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
             conn.execute(sql)  # type: ignore[arg-type]
 
     def stop(self) -> None:
@@ -92,12 +100,35 @@ def start_server(bin_dir: Path) -> PgServer:
         shutil.chown(root / "sock", RUN_AS)
     server = PgServer(root=root, bin_dir=bin_dir, port=_free_port())
     try:
-        server.run("initdb", "-D", str(root / "data"), "-U", server.user, "--auth=trust",
-                   "-E", "UTF8", "--no-locale", "--no-sync")
-        opts = (f"-k {server.socket_dir} -p {server.port} -h '' -F "
-                f"-c max_connections=40 -c shared_buffers=32MB")
-        server.run("pg_ctl", "-D", str(root / "data"), "-o", opts, "-l", str(root / "log"),
-                   "-w", "-t", "60", "start")
+        server.run(
+            "initdb",
+            "-D",
+            str(root / "data"),
+            "-U",
+            server.user,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
+        opts = (
+            f"-k {server.socket_dir} -p {server.port} -h '' -F "
+            f"-c max_connections=40 -c shared_buffers=32MB"
+        )
+        server.run(
+            "pg_ctl",
+            "-D",
+            str(root / "data"),
+            "-o",
+            opts,
+            "-l",
+            str(root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
     except BaseException:
         shutil.rmtree(root, ignore_errors=True)
         raise

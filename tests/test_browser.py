@@ -29,18 +29,29 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is missing (Debian package 'chromium'; scripts/test installs it "
-                "when run as root)", allow_module_level=True)
+    pytest.skip(
+        f"{CHROMIUM} is missing (Debian package 'chromium'; scripts/test installs it "
+        "when run as root)",
+        allow_module_level=True,
+    )
 sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
+)
 
 import uvicorn  # noqa: E402
 
 from crossings.web import create_app  # noqa: E402
 
 ARTIFACTS = Path(__file__).parent / "browser_artifacts"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 HOST = "127.0.0.1"
 END = "2003-12-31"  # keeps each run of the example to a fraction of a second
 RUN_TIMEOUT_MS = 90_000
@@ -60,8 +71,9 @@ def _free_port() -> int:
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app(tmp_path_factory.mktemp("browser-web"), workers=1)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning",
-                                           lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, name="crossings-web", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -111,8 +123,7 @@ class Watch:
 def browser() -> Iterator[Any]:
     with sync_api.sync_playwright() as pw:
         try:
-            b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                   args=LAUNCH_ARGS)
+            b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
         except sync_api.Error as exc:  # pragma: no cover - broken local install
             pytest.skip(f"{CHROMIUM} could not be launched by Playwright: {exc}")
         yield b
@@ -131,11 +142,18 @@ def session(browser: Any) -> Iterator[tuple[Any, Watch]]:
     context.set_default_timeout(UI_TIMEOUT_MS)
     watch = Watch()
     context.on("request", lambda req: watch.requests.append(req.url))
-    context.on("response", lambda resp: resp.status >= 400 and watch.failed.append(
-        f"{resp.status} {resp.request.method} {resp.url}"))
+    context.on(
+        "response",
+        lambda resp: (
+            resp.status >= 400
+            and watch.failed.append(f"{resp.status} {resp.request.method} {resp.url}")
+        ),
+    )
     page = context.new_page()
-    page.on("console", lambda msg: watch.console.append(
-        (msg.type, msg.text, msg.location.get("url") or page.url)))
+    page.on(
+        "console",
+        lambda msg: watch.console.append((msg.type, msg.text, msg.location.get("url") or page.url)),
+    )
     page.on("pageerror", lambda exc: watch.page_errors.append(f"{page.url}: {exc}"))
     yield page, watch
     context.close()
@@ -175,16 +193,18 @@ def wait_chart(page: Any, chart_id: str) -> None:
 
 
 # ---------------------------------------------------------------- the tests
-def test_scenario_page_validates_and_runs(session: tuple[Any, Watch], base_url: str,
-                                          shared: dict[str, str]) -> None:
+def test_scenario_page_validates_and_runs(
+    session: tuple[Any, Watch], base_url: str, shared: dict[str, str]
+) -> None:
     page, watch = session
     page.goto(f"{base_url}/?scenario=example")
     sync_api.expect(page.locator("h1")).to_have_text(re.compile(r"^Scenario: Examplestan"))
     crackdown = page.locator("fieldset.policy", has_text="crackdown").first
     sync_api.expect(crackdown.locator("legend")).to_contain_text("Bordian crackdown")
     sync_api.expect(crackdown.locator(".prov").first).to_contain_text("sources: EX2")
-    sync_api.expect(crackdown.locator(".prov", has_text="assumption: arrests double")
-                    ).to_be_visible()
+    sync_api.expect(
+        crackdown.locator(".prov", has_text="assumption: arrests double")
+    ).to_be_visible()
     page.locator("#timeline-chart .main-svg").first.wait_for(state="visible")
     shot(page, "01-scenario")
 
@@ -209,8 +229,9 @@ def test_scenario_page_validates_and_runs(session: tuple[Any, Watch], base_url: 
     watch.assert_clean()
 
 
-def test_runs_page_progress_reaches_done(session: tuple[Any, Watch], base_url: str,
-                                         shared: dict[str, str]) -> None:
+def test_runs_page_progress_reaches_done(
+    session: tuple[Any, Watch], base_url: str, shared: dict[str, str]
+) -> None:
     page, watch = session
     run_id = shared.get("a") or pytest.skip("no run was started")
     page.goto(f"{base_url}/runs")
@@ -224,13 +245,11 @@ def test_runs_page_progress_reaches_done(session: tuple[Any, Watch], base_url: s
     watch.assert_clean()
 
 
-def test_run_page_charts(session: tuple[Any, Watch], base_url: str,
-                         shared: dict[str, str]) -> None:
+def test_run_page_charts(session: tuple[Any, Watch], base_url: str, shared: dict[str, str]) -> None:
     page, watch = session
     run_id = shared.get("a") or pytest.skip("no run was started")
     page.goto(f"{base_url}/runs/{run_id}")
-    sync_api.expect(page.locator("#run-state .state")).to_have_text("done",
-                                                                   timeout=RUN_TIMEOUT_MS)
+    sync_api.expect(page.locator("#run-state .state")).to_have_text("done", timeout=RUN_TIMEOUT_MS)
     wait_chart(page, "arrivals-chart")
     wait_chart(page, "stocks-chart")
     ytitle = page.locator("#arrivals-chart .g-ytitle").text_content() or ""
@@ -241,18 +260,24 @@ def test_run_page_charts(session: tuple[Any, Watch], base_url: str,
     watch.assert_clean()
 
 
-def test_second_run_and_compare(session: tuple[Any, Watch], base_url: str,
-                                shared: dict[str, str]) -> None:
+def test_second_run_and_compare(
+    session: tuple[Any, Watch], base_url: str, shared: dict[str, str]
+) -> None:
     page, watch = session
     a = shared.get("a") or pytest.skip("no first run")
     # the crackdown earlier and harsher: fewer people get through by 2003
-    b = start_run(page, base_url, {"time.end": END,
-                                   "policies.crackdown.from": "2001-01-01",
-                                   "policies.crackdown.effects.0.factor.value": "4"})
+    b = start_run(
+        page,
+        base_url,
+        {
+            "time.end": END,
+            "policies.crackdown.from": "2001-01-01",
+            "policies.crackdown.effects.0.factor.value": "4",
+        },
+    )
     assert b != a
     shared["b"] = b
-    sync_api.expect(page.locator("#run-state .state")).to_have_text("done",
-                                                                   timeout=RUN_TIMEOUT_MS)
+    sync_api.expect(page.locator("#run-state .state")).to_have_text("done", timeout=RUN_TIMEOUT_MS)
     page.goto(f"{base_url}/compare?a={a}&b={b}")
     sync_api.expect(page.locator("h1")).to_have_text("Compare runs")
     wait_chart(page, "compare-chart")
@@ -263,8 +288,7 @@ def test_second_run_and_compare(session: tuple[Any, Watch], base_url: str,
     watch.assert_clean()
 
 
-def test_journeys_page(session: tuple[Any, Watch], base_url: str,
-                       shared: dict[str, str]) -> None:
+def test_journeys_page(session: tuple[Any, Watch], base_url: str, shared: dict[str, str]) -> None:
     page, watch = session
     run_id = shared.get("a") or pytest.skip("no run was started")
     page.goto(f"{base_url}/journeys/{run_id}")

@@ -16,25 +16,37 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is missing (Debian package 'chromium'; scripts/test installs it "
-                "when run as root)", allow_module_level=True)
+    pytest.skip(
+        f"{CHROMIUM} is missing (Debian package 'chromium'; scripts/test installs it "
+        "when run as root)",
+        allow_module_level=True,
+    )
 sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
+)
 
 import crossings  # noqa: E402
 from crossings.report import build_report  # noqa: E402
 
 ARTIFACTS = Path(__file__).parent / "browser_artifacts"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("report")
     for name, variant in (("base", None), ("whatif", "never_closed")):
-        res = crossings.simulate("example", runs=2, seed=1, workers=1, variant=variant,
-                                 overrides=["time.end=2011-12-31"])
+        res = crossings.simulate(
+            "example", runs=2, seed=1, workers=1, variant=variant, overrides=["time.end=2011-12-31"]
+        )
         crossings.write_results(res, d / name)
     return build_report([d / "base", d / "whatif"], d / "report.html")
 
@@ -44,8 +56,7 @@ def test_report_renders_offline_with_no_errors(report_file: Path) -> None:
     errors: list[str] = []
     requests: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=LAUNCH_ARGS)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.on("console", lambda m: m.type == "error" and console.append(m.text))
@@ -66,9 +77,14 @@ def test_report_renders_offline_with_no_errors(report_file: Path) -> None:
                 # something is drawn: traces, shapes or the Sankey's nodes
                 drawn = plot.locator("g.trace, g.sankey, path.js-line, g.scattergeo")
                 assert drawn.count() > 0, f"plot {i} is empty"
-            for heading in ("Arrivals vs observed", "Where everyone ended up", "The map",
-                            "Stocks over time", "What-if comparison",
-                            "Where the numbers come from"):
+            for heading in (
+                "Arrivals vs observed",
+                "Where everyone ended up",
+                "The map",
+                "Stocks over time",
+                "What-if comparison",
+                "Where the numbers come from",
+            ):
                 assert page.get_by_role("heading", name=heading).count() >= 1, heading
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)

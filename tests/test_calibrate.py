@@ -60,8 +60,12 @@ def test_posterior_recovers_known_parameters(problem) -> None:  # type: ignore[n
     mu, _ = problem.values(z0)
     rows0, lik0 = problem.rows, problem.likelihood
     try:
-        problem.rows = [dataclasses.replace(r, observed=float(v), low=float(v), high=float(v))
-                        if r.kind != "range" else r for r, v in zip(rows0, mu[0], strict=True)]
+        problem.rows = [
+            dataclasses.replace(r, observed=float(v), low=float(v), high=float(v))
+            if r.kind != "range"
+            else r
+            for r, v in zip(rows0, mu[0], strict=True)
+        ]
         problem.likelihood = Likelihood(problem.rows, lik0.om)
         post = fit(problem, seed=1, draws=2000)
     finally:
@@ -75,8 +79,14 @@ def test_calibrate_cli_outputs_and_resume(tmp_path: Path) -> None:
     out = tmp_path / "cal"
     r = runner.invoke(app, ["calibrate", str(SMALL), "--out", str(out), "--draws", "300"])
     assert r.exit_code == 0, r.output
-    for name in ("posterior.parquet", "summary.csv", "fit.csv", "estimates.csv", "summary.md",
-                 "calibration.json"):
+    for name in (
+        "posterior.parquet",
+        "summary.csv",
+        "fit.csv",
+        "estimates.csv",
+        "summary.md",
+        "calibration.json",
+    ):
         assert (out / name).exists(), name
     fitf = pd.read_csv(out / "fit.csv")
     assert list(fitf.columns) == ["series", "year", "sex", "observed", "p05", "p50", "p95"]
@@ -100,17 +110,21 @@ def test_calibrate_cli_outputs_and_resume(tmp_path: Path) -> None:
     prob = prepare(load_scenario(SMALL))
     fit(prob, seed=1, draws=300, max_iter=2, checkpoint=ck)  # "killed" after 2 iterations
     assert (ck / "mode.npz").exists()
-    r = runner.invoke(app, ["calibrate", str(SMALL), "--out", str(tmp_path / "cal3"),
-                            "--draws", "300", "--resume"])
+    r = runner.invoke(
+        app,
+        ["calibrate", str(SMALL), "--out", str(tmp_path / "cal3"), "--draws", "300", "--resume"],
+    )
     assert r.exit_code == 0, r.output
     resumed = pd.read_parquet(tmp_path / "cal3" / "posterior.parquet")
-    np.testing.assert_allclose(resumed.drop(columns="draw").median(),
-                               draws.drop(columns="draw").median(), rtol=1e-3)
+    np.testing.assert_allclose(
+        resumed.drop(columns="draw").median(), draws.drop(columns="draw").median(), rtol=1e-3
+    )
 
 
 def test_validate_json(tmp_path: Path) -> None:
-    r = runner.invoke(app, ["validate", str(SMALL), "--holdout-from", "2016", "--json",
-                            "--draws", "300"])
+    r = runner.invoke(
+        app, ["validate", str(SMALL), "--holdout-from", "2016", "--json", "--draws", "300"]
+    )
     assert r.exit_code == 0, r.output
     res = json.loads(r.output)
     for key in ("ard_in_sample", "ard_holdout", "coverage90_holdout", "coverage50_holdout"):
@@ -118,11 +132,15 @@ def test_validate_json(tmp_path: Path) -> None:
     assert res["rows_holdout"] == 8  # 2016–2019, women and men
     assert res["ard_in_sample"] < 0.1
     # --lump-days and --exact reach the fit: calibration.json names the lumped states
-    for extra, want in (([], []), (["--lump-days", "1"], ["travelling"]),
-                        (["--lump-days", "1", "--exact"], [])):
+    for extra, want in (
+        ([], []),
+        (["--lump-days", "1"], ["travelling"]),
+        (["--lump-days", "1", "--exact"], []),
+    ):
         out = tmp_path / ("cal" + "".join(extra))
-        r = runner.invoke(app, ["calibrate", str(SMALL), "--out", str(out), "--draws", "100",
-                                *extra])
+        r = runner.invoke(
+            app, ["calibrate", str(SMALL), "--out", str(out), "--draws", "100", *extra]
+        )
         assert r.exit_code == 0, r.output
         meta = json.loads((out / "calibration.json").read_text())
         assert meta["lumped_states"] == want, extra
@@ -130,11 +148,27 @@ def test_validate_json(tmp_path: Path) -> None:
 
 def test_run_with_posterior(tmp_path: Path) -> None:
     cal = tmp_path / "cal"
-    assert runner.invoke(app, ["calibrate", str(SMALL), "--out", str(cal),
-                               "--draws", "200"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["calibrate", str(SMALL), "--out", str(cal), "--draws", "200"]).exit_code
+        == 0
+    )
     out = tmp_path / "runs"
-    r = runner.invoke(app, ["run", str(SMALL), "--posterior", str(cal), "--runs", "3",
-                            "--out", str(out), "-q", "--workers", "1"])
+    r = runner.invoke(
+        app,
+        [
+            "run",
+            str(SMALL),
+            "--posterior",
+            str(cal),
+            "--runs",
+            "3",
+            "--out",
+            str(out),
+            "-q",
+            "--workers",
+            "1",
+        ],
+    )
     assert r.exit_code == 0, r.output
     obs = pd.read_csv(out / "observations.csv")
     assert len(obs)
@@ -142,13 +176,27 @@ def test_run_with_posterior(tmp_path: Path) -> None:
     assert pd.read_csv(out / "estimates.csv").equals(pd.read_csv(cal / "estimates.csv"))
     # with an override the runs are a what-if: the calibration's estimates do not apply
     out2 = tmp_path / "runs2"
-    r = runner.invoke(app, ["run", str(SMALL), "--posterior", str(cal), "--runs", "2",
-                            "--set", "transitions.hiding[1].rate.per_year=0.4",
-                            "--out", str(out2), "-q", "--workers", "1"])
+    r = runner.invoke(
+        app,
+        [
+            "run",
+            str(SMALL),
+            "--posterior",
+            str(cal),
+            "--runs",
+            "2",
+            "--set",
+            "transitions.hiding[1].rate.per_year=0.4",
+            "--out",
+            str(out2),
+            "-q",
+            "--workers",
+            "1",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert not (out2 / "estimates.csv").exists()
-    r = runner.invoke(app, ["run", str(SMALL), "--posterior", str(tmp_path / "nothing"),
-                            "-q"])
+    r = runner.invoke(app, ["run", str(SMALL), "--posterior", str(tmp_path / "nothing"), "-q"])
     assert r.exit_code == 2
     assert "posterior.parquet" in r.output
 
@@ -156,16 +204,21 @@ def test_run_with_posterior(tmp_path: Path) -> None:
 def test_bad_unknowns_get_clear_errors(tmp_path: Path) -> None:
     text = SMALL.read_text()
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("path: transitions.hiding[0].rate",
-                                "path: transitions.hidng[0].rate"))
+    bad.write_text(
+        text.replace("path: transitions.hiding[0].rate", "path: transitions.hidng[0].rate")
+    )
     with pytest.raises(ScenarioError) as exc:
         load_scenario(bad)
     msg = exc.value.format()
     assert "no sourced parameter has this path" in msg
     assert "transitions.hiding[0].rate" in msg  # did-you-mean
     nolin = tmp_path / "nolin.yaml"
-    nolin.write_text(text.replace("rate: {per_year: 0.2, assumption: \"test value\"}",
-                                  "rate: {mean_days: 1800, assumption: \"test value\"}"))
+    nolin.write_text(
+        text.replace(
+            'rate: {per_year: 0.2, assumption: "test value"}',
+            'rate: {mean_days: 1800, assumption: "test value"}',
+        )
+    )
     with pytest.raises(CalibrationError, match=r"not linear|mean_days|single number"):
         prepare(load_scenario(nolin))
     r = runner.invoke(app, ["calibrate", str(nolin), "--out", str(tmp_path / "x")])
@@ -178,8 +231,10 @@ def test_scenario_approximation_lumps_unless_exact(tmp_path: Path) -> None:
     `--lump-days` override win; lumped and exact values agree closely here."""
     text = SMALL.read_text().replace(
         "calibration:\n",
-        "calibration:\n  approximation: {lump_days: 7, assumption: \"test: lumping is "
-        "checked against the exact mode\"}\n", 1)
+        'calibration:\n  approximation: {lump_days: 7, assumption: "test: lumping is '
+        'checked against the exact mode"}\n',
+        1,
+    )
     path = tmp_path / "lumped.yaml"
     path.write_text(text)
     loaded = load_scenario(path)
@@ -196,8 +251,9 @@ def test_scenario_approximation_lumps_unless_exact(tmp_path: Path) -> None:
     # one sex-wide ring: exits are shared by type; here every type behaves alike
     np.testing.assert_allclose(v_l, v_x, rtol=1e-9)
     bad = tmp_path / "noreason.yaml"
-    bad.write_text(text.replace(", assumption: \"test: lumping is checked against the exact "
-                                "mode\"", ""))
+    bad.write_text(
+        text.replace(', assumption: "test: lumping is checked against the exact mode"', "")
+    )
     with pytest.raises(ScenarioError) as exc:
         load_scenario(bad)
     assert "approximation gives no reason" in exc.value.format()

@@ -15,24 +15,44 @@ SHORT = ["--set", "time.end=2003-12-31"]
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "crossings", *args], capture_output=True,
-                          check=False, text=True, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "crossings", *args],
+        capture_output=True,
+        check=False,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+    )
 
 
 def test_run_writes_all_outputs(tmp_path: Path) -> None:
     out = tmp_path / "res"
     p = cli("run", "example", "--runs", "3", "--seed", "5", "--out", str(out), *SHORT)
     assert p.returncode == 0, p.stderr
-    for f in ("run.json", "observations.csv", "stocks.parquet", "flows.parquet",
-              "outcomes.parquet", "families.parquet", "journeys.jsonl"):
+    for f in (
+        "run.json",
+        "observations.csv",
+        "stocks.parquet",
+        "flows.parquet",
+        "outcomes.parquet",
+        "families.parquet",
+        "journeys.jsonl",
+    ):
         assert (out / f).is_file(), f
     info = json.loads((out / "run.json").read_text())
     assert info["scenario"] == "example" and info["seeds"] == [5, 6, 7]
     assert len(info["scenario_sha256"]) == 64 and info["agent_steps"][0] > 0
     assert info["wall_seconds"] > 0 and info["crossings_version"]
     obs = pd.read_csv(out / "observations.csv")
-    assert list(obs.columns[:7]) == ["series", "year", "sex", "observed", "simulated",
-                                     "simulated_p05", "simulated_p95"]
+    assert list(obs.columns[:7]) == [
+        "series",
+        "year",
+        "sex",
+        "observed",
+        "simulated",
+        "simulated_p05",
+        "simulated_p95",
+    ]
     assert set(obs["sex"]) <= {"male", "female", "total"}
     assert (obs["simulated_p05"] <= obs["simulated"]).all()
     assert (obs["simulated"] <= obs["simulated_p95"]).all()
@@ -97,8 +117,9 @@ def test_scenarios_schema_journeys(tmp_path: Path) -> None:
 
 
 def test_variant_runs(tmp_path: Path) -> None:
-    p = cli("run", "example", "--variant", "never_closed", "--out", str(tmp_path / "v"), "-q",
-            *SHORT)
+    p = cli(
+        "run", "example", "--variant", "never_closed", "--out", str(tmp_path / "v"), "-q", *SHORT
+    )
     assert p.returncode == 0, p.stderr
     assert json.loads((tmp_path / "v" / "run.json").read_text())["variant"] == "never_closed"
     p = cli("run", "example", "--variant", "nope", "--out", str(tmp_path / "w"))

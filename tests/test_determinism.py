@@ -33,8 +33,10 @@ def test_different_seed_different_results(example_model) -> None:  # type: ignor
 def test_split_into_id_ranges_is_bit_identical(example_model) -> None:  # type: ignore[no-untyped-def]
     whole = Simulation(example_model, seed=9).run()
     for shards in (2, 5):
-        parts = [Simulation(example_model, seed=9, id_range=r).run()
-                 for r in shard_ranges(whole.agents_created, shards)]
+        parts = [
+            Simulation(example_model, seed=9, id_range=r).run()
+            for r in shard_ranges(whole.agents_created, shards)
+        ]
         _same(RawResults.merge(parts), whole)
 
 
@@ -79,5 +81,6 @@ def test_compiled_and_numpy_draws_are_bit_identical() -> None:
     ids = np.arange(0, 50_000, 7, dtype=np.int64)
     ctr = (ids % 13).astype(np.uint32)
     stream = 987654321
-    assert np.array_equal(draws(rng.key(stream), ids, ctr.astype(np.int64)),
-                          rng.uniform(ids, ctr, stream))
+    assert np.array_equal(
+        draws(rng.key(stream), ids, ctr.astype(np.int64)), rng.uniform(ids, ctr, stream)
+    )

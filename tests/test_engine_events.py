@@ -16,11 +16,25 @@ N = 50_000
 def queue_scenario(closure: bool, wave_date: str = "2020-09-01") -> dict:
     d = base_scenario(N, days=365)
     d["states"][0]["hazards"] = [{"to": "q", "rate": rate(12.0)}]
-    d["detention"] = [{"id": "q", "to": "b", "border": "x", "rate": {"mean_days": 30, **A},
-                       "waves": [{"id": "w", "date": wave_date, "share": 1.0, **A}]}]
+    d["detention"] = [
+        {
+            "id": "q",
+            "to": "b",
+            "border": "x",
+            "rate": {"mean_days": 30, **A},
+            "waves": [{"id": "w", "date": wave_date, "share": 1.0, **A}],
+        }
+    ]
     if closure:
-        d["policies"] = [{"id": "close", "from": "2020-03-01", "to": "2020-08-31",
-                          "effects": [{"close_border": "x"}], **A}]
+        d["policies"] = [
+            {
+                "id": "close",
+                "from": "2020-03-01",
+                "to": "2020-08-31",
+                "effects": [{"close_border": "x"}],
+                **A,
+            }
+        ]
     return d
 
 
@@ -32,7 +46,7 @@ def test_closure_makes_queue_grow_and_wave_flushes_it() -> None:
     c1 = m.date_step(dt.date(2020, 8, 31))
     queue = raw.stocks[:, q].sum(axis=1)
     # during the closure nobody leaves the queue: it only grows
-    assert np.all(np.diff(queue[c0:c1 + 1]) >= 0)
+    assert np.all(np.diff(queue[c0 : c1 + 1]) >= 0)
     assert raw.stocks[c1, m.state_index("b")].sum() == raw.stocks[c0 - 1, m.state_index("b")].sum()
     w = m.date_step(dt.date(2020, 9, 1))
     assert queue[w - 1] > 0.3 * N
@@ -68,11 +82,14 @@ def classification_scenario(p_detect: float) -> dict:
     d["states"][0]["hazards"] = [{"to": "cls", "rate": rate(50.0)}]
     d["states"] += [{"id": "camp"}, {"id": "home"}]
     d["classification"] = {
-        "id": "cls", "detection": {"f": p_detect, **A},
+        "id": "cls",
+        "detection": {"f": p_detect, **A},
         "default_ruleset": "old",
         "rulesets": {
-            "old": [{"when": {"detected_any": ["f"]}, "sentence": "camp", **A},
-                    {"default": True, "sentence": {"home": 0.6, "b": 0.4, **A}, **A}],
+            "old": [
+                {"when": {"detected_any": ["f"]}, "sentence": "camp", **A},
+                {"default": True, "sentence": {"home": 0.6, "b": 0.4, **A}, **A},
+            ],
             "new": [{"default": True, "sentence": "camp", **A}],
         },
     }
@@ -106,9 +123,15 @@ def test_reclassification_moves_the_whole_cohort_wherever_they_are() -> None:
     d["states"][0]["hazards"] = [{"to": "b", "rate": rate(3.0)}]
     d["states"][1]["hazards"] = [{"to": "c", "rate": rate(3.0)}]
     d["states"].append({"id": "life"})
-    d["reclassifications"] = [{
-        "id": "rc", "date": "2020-09-01", "to": "life", **A,
-        "select": {"entered": ["b"], "from": "2020-02-01", "to": "2020-03-31"}}]
+    d["reclassifications"] = [
+        {
+            "id": "rc",
+            "date": "2020-09-01",
+            "to": "life",
+            **A,
+            "select": {"entered": ["b"], "from": "2020-02-01", "to": "2020-03-31"},
+        }
+    ]
     m = compile_dict(d)
     sim = Simulation(m, seed=2)
     raw = sim.run()
@@ -135,8 +158,7 @@ def test_families_counted_per_outcome() -> None:
     entered = raw.flows[:, :, m.state_index("b")].sum()
     mean_others = 0.2 * 0 + 0.5 * 2 + 0.3 * 4
     expect = entered * mean_others * 0.4
-    var = entered * (0.5 * (2 * 0.4 * 0.6) + 0.3 * (4 * 0.4 * 0.6)
-                     + np.var([0, 2 * 0.4, 4 * 0.4]) )
+    var = entered * (0.5 * (2 * 0.4 * 0.6) + 0.3 * (4 * 0.4 * 0.6) + np.var([0, 2 * 0.4, 4 * 0.4]))
     got = raw.family_members.sum()
     assert abs(got - expect) < 5 * math.sqrt(var) + 1
     # households affected: P(at least one of the others) by size
@@ -146,15 +168,24 @@ def test_families_counted_per_outcome() -> None:
 
 def test_delegation_defection_probability() -> None:
     d = {
-        "name": "deleg", "time": {"start": "2020-01-01", "end": "2020-12-31"},
+        "name": "deleg",
+        "time": {"start": "2020-01-01", "end": "2020-12-31"},
         "places": [{"id": "games", "kind": "abroad"}],
         "states": [{"id": "defected"}, {"id": "home"}, {"id": "punished"}],
-        "delegations": [{
-            "id": "team", "place": "games", "depart": "2020-07-01", "return": "2020-07-21",
-            "size": {"value": 100_000, **A}, "female_share": {"value": 0.4, **A},
-            "surveillance": {"value": 0.8, **A},
-            "defection_probability": {"value": 0.5, **A},
-            "defect_to": "defected", "on_return": {"home": 0.9, "punished": 0.1, **A}}],
+        "delegations": [
+            {
+                "id": "team",
+                "place": "games",
+                "depart": "2020-07-01",
+                "return": "2020-07-21",
+                "size": {"value": 100_000, **A},
+                "female_share": {"value": 0.4, **A},
+                "surveillance": {"value": 0.8, **A},
+                "defection_probability": {"value": 0.5, **A},
+                "defect_to": "defected",
+                "on_return": {"home": 0.9, "punished": 0.1, **A},
+            }
+        ],
         "journeys": {"sample": 0},
     }
     m = compile_dict(d)

@@ -44,8 +44,7 @@ def test_competing_risks_split_in_proportion_to_hazards() -> None:
 
 def test_probability_within_days_form() -> None:
     d = base_scenario(N, days=30)
-    d["states"][0]["hazards"] = [{"to": "b", "rate": {"probability": 0.3, "within_days": 10,
-                                                       **A}}]
+    d["states"][0]["hazards"] = [{"to": "b", "rate": {"probability": 0.3, "within_days": 10, **A}}]
     raw = Simulation(compile_dict(d), seed=5).run()
     p = raw.stocks[10, 1].sum() / N
     assert abs(p - 0.3) < binom_tol(0.3, N)
@@ -54,8 +53,15 @@ def test_probability_within_days_form() -> None:
 def test_time_varying_hazard_through_policy_segments() -> None:
     d = base_scenario(N, days=300)
     d["states"][0]["hazards"] = [{"id": "leave", "to": "b", "rate": rate(1.0)}]
-    d["policies"] = [{"id": "p", "from": "2020-04-10", "to": "2020-06-18",
-                      "effects": [{"scale": ["leave"], "factor": {"value": 3.0, **A}}], **A}]
+    d["policies"] = [
+        {
+            "id": "p",
+            "from": "2020-04-10",
+            "to": "2020-06-18",
+            "effects": [{"scale": ["leave"], "factor": {"value": 3.0, **A}}],
+            **A,
+        }
+    ]
     m = compile_dict(d)
     raw = Simulation(m, seed=8).run()
     h = 1.0 / DPY
@@ -71,8 +77,15 @@ def test_time_varying_hazard_through_policy_segments() -> None:
 def test_closed_border_stops_hazard_entirely() -> None:
     d = base_scenario(20_000, days=200)
     d["states"][0]["hazards"] = [{"to": "b", "rate": rate(5.0), "border": "x"}]
-    d["policies"] = [{"id": "close", "from": "2020-01-01", "to": "2020-03-31",
-                      "effects": [{"close_border": "x"}], **A}]
+    d["policies"] = [
+        {
+            "id": "close",
+            "from": "2020-01-01",
+            "to": "2020-03-31",
+            "effects": [{"close_border": "x"}],
+            **A,
+        }
+    ]
     m = compile_dict(d)
     raw = Simulation(m, seed=1).run()
     closed_until = m.date_step(dt.date(2020, 4, 1))
@@ -110,9 +123,13 @@ def test_duration_against_competing_hazard() -> None:
 def test_sex_modifier_and_flag_modifier() -> None:
     d = base_scenario(N, days=120)
     d["people"] = {"flags": [{"id": "f", "set_on_enter": ["a"]}]}
-    d["states"][0]["hazards"] = [{
-        "to": "b", "rate": rate(1.0),
-        "modifiers": {"sex": {"male": 3.0}, "flags": {"f": 0.5}, **A}}]
+    d["states"][0]["hazards"] = [
+        {
+            "to": "b",
+            "rate": rate(1.0),
+            "modifiers": {"sex": {"male": 3.0}, "flags": {"f": 0.5}, **A},
+        }
+    ]
     raw = Simulation(compile_dict(d), seed=9).run()
     k = 100
     for sx, mult in ((0, 0.5), (1, 1.5)):
@@ -126,8 +143,9 @@ def test_flag_acquired_by_hazard_changes_later_hazard() -> None:
     # leave at rate h unless the flag (acquired at rate g) is set first, which stops leaving
     d = base_scenario(N, days=365)
     d["people"] = {"flags": [{"id": "f", "acquire": [{"in": ["a"], "rate": rate(4.0)}]}]}
-    d["states"][0]["hazards"] = [{"to": "b", "rate": rate(2.0),
-                                  "modifiers": {"flags": {"f": 0.0}, **A}}]
+    d["states"][0]["hazards"] = [
+        {"to": "b", "rate": rate(2.0), "modifiers": {"flags": {"f": 0.0}, **A}}
+    ]
     raw = Simulation(compile_dict(d), seed=12).run()
     h, g, k = 2.0 / DPY, 4.0 / DPY, 364
     left = h / (h + g) * (1 - math.exp(-(h + g) * k))
@@ -150,7 +168,8 @@ def test_inflow_poisson_counts_match_rate() -> None:
         mu = 5000 * days[y] / DPY
         assert abs(c - mu) < 4.5 * math.sqrt(mu)
     assert abs(raw.flows[:, -1, 0, 0].sum() / per_year.sum() - 0.5) < binom_tol(
-        0.5, int(per_year.sum()))
+        0.5, int(per_year.sum())
+    )
 
 
 def test_conservation_every_step(example_model) -> None:  # type: ignore[no-untyped-def]
@@ -165,11 +184,24 @@ def test_conservation_every_step(example_model) -> None:  # type: ignore[no-unty
 
 def test_closed_route_stops_people_entering_it() -> None:
     d = base_scenario(N, days=200)
-    d["routes"] = [{"id": "r", "from": "a", "to": "b",
-                    "travel_time": {"distribution": "fixed", "value": 5, **A}}]
+    d["routes"] = [
+        {
+            "id": "r",
+            "from": "a",
+            "to": "b",
+            "travel_time": {"distribution": "fixed", "value": 5, **A},
+        }
+    ]
     d["states"][0]["hazards"] = [{"to": "r", "rate": rate(3.0)}, {"to": "c", "rate": rate(1.0)}]
-    d["policies"] = [{"id": "shut", "from": "2020-01-01", "to": "2020-03-31",
-                      "effects": [{"close_route": "r"}], **A}]
+    d["policies"] = [
+        {
+            "id": "shut",
+            "from": "2020-01-01",
+            "to": "2020-03-31",
+            "effects": [{"close_route": "r"}],
+            **A,
+        }
+    ]
     m = compile_dict(d)
     raw = Simulation(m, seed=14).run()
     end = m.date_step(dt.date(2020, 3, 31))
@@ -188,8 +220,14 @@ def test_policy_scales_an_inflow_by_tag() -> None:
     d["inflows"][0].pop("initial")
     d["inflows"][0]["rate"] = {"per_year": 20_000, **A}
     d["inflows"][0]["tags"] = ["attempts"]
-    d["policies"] = [{"id": "tight", "from": "2021-01-01",
-                      "effects": [{"scale": ["attempts"], "factor": {"value": 0.25, **A}}], **A}]
+    d["policies"] = [
+        {
+            "id": "tight",
+            "from": "2021-01-01",
+            "effects": [{"scale": ["attempts"], "factor": {"value": 0.25, **A}}],
+            **A,
+        }
+    ]
     m = compile_dict(d)
     raw = Simulation(m, seed=3).run()
     per_year = raw.flows[:, -1, 0, :].sum(axis=1)

@@ -35,9 +35,17 @@ def prepared_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(ingest_mod, "extract_claims", fake_extract)
         with open_store(db) as store:
-            (o,) = ingest_paths(store, [doc], IngestOptions(
-                title="Top Secret Title", publisher="Hidden Publisher", author="Jane Hidden",
-                url="https://secret.example/x", confidential=True)).outcomes
+            (o,) = ingest_paths(
+                store,
+                [doc],
+                IngestOptions(
+                    title="Top Secret Title",
+                    publisher="Hidden Publisher",
+                    author="Jane Hidden",
+                    url="https://secret.example/x",
+                    confidential=True,
+                ),
+            ).outcomes
             assert o.source_id is not None
             (claim,) = store.claims(source=o.source_id)
             store.link_parameter(claim.id, "north-korea", "delegations[1].size")
@@ -45,8 +53,9 @@ def prepared_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 @pytest.fixture
-def db(prepared_db: tuple[Path, str], tmp_path: Path,
-       monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def db(
+    prepared_db: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
     monkeypatch.setenv("CROSSINGS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setattr(ingest_mod, "extract_claims", fake_extract)
@@ -144,11 +153,27 @@ def test_unknown_claim_is_a_clear_error(db: str) -> None:
 
 
 def test_scripted_review_and_audit(db: str) -> None:
-    ids = [c["id"] for c in json.loads(run("evidence", "claims", "--db", db, "--source", "S24",
-                                           "--json").stdout)["claims"]]
+    ids = [
+        c["id"]
+        for c in json.loads(
+            run("evidence", "claims", "--db", db, "--source", "S24", "--json").stdout
+        )["claims"]
+    ]
     a, b, c = (str(i) for i in ids[:3])
-    r = run("evidence", "review", "--db", db, "--accept", a, "--reject", b,
-            "--edit", c, "value=3000", "qualifier=about")
+    r = run(
+        "evidence",
+        "review",
+        "--db",
+        db,
+        "--accept",
+        a,
+        "--reject",
+        b,
+        "--edit",
+        c,
+        "value=3000",
+        "qualifier=about",
+    )
     assert r.exit_code == 0, _all(r)
     assert f"claim {a}: accepted (no change)" in r.stdout  # built-ins start accepted
     assert f"claim {b}: rejected" in r.stdout and f"claim {c}: edited" in r.stdout
@@ -161,16 +186,18 @@ def test_scripted_review_and_audit(db: str) -> None:
     assert log[-1]["before"]["value"] != 3000 and log[-1]["after"]["value"] == 3000
     # mistakes: exit 2, nothing changed
     for args, msg in (
-            (("--edit", c), "needs at least one FIELD=VALUE"),
-            (("value=1",), "need --edit"),
-            (("--edit", c, "colour=red"), "cannot edit 'colour'"),
-            (("--edit", c, "value"), "expected FIELD=VALUE")):
+        (("--edit", c), "needs at least one FIELD=VALUE"),
+        (("value=1",), "need --edit"),
+        (("--edit", c, "colour=red"), "cannot edit 'colour'"),
+        (("--edit", c, "value"), "expected FIELD=VALUE"),
+    ):
         r = run("evidence", "review", "--db", db, *args)
         assert r.exit_code == 2 and msg in r.stderr, (args, _all(r))
     r = run("evidence", "review", "--db", db)  # interactive, but stdin is not a terminal
     assert r.exit_code == 2 and "needs a terminal" in r.stderr
-    assert len(json.loads(run("evidence", "audit", "--db", db, "--json").stdout)["entries"]) \
-        == len(log)
+    assert len(json.loads(run("evidence", "audit", "--db", db, "--json").stdout)["entries"]) == len(
+        log
+    )
 
 
 def test_conflicts_json_has_the_real_ones(db: str) -> None:
@@ -178,23 +205,40 @@ def test_conflicts_json_has_the_real_ones(db: str) -> None:
     assert r.exit_code == 0, _all(r)
     doc = json.loads(r.stdout)
     assert doc["tolerance_about"] == 0.05
-    by = {(c["quantity"]["subject"], c["quantity"]["sex"], c["quantity"]["period"],
-           c["quantity"]["place"]): c for c in doc["conflicts"]}
+    by = {
+        (
+            c["quantity"]["subject"],
+            c["quantity"]["sex"],
+            c["quantity"]["period"],
+            c["quantity"]["place"],
+        ): c
+        for c in doc["conflicts"]
+    }
     c2009 = by[("arrived", "total", "2009", None)]
     rd = {s["value"]: s["relative_difference"] for s in c2009["sides"]}
     assert rd[2914] == 0 and rd[2927] == pytest.approx(13 / 2914)
     assert rd[2952] == pytest.approx(38 / 2914)
     london = by[("athletes", "total", "2012", "london")]
     assert {tuple(s["sources"]): s["relative_difference"] for s in london["sides"]} == {
-        ("S88",): 0, ("S88", "HF"): pytest.approx(5 / 51)}
+        ("S88",): 0,
+        ("S88", "HF"): pytest.approx(5 / 51),
+    }
     text = run("evidence", "conflicts", "--db", db, "--subject", "athletes").stdout
     assert "athletes" in text and "+9.8%" in text and "HF (C, 0.3)" in text
 
 
 def test_bench_prints_precision_and_recall(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bench, "run_benchmark", lambda path=None: {
-        "precision": 0.91, "recall": 0.83, "f1": 0.868, "documents": 12,
-        "by_field": {"value": {"precision": 0.95}}})
+    monkeypatch.setattr(
+        bench,
+        "run_benchmark",
+        lambda path=None: {
+            "precision": 0.91,
+            "recall": 0.83,
+            "f1": 0.868,
+            "documents": 12,
+            "by_field": {"value": {"precision": 0.95}},
+        },
+    )
     r = run("evidence", "bench")
     assert r.exit_code == 0, _all(r)
     assert "precision" in r.stdout and "0.910" in r.stdout and "0.830" in r.stdout
@@ -257,8 +301,9 @@ REDACTED_COMMANDS = [
 
 
 @pytest.mark.parametrize("args", REDACTED_COMMANDS, ids=" ".join)
-def test_confidential_source_is_redacted_everywhere(db: str, secret_id: str,
-                                                    args: tuple[str, ...]) -> None:
+def test_confidential_source_is_redacted_everywhere(
+    db: str, secret_id: str, args: tuple[str, ...]
+) -> None:
     r = run(*args, "--db", db)
     assert r.exit_code == 0, _all(r)
     output = _all(r)
@@ -272,8 +317,9 @@ def test_confidential_source_is_redacted_everywhere(db: str, secret_id: str,
 
 
 def test_confidential_claim_show_is_redacted_unless_asked(db: str, secret_id: str) -> None:
-    (claim,) = json.loads(run("evidence", "claims", "--db", db, "--source", secret_id,
-                              "--json").stdout)["claims"]
+    (claim,) = json.loads(
+        run("evidence", "claims", "--db", db, "--source", secret_id, "--json").stdout
+    )["claims"]
     assert claim["value"] == 3100  # the value stays usable
     assert claim["source_label"] == f"[confidential source {secret_id}]"
     assert claim["quote"] == "[redacted]" and claim["attributed_to"] == "[redacted]"
@@ -283,8 +329,7 @@ def test_confidential_claim_show_is_redacted_unless_asked(db: str, secret_id: st
         for marker in SECRET_MARKERS:
             assert marker not in _all(r), (marker, extra)
         assert f"[confidential source {secret_id}]" in r.stdout
-        shown = run("evidence", "show", str(claim["id"]), "--db", db, "--show-confidential",
-                    *extra)
+        shown = run("evidence", "show", str(claim["id"]), "--db", db, "--show-confidential", *extra)
         assert "Top Secret Title" in shown.stdout and "Hidden Ministry Official" in shown.stdout
     full = run("evidence", "sources", "--db", db, "--json", "--show-confidential").stdout
     assert "https://secret.example/x" in full and "Jane Hidden" in full
@@ -295,12 +340,20 @@ def test_cli_errors_exit_2_without_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "CROSSINGS_DATA_DIR": str(tmp_path)}
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "crossings", "evidence", *args],
-                              capture_output=True, text=True, check=False, env=env, timeout=600)
+        return subprocess.run(
+            [sys.executable, "-m", "crossings", "evidence", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+            timeout=600,
+        )
 
-    for args, msg in ((("add", str(tmp_path / "nope.txt")), "no such file or folder"),
-                      (("claims", "--db", "oracle://x/y"), "unsupported database URL"),
-                      (("show", "nope-claim"), "no claim with id or key")):
+    for args, msg in (
+        (("add", str(tmp_path / "nope.txt")), "no such file or folder"),
+        (("claims", "--db", "oracle://x/y"), "unsupported database URL"),
+        (("show", "nope-claim"), "no claim with id or key"),
+    ):
         p = cli(*args)
         assert p.returncode == 2, (args, p.stdout, p.stderr)
         assert msg in p.stderr and "Traceback" not in p.stderr + p.stdout
@@ -308,21 +361,30 @@ def test_cli_errors_exit_2_without_traceback(tmp_path: Path) -> None:
 
 def test_interactive_review(db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     doc = tmp_path / "three.txt"
-    doc.write_text("In 2009, 2,914 North Koreans arrived, the MOU said. In 2010, 2,402 "
-                   "North Koreans arrived. In 2011, 2,706 North Koreans arrived.\n")
+    doc.write_text(
+        "In 2009, 2,914 North Koreans arrived, the MOU said. In 2010, 2,402 "
+        "North Koreans arrived. In 2011, 2,706 North Koreans arrived.\n"
+    )
     assert run("evidence", "add", str(doc), "--db", db, "--date", "2012-01-01").exit_code == 0
-    sid = next(s["id"] for s in json.loads(run("evidence", "sources", "--db", db,
-                                               "--json").stdout)["sources"]
-               if s["origin"] == "ingested" and not s["confidential"])
+    sid = next(
+        s["id"]
+        for s in json.loads(run("evidence", "sources", "--db", db, "--json").stdout)["sources"]
+        if s["origin"] == "ingested" and not s["confidential"]
+    )
     monkeypatch.setattr(evidence_cli, "_stdin_is_tty", lambda: True)
     # accept the first, edit the second (one field, then done), quit before the third
-    result = runner.invoke(app, ["evidence", "review", "--source", sid, "--db", db],
-                           input="a\ne\nvalue=2400\n\nq\n")
+    result = runner.invoke(
+        app, ["evidence", "review", "--source", sid, "--db", db], input="a\ne\nvalue=2400\n\nq\n"
+    )
     assert result.exit_code == 0, _all(result)
     assert "2 claim(s) reviewed" in result.stdout
     assert "[a]ccept, [r]eject, [e]dit, [s]kip, [q]uit" in result.stdout
-    states = [(c["review_state"], c["value"]) for c in json.loads(run(
-        "evidence", "claims", "--db", db, "--source", sid, "--json").stdout)["claims"]]
+    states = [
+        (c["review_state"], c["value"])
+        for c in json.loads(
+            run("evidence", "claims", "--db", db, "--source", sid, "--json").stdout
+        )["claims"]
+    ]
     assert states == [("accepted", 2914), ("edited", 2400), ("suggested", 2706)]
     entries = json.loads(run("evidence", "audit", "--db", db, "--json").stdout)["entries"]
     assert [e["action"] for e in entries[-2:]] == ["accept", "edit"]

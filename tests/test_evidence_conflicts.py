@@ -14,42 +14,80 @@ from crossings.evidence.types import Period
 _ids = iter(range(1, 10_000))
 
 
-def claim(value: float, qualifier: str = "exact", *, source: str = "A", period: str = "2009",
-          high: float | None = None, kind: str = "count", unit: str = "people",
-          **kw: Any) -> ClaimRecord:
+def claim(
+    value: float,
+    qualifier: str = "exact",
+    *,
+    source: str = "A",
+    period: str = "2009",
+    high: float | None = None,
+    kind: str = "count",
+    unit: str = "people",
+    **kw: Any,
+) -> ClaimRecord:
     p = parse_period(period)
     fields: dict[str, Any] = dict(
-        id=next(_ids), key=f"k{value}{source}{qualifier}", source_id=source, kind=kind,
-        value=value, value_high=high, qualifier=qualifier, unit=unit, subject="arrived",
-        sex=None, period_start=p.start if p else None, period_end=p.end if p else None,
-        granularity=p.granularity if p else None, place=None, attributed_to=None,
-        span_start=None, span_end=None, quote=None, statement=None, method="t",
-        method_version="1", review_state="accepted", confidence=0.6, note=None,
-        source_label=source, source_reliability="C", source_confidential=False)
+        id=next(_ids),
+        key=f"k{value}{source}{qualifier}",
+        source_id=source,
+        kind=kind,
+        value=value,
+        value_high=high,
+        qualifier=qualifier,
+        unit=unit,
+        subject="arrived",
+        sex=None,
+        period_start=p.start if p else None,
+        period_end=p.end if p else None,
+        granularity=p.granularity if p else None,
+        place=None,
+        attributed_to=None,
+        span_start=None,
+        span_end=None,
+        quote=None,
+        statement=None,
+        method="t",
+        method_version="1",
+        review_state="accepted",
+        confidence=0.6,
+        note=None,
+        source_label=source,
+        source_reliability="C",
+        source_confidential=False,
+    )
     fields.update(kw)
     return ClaimRecord(**fields)
 
 
-@pytest.mark.parametrize(("a", "b", "conflict"), [
-    (claim(900, "at least"), claim(950), False),
-    (claim(900, "at least"), claim(850), True),
-    (claim(3000, "about"), claim(2952), False),          # within 5%
-    (claim(3000, "about"), claim(2700), True),
-    (claim(2914), claim(2927), True),                    # exact figures must agree
-    (claim(2000, "nearly"), claim(1950), False),
-    (claim(2000, "nearly"), claim(2001), True),
-    (claim(500, "over"), claim(500), True),
-    (claim(500, "over"), claim(600, "about"), False),
-    (claim(500, "over"), claim(200, high=300), True),
-    (claim(65000, "up to"), claim(80000, high=120000), True),
-    (claim(65000, "up to"), claim(60000), False),
-    (claim(10, "fewer than"), claim(3), False),
-    (claim(10, "fewer than"), claim(10), True),
-    (claim(0.12, "about", kind="share", unit="percent"),
-     claim(0.122, kind="share", unit="percent"), False),
-    (claim(0.553, kind="share", unit="percent"), claim(0.532, kind="share", unit="percent"),
-     True),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "conflict"),
+    [
+        (claim(900, "at least"), claim(950), False),
+        (claim(900, "at least"), claim(850), True),
+        (claim(3000, "about"), claim(2952), False),  # within 5%
+        (claim(3000, "about"), claim(2700), True),
+        (claim(2914), claim(2927), True),  # exact figures must agree
+        (claim(2000, "nearly"), claim(1950), False),
+        (claim(2000, "nearly"), claim(2001), True),
+        (claim(500, "over"), claim(500), True),
+        (claim(500, "over"), claim(600, "about"), False),
+        (claim(500, "over"), claim(200, high=300), True),
+        (claim(65000, "up to"), claim(80000, high=120000), True),
+        (claim(65000, "up to"), claim(60000), False),
+        (claim(10, "fewer than"), claim(3), False),
+        (claim(10, "fewer than"), claim(10), True),
+        (
+            claim(0.12, "about", kind="share", unit="percent"),
+            claim(0.122, kind="share", unit="percent"),
+            False,
+        ),
+        (
+            claim(0.553, kind="share", unit="percent"),
+            claim(0.532, kind="share", unit="percent"),
+            True,
+        ),
+    ],
+)
 def test_qualifier_semantics(a: ClaimRecord, b: ClaimRecord, conflict: bool) -> None:
     b = ClaimRecord(**{**b.__dict__, "source_id": "B", "key": b.key + "b"})
     assert bool(find_conflicts([a, b])) is conflict
@@ -68,9 +106,13 @@ def test_relative_difference_against_the_best_supported_value() -> None:
 def test_what_is_compared() -> None:
     base = claim(2914)
     # a different period, sex, place, unit or kind is another quantity
-    others = [claim(1000, period="2010"), claim(1000, sex="female"),
-              claim(1000, place="Yanbian"), claim(1000, unit="USD"),
-              claim(0.5, kind="share", unit="percent")]
+    others = [
+        claim(1000, period="2010"),
+        claim(1000, sex="female"),
+        claim(1000, place="Yanbian"),
+        claim(1000, unit="USD"),
+        claim(0.5, kind="share", unit="percent"),
+    ]
     assert find_conflicts([base, *others]) == []
     # rejected claims, claims without a period and rules are left out
     assert quantity_key(claim(1, review_state="rejected")) is None
@@ -90,16 +132,19 @@ def test_intervals() -> None:
     assert (lo, hi) == (80, 120)
 
 
-@pytest.mark.parametrize(("text", "start", "end", "gran"), [
-    ("2009", dt.date(2009, 1, 1), dt.date(2009, 12, 31), "year"),
-    ("2009-H2", dt.date(2009, 7, 1), dt.date(2009, 12, 31), "half-year"),
-    ("2021-Q1", dt.date(2021, 1, 1), dt.date(2021, 3, 31), "quarter"),
-    ("2024-02", dt.date(2024, 2, 1), dt.date(2024, 2, 29), "month"),
-    ("2023-10-09", dt.date(2023, 10, 9), dt.date(2023, 10, 9), "day"),
-    ("..2022-12-31", None, dt.date(2022, 12, 31), "cumulative-to"),
-    ("1999..2001", dt.date(1999, 1, 1), dt.date(2001, 12, 31), "range"),
-    ("2016-06..2017-10", dt.date(2016, 6, 1), dt.date(2017, 10, 31), "range"),
-])
+@pytest.mark.parametrize(
+    ("text", "start", "end", "gran"),
+    [
+        ("2009", dt.date(2009, 1, 1), dt.date(2009, 12, 31), "year"),
+        ("2009-H2", dt.date(2009, 7, 1), dt.date(2009, 12, 31), "half-year"),
+        ("2021-Q1", dt.date(2021, 1, 1), dt.date(2021, 3, 31), "quarter"),
+        ("2024-02", dt.date(2024, 2, 1), dt.date(2024, 2, 29), "month"),
+        ("2023-10-09", dt.date(2023, 10, 9), dt.date(2023, 10, 9), "day"),
+        ("..2022-12-31", None, dt.date(2022, 12, 31), "cumulative-to"),
+        ("1999..2001", dt.date(1999, 1, 1), dt.date(2001, 12, 31), "range"),
+        ("2016-06..2017-10", dt.date(2016, 6, 1), dt.date(2017, 10, 31), "range"),
+    ],
+)
 def test_periods_round_trip(text: str, start: dt.date | None, end: dt.date, gran: str) -> None:
     p = parse_period(text)
     assert p == Period(start, end, gran)  # type: ignore[arg-type]

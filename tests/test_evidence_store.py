@@ -50,10 +50,14 @@ def pg() -> Iterator[PgServer]:
     bin_dir = find_bin_dir()
     if bin_dir is None:
         if os.environ.get("CI"):
-            pytest.fail("CI is set but PostgreSQL (initdb, pg_ctl) is not installed: "
-                        "the PostgreSQL store tests must run in CI")
-        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found on PATH or in "
-                    "/usr/lib/postgresql/*/bin: PostgreSQL variant skipped")
+            pytest.fail(
+                "CI is set but PostgreSQL (initdb, pg_ctl) is not installed: "
+                "the PostgreSQL store tests must run in CI"
+            )
+        pytest.skip(
+            "PostgreSQL binaries (initdb, pg_ctl) not found on PATH or in "
+            "/usr/lib/postgresql/*/bin: PostgreSQL variant skipped"
+        )
     server = start_server(bin_dir)
     yield server
     server.stop()
@@ -164,10 +168,18 @@ def test_unreachable_database_is_a_store_error(tmp_path: Path) -> None:
 
 def test_import_has_no_side_effects(tmp_path: Path) -> None:
     env = {**os.environ, "CROSSINGS_DATA_DIR": str(tmp_path / "d")}
-    code = ("import crossings.evidence, crossings.evidence.store, crossings.evidence.builtin, "
-            "crossings.evidence.ingest, crossings.evidence.cli, crossings.cli")
-    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                       check=False, timeout=300)
+    code = (
+        "import crossings.evidence, crossings.evidence.store, crossings.evidence.builtin, "
+        "crossings.evidence.ingest, crossings.evidence.cli, crossings.cli"
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr
     assert not (tmp_path / "d").exists()
 
@@ -192,8 +204,11 @@ def test_builtin_sources_and_claims_follow_the_data(store: EvidenceStore) -> Non
     assert set(sc.sources) <= set(stored)
     assert stored["S1"].reliability == "A" and stored["S5"].reliability == "E"
     assert stored["S88"].citation == sc.sources["S88"].citation
-    final_2009 = [c for c in store.claims(subject="arrived")
-                  if c.period_text == "2009" and c.sex is None and c.value == 2914]
+    final_2009 = [
+        c
+        for c in store.claims(subject="arrived")
+        if c.period_text == "2009" and c.sex is None and c.value == 2914
+    ]
     assert {c.source_id for c in final_2009} >= {"S1", "S3", "S4", "S16", "S18"}
     s2 = store.claims(source="S2")
     assert any(c.value == 2927 and c.period_text == "2009" and c.sex is None for c in s2)
@@ -203,14 +218,15 @@ def test_builtin_sources_and_claims_follow_the_data(store: EvidenceStore) -> Non
     # only sources without any figure get a "scenario-use" rule claim, labelled so
     uses = [c for c in store.claims() if c.method == "scenario-use"]
     assert {c.source_id for c in uses} == {"DS", "VT"}
-    assert all(c.kind == "rule" and c.value is None and c.statement and
-               "not a figure" in (c.note or "") for c in uses)
+    assert all(
+        c.kind == "rule" and c.value is None and c.statement and "not a figure" in (c.note or "")
+        for c in uses
+    )
     # every built-in claim's source is a source of the scenario (nothing invented)
     assert {s.source for s in builtin_claims(sc.sources)} <= set(sc.sources)
 
 
-def test_every_north_korea_parameter_shows_claims_or_its_assumption(
-        store: EvidenceStore) -> None:
+def test_every_north_korea_parameter_shows_claims_or_its_assumption(store: EvidenceStore) -> None:
     sc = crossings.load_scenario("north-korea").scenario
     links = store.parameter_links("north-korea")
     rows = parameter_table(sc)
@@ -236,9 +252,15 @@ def test_every_observation_row_is_linked(store: EvidenceStore) -> None:
     links = store.observation_links("north-korea")
     for obs in sc.observations:
         for row in obs.rows:
-            key = (str(row.year) if row.year is not None else
-                   f"{row.years[0]}-{row.years[1]}" if row.years is not None else
-                   row.date.isoformat() if row.date else "")
+            key = (
+                str(row.year)
+                if row.year is not None
+                else f"{row.years[0]}-{row.years[1]}"
+                if row.years is not None
+                else row.date.isoformat()
+                if row.date
+                else ""
+            )
             assert links.get((obs.id, key)), (obs.id, key)
     arr = links[("arrivals", "2009")]
     assert {lc.claim.value for lc in arr if lc.claim.sex is None} == {2914}
@@ -246,8 +268,10 @@ def test_every_observation_row_is_linked(store: EvidenceStore) -> None:
 
 # ----------------------------------------------------------------- conflicts
 def test_builtin_conflicts_are_the_real_ones(store: EvidenceStore) -> None:
-    found = {(c.key.subject, c.key.sex, c.key.period, c.key.place): c
-             for c in find_conflicts(store.claims())}
+    found = {
+        (c.key.subject, c.key.sex, c.key.period, c.key.place): c
+        for c in find_conflicts(store.claims())
+    }
     c2009 = found[("arrived", "total", "2009", "")]
     assert c2009.reference.value == 2914
     assert {"S1", "S3", "S4"} <= set(c2009.reference.sources)
@@ -272,17 +296,21 @@ def test_review_transitions_append_audit_entries(store: EvidenceStore) -> None:
     before = store.audit()
     r1 = store.review(claim.id, "reject", actor="alice")
     assert r1.changed and r1.claim.review_state == "rejected"
-    r2 = store.review(claim.key, "edit", {"value": "52", "period": "2012", "sex": "none"},
-                      actor="bob")
+    r2 = store.review(
+        claim.key, "edit", {"value": "52", "period": "2012", "sex": "none"}, actor="bob"
+    )
     assert r2.claim.review_state == "edited" and r2.claim.value == 52
     r3 = store.review(claim.id, "accept", actor="carol")
     assert r3.claim.review_state == "accepted"
     assert not store.review(claim.id, "accept", actor="carol").changed  # no-op, no entry
     after = store.audit()
-    assert after[:len(before)] == before  # earlier entries never rewritten
-    new = after[len(before):]
+    assert after[: len(before)] == before  # earlier entries never rewritten
+    new = after[len(before) :]
     assert [(a.actor, a.action, a.claim_id) for a in new] == [
-        ("alice", "reject", claim.id), ("bob", "edit", claim.id), ("carol", "accept", claim.id)]
+        ("alice", "reject", claim.id),
+        ("bob", "edit", claim.id),
+        ("carol", "accept", claim.id),
+    ]
     assert new[1].before is not None and new[1].after is not None
     assert new[1].before["value"] == 51 and new[1].after["value"] == 52
     assert new[0].before is not None and new[0].before["review_state"] == "accepted"
@@ -323,13 +351,20 @@ def test_audit_log_is_append_only_in_the_database(store: EvidenceStore) -> None:
 
 # ----------------------------------------------------------------- ingestion
 def test_ingest_stores_suggested_claims_with_exact_spans(
-        store: EvidenceStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: EvidenceStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(ingest_mod, "extract_claims", fake_extract)
-    text_in = ("Report.\n\nIn 2009, 2,914 North Koreans arrived in the South, the Ministry of "
-               "Unification said. In 2010, 2,402 North Koreans arrived as well.\n")
+    text_in = (
+        "Report.\n\nIn 2009, 2,914 North Koreans arrived in the South, the Ministry of "
+        "Unification said. In 2010, 2,402 North Koreans arrived as well.\n"
+    )
     doc = _write(tmp_path, "docs/a.md", text_in)
-    report = ingest_paths(store, [doc], IngestOptions(title="A report", date=dt.date(2011, 1, 5),
-                                                      reliability="B"), places=["Seoul"])
+    report = ingest_paths(
+        store,
+        [doc],
+        IngestOptions(title="A report", date=dt.date(2011, 1, 5), reliability="B"),
+        places=["Seoul"],
+    )
     (o,) = report.outcomes
     assert o.status == "stored" and o.claims == 2 and o.source_id
     src = store.source(o.source_id)
@@ -343,17 +378,21 @@ def test_ingest_stores_suggested_claims_with_exact_spans(
     for c in claims:
         assert c.review_state == "suggested"
         assert c.span_start is not None and c.span_end is not None
-        assert stored_text[c.span_start:c.span_end] == c.quote
+        assert stored_text[c.span_start : c.span_end] == c.quote
     assert claims[0].attributed_to == "Ministry of Unification"
     actions = [a.action for a in store.audit() if a.source_id == o.source_id]
     assert actions == ["add-source", "suggest", "suggest"]
 
 
 def test_ingest_with_the_real_extractor_keeps_spans_consistent(
-        store: EvidenceStore, tmp_path: Path) -> None:
-    doc = _write(tmp_path, "real.txt",
-                 "In 2023, 196 North Korean defectors arrived in South Korea, according to "
-                 "the Ministry of Unification. About 84% were women.\n")
+    store: EvidenceStore, tmp_path: Path
+) -> None:
+    doc = _write(
+        tmp_path,
+        "real.txt",
+        "In 2023, 196 North Korean defectors arrived in South Korea, according to "
+        "the Ministry of Unification. About 84% were women.\n",
+    )
     (o,) = ingest_paths(store, [doc], IngestOptions(date=dt.date(2024, 1, 19))).outcomes
     assert o.status == "stored"
     stored_text = store.document_text(o.source_id or "")
@@ -361,11 +400,12 @@ def test_ingest_with_the_real_extractor_keeps_spans_consistent(
     for c in store.claims(source=o.source_id):
         assert c.review_state == "suggested"
         assert c.span_start is not None and c.span_end is not None
-        assert stored_text[c.span_start:c.span_end] == c.quote
+        assert stored_text[c.span_start : c.span_end] == c.quote
 
 
-def test_reingesting_is_a_noop(store: EvidenceStore, tmp_path: Path,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reingesting_is_a_noop(
+    store: EvidenceStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(ingest_mod, "extract_claims", fake_extract)
     a = _write(tmp_path, "a.txt", "In 2009, 2,914 North Koreans arrived, the MOU said.\n")
     b = _write(tmp_path, "copy/b.txt", a.read_text())  # same content, other name
@@ -384,7 +424,8 @@ def test_reingesting_is_a_noop(store: EvidenceStore, tmp_path: Path,
 
 
 def test_bad_files_are_reported_and_the_rest_stored(
-        store: EvidenceStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: EvidenceStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(ingest_mod, "extract_claims", fake_extract)
     folder = tmp_path / "batch"
     _write(folder, "1-good.txt", "In 2009, 2,914 North Koreans arrived, the MOU said.\n")
@@ -392,15 +433,23 @@ def test_bad_files_are_reported_and_the_rest_stored(
     _write(folder, "3-latin1.txt", "caf\xe9".encode("latin-1"))
     _write(folder, "4-empty.html", "<html><head></head><body>   </body></html>")
     _write(folder, "5-empty.md", "  \n")
-    _write(folder, "sub/6-good.html", "<html><body><p>Another page about arrivals.</p>"
-                                      "</body></html>")
+    _write(
+        folder, "sub/6-good.html", "<html><body><p>Another page about arrivals.</p></body></html>"
+    )
     _write(folder, "ignored.pdf", b"%PDF-1.4")
     big = folder / "7-big.txt"
     big.write_bytes(b"a" * (ingest_mod.MAX_BYTES + 1))
     report = ingest_paths(store, [folder])
     by_name = {o.path.name: o for o in report.outcomes}
-    assert list(by_name) == ["1-good.txt", "2-binary.txt", "3-latin1.txt", "4-empty.html",
-                             "5-empty.md", "7-big.txt", "6-good.html"]
+    assert list(by_name) == [
+        "1-good.txt",
+        "2-binary.txt",
+        "3-latin1.txt",
+        "4-empty.html",
+        "5-empty.md",
+        "7-big.txt",
+        "6-good.html",
+    ]
     assert by_name["1-good.txt"].status == "stored"
     assert by_name["6-good.html"].status == "stored"
     assert "NUL" in (by_name["2-binary.txt"].reason or "")
@@ -423,10 +472,13 @@ def test_bad_files_are_reported_and_the_rest_stored(
 
 
 def test_an_error_halfway_through_a_batch_stores_nothing(
-        store: EvidenceStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: EvidenceStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(ingest_mod, "extract_claims", fake_extract)
-    files = [_write(tmp_path, f"{i}.txt", f"In 200{i}, 1,00{i} North Koreans arrived, the "
-                                          f"MOU said.\n") for i in range(1, 4)]
+    files = [
+        _write(tmp_path, f"{i}.txt", f"In 200{i}, 1,00{i} North Koreans arrived, the MOU said.\n")
+        for i in range(1, 4)
+    ]
     real = ingest_mod.store_document
     calls = []
 
@@ -444,58 +496,86 @@ def test_an_error_halfway_through_a_batch_stores_nothing(
     assert _ingested(store) == []
     with store.transaction() as session:
         assert session.scalar(select(func.count(Document.id))) == 0
-        assert session.scalar(select(func.count(Claim.id)).where(
-            Claim.review_state == "suggested")) == 0
-        assert session.scalar(select(func.count(Source.id)).where(
-            Source.origin == "ingested")) == 0
+        assert (
+            session.scalar(select(func.count(Claim.id)).where(Claim.review_state == "suggested"))
+            == 0
+        )
+        assert session.scalar(select(func.count(Source.id)).where(Source.origin == "ingested")) == 0
     assert len(store.audit()) == n_audit
     monkeypatch.setattr(ingest_mod, "store_document", real)
     assert ingest_paths(store, files).count("stored") == 3
 
 
 def test_metadata_from_the_document_wins_over_options(
-        store: EvidenceStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: EvidenceStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def fake_html(html: str) -> text_mod.DocumentText:
-        return text_mod.DocumentText(text="Body text about 2009.", title="Page title",
-                                     author="A. Writer", publisher="Paper",
-                                     date=dt.date(2010, 1, 6), language="en")
+        return text_mod.DocumentText(
+            text="Body text about 2009.",
+            title="Page title",
+            author="A. Writer",
+            publisher="Paper",
+            date=dt.date(2010, 1, 6),
+            language="en",
+        )
 
     monkeypatch.setattr(text_mod, "html_to_text", fake_html)
     page = _write(tmp_path, "page.html", "<html><title>x</title><p>y</p></html>")
-    (o,) = ingest_paths(store, [page], IngestOptions(title="Option title",
-                                                     date=dt.date(2000, 1, 1))).outcomes
+    (o,) = ingest_paths(
+        store, [page], IngestOptions(title="Option title", date=dt.date(2000, 1, 1))
+    ).outcomes
     src = store.source(o.source_id or "")
     assert src is not None
     assert (src.title, src.author, src.publisher, src.published, src.language) == (
-        "Page title", "A. Writer", "Paper", dt.date(2010, 1, 6), "en")
+        "Page title",
+        "A. Writer",
+        "Paper",
+        dt.date(2010, 1, 6),
+        "en",
+    )
     assert o.warnings == ()
     assert store.document_text(src.id) == "Body text about 2009."
 
 
 # ----------------------------------------------------------------- confidential sources
 def test_confidential_claims_are_usable_but_redacted(
-        store: EvidenceStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: EvidenceStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(ingest_mod, "extract_claims", fake_extract)
     doc = _write(tmp_path, "secret-notes.txt", SECRET_TEXT)
-    (o,) = ingest_paths(store, [doc], IngestOptions(
-        title="Top Secret Title", publisher="Hidden Publisher", author="Jane Hidden",
-        url="https://secret.example/x", confidential=True, reliability="C")).outcomes
+    (o,) = ingest_paths(
+        store,
+        [doc],
+        IngestOptions(
+            title="Top Secret Title",
+            publisher="Hidden Publisher",
+            author="Jane Hidden",
+            url="https://secret.example/x",
+            confidential=True,
+            reliability="C",
+        ),
+    ).outcomes
     sid = o.source_id or ""
     (claim,) = store.claims(source=sid)
     assert claim.value == 3100 and claim.source_confidential  # usable in queries
     assert store.link_parameter(claim.id, "north-korea", "observations[0]")
-    assert any(lc.claim.id == claim.id
-               for lc in store.parameter_links("north-korea")["observations[0]"])
+    assert any(
+        lc.claim.id == claim.id for lc in store.parameter_links("north-korea")["observations[0]"]
+    )
     # conflicts use it too
-    c2009 = next(c for c in find_conflicts(store.claims())
-                 if (c.key.subject, c.key.sex, c.key.period) == ("arrived", "total", "2009"))
+    c2009 = next(
+        c
+        for c in find_conflicts(store.claims())
+        if (c.key.subject, c.key.sex, c.key.period) == ("arrived", "total", "2009")
+    )
     assert any(sid in s.sources for s in c2009.sides)
     hidden = str(redact(claim)) + str(redact(store.source(sid)))  # type: ignore[arg-type]
     for marker in SECRET_MARKERS:
         assert marker not in hidden, marker
     assert f"[confidential source {sid}]" in hidden and REDACTED in hidden
     shown = str(redact(claim, show_confidential=True)) + str(
-        redact(store.source(sid), show_confidential=True))  # type: ignore[arg-type]
+        redact(store.source(sid), show_confidential=True)
+    )  # type: ignore[arg-type]
     assert "Top Secret Title" in shown and "Hidden Ministry Official" in shown
     entries = [a for a in store.audit() if a.source_id == sid]
     audit_text = str([redact(a, confidential_sources=frozenset({sid})) for a in entries])
@@ -518,7 +598,7 @@ def test_ingest_the_labelled_articles_with_the_real_extractor(store: EvidenceSto
         for c in store.claims(source=o.source_id):
             n_claims += 1
             assert c.review_state == "suggested" and c.span_start is not None
-            assert stored_text[c.span_start:c.span_end] == c.quote
+            assert stored_text[c.span_start : c.span_end] == c.quote
     assert n_claims > 0
     again = ingest_paths(store, [folder], places=["China"])
     assert again.count("duplicate") == len(again.outcomes)

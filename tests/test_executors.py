@@ -34,6 +34,7 @@ SEEDS = [1, 2, 3]
 
 # --- task functions: top level, so that worker processes can unpickle them
 
+
 def _slow_identity(x: int) -> tuple[int, float]:
     """Sleep longer for earlier items, so tasks finish in reverse order."""
     time.sleep(0.04 * (6 - x))
@@ -56,6 +57,7 @@ def _fail_on_two(x: int) -> int:
 
 # --- fixtures
 
+
 def _small_model(rate_per_year: float) -> CompiledModel:
     d = base_scenario(3000, days=120)
     d["states"][0]["hazards"] = [{"to": "b", "rate": rate(rate_per_year)}]
@@ -72,10 +74,16 @@ def cluster() -> Iterator[Any]:
     """A real LocalCluster: 2 worker processes of 1 thread, no dashboard."""
     from distributed import Client, LocalCluster  # noqa: PLC0415
 
-    with (LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                       dashboard_address=None,
-                       scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as c,
-          Client(c, set_as_default=False) as client):
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        ) as c,
+        Client(c, set_as_default=False) as client,
+    ):
         # the workers warm up while the reference runs in this process
         warm = [client.submit(_warm_up, workers=[w], pure=False) for w in client.nthreads()]
         yield c
@@ -122,29 +130,50 @@ def _same(a: RawResults, b: RawResults) -> None:
     assert a.agents.keys() == b.agents.keys()
     for k in a.agents:
         assert np.array_equal(a.agents[k], b.agents[k]), k
-    assert (a.agents_created, a.agent_steps, a.events) == (b.agents_created, b.agent_steps,
-                                                           b.events)
+    assert (a.agents_created, a.agent_steps, a.events) == (
+        b.agents_created,
+        b.agent_steps,
+        b.events,
+    )
 
 
 # --- identical results on every executor
 
-@pytest.mark.parametrize(("where", "shards"), [
-    # ("local:1", 1) is the reference
-    ("local:1", 2), ("local:2", 1), ("local:2", 2), ("dask-address", 1), ("dask-address", 2),
-    ("scheduler-file", 1), ("scheduler-file", 2)])
-def test_results_identical_on_every_executor(where: str, shards: int,
-                                             example_model: CompiledModel,
-                                             reference: list[RawResults],
-                                             request: pytest.FixtureRequest) -> None:
-    spec = {"local:1": "local:1", "local:2": "local:2",
-            "dask-address": request.getfixturevalue("dask_address"),
-            "scheduler-file": str(request.getfixturevalue("scheduler_file"))}[where]
+
+@pytest.mark.parametrize(
+    ("where", "shards"),
+    [
+        # ("local:1", 1) is the reference
+        ("local:1", 2),
+        ("local:2", 1),
+        ("local:2", 2),
+        ("dask-address", 1),
+        ("dask-address", 2),
+        ("scheduler-file", 1),
+        ("scheduler-file", 2),
+    ],
+)
+def test_results_identical_on_every_executor(
+    where: str,
+    shards: int,
+    example_model: CompiledModel,
+    reference: list[RawResults],
+    request: pytest.FixtureRequest,
+) -> None:
+    spec = {
+        "local:1": "local:1",
+        "local:2": "local:2",
+        "dask-address": request.getfixturevalue("dask_address"),
+        "scheduler-file": str(request.getfixturevalue("scheduler_file")),
+    }[where]
     fractions: list[float] = []
     with get_executor(spec) as ex:
-        assert isinstance(ex, DaskExecutor if where.startswith(("dask", "sched")) else
-                          LocalExecutor)
-        raws = run_seeds(example_model, SEEDS, shards=shards, executor=ex,
-                         progress=fractions.append)
+        assert isinstance(
+            ex, DaskExecutor if where.startswith(("dask", "sched")) else LocalExecutor
+        )
+        raws = run_seeds(
+            example_model, SEEDS, shards=shards, executor=ex, progress=fractions.append
+        )
     assert len(raws) == len(SEEDS)
     for got, want in zip(raws, reference, strict=True):
         _same(got, want)
@@ -163,8 +192,9 @@ def test_run_models_batch_on_dask(dask_ex: Executor) -> None:
     assert not np.array_equal(out[0][0].stocks, out[1][0].stocks)
 
 
-def test_default_executor_is_local(example_model: CompiledModel,
-                                   reference: list[RawResults]) -> None:
+def test_default_executor_is_local(
+    example_model: CompiledModel, reference: list[RawResults]
+) -> None:
     fractions: list[float] = []
     (raw,) = run_seeds(example_model, SEEDS[:1], progress=fractions.append)
     _same(raw, reference[0])
@@ -173,6 +203,7 @@ def test_default_executor_is_local(example_model: CompiledModel,
 
 
 # --- the executor interface
+
 
 def _executors(dask_ex: Executor) -> list[Executor]:
     return [LocalExecutor(1), LocalExecutor(2), dask_ex]
@@ -204,8 +235,7 @@ def test_map_shared(dask_ex: Executor) -> None:
     items = [(0, 1), (1, 2), (0, 3), (2, 4)]
     for ex in _executors(dask_ex):
         assert ex.map_shared(_add_shared, [10, 20, 30], items) == [11, 22, 13, 34]
-        assert ex.map_shared(_add_shared, [100], [(0, k) for k in range(4)]) == [
-            100, 101, 102, 103]
+        assert ex.map_shared(_add_shared, [100], [(0, k) for k in range(4)]) == [100, 101, 102, 103]
         with pytest.raises(IndexError):
             ex.map_shared(_add_shared, [1], [(1, 0)])
         if isinstance(ex, LocalExecutor):
@@ -254,19 +284,26 @@ def test_local_executor_basics() -> None:
 
 # --- choosing an executor
 
-@pytest.mark.parametrize(("spec", "want"), [
-    (None, ExecutorSpec("local")),
-    ("local", ExecutorSpec("local")),
-    (" LOCAL:4 ", ExecutorSpec("local", workers=4)),
-    ("dask://10.0.0.5:8786", ExecutorSpec("dask", address="tcp://10.0.0.5:8786")),
-    ("dask://sched.example.org", ExecutorSpec("dask", address="tcp://sched.example.org:8786")),
-    ("tcp://127.0.0.1:9000", ExecutorSpec("dask", address="tcp://127.0.0.1:9000")),
-    ("dask://[::1]:9000", ExecutorSpec("dask", address="tcp://[::1]:9000")),
-    ("cluster/scheduler.json", ExecutorSpec("dask", scheduler_file=Path("cluster/scheduler.json"))),
-    ("dask-scheduler-file:/sh/sched", ExecutorSpec("dask", scheduler_file=Path("/sh/sched"))),
-    ("dask-local", ExecutorSpec("dask-local")),
-    ("dask-local:3", ExecutorSpec("dask-local", workers=3)),
-])
+
+@pytest.mark.parametrize(
+    ("spec", "want"),
+    [
+        (None, ExecutorSpec("local")),
+        ("local", ExecutorSpec("local")),
+        (" LOCAL:4 ", ExecutorSpec("local", workers=4)),
+        ("dask://10.0.0.5:8786", ExecutorSpec("dask", address="tcp://10.0.0.5:8786")),
+        ("dask://sched.example.org", ExecutorSpec("dask", address="tcp://sched.example.org:8786")),
+        ("tcp://127.0.0.1:9000", ExecutorSpec("dask", address="tcp://127.0.0.1:9000")),
+        ("dask://[::1]:9000", ExecutorSpec("dask", address="tcp://[::1]:9000")),
+        (
+            "cluster/scheduler.json",
+            ExecutorSpec("dask", scheduler_file=Path("cluster/scheduler.json")),
+        ),
+        ("dask-scheduler-file:/sh/sched", ExecutorSpec("dask", scheduler_file=Path("/sh/sched"))),
+        ("dask-local", ExecutorSpec("dask-local")),
+        ("dask-local:3", ExecutorSpec("dask-local", workers=3)),
+    ],
+)
 def test_parse_executor_spec(spec: str | None, want: ExecutorSpec) -> None:
     assert parse_executor_spec(spec) == want
 
@@ -278,17 +315,38 @@ def test_get_executor_local() -> None:
     assert get_executor(None, workers=1).n_workers == 1
 
 
-@pytest.mark.parametrize("spec", ["", "  ", "nope", "local:0", "local:x", "local:-1", "dask://",
-                                  "dask://host:notaport", "dask://host:99999",
-                                  "dask://host:1/path", "http://host:8786", "dask-local:0",
-                                  "dask-scheduler-file:", "scheduler.yaml"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "",
+        "  ",
+        "nope",
+        "local:0",
+        "local:x",
+        "local:-1",
+        "dask://",
+        "dask://host:notaport",
+        "dask://host:99999",
+        "dask://host:1/path",
+        "http://host:8786",
+        "dask-local:0",
+        "dask-scheduler-file:",
+        "scheduler.yaml",
+    ],
+)
 def test_bad_spec_lists_accepted_forms(spec: str) -> None:
     with pytest.raises(ValueError) as info:
         get_executor(spec)
     msg = str(info.value)
     assert repr(spec) in msg
-    for form in ("local:N", "dask://HOST[:PORT]", "tcp://HOST[:PORT]", "PATH.json",
-                 "dask-scheduler-file:PATH", "dask-local:N"):
+    for form in (
+        "local:N",
+        "dask://HOST[:PORT]",
+        "tcp://HOST[:PORT]",
+        "PATH.json",
+        "dask-scheduler-file:PATH",
+        "dask-local:N",
+    ):
         assert form in msg, form
 
 
@@ -318,15 +376,16 @@ def test_missing_or_bad_scheduler_file(tmp_path: Path) -> None:
 
 
 def test_importing_crossings_does_not_import_dask() -> None:
-    code = ("import sys, crossings, crossings.executors; "
-            "sys.exit(any(m.split('.')[0] in ('dask', 'distributed') for m in sys.modules))")
+    code = (
+        "import sys, crossings, crossings.executors; "
+        "sys.exit(any(m.split('.')[0] in ('dask', 'distributed') for m in sys.modules))"
+    )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 def test_run_models_takes_one_seed_list_per_model(example_model: CompiledModel) -> None:
     """Seeds per model give the same runs as the same seeds of one model."""
-    together = run_models([example_model, example_model], [[1], [2]],
-                          executor=LocalExecutor(1))
+    together = run_models([example_model, example_model], [[1], [2]], executor=LocalExecutor(1))
     alone = run_seeds(example_model, [1, 2], executor=LocalExecutor(1))
     for got, want in zip([together[0][0], together[1][0]], alone, strict=True):
         for name in RawResults.COUNTS:

@@ -37,8 +37,12 @@ def test_competing_hazards_match_closed_form() -> None:
 
 def test_fixed_duration_leaves_on_the_dot() -> None:
     d = base_scenario(n=500, days=60)
-    d["states"][0]["duration"] = {"distribution": "fixed", "value": 10, "unit": "days",
-                                  "assumption": "t"}
+    d["states"][0]["duration"] = {
+        "distribution": "fixed",
+        "value": 10,
+        "unit": "days",
+        "assumption": "t",
+    }
     d["states"][0]["then"] = "b"
     m = compile_dict(d)
     raw = expected_values(m)
@@ -55,8 +59,13 @@ def test_table_duration_with_hazard_and_inflow_matches_convolution(lump: int | N
     d["inflows"][0]["rate"] = rate(3652.5)
     values = [1, 3, 9, 20, 37, 70]
     weights = [0.1, 0.2, 0.15, 0.25, 0.2, 0.1]
-    d["states"][0]["duration"] = {"distribution": "table", "values": values,
-                                  "weights": weights, "unit": "days", "assumption": "t"}
+    d["states"][0]["duration"] = {
+        "distribution": "table",
+        "values": values,
+        "weights": weights,
+        "unit": "days",
+        "assumption": "t",
+    }
     d["states"][0]["then"] = "b"
     d["transitions"] = {"a": [{"to": "c", "rate": rate(1.5)}]}
     m = compile_dict(d)
@@ -74,8 +83,7 @@ def test_table_duration_with_hazard_and_inflow_matches_convolution(lump: int | N
     age = np.arange(T)
     kernel = np.clip(surv, 0.0, None) * np.exp(-h * age)
     expected = np.convolve(inflow, kernel)[:T]
-    np.testing.assert_allclose(raw.stocks[:, m.state_index("a")].sum(axis=1), expected,
-                               rtol=1e-10)
+    np.testing.assert_allclose(raw.stocks[:, m.state_index("a")].sum(axis=1), expected, rtol=1e-10)
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +93,9 @@ def example_runs(example_model: CompiledModel) -> tuple[list, object]:
     return raws, ev
 
 
-def test_agent_mean_converges_to_expected_values(example_model: CompiledModel,
-                                                 example_runs: tuple[list, object]) -> None:
+def test_agent_mean_converges_to_expected_values(
+    example_model: CompiledModel, example_runs: tuple[list, object]
+) -> None:
     """Every observed series of the example: |agent mean − EV| within 4 standard errors."""
     raws, ev = example_runs
     loaded = load_scenario("example")
@@ -95,11 +104,26 @@ def test_agent_mean_converges_to_expected_values(example_model: CompiledModel,
     assert len(agents) == len(exp) > 0
     n = len(raws)
     for (_, a), (_, e) in zip(agents.iterrows(), exp.iterrows(), strict=True):
-        sims = np.array([Results(example_model, [r], [0], loaded).simulate_row(
-            next(o for o in loaded.scenario.observations if o.id == a["series"]),
-            next(rw for o in loaded.scenario.observations if o.id == a["series"]
-                 for rw in o.rows if _label(rw) == a["year"]), a["sex"])[0]
-            for r in raws]) if a["kind"] != "share" else None
+        sims = (
+            np.array(
+                [
+                    Results(example_model, [r], [0], loaded).simulate_row(
+                        next(o for o in loaded.scenario.observations if o.id == a["series"]),
+                        next(
+                            rw
+                            for o in loaded.scenario.observations
+                            if o.id == a["series"]
+                            for rw in o.rows
+                            if _label(rw) == a["year"]
+                        ),
+                        a["sex"],
+                    )[0]
+                    for r in raws
+                ]
+            )
+            if a["kind"] != "share"
+            else None
+        )
         if sims is None:
             continue
         se = max(sims.std(ddof=1) / math.sqrt(n), math.sqrt(max(e["simulated"], 1.0) / n) * 0.3)
@@ -117,8 +141,16 @@ def test_all_tallies_agree_with_agents(example_runs: tuple[list, object]) -> Non
     """Totals of every tally the EV mode computes agree within Monte Carlo error."""
     raws, ev = example_runs
     n = len(raws)
-    for name in ("flows", "stocks", "wave_moved", "rule_counts", "family_members",
-                 "hazard_counts", "flag_flows", "family_households"):
+    for name in (
+        "flows",
+        "stocks",
+        "wave_moved",
+        "rule_counts",
+        "family_members",
+        "hazard_counts",
+        "flag_flows",
+        "family_households",
+    ):
         per_run = np.array([getattr(r, name).sum() for r in raws], dtype=float)
         e = float(getattr(ev, name)[0].sum())
         se = per_run.std(ddof=1) / math.sqrt(n)
@@ -133,18 +165,23 @@ def test_cohort_tallies_agree_with_agents(example_runs: tuple[list, object]) -> 
     assert res.meta["mode"] == "expected"
     e = res.runs[0]
     n = len(raws)
-    np.testing.assert_allclose(e.cohort_flows.sum(axis=0), e.flows.sum(axis=(0, 3)),
-                               rtol=1e-9, atol=1e-6)
-    np.testing.assert_allclose(e.cohort_outcomes.sum(axis=0), e.stocks[-1], rtol=1e-9,
-                               atol=1e-6)
-    for name, collapse in (("cohort_outcomes", (2,)), ("cohort_flows", (1,)),
-                           ("hazard_counts_cohort", ())):
-        agents = np.stack([getattr(r, name).sum(axis=collapse) if collapse
-                           else getattr(r, name) for r in raws]).astype(float)
+    np.testing.assert_allclose(
+        e.cohort_flows.sum(axis=0), e.flows.sum(axis=(0, 3)), rtol=1e-9, atol=1e-6
+    )
+    np.testing.assert_allclose(e.cohort_outcomes.sum(axis=0), e.stocks[-1], rtol=1e-9, atol=1e-6)
+    for name, collapse in (
+        ("cohort_outcomes", (2,)),
+        ("cohort_flows", (1,)),
+        ("hazard_counts_cohort", ()),
+    ):
+        agents = np.stack(
+            [getattr(r, name).sum(axis=collapse) if collapse else getattr(r, name) for r in raws]
+        ).astype(float)
         ev = getattr(e, name).sum(axis=collapse) if collapse else getattr(e, name)
         assert agents.shape[1:] == ev.shape
-        se = np.maximum(agents.std(axis=0, ddof=1) / math.sqrt(n),
-                        0.3 * np.sqrt(np.maximum(ev, 1.0) / n))
+        se = np.maximum(
+            agents.std(axis=0, ddof=1) / math.sqrt(n), 0.3 * np.sqrt(np.maximum(ev, 1.0) / n)
+        )
         bad = np.abs(agents.mean(axis=0) - ev) > 4.5 * se + 1e-6 * np.abs(ev)
         assert not bad.any(), (name, np.argwhere(bad)[:5])
         assert ev.sum() > 0, name
@@ -165,8 +202,12 @@ def test_batch_sets_are_independent(example_model: CompiledModel) -> None:
 
 def test_flag_in_a_state_with_duration_is_refused() -> None:
     d = base_scenario(n=10, days=30)
-    d["states"][0]["duration"] = {"distribution": "fixed", "value": 10, "unit": "days",
-                                  "assumption": "t"}
+    d["states"][0]["duration"] = {
+        "distribution": "fixed",
+        "value": 10,
+        "unit": "days",
+        "assumption": "t",
+    }
     d["states"][0]["then"] = "b"
     d["people"] = {"flags": [{"id": "f", "acquire": [{"in": ["a"], "rate": rate(1.0)}]}]}
     m = compile_dict(d)

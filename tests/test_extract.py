@@ -78,8 +78,10 @@ def test_vague_quantities_are_not_numbers() -> None:
 
 
 def test_number_in_words_claim() -> None:
-    c = one("Sixty-seven North Korean defectors arrived in South Korea last year.",
-            published=dt.date(2023, 1, 25))
+    c = one(
+        "Sixty-seven North Korean defectors arrived in South Korea last year.",
+        published=dt.date(2023, 1, 25),
+    )
     assert (c.value, c.subject, c.period) == (67, "arrived", year(2022))
 
 
@@ -96,14 +98,26 @@ def test_scale_and_dozen() -> None:
 @pytest.mark.parametrize(
     ("phrase", "qualifier"),
     [
-        ("about 600", "about"), ("around 600", "about"), ("approximately 600", "about"),
-        ("roughly 600", "about"), ("some 600", "about"), ("an estimated 600", "about"),
-        ("at least 600", "at least"), ("no fewer than 600", "at least"),
-        ("more than 600", "over"), ("over 600", "over"), ("upwards of 600", "over"),
-        ("nearly 600", "nearly"), ("almost 600", "nearly"), ("close to 600", "nearly"),
-        ("up to 600", "up to"), ("as many as 600", "up to"),
-        ("fewer than 600", "fewer than"), ("less than 600", "fewer than"),
-        ("600", "exact"), ("600 or more", "over"),
+        ("about 600", "about"),
+        ("around 600", "about"),
+        ("approximately 600", "about"),
+        ("roughly 600", "about"),
+        ("some 600", "about"),
+        ("an estimated 600", "about"),
+        ("at least 600", "at least"),
+        ("no fewer than 600", "at least"),
+        ("more than 600", "over"),
+        ("over 600", "over"),
+        ("upwards of 600", "over"),
+        ("nearly 600", "nearly"),
+        ("almost 600", "nearly"),
+        ("close to 600", "nearly"),
+        ("up to 600", "up to"),
+        ("as many as 600", "up to"),
+        ("fewer than 600", "fewer than"),
+        ("less than 600", "fewer than"),
+        ("600", "exact"),
+        ("600 or more", "over"),
     ],
 )
 def test_qualifiers(phrase: str, qualifier: str) -> None:
@@ -114,15 +128,18 @@ def test_qualifiers(phrase: str, qualifier: str) -> None:
 
 def test_comparison_is_not_a_qualifier() -> None:
     claims = extract_claims(
-        "Sixty-seven defectors arrived last year, only slightly more than the 63 who came "
-        "in 2021.", published=dt.date(2023, 1, 25))
+        "Sixty-seven defectors arrived last year, only slightly more than the 63 who came in 2021.",
+        published=dt.date(2023, 1, 25),
+    )
     assert [(c.value, c.qualifier) for c in claims] == [(67, "exact"), (63, "exact")]
 
 
 def test_range_gives_two_claims() -> None:
     claims = extract_claims(
         "The commission found that between 80,000 and 120,000 people were held in political "
-        "prison camps in 2014.", published=PUB)
+        "prison camps in 2014.",
+        published=PUB,
+    )
     assert [(c.value, c.qualifier) for c in claims] == [(80000, "at least"), (120000, "up to")]
     assert all(c.subject == "imprisoned" and c.period == year(2014) for c in claims)
     assert claims[0].extra["range_low"] == "80000" and claims[1].extra["range_role"] == "high"
@@ -132,11 +149,18 @@ def test_range_gives_two_claims() -> None:
 
 def test_shares_and_rates() -> None:
     c = one("Women made up 83 percent of last year's arrivals.")
-    assert (c.kind, c.value, c.sex, c.subject, c.unit) == ("share", 0.83, "female", "arrived",
-                                                           "percent")
+    assert (c.kind, c.value, c.sex, c.subject, c.unit) == (
+        "share",
+        0.83,
+        "female",
+        "arrived",
+        "percent",
+    )
     claims = extract_claims(
         "Only 488 defectors arrived in the first half of 2018, a 17.7 percent drop from the 593 "
-        "who came in the same period last year.", published=PUB)
+        "who came in the same period last year.",
+        published=PUB,
+    )
     rate = claims[1]
     assert rate.kind == "rate" and rate.value == pytest.approx(-0.177)
     assert claims[2].period == Period(dt.date(2017, 1, 1), dt.date(2017, 6, 30), "half-year")
@@ -170,10 +194,13 @@ def _period(text: str, published: dt.date | None = PUB) -> Period:
         ("2009 figures", dt.date(2009, 1, 1), dt.date(2009, 12, 31), "year"),
         ("in fiscal 2019", dt.date(2019, 1, 1), dt.date(2019, 12, 31), "year"),
         ("in October", dt.date(2017, 10, 1), dt.date(2017, 10, 31), "month"),
-        ("the first five months of this year", dt.date(2018, 1, 1), dt.date(2018, 5, 31),
-         "range"),
-        ("the three months to the end of September", dt.date(2017, 7, 1),
-         dt.date(2017, 9, 30), "range"),
+        ("the first five months of this year", dt.date(2018, 1, 1), dt.date(2018, 5, 31), "range"),
+        (
+            "the three months to the end of September",
+            dt.date(2017, 7, 1),
+            dt.date(2017, 9, 30),
+            "range",
+        ),
     ],
 )
 def test_periods(text: str, start: dt.date | None, end: dt.date, gran: str) -> None:
@@ -190,9 +217,12 @@ def test_last_year_depends_on_publication_date() -> None:
 def test_same_period_last_year_and_that_year() -> None:
     claims = extract_claims(
         "Arrivals in the fourth quarter of 2019 numbered 287, up from 237 in the third quarter.",
-        published=dt.date(2020, 1, 21))
-    assert [c.period.start for c in claims if c.period] == [dt.date(2019, 10, 1),
-                                                            dt.date(2019, 7, 1)]
+        published=dt.date(2020, 1, 21),
+    )
+    assert [c.period.start for c in claims if c.period] == [
+        dt.date(2019, 10, 1),
+        dt.date(2019, 7, 1),
+    ]
     c = one("She crossed in 2009. She was one of 5,000 people sent back by China that year.")
     assert c.period == year(2009)
 
@@ -226,23 +256,35 @@ def test_subject_mapping(sentence: str, subject: str) -> None:
 
 
 def test_relative_clause_does_not_decide_the_subject() -> None:
-    c = one("About 600 North Koreans who had been held in Chinese detention centres were "
-            "forcibly returned on 9 October 2023.")
+    c = one(
+        "About 600 North Koreans who had been held in Chinese detention centres were "
+        "forcibly returned on 9 October 2023."
+    )
     assert c.subject == "repatriated"
 
 
 def test_of_whom_subset_inherits_subject_period_and_sets_sex() -> None:
     claims = extract_claims(
         "The Ministry of Unification announced that 1,047 defectors entered South Korea in "
-        "2019, of whom 845 were women and 202 were men.", published=dt.date(2020, 1, 21))
+        "2019, of whom 845 were women and 202 were men.",
+        published=dt.date(2020, 1, 21),
+    )
     assert [(c.value, c.subject, c.sex) for c in claims] == [
-        (1047, "arrived", None), (845, "arrived", "female"), (202, "arrived", "male")]
+        (1047, "arrived", None),
+        (845, "arrived", "female"),
+        (202, "arrived", "male"),
+    ]
     assert all(c.period == year(2019) for c in claims)
     follow = extract_claims(
         "A record 2,927 defectors arrived last year.\n\nAbout 78 percent of them were women.",
-        published=dt.date(2010, 1, 18))
+        published=dt.date(2010, 1, 18),
+    )
     assert (follow[1].value, follow[1].subject, follow[1].period, follow[1].sex) == (
-        0.78, "arrived", year(2009), "female")
+        0.78,
+        "arrived",
+        year(2009),
+        "female",
+    )
 
 
 # --------------------------------------------------------------------------- attribution
@@ -251,21 +293,38 @@ def test_of_whom_subset_inherits_subject_period_and_sets_sex() -> None:
 @pytest.mark.parametrize(
     ("sentence", "who"),
     [
-        ("According to the Ministry of Unification, 1,127 defectors arrived in 2017.",
-         "Ministry of Unification"),
-        ("1,127 defectors arrived in 2017, according to figures released on Monday by the "
-         "Ministry of Unification in Seoul.", "Ministry of Unification"),
-        ("Human Rights Watch said at least 41 North Koreans were detained in 2017.",
-         "Human Rights Watch"),
-        ("Police detained 51 North Koreans in 2017, Liberty in North Korea said on Wednesday.",
-         "Liberty in North Korea"),
+        (
+            "According to the Ministry of Unification, 1,127 defectors arrived in 2017.",
+            "Ministry of Unification",
+        ),
+        (
+            "1,127 defectors arrived in 2017, according to figures released on Monday by the "
+            "Ministry of Unification in Seoul.",
+            "Ministry of Unification",
+        ),
+        (
+            "Human Rights Watch said at least 41 North Koreans were detained in 2017.",
+            "Human Rights Watch",
+        ),
+        (
+            "Police detained 51 North Koreans in 2017, Liberty in North Korea said on Wednesday.",
+            "Liberty in North Korea",
+        ),
         ("Russia deported 14 workers in 2019, said Irina Volkova, a lawyer.", "Irina Volkova"),
-        ("South Korean lawmakers have put the number of people sent back at about 600 in 2023.",
-         "South Korean lawmakers"),
-        ("Data from the Korea Institute for National Unification showed 120,000 prisoners were "
-         "held in camps in 2013.", "Korea Institute for National Unification"),
-        ("The Korea Institute for National Unification estimates that 120,000 prisoners were "
-         "held in camps in 2013.", "Korea Institute for National Unification"),
+        (
+            "South Korean lawmakers have put the number of people sent back at about 600 in 2023.",
+            "South Korean lawmakers",
+        ),
+        (
+            "Data from the Korea Institute for National Unification showed 120,000 prisoners were "
+            "held in camps in 2013.",
+            "Korea Institute for National Unification",
+        ),
+        (
+            "The Korea Institute for National Unification estimates that 120,000 prisoners were "
+            "held in camps in 2013.",
+            "Korea Institute for National Unification",
+        ),
         ("The group told reporters that 40 women were detained in Tumen in 2022.", "The group"),
     ],
 )
@@ -273,19 +332,21 @@ def test_attribution_patterns(sentence: str, who: str) -> None:
     c = one(sentence)
     assert c.attribution is not None
     assert c.attribution.who == who
-    assert sentence[c.attribution.start:c.attribution.end] == who
+    assert sentence[c.attribution.start : c.attribution.end] == who
 
 
 def test_attribution_resolution_and_paragraph_scope() -> None:
-    text = ("Figures from the Ministry of Unification show 1,127 arrivals in 2017. "
-            "Women made up 83 percent of them.\n\n"
-            "That was down from 1,418 in 2016, the ministry said.\n\n"
-            "In 2009, 2,914 defectors arrived.")
+    text = (
+        "Figures from the Ministry of Unification show 1,127 arrivals in 2017. "
+        "Women made up 83 percent of them.\n\n"
+        "That was down from 1,418 in 2016, the ministry said.\n\n"
+        "In 2009, 2,914 defectors arrived."
+    )
     claims = extract_claims(text, published=dt.date(2018, 1, 15))
     whos = [c.attribution.who if c.attribution else None for c in claims]
     assert whos == ["Ministry of Unification"] * 3 + [None]
     assert claims[2].attribution is not None
-    assert text[claims[2].attribution.start:claims[2].attribution.end] == "the ministry"
+    assert text[claims[2].attribution.start : claims[2].attribution.end] == "the ministry"
 
 
 def test_self_attribution_is_none() -> None:
@@ -296,28 +357,40 @@ def test_self_attribution_is_none() -> None:
 def test_comparison_and_coordination_and_base_population() -> None:
     claims = extract_claims(
         "Chinese police sent back at least 350 North Koreans in 2019, up from 270 a year "
-        "earlier, said Park Ji-won, who tracks arrests.", published=dt.date(2020, 2, 3))
+        "earlier, said Park Ji-won, who tracks arrests.",
+        published=dt.date(2020, 2, 3),
+    )
     assert [(c.value, c.subject, c.period) for c in claims] == [
-        (350, "repatriated", year(2019)), (270, "repatriated", year(2018))]
-    c = one("At least 9 of the loggers were later caught by Russian police and handed back to "
-            "North Korean security officers in 2017.")
+        (350, "repatriated", year(2019)),
+        (270, "repatriated", year(2018)),
+    ]
+    c = one(
+        "At least 9 of the loggers were later caught by Russian police and handed back to "
+        "North Korean security officers in 2017."
+    )
     assert c.subject == "repatriated"
-    claims = extract_claims("Of those executed in 2014, 35 percent were killed for smuggling.",
-                            published=PUB)
+    claims = extract_claims(
+        "Of those executed in 2014, 35 percent were killed for smuggling.", published=PUB
+    )
     assert [(c.value, c.subject, c.kind) for c in claims] == [(0.35, "executed", "share")]
 
 
 def test_back_reference_and_subset_sentence() -> None:
-    text = ("Over the full year 2023, 196 North Koreans reached the South. "
-            "Women still dominate: 166 of the 196 were women.\n\n"
-            "A total of 105 defectors arrived in the first half of 2024. Ten were diplomats, "
-            "the ministry said.")
+    text = (
+        "Over the full year 2023, 196 North Koreans reached the South. "
+        "Women still dominate: 166 of the 196 were women.\n\n"
+        "A total of 105 defectors arrived in the first half of 2024. Ten were diplomats, "
+        "the ministry said."
+    )
     claims = extract_claims(text, published=dt.date(2024, 7, 2))
-    got = [(c.value, c.subject, c.sex, c.period.start.year if c.period else None)
-           for c in claims]
-    assert got == [(196, "arrived", None, 2023), (166, "arrived", "female", 2023),
-                   (196, "arrived", None, 2023), (105, "arrived", None, 2024),
-                   (10, "arrived", None, 2024)]
+    got = [(c.value, c.subject, c.sex, c.period.start.year if c.period else None) for c in claims]
+    assert got == [
+        (196, "arrived", None, 2023),
+        (166, "arrived", "female", 2023),
+        (196, "arrived", None, 2023),
+        (105, "arrived", None, 2024),
+        (10, "arrived", None, 2024),
+    ]
 
 
 def test_delegation_counts() -> None:
@@ -328,11 +401,16 @@ def test_delegation_counts() -> None:
 
 
 def test_since_and_by_the_end_of_merge_and_vague_periods() -> None:
-    c = one("The number of defectors who have resettled in the South since 1998 had reached "
-            "32,476 by the end of last year.", published=dt.date(2019, 1, 22))
+    c = one(
+        "The number of defectors who have resettled in the South since 1998 had reached "
+        "32,476 by the end of last year.",
+        published=dt.date(2019, 1, 22),
+    )
     assert c.period == Period(dt.date(1998, 1, 1), dt.date(2018, 12, 31), "cumulative-to")
-    c = one("Since the pandemic began, at least 1,500 North Koreans have been detained in China.",
-            published=dt.date(2023, 1, 30))
+    c = one(
+        "Since the pandemic began, at least 1,500 North Koreans have been detained in China.",
+        published=dt.date(2023, 1, 30),
+    )
     assert c.period == Period(dt.date(2020, 1, 1), dt.date(2023, 1, 30), "cumulative-to")
     c = one("Before the pandemic, about 1,000 North Koreans a year were sent back from China.")
     assert c.period is None and c.unit == "people per year"
@@ -341,8 +419,10 @@ def test_since_and_by_the_end_of_merge_and_vague_periods() -> None:
 
 
 def test_role_and_name_attribution() -> None:
-    c = one("According to South Korean lawmaker Lee Jae-sun, at least 2,000 North Koreans were "
-            "held in Chinese detention in 2023.")
+    c = one(
+        "According to South Korean lawmaker Lee Jae-sun, at least 2,000 North Koreans were "
+        "held in Chinese detention in 2023."
+    )
     assert c.attribution is not None and c.attribution.who == "Lee Jae-sun"
 
 
@@ -390,9 +470,11 @@ def test_traps_are_not_claims(text: str) -> None:
 
 
 def test_unrelated_people_are_not_claims() -> None:
-    text = ("He estimated that fewer than 100 brokers still operate along the border. "
-            "A total of 44 defectors completed vocational training courses in December. "
-            "Share this newsletter with 3 friends.")
+    text = (
+        "He estimated that fewer than 100 brokers still operate along the border. "
+        "A total of 44 defectors completed vocational training courses in December. "
+        "Share this newsletter with 3 friends."
+    )
     assert extract_claims(text, published=PUB) == []
 
 
@@ -400,12 +482,14 @@ def test_unrelated_people_are_not_claims() -> None:
 
 
 def test_spans_are_exact_and_cover_the_sentence() -> None:
-    text = ("Seoul, July 2018.\n\nOnly 488 North Korean defectors arrived in South Korea in the "
-            "first half of 2018. Of those arriving between January and June, 410 were women.")
+    text = (
+        "Seoul, July 2018.\n\nOnly 488 North Korean defectors arrived in South Korea in the "
+        "first half of 2018. Of those arriving between January and June, 410 were women."
+    )
     claims = extract_claims(text, published=PUB)
     assert [c.value for c in claims] == [488, 410]
     for c in claims:
-        assert text[c.start:c.end] == c.quote
+        assert text[c.start : c.end] == c.quote
         ns, ne = int(c.extra["number_start"]), int(c.extra["number_end"])
         assert c.start <= ns < ne <= c.end
         assert text[ns:ne] == c.extra["number_text"]
@@ -418,15 +502,16 @@ def test_long_sentence_quote_is_windowed() -> None:
     filler = " ".join(["the border was closed and guards watched the river"] * 20)
     text = f"In 2019, {filler}, and 600 people were sent back, {filler}."
     c = one(text)
-    assert text[c.start:c.end] == c.quote
+    assert text[c.start : c.end] == c.quote
     assert len(c.quote) < 450 and "600" in c.quote
 
 
 def test_places_from_gazetteer_and_argument() -> None:
     c = one("Police detained about 40 North Korean women in Helong in November 2022.")
     assert c.place == "Helong"
-    c = one("Police detained 40 North Korean women in Fooville in November 2022.",
-            places=("Fooville",))
+    c = one(
+        "Police detained 40 North Korean women in Fooville in November 2022.", places=("Fooville",)
+    )
     assert c.place == "Fooville"
 
 
@@ -465,8 +550,18 @@ def test_html_boilerplate_removed_and_metadata_read() -> None:
     assert doc.date == dt.date(2018, 1, 15)
     assert doc.language == "en"
     assert "1,127" in doc.text and "83 percent" in doc.text
-    for junk in ("Typhoon", "Donate", "$25", "newsletter", "CC BY", "©", "Share on",
-                 "Most popular", "By Min-ji Park", "Four defectors"):
+    for junk in (
+        "Typhoon",
+        "Donate",
+        "$25",
+        "newsletter",
+        "CC BY",
+        "©",
+        "Share on",
+        "Most popular",
+        "By Min-ji Park",
+        "Four defectors",
+    ):
         assert junk not in doc.text, junk
     assert "\n\n" in doc.text
     claims = extract_claims(doc.text, published=doc.date)
@@ -484,40 +579,47 @@ def test_html_without_trafilatura_uses_stdlib_parser(monkeypatch: pytest.MonkeyP
 
 
 def test_html_fallback_without_main_text_still_reads_paragraphs() -> None:
-    doc = html_to_text("<html><body><nav>Home</nav><p>Short.</p><footer>© 2020</footer>"
-                       "</body></html>")
+    doc = html_to_text(
+        "<html><body><nav>Home</nav><p>Short.</p><footer>© 2020</footer></body></html>"
+    )
     assert "Home" not in doc.text and "©" not in doc.text
 
 
 def test_plain_and_markdown() -> None:
-    doc = plain_to_text("Title line\r\n\r\nFirst para\r\nwraps here.\r\n\r\n\r\nSecond.",
-                        markdown=False)
+    doc = plain_to_text(
+        "Title line\r\n\r\nFirst para\r\nwraps here.\r\n\r\n\r\nSecond.", markdown=False
+    )
     assert doc.text == "Title line\n\nFirst para\nwraps here.\n\nSecond."
     assert doc.title == "Title line"
     md = plain_to_text(
         "# Why 2009 was the peak\n\n*By **Tom***\n\nIn 2009, [the ministry](https://x.org) "
         "recorded **2,914** arrivals.\n\n## After 2011\n\n- item one\n* item two\n\n> quoted\n",
-        markdown=True)
+        markdown=True,
+    )
     assert md.title == "Why 2009 was the peak"
-    assert md.text == ("Why 2009 was the peak\n\nBy Tom\n\nIn 2009, the ministry recorded "
-                       "2,914 arrivals.\n\nAfter 2011\n\n- item one\n- item two\n\nquoted")
+    assert md.text == (
+        "Why 2009 was the peak\n\nBy Tom\n\nIn 2009, the ministry recorded "
+        "2,914 arrivals.\n\nAfter 2011\n\n- item one\n- item two\n\nquoted"
+    )
 
 
 # --------------------------------------------------------------------------- labelled set
 
 
 def test_gold_helpers() -> None:
-    assert parse_period("2018H1") == Period(dt.date(2018, 1, 1), dt.date(2018, 6, 30),
-                                            "half-year")
-    assert parse_period("cum:..2019-12-31") == Period(None, dt.date(2019, 12, 31),
-                                                      "cumulative-to")
-    assert parse_period("range:2012..2019") == Period(dt.date(2012, 1, 1),
-                                                      dt.date(2019, 12, 31), "range")
-    assert periods_match(Period(None, dt.date(2019, 12, 31), "cumulative-to"),
-                         Period(dt.date(1998, 1, 1), dt.date(2019, 12, 1), "cumulative-to"))
+    assert parse_period("2018H1") == Period(dt.date(2018, 1, 1), dt.date(2018, 6, 30), "half-year")
+    assert parse_period("cum:..2019-12-31") == Period(None, dt.date(2019, 12, 31), "cumulative-to")
+    assert parse_period("range:2012..2019") == Period(
+        dt.date(2012, 1, 1), dt.date(2019, 12, 31), "range"
+    )
+    assert periods_match(
+        Period(None, dt.date(2019, 12, 31), "cumulative-to"),
+        Period(dt.date(1998, 1, 1), dt.date(2019, 12, 1), "cumulative-to"),
+    )
     assert not periods_match(year(2018), year(2017))
-    assert attribution_agrees("South Korea's Ministry of Unification",
-                              ["the Ministry of Unification"])
+    assert attribution_agrees(
+        "South Korea's Ministry of Unification", ["the Ministry of Unification"]
+    )
     assert not attribution_agrees("Human Rights Watch", ["Ministry of Unification"])
 
 

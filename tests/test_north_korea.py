@@ -22,12 +22,35 @@ from crossings.scenario.load import load_scenario
 from crossings.scenario.provenance import parameter_table
 
 MOU = {  # Ministry of Unification, yearly arrivals (S1, S3, S4)
-    2002: 1142, 2003: 1285, 2004: 1898, 2005: 1384, 2006: 2028, 2007: 2554, 2008: 2803,
-    2009: 2914, 2010: 2402, 2011: 2706, 2012: 1502, 2013: 1514, 2014: 1397, 2015: 1275,
-    2016: 1418, 2017: 1127, 2018: 1137, 2019: 1047, 2020: 229, 2021: 63, 2022: 67,
+    2002: 1142,
+    2003: 1285,
+    2004: 1898,
+    2005: 1384,
+    2006: 2028,
+    2007: 2554,
+    2008: 2803,
+    2009: 2914,
+    2010: 2402,
+    2011: 2706,
+    2012: 1502,
+    2013: 1514,
+    2014: 1397,
+    2015: 1275,
+    2016: 1418,
+    2017: 1127,
+    2018: 1137,
+    2019: 1047,
+    2020: 229,
+    2021: 63,
+    2022: 67,
 }
-REPATRIATED = ["repatriated_tumen", "repatriated_hunchun", "repatriated_changbai",
-               "repatriated_nanping", "repatriated_dandong"]
+REPATRIATED = [
+    "repatriated_tumen",
+    "repatriated_hunchun",
+    "repatriated_changbai",
+    "repatriated_nanping",
+    "repatriated_dandong",
+]
 
 
 @pytest.fixture(scope="module")
@@ -71,12 +94,26 @@ def test_arrivals_within_30_percent_2002_2019_and_the_collapse(nk: Results) -> N
     level_2019 = arr[_year(nk, 2019)]
     assert arr[_year(nk, 2021)] < 0.2 * level_2019
     assert arr[_year(nk, 2022)] < 0.2 * level_2019
-    assert arr[_year(nk, 2020): _year(nk, 2023)].mean() < 0.2 * level_2019
+    assert arr[_year(nk, 2020) : _year(nk, 2023)].mean() < 0.2 * level_2019
 
 
-MOU_WOMEN = {2005: 960, 2006: 1513, 2007: 1981, 2008: 2195, 2009: 2252, 2010: 1811,
-             2011: 1911, 2012: 1098, 2013: 1145, 2014: 1092, 2015: 1024, 2016: 1116,
-             2017: 939, 2018: 969, 2019: 845}
+MOU_WOMEN = {
+    2005: 960,
+    2006: 1513,
+    2007: 1981,
+    2008: 2195,
+    2009: 2252,
+    2010: 1811,
+    2011: 1911,
+    2012: 1098,
+    2013: 1145,
+    2014: 1092,
+    2015: 1024,
+    2016: 1116,
+    2017: 939,
+    2018: 969,
+    2019: 845,
+}
 
 
 def test_womens_share_of_arrivals_2005_2019(nk: Results) -> None:
@@ -117,8 +154,13 @@ def test_kwanliso_population_of_the_right_order(nk: Results) -> None:
 
 def test_observations_file_reports_the_series(nk: Results) -> None:
     obs = nk.observations_frame()
-    assert {"arrivals", "arrivals_female_share", "wave_2023_10_09_size",
-            "kwanliso_population", "detained_in_china"} <= set(obs["series"])
+    assert {
+        "arrivals",
+        "arrivals_female_share",
+        "wave_2023_10_09_size",
+        "kwanliso_population",
+        "detained_in_china",
+    } <= set(obs["series"])
     share = obs[(obs.series == "arrivals_female_share") & (obs.year == "2010")]
     assert len(share) == 1 and 0.7 < float(share.simulated.iloc[0]) < 0.9
 
@@ -160,8 +202,7 @@ def test_3_transit_and_tried_destination_flag(nk: Results) -> None:
     assert _flow(nk, "in_thailand", "arrived_south") > 0
     agents = nk.agents_frame()
     journeys = nk.journeys_frame()
-    went = set(journeys.loc[journeys.to_state.isin(["route_south", "route_mongolia"]),
-                            "agent"])
+    went = set(journeys.loc[journeys.to_state.isin(["route_south", "route_mongolia"]), "agent"])
     assert went
     flagged = agents[agents.agent.isin(went)]
     assert flagged["flags"].str.contains("tried_destination").all()
@@ -179,8 +220,11 @@ def test_4_arrivals_ages_and_years_abroad(nk: Results) -> None:
 
 
 def test_5_repatriation_through_the_named_crossings(nk: Results) -> None:
-    for r, centre in zip(REPATRIATED, ["ssd_onsong", "ssd_onsong", "ssd_hyesan", "ssd_musan",
-                                       "ssd_sinuiju"], strict=True):
+    for r, centre in zip(
+        REPATRIATED,
+        ["ssd_onsong", "ssd_onsong", "ssd_hyesan", "ssd_musan", "ssd_sinuiju"],
+        strict=True,
+    ):
         assert _flow(nk, "detained_china", r) > 0, r
         assert _flow(nk, r, centre) > 0, (r, centre)
 
@@ -192,8 +236,11 @@ def test_6_classification_rules_apply(nk: Results) -> None:
         if label.startswith("pre_2020"):
             assert rc[i] > 0, label
     cls = m.classify_node
-    to_kwanliso = nk.runs[0].flows[:, cls, [m.state_index("kwanliso_life"),
-                                            m.state_index("kwanliso_fixed")]].sum(axis=(1, 2))
+    to_kwanliso = (
+        nk.runs[0]
+        .flows[:, cls, [m.state_index("kwanliso_life"), m.state_index("kwanliso_fixed")]]
+        .sum(axis=(1, 2))
+    )
     total = nk.runs[0].flows[:, cls].sum(axis=(1, 2))
     early = to_kwanliso[_year(nk, 2010)] / total[_year(nk, 2010)]
     late = to_kwanliso[_year(nk, 2024)] / total[_year(nk, 2024)]
@@ -217,11 +264,17 @@ def test_8_law_change_and_rearrest_of_the_2023_cohort(nk: Results) -> None:
     moved = int(nk.runs[0].rc_moved.sum())
     sent_back = int(nk.runs[0].wave_moved[m.wave_ids.index("wave_2023_10_09")].sum())
     assert 0.8 * sent_back <= moved <= sent_back
-    base = nk.runs[0].flows[_year(nk, 2023) : _year(nk, 2025), m.classify_node,
-                            m.state_index("kwanliso_life")].sum()
+    base = (
+        nk.runs[0]
+        .flows[_year(nk, 2023) : _year(nk, 2025), m.classify_node, m.state_index("kwanliso_life")]
+        .sum()
+    )
     old_rules = _variant("no_2020_law")
-    other = old_rules.runs[0].flows[_year(nk, 2023) : _year(nk, 2025), m.classify_node,
-                                    m.state_index("kwanliso_life")].sum()
+    other = (
+        old_rules.runs[0]
+        .flows[_year(nk, 2023) : _year(nk, 2025), m.classify_node, m.state_index("kwanliso_life")]
+        .sum()
+    )
     assert other < base
 
 
@@ -249,28 +302,42 @@ def test_10_camps_are_stocks_with_inflows_deaths_and_releases(nk: Results) -> No
 def test_11_delegations_abroad(nk: Results) -> None:
     m = nk.model
     raw = nk.runs[0]
-    created = {d: raw.flows[:, m.n_states, m.state_index(d)].sum()
-               for d in ("london_2012", "pyeongchang_2018")}
+    created = {
+        d: raw.flows[:, m.n_states, m.state_index(d)].sum()
+        for d in ("london_2012", "pyeongchang_2018")
+    }
     assert created == {"london_2012": 51, "pyeongchang_2018": 46}
-    back = (_flow(nk, "london_2012", "home_returned") + _flow(nk, "london_2012",
-                                                               "delegation_rewarded")
-            + _flow(nk, "london_2012", "delegation_punished"))
+    back = (
+        _flow(nk, "london_2012", "home_returned")
+        + _flow(nk, "london_2012", "delegation_rewarded")
+        + _flow(nk, "london_2012", "delegation_punished")
+    )
     assert back >= 48  # defection is very rare
     assert _flow(nk, "london_2012", "delegation_rewarded") > 0
 
 
 def test_12_policy_timeline(nk: Results) -> None:
     ids = {p[0] for p in nk.model.policy_spans}
-    assert {"kju_accession", "china_crackdown_2016", "thaw_2018", "covid_closure",
-            "buffer_zone_2020", "law_2020", "counter_espionage_2023",
-            "asian_games_2023"} <= ids
-    arrests = lambda r: _flow(r, "hiding_ne", "detained_china", slice(  # noqa: E731
-        _year(nk, 2016), _year(nk, 2018)))
+    assert {
+        "kju_accession",
+        "china_crackdown_2016",
+        "thaw_2018",
+        "covid_closure",
+        "buffer_zone_2020",
+        "law_2020",
+        "counter_espionage_2023",
+        "asian_games_2023",
+    } <= ids
+
+    def arrests(r):
+        return _flow(r, "hiding_ne", "detained_china", slice(_year(nk, 2016), _year(nk, 2018)))
+
     assert arrests(_variant("no_crackdown")) < arrests(nk)
     never = _variant("never_closed")
     assert sum(_flow(never, "detained_china", r, _year(nk, 2021)) for r in REPATRIATED) > 0
     assert _stock(never, ["detained_china"], dt.date(2023, 6, 30)) < 0.5 * _stock(
-        nk, ["detained_china"], dt.date(2023, 6, 30))
+        nk, ["detained_china"], dt.date(2023, 6, 30)
+    )
     refugees = _variant("china_refugees")
     assert sum(_flow(refugees, "detained_china", r) for r in REPATRIATED) == 0
 
@@ -293,8 +360,13 @@ def test_every_number_has_a_source_or_assumption() -> None:
 
 
 def test_journeys_tell_stories_with_dates_and_places() -> None:
-    p = subprocess.run([sys.executable, "-m", "crossings", "journeys", "--n", "5"],
-                       capture_output=True, text=True, check=False, timeout=600)
+    p = subprocess.run(
+        [sys.executable, "-m", "crossings", "journeys", "--n", "5"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
     assert p.returncode == 0, p.stderr
     stories = re.findall(r"^\d+\. A (woman|man) aged ", p.stdout, flags=re.MULTILINE)
     assert len(stories) == 5 and {"woman", "man"} <= set(stories)
@@ -303,7 +375,12 @@ def test_journeys_tell_stories_with_dates_and_places() -> None:
 
 
 def test_sources_command_on_the_default() -> None:
-    p = subprocess.run([sys.executable, "-m", "crossings", "sources", "--json"],
-                       capture_output=True, text=True, check=False, timeout=600)
+    p = subprocess.run(
+        [sys.executable, "-m", "crossings", "sources", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
     data = json.loads(p.stdout)
     assert data["scenario"] == "north-korea" and data["unlabelled"] == 0

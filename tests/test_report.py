@@ -16,9 +16,15 @@ import crossings
 from crossings.report import ReportError, build_report
 
 SHORT = ["time.end=2004-12-31"]
-SECTIONS = ("1. Arrivals vs observed", "2. Where everyone ended up", "3. The map",
-            "4. Stocks over time", "5. The uncounted", "6. What-if comparison",
-            "7. Where the numbers come from")
+SECTIONS = (
+    "1. Arrivals vs observed",
+    "2. Where everyone ended up",
+    "3. The map",
+    "4. Stocks over time",
+    "5. The uncounted",
+    "6. What-if comparison",
+    "7. Where the numbers come from",
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +32,13 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A short example run and its 'never_closed' variant, same seeds."""
     root = tmp_path_factory.mktemp("results")
     base = crossings.simulate("example", runs=2, seed=3, overrides=SHORT, workers=1)
-    alt = crossings.simulate("example", runs=2, seed=3, overrides=SHORT, workers=1,
-                             variant="never_closed")
-    return (crossings.write_results(base, root / "base"),
-            crossings.write_results(alt, root / "never_closed"))
+    alt = crossings.simulate(
+        "example", runs=2, seed=3, overrides=SHORT, workers=1, variant="never_closed"
+    )
+    return (
+        crossings.write_results(base, root / "base"),
+        crossings.write_results(alt, root / "never_closed"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +57,7 @@ def test_single_self_contained_file(page: str) -> None:
     assert page.startswith("<!DOCTYPE html>")
     assert page.count(plotly.offline.get_plotlyjs()) == 1
     rest = without_plotly(page)
-    assert "src=\"http" not in rest and "href=\"http" not in rest
+    assert 'src="http' not in rest and 'href="http' not in rest
     assert "src='http" not in rest and "href='http" not in rest
     assert not re.search(r"<script[^>]*\bsrc=", rest)
     assert not re.search(r"<link\b", rest)
@@ -79,8 +88,7 @@ def test_parameters_and_sources_are_listed(page: str) -> None:
     assert 'id="src-EX1"' in page and 'href="#src-EX1"' in page
 
 
-def test_what_if_comparison_with_two_folders(folders: tuple[Path, Path],
-                                             tmp_path: Path) -> None:
+def test_what_if_comparison_with_two_folders(folders: tuple[Path, Path], tmp_path: Path) -> None:
     out = build_report(list(folders), tmp_path / "cmp.html")
     html = out.read_text(encoding="utf-8")
     assert 'id="fig-whatif"' in html
@@ -90,15 +98,20 @@ def test_what_if_comparison_with_two_folders(folders: tuple[Path, Path],
     assert "only example (+1 override) has: border closed" in html
 
 
-def test_figures_are_written_as_png_and_svg(folders: tuple[Path, Path],
-                                            tmp_path: Path) -> None:
+def test_figures_are_written_as_png_and_svg(folders: tuple[Path, Path], tmp_path: Path) -> None:
     figs = tmp_path / "figs"
     build_report(list(folders), tmp_path / "r.html", figures_dir=figs)
     names = sorted(p.name for p in figs.iterdir())
     stems = {n.rsplit(".", 1)[0] for n in names}
-    assert {"1-01-observed-arrivals", "2-1-moves-between-stages", "2-2-cohorts",
-            "2-3-cohort-outcomes", "3-map",
-            "4-stocks", "6-whatif"} <= stems
+    assert {
+        "1-01-observed-arrivals",
+        "2-1-moves-between-stages",
+        "2-2-cohorts",
+        "2-3-cohort-outcomes",
+        "3-map",
+        "4-stocks",
+        "6-whatif",
+    } <= stems
     for stem in stems:
         png, svg = figs / f"{stem}.png", figs / f"{stem}.svg"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -112,15 +125,17 @@ def test_model_estimates_are_labelled(folders: tuple[Path, Path], tmp_path: Path
     (d / "estimates.csv").write_text(
         "quantity,year,sex,p05,p50,p95\n"
         "people hiding,2003,female,900,1200,1500\npeople hiding,2004,female,800,1100,1400\n"
-        "people hiding,2003,male,300,400,500\npeople hiding,2004,male,250,350,450\n")
+        "people hiding,2003,male,300,400,500\npeople hiding,2004,male,250,350,450\n"
+    )
     html = build_report([d], tmp_path / "r.html").read_text(encoding="utf-8")
     assert 'id="fig-estimates"' in html
     assert "Model estimates</b> — not observations" in html
     assert "Calibration results are not present" not in html
 
 
-def test_report_without_the_scenario_says_what_is_missing(folders: tuple[Path, Path],
-                                                          tmp_path: Path) -> None:
+def test_report_without_the_scenario_says_what_is_missing(
+    folders: tuple[Path, Path], tmp_path: Path
+) -> None:
     d = tmp_path / "orphan"
     shutil.copytree(folders[0], d)
     info = json.loads((d / "run.json").read_text())
@@ -146,16 +161,27 @@ def test_bad_input_raises_report_error(folders: tuple[Path, Path], tmp_path: Pat
 
 
 def test_cli_bad_folder_exits_2_without_traceback(tmp_path: Path) -> None:
-    p = subprocess.run([sys.executable, "-m", "crossings", "report", "/nonexistent",
-                        "-o", str(tmp_path / "r.html")],
-                       capture_output=True, text=True, check=False, timeout=120)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crossings",
+            "report",
+            "/nonexistent",
+            "-o",
+            str(tmp_path / "r.html"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert p.returncode == 2
     assert "Traceback" not in p.stderr and "no such folder" in p.stderr
     assert not (tmp_path / "r.html").exists()
 
 
-def test_sankey_per_entry_cohort_with_bribed_out(folders: tuple[Path, Path],
-                                                 page: str) -> None:
+def test_sankey_per_entry_cohort_with_bribed_out(folders: tuple[Path, Path], page: str) -> None:
     from crossings.report.data import load_result_set  # noqa: PLC0415
     from crossings.report.figures import sankey_figure  # noqa: PLC0415
 
@@ -170,14 +196,14 @@ def test_sankey_per_entry_cohort_with_bribed_out(folders: tuple[Path, Path],
     assert "all cohorts" in page and "bribed out" in page
 
 
-def test_sankey_without_cohort_flows_falls_back(folders: tuple[Path, Path],
-                                                tmp_path: Path) -> None:
+def test_sankey_without_cohort_flows_falls_back(folders: tuple[Path, Path], tmp_path: Path) -> None:
     d = tmp_path / "old"
     shutil.copytree(folders[0], d)
     for name in ("cohort_flows.parquet", "cohort_hazards.parquet"):
         (d / name).unlink(missing_ok=True)
-    html = build_report([d], tmp_path / "r.html",
-                        figures_dir=tmp_path / "figs").read_text(encoding="utf-8")
+    html = build_report([d], tmp_path / "r.html", figures_dir=tmp_path / "figs").read_text(
+        encoding="utf-8"
+    )
     assert 'id="fig-sankey"' in html and "Moves between stages, whole run" in html
     assert "all cohorts" not in html
     assert (tmp_path / "figs" / "2-1-moves-between-stages.png").is_file()
@@ -185,9 +211,16 @@ def test_sankey_without_cohort_flows_falls_back(folders: tuple[Path, Path],
 
 def test_report_defaults_to_the_run_output_folder(tmp_path: Path) -> None:
     """`crossings run && crossings report` works with no arguments."""
+
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "crossings", *args], cwd=tmp_path,
-                              capture_output=True, text=True, check=False, timeout=600)
+        return subprocess.run(
+            [sys.executable, "-m", "crossings", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
 
     assert cli("run", "example", "-q", "--set", "time.end=2003-12-31").returncode == 0
     p = cli("report")

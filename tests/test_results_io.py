@@ -39,8 +39,9 @@ def test_shard_ranges_cover_ids_exactly_once(total: int, shards: int) -> None:
 
 
 def test_tables_are_tidy_and_consistent() -> None:
-    res = crossings.simulate("example", runs=2, seed=3, workers=1,
-                             overrides=["time.end=2004-12-31"])
+    res = crossings.simulate(
+        "example", runs=2, seed=3, workers=1, overrides=["time.end=2004-12-31"]
+    )
     stocks = res.to_frame("stocks")
     flows = res.to_frame("flows")
     outcomes = res.to_frame("outcomes")

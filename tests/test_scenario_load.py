@@ -77,8 +77,10 @@ def test_override_list_item_by_id() -> None:
 
 
 def test_override_list_item_by_index_and_nested() -> None:
-    loaded = load_scenario("example", overrides=[
-        "policies.crackdown.effects.0.factor.value=3", "journeys.sample=5", "seed=9"])
+    loaded = load_scenario(
+        "example",
+        overrides=["policies.crackdown.effects.0.factor.value=3", "journeys.sample=5", "seed=9"],
+    )
     crackdown = next(p for p in loaded.scenario.policies if p.id == "crackdown")
     factor = crackdown.effects[0].factor
     assert factor is not None
@@ -159,8 +161,9 @@ def test_unknown_variant_suggests_name() -> None:
 
 
 def test_variant_then_override() -> None:
-    loaded = load_scenario("example", variant="never_closed",
-                           overrides=["policies.crackdown.to=2008-01-01"])
+    loaded = load_scenario(
+        "example", variant="never_closed", overrides=["policies.crackdown.to=2008-01-01"]
+    )
     ids = [p.id for p in loaded.scenario.policies]
     assert "closure" not in ids
     crackdown = next(p for p in loaded.scenario.policies if p.id == "crackdown")
@@ -204,8 +207,9 @@ def test_extends_changes_seed_and_adds_policy(tmp_path: Path) -> None:
 
 def test_extends_merges_list_items_by_id(tmp_path: Path) -> None:
     child = tmp_path / "child.yaml"
-    child.write_text("extends: example\npolicies:\n  - id: crackdown\n    to: 2008-12-31\n",
-                     encoding="utf-8")
+    child.write_text(
+        "extends: example\npolicies:\n  - id: crackdown\n    to: 2008-12-31\n", encoding="utf-8"
+    )
     sc = load_scenario(child).scenario
     crackdown = next(p for p in sc.policies if p.id == "crackdown")
     assert crackdown.from_ == dt.date(2006, 6, 1)  # kept from the base
@@ -215,8 +219,9 @@ def test_extends_merges_list_items_by_id(tmp_path: Path) -> None:
 
 def test_extends_error_points_to_child_line(tmp_path: Path) -> None:
     child = tmp_path / "child.yaml"
-    child.write_text(CHILD.replace("scale: [arrest_bordia]", "scale: [arest_bordia]"),
-                     encoding="utf-8")
+    child.write_text(
+        CHILD.replace("scale: [arrest_bordia]", "scale: [arest_bordia]"), encoding="utf-8"
+    )
     with pytest.raises(ScenarioError) as info:
         load_scenario(child)
     issue = info.value.issues[0]
@@ -294,7 +299,8 @@ def test_exported_json_schema_is_up_to_date() -> None:
 
     shipped = Path(__file__).resolve().parents[1] / "docs" / "scenario.schema.json"
     assert json.loads(shipped.read_text()) == json_schema(), (
-        "docs/scenario.schema.json is stale: run 'crossings schema -o docs/scenario.schema.json'")
+        "docs/scenario.schema.json is stale: run 'crossings schema -o docs/scenario.schema.json'"
+    )
 
 
 def test_observation_rows_read_from_a_csv_file(tmp_path: Path) -> None:
@@ -303,14 +309,16 @@ def test_observation_rows_read_from_a_csv_file(tmp_path: Path) -> None:
         "~1998,947,831,116,S1\n"
         "1999-2001,1043,565,478,S1\n"
         "2002,1142,510,632,S1\n"
-        "cumulative_to_2002,2132,,,S1\n")
+        "cumulative_to_2002,2132,,,S1\n"
+    )
     (tmp_path / "s.yaml").write_text(
         "extends: example\n"
         "observations:\n"
         "  - id: arrivals_csv\n"
         "    measure: {entries: [arrived]}\n"
         "    sources: [EX1]\n"
-        "    file: arrivals.csv\n")
+        "    file: arrivals.csv\n"
+    )
     loaded = load_scenario(tmp_path / "s.yaml")
     obs = next(o for o in loaded.scenario.observations if o.id == "arrivals_csv")
     # the open-start '~1998' bucket and the cumulative row are skipped

@@ -68,8 +68,7 @@ def cheapen(case: Any) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=20, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case: Any, app: FastAPI) -> None:
     cheapen(case)
     response = case.call_and_validate(checks=[not_a_server_error])

@@ -46,9 +46,16 @@ def wait(client: TestClient, run_id: str, timeout: float = 60.0) -> dict[str, An
 def runs(client: TestClient) -> tuple[str, str]:
     """Two finished short runs of the example: as written, and without the crackdown."""
     ids = []
-    for body in ({"scenario": "example", "overrides": SHORT, "runs": 2, "seed": 1},
-                 {"scenario": "example", "overrides": FASTER,
-                  "variant": "no_crackdown", "runs": 1, "seed": 3}):
+    for body in (
+        {"scenario": "example", "overrides": SHORT, "runs": 2, "seed": 1},
+        {
+            "scenario": "example",
+            "overrides": FASTER,
+            "variant": "no_crackdown",
+            "runs": 1,
+            "seed": 3,
+        },
+    ):
         r = client.post("/api/runs", json=body)
         assert r.status_code == 202, r.text
         run_id = r.json()["run_id"]
@@ -104,24 +111,36 @@ def test_validate_ok(client: TestClient) -> None:
 
 
 def test_validate_factor_override(client: TestClient) -> None:
-    r = client.post("/api/validate", json={
-        "scenario": "example", "variant": "never_closed",
-        "overrides": {"policies.crackdown.effects.0.factor.value": 2.5,
-                      "policies.crackdown.from": "2006-07-01"}})
+    r = client.post(
+        "/api/validate",
+        json={
+            "scenario": "example",
+            "variant": "never_closed",
+            "overrides": {
+                "policies.crackdown.effects.0.factor.value": 2.5,
+                "policies.crackdown.from": "2006-07-01",
+            },
+        },
+    )
     assert r.status_code == 200 and r.json()["valid"] is True
 
 
-@pytest.mark.parametrize(("body", "needle"), [
-    ({"scenario": "example", "overrides": {"time.edn": "2003-12-31"}}, "unknown key 'edn'"),
-    ({"scenario": "example", "overrides": {"nosuch.path[3].x": 1}}, "unknown key 'nosuch'"),
-    ({"scenario": "example", "overrides": {"states.nowhere.duration": 1}}, "cannot set"),
-    ({"scenario": "example", "overrides": {"policies.crackdown.effects.0.factor.value": -1}},
-     "negative"),
-    ({"scenario": "example", "overrides": {"time.end": "not a date"}}, ""),
-    ({"scenario": "example", "variant": "nope"}, "unknown variant"),
-    ({"scenario": "/etc/passwd"}, "unknown scenario"),
-    ({"scenario": "../north-korea"}, "unknown scenario"),
-])
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"scenario": "example", "overrides": {"time.edn": "2003-12-31"}}, "unknown key 'edn'"),
+        ({"scenario": "example", "overrides": {"nosuch.path[3].x": 1}}, "unknown key 'nosuch'"),
+        ({"scenario": "example", "overrides": {"states.nowhere.duration": 1}}, "cannot set"),
+        (
+            {"scenario": "example", "overrides": {"policies.crackdown.effects.0.factor.value": -1}},
+            "negative",
+        ),
+        ({"scenario": "example", "overrides": {"time.end": "not a date"}}, ""),
+        ({"scenario": "example", "variant": "nope"}, "unknown variant"),
+        ({"scenario": "/etc/passwd"}, "unknown scenario"),
+        ({"scenario": "../north-korea"}, "unknown scenario"),
+    ],
+)
 def test_validate_invalid(client: TestClient, body: dict[str, Any], needle: str) -> None:
     r = client.post("/api/validate", json=body)
     assert r.status_code == 200, r.text
@@ -131,13 +150,16 @@ def test_validate_invalid(client: TestClient, body: dict[str, Any], needle: str)
     assert any(needle in i["message"] for i in res["issues"])
 
 
-@pytest.mark.parametrize("body", [
-    {"scenario": 5},
-    {"scenario": "example", "overrides": ["time.end=2003-12-31"]},
-    {"scenario": "example", "overrides": {"time.end": [1, 2]}},
-    {"scenario": "example", "overrides": {"bad key!": 1}},
-    {"scenario": "example", "unexpected": 1},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"scenario": 5},
+        {"scenario": "example", "overrides": ["time.end=2003-12-31"]},
+        {"scenario": "example", "overrides": {"time.end": [1, 2]}},
+        {"scenario": "example", "overrides": {"bad key!": 1}},
+        {"scenario": "example", "unexpected": 1},
+    ],
+)
 def test_validate_wrong_types(client: TestClient, body: dict[str, Any]) -> None:
     r = client.post("/api/validate", json=body)
     assert r.status_code == 422
@@ -145,8 +167,9 @@ def test_validate_wrong_types(client: TestClient, body: dict[str, Any]) -> None:
 
 
 def test_validate_not_json(client: TestClient) -> None:
-    r = client.post("/api/validate", content=b"{not json",
-                    headers={"Content-Type": "application/json"})
+    r = client.post(
+        "/api/validate", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 422
 
 
@@ -177,18 +200,22 @@ def test_start_run_invalid(client: TestClient) -> None:
     assert body["issues"][0]["hint"] == "did you mean 'end'?"
 
 
-@pytest.mark.parametrize("body", [
-    {"scenario": "example", "runs": 0},
-    {"scenario": "example", "runs": 21},
-    {"scenario": "example", "runs": "many"},
-    {"scenario": "example", "seed": -1},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"scenario": "example", "runs": 0},
+        {"scenario": "example", "runs": 21},
+        {"scenario": "example", "runs": "many"},
+        {"scenario": "example", "seed": -1},
+    ],
+)
 def test_start_run_wrong_types(client: TestClient, body: dict[str, Any]) -> None:
     assert client.post("/api/runs", json=body).status_code == 422
 
 
-@pytest.mark.parametrize("run_id", [MISSING, "zzzz", "0123", "A" * 16,
-                                    "..", "..%2F..%2Fetc%2Fpasswd", "%2E%2E"])
+@pytest.mark.parametrize(
+    "run_id", [MISSING, "zzzz", "0123", "A" * 16, "..", "..%2F..%2Fetc%2Fpasswd", "%2E%2E"]
+)
 def test_unknown_run(client: TestClient, run_id: str) -> None:
     for suffix in ("", "/observations", "/stocks", "/journeys"):
         r = client.get(f"/api/runs/{run_id}{suffix}")
@@ -202,9 +229,16 @@ def test_unknown_run_message(client: TestClient) -> None:
     assert r.json()["detail"] == f"unknown run id {MISSING}: no such run"
 
 
-@pytest.mark.parametrize("path", ["/api/runs/../../etc/passwd", "/runs/..%2F..%2Fetc%2Fpasswd",
-                                  "/journeys/..%2F..", "/static/..%2F..%2Fapp.py",
-                                  "/static/../app.py"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/runs/../../etc/passwd",
+        "/runs/..%2F..%2Fetc%2Fpasswd",
+        "/journeys/..%2F..",
+        "/static/..%2F..%2Fapp.py",
+        "/static/../app.py",
+    ],
+)
 def test_traversal(client: TestClient, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 404
@@ -229,8 +263,9 @@ def test_run_results(client: TestClient, runs: tuple[str, str]) -> None:
 
     arr = client.get(f"/api/runs/{a}/arrivals").json()
     assert arr["years"] == [2000, 2001, 2002, 2003] and arr["states"] == ["arrived"]
-    assert all(lo <= m <= hi for lo, m, hi in zip(arr["p05"], arr["median"], arr["p95"],
-                                                  strict=True))
+    assert all(
+        lo <= m <= hi for lo, m, hi in zip(arr["p05"], arr["median"], arr["p95"], strict=True)
+    )
 
     st = client.get(f"/api/runs/{a}/stocks").json()
     assert "hiding" in st["states"]
@@ -245,12 +280,12 @@ def test_run_results(client: TestClient, runs: tuple[str, str]) -> None:
     assert len(j["journeys"]) == 3 and j["total"] >= 3
     assert j["journeys"][0]["text"].startswith("A ")
     assert "arrived" in j["outcomes"]
-    arrived = client.get(f"/api/runs/{a}/journeys",
-                         params={"outcome": "arrived", "limit": 5}).json()
+    arrived = client.get(
+        f"/api/runs/{a}/journeys", params={"outcome": "arrived", "limit": 5}
+    ).json()
     assert arrived["journeys"]
     assert all(x["final_state"] == "arrived" for x in arrived["journeys"])
-    assert client.get(f"/api/runs/{a}/journeys", params={"outcome": "atlantis"}
-                      ).status_code == 422
+    assert client.get(f"/api/runs/{a}/journeys", params={"outcome": "atlantis"}).status_code == 422
     assert client.get(f"/api/runs/{a}/journeys", params={"limit": 0}).status_code == 422
     assert client.get(f"/api/runs/{a}/journeys", params={"limit": "x"}).status_code == 422
 
@@ -279,8 +314,7 @@ def test_journeys_rebuilt_by_a_new_app(data_dir: Path, runs: tuple[str, str]) ->
         assert j.status_code == 200 and len(j.json()["journeys"]) == 2
 
 
-def test_unexpected_error_is_generic_500(data_dir: Path,
-                                         caplog: pytest.LogCaptureFixture) -> None:
+def test_unexpected_error_is_generic_500(data_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
     app = create_app(data_dir, workers=1)
 
     @app.get("/api/boom")
@@ -297,9 +331,17 @@ def test_unexpected_error_is_generic_500(data_dir: Path,
 def test_openapi(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     paths = spec["paths"]
-    for p in ("/api/scenarios", "/api/scenarios/{name}", "/api/validate", "/api/runs",
-              "/api/runs/{run_id}", "/api/runs/{run_id}/observations",
-              "/api/runs/{run_id}/stocks", "/api/runs/{run_id}/journeys", "/api/compare"):
+    for p in (
+        "/api/scenarios",
+        "/api/scenarios/{name}",
+        "/api/validate",
+        "/api/runs",
+        "/api/runs/{run_id}",
+        "/api/runs/{run_id}/observations",
+        "/api/runs/{run_id}/stocks",
+        "/api/runs/{run_id}/journeys",
+        "/api/compare",
+    ):
         assert p in paths, p
     assert "RunRequest" in spec["components"]["schemas"]
     assert "ValidateResponse" in spec["components"]["schemas"]
@@ -352,13 +394,16 @@ def test_static_assets(client: TestClient) -> None:
 
 
 # ---------------------------------------------------------------- saved variants
-LATER = {"policies.crackdown.from": "2006-07-01",
-         "policies.crackdown.effects.0.factor.value": 2.5}
+LATER = {"policies.crackdown.from": "2006-07-01", "policies.crackdown.effects.0.factor.value": 2.5}
 
 
 def test_variant_save_list_get_delete(client: TestClient, data_dir: Path) -> None:
-    body = {"scenario": "example", "name": "later_crackdown", "description": "a month later",
-            "overrides": LATER}
+    body = {
+        "scenario": "example",
+        "name": "later_crackdown",
+        "description": "a month later",
+        "overrides": LATER,
+    }
     r = client.post("/api/variants", json=body)
     assert r.status_code == 201, r.text
     saved = r.json()
@@ -390,35 +435,45 @@ def test_variant_save_list_get_delete(client: TestClient, data_dir: Path) -> Non
     assert not path.exists()
 
 
-@pytest.mark.parametrize("name", ["", "Upper", "1abc", "a" * 41, "a.b", "../x", "a/b",
-                                  "a b", "..", "a\u00e9"])
+@pytest.mark.parametrize(
+    "name", ["", "Upper", "1abc", "a" * 41, "a.b", "../x", "a/b", "a b", "..", "a\u00e9"]
+)
 def test_variant_invalid_name(client: TestClient, name: str) -> None:
-    r = client.post("/api/variants", json={"scenario": "example", "name": name,
-                                           "overrides": SHORT})
+    r = client.post("/api/variants", json={"scenario": "example", "name": name, "overrides": SHORT})
     assert r.status_code == 422, name
 
 
 def test_variant_invalid_scenario_or_overrides(client: TestClient, data_dir: Path) -> None:
-    r = client.post("/api/variants", json={"scenario": "example", "name": "bad",
-                                           "overrides": {"time.edn": "2003-12-31"}})
+    r = client.post(
+        "/api/variants",
+        json={"scenario": "example", "name": "bad", "overrides": {"time.edn": "2003-12-31"}},
+    )
     assert r.status_code == 422
     body = r.json()
     assert "invalid scenario" in body["detail"]
     assert body["issues"] and body["issues"][0]["hint"] == "did you mean 'end'?"
-    r = client.post("/api/variants", json={"scenario": "atlantis", "name": "x",
-                                           "overrides": {}})
+    r = client.post("/api/variants", json={"scenario": "atlantis", "name": "x", "overrides": {}})
     assert r.status_code == 422 and r.json()["issues"]
-    r = client.post("/api/variants", json={"scenario": "example", "name": "x",
-                                           "overrides": {}, "extra": 1})
+    r = client.post(
+        "/api/variants", json={"scenario": "example", "name": "x", "overrides": {}, "extra": 1}
+    )
     assert r.status_code == 422
     assert not (data_dir / "variants" / "example" / "bad.json").exists()
 
 
-@pytest.mark.parametrize("path", [
-    "/api/variants/example/Upper", "/api/variants/example/%2E%2E",
-    "/api/variants/example/..%2F..%2Fetc%2Fpasswd", "/api/variants/..%2F..%2Fetc/passwd",
-    "/api/variants/../../etc/passwd", "/api/variants/example/..%2Fruns",
-    "/api/variants/atlantis/x", "/api/variants/example/nosuch"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/variants/example/Upper",
+        "/api/variants/example/%2E%2E",
+        "/api/variants/example/..%2F..%2Fetc%2Fpasswd",
+        "/api/variants/..%2F..%2Fetc/passwd",
+        "/api/variants/../../etc/passwd",
+        "/api/variants/example/..%2Fruns",
+        "/api/variants/atlantis/x",
+        "/api/variants/example/nosuch",
+    ],
+)
 def test_variant_traversal(client: TestClient, path: str) -> None:
     for method in ("GET", "DELETE"):
         r = client.request(method, path)
@@ -428,12 +483,25 @@ def test_variant_traversal(client: TestClient, path: str) -> None:
 
 
 def test_run_from_saved_variant(client: TestClient) -> None:
-    r = client.post("/api/variants", json={
-        "scenario": "example", "name": "short-later",
-        "overrides": {**LATER, "time.end": "2012-12-31"}})
+    r = client.post(
+        "/api/variants",
+        json={
+            "scenario": "example",
+            "name": "short-later",
+            "overrides": {**LATER, "time.end": "2012-12-31"},
+        },
+    )
     assert r.status_code == 201, r.text
-    r = client.post("/api/runs", json={"scenario": "example", "saved_variant": "short-later",
-                                       "overrides": SHORT, "runs": 1, "seed": 5})
+    r = client.post(
+        "/api/runs",
+        json={
+            "scenario": "example",
+            "saved_variant": "short-later",
+            "overrides": SHORT,
+            "runs": 1,
+            "seed": 5,
+        },
+    )
     assert r.status_code == 202, r.text
     status = wait(client, r.json()["run_id"], timeout=60.0)
     assert status["state"] == "done", status

@@ -17,11 +17,18 @@ def run_seed_list(seed: int, runs: int) -> list[int]:
     return [seed + i for i in range(runs)]
 
 
-def simulate(scenario: str | Path | LoadedScenario = "example", *, seed: int | None = None,
-             runs: int = 1, workers: int | None = None, shards: int = 1,
-             overrides: Sequence[str] = (), variant: str | None = None,
-             progress: Callable[[float], None] | None = None,
-             executor: Executor | None = None) -> Results:
+def simulate(
+    scenario: str | Path | LoadedScenario = "example",
+    *,
+    seed: int | None = None,
+    runs: int = 1,
+    workers: int | None = None,
+    shards: int = 1,
+    overrides: Sequence[str] = (),
+    variant: str | None = None,
+    progress: Callable[[float], None] | None = None,
+    executor: Executor | None = None,
+) -> Results:
     """Load (if needed), compile and run a scenario.
 
     Args:
@@ -42,14 +49,23 @@ def simulate(scenario: str | Path | LoadedScenario = "example", *, seed: int | N
     Raises:
         ScenarioError: If the scenario is invalid.
     """
-    loaded = (scenario if isinstance(scenario, LoadedScenario)
-              else load_scenario(scenario, overrides=overrides, variant=variant))
+    loaded = (
+        scenario
+        if isinstance(scenario, LoadedScenario)
+        else load_scenario(scenario, overrides=overrides, variant=variant)
+    )
     model = compile_scenario(loaded)
     first = model.seed if seed is None else seed
     seeds = run_seed_list(first, runs)
     t0 = time.perf_counter()
-    raws = run_seeds(model, seeds, workers=workers if runs > 1 or shards > 1 else 1,
-                     shards=shards, progress=progress, executor=executor)
+    raws = run_seeds(
+        model,
+        seeds,
+        workers=workers if runs > 1 or shards > 1 else 1,
+        shards=shards,
+        progress=progress,
+        executor=executor,
+    )
     wall = time.perf_counter() - t0
     return Results(model=model, runs=raws, seeds=seeds, loaded=loaded, wall_seconds=wall)
 
@@ -65,17 +81,37 @@ class Simulation:
         variant: Named variant.
     """
 
-    def __init__(self, scenario: str | Path | LoadedScenario = "example", *,
-                 seed: int | None = None, runs: int = 1, overrides: Sequence[str] = (),
-                 variant: str | None = None) -> None:
-        self.loaded = (scenario if isinstance(scenario, LoadedScenario)
-                       else load_scenario(scenario, overrides=overrides, variant=variant))
+    def __init__(
+        self,
+        scenario: str | Path | LoadedScenario = "example",
+        *,
+        seed: int | None = None,
+        runs: int = 1,
+        overrides: Sequence[str] = (),
+        variant: str | None = None,
+    ) -> None:
+        self.loaded = (
+            scenario
+            if isinstance(scenario, LoadedScenario)
+            else load_scenario(scenario, overrides=overrides, variant=variant)
+        )
         self.model = compile_scenario(self.loaded)
         self.seed = seed
         self.runs = runs
 
-    def run(self, *, workers: int | None = None, shards: int = 1,
-            progress: Callable[[float], None] | None = None) -> Results:
+    def run(
+        self,
+        *,
+        workers: int | None = None,
+        shards: int = 1,
+        progress: Callable[[float], None] | None = None,
+    ) -> Results:
         """Run and return :class:`Results`."""
-        return simulate(self.loaded, seed=self.seed, runs=self.runs, workers=workers,
-                        shards=shards, progress=progress)
+        return simulate(
+            self.loaded,
+            seed=self.seed,
+            runs=self.runs,
+            workers=workers,
+            shards=shards,
+            progress=progress,
+        )

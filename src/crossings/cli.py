@@ -32,11 +32,10 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=False,
     help="Crossings: simulate escape, capture, repatriation and punishment; compare with "
-         "what is counted.",
+    "what is counted.",
     pretty_exceptions_enable=False,
 )
 app.add_typer(evidence_app, name="evidence")
-
 
 
 DEFAULT_OUT = Path("crossings-results")
@@ -53,26 +52,35 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _load(scenario: str | None, sets: list[str] | None,
-          variant: str | None) -> LoadedScenario:
+def _load(scenario: str | None, sets: list[str] | None, variant: str | None) -> LoadedScenario:
     from crossings.scenario.load import load_scenario  # noqa: PLC0415
 
     try:
-        return load_scenario(scenario or _default_scenario(), overrides=sets or [],
-                             variant=variant)
+        return load_scenario(scenario or _default_scenario(), overrides=sets or [], variant=variant)
     except ScenarioError as exc:
         _fail(exc.format())
         raise  # unreachable
 
 
-ScenarioArg = Annotated[str | None, typer.Argument(
-    help="Built-in scenario name or path to a YAML file (default: the built-in default).")]
-SetOpt = Annotated[list[str] | None, typer.Option(
-    "--set", help="Override a value: path.to.value=X (list items by id or index).")]
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="Built-in scenario name or path to a YAML file (default: the built-in default)."
+    ),
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a value: path.to.value=X (list items by id or index)."),
+]
 VariantOpt = Annotated[str | None, typer.Option("--variant", help="A named what-if variant.")]
-ExecutorOpt = Annotated[str | None, typer.Option(
-    "--executor", help="Where runs execute: local (default), local:N, dask://HOST:PORT, "
-                       "a Dask scheduler file (.json) or dask-local:N.")]
+ExecutorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--executor",
+        help="Where runs execute: local (default), local:N, dask://HOST:PORT, "
+        "a Dask scheduler file (.json) or dask-local:N.",
+    ),
+]
 
 
 def _executor(spec: str | None, workers: int | None) -> Any:
@@ -91,24 +99,37 @@ def _executor(spec: str | None, workers: int | None) -> Any:
 @app.command()
 def run(
     scenario: ScenarioArg = None,
-    runs: Annotated[int, typer.Option("--runs", min=1, max=10_000,
-                                      help="Number of runs (seeds).")] = 1,
+    runs: Annotated[
+        int, typer.Option("--runs", min=1, max=10_000, help="Number of runs (seeds).")
+    ] = 1,
     seed: Annotated[int | None, typer.Option("--seed", help="First seed.")] = None,
     sets: SetOpt = None,
     variant: VariantOpt = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Results directory.")] = DEFAULT_OUT,
-    workers: Annotated[int | None, typer.Option("--workers", min=1,
-                                                help="Worker processes.")] = None,
-    shards: Annotated[int, typer.Option("--shards", min=1,
-                                        help="Split each run into id ranges.")] = 1,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes.")
+    ] = None,
+    shards: Annotated[
+        int, typer.Option("--shards", min=1, help="Split each run into id ranges.")
+    ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
-    posterior: Annotated[Path | None, typer.Option(
-        "--posterior", help="A `crossings calibrate` folder: each run draws its parameters "
-                            "from that posterior.")] = None,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            "--posterior",
+            help="A `crossings calibrate` folder: each run draws its parameters "
+            "from that posterior.",
+        ),
+    ] = None,
     executor: ExecutorOpt = None,
-    expected: Annotated[bool, typer.Option(
-        "--expected", help="Exact expected values instead of agent runs: no noise, no "
-                           "journeys (docs/calibration.md).")] = False,
+    expected: Annotated[
+        bool,
+        typer.Option(
+            "--expected",
+            help="Exact expected values instead of agent runs: no noise, no "
+            "journeys (docs/calibration.md).",
+        ),
+    ] = False,
 ) -> None:
     """Validate and run a scenario, print a summary and write results to --out."""
     from crossings.api import simulate  # noqa: PLC0415
@@ -116,22 +137,35 @@ def run(
 
     loaded = _load(scenario, sets, variant)
     if expected:
-        clash = [name for name, bad in (("--runs", runs != 1), ("--posterior", posterior),
-                                        ("--shards", shards != 1), ("--executor", executor))
-                 if bad]
+        clash = [
+            name
+            for name, bad in (
+                ("--runs", runs != 1),
+                ("--posterior", posterior),
+                ("--shards", shards != 1),
+                ("--executor", executor),
+            )
+            if bad
+        ]
         if clash:
-            _fail(f"error: --expected computes expectations without agents; drop "
-                  f"{', '.join(clash)}")
+            _fail(
+                f"error: --expected computes expectations without agents; drop {', '.join(clash)}"
+            )
         _run_expected(loaded, out_dir, quiet)
         return
     ex = _executor(executor, workers)
     for w in loaded.warnings:
         err.print(w.format(), markup=False, highlight=False, soft_wrap=True)
     label = f"{loaded.scenario.name}" + (f" [{variant}]" if variant else "")
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                  console=err, transient=True, disable=quiet or not err.is_terminal
-                  ) as progress:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=quiet or not err.is_terminal,
+    ) as progress:
         task = progress.add_task(f"running {label} × {runs}", total=1.0)
         try:
             if posterior is not None:
@@ -142,23 +176,35 @@ def run(
 
                 try:
                     results = simulate_posterior(
-                        loaded, posterior, runs=runs,
-                        seed=loaded.scenario.seed if seed is None else seed, workers=workers,
-                        executor=ex, progress=lambda f: progress.update(task, completed=f))
+                        loaded,
+                        posterior,
+                        runs=runs,
+                        seed=loaded.scenario.seed if seed is None else seed,
+                        workers=workers,
+                        executor=ex,
+                        progress=lambda f: progress.update(task, completed=f),
+                    )
                 except CalibrationError as exc:
                     _fail(f"error: {exc}")
             else:
-                results = simulate(loaded, seed=seed, runs=runs, workers=workers,
-                                   shards=shards, executor=ex,
-                                   progress=lambda f: progress.update(task, completed=f))
+                results = simulate(
+                    loaded,
+                    seed=seed,
+                    runs=runs,
+                    workers=workers,
+                    shards=shards,
+                    executor=ex,
+                    progress=lambda f: progress.update(task, completed=f),
+                )
         finally:
             if ex is not None:
                 ex.close()
     path = write_results(results, out_dir)
     if not quiet:
         _summary(results)
-    out.print(f"results written to {path}/ ({results.wall_seconds:.1f} s simulated)",
-              highlight=False)
+    out.print(
+        f"results written to {path}/ ({results.wall_seconds:.1f} s simulated)", highlight=False
+    )
 
 
 def _run_expected(loaded: LoadedScenario, out_dir: Path, quiet: bool) -> None:
@@ -167,8 +213,11 @@ def _run_expected(loaded: LoadedScenario, out_dir: Path, quiet: bool) -> None:
     from crossings.expected.results import expected_results  # noqa: PLC0415
     from crossings.results.io import write_results  # noqa: PLC0415
 
-    with err.status(f"expected values of {loaded.scenario.name}", spinner="dots") if (
-            err.is_terminal and not quiet) else contextlib.nullcontext():
+    with (
+        err.status(f"expected values of {loaded.scenario.name}", spinner="dots")
+        if (err.is_terminal and not quiet)
+        else contextlib.nullcontext()
+    ):
         try:
             results = expected_results(loaded)
         except ExpectedModeError as exc:
@@ -177,8 +226,7 @@ def _run_expected(loaded: LoadedScenario, out_dir: Path, quiet: bool) -> None:
     path = write_results(results, out_dir)
     if not quiet:
         _summary(results)
-    out.print(f"expected values written to {path}/ ({results.wall_seconds:.1f} s)",
-              highlight=False)
+    out.print(f"expected values written to {path}/ ({results.wall_seconds:.1f} s)", highlight=False)
 
 
 def _rows(frame: pd.DataFrame) -> Iterator[Any]:
@@ -198,22 +246,28 @@ def _summary(results: Results) -> None:
     per_run = "expected" if exp else "mean per run"
     runs_text = "expected values, no agents" if exp else f"{results.n_runs} run(s)"
     events = "" if exp else f", {info['events']:,} events"
-    out.print(f"[bold]{m.name}[/bold]: {m.start} → {m.end}, step {m.step_days} day(s), "
-              f"{runs_text}; {info['agents_created']:,} people entered{events}")
+    out.print(
+        f"[bold]{m.name}[/bold]: {m.start} → {m.end}, step {m.step_days} day(s), "
+        f"{runs_text}; {info['agents_created']:,} people entered{events}"
+    )
     obs = results.observations_frame()
     if len(obs):
-        t = Table(title="Observed vs simulated (" + (
-            "expected values)" if exp else "median, 5–95% over runs)"))
+        t = Table(
+            title="Observed vs simulated ("
+            + ("expected values)" if exp else "median, 5–95% over runs)")
+        )
         cols = ("series", "year", "sex", "observed", "simulated", "5–95%", "ratio")
         for c in cols if not exp else tuple(c for c in cols if c != "5–95%"):
             t.add_column(c, justify="right" if c not in ("series", "sex") else "left")
         for r in _rows(obs):
-            obs_text = (f"{r.observed_low:,.0f}–{r.observed_high:,.0f}"
-                        if r.observed_low != r.observed_high else f"{r.observed:,.0f}")
+            obs_text = (
+                f"{r.observed_low:,.0f}–{r.observed_high:,.0f}"
+                if r.observed_low != r.observed_high
+                else f"{r.observed:,.0f}"
+            )
             ratio = f"{r.simulated / r.observed:.2f}" if r.observed else "–"
             band = [] if exp else [f"{r.simulated_p05:,.0f}–{r.simulated_p95:,.0f}"]
-            t.add_row(r.series, str(r.year), r.sex, obs_text, f"{r.simulated:,.0f}", *band,
-                      ratio)
+            t.add_row(r.series, str(r.year), r.sex, obs_text, f"{r.simulated:,.0f}", *band, ratio)
         out.print(t)
     yes = results.year_end_stocks()
     t5 = Table(title=f"People in each state on 31 December ({over})")
@@ -242,15 +296,21 @@ def _summary(results: Results) -> None:
     ev = results.events_frame()
     if len(ev):
         # as_index=False makes this a DataFrame (pandas-stubs says Series)
-        agg = cast("pd.DataFrame", ev.groupby(["event", "id", "date", "happened"],
-                                              as_index=False)["count"].sum())
+        agg = cast(
+            "pd.DataFrame",
+            ev.groupby(["event", "id", "date", "happened"], as_index=False)["count"].sum(),
+        )
         agg["count"] = agg["count"] / max(results.n_runs, 1)
         t3 = Table(title=f"Waves and reclassifications (people moved, {per_run})")
         for c in ("event", "id", "date", "people"):
             t3.add_column(c)
         for r in _rows(agg):
-            t3.add_row(r.event, r.id, str(r.date),
-                       f"{r.count:,.0f}" if r.happened else "did not happen (border closed)")
+            t3.add_row(
+                r.event,
+                r.id,
+                str(r.date),
+                f"{r.count:,.0f}" if r.happened else "did not happen (border closed)",
+            )
         out.print(t3)
     fam = results.families_frame()
     if len(fam):
@@ -274,26 +334,32 @@ def check(
     from crossings.scenario.load import load_scenario  # noqa: PLC0415
 
     try:
-        loaded = load_scenario(scenario or _default_scenario(), overrides=sets or [],
-                               variant=variant)
+        loaded = load_scenario(
+            scenario or _default_scenario(), overrides=sets or [], variant=variant
+        )
     except ScenarioError as exc:
         if as_json:
-            out.print_json(json.dumps({"valid": False,
-                                       "issues": [i.to_dict() for i in exc.issues]}))
+            out.print_json(
+                json.dumps({"valid": False, "issues": [i.to_dict() for i in exc.issues]})
+            )
             raise typer.Exit(2) from None
         _fail(exc.format())
         return
     if as_json:
-        out.print_json(json.dumps({"valid": True,
-                                   "issues": [i.to_dict() for i in loaded.warnings]}))
+        out.print_json(
+            json.dumps({"valid": True, "issues": [i.to_dict() for i in loaded.warnings]})
+        )
         return
     for w in loaded.warnings:
         err.print(w.format(), markup=False, highlight=False, soft_wrap=True)
     sc = loaded.scenario
-    out.print(f"{loaded.origin}: valid scenario '{sc.name}' — {len(sc.places)} places, "
-              f"{len(sc.states) + len(sc.routes) + len(sc.detention) + len(sc.sentences)} "
-              f"states, {len(sc.policies)} policies, {len(sc.observations)} observation "
-              f"series, {len(sc.sources)} sources", highlight=False)
+    out.print(
+        f"{loaded.origin}: valid scenario '{sc.name}' — {len(sc.places)} places, "
+        f"{len(sc.states) + len(sc.routes) + len(sc.detention) + len(sc.sentences)} "
+        f"states, {len(sc.policies)} policies, {len(sc.observations)} observation "
+        f"series, {len(sc.sources)} sources",
+        highlight=False,
+    )
 
 
 @app.command()
@@ -307,8 +373,7 @@ def scenarios(
         names = builtin_names()
         if show not in names:
             _fail(f"unknown built-in scenario '{show}'; built-ins: {', '.join(names)}")
-        out.print(builtin_path(show).read_text(encoding="utf-8"), markup=False,
-                  highlight=False)
+        out.print(builtin_path(show).read_text(encoding="utf-8"), markup=False, highlight=False)
         return
     t = Table(title="Built-in scenarios")
     t.add_column("name")
@@ -318,15 +383,18 @@ def scenarios(
     default = _default_scenario()
     for name in builtin_names():
         sc = load_scenario(name).scenario
-        t.add_row(name + (" (default)" if name == default else ""), sc.title or "",
-                  f"{sc.time.start} → {sc.time.end}", ", ".join(sc.variants) or "–")
+        t.add_row(
+            name + (" (default)" if name == default else ""),
+            sc.title or "",
+            f"{sc.time.start} → {sc.time.end}",
+            ", ".join(sc.variants) or "–",
+        )
     out.print(t)
 
 
 @app.command()
 def schema(
-    output: Annotated[Path | None, typer.Option("--out", "-o",
-                                                help="Write to a file.")] = None,
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Write to a file.")] = None,
 ) -> None:
     """Print (or write) the JSON Schema of the scenario format."""
     from crossings.scenario.schema import json_schema  # noqa: PLC0415
@@ -347,11 +415,16 @@ def sources(
     sets: SetOpt = None,
     variant: VariantOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print rows as JSON.")] = False,
-    claims: Annotated[bool, typer.Option(
-        "--claims", help="Show the claims behind each parameter (evidence base).")] = False,
+    claims: Annotated[
+        bool,
+        typer.Option("--claims", help="Show the claims behind each parameter (evidence base)."),
+    ] = False,
     db: Annotated[str | None, typer.Option("--db", help="Evidence database (--claims).")] = None,
-    show_confidential: Annotated[bool, typer.Option(
-        "--show-confidential", help="With --claims: do not redact confidential sources.")
+    show_confidential: Annotated[
+        bool,
+        typer.Option(
+            "--show-confidential", help="With --claims: do not redact confidential sources."
+        ),
     ] = False,
 ) -> None:
     """List every parameter with its source or assumption (and the citations)."""
@@ -367,12 +440,27 @@ def sources(
     rows = parameter_table(sc)
     unlabelled = [r for r in rows if not r.labelled]
     if as_json:
-        out.print_json(json.dumps({
-            "scenario": sc.name, "parameters": len(rows), "unlabelled": len(unlabelled),
-            "rows": [{"path": r.path, "kind": r.kind, "value": r.value,
-                      "sources": list(r.sources), "assumption": r.assumption, "note": r.note}
-                     for r in rows],
-            "sources": {k: v.model_dump(mode="json") for k, v in sc.sources.items()}}))
+        out.print_json(
+            json.dumps(
+                {
+                    "scenario": sc.name,
+                    "parameters": len(rows),
+                    "unlabelled": len(unlabelled),
+                    "rows": [
+                        {
+                            "path": r.path,
+                            "kind": r.kind,
+                            "value": r.value,
+                            "sources": list(r.sources),
+                            "assumption": r.assumption,
+                            "note": r.note,
+                        }
+                        for r in rows
+                    ],
+                    "sources": {k: v.model_dump(mode="json") for k, v in sc.sources.items()},
+                }
+            )
+        )
         return
     t = Table(title=f"Parameters of '{sc.name}' and where they come from")
     t.add_column("field")
@@ -392,24 +480,34 @@ def sources(
         t2.add_column("confidence")
         for sid in used:
             src = sc.sources[sid]
-            t2.add_row(sid, src.citation + (f" — {src.url}" if src.url else ""),
-                       src.confidence or "")
+            t2.add_row(
+                sid, src.citation + (f" — {src.url}" if src.url else ""), src.confidence or ""
+            )
         out.print(t2)
     n_src = sum(1 for r in rows if r.sources)
-    out.print(f"{len(rows)} sourced parameter groups: {n_src} cite sources, "
-              f"{len(rows) - n_src} state assumptions, {len(unlabelled)} unlabelled")
+    out.print(
+        f"{len(rows)} sourced parameter groups: {n_src} cite sources, "
+        f"{len(rows) - n_src} state assumptions, {len(unlabelled)} unlabelled"
+    )
 
 
 @app.command()
 def report(
-    result_dirs: Annotated[list[Path] | None, typer.Argument(
-        metavar="[RESULTS_DIR]...",
-        help="Results folders written by 'crossings run --out' (default: crossings-results); "
-             "with several, the first is the baseline of a what-if comparison.")] = None,
-    output: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")
-                      ] = Path("report.html"),
-    figures: Annotated[Path | None, typer.Option(
-        "--figures", help="Also write every figure as PNG and SVG into this folder.")] = None,
+    result_dirs: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[RESULTS_DIR]...",
+            help="Results folders written by 'crossings run --out' (default: crossings-results); "
+            "with several, the first is the baseline of a what-if comparison.",
+        ),
+    ] = None,
+    output: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path(
+        "report.html"
+    ),
+    figures: Annotated[
+        Path | None,
+        typer.Option("--figures", help="Also write every figure as PNG and SVG into this folder."),
+    ] = None,
 ) -> None:
     """Write one self-contained HTML report (opens from disk, no network)."""
     from crossings.report import ReportError, build_report  # noqa: PLC0415
@@ -420,15 +518,17 @@ def report(
         _fail(f"error: {exc}")
         return
     size = path.stat().st_size / 1e6
-    out.print(f"report written to {path} ({size:.1f} MB)"
-              + (f"; figures in {figures}/" if figures is not None else ""), highlight=False)
+    out.print(
+        f"report written to {path} ({size:.1f} MB)"
+        + (f"; figures in {figures}/" if figures is not None else ""),
+        highlight=False,
+    )
 
 
 @app.command()
 def journeys(
     scenario: ScenarioArg = None,
-    n: Annotated[int, typer.Option("--n", min=1, max=1000,
-                                   help="How many histories.")] = 5,
+    n: Annotated[int, typer.Option("--n", min=1, max=1000, help="How many histories.")] = 5,
     seed: Annotated[int | None, typer.Option("--seed")] = None,
     sets: SetOpt = None,
     variant: VariantOpt = None,
@@ -449,10 +549,12 @@ def journeys(
 @app.command()
 def serve(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8787,
-    host: Annotated[str, typer.Option("--host", help="Address to bind (local only by default).")
-                    ] = "127.0.0.1",
-    data_dir: Annotated[Path, typer.Option("--data", help="Where runs are stored.")
-                        ] = Path("crossings-web"),
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind (local only by default).")
+    ] = "127.0.0.1",
+    data_dir: Annotated[Path, typer.Option("--data", help="Where runs are stored.")] = Path(
+        "crossings-web"
+    ),
 ) -> None:
     """Start the local web app (scenario form, runs, charts, journeys, JSON API)."""
     from crossings.web import serve as serve_app  # noqa: PLC0415
@@ -462,32 +564,48 @@ def serve(
 
 
 PosteriorSeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the posterior draws.")]
-DrawsOpt = Annotated[int, typer.Option("--draws", min=10, max=1_000_000,
-                                       help="Posterior draws to keep.")]
-ImportanceOpt = Annotated[int, typer.Option(
-    "--importance", min=0, help="Re-weight this many draws by the exact posterior "
-                                "(0: the normal approximation).")]
-MaxIterOpt = Annotated[int, typer.Option("--max-iter", min=1, max=200,
-                                         help="Optimiser iterations at most.")]
-LumpOpt = Annotated[int | None, typer.Option(
-    "--lump-days", min=1, help="Faster, near-exact: one duration ring per sex in states "
-                               "whose stays can exceed this many days (default: the "
-                               "scenario's calibration.approximation).")]
-ExactOpt = Annotated[bool, typer.Option(
-    "--exact", help="No lumping at all: the exact expected-value mode (slower).")]
+DrawsOpt = Annotated[
+    int, typer.Option("--draws", min=10, max=1_000_000, help="Posterior draws to keep.")
+]
+ImportanceOpt = Annotated[
+    int,
+    typer.Option(
+        "--importance",
+        min=0,
+        help="Re-weight this many draws by the exact posterior (0: the normal approximation).",
+    ),
+]
+MaxIterOpt = Annotated[
+    int, typer.Option("--max-iter", min=1, max=200, help="Optimiser iterations at most.")
+]
+LumpOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--lump-days",
+        min=1,
+        help="Faster, near-exact: one duration ring per sex in states "
+        "whose stays can exceed this many days (default: the "
+        "scenario's calibration.approximation).",
+    ),
+]
+ExactOpt = Annotated[
+    bool, typer.Option("--exact", help="No lumping at all: the exact expected-value mode (slower).")
+]
 
 
 @app.command()
 def calibrate(
     scenario: ScenarioArg = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
-        "crossings-calibration"),
+        "crossings-calibration"
+    ),
     seed: PosteriorSeedOpt = 1,
     draws: DrawsOpt = 1000,
     importance: ImportanceOpt = 0,
     max_iter: MaxIterOpt = 15,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue a killed run from its "
-                                                          "last checkpoint.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue a killed run from its last checkpoint.")
+    ] = False,
     lump_days: LumpOpt = None,
     exact: ExactOpt = False,
     sets: SetOpt = None,
@@ -499,31 +617,50 @@ def calibrate(
     from crossings.expected import ExpectedModeError  # noqa: PLC0415
 
     loaded = _load(scenario, sets, variant)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                  console=err, transient=True, disable=not err.is_terminal) as progress:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
         task = progress.add_task(f"calibrating {loaded.scenario.name}", total=1.0)
 
         def report(stage: str, frac: float) -> None:
             progress.update(task, completed=frac, description=f"calibrating: {stage}")
 
         try:
-            meta = calibrate_to_dir(loaded, out_dir, seed=seed, draws=draws,
-                                    importance=importance, max_iter=max_iter, resume=resume,
-                                    progress=report, lump_days=lump_days, exact=exact)
+            meta = calibrate_to_dir(
+                loaded,
+                out_dir,
+                seed=seed,
+                draws=draws,
+                importance=importance,
+                max_iter=max_iter,
+                resume=resume,
+                progress=report,
+                lump_days=lump_days,
+                exact=exact,
+            )
         except (CalibrationError, ExpectedModeError) as exc:
             _fail(f"error: {exc}")
             return
     out.print((out_dir / "summary.md").read_text(), markup=False, highlight=False)
-    out.print(f"calibration written to {out_dir}/ ({meta['seconds']:.1f} s, "
-              f"{meta['evaluations']} model evaluations)", highlight=False)
+    out.print(
+        f"calibration written to {out_dir}/ ({meta['seconds']:.1f} s, "
+        f"{meta['evaluations']} model evaluations)",
+        highlight=False,
+    )
 
 
 @app.command()
 def validate(
     scenario: ScenarioArg = None,
-    holdout_from: Annotated[int, typer.Option(
-        "--holdout-from", help="Fit on years before this one; forecast the rest.")] = 2016,
+    holdout_from: Annotated[
+        int, typer.Option("--holdout-from", help="Fit on years before this one; forecast the rest.")
+    ] = 2016,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     seed: PosteriorSeedOpt = 1,
     draws: DrawsOpt = 1000,
@@ -541,9 +678,16 @@ def validate(
 
     loaded = _load(scenario, sets, variant)
     try:
-        res = run_validation(loaded, holdout_from, seed=seed, draws=draws,
-                             importance=importance, lump_days=lump_days, exact=exact,
-                             max_iter=max_iter)
+        res = run_validation(
+            loaded,
+            holdout_from,
+            seed=seed,
+            draws=draws,
+            importance=importance,
+            lump_days=lump_days,
+            exact=exact,
+            max_iter=max_iter,
+        )
     except (CalibrationError, ExpectedModeError) as exc:
         _fail(f"error: {exc}")
         return
@@ -554,17 +698,26 @@ def validate(
     for c in ("", "in-sample", "held-out"):
         t.add_column(c, justify="right" if c else "left")
     t.add_row("rows", str(res["rows_in_sample"]), str(res["rows_holdout"]))
-    t.add_row("ARD (Σ|sim − obs| / Σ obs)", f"{res['ard_in_sample']:.3f}",
-              f"{res['ard_holdout']:.3f}")
-    t.add_row("observed inside 50% interval", f"{res['coverage50_in_sample']:.0%}",
-              f"{res['coverage50_holdout']:.0%}")
-    t.add_row("observed inside 90% interval", f"{res['coverage90_in_sample']:.0%}",
-              f"{res['coverage90_holdout']:.0%}")
-    for key, label in (("women_share_in_sample", "in-sample"),
-                       ("women_share_holdout", "held-out")):
+    t.add_row(
+        "ARD (Σ|sim − obs| / Σ obs)", f"{res['ard_in_sample']:.3f}", f"{res['ard_holdout']:.3f}"
+    )
+    t.add_row(
+        "observed inside 50% interval",
+        f"{res['coverage50_in_sample']:.0%}",
+        f"{res['coverage50_holdout']:.0%}",
+    )
+    t.add_row(
+        "observed inside 90% interval",
+        f"{res['coverage90_in_sample']:.0%}",
+        f"{res['coverage90_holdout']:.0%}",
+    )
+    for key, label in (("women_share_in_sample", "in-sample"), ("women_share_holdout", "held-out")):
         ws = res[key]
-        t.add_row(f"women's share {label} (observed → predicted)", "",
-                  f"{ws['observed']:.1%} → {ws['predicted']:.1%}")
+        t.add_row(
+            f"women's share {label} (observed → predicted)",
+            "",
+            f"{ws['observed']:.1%} → {ws['predicted']:.1%}",
+        )
     out.print(t)
 
 

@@ -83,8 +83,10 @@ class Problem:
 
     def log_prior(self, z: F64) -> F64:
         """Log prior density of points ``z`` (P, d) → (P,)."""
-        return np.asarray(np.sum([log_prior_z(u.prior, z[:, j])
-                                  for j, u in enumerate(self.unknowns)], axis=0), np.float64)
+        return np.asarray(
+            np.sum([log_prior_z(u.prior, z[:, j]) for j, u in enumerate(self.unknowns)], axis=0),
+            np.float64,
+        )
 
     def run(self, z: F64) -> Batch:
         """The expected-value mode at points ``z`` (one parallel batch)."""
@@ -99,15 +101,20 @@ class Problem:
         """
         vs, es = [], []
         for i in range(0, max(z.shape[0], 1), MAX_BATCH):
-            b = self.run(z[i:i + MAX_BATCH])
+            b = self.run(z[i : i + MAX_BATCH])
             vs.append(row_values(b, self.model, self.rows))
             es.append(row_values(b, self.model, self.estimate_rows))
         return np.concatenate(vs), np.concatenate(es)
 
 
-def prepare(loaded: LoadedScenario, *, before: int | None = None,
-            rows: list[Row] | None = None, lump_days: int | None = None,
-            exact: bool = False) -> Problem:
+def prepare(
+    loaded: LoadedScenario,
+    *,
+    before: int | None = None,
+    rows: list[Row] | None = None,
+    lump_days: int | None = None,
+    exact: bool = False,
+) -> Problem:
     """Set up the calibration of a loaded scenario.
 
     Args:
@@ -126,23 +133,34 @@ def prepare(loaded: LoadedScenario, *, before: int | None = None,
     sc = loaded.scenario
     cal = sc.calibration or Calibration()
     if not cal.unknowns:
-        raise CalibrationError("the scenario declares no unknowns: add a `calibration:` "
-                               "section with `unknowns:` (see docs/calibration.md)")
+        raise CalibrationError(
+            "the scenario declares no unknowns: add a `calibration:` "
+            "section with `unknowns:` (see docs/calibration.md)"
+        )
     model, effects = linearise(sc, cal.unknowns)
     if rows is None:
         rows = build_rows(sc, model, exclude=tuple(cal.exclude), before=before)
     if not rows:
         raise CalibrationError("no observation rows to fit inside the simulated span")
-    est_rows = [Row(e.id, str(y), sex, "estimate", np.nan, np.nan, np.nan, y, e.measure, (y,),
-                    None)
-                for e in cal.estimates for y in model.years
-                for sex in (("total",) if e.measure.family is not None
-                            else ("total", "female", "male"))]
+    est_rows = [
+        Row(e.id, str(y), sex, "estimate", np.nan, np.nan, np.nan, y, e.measure, (y,), None)
+        for e in cal.estimates
+        for y in model.years
+        for sex in (("total",) if e.measure.family is not None else ("total", "female", "male"))
+    ]
     if lump_days is None and cal.approximation is not None:
         lump_days = cal.approximation.lump_days
     lump = None if exact or lump_days is None else max(1, lump_days // model.step_days)
-    return Problem(loaded, model, effects, list(cal.unknowns), rows,
-                   Likelihood(rows, cal.observation_model), ExpectedModel(model, lump), est_rows)
+    return Problem(
+        loaded,
+        model,
+        effects,
+        list(cal.unknowns),
+        rows,
+        Likelihood(rows, cal.observation_model),
+        ExpectedModel(model, lump),
+        est_rows,
+    )
 
 
 @dataclass
@@ -233,9 +251,16 @@ def _load(path: Path | None, name: str) -> dict[str, F64] | None:
         return {k: f[k] for k in f.files}
 
 
-def fit(prob: Problem, *, seed: int = 1, draws: int = 1000, max_iter: int = 15,
-        importance: int = 0, checkpoint: Path | None = None,
-        progress: ProgressFn | None = None) -> Posterior:
+def fit(
+    prob: Problem,
+    *,
+    seed: int = 1,
+    draws: int = 1000,
+    max_iter: int = 15,
+    importance: int = 0,
+    checkpoint: Path | None = None,
+    progress: ProgressFn | None = None,
+) -> Posterior:
     """Find the posterior mode, its Laplace covariance and posterior draws.
 
     Args:
@@ -281,8 +306,14 @@ def fit(prob: Problem, *, seed: int = 1, draws: int = 1000, max_iter: int = 15,
         if best is None or lp >= float(best["lp"]):
             gain = np.inf if best is None else lp - float(best["lp"])
             J = (V[1:] - mu) / h  # (d, R)
-            best = {"z": z.copy(), "mu": mu, "J": J, "E": E, "lp": np.array(lp),
-                    "Ej": (E[1:] - E[0]) / h}
+            best = {
+                "z": z.copy(),
+                "mu": mu,
+                "J": J,
+                "E": E,
+                "lp": np.array(lp),
+                "Ej": (E[1:] - E[0]) / h,
+            }
             lam = max(lam / 3, 1e-7)
             d1, d2 = _derivs(lik, mu)
             pg, ph = _prior_derivs(prob, z)
@@ -290,21 +321,28 @@ def fit(prob: Problem, *, seed: int = 1, draws: int = 1000, max_iter: int = 15,
             Hm = (J * (-d2)) @ J.T - np.diag(ph)
             step = np.linalg.solve(Hm + lam * np.diag(np.diag(Hm)) + 1e-12 * np.eye(d), g)
             newton = np.linalg.solve(Hm + 1e-12 * np.eye(d), g)
-            post_sd = np.sqrt(np.clip(np.diag(np.linalg.inv(Hm + 1e-12 * np.eye(d))), 1e-30,
-                                      None))
+            post_sd = np.sqrt(np.clip(np.diag(np.linalg.inv(Hm + 1e-12 * np.eye(d))), 1e-30, None))
             # converged when the full Newton step is a small fraction of a posterior sd:
             # moving further would not change any interval noticeably
-            if float(np.max(np.abs(newton) / post_sd)) < 0.02 or float(
-                    np.max(np.abs(step))) < 1e-4 or (
-                    gain < 1e-9 * max(1.0, abs(lp)) and float(np.max(np.abs(step))) < 1e-3):
+            if (
+                float(np.max(np.abs(newton) / post_sd)) < 0.02
+                or float(np.max(np.abs(step))) < 1e-4
+                or (gain < 1e-9 * max(1.0, abs(lp)) and float(np.max(np.abs(step))) < 1e-3)
+            ):
                 stop = converged = True
         else:
             lam *= 10
             if lam > 1e8:
                 stop = True
             step = np.linalg.solve(Hm + lam * np.diag(np.diag(Hm)) + 1e-12 * np.eye(d), g)
-        _checkpoint(checkpoint, "mode", z=best["z"], lam=np.array(lam), iter=np.array(it),
-                    done=np.array(converged))
+        _checkpoint(
+            checkpoint,
+            "mode",
+            z=best["z"],
+            lam=np.array(lam),
+            iter=np.array(it),
+            done=np.array(converged),
+        )
         if stop:
             break
         z = best["z"] + np.clip(step, -2.0, 2.0)
@@ -339,15 +377,27 @@ def fit(prob: Problem, *, seed: int = 1, draws: int = 1000, max_iter: int = 15,
     theta = prob.theta(z_draws)
     _checkpoint(checkpoint, "posterior", z_draws=z_draws, cov=cov)
     return Posterior(
-        z_mode=z_mode, cov=cov, z_draws=z_draws, theta_draws=theta, mu_mode=mu, jac=J.T,
-        est_mode=E[0], est_jac=best["Ej"].T, log_post=float(best["lp"]), iterations=it,
-        evaluations=prob.evaluations, seconds=time.perf_counter() - t0, ess=ess)
+        z_mode=z_mode,
+        cov=cov,
+        z_draws=z_draws,
+        theta_draws=theta,
+        mu_mode=mu,
+        jac=J.T,
+        est_mode=E[0],
+        est_jac=best["Ej"].T,
+        log_post=float(best["lp"]),
+        iterations=it,
+        evaluations=prob.evaluations,
+        seconds=time.perf_counter() - t0,
+        ess=ess,
+    )
 
 
 def start_z(prob: Problem) -> F64:
     """The fit's starting point on the unconstrained scale: the scenario's own values."""
-    return np.array([float(to_z(u.prior, np.array([_start(prob, j)]))[0])
-                     for j, u in enumerate(prob.unknowns)])
+    return np.array(
+        [float(to_z(u.prior, np.array([_start(prob, j)]))[0]) for j, u in enumerate(prob.unknowns)]
+    )
 
 
 def _start(prob: Problem, j: int) -> float:
@@ -375,8 +425,9 @@ def save_meta(path: Path, meta: dict[str, object]) -> None:
 __all__ = ["CalibrationError", "Posterior", "Problem", "fit", "predictive", "prepare"]
 
 
-def sbc(prob: Problem, n: int = 100, *, seed: int = 7, draws: int = 400,
-        importance: int = 0) -> dict[str, F64]:
+def sbc(
+    prob: Problem, n: int = 100, *, seed: int = 7, draws: int = 400, importance: int = 0
+) -> dict[str, F64]:
     """Simulation-based calibration: fit ``n`` synthetic data sets with known truth.
 
     Each data set draws the unknowns from their priors, computes the expected
@@ -390,8 +441,9 @@ def sbc(prob: Problem, n: int = 100, *, seed: int = 7, draws: int = 400,
     """
     rng = np.random.default_rng([seed, 99])
     d = prob.dim
-    truth = np.stack([prior_quantiles(u.prior, rng.uniform(1e-6, 1 - 1e-6, n))
-                      for u in prob.unknowns], axis=1)
+    truth = np.stack(
+        [prior_quantiles(u.prior, rng.uniform(1e-6, 1 - 1e-6, n)) for u in prob.unknowns], axis=1
+    )
     z_true = np.stack([to_z(u.prior, truth[:, j]) for j, u in enumerate(prob.unknowns)], axis=1)
     mu, _ = prob.values(z_true)
     data = prob.likelihood.sample(mu, rng)
@@ -401,8 +453,10 @@ def sbc(prob: Problem, n: int = 100, *, seed: int = 7, draws: int = 400,
     rank = np.zeros((n, d))
     try:
         for i in range(n):
-            rows = [_synthetic_row(r, float(v), float(m), lik0, rng)
-                    for r, v, m in zip(rows0, data[i], mu[i], strict=True)]
+            rows = [
+                _synthetic_row(r, float(v), float(m), lik0, rng)
+                for r, v, m in zip(rows0, data[i], mu[i], strict=True)
+            ]
             prob.rows = rows
             prob.likelihood = Likelihood(rows, lik0.om)
             post = fit(prob, seed=seed + i, draws=draws, importance=importance)
@@ -415,8 +469,7 @@ def sbc(prob: Problem, n: int = 100, *, seed: int = 7, draws: int = 400,
     return {"inside50": inside50, "inside90": inside90, "rank": rank}
 
 
-def _synthetic_row(r: Row, v: float, mu: float, lik: Likelihood,
-                   rng: np.random.Generator) -> Row:
+def _synthetic_row(r: Row, v: float, mu: float, lik: Likelihood, rng: np.random.Generator) -> Row:
     """A row with a synthetic observation drawn as the likelihood assumes.
 
     A reported range is the bin (of the original range's width, on a fixed

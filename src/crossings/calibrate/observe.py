@@ -62,8 +62,14 @@ class Row:
     date: dt.date | None
 
 
-def build_rows(sc: Scenario, model: CompiledModel, *, exclude: tuple[str, ...] = (),
-               before: int | None = None, from_year: int | None = None) -> list[Row]:
+def build_rows(
+    sc: Scenario,
+    model: CompiledModel,
+    *,
+    exclude: tuple[str, ...] = (),
+    before: int | None = None,
+    from_year: int | None = None,
+) -> list[Row]:
     """Observation rows that fall inside the simulated span.
 
     Args:
@@ -79,9 +85,15 @@ def build_rows(sc: Scenario, model: CompiledModel, *, exclude: tuple[str, ...] =
         if obs.id in exclude:
             continue
         for r in obs.rows:
-            years = ((r.year,) if r.year is not None else
-                     tuple(range(r.years[0], r.years[1] + 1)) if r.years is not None else
-                     (r.date.year,) if r.date is not None else ())
+            years = (
+                (r.year,)
+                if r.year is not None
+                else tuple(range(r.years[0], r.years[1] + 1))
+                if r.years is not None
+                else (r.date.year,)
+                if r.date is not None
+                else ()
+            )
             if not years or any(not (y0 <= y <= y1) for y in years):
                 continue
             if r.date is not None and not (0 <= model.date_step(r.date) < model.n_steps):
@@ -91,9 +103,15 @@ def build_rows(sc: Scenario, model: CompiledModel, *, exclude: tuple[str, ...] =
                 continue
             if from_year is not None and last < from_year:
                 continue
-            label = (str(r.year) if r.year is not None else
-                     f"{r.years[0]}-{r.years[1]}" if r.years is not None else
-                     r.date.isoformat() if r.date is not None else "")
+            label = (
+                str(r.year)
+                if r.year is not None
+                else f"{r.years[0]}-{r.years[1]}"
+                if r.years is not None
+                else r.date.isoformat()
+                if r.date is not None
+                else ""
+            )
             for sex in SEXES:
                 val = getattr(r, sex)
                 if val is None or (obs.measure.family is not None and sex != "total"):
@@ -106,13 +124,20 @@ def build_rows(sc: Scenario, model: CompiledModel, *, exclude: tuple[str, ...] =
                 else:
                     kind = "count" if obs.kind == "count" else "estimate"
                     lo = hi = point = float(val)
-                rows.append(Row(obs.id, label, sex, kind, point, lo, hi, last, obs.measure,
-                                years, r.date))
+                rows.append(
+                    Row(obs.id, label, sex, kind, point, lo, hi, last, obs.measure, years, r.date)
+                )
     return rows
 
 
-def measure_values(batch: Batch, model: CompiledModel, measure: Measure, years: tuple[int, ...],
-                   date: dt.date | None, sex: str) -> F64:
+def measure_values(
+    batch: Batch,
+    model: CompiledModel,
+    measure: Measure,
+    years: tuple[int, ...],
+    date: dt.date | None,
+    sex: str,
+) -> F64:
     """One measured quantity for every parameter set of a batch: shape (P,)."""
     m = model
     sx: slice | int = slice(None) if sex == "total" else ("female", "male").index(sex)
@@ -155,8 +180,9 @@ def row_values(batch: Batch, model: CompiledModel, rows: list[Row]) -> F64:
     """Expected value of every row for every parameter set: (P, rows)."""
     if not rows:
         return np.zeros((batch.n_sets, 0))
-    return np.stack([measure_values(batch, model, r.measure, r.years, r.date, r.sex)
-                     for r in rows], axis=1)
+    return np.stack(
+        [measure_values(batch, model, r.measure, r.years, r.date, r.sex) for r in rows], axis=1
+    )
 
 
 class Likelihood:
@@ -191,9 +217,13 @@ class Likelihood:
                 out[..., c] = yc * np.log(mc) - mc - special.gammaln(yc + 1)
             else:
                 r = 1.0 / self.om.dispersion
-                out[..., c] = (special.gammaln(yc + r) - special.gammaln(r)
-                               - special.gammaln(yc + 1) + r * np.log(r / (r + mc))
-                               + yc * np.log(mc / (r + mc)))
+                out[..., c] = (
+                    special.gammaln(yc + r)
+                    - special.gammaln(r)
+                    - special.gammaln(yc + 1)
+                    + r * np.log(r / (r + mc))
+                    + yc * np.log(mc / (r + mc))
+                )
         g = self.is_range
         if g.any():
             s = self.scale[g]
@@ -202,10 +232,12 @@ class Likelihood:
             # log(Φ(b) − Φ(a)) computed stably on whichever tail is smaller; −inf where
             # the probability underflows (an expectation far outside the range)
             with np.errstate(divide="ignore"):
-                upper = special.log_ndtr(b) + np.log1p(-np.exp(np.minimum(
-                    special.log_ndtr(a) - special.log_ndtr(b), -1e-300)))
-                lower = special.log_ndtr(-a) + np.log1p(-np.exp(np.minimum(
-                    special.log_ndtr(-b) - special.log_ndtr(-a), -1e-300)))
+                upper = special.log_ndtr(b) + np.log1p(
+                    -np.exp(np.minimum(special.log_ndtr(a) - special.log_ndtr(b), -1e-300))
+                )
+                lower = special.log_ndtr(-a) + np.log1p(
+                    -np.exp(np.minimum(special.log_ndtr(-b) - special.log_ndtr(-a), -1e-300))
+                )
             out[..., g] = np.where(a > 0, lower, upper)
         e = self.is_est
         if e.any():

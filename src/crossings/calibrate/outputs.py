@@ -44,9 +44,17 @@ log = logging.getLogger(__name__)
 F64 = NDArray[np.float64]
 
 
-def _predictive_rows(prob: Problem, post: Posterior, rows: list[Row], mode: F64, jac: F64,
-                     seed: int, noise: str, lik: Likelihood | None = None,
-                     stream: int = 31) -> pd.DataFrame:
+def _predictive_rows(
+    prob: Problem,
+    post: Posterior,
+    rows: list[Row],
+    mode: F64,
+    jac: F64,
+    seed: int,
+    noise: str,
+    lik: Likelihood | None = None,
+    stream: int = 31,
+) -> pd.DataFrame:
     """Posterior predictive quantiles of ``rows`` with the observation model's or Poisson noise.
 
     ``lik`` is the observation model of ``rows`` (default: the fitted rows');
@@ -59,11 +67,20 @@ def _predictive_rows(prob: Problem, post: Posterior, rows: list[Row], mode: F64,
     elif noise == "poisson":
         vals = rng.poisson(np.maximum(vals, 0)).astype(np.float64)
     q = np.quantile(vals, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0) if len(rows) else np.zeros((5, 0))
-    return pd.DataFrame({
-        "series": [r.series for r in rows], "year": [r.label for r in rows],
-        "sex": [r.sex for r in rows], "observed": [r.observed for r in rows],
-        "kind": [r.kind for r in rows], "p05": q[0], "p25": q[1], "p50": q[2], "p75": q[3],
-        "p95": q[4]})
+    return pd.DataFrame(
+        {
+            "series": [r.series for r in rows],
+            "year": [r.label for r in rows],
+            "sex": [r.sex for r in rows],
+            "observed": [r.observed for r in rows],
+            "kind": [r.kind for r in rows],
+            "p05": q[0],
+            "p25": q[1],
+            "p50": q[2],
+            "p75": q[3],
+            "p95": q[4],
+        }
+    )
 
 
 def _shrinkage(prior: Prior, z: F64) -> float:
@@ -79,18 +96,25 @@ def summary_frame(prob: Problem, post: Posterior) -> pd.DataFrame:
     for j, u in enumerate(prob.unknowns):
         th = post.theta_draws[:, j]
         pq = prior_quantiles(u.prior, np.array([0.05, 0.5, 0.95]))
-        out.append({
-            "parameter": u.id, "path": u.path, "mode": u.mode,
-            "years": f"{u.years[0]}-{u.years[1]}" if u.years else "",
-            "prior": describe_prior(u.prior), "prior_p05": pq[0], "prior_p50": pq[1],
-            "prior_p95": pq[2], "posterior_p50": float(np.median(th)),
-            "posterior_p05": float(np.quantile(th, 0.05)),
-            "posterior_p95": float(np.quantile(th, 0.95)),
-            "shrinkage": _shrinkage(u.prior, post.z_draws[:, j]),
-            "source": ("sources: " + ", ".join(u.prior.sources) if u.prior.sources else "")
-            + ("; " if u.prior.sources and u.prior.assumption else "")
-            + (f"assumption: {u.prior.assumption}" if u.prior.assumption else ""),
-        })
+        out.append(
+            {
+                "parameter": u.id,
+                "path": u.path,
+                "mode": u.mode,
+                "years": f"{u.years[0]}-{u.years[1]}" if u.years else "",
+                "prior": describe_prior(u.prior),
+                "prior_p05": pq[0],
+                "prior_p50": pq[1],
+                "prior_p95": pq[2],
+                "posterior_p50": float(np.median(th)),
+                "posterior_p05": float(np.quantile(th, 0.05)),
+                "posterior_p95": float(np.quantile(th, 0.95)),
+                "shrinkage": _shrinkage(u.prior, post.z_draws[:, j]),
+                "source": ("sources: " + ", ".join(u.prior.sources) if u.prior.sources else "")
+                + ("; " if u.prior.sources and u.prior.assumption else "")
+                + (f"assumption: {u.prior.assumption}" if u.prior.assumption else ""),
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -119,53 +143,73 @@ def women_share(frame: pd.DataFrame) -> tuple[float, float]:
     tot = f[f["sex"].isin(["female", "male"])]
     if not len(tot) or tot["observed"].sum() <= 0:
         return float("nan"), float("nan")
-    return (float(fem["observed"].sum()) / float(tot["observed"].sum()),
-            float(fem["p50"].sum()) / float(tot["p50"].sum()))
+    return (
+        float(fem["observed"].sum()) / float(tot["observed"].sum()),
+        float(fem["p50"].sum()) / float(tot["p50"].sum()),
+    )
 
 
-def plain_summary(prob: Problem, post: Posterior, summ: pd.DataFrame, fitf: pd.DataFrame,
-                  est: pd.DataFrame) -> str:
+def plain_summary(
+    prob: Problem, post: Posterior, summ: pd.DataFrame, fitf: pd.DataFrame, est: pd.DataFrame
+) -> str:
     """A short plain-language account of the fit."""
     sc = prob.loaded.scenario
     series = sorted({r.series for r in prob.rows})
-    lines = [f"# Calibration of {sc.title or sc.name}", "",
-             f"**What was fitted.** {prob.dim} unknown numbers of the scenario "
-             f"({', '.join(u.id for u in prob.unknowns)}), each with a stated prior.",
-             "",
-             f"**To what.** {len(prob.rows)} observed numbers from {len(series)} series "
-             f"({', '.join(series)}), with a negative-binomial model for yearly counts and "
-             "soft intervals for reported ranges.",
-             "",
-             f"**How.** The expected-value mode of the scenario ({_exactness(prob)}) was "
-             f"evaluated {post.evaluations} times; the posterior is a "
-             f"normal approximation around the mode on the log/logit scale "
-             f"({post.iterations} optimiser iterations, {post.seconds:.1f} s"
-             + (f", importance-reweighted, effective sample size {post.ess:.0f}"
-                if post.ess < len(post.z_draws) else "") + ").",
-             "",
-             f"**How well.** Averaged relative difference of counts: {ard(fitf):.3f}; "
-             f"observed counts inside the 90% predictive interval: "
-             f"{coverage(fitf, 90):.0%}, inside the 50% interval: {coverage(fitf, 50):.0%}.",
-             ""]
+    lines = [
+        f"# Calibration of {sc.title or sc.name}",
+        "",
+        f"**What was fitted.** {prob.dim} unknown numbers of the scenario "
+        f"({', '.join(u.id for u in prob.unknowns)}), each with a stated prior.",
+        "",
+        f"**To what.** {len(prob.rows)} observed numbers from {len(series)} series "
+        f"({', '.join(series)}), with a negative-binomial model for yearly counts and "
+        "soft intervals for reported ranges.",
+        "",
+        f"**How.** The expected-value mode of the scenario ({_exactness(prob)}) was "
+        f"evaluated {post.evaluations} times; the posterior is a "
+        f"normal approximation around the mode on the log/logit scale "
+        f"({post.iterations} optimiser iterations, {post.seconds:.1f} s"
+        + (
+            f", importance-reweighted, effective sample size {post.ess:.0f}"
+            if post.ess < len(post.z_draws)
+            else ""
+        )
+        + ").",
+        "",
+        f"**How well.** Averaged relative difference of counts: {ard(fitf):.3f}; "
+        f"observed counts inside the 90% predictive interval: "
+        f"{coverage(fitf, 90):.0%}, inside the 50% interval: {coverage(fitf, 50):.0%}.",
+        "",
+    ]
     if len(summ):
         width = np.log(summ["posterior_p95"].abs() + 1e-12) - np.log(
-            summ["posterior_p05"].abs() + 1e-12)
+            summ["posterior_p05"].abs() + 1e-12
+        )
         worst = summ.assign(width=width).sort_values("width", ascending=False).head(3)
-        lines.append("**Most uncertain unknowns** (widest 90% interval, ratio of the bounds): "
-                     + "; ".join(f"{r.parameter} {r.posterior_p05:.3g}–{r.posterior_p95:.3g}"
-                                 for r in worst.itertuples()) + ".")
+        lines.append(
+            "**Most uncertain unknowns** (widest 90% interval, ratio of the bounds): "
+            + "; ".join(
+                f"{r.parameter} {r.posterior_p05:.3g}–{r.posterior_p95:.3g}"
+                for r in worst.itertuples()
+            )
+            + "."
+        )
         lines.append("")
     if len(est):
         tot = est[est["sex"] == "total"]
         rel = (tot["p95"] - tot["p05"]) / tot["p50"].where(tot["p50"] > 0)
-        g = tot.assign(rel=rel).groupby("quantity")["rel"].median().sort_values(
-            ascending=False)
-        lines.append("**Most uncertain estimates** (median width of the 90% interval "
-                     "relative to the median): "
-                     + "; ".join(f"{k} ±{v / 2:.0%}" for k, v in g.head(4).items()) + ".")
+        g = tot.assign(rel=rel).groupby("quantity")["rel"].median().sort_values(ascending=False)
+        lines.append(
+            "**Most uncertain estimates** (median width of the 90% interval "
+            "relative to the median): "
+            + "; ".join(f"{k} ±{v / 2:.0%}" for k, v in g.head(4).items())
+            + "."
+        )
         lines.append("")
-    lines.append("Estimates are model results, not counts: see estimates.csv for every "
-                 "quantity with its 5–95% interval.")
+    lines.append(
+        "Estimates are model results, not counts: see estimates.csv for every "
+        "quantity with its 5–95% interval."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -174,18 +218,32 @@ def _exactness(prob: Problem) -> str:
     lumped = [prob.model.state_ids[i] for i in np.flatnonzero(prob.ev.lumped)]
     if not lumped:
         return "exact expectations of the agent engine"
-    ap = (prob.loaded.scenario.calibration.approximation
-          if prob.loaded.scenario.calibration else None)
+    ap = (
+        prob.loaded.scenario.calibration.approximation if prob.loaded.scenario.calibration else None
+    )
     why = f" ({ap.provenance()})" if ap is not None and ap.lump_days is not None else ""
-    return ("expectations of the agent engine, exact except that "
-            + ", ".join(lumped) + " keep one duration ring per sex" + why
-            + "; `--exact` removes this")
+    return (
+        "expectations of the agent engine, exact except that "
+        + ", ".join(lumped)
+        + " keep one duration ring per sex"
+        + why
+        + "; `--exact` removes this"
+    )
 
 
-def calibrate_to_dir(loaded: LoadedScenario, out: Path, *, seed: int = 1, draws: int = 1000,
-                     importance: int = 0, max_iter: int = 15, resume: bool = False,
-                     progress: Any = None, lump_days: int | None = None,
-                     exact: bool = False) -> dict[str, Any]:
+def calibrate_to_dir(
+    loaded: LoadedScenario,
+    out: Path,
+    *,
+    seed: int = 1,
+    draws: int = 1000,
+    importance: int = 0,
+    max_iter: int = 15,
+    resume: bool = False,
+    progress: Any = None,
+    lump_days: int | None = None,
+    exact: bool = False,
+) -> dict[str, Any]:
     """Fit the scenario's unknowns and write the outputs to ``out``.
 
     Returns:
@@ -195,14 +253,23 @@ def calibrate_to_dir(loaded: LoadedScenario, out: Path, *, seed: int = 1, draws:
     if not resume and ck.exists():
         shutil.rmtree(ck)
     prob = prepare(loaded, lump_days=lump_days, exact=exact)
-    post = fit(prob, seed=seed, draws=draws, importance=importance, max_iter=max_iter,
-               checkpoint=ck, progress=progress)
+    post = fit(
+        prob,
+        seed=seed,
+        draws=draws,
+        importance=importance,
+        max_iter=max_iter,
+        checkpoint=ck,
+        progress=progress,
+    )
     summ = summary_frame(prob, post)
     fitf = _predictive_rows(prob, post, prob.rows, post.mu_mode, post.jac, seed, "observation")
-    est = _predictive_rows(prob, post, prob.estimate_rows, post.est_mode, post.est_jac, seed,
-                           "poisson")
-    est = est.rename(columns={"series": "quantity"})[["quantity", "year", "sex", "p05", "p50",
-                                                       "p95"]]
+    est = _predictive_rows(
+        prob, post, prob.estimate_rows, post.est_mode, post.est_jac, seed, "poisson"
+    )
+    est = est.rename(columns={"series": "quantity"})[
+        ["quantity", "year", "sex", "p05", "p50", "p95"]
+    ]
     tmp = out.with_name(f".{out.name}.tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -212,18 +279,29 @@ def calibrate_to_dir(loaded: LoadedScenario, out: Path, *, seed: int = 1, draws:
     draws_df.to_parquet(tmp / "posterior.parquet", index=False)
     summ.to_csv(tmp / "summary.csv", index=False)
     fitf[["series", "year", "sex", "observed", "p05", "p50", "p95"]].to_csv(
-        tmp / "fit.csv", index=False)
+        tmp / "fit.csv", index=False
+    )
     est.to_csv(tmp / "estimates.csv", index=False)
     (tmp / "summary.md").write_text(plain_summary(prob, post, summ, fitf, est))
-    meta = {"scenario": loaded.scenario.name, "sha256": loaded.sha256, "seed": seed,
-            "unknowns": [u.id for u in prob.unknowns],
-            "paths": {u.id: u.path for u in prob.unknowns},
-            "rows": len(prob.rows), "evaluations": post.evaluations,
-            "iterations": post.iterations, "seconds": post.seconds, "ess": post.ess,
-            "log_posterior_at_mode": post.log_post, "ard": ard(fitf),
-            "coverage90": coverage(fitf, 90), "coverage50": coverage(fitf, 50),
-            "variant": loaded.variant, "overrides": list(loaded.overrides),
-            "lumped_states": [prob.model.state_ids[i] for i in np.flatnonzero(prob.ev.lumped)]}
+    meta = {
+        "scenario": loaded.scenario.name,
+        "sha256": loaded.sha256,
+        "seed": seed,
+        "unknowns": [u.id for u in prob.unknowns],
+        "paths": {u.id: u.path for u in prob.unknowns},
+        "rows": len(prob.rows),
+        "evaluations": post.evaluations,
+        "iterations": post.iterations,
+        "seconds": post.seconds,
+        "ess": post.ess,
+        "log_posterior_at_mode": post.log_post,
+        "ard": ard(fitf),
+        "coverage90": coverage(fitf, 90),
+        "coverage50": coverage(fitf, 50),
+        "variant": loaded.variant,
+        "overrides": list(loaded.overrides),
+        "lumped_states": [prob.model.state_ids[i] for i in np.flatnonzero(prob.ev.lumped)],
+    }
     save_meta(tmp / "calibration.json", meta)
     if out.exists():
         shutil.rmtree(out)
@@ -232,9 +310,17 @@ def calibrate_to_dir(loaded: LoadedScenario, out: Path, *, seed: int = 1, draws:
     return meta
 
 
-def validate(loaded: LoadedScenario, holdout_from: int, *, seed: int = 1, draws: int = 1000,
-             importance: int = 0, max_iter: int = 15,
-             lump_days: int | None = None, exact: bool = False) -> dict[str, Any]:
+def validate(
+    loaded: LoadedScenario,
+    holdout_from: int,
+    *,
+    seed: int = 1,
+    draws: int = 1000,
+    importance: int = 0,
+    max_iter: int = 15,
+    lump_days: int | None = None,
+    exact: bool = False,
+) -> dict[str, Any]:
     """Fit on rows before ``holdout_from``; forecast the rest under the scenario's policies.
 
     Returns:
@@ -245,23 +331,42 @@ def validate(loaded: LoadedScenario, holdout_from: int, *, seed: int = 1, draws:
     post = fit(prob, seed=seed, draws=draws, importance=importance, max_iter=max_iter)
     fit_in = _predictive_rows(prob, post, prob.rows, post.mu_mode, post.jac, seed, "observation")
     cal = loaded.scenario.calibration
-    held = build_rows(loaded.scenario, prob.model, exclude=tuple(cal.exclude if cal else ()),
-                      from_year=holdout_from)
+    held = build_rows(
+        loaded.scenario,
+        prob.model,
+        exclude=tuple(cal.exclude if cal else ()),
+        from_year=holdout_from,
+    )
     V = row_values(prob.run(fd_points(post.z_mode, FD_STEP)), prob.model, held)
     jac = ((V[1:] - V[0]) / FD_STEP).T
-    fit_out = _predictive_rows(prob, post, held, V[0], jac, seed, "observation",
-                               Likelihood(held, prob.likelihood.om), stream=37)
+    fit_out = _predictive_rows(
+        prob,
+        post,
+        held,
+        V[0],
+        jac,
+        seed,
+        "observation",
+        Likelihood(held, prob.likelihood.om),
+        stream=37,
+    )
     ws_in = women_share(fit_in)
     ws_out = women_share(fit_out)
     return {
-        "scenario": loaded.scenario.name, "holdout_from": holdout_from,
-        "ard_in_sample": ard(fit_in), "ard_holdout": ard(fit_out),
-        "coverage50_in_sample": coverage(fit_in, 50), "coverage90_in_sample": coverage(fit_in, 90),
-        "coverage50_holdout": coverage(fit_out, 50), "coverage90_holdout": coverage(fit_out, 90),
+        "scenario": loaded.scenario.name,
+        "holdout_from": holdout_from,
+        "ard_in_sample": ard(fit_in),
+        "ard_holdout": ard(fit_out),
+        "coverage50_in_sample": coverage(fit_in, 50),
+        "coverage90_in_sample": coverage(fit_in, 90),
+        "coverage50_holdout": coverage(fit_out, 50),
+        "coverage90_holdout": coverage(fit_out, 90),
         "women_share_in_sample": {"observed": ws_in[0], "predicted": ws_in[1]},
         "women_share_holdout": {"observed": ws_out[0], "predicted": ws_out[1]},
-        "rows_in_sample": len(prob.rows), "rows_holdout": len(held),
-        "evaluations": prob.evaluations, "seconds": post.seconds,
+        "rows_in_sample": len(prob.rows),
+        "rows_holdout": len(held),
+        "evaluations": prob.evaluations,
+        "seconds": post.seconds,
         "holdout_rows": fit_out.to_dict(orient="records"),
     }
 

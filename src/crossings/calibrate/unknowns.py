@@ -78,8 +78,11 @@ def log_prior_z(p: Prior, z: F64) -> F64:
         lo, hi = prior_support(p)
         u = (th - lo) / (hi - lo)
         jac = np.log(hi - lo) + np.log(np.clip(u * (1 - u), 1e-300, None))
-        dens = (stats.beta.logpdf(u, p.a, p.b) if p.distribution == "beta"
-                else np.full_like(u, -np.log(hi - lo)))
+        dens = (
+            stats.beta.logpdf(u, p.a, p.b)
+            if p.distribution == "beta"
+            else np.full_like(u, -np.log(hi - lo))
+        )
         return np.asarray(dens + jac, np.float64)
     return np.asarray(stats.norm.logpdf(z, p.mean, p.sd), np.float64)
 
@@ -99,8 +102,13 @@ def prior_quantiles(p: Prior, q: F64) -> F64:
 
 def describe_prior(p: Prior) -> str:
     """A short text of a prior."""
-    keys = {"lognormal": ("median", "sigma"), "uniform": ("low", "high"), "normal": ("mean", "sd"),
-            "beta": ("a", "b"), "gamma": ("shape", "scale")}[p.distribution]
+    keys = {
+        "lognormal": ("median", "sigma"),
+        "uniform": ("low", "high"),
+        "normal": ("mean", "sd"),
+        "beta": ("a", "b"),
+        "gamma": ("shape", "scale"),
+    }[p.distribution]
     return p.distribution + "(" + ", ".join(f"{k}={getattr(p, k):g}" for k in keys) + ")"
 
 
@@ -128,7 +136,8 @@ def current_value(sc: Scenario, u: Unknown) -> float:
         return float(next(iter(obj.values.values())))
     raise CalibrationError(
         f"unknown {u.id!r}: `mode: value` needs a single number at {u.path!r} "
-        "(a Param, a per_year/per_day rate or a one-entry map); use `mode: scale`")
+        "(a Param, a per_year/per_day rate or a one-entry map); use `mode: scale`"
+    )
 
 
 def apply_unknowns(sc: Scenario, unknowns: list[Unknown], theta: F64) -> Scenario:
@@ -156,7 +165,7 @@ def apply_unknowns(sc: Scenario, unknowns: list[Unknown], theta: F64) -> Scenari
             elif obj.per_day is not None:
                 obj.per_day *= th
             elif obj.by_year is not None:
-                y0, y1 = u.years if u.years is not None else (-10**9, 10**9)
+                y0, y1 = u.years if u.years is not None else (-(10**9), 10**9)
                 obj.by_year = {y: (v * th if y0 <= y <= y1 else v) for y, v in obj.by_year.items()}
             elif obj.schedule is not None:
                 for step in obj.schedule:
@@ -165,7 +174,8 @@ def apply_unknowns(sc: Scenario, unknowns: list[Unknown], theta: F64) -> Scenari
             else:
                 raise CalibrationError(
                     f"unknown {u.id!r}: {u.path!r} is written as mean_days or probability, "
-                    "which is not linear in a scale factor; write it as per_year to calibrate it")
+                    "which is not linear in a scale factor; write it as per_year to calibrate it"
+                )
         else:
             raise CalibrationError(f"unknown {u.id!r}: {u.path!r} holds no number to scale")
     return out
@@ -182,8 +192,14 @@ class Effect:
 
 
 def _arrays(m: CompiledModel) -> dict[str, F64]:
-    return {"rate": m.hazards.rate, "combo_rate": m.combo_rate, "det_prob": m.det_prob,
-            "wave_share": m.wave_share, "rc_share": m.rc_share, "family_share": m.family_share}
+    return {
+        "rate": m.hazards.rate,
+        "combo_rate": m.combo_rate,
+        "det_prob": m.det_prob,
+        "wave_share": m.wave_share,
+        "rc_share": m.rc_share,
+        "family_share": m.family_share,
+    }
 
 
 def linearise(sc: Scenario, unknowns: list[Unknown]) -> tuple[CompiledModel, list[Effect]]:
@@ -206,7 +222,8 @@ def linearise(sc: Scenario, unknowns: list[Unknown]) -> tuple[CompiledModel, lis
             if not np.array_equal(getattr(m1, name), getattr(base_model, name)):
                 raise CalibrationError(
                     f"unknown {u.id!r} changes {name}, which calibration cannot vary "
-                    "(durations, fixed entries and age mixes are not supported as unknowns)")
+                    "(durations, fixed entries and age mixes are not supported as unknowns)"
+                )
         eff = Effect(u, th0)
         a1 = _arrays(m1)
         for name in VARYING:
@@ -215,8 +232,10 @@ def linearise(sc: Scenario, unknowns: list[Unknown]) -> tuple[CompiledModel, lis
             if idx.size:
                 eff.entries[name] = (idx, base[name].ravel()[idx].copy(), d[idx] / (th1 - th0))
         if not eff.entries:
-            raise CalibrationError(f"unknown {u.id!r} changes nothing in the compiled model "
-                                   f"(is {u.path!r} used, and within the years given?)")
+            raise CalibrationError(
+                f"unknown {u.id!r} changes nothing in the compiled model "
+                f"(is {u.path!r} used, and within the years given?)"
+            )
         vals2 = [current_value(sc, v) if v is not u else th2 for v in unknowns]
         a2 = _arrays(compile_scenario(apply_unknowns(sc, unknowns, np.array(vals2))))
         for name, (idx, b, slope) in eff.entries.items():
@@ -226,7 +245,8 @@ def linearise(sc: Scenario, unknowns: list[Unknown]) -> tuple[CompiledModel, lis
                 raise CalibrationError(
                     f"unknown {u.id!r} does not act linearly on the compiled {name} "
                     "(probability-within-days and mean-wait rates, or renormalised shares, "
-                    "are not linear); write the number as per_year or use another unknown")
+                    "are not linear); write the number as per_year or use another unknown"
+                )
         effects.append(eff)
     return base_model, effects
 

@@ -75,8 +75,9 @@ def _targets_csr(dists: Sequence[Sequence[tuple[int, float]]]) -> Targets:
         if d:
             cums[-1] = 1.0
         ptr.append(len(states))
-    return Targets(np.asarray(ptr, np.int64), np.asarray(states, np.int32),
-                   np.asarray(cums, np.float64))
+    return Targets(
+        np.asarray(ptr, np.int64), np.asarray(states, np.int32), np.asarray(cums, np.float64)
+    )
 
 
 def rate_per_day_at(rate: Rate, d: dt.date) -> float:
@@ -216,8 +217,9 @@ class _Compiler:
             rows.append((s.id, s.name or s.id, s.kind, "states", s.place))
         from_place = {s.id: s.place for s in sc.states}
         for r in sc.routes:
-            rows.append((r.id, r.name or r.id, "travel", "routes",
-                         r.place or from_place.get(r.from_)))
+            rows.append(
+                (r.id, r.name or r.id, "travel", "routes", r.place or from_place.get(r.from_))
+            )
         for q in sc.detention:
             rows.append((q.id, q.name or q.id, "detained", "detention", q.place))
         for se in sc.sentences:
@@ -227,8 +229,15 @@ class _Compiler:
         classify_node = -1
         if sc.classification is not None:
             classify_node = len(rows)
-            rows.append((sc.classification.id, sc.classification.name or "classification",
-                         "classification", "classification", None))
+            rows.append(
+                (
+                    sc.classification.id,
+                    sc.classification.name or "classification",
+                    "classification",
+                    "classification",
+                    None,
+                )
+            )
         state_ids = tuple(r[0] for r in rows)
         sidx = {s: i for i, s in enumerate(state_ids)}
         S = len(state_ids)
@@ -250,7 +259,7 @@ class _Compiler:
         aidx = {a: i for i, a in enumerate(age_ids)}
         origin_list: list[str] = []
         for inf in sc.inflows:
-            for o in (inf.origins.values if inf.origins else {}):
+            for o in inf.origins.values if inf.origins else {}:
                 if o not in origin_list:
                     origin_list.append(o)
         for de in sc.delegations:
@@ -281,7 +290,8 @@ class _Compiler:
         def active(p_from: dt.date, p_to: dt.date | None, g: int) -> bool:
             s0 = seg_steps[g]
             return self.step_of(p_from) <= s0 and (
-                p_to is None or s0 < self.step_of(p_to + dt.timedelta(days=1)))
+                p_to is None or s0 < self.step_of(p_to + dt.timedelta(days=1))
+            )
 
         # ---- hazard table
         comps.sort(key=lambda c: c.state)
@@ -298,8 +308,7 @@ class _Compiler:
                     if not active(p.from_, p.to, g):
                         continue
                     for e in p.effects:
-                        if e.scale is not None and e.factor is not None and \
-                                c.names & set(e.scale):
+                        if e.scale is not None and e.factor is not None and c.names & set(e.scale):
                             factor *= e.factor.value
                         if e.close_border is not None and c.border == e.close_border:
                             factor = 0.0
@@ -342,11 +351,18 @@ class _Compiler:
         hazards = HazardTable(
             state=np.array([c.state for c in comps], np.int32),
             target=np.array([c.target for c in comps], np.int32),
-            rate=rate, mult_sex=mult_sex, mult_age=mult_age, mult_origin=mult_origin,
-            mult_flag=mult_flag, flag_mask=flag_mask, set_flags=set_flags, ptr=ptr,
+            rate=rate,
+            mult_sex=mult_sex,
+            mult_age=mult_age,
+            mult_origin=mult_origin,
+            mult_flag=mult_flag,
+            flag_mask=flag_mask,
+            set_flags=set_flags,
+            ptr=ptr,
             label=tuple(c.label for c in comps),
             names=tuple(tuple(sorted(c.names)) for c in comps),
-            ids=tuple(c.hid for c in comps))
+            ids=tuple(c.hid for c in comps),
+        )
 
         # ---- durations and 'then'
         cdfs: list[np.ndarray | None] = [None] * S
@@ -373,8 +389,11 @@ class _Compiler:
         dur_ptr = np.zeros(S + 1, np.int64)
         for i, c2 in enumerate(cdfs):
             dur_ptr[i + 1] = dur_ptr[i] + (0 if c2 is None else len(c2))
-        dur_cdf = np.concatenate([c2 for c2 in cdfs if c2 is not None]) if any(
-            c2 is not None for c2 in cdfs) else np.zeros(0)
+        dur_cdf = (
+            np.concatenate([c2 for c2 in cdfs if c2 is not None])
+            if any(c2 is not None for c2 in cdfs)
+            else np.zeros(0)
+        )
         then = _targets_csr(thens)
 
         has_exit = np.zeros(S, bool)
@@ -420,14 +439,18 @@ class _Compiler:
                 for o, osh in origins.items():
                     if osh == 0:
                         continue
-                    enter = inf.enter if isinstance(inf.enter, str) else inf.enter.get(
-                        o, inf.enter.get("default", ""))
+                    enter = (
+                        inf.enter
+                        if isinstance(inf.enter, str)
+                        else inf.enter.get(o, inf.enter.get("default", ""))
+                    )
                     combo_inflow.append(inf.id)
                     combo_sex.append(si)
                     combo_origin.append(oidx[o])
                     combo_state.append(sidx[enter])
-                    combo_age.append(self._age_cdf(inf.age_bands or sc.people.age_bands, sx,
-                                                   age_ids))
+                    combo_age.append(
+                        self._age_cdf(inf.age_bands or sc.people.age_bands, sx, age_ids)
+                    )
                     rate_cols.append(per_step * osh)
                     fixed_cols.append(np.zeros(n, np.int64))
                     initial_counts[len(rate_cols) - 1] = 0
@@ -458,9 +481,10 @@ class _Compiler:
                 combo_origin.append(oidx[de.place])
                 combo_state.append(sidx[de.id])
                 ages = np.zeros(A)
-                ages[aidx.get(de.age_band, 0) if de.age_band else 0:] = 1.0
-                combo_age.append(ages if de.age_band else self._age_cdf(
-                    sc.people.age_bands, SEXES[si], age_ids))
+                ages[aidx.get(de.age_band, 0) if de.age_band else 0 :] = 1.0
+                combo_age.append(
+                    ages if de.age_band else self._age_cdf(sc.people.age_bands, SEXES[si], age_ids)
+                )
                 rate_cols.append(np.zeros(n))
                 fixed_cols.append(col)
         K = len(combo_state)
@@ -516,13 +540,20 @@ class _Compiler:
             for j, wv in enumerate(q.waves):
                 k = self.step_of(wv.date)
                 closed = any(
-                    q.border is not None and e.close_border == q.border
+                    q.border is not None
+                    and e.close_border == q.border
                     and self.step_of(p3.from_) <= k
                     and (p3.to is None or k < self.step_of(p3.to + dt.timedelta(days=1)))
-                    for p3 in sc.policies for e in p3.effects)
+                    for p3 in sc.policies
+                    for e in p3.effects
+                )
                 if closed:
-                    log.warning("wave %s of queue %s falls while border %s is closed; skipped",
-                                wv.id or j, q.id, q.border)
+                    log.warning(
+                        "wave %s of queue %s falls while border %s is closed; skipped",
+                        wv.id or j,
+                        q.id,
+                        q.border,
+                    )
                 w_ids.append(wv.id or f"{q.id}:{wv.date.isoformat()}")
                 w_step.append(k)
                 w_state.append(sidx[q.id])
@@ -581,52 +612,93 @@ class _Compiler:
             family_share = np.zeros((S, 0))
 
         spans = tuple(
-            (p4.id, p4.name or p4.id, max(0, self.step_of(p4.from_)),
-             min(n, self.step_of(p4.to + dt.timedelta(days=1))) if p4.to else n)
-            for p4 in sc.policies)
+            (
+                p4.id,
+                p4.name or p4.id,
+                max(0, self.step_of(p4.from_)),
+                min(n, self.step_of(p4.to + dt.timedelta(days=1))) if p4.to else n,
+            )
+            for p4 in sc.policies
+        )
 
         return CompiledModel(
-            name=sc.name, sha256=self.sha, seed=sc.seed, start=sc.time.start, end=sc.time.end,
-            step_days=self.dt, n_steps=n, step_year=step_year, years=years,
-            place_ids=place_ids, place_names=tuple(p.name or p.id for p in sc.places),
+            name=sc.name,
+            sha256=self.sha,
+            seed=sc.seed,
+            start=sc.time.start,
+            end=sc.time.end,
+            step_days=self.dt,
+            n_steps=n,
+            step_year=step_year,
+            years=years,
+            place_ids=place_ids,
+            place_names=tuple(p.name or p.id for p in sc.places),
             place_kinds=tuple(p.kind for p in sc.places),
             place_lat=np.array([p.lat if p.lat is not None else np.nan for p in sc.places]),
             place_lon=np.array([p.lon if p.lon is not None else np.nan for p in sc.places]),
-            state_ids=state_ids, state_names=tuple(r[1] for r in rows),
-            state_kinds=tuple(r[2] for r in rows), state_section=tuple(r[3] for r in rows),
-            state_place=state_place, terminal=terminal, classify_node=classify_node,
-            seg_start=seg_start, step_seg=step_seg, hazards=hazards,
-            dur_ptr=dur_ptr, dur_cdf=dur_cdf, then=then,
-            flag_ids=flag_ids, flag_names=tuple(f.name or f.id for f in sc.people.flags),
+            state_ids=state_ids,
+            state_names=tuple(r[1] for r in rows),
+            state_kinds=tuple(r[2] for r in rows),
+            state_section=tuple(r[3] for r in rows),
+            state_place=state_place,
+            terminal=terminal,
+            classify_node=classify_node,
+            seg_start=seg_start,
+            step_seg=step_seg,
+            hazards=hazards,
+            dur_ptr=dur_ptr,
+            dur_cdf=dur_cdf,
+            then=then,
+            flag_ids=flag_ids,
+            flag_names=tuple(f.name or f.id for f in sc.people.flags),
             set_on_enter=set_on_enter,
-            sex_ids=SEXES, age_ids=age_ids, origin_ids=origin_ids,
-            combo_inflow=tuple(combo_inflow), combo_sex=np.array(combo_sex, np.int8),
+            sex_ids=SEXES,
+            age_ids=age_ids,
+            origin_ids=origin_ids,
+            combo_inflow=tuple(combo_inflow),
+            combo_sex=np.array(combo_sex, np.int8),
             combo_origin=np.array(combo_origin, np.int8),
             combo_state=np.array(combo_state, np.int32),
             combo_age_cdf=np.stack(combo_age) if K else np.zeros((0, A)),
-            combo_rate=combo_rate, combo_fixed=combo_fixed,
+            combo_rate=combo_rate,
+            combo_fixed=combo_fixed,
             combo_initial=np.array([initial_counts.get(k, 0) for k in range(K)], np.int64),
-            det_prob=det_prob, seg_ruleset=seg_ruleset, ruleset_ids=ruleset_ids,
-            rule_ruleset=np.array(r_rs, np.int32), rule_any=np.array(r_any, np.uint32),
-            rule_all=np.array(r_all, np.uint32), rule_none=np.array(r_none, np.uint32),
-            rule_sex=np.array(r_sex, np.int8), rule_default=np.array(r_def, bool),
-            rule_targets=_targets_csr(r_tg), rule_labels=tuple(r_lab),
-            wave_ids=tuple(w_ids), wave_step=np.array(w_step, np.int32),
-            wave_state=np.array(w_state, np.int32), wave_share=np.array(w_share),
-            wave_active=np.array(w_act, bool), wave_targets=_targets_csr(w_tg),
+            det_prob=det_prob,
+            seg_ruleset=seg_ruleset,
+            ruleset_ids=ruleset_ids,
+            rule_ruleset=np.array(r_rs, np.int32),
+            rule_any=np.array(r_any, np.uint32),
+            rule_all=np.array(r_all, np.uint32),
+            rule_none=np.array(r_none, np.uint32),
+            rule_sex=np.array(r_sex, np.int8),
+            rule_default=np.array(r_def, bool),
+            rule_targets=_targets_csr(r_tg),
+            rule_labels=tuple(r_lab),
+            wave_ids=tuple(w_ids),
+            wave_step=np.array(w_step, np.int32),
+            wave_state=np.array(w_state, np.int32),
+            wave_share=np.array(w_share),
+            wave_active=np.array(w_act, bool),
+            wave_targets=_targets_csr(w_tg),
             rc_ids=tuple(rc.id for rc in sc.reclassifications),
             rc_step=np.array([self.step_of(rc.date) for rc in sc.reclassifications], np.int32),
             rc_milestone=np.array(rc_ms, np.int32),
-            rc_from=np.array([self.step_of(rc.select.from_) for rc in sc.reclassifications],
-                             np.int32),
+            rc_from=np.array(
+                [self.step_of(rc.select.from_) for rc in sc.reclassifications], np.int32
+            ),
             rc_to=np.array([self.step_of(rc.select.to) for rc in sc.reclassifications], np.int32),
-            rc_eligible=rc_elig, rc_share=np.array([rc.share for rc in sc.reclassifications]),
-            rc_targets=_targets_csr([[(sidx[t], w) for t, w in _split_target(rc.to)]
-                                     for rc in sc.reclassifications]),
+            rc_eligible=rc_elig,
+            rc_share=np.array([rc.share for rc in sc.reclassifications]),
+            rc_targets=_targets_csr(
+                [[(sidx[t], w) for t, w in _split_target(rc.to)] for rc in sc.reclassifications]
+            ),
             milestone_states=np.array([g for grp in groups for g in grp], np.int32),
             state_milestone=np.full(S, -1, np.int32),
-            household_cdf=household_cdf, consequence_ids=tuple(cons), family_share=family_share,
-            policy_spans=spans, journey_sample=sc.journeys.sample,
+            household_cdf=household_cdf,
+            consequence_ids=tuple(cons),
+            family_share=family_share,
+            policy_spans=spans,
+            journey_sample=sc.journeys.sample,
             extras={"milestone_member": ms_member},
         )
 
@@ -635,8 +707,11 @@ class _Compiler:
         out = np.ones(self.n_steps)
         for p in self.sc.policies:
             a = max(0, self.step_of(p.from_))
-            b = self.n_steps if p.to is None else min(
-                self.n_steps, self.step_of(p.to + dt.timedelta(days=1)))
+            b = (
+                self.n_steps
+                if p.to is None
+                else min(self.n_steps, self.step_of(p.to + dt.timedelta(days=1)))
+            )
             if b <= a:
                 continue
             for e in p.effects:
@@ -678,19 +753,30 @@ class _Compiler:
         out: list[_Component] = []
         routes = {r.id for r in sc.routes}
 
-        def add_hazard(src: str, h: Hazard, extra_names: set[str] | None = None,
-                       border: str | None = None) -> None:
+        def add_hazard(
+            src: str, h: Hazard, extra_names: set[str] | None = None, border: str | None = None
+        ) -> None:
             sf = 0
             for f in h.set_flags:
                 sf |= 1 << fidx[f]
             for tgt, share in _split_target(h.to):
                 names = set(h.tags) | ({h.id} if h.id else set()) | (extra_names or set())
-                out.append(_Component(
-                    state=sidx[src], target=sidx[tgt], rate=h.rate, scale=share, names=names,
-                    border=h.border or border, route_target=tgt if tgt in routes else None,
-                    modifiers=h.modifiers, own_flag=-1, set_flags=sf,
-                    label=f"{src} → {tgt}" + (f" ({h.id})" if h.id else ""),
-                    hid=h.id or f"{src}→{tgt}"))
+                out.append(
+                    _Component(
+                        state=sidx[src],
+                        target=sidx[tgt],
+                        rate=h.rate,
+                        scale=share,
+                        names=names,
+                        border=h.border or border,
+                        route_target=tgt if tgt in routes else None,
+                        modifiers=h.modifiers,
+                        own_flag=-1,
+                        set_flags=sf,
+                        label=f"{src} → {tgt}" + (f" ({h.id})" if h.id else ""),
+                        hid=h.id or f"{src}→{tgt}",
+                    )
+                )
 
         for s in sc.states:
             for h in s.hazards:
@@ -708,27 +794,52 @@ class _Compiler:
             for h in q.hazards:
                 add_hazard(q.id, h, border=q.border)
             if q.rate is not None:
-                add_hazard(q.id, Hazard(id=q.id, to=q.to, rate=q.rate, tags=q.tags,
-                                        border=q.border), border=q.border)
+                add_hazard(
+                    q.id,
+                    Hazard(id=q.id, to=q.to, rate=q.rate, tags=q.tags, border=q.border),
+                    border=q.border,
+                )
         for f in sc.people.flags:
             for a in f.acquire:
                 for s_id in a.in_:
-                    out.append(_Component(
-                        state=sidx[s_id], target=-(1 + fidx[f.id]), rate=a.rate, scale=1.0,
-                        names=set(a.tags) | {f"flag:{f.id}"}, border=None, route_target=None,
-                        modifiers=a.modifiers, own_flag=fidx[f.id], set_flags=0,
-                        label=f"{s_id}: acquires {f.id}", hid=f"flag:{f.id}"))
+                    out.append(
+                        _Component(
+                            state=sidx[s_id],
+                            target=-(1 + fidx[f.id]),
+                            rate=a.rate,
+                            scale=1.0,
+                            names=set(a.tags) | {f"flag:{f.id}"},
+                            border=None,
+                            route_target=None,
+                            modifiers=a.modifiers,
+                            own_flag=fidx[f.id],
+                            set_flags=0,
+                            label=f"{s_id}: acquires {f.id}",
+                            hid=f"flag:{f.id}",
+                        )
+                    )
         for de in sc.delegations:
             trip = max(1, self.step_of(de.return_) - self.step_of(de.depart))
             p = de.defection_probability.value * (1 - de.surveillance.value)
             h_step = -math.log1p(-min(p, 1 - 1e-12)) / trip
             for tgt, share in _split_target(de.defect_to):
-                out.append(_Component(
-                    state=sidx[de.id], target=sidx[tgt], rate=Rate(per_day=0.0, assumption="-"),
-                    scale=share, names={f"defection:{de.id}"}, border=None, route_target=None,
-                    modifiers=None, own_flag=-1, set_flags=0,
-                    label=f"{de.id} → {tgt} (defection)", fixed_per_step=h_step,
-                    hid=f"defection:{de.id}"))
+                out.append(
+                    _Component(
+                        state=sidx[de.id],
+                        target=sidx[tgt],
+                        rate=Rate(per_day=0.0, assumption="-"),
+                        scale=share,
+                        names={f"defection:{de.id}"},
+                        border=None,
+                        route_target=None,
+                        modifiers=None,
+                        own_flag=-1,
+                        set_flags=0,
+                        label=f"{de.id} → {tgt} (defection)",
+                        fixed_per_step=h_step,
+                        hid=f"defection:{de.id}",
+                    )
+                )
         return out
 
 

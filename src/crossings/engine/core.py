@@ -61,8 +61,19 @@ EVENT_KINDS = ("entry", "hazard", "duration", "flag", "classified", "wave", "rec
 
 ProgressFn = Callable[[int, int], None]
 
-TRACK_TIME_KINDS = frozenset({"arrived", "detained", "interrogation", "sentence", "released",
-                              "dead", "exited", "transit", "home"})
+TRACK_TIME_KINDS = frozenset(
+    {
+        "arrived",
+        "detained",
+        "interrogation",
+        "sentence",
+        "released",
+        "dead",
+        "exited",
+        "transit",
+        "home",
+    }
+)
 """State kinds on whose entry the time since entering the system is tallied."""
 
 
@@ -135,9 +146,21 @@ class RawResults:
     agent_steps: int = 0
     events: int = 0
 
-    COUNTS = ("stocks", "flows", "flag_flows", "wave_moved", "rc_moved", "family_members",
-              "family_households", "rule_counts", "cohort_outcomes", "steps_in_system",
-              "hazard_counts", "hazard_counts_cohort", "cohort_flows")
+    COUNTS = (
+        "stocks",
+        "flows",
+        "flag_flows",
+        "wave_moved",
+        "rc_moved",
+        "family_members",
+        "family_households",
+        "rule_counts",
+        "cohort_outcomes",
+        "steps_in_system",
+        "hazard_counts",
+        "hazard_counts_cohort",
+        "cohort_flows",
+    )
 
     @classmethod
     def merge(cls, parts: list[RawResults]) -> RawResults:
@@ -175,8 +198,9 @@ def _target_keys(t: Targets) -> NDArray[np.float64]:
     return dist + t.cum
 
 
-def draw_targets(t: Targets, keys: NDArray[np.float64], which: NDArray[np.integer],
-                 u: NDArray[np.float64]) -> NDArray[np.int32]:
+def draw_targets(
+    t: Targets, keys: NDArray[np.float64], which: NDArray[np.integer], u: NDArray[np.float64]
+) -> NDArray[np.int32]:
     """Draw one target per agent from distribution ``which[i]`` with uniform ``u[i]``."""
     pos = np.searchsorted(keys, which.astype(np.float64) + u, side="right")
     pos = np.minimum(pos, t.ptr[which.astype(np.int64) + 1] - 1)
@@ -200,9 +224,13 @@ class Simulation:
         >>> raw = sim.run()
     """
 
-    def __init__(self, model: CompiledModel, seed: int | None = None,
-                 id_range: tuple[int, int] | None = None,
-                 plan: NDArray[np.int64] | None = None) -> None:
+    def __init__(
+        self,
+        model: CompiledModel,
+        seed: int | None = None,
+        id_range: tuple[int, int] | None = None,
+        plan: NDArray[np.int64] | None = None,
+    ) -> None:
         self.m = model
         self.seed = int(model.seed if seed is None else seed)
         self.rng = KeyedRNG(self.seed)
@@ -232,8 +260,9 @@ class Simulation:
         self.cohort = np.zeros(n, np.int16)  # calendar-year index of entry
         self.sampled = np.zeros(n, np.bool_)
         ms_member = m.extras.get("milestone_member")
-        self.ms_member = (np.asarray(ms_member, bool) if ms_member is not None
-                          else np.zeros((0, S), bool))
+        self.ms_member = (
+            np.asarray(ms_member, bool) if ms_member is not None else np.zeros((0, S), bool)
+        )
         self.milestones = np.full((self.ms_member.shape[0], n), -1, np.int32)
         self.n_created = 0
         # --- tallies
@@ -279,19 +308,27 @@ class Simulation:
         self._k_household = self.rng.key(ST_HOUSEHOLD)
         self._k_sample = self.rng.key(ST_SAMPLE)
         self._k_sentence = self.rng.key(ST_SENTENCE)
-        self._k_detect = np.array([self.rng.key(stream_id(f"detect:{f}"))
-                                   for f in range(m.det_prob.shape[1])], np.uint64)
+        self._k_detect = np.array(
+            [self.rng.key(stream_id(f"detect:{f}")) for f in range(m.det_prob.shape[1])], np.uint64
+        )
         n_others = max(1, m.household_cdf.size - 1)
         self._k_family = np.array(
-            [[self.rng.key(stream_id(f"family:{c}:{j}")) for j in range(n_others)]
-             for c in range(len(m.consequence_ids))], np.uint64).reshape(-1, n_others)
-        self._rules_of_set = [np.flatnonzero(m.rule_ruleset == r).astype(np.int64)
-                              for r in range(max(1, len(m.ruleset_ids)))]
+            [
+                [self.rng.key(stream_id(f"family:{c}:{j}")) for j in range(n_others)]
+                for c in range(len(m.consequence_ids))
+            ],
+            np.uint64,
+        ).reshape(-1, n_others)
+        self._rules_of_set = [
+            np.flatnonzero(m.rule_ruleset == r).astype(np.int64)
+            for r in range(max(1, len(m.ruleset_ids)))
+        ]
         self._fam_states = np.flatnonzero(m.family_share.sum(axis=1) > 0) if C else np.zeros(0)
         self._has_family = np.zeros(S, bool)
         self._has_family[self._fam_states.astype(np.int64)] = True
-        self._ms_any = np.asarray(self.ms_member.any(axis=0) if self.ms_member.size
-                                  else np.zeros(S, bool), dtype=np.bool_)
+        self._ms_any = np.asarray(
+            self.ms_member.any(axis=0) if self.ms_member.size else np.zeros(S, bool), dtype=np.bool_
+        )
         self._moved_by_events = False
         # calendar
         self._block0 = -BLOCK
@@ -320,16 +357,19 @@ class Simulation:
         self._rate_p = np.concatenate([hz.rate, np.zeros((G, 1))], axis=1)
         self._msex_p = np.concatenate([hz.mult_sex, np.ones((1, 2))])
         self._mage_p = np.concatenate([hz.mult_age, np.ones((1, hz.mult_age.shape[1]))])
-        self._morigin_p = np.concatenate([hz.mult_origin,
-                                          np.ones((1, hz.mult_origin.shape[1]))])
+        self._morigin_p = np.concatenate([hz.mult_origin, np.ones((1, hz.mult_origin.shape[1]))])
         self._mflag_p = np.concatenate([hz.mult_flag, np.ones((1, hz.mult_flag.shape[1]))])
         self._age_used = bool(np.any(hz.mult_age != 1))
         self._origin_used = bool(np.any(hz.mult_origin != 1))
         union = int(np.bitwise_or.reduce(hz.flag_mask)) if H else 0
         self._flags_used = [f for f in range(32) if union >> f & 1]
         self._flags_used_arr = np.array(self._flags_used, np.int64)
-        comp_mod = (np.any(hz.mult_sex != 1, axis=1) | np.any(hz.mult_age != 1, axis=1)
-                    | np.any(hz.mult_origin != 1, axis=1) | (hz.flag_mask != 0))
+        comp_mod = (
+            np.any(hz.mult_sex != 1, axis=1)
+            | np.any(hz.mult_age != 1, axis=1)
+            | np.any(hz.mult_origin != 1, axis=1)
+            | (hz.flag_mask != 0)
+        )
         self._has_mod = np.zeros(S, bool)
         for s in range(S):
             a, b = int(hz.ptr[s]), int(hz.ptr[s + 1])
@@ -410,7 +450,7 @@ class Simulation:
         counts = self._bucket_counts
         for r in np.flatnonzero(counts).tolist():
             c = int(counts[r])
-            self._buckets[r].append(grouped[pos:pos + c])
+            self._buckets[r].append(grouped[pos : pos + c])
             pos += c
 
     # ------------------------------------------------------------ entries
@@ -421,7 +461,7 @@ class Simulation:
         a, b = max(g0, self.lo), min(g1, self.hi)
         if b <= a:
             return
-        combo = np.repeat(np.arange(K), self.plan[t])[a - g0:b - g0]
+        combo = np.repeat(np.arange(K), self.plan[t])[a - g0 : b - g0]
         gid = np.arange(a, b, dtype=np.int64)
         idx = gid - self.lo
         self.n_created = int(idx[-1]) + 1
@@ -431,9 +471,19 @@ class Simulation:
         age = np.empty(idx.size, np.int8)
         household = np.empty(idx.size, np.int8)
         sampled = np.empty(idx.size, np.bool_)
-        kernels.attributes(gid, combo, m.combo_age_cdf, m.household_cdf, self._k_age,
-                           self._k_household, self._k_sample, self.sample_p, age, household,
-                           sampled)
+        kernels.attributes(
+            gid,
+            combo,
+            m.combo_age_cdf,
+            m.household_cdf,
+            self._k_age,
+            self._k_household,
+            self._k_sample,
+            self.sample_p,
+            age,
+            household,
+            sampled,
+        )
         self.age[idx] = age
         self.household[idx] = household
         self.sampled[idx] = sampled
@@ -444,8 +494,7 @@ class Simulation:
             starts = np.concatenate([[0], np.cumsum(self.plan[0])[:-1]])
             pos = (gid - g0) - starts[combo]
             initial = pos < m.combo_initial[combo]
-        self._enter(idx, m.combo_state[combo].astype(np.int64), old, t, KIND_ENTRY,
-                    initial=initial)
+        self._enter(idx, m.combo_state[combo].astype(np.int64), old, t, KIND_ENTRY, initial=initial)
 
     # ------------------------------------------------------------ events
     def _fire(self, idx: NDArray[np.int64], t: int) -> None:
@@ -455,16 +504,31 @@ class Simulation:
         n = idx.size
         new = np.empty(n, np.int64)
         kind = np.empty(n, np.int64)
-        kernels.resolve(idx, self.lo, self.pend, self.state, self.evno, hz.target,
-                        hz.set_flags, self.flags, m.then.ptr, m.then.state, m.then.cum,
-                        self._k_then, new, kind, self.cohort,
-                        self.hazard_counts[int(self.year_index[t])], self.hazard_counts_cohort)
+        kernels.resolve(
+            idx,
+            self.lo,
+            self.pend,
+            self.state,
+            self.evno,
+            hz.target,
+            hz.set_flags,
+            self.flags,
+            m.then.ptr,
+            m.then.state,
+            m.then.cum,
+            self._k_then,
+            new,
+            kind,
+            self.cohort,
+            self.hazard_counts[int(self.year_index[t])],
+            self.hazard_counts_cohort,
+        )
         old = self.state[idx].astype(np.int64)
         is_flag = kind == KIND_FLAG
         if is_flag.any():
             f_idx = idx[is_flag]
             fl = (-new[is_flag] - 1).astype(np.int64)
-            self.flags[f_idx] |= (np.uint32(1) << fl.astype(np.uint32))
+            self.flags[f_idx] |= np.uint32(1) << fl.astype(np.uint32)
             self.evno[f_idx] += 1
             y = self.year_index[t]
             code = (fl * self.S + old[is_flag]) * 2 + self.sex[f_idx]
@@ -477,9 +541,15 @@ class Simulation:
         if idx.size:
             self._enter(idx, new, old, t, kind)
 
-    def _enter(self, idx: NDArray[np.int64], new: NDArray[np.int64], old: NDArray[np.int64],
-               t: int, kind: int | NDArray[np.int64],
-               initial: NDArray[np.bool_] | None = None) -> None:
+    def _enter(
+        self,
+        idx: NDArray[np.int64],
+        new: NDArray[np.int64],
+        old: NDArray[np.int64],
+        t: int,
+        kind: int | NDArray[np.int64],
+        initial: NDArray[np.bool_] | None = None,
+    ) -> None:
         """Move agents ``idx`` from ``old`` (S = outside) into ``new`` at step ``t``.
 
         ``initial`` marks people present at the start: they entered their state
@@ -498,21 +568,40 @@ class Simulation:
                 # two moves on the same step: into the classification, then to a sentence
                 c_idx = idx[cls]
                 sex_c = self.sex[c_idx].astype(np.int64)
-                self.flows[y] += np.bincount((old[cls] * S + cn) * 2 + sex_c,
-                                             minlength=self.flows.shape[1])
+                self.flows[y] += np.bincount(
+                    (old[cls] * S + cn) * 2 + sex_c, minlength=self.flows.shape[1]
+                )
                 np.add.at(self.cohort_flows, (self.cohort[c_idx], old[cls], cn), 1)
                 sentence = self._classify(c_idx, t)
                 if self.sample_p > 0:
-                    self._journal(c_idx, t, np.full(c_idx.size, cn), sentence,
-                                  KIND_CLASSIFIED, None)
+                    self._journal(
+                        c_idx, t, np.full(c_idx.size, cn), sentence, KIND_CLASSIFIED, None
+                    )
                 new = new.copy()
                 new[cls] = sentence
                 old = old.copy()
                 old[cls] = cn
-        kernels.enter(idx, new, old, src, t, S, self.state, self.evno, self.sex,
-                      self.flags, m.set_on_enter, self.counts, self.flows[y], self.lo,
-                      self._step_first_id, self._track_time, self.steps_in_system[y],
-                      self.cohort, self.cohort_flows)
+        kernels.enter(
+            idx,
+            new,
+            old,
+            src,
+            t,
+            S,
+            self.state,
+            self.evno,
+            self.sex,
+            self.flags,
+            m.set_on_enter,
+            self.counts,
+            self.flows[y],
+            self.lo,
+            self._step_first_id,
+            self._track_time,
+            self.steps_in_system[y],
+            self.cohort,
+            self.cohort_flows,
+        )
         if self.ms_member.shape[0] and self._ms_any[new].any():
             for j in range(self.ms_member.shape[0]):
                 hit = self.ms_member[j, new]
@@ -537,11 +626,37 @@ class Simulation:
             return
         m = self.m
         kernels.schedule(
-            idx, t, fresh, self.lo, m.n_steps, self.state, self.evno, self.sex, self.age,
-            self.origin, self.flags, self.deadline, self.due, self.pend, self._n_comp,
-            self._comp_table, self._rate_p, self._msex_p, self._mage_p, self._morigin_p,
-            self._mflag_p, self._flags_used_arr, self._has_mod, m.step_seg, m.seg_start,
-            m.dur_ptr, m.dur_cdf, self._k_time, self._k_choice, self._k_duration)
+            idx,
+            t,
+            fresh,
+            self.lo,
+            m.n_steps,
+            self.state,
+            self.evno,
+            self.sex,
+            self.age,
+            self.origin,
+            self.flags,
+            self.deadline,
+            self.due,
+            self.pend,
+            self._n_comp,
+            self._comp_table,
+            self._rate_p,
+            self._msex_p,
+            self._mage_p,
+            self._morigin_p,
+            self._mflag_p,
+            self._flags_used_arr,
+            self._has_mod,
+            m.step_seg,
+            m.seg_start,
+            m.dur_ptr,
+            m.dur_cdf,
+            self._k_time,
+            self._k_choice,
+            self._k_duration,
+        )
         self._calendar_add(idx, self.due[idx])
 
     # ------------------------------------------------------------ classification
@@ -552,10 +667,27 @@ class Simulation:
         rules = self._rules_of_set[int(m.seg_ruleset[seg])]
         out = np.empty(idx.size, np.int64)
         y = int(self.year_index[t])
-        kernels.classify(idx, self.lo, self.evno, self.flags, self.sex, m.det_prob[seg],
-                         self._k_detect, rules, m.rule_default, m.rule_any, m.rule_all,
-                         m.rule_none, m.rule_sex, m.rule_targets.ptr, m.rule_targets.state,
-                         m.rule_targets.cum, self._k_sentence, out, self.rule_counts[y])
+        kernels.classify(
+            idx,
+            self.lo,
+            self.evno,
+            self.flags,
+            self.sex,
+            m.det_prob[seg],
+            self._k_detect,
+            rules,
+            m.rule_default,
+            m.rule_any,
+            m.rule_all,
+            m.rule_none,
+            m.rule_sex,
+            m.rule_targets.ptr,
+            m.rule_targets.state,
+            m.rule_targets.cum,
+            self._k_sentence,
+            out,
+            self.rule_counts[y],
+        )
         return out
 
     # ------------------------------------------------------------ calendar events
@@ -567,8 +699,9 @@ class Simulation:
             return
         share = m.wave_share[w]
         if share < 1:
-            u = self.rng.uniform(members + self.lo, self.evno[members],
-                                 stream_id(f"wave:{m.wave_ids[w]}"))
+            u = self.rng.uniform(
+                members + self.lo, self.evno[members], stream_id(f"wave:{m.wave_ids[w]}")
+            )
             members = members[u < share]
         if members.size == 0:
             return
@@ -602,26 +735,51 @@ class Simulation:
 
     # ------------------------------------------------------------ families
     def _families(self, idx: NDArray[np.int64], new: NDArray[np.int64], y: int) -> None:
-        kernels.families(idx, new, self.lo, self.evno, self.household, self.m.family_share,
-                         self._k_family, self.fam_members[y], self.fam_households[y])
+        kernels.families(
+            idx,
+            new,
+            self.lo,
+            self.evno,
+            self.household,
+            self.m.family_share,
+            self._k_family,
+            self.fam_members[y],
+            self.fam_households[y],
+        )
 
     # ------------------------------------------------------------ journeys
-    def _journal(self, idx: NDArray[np.int64], t: int, old: NDArray[np.int64],
-                 new: NDArray[np.int64], kind: int | NDArray[np.int64],
-                 detail: NDArray[np.int64] | None) -> None:
+    def _journal(
+        self,
+        idx: NDArray[np.int64],
+        t: int,
+        old: NDArray[np.int64],
+        new: NDArray[np.int64],
+        kind: int | NDArray[np.int64],
+        detail: NDArray[np.int64] | None,
+    ) -> None:
         samp = self.sampled[idx]
         if not samp.any():
             return
         k = int(samp.sum())
-        kinds = (np.full(k, kind, np.int64) if isinstance(kind, int)
-                 else np.asarray(kind, np.int64)[samp])
+        kinds = (
+            np.full(k, kind, np.int64)
+            if isinstance(kind, int)
+            else np.asarray(kind, np.int64)[samp]
+        )
         seq = np.arange(self._jseq, self._jseq + k, dtype=np.int64)
         self._jseq += k
-        self._j.append((
-            idx[samp] + self.lo, np.full(k, t, np.int64), old[samp].astype(np.int64),
-            new[samp].astype(np.int64), kinds,
-            detail[samp].astype(np.int64) if detail is not None else np.full(k, -1, np.int64),
-            self.evno[idx[samp]].astype(np.int64), seq))
+        self._j.append(
+            (
+                idx[samp] + self.lo,
+                np.full(k, t, np.int64),
+                old[samp].astype(np.int64),
+                new[samp].astype(np.int64),
+                kinds,
+                detail[samp].astype(np.int64) if detail is not None else np.full(k, -1, np.int64),
+                self.evno[idx[samp]].astype(np.int64),
+                seq,
+            )
+        )
 
     # ------------------------------------------------------------ results
     def results(self) -> RawResults:
@@ -643,8 +801,19 @@ class Simulation:
             journeys = {k: v[order] for k, v in journeys.items()}
             journeys["seq"] = np.arange(order.size, dtype=np.int64)
         else:
-            journeys = {nm: np.zeros(0, np.int64) for nm in (
-                "agent", "step", "from_state", "to_state", "kind", "detail", "event", "seq")}
+            journeys = {
+                nm: np.zeros(0, np.int64)
+                for nm in (
+                    "agent",
+                    "step",
+                    "from_state",
+                    "to_state",
+                    "kind",
+                    "detail",
+                    "event",
+                    "seq",
+                )
+            }
         samp = np.flatnonzero(self.sampled[:n])
         agents = {
             "agent": samp + self.lo,
@@ -657,19 +826,41 @@ class Simulation:
             "final_state": self.state[samp].astype(np.int64),
         }
         return RawResults(
-            stocks=self.stocks, flows=self.flows.reshape(Y, S + 1, S, 2),
+            stocks=self.stocks,
+            flows=self.flows.reshape(Y, S + 1, S, 2),
             flag_flows=self.flag_flows.reshape(Y, max(m.n_flags, 1), S, 2),
-            wave_moved=self.wave_moved, rc_moved=self.rc_moved,
-            family_members=self.fam_members, family_households=self.fam_households,
-            rule_counts=self.rule_counts, cohort_outcomes=cohort,
-            steps_in_system=self.steps_in_system, hazard_counts=self.hazard_counts,
-            hazard_counts_cohort=self.hazard_counts_cohort, cohort_flows=self.cohort_flows,
+            wave_moved=self.wave_moved,
+            rc_moved=self.rc_moved,
+            family_members=self.fam_members,
+            family_households=self.fam_households,
+            rule_counts=self.rule_counts,
+            cohort_outcomes=cohort,
+            steps_in_system=self.steps_in_system,
+            hazard_counts=self.hazard_counts,
+            hazard_counts_cohort=self.hazard_counts_cohort,
+            cohort_flows=self.cohort_flows,
             journeys=journeys,
-            agents=agents, agents_created=n, agent_steps=self.agent_steps, events=self.events)
+            agents=agents,
+            agents_created=n,
+            agent_steps=self.agent_steps,
+            events=self.events,
+        )
 
     def memory_bytes(self) -> int:
         """Bytes held by the per-agent arrays."""
-        arrays = (self.state, self.due, self.deadline, self.evno, self.pend, self.cohort,
-                  self.sex, self.age, self.origin, self.household, self.flags, self.sampled,
-                  self.milestones)
+        arrays = (
+            self.state,
+            self.due,
+            self.deadline,
+            self.evno,
+            self.pend,
+            self.cohort,
+            self.sex,
+            self.age,
+            self.origin,
+            self.household,
+            self.flags,
+            self.sampled,
+            self.milestones,
+        )
         return int(sum(a.nbytes for a in arrays))

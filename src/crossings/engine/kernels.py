@@ -57,10 +57,38 @@ def _pick(ptr, cum, d, u):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True, error_model="numpy")
-def schedule(idx, t, fresh, lo, n_steps, state, evno, sex, age, origin, flags,
-             deadline, due, pend, n_comp, comp_table, rate_p, msex_p, mage_p, morigin_p,
-             mflag_p, flags_used, has_mod, step_seg, seg_start, dur_ptr, dur_cdf,
-             key_time, key_choice, key_duration):  # pragma: no cover - compiled
+def schedule(
+    idx,
+    t,
+    fresh,
+    lo,
+    n_steps,
+    state,
+    evno,
+    sex,
+    age,
+    origin,
+    flags,
+    deadline,
+    due,
+    pend,
+    n_comp,
+    comp_table,
+    rate_p,
+    msex_p,
+    mage_p,
+    morigin_p,
+    mflag_p,
+    flags_used,
+    has_mod,
+    step_seg,
+    seg_start,
+    dur_ptr,
+    dur_cdf,
+    key_time,
+    key_choice,
+    key_duration,
+):  # pragma: no cover - compiled
     """Draw the next event of each agent in ``idx`` (entering or re-starting at ``t``).
 
     Writes ``deadline`` (when ``fresh``), ``due`` and ``pend`` (component
@@ -163,9 +191,25 @@ def schedule(idx, t, fresh, lo, n_steps, state, evno, sex, age, origin, flags,
 
 
 @nb.njit(cache=True, error_model="numpy")
-def resolve(idx, lo, pend, state, evno, hz_target, hz_set_flags, flags, then_ptr, then_state,
-            then_cum, key_then, new, kind, cohort, hazard_counts_y,
-            hazard_counts_cohort):  # pragma: no cover - compiled
+def resolve(
+    idx,
+    lo,
+    pend,
+    state,
+    evno,
+    hz_target,
+    hz_set_flags,
+    flags,
+    then_ptr,
+    then_state,
+    then_cum,
+    key_then,
+    new,
+    kind,
+    cohort,
+    hazard_counts_y,
+    hazard_counts_cohort,
+):  # pragma: no cover - compiled
     """What each due agent does: its target state (or ``-(1+flag)``) and the event kind.
 
     Kinds: 1 hazard, 2 end of duration, 3 flag. Applies ``set_flags`` of the
@@ -190,9 +234,27 @@ def resolve(idx, lo, pend, state, evno, hz_target, hz_set_flags, flags, then_ptr
 
 
 @nb.njit(cache=True, error_model="numpy")
-def enter(idx, new, old, src, t, n_states, state, evno, sex, flags, set_on_enter,
-          counts, flows_y, lo, step_first_id, track_time, steps_in_system_y, cohort,
-          cohort_flows):  # pragma: no cover - compiled
+def enter(
+    idx,
+    new,
+    old,
+    src,
+    t,
+    n_states,
+    state,
+    evno,
+    sex,
+    flags,
+    set_on_enter,
+    counts,
+    flows_y,
+    lo,
+    step_first_id,
+    track_time,
+    steps_in_system_y,
+    cohort,
+    cohort_flows,
+):  # pragma: no cover - compiled
     """Move agents into their new states: tallies, state, event number, flags.
 
     ``old`` is the state recorded as the origin of the move (the classification
@@ -271,8 +333,19 @@ def due_now(ids, due, t, out):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True, error_model="numpy")
-def attributes(gid, combo, age_cdf, household_cdf, key_age, key_household, key_sample,
-               sample_p, age_out, household_out, sampled_out):  # pragma: no cover - compiled
+def attributes(
+    gid,
+    combo,
+    age_cdf,
+    household_cdf,
+    key_age,
+    key_household,
+    key_sample,
+    sample_p,
+    age_out,
+    household_out,
+    sampled_out,
+):  # pragma: no cover - compiled
     """Draw age band, household size and journey sampling of newly created agents."""
     A = age_cdf.shape[1]
     K = household_cdf.shape[0]
@@ -300,8 +373,9 @@ def attributes(gid, combo, age_cdf, household_cdf, key_age, key_household, key_s
 
 
 @nb.njit(cache=True, error_model="numpy")
-def families(idx, new, lo, evno, household, family_share, keys, members, households
-             ):  # pragma: no cover - compiled
+def families(
+    idx, new, lo, evno, household, family_share, keys, members, households
+):  # pragma: no cover - compiled
     """Family members affected when agents enter states with family consequences.
 
     Each of the ``household - 1`` members is affected with the consequence's
@@ -329,9 +403,27 @@ def families(idx, new, lo, evno, household, family_share, keys, members, househo
 
 
 @nb.njit(cache=True, error_model="numpy")
-def classify(idx, lo, evno, flags, sex, det_prob, det_keys, rules, rule_default, rule_any,
-             rule_all, rule_none, rule_sex, t_ptr, t_state, t_cum, key_sentence, out,
-             rule_counts_y):  # pragma: no cover - compiled
+def classify(
+    idx,
+    lo,
+    evno,
+    flags,
+    sex,
+    det_prob,
+    det_keys,
+    rules,
+    rule_default,
+    rule_any,
+    rule_all,
+    rule_none,
+    rule_sex,
+    t_ptr,
+    t_state,
+    t_cum,
+    key_sentence,
+    out,
+    rule_counts_y,
+):  # pragma: no cover - compiled
     """Interrogation: detect flags, apply the first matching rule, draw the sentence.
 
     Each flag is detected with its probability; ``rule_counts_y[rule, sex] += 1``.

@@ -72,8 +72,9 @@ class KeyedRNG:
             self._keys[stream] = k
         return k
 
-    def bits(self, ids: NDArray[np.integer], counter: NDArray[np.integer] | int,
-             stream: int) -> NDArray[np.uint64]:
+    def bits(
+        self, ids: NDArray[np.integer], counter: NDArray[np.integer] | int, stream: int
+    ) -> NDArray[np.uint64]:
         """64 random bits per agent.
 
         Args:
@@ -97,8 +98,9 @@ class KeyedRNG:
         _mix(x)
         return x
 
-    def uniform(self, ids: NDArray[np.integer], counter: NDArray[np.integer] | int,
-                stream: int) -> NDArray[np.float64]:
+    def uniform(
+        self, ids: NDArray[np.integer], counter: NDArray[np.integer] | int, stream: int
+    ) -> NDArray[np.float64]:
         """Uniform draws in the open interval (0, 1), one per agent."""
         x = self.bits(ids, counter, stream)
         x >>= _S11
@@ -107,8 +109,9 @@ class KeyedRNG:
         u *= _INV53
         return u
 
-    def exponential(self, ids: NDArray[np.integer], counter: NDArray[np.integer] | int,
-                    stream: int) -> NDArray[np.float64]:
+    def exponential(
+        self, ids: NDArray[np.integer], counter: NDArray[np.integer] | int, stream: int
+    ) -> NDArray[np.float64]:
         """Exp(1) draws, one per agent."""
         u = self.uniform(ids, counter, stream)
         np.log(u, out=u)

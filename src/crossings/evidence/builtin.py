@@ -59,16 +59,26 @@ BUILTIN_SCENARIO = "north-korea"
 #: Bump when the way the data files are read changes (forces a reload).
 LOADER_VERSION = "1"
 ACTOR = "crossings (built-in data)"
-DATA_FILES = ("mou_arrivals.csv", "mou_arrivals_alternatives.csv", "mou_arrivals_pre2002.csv",
-              "reference_claims.yaml", "scenario_uses.yaml", "gazetteer.csv")
+DATA_FILES = (
+    "mou_arrivals.csv",
+    "mou_arrivals_alternatives.csv",
+    "mou_arrivals_pre2002.csv",
+    "reference_claims.yaml",
+    "scenario_uses.yaml",
+    "gazetteer.csv",
+)
 
 CONFIDENCE = {"high": 0.9, "medium": 0.6, "low": 0.3}
 GRADE = {"high": "B", "medium": "C", "low": "D"}
 #: Official statistics of the counting body, and a known-bad compilation.
 GRADE_OVERRIDES = {"S1": "A", "S2": "A", "S5": "E"}
 TABLE_SOURCES = frozenset({"S1", "S2", "S3", "S4"})
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -95,8 +105,18 @@ class ClaimSpec:
 
     def identity(self) -> tuple[Any, ...]:
         """What makes two specs the same claim (for de-duplication)."""
-        return (self.source, self.kind, self.subject, self.sex, self.value, self.value_high,
-                self.qualifier, self.unit, self.period, self.place)
+        return (
+            self.source,
+            self.kind,
+            self.subject,
+            self.sex,
+            self.value,
+            self.value_high,
+            self.qualifier,
+            self.unit,
+            self.period,
+            self.place,
+        )
 
 
 # ----------------------------------------------------------------- data files
@@ -175,8 +195,11 @@ def _final_table(sources: dict[str, ScenarioSource]) -> list[ClaimSpec]:
         period = row_period(label)
         if period is None:
             raise ValueError(f"mou_arrivals.csv: unknown row label {label!r}")
-        values = {"total": _num(row["total"]), "male": _num(row["male"]),
-                  "female": _num(row["female"])}
+        values = {
+            "total": _num(row["total"]),
+            "male": _num(row["male"]),
+            "female": _num(row["female"]),
+        }
         note = f"final MOU table, row {label}"
         for token in row["source_ids"].split(";"):
             m = _TOKEN.match(token)
@@ -184,8 +207,15 @@ def _final_table(sources: dict[str, ScenarioSource]) -> list[ClaimSpec]:
                 continue  # "computed-from-table": no source of its own
             sid, ann = m.group(1), m.group(2)
             conf = _sources_conf(sources, sid)
-            base = ClaimSpec(key="", source=sid, subject="arrived", value=None, period=period,
-                             confidence=conf, note=note)
+            base = ClaimSpec(
+                key="",
+                source=sid,
+                subject="arrived",
+                value=None,
+                period=period,
+                confidence=conf,
+                note=note,
+            )
             fields: list[str] = []
             if ann is None or not re.search(r"\d", ann):
                 fields = ["total", "male", "female"] if sid in TABLE_SOURCES else ["total"]
@@ -200,24 +230,46 @@ def _final_table(sources: dict[str, ScenarioSource]) -> list[ClaimSpec]:
                 before = len(out)
                 if pm := re.search(r"([\d.]+)% female", ann):
                     pct = float(pm.group(1))
-                    out.append(replace(base, key=f"mou/{label}/share-female/{sid}", kind="share",
-                                       sex="female", value=round(pct / 100, 4), unit="percent",
-                                       qualifier="exact" if "." in pm.group(1) else "about"))
+                    out.append(
+                        replace(
+                            base,
+                            key=f"mou/{label}/share-female/{sid}",
+                            kind="share",
+                            sex="female",
+                            value=round(pct / 100, 4),
+                            unit="percent",
+                            qualifier="exact" if "." in pm.group(1) else "about",
+                        )
+                    )
                 if wm := re.fullmatch(r"(\d+) women", ann):
-                    out.append(replace(base, key=f"mou/{label}/female/{sid}", sex="female",
-                                       value=float(wm.group(1))))
+                    out.append(
+                        replace(
+                            base,
+                            key=f"mou/{label}/female/{sid}",
+                            sex="female",
+                            value=float(wm.group(1)),
+                        )
+                    )
                 if tm := (re.match(r"(\d+) &", ann) or re.search(r"=(\d+)$", ann)):
-                    out.append(replace(base, key=f"mou/{label}/total/{sid}",
-                                       value=float(tm.group(1))))
+                    out.append(
+                        replace(base, key=f"mou/{label}/total/{sid}", value=float(tm.group(1)))
+                    )
                 if len(out) == before:
-                    raise ValueError(f"mou_arrivals.csv: cannot read {token.strip()!r} "
-                                     f"(row {label})")
+                    raise ValueError(
+                        f"mou_arrivals.csv: cannot read {token.strip()!r} (row {label})"
+                    )
                 continue
             for f in fields:
                 if values[f] is None:
                     continue
-                out.append(replace(base, key=f"mou/{label}/{f}/{sid}", value=values[f],
-                                   sex=None if f == "total" else f))
+                out.append(
+                    replace(
+                        base,
+                        key=f"mou/{label}/{f}/{sid}",
+                        value=values[f],
+                        sex=None if f == "total" else f,
+                    )
+                )
     return out
 
 
@@ -236,36 +288,56 @@ def _alternatives(sources: dict[str, ScenarioSource]) -> list[ClaimSpec]:
             continue  # a warning about a whole span, no figure
         if kind == "partial year" and period.start is not None:
             period = _months_in_note(note, period.start.year) or period
-        values = {"total": _num(row["alt_total"]), "male": _num(row["alt_male"]),
-                  "female": _num(row["alt_female"])}
+        values = {
+            "total": _num(row["alt_total"]),
+            "male": _num(row["alt_male"]),
+            "female": _num(row["alt_female"]),
+        }
         text = f"{kind}: {note}" if note else kind
         for token in row["source_id"].split(";"):
             sid = token.strip()
-            conf = low if kind in ("typo", "unreliable compilation") else _sources_conf(
-                sources, sid)
+            conf = (
+                low if kind in ("typo", "unreliable compilation") else _sources_conf(sources, sid)
+            )
             for f, v in values.items():
                 if v is None:
                     continue
-                out.append(ClaimSpec(key=f"mou-alt/{i}/{label}/{f}/{sid}", source=sid,
-                                     subject="arrived", value=v, period=period,
-                                     sex=None if f == "total" else f, confidence=conf,
-                                     note=f"alternative figure ({text})",
-                                     extra={"alternative": kind}))
+                out.append(
+                    ClaimSpec(
+                        key=f"mou-alt/{i}/{label}/{f}/{sid}",
+                        source=sid,
+                        subject="arrived",
+                        value=v,
+                        period=period,
+                        sex=None if f == "total" else f,
+                        confidence=conf,
+                        note=f"alternative figure ({text})",
+                        extra={"alternative": kind},
+                    )
+                )
         also: list[tuple[str, float]] = []
         if m := _ALSO_IN.search(note):
-            also += [(s, float(m.group(1).replace(",", "")))
-                     for s in re.findall(r"S\d+", m.group(2))]
+            also += [
+                (s, float(m.group(1).replace(",", ""))) for s in re.findall(r"S\d+", m.group(2))
+            ]
         if m := _ID_ALSO.search(note):
             also.append((m.group(1), float(m.group(2).replace(",", ""))))
         for m2 in _ALSO_ID.finditer(note):
             if values["total"] is not None:
                 also.append((m2.group(1), values["total"]))
         for sid, v in also:
-            out.append(ClaimSpec(key=f"mou-alt/{i}/{label}/total/{sid}/also", source=sid,
-                                 subject="arrived", value=v, period=period,
-                                 confidence=_sources_conf(sources, sid),
-                                 note=f"same figure reported by this source ({text})",
-                                 extra={"alternative": kind}))
+            out.append(
+                ClaimSpec(
+                    key=f"mou-alt/{i}/{label}/total/{sid}/also",
+                    source=sid,
+                    subject="arrived",
+                    value=v,
+                    period=period,
+                    confidence=_sources_conf(sources, sid),
+                    note=f"same figure reported by this source ({text})",
+                    extra={"alternative": kind},
+                )
+            )
     return out
 
 
@@ -276,19 +348,28 @@ def _pre2002(sources: dict[str, ScenarioSource]) -> list[ClaimSpec]:
         period = row_period(label)
         if period is None:
             raise ValueError(f"mou_arrivals_pre2002.csv: unknown row label {label!r}")
-        values = {"total": _num(row["total"]), "male": _num(row["male"]),
-                  "female": _num(row["female"])}
+        values = {
+            "total": _num(row["total"]),
+            "male": _num(row["male"]),
+            "female": _num(row["female"]),
+        }
         for token in row["source_ids"].split(";"):
             sid = token.strip()
             for f, v in values.items():
                 if v is None:
                     continue
-                out.append(ClaimSpec(key=f"mou-pre2002/{label}/{f}/{sid}", source=sid,
-                                     subject="arrived", value=v, period=period,
-                                     sex=None if f == "total" else f,
-                                     confidence=_sources_conf(sources, sid),
-                                     note=f"single-year or bucket figure before 2002 "
-                                          f"({row['note']})"))
+                out.append(
+                    ClaimSpec(
+                        key=f"mou-pre2002/{label}/{f}/{sid}",
+                        source=sid,
+                        subject="arrived",
+                        value=v,
+                        period=period,
+                        sex=None if f == "total" else f,
+                        confidence=_sources_conf(sources, sid),
+                        note=f"single-year or bucket figure before 2002 ({row['note']})",
+                    )
+                )
     return out
 
 
@@ -298,17 +379,26 @@ def _reference() -> list[ClaimSpec]:
     for item in data["claims"]:
         value = item.get("value")
         high = item.get("high")
-        out.append(ClaimSpec(
-            key=f"ref/{item['key']}", source=str(item["src"]), subject=str(item["subject"]),
-            kind=str(item.get("kind", "count")),
-            value=None if value is None else float(value),
-            value_high=None if high is None else float(high),
-            qualifier=str(item.get("q", "exact")), unit=str(item.get("unit", "people")),
-            sex=item.get("sex"), period=parse_period(str(item.get("period") or "")),
-            place=item.get("place"), attributed_to=item.get("by"),
-            statement=item.get("says"), confidence=CONFIDENCE[str(item.get("conf", "medium"))],
-            method="reference", note=f"reference figures: {item.get('ref', '')}".rstrip(": "),
-        ))
+        out.append(
+            ClaimSpec(
+                key=f"ref/{item['key']}",
+                source=str(item["src"]),
+                subject=str(item["subject"]),
+                kind=str(item.get("kind", "count")),
+                value=None if value is None else float(value),
+                value_high=None if high is None else float(high),
+                qualifier=str(item.get("q", "exact")),
+                unit=str(item.get("unit", "people")),
+                sex=item.get("sex"),
+                period=parse_period(str(item.get("period") or "")),
+                place=item.get("place"),
+                attributed_to=item.get("by"),
+                statement=item.get("says"),
+                confidence=CONFIDENCE[str(item.get("conf", "medium"))],
+                method="reference",
+                note=f"reference figures: {item.get('ref', '')}".rstrip(": "),
+            )
+        )
     return out
 
 
@@ -337,20 +427,27 @@ def scenario_uses() -> dict[str, str]:
     return {str(k): str(v) for k, v in (data.get("uses") or {}).items()}
 
 
-def _use_spec(scenario: str, sid: str, src: ScenarioSource | None,
-              uses: dict[str, str]) -> ClaimSpec:
+def _use_spec(
+    scenario: str, sid: str, src: ScenarioSource | None, uses: dict[str, str]
+) -> ClaimSpec:
     text = uses.get(sid)
     if text is None:
         cite = src.citation if src is not None else sid
         text = f"Cited by the scenario; no figure from it is in the evidence base. Citation: {cite}"
         if src is not None and src.note:
             text += f" ({src.note})"
-    return ClaimSpec(key=f"use/{scenario}/{sid}", source=sid, subject="scenario_use",
-                     kind="rule", value=None, statement=text,
-                     confidence=_sources_conf({sid: src} if src else {}, sid),
-                     method="scenario-use",
-                     note="what the scenario uses this source for (our summary); "
-                          "not a figure reported by the source")
+    return ClaimSpec(
+        key=f"use/{scenario}/{sid}",
+        source=sid,
+        subject="scenario_use",
+        kind="rule",
+        value=None,
+        statement=text,
+        confidence=_sources_conf({sid: src} if src else {}, sid),
+        method="scenario-use",
+        note="what the scenario uses this source for (our summary); "
+        "not a figure reported by the source",
+    )
 
 
 # ----------------------------------------------------------------- storing
@@ -377,9 +474,15 @@ def upsert_scenario_source(session: Session, sid: str, src: ScenarioSource, orig
     """
     published, date_text = _date(src.date)
     values: dict[str, Any] = {
-        "citation": src.citation, "publisher": src.publisher, "url": src.url,
-        "published": published, "date_text": date_text, "confidence": src.confidence,
-        "reliability": _grade(sid, src), "note": src.note, "origin": origin,
+        "citation": src.citation,
+        "publisher": src.publisher,
+        "url": src.url,
+        "published": published,
+        "date_text": date_text,
+        "confidence": src.confidence,
+        "reliability": _grade(sid, src),
+        "note": src.note,
+        "origin": origin,
     }
     row = session.get(Source, sid)
     if row is None:
@@ -395,27 +498,53 @@ def upsert_scenario_source(session: Session, sid: str, src: ScenarioSource, orig
     return changed
 
 
-_SPEC_FIELDS = ("source_id", "kind", "value", "value_high", "qualifier", "unit", "subject", "sex",
-                "period_start", "period_end", "granularity", "place", "attributed_to",
-                "statement", "confidence", "method", "note", "extra")
+_SPEC_FIELDS = (
+    "source_id",
+    "kind",
+    "value",
+    "value_high",
+    "qualifier",
+    "unit",
+    "subject",
+    "sex",
+    "period_start",
+    "period_end",
+    "granularity",
+    "place",
+    "attributed_to",
+    "statement",
+    "confidence",
+    "method",
+    "note",
+    "extra",
+)
 
 
 def _spec_values(spec: ClaimSpec) -> dict[str, Any]:
     p = spec.period
     return {
-        "source_id": spec.source, "kind": spec.kind, "value": spec.value,
-        "value_high": spec.value_high, "qualifier": spec.qualifier, "unit": spec.unit,
-        "subject": spec.subject, "sex": spec.sex,
-        "period_start": p.start if p else None, "period_end": p.end if p else None,
-        "granularity": p.granularity if p else None, "place": spec.place,
-        "attributed_to": spec.attributed_to, "statement": spec.statement,
-        "confidence": spec.confidence, "method": spec.method, "note": spec.note,
+        "source_id": spec.source,
+        "kind": spec.kind,
+        "value": spec.value,
+        "value_high": spec.value_high,
+        "qualifier": spec.qualifier,
+        "unit": spec.unit,
+        "subject": spec.subject,
+        "sex": spec.sex,
+        "period_start": p.start if p else None,
+        "period_end": p.end if p else None,
+        "granularity": p.granularity if p else None,
+        "place": spec.place,
+        "attributed_to": spec.attributed_to,
+        "statement": spec.statement,
+        "confidence": spec.confidence,
+        "method": spec.method,
+        "note": spec.note,
         "extra": dict(spec.extra) or None,
     }
 
 
-def upsert_claims(session: Session, specs: Iterable[ClaimSpec], *, version: str
-                  ) -> tuple[int, int]:
+def upsert_claims(session: Session, specs: Iterable[ClaimSpec], *, version: str) -> tuple[int, int]:
     """Insert new built-in claims and refresh changed ones (by key).
 
     Claims a user has edited or rejected keep the user's decision.
@@ -429,8 +558,9 @@ def upsert_claims(session: Session, specs: Iterable[ClaimSpec], *, version: str
         values = _spec_values(spec)
         row = existing.get(spec.key)
         if row is None:
-            session.add(Claim(key=spec.key, review_state="accepted", method_version=version,
-                              **values))
+            session.add(
+                Claim(key=spec.key, review_state="accepted", method_version=version, **values)
+            )
             added += 1
             continue
         if row.review_state in ("edited", "rejected"):
@@ -465,13 +595,15 @@ def load_builtin(store: EvidenceStore, *, force: bool = False) -> bool:
     with_figures = {s.source for s in specs}
     uses = scenario_uses()
     cited = _cited_sources(sc)
-    specs += [_use_spec(sc.name, sid, sc.sources.get(sid), uses)
-              for sid in sorted(cited - with_figures)]
+    specs += [
+        _use_spec(sc.name, sid, sc.sources.get(sid), uses) for sid in sorted(cited - with_figures)
+    ]
     short = version[:12]
     with store.transaction() as session:
         origin = f"builtin:{sc.name}"
-        n_src = sum(upsert_scenario_source(session, sid, src, origin)
-                    for sid, src in sc.sources.items())
+        n_src = sum(
+            upsert_scenario_source(session, sid, src, origin) for sid, src in sc.sources.items()
+        )
         session.flush()
         added, updated = upsert_claims(session, specs, version=short)
         keys = {s.key for s in specs}
@@ -483,10 +615,20 @@ def load_builtin(store: EvidenceStore, *, force: bool = False) -> bool:
                 withdrawn += 1
         session.flush()
         n_links = link_scenario_in(session, loaded)
-        append_audit(session, actor=ACTOR, action="load-builtin", after={
-            "version": short, "sources_changed": n_src, "claims_added": added,
-            "claims_updated": updated, "claims_withdrawn": withdrawn,
-            "parameter_links": n_links[0], "observation_links": n_links[1]})
+        append_audit(
+            session,
+            actor=ACTOR,
+            action="load-builtin",
+            after={
+                "version": short,
+                "sources_changed": n_src,
+                "claims_added": added,
+                "claims_updated": updated,
+                "claims_withdrawn": withdrawn,
+                "parameter_links": n_links[0],
+                "observation_links": n_links[1],
+            },
+        )
         EvidenceStore.set_meta(session, "builtin_version", version)
     log.info("built-in evidence loaded: %d claims added, %d updated", added, updated)
     return True
@@ -494,39 +636,96 @@ def load_builtin(store: EvidenceStore, *, force: bool = False) -> bool:
 
 # ----------------------------------------------------------------- links
 _PARAM_HINTS: tuple[tuple[str, frozenset[str]], ...] = tuple(
-    (pattern, frozenset(subjects)) for pattern, subjects in (
+    (pattern, frozenset(subjects))
+    for pattern, subjects in (
         (r"\.origins$", {"origin", "arrived_with_origin"}),
         (r"^people\.age_bands$", {"arrived_age_*", "arrived_with_age"}),
         (r"^people\.flags", {"hiding", "trafficked"}),
         (r"^delegations\[\d+\]\.(size|female_share)$", {"athletes", "delegation_officials"}),
-        (r"^delegations\[\d+\]\.(surveillance|defection_probability)$",
-         {"athlete_defections"}),
+        (r"^delegations\[\d+\]\.(surveillance|defection_probability)$", {"athlete_defections"}),
         (r"^delegations\[\d+\]\.on_return$", {"medals_*", "delegation_punishment"}),
         (r"^detention\[\d+\]\.waves\[\d+\]$", {"repatriated"}),
         (r"^detention\[\d+\]\.to$", {"repatriated_interviewees", "repatriation_point"}),
-        (r"^detention\[\d+\]\.rate$", {"detained", "repatriated", "repatriation_process",
-                                       "deportation_days", "investigation_months"}),
+        (
+            r"^detention\[\d+\]\.rate$",
+            {
+                "detained",
+                "repatriated",
+                "repatriation_process",
+                "deportation_days",
+                "investigation_months",
+            },
+        ),
         (r"^inflows\[\d+\]\.initial$", {"hiding", "prisoners"}),
-        (r"^inflows\[\d+\]\.rate$", {"arrived_direct", "laborers", "asylum_*",
-                                     "temporary_asylum_applications", "deportation_days"}),
-        (r"^states\[\d+\]\.duration$", {"quarantine_days", "interrogation_days",
-                                        "investigation_months"}),
+        (
+            r"^inflows\[\d+\]\.rate$",
+            {
+                "arrived_direct",
+                "laborers",
+                "asylum_*",
+                "temporary_asylum_applications",
+                "deportation_days",
+            },
+        ),
+        (
+            r"^states\[\d+\]\.duration$",
+            {"quarantine_days", "interrogation_days", "investigation_months"},
+        ),
         (r"^states\[\d+\]\.hazards", {"camp_conditions", "repatriation_process"}),
-        (r"^transitions\.\w+\[\d+\]\.rate$", {"caught_share", "hiding", "trafficked",
-                                             "repatriated", "laborers", "asylum_*",
-                                             "deportation_days"}),
+        (
+            r"^transitions\.\w+\[\d+\]\.rate$",
+            {
+                "caught_share",
+                "hiding",
+                "trafficked",
+                "repatriated",
+                "laborers",
+                "asylum_*",
+                "deportation_days",
+            },
+        ),
         (r"^routes\[\d+\]", {"caught_share", "transit"}),
-        (r"^sentences\[\d+\]", {"sentence_years", "sentenced", "prisoners", "sentencing",
-                                "camp_conditions", "delegation_punishment",
-                                "detention_system", "repatriation_process"}),
-        (r"^classification\.", {"sentencing", "sentenced", "repatriation_process",
-                                "detention_system", "sentence_years"}),
+        (
+            r"^sentences\[\d+\]",
+            {
+                "sentence_years",
+                "sentenced",
+                "prisoners",
+                "sentencing",
+                "camp_conditions",
+                "delegation_punishment",
+                "detention_system",
+                "repatriation_process",
+            },
+        ),
+        (
+            r"^classification\.",
+            {
+                "sentencing",
+                "sentenced",
+                "repatriation_process",
+                "detention_system",
+                "sentence_years",
+            },
+        ),
         (r"^reclassifications\[\d+\]", {"sentenced"}),
         (r"^families\.", {"family_punishment", "sentenced"}),
-        (r"^policies\[\d+\](\.effects\[\d+\]\.factor)?$", {
-            "arrived", "broker_fee*", "border_control", "repatriated", "detained", "event",
-            "sentenced", "sentence_years", "repatriation_point"}),
-    ))
+        (
+            r"^policies\[\d+\](\.effects\[\d+\]\.factor)?$",
+            {
+                "arrived",
+                "broker_fee*",
+                "border_control",
+                "repatriated",
+                "detained",
+                "event",
+                "sentenced",
+                "sentence_years",
+                "repatriation_point",
+            },
+        ),
+    )
+)
 
 _SERIES_HINTS: tuple[tuple[str, frozenset[str]], ...] = (
     (r"direct", frozenset({"arrived_direct"})),
@@ -575,8 +774,9 @@ class _Context:
     places: frozenset[str] = frozenset()
 
 
-def _context(path: tuple[str | int, ...], objects: dict[tuple[str | int, ...], object],
-             sc: Scenario) -> _Context:
+def _context(
+    path: tuple[str | int, ...], objects: dict[tuple[str | int, ...], object], sc: Scenario
+) -> _Context:
     names = {p.id: (p.name or p.id) for p in sc.places}
     for n in range(len(path), 0, -1):
         obj = objects.get(path[:n])
@@ -593,10 +793,12 @@ def _context(path: tuple[str | int, ...], objects: dict[tuple[str | int, ...], o
             places: frozenset[str] = frozenset()
             if isinstance(place, str):
                 name = names.get(place, place)
-                places = frozenset({place.lower(), name.lower(),
-                                    name.split("(")[0].strip().lower()})
-            return _Context(window=(dt.date(start.year - 1, 1, 1), dt.date(end.year + 1, 12, 31)),
-                            places=places)
+                places = frozenset(
+                    {place.lower(), name.lower(), name.split("(")[0].strip().lower()}
+                )
+            return _Context(
+                window=(dt.date(start.year - 1, 1, 1), dt.date(end.year + 1, 12, 31)), places=places
+            )
     return _Context()
 
 
@@ -645,8 +847,9 @@ def _row_matches(c: Claim, period: Period) -> bool:
     return (c.period_start, c.period_end) == (period.start, period.end)
 
 
-def link_scenario_in(session: Session, loaded: LoadedScenario,
-                     uses: dict[str, str] | None = None) -> tuple[int, int]:
+def link_scenario_in(
+    session: Session, loaded: LoadedScenario, uses: dict[str, str] | None = None
+) -> tuple[int, int]:
     """(Re)link every parameter and observation row of a scenario to claims.
 
     Every source the scenario cites is made sure to exist (from the
@@ -660,10 +863,14 @@ def link_scenario_in(session: Session, loaded: LoadedScenario,
     name = sc.name
     if uses is None:
         uses = scenario_uses() if name == BUILTIN_SCENARIO else {}
-    session.execute(delete(ParameterLink).where(ParameterLink.scenario == name,
-                                                ParameterLink.link != "manual"))
-    manual = set(session.execute(select(ParameterLink.path, ParameterLink.claim_id).where(
-        ParameterLink.scenario == name)))
+    session.execute(
+        delete(ParameterLink).where(ParameterLink.scenario == name, ParameterLink.link != "manual")
+    )
+    manual = set(
+        session.execute(
+            select(ParameterLink.path, ParameterLink.claim_id).where(ParameterLink.scenario == name)
+        )
+    )
     session.execute(delete(ObservationLink).where(ObservationLink.scenario == name))
     cited = _cited_sources(sc)
     known = set(session.scalars(select(Source.id)))
@@ -671,24 +878,39 @@ def link_scenario_in(session: Session, loaded: LoadedScenario,
         if sid in sc.sources:
             upsert_scenario_source(session, sid, sc.sources[sid], f"scenario:{name}")
         else:  # cannot happen in a validated scenario; kept for robustness
-            session.add(Source(id=sid, citation=sid, reliability="F", confidential=False,
-                               origin=f"scenario:{name}"))
+            session.add(
+                Source(
+                    id=sid,
+                    citation=sid,
+                    reliability="F",
+                    confidential=False,
+                    origin=f"scenario:{name}",
+                )
+            )
     session.flush()
     by_source: dict[str, list[Claim]] = {}
-    for c in session.scalars(select(Claim).where(Claim.review_state != "rejected")
-                             .order_by(Claim.id)):
+    for c in session.scalars(
+        select(Claim).where(Claim.review_state != "rejected").order_by(Claim.id)
+    ):
         by_source.setdefault(c.source_id, []).append(c)
     missing = sorted(sid for sid in cited if not by_source.get(sid))
     if missing:
-        upsert_claims(session, [_use_spec(name, sid, sc.sources.get(sid), uses)
-                                for sid in missing], version=LOADER_VERSION)
+        upsert_claims(
+            session,
+            [_use_spec(name, sid, sc.sources.get(sid), uses) for sid in missing],
+            version=LOADER_VERSION,
+        )
         session.flush()
         for sid in missing:
-            by_source[sid] = list(session.scalars(select(Claim).where(
-                Claim.source_id == sid, Claim.review_state != "rejected")))
+            by_source[sid] = list(
+                session.scalars(
+                    select(Claim).where(Claim.source_id == sid, Claim.review_state != "rejected")
+                )
+            )
 
     objects: dict[tuple[str | int, ...], object] = dict(
-        (tuple(p), o) for p, o in walk_models(sc, ()))
+        (tuple(p), o) for p, o in walk_models(sc, ())
+    )
     by_text = {format_path(p): p for p, o in objects.items() if isinstance(o, Sourced)}
     plinks: set[tuple[str, int, str]] = set()
     for prow in parameter_table(sc):
@@ -698,21 +920,36 @@ def link_scenario_in(session: Session, loaded: LoadedScenario,
         ctx = _context(path, objects, sc)
         for sid in prow.sources:
             claims = by_source.get(sid, [])
-            matched = [c for c in claims if hints is not None and c.method != "scenario-use"
-                       and _subject_matches(c.subject, hints)]
+            matched = [
+                c
+                for c in claims
+                if hints is not None
+                and c.method != "scenario-use"
+                and _subject_matches(c.subject, hints)
+            ]
             if matched and isinstance(obj, Observation):
                 periods = [_row_key(r)[1] for r in obj.rows]
-                matched = [c for c in matched if any(_row_matches(c, p) for p in periods)
-                           ] or matched
+                matched = [
+                    c for c in matched if any(_row_matches(c, p) for p in periods)
+                ] or matched
             elif matched:
                 matched = _narrow(matched, ctx)
             if matched:
                 plinks.update((prow.path, c.id, "subject-match") for c in matched)
             else:
-                plinks.update((prow.path, c.id, "scenario-use" if c.method == "scenario-use"
-                               else "cites-source") for c in claims)
-    session.add_all(ParameterLink(scenario=name, path=p, claim_id=cid, link=link)
-                    for p, cid, link in sorted(plinks) if (p, cid) not in manual)
+                plinks.update(
+                    (
+                        prow.path,
+                        c.id,
+                        "scenario-use" if c.method == "scenario-use" else "cites-source",
+                    )
+                    for c in claims
+                )
+    session.add_all(
+        ParameterLink(scenario=name, path=p, claim_id=cid, link=link)
+        for p, cid, link in sorted(plinks)
+        if (p, cid) not in manual
+    )
 
     olinks: set[tuple[str, str, int, str]] = set()
     for obs in sc.observations:
@@ -720,15 +957,20 @@ def link_scenario_in(session: Session, loaded: LoadedScenario,
         for row in obs.rows:
             key, period = _row_key(row)
             for sid in row.sources or obs.sources or ():
-                claims = [c for c in by_source.get(sid, []) if subjects is None
-                          or _subject_matches(c.subject, subjects)]
+                claims = [
+                    c
+                    for c in by_source.get(sid, [])
+                    if subjects is None or _subject_matches(c.subject, subjects)
+                ]
                 hit = [c for c in claims if _row_matches(c, period)]
                 link = "subject-match"
                 if not hit:
                     hit, link = (claims or by_source.get(sid, [])), "cites-source"
                 olinks.update((obs.id, key, c.id, link) for c in hit)
-    session.add_all(ObservationLink(scenario=name, observation=o, row=r, claim_id=cid, link=link)
-                    for o, r, cid, link in sorted(olinks))
+    session.add_all(
+        ObservationLink(scenario=name, observation=o, row=r, claim_id=cid, link=link)
+        for o, r, cid, link in sorted(olinks)
+    )
     EvidenceStore.set_meta(session, f"links:{name}", loaded.sha256)
     return len(plinks), len(olinks)
 

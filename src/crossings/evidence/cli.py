@@ -31,21 +31,29 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="evidence",
     help="The evidence base: sources, claims, reviews, conflicts and the claims behind "
-         "each parameter.",
+    "each parameter.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
 
-
-DbOpt = Annotated[str | None, typer.Option(
-    "--db", help="Evidence database: a SQLite file or postgresql://… URL (default: "
-                 "evidence.sqlite in the user data folder, or $CROSSINGS_DATA_DIR).")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Evidence database: a SQLite file or postgresql://… URL (default: "
+        "evidence.sqlite in the user data folder, or $CROSSINGS_DATA_DIR).",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-ShowOpt = Annotated[bool, typer.Option(
-    "--show-confidential", help="Show confidential sources' identity and quotes (redacted "
-                                "by default).")]
+ShowOpt = Annotated[
+    bool,
+    typer.Option(
+        "--show-confidential",
+        help="Show confidential sources' identity and quotes (redacted by default).",
+    ),
+]
 
 
 def _stdin_is_tty() -> bool:
@@ -108,8 +116,12 @@ def init(
             n_links = sum(len(v) for v in store.parameter_links("north-korea").values())
             url = store.url
     state = "loaded" if loaded else "already up to date"
-    out.print(f"evidence base at {url}: built-in evidence {state}; {n_src} sources, "
-              f"{n_claims} claims, {n_links} parameter links", highlight=False, markup=False)
+    out.print(
+        f"evidence base at {url}: built-in evidence {state}; {n_src} sources, "
+        f"{n_claims} claims, {n_links} parameter links",
+        highlight=False,
+        markup=False,
+    )
 
 
 # ----------------------------------------------------------------------- add
@@ -127,8 +139,12 @@ def _ask_date(path: Path) -> dt.date | None:
     from rich.prompt import Prompt  # noqa: PLC0415
 
     while True:
-        text = Prompt.ask(f"Publication date of {path.name} (YYYY-MM-DD, empty to leave it "
-                          f"empty)", default="", console=err, show_default=False)
+        text = Prompt.ask(
+            f"Publication date of {path.name} (YYYY-MM-DD, empty to leave it empty)",
+            default="",
+            console=err,
+            show_default=False,
+        )
         if not text.strip():
             return None
         try:
@@ -139,34 +155,56 @@ def _ask_date(path: Path) -> dt.date | None:
 
 @app.command()
 def add(
-    paths: Annotated[list[Path], typer.Argument(help="Files (.txt, .md, .html, .htm) or "
-                                                     "folders (read recursively).")],
-    title: Annotated[str | None, typer.Option("--title", help="Title, when the document "
-                                                              "has none.")] = None,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Files (.txt, .md, .html, .htm) or folders (read recursively)."),
+    ],
+    title: Annotated[
+        str | None, typer.Option("--title", help="Title, when the document has none.")
+    ] = None,
     publisher: Annotated[str | None, typer.Option("--publisher")] = None,
     author: Annotated[str | None, typer.Option("--author")] = None,
-    date: Annotated[str | None, typer.Option("--date", help="Publication date YYYY-MM-DD, "
-                                                            "when the document has none.")
-                    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="Publication date YYYY-MM-DD, when the document has none."),
+    ] = None,
     url: Annotated[str | None, typer.Option("--url")] = None,
     language: Annotated[str | None, typer.Option("--language")] = None,
-    confidential: Annotated[bool, typer.Option(
-        "--confidential", help="Redact the source's identity and quotes in every output.")
+    confidential: Annotated[
+        bool,
+        typer.Option(
+            "--confidential", help="Redact the source's identity and quotes in every output."
+        ),
     ] = False,
-    reliability: Annotated[str, typer.Option(
-        "--reliability", help="Reliability grade A (completely reliable) … E (unreliable), "
-                              "F (cannot be judged).")] = "F",
+    reliability: Annotated[
+        str,
+        typer.Option(
+            "--reliability",
+            help="Reliability grade A (completely reliable) … E (unreliable), "
+            "F (cannot be judged).",
+        ),
+    ] = "F",
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Add documents: claims are extracted and stored as suggestions to review."""
     from crossings.evidence.ingest import IngestOptions, ingest_paths  # noqa: PLC0415
 
-    options = IngestOptions(title=title, publisher=publisher, author=author,
-                            date=_parse_date(date), url=url, language=language,
-                            confidential=confidential, reliability=reliability.upper())
-    ask = _ask_date if (_stdin_is_tty() and not json_out and len(paths) == 1
-                        and paths[0].is_file()) else None
+    options = IngestOptions(
+        title=title,
+        publisher=publisher,
+        author=author,
+        date=_parse_date(date),
+        url=url,
+        language=language,
+        confidential=confidential,
+        reliability=reliability.upper(),
+    )
+    ask = (
+        _ask_date
+        if (_stdin_is_tty() and not json_out and len(paths) == 1 and paths[0].is_file())
+        else None
+    )
     with _errors(), _open(db) as store:
         try:
             report = ingest_paths(store, paths, options, ask_date=ask)
@@ -175,60 +213,99 @@ def add(
 
             if isinstance(exc, StoreError):
                 raise
-            _fail(f"error: {type(exc).__name__}: {exc}; nothing from this batch was "
-                  f"stored", 1)
+            _fail(f"error: {type(exc).__name__}: {exc}; nothing from this batch was stored", 1)
             return
     if json_out:
-        _print_json({"files": [
-            {"path": str(o.path), "status": o.status, "source_id": o.source_id,
-             "claims": o.claims, "reason": o.reason, "warnings": list(o.warnings)}
-            for o in report.outcomes]})
+        _print_json(
+            {
+                "files": [
+                    {
+                        "path": str(o.path),
+                        "status": o.status,
+                        "source_id": o.source_id,
+                        "claims": o.claims,
+                        "reason": o.reason,
+                        "warnings": list(o.warnings),
+                    }
+                    for o in report.outcomes
+                ]
+            }
+        )
     else:
         for o in report.outcomes:
             name = _cell(o.path)
             if o.status == "stored":
-                out.print(f"[green]stored[/green] {name} as {o.source_id}: {o.claims} "
-                          f"suggested claim(s)", highlight=False)
+                out.print(
+                    f"[green]stored[/green] {name} as {o.source_id}: {o.claims} suggested claim(s)",
+                    highlight=False,
+                )
             elif o.status == "duplicate":
-                out.print(f"[yellow]already stored[/yellow] {name} ({_cell(o.reason)})",
-                          highlight=False)
+                out.print(
+                    f"[yellow]already stored[/yellow] {name} ({_cell(o.reason)})", highlight=False
+                )
             else:
                 err.print(f"[red]skipped[/red] {name}: {_cell(o.reason)}", highlight=False)
             for w in o.warnings:
                 err.print(f"  warning: {name}: {_cell(w)}", highlight=False)
-        out.print(f"{report.count('stored')} stored, {report.count('duplicate')} already "
-                  f"stored, {report.count('error')} skipped", highlight=False)
+        out.print(
+            f"{report.count('stored')} stored, {report.count('duplicate')} already "
+            f"stored, {report.count('error')} skipped",
+            highlight=False,
+        )
     if report.count("error"):
         raise typer.Exit(1)
 
 
 # ----------------------------------------------------------------------- claims
-def _claims_table(title: str, rows: Sequence[dict[str, Any]], *,
-                  with_link: bool = False) -> Table:
+def _claims_table(title: str, rows: Sequence[dict[str, Any]], *, with_link: bool = False) -> Table:
     """A table of claims given as redacted dicts (:func:`~crossings.evidence.redact.redact`)."""
     t = Table(title=title)
-    for col in ("id", "source", "name", "subject", "sex", "period", "place", "value", "state",
-                "confidence", *(["link"] if with_link else [])):
-        t.add_column(col, justify="right" if col == "id" else "left",
-                     no_wrap=col in ("name", "source", "period", "value", "confidence"),
-                     max_width=40
-                     if col == "name" else None, overflow="ellipsis")
+    for col in (
+        "id",
+        "source",
+        "name",
+        "subject",
+        "sex",
+        "period",
+        "place",
+        "value",
+        "state",
+        "confidence",
+        *(["link"] if with_link else []),
+    ):
+        t.add_column(
+            col,
+            justify="right" if col == "id" else "left",
+            no_wrap=col in ("name", "source", "period", "value", "confidence"),
+            max_width=40 if col == "name" else None,
+            overflow="ellipsis",
+        )
     for d in rows:
-        t.add_row(str(d["id"]), _cell(d["source_id"]), _cell(d["source_label"]),
-                  _cell(d["subject"]), _cell(d["sex"] or ""), _cell(d["period"]),
-                  _cell(d["place"] or ""), _cell(d["value_text"]), _cell(d["review_state"]),
-                  f"{d['confidence']:.2f} {d['confidence_label']}",
-                  *([_cell(d["link"])] if with_link else []))
+        t.add_row(
+            str(d["id"]),
+            _cell(d["source_id"]),
+            _cell(d["source_label"]),
+            _cell(d["subject"]),
+            _cell(d["sex"] or ""),
+            _cell(d["period"]),
+            _cell(d["place"] or ""),
+            _cell(d["value_text"]),
+            _cell(d["review_state"]),
+            f"{d['confidence']:.2f} {d['confidence_label']}",
+            *([_cell(d["link"])] if with_link else []),
+        )
     return t
 
 
 @app.command()
 def claims(
     source: Annotated[str | None, typer.Option("--source", help="Only this source id.")] = None,
-    subject: Annotated[str | None, typer.Option("--subject", help="Only this subject.")
-                       ] = None,
-    state: Annotated[str | None, typer.Option(
-        "--state", help="Only this review state (suggested, accepted, rejected, edited).")
+    subject: Annotated[str | None, typer.Option("--subject", help="Only this subject.")] = None,
+    state: Annotated[
+        str | None,
+        typer.Option(
+            "--state", help="Only this review state (suggested, accepted, rejected, edited)."
+        ),
     ] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -243,8 +320,7 @@ def claims(
     with _errors(), _open(db) as store:
         if source is not None and store.source(source) is None:
             _fail(f"error: no source '{source}' (see 'crossings evidence sources')")
-        rows = store.claims(source=source, subject=subject,
-                            states=[state] if state else None)
+        rows = store.claims(source=source, subject=subject, states=[state] if state else None)
     data = [redact(c, show_confidential=show_confidential) for c in rows]
     if json_out:
         _print_json({"claims": data})
@@ -269,15 +345,20 @@ def show(
         history = store.audit(claim=claim.id)
     conf = frozenset({claim.source_id}) if claim.source_confidential else frozenset()
     data = redact(claim, show_confidential=show_confidential)
-    data["source"] = (redact(src, show_confidential=show_confidential) if src else None)
+    data["source"] = redact(src, show_confidential=show_confidential) if src else None
     data["parameters"] = [{"scenario": s, "path": p, "link": link} for s, p, link in params]
-    data["history"] = [redact(a, show_confidential=show_confidential, confidential_sources=conf)
-                       for a in history]
+    data["history"] = [
+        redact(a, show_confidential=show_confidential, confidential_sources=conf) for a in history
+    ]
     if json_out:
         _print_json(data)
         return
-    name = source_name(claim.source_id, claim.source_label, claim.source_confidential,
-                       show_confidential=show_confidential)
+    name = source_name(
+        claim.source_id,
+        claim.source_label,
+        claim.source_confidential,
+        show_confidential=show_confidential,
+    )
     lines = [
         f"[bold]claim {data['id']}[/bold] ({_cell(data['key'])}): {_cell(data['kind'])} "
         f"[bold]{_cell(data['value_text'])}[/bold]",
@@ -295,16 +376,19 @@ def show(
     if data["statement"]:
         lines.append(f"statement: {_cell(data['statement'])}")
     if data["quote"]:
-        span = f" [{data['span_start']}:{data['span_end']}]" if data["span_start"] is not None \
-            else ""
+        span = (
+            f" [{data['span_start']}:{data['span_end']}]" if data["span_start"] is not None else ""
+        )
         lines.append(f"quote{span}: “{_cell(data['quote'])}”")
     if data["note"]:
         lines.append(f"note: {_cell(data['note'])}")
     for line in lines:
         out.print(line, highlight=False)
     if params:
-        out.print("supports: " + ", ".join(f"{_cell(s)}:{_cell(p)} ({link})"
-                                           for s, p, link in params), highlight=False)
+        out.print(
+            "supports: " + ", ".join(f"{_cell(s)}:{_cell(p)} ({link})" for s, p, link in params),
+            highlight=False,
+        )
     for a in data["history"]:
         out.print(f"  {a['at']} {_cell(a['actor'])}: {_cell(a['action'])}", highlight=False)
 
@@ -324,21 +408,35 @@ def _interactive_review(store: EvidenceStore, source: str | None, show: bool) ->
     for i, c in enumerate(todo, 1):
         d = redact(c, show_confidential=show)
         out.rule(f"claim {c.id} ({i} of {len(todo)})")
-        out.print(f"[bold]{_cell(d['value_text'])}[/bold]  subject {_cell(d['subject'])}, "
-                  f"sex {_cell(d['sex'] or 'both')}, period {_cell(d['period'] or '–')}, "
-                  f"place {_cell(d['place'] or '–')}; source {_cell(d['source_label'])}; "
-                  f"confidence {d['confidence']:.2f}", highlight=False)
+        out.print(
+            f"[bold]{_cell(d['value_text'])}[/bold]  subject {_cell(d['subject'])}, "
+            f"sex {_cell(d['sex'] or 'both')}, period {_cell(d['period'] or '–')}, "
+            f"place {_cell(d['place'] or '–')}; source {_cell(d['source_label'])}; "
+            f"confidence {d['confidence']:.2f}",
+            highlight=False,
+        )
         text = store.document_text(c.source_id)
         if d["quote"] == REDACTED or text is None or c.span_start is None or c.span_end is None:
             if d["quote"]:
                 out.print(f"quote: {_cell(d['quote'])}", highlight=False)
         else:
             a, b = max(0, c.span_start - 120), min(len(text), c.span_end + 120)
-            out.print("…" + _cell(text[a:c.span_start]) + "[reverse]"
-                      + _cell(text[c.span_start:c.span_end]) + "[/reverse]"
-                      + _cell(text[c.span_end:b]) + "…", highlight=False)
-        choice = Prompt.ask(escape("[a]ccept, [r]eject, [e]dit, [s]kip, [q]uit"),
-                            choices=["a", "r", "e", "s", "q"], default="s", console=out)
+            out.print(
+                "…"
+                + _cell(text[a : c.span_start])
+                + "[reverse]"
+                + _cell(text[c.span_start : c.span_end])
+                + "[/reverse]"
+                + _cell(text[c.span_end : b])
+                + "…",
+                highlight=False,
+            )
+        choice = Prompt.ask(
+            escape("[a]ccept, [r]eject, [e]dit, [s]kip, [q]uit"),
+            choices=["a", "r", "e", "s", "q"],
+            default="s",
+            console=out,
+        )
         if choice == "q":
             break
         if choice == "s":
@@ -349,8 +447,9 @@ def _interactive_review(store: EvidenceStore, source: str | None, show: bool) ->
             continue
         changes: dict[str, str] = {}
         while True:
-            entry = Prompt.ask("field=value (empty to finish)", default="", console=out,
-                               show_default=False)
+            entry = Prompt.ask(
+                "field=value (empty to finish)", default="", console=out, show_default=False
+            )
             if not entry.strip():
                 break
             if "=" not in entry:
@@ -379,18 +478,27 @@ def _parse_changes(items: Sequence[str]) -> dict[str, str]:
 
 @app.command()
 def review(
-    changes: Annotated[list[str] | None, typer.Argument(
-        metavar="[FIELD=VALUE]...", help="Changes for --edit (value, value_high, qualifier, "
-                                         "unit, subject, sex, period, place, kind, note, …).")
+    changes: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[FIELD=VALUE]...",
+            help="Changes for --edit (value, value_high, qualifier, "
+            "unit, subject, sex, period, place, kind, note, …).",
+        ),
     ] = None,
-    source: Annotated[str | None, typer.Option("--source", help="Only this source's claims "
-                                                                "(interactive).")] = None,
-    accept: Annotated[list[str] | None, typer.Option("--accept", help="Accept this claim "
-                                                                      "(repeatable).")] = None,
-    reject: Annotated[list[str] | None, typer.Option("--reject", help="Reject this claim "
-                                                                      "(repeatable).")] = None,
-    edit: Annotated[list[str] | None, typer.Option(
-        "--edit", help="Edit this claim with the FIELD=VALUE arguments (repeatable).")] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Only this source's claims (interactive).")
+    ] = None,
+    accept: Annotated[
+        list[str] | None, typer.Option("--accept", help="Accept this claim (repeatable).")
+    ] = None,
+    reject: Annotated[
+        list[str] | None, typer.Option("--reject", help="Reject this claim (repeatable).")
+    ] = None,
+    edit: Annotated[
+        list[str] | None,
+        typer.Option("--edit", help="Edit this claim with the FIELD=VALUE arguments (repeatable)."),
+    ] = None,
     db: DbOpt = None,
     show_confidential: ShowOpt = False,
 ) -> None:
@@ -402,14 +510,18 @@ def review(
     if changes and not edit:
         _fail("error: FIELD=VALUE arguments need --edit CLAIM_ID")
     if edit and not changes:
-        _fail("error: --edit CLAIM_ID needs at least one FIELD=VALUE argument "
-              "(e.g. value=2914 period=2009)")
+        _fail(
+            "error: --edit CLAIM_ID needs at least one FIELD=VALUE argument "
+            "(e.g. value=2914 period=2009)"
+        )
     parsed = _parse_changes(changes or [])
     with _errors(), _open(db) as store:
         if not scripted:
             if not _stdin_is_tty():
-                _fail("error: interactive review needs a terminal; use --accept ID, "
-                      "--reject ID or --edit ID FIELD=VALUE")
+                _fail(
+                    "error: interactive review needs a terminal; use --accept ID, "
+                    "--reject ID or --edit ID FIELD=VALUE"
+                )
             if source is not None and store.source(source) is None:
                 _fail(f"error: no source '{source}' (see 'crossings evidence sources')")
             _interactive_review(store, source, show_confidential)
@@ -448,9 +560,15 @@ def sources(
     for col in ("id", "source", "date", "reliability", "confidential", "claims", "origin"):
         t.add_column(col)
     for d in data:
-        t.add_row(_cell(d["id"]), _cell(str(d["label"])[:90]),
-                  _cell(d["published"] or d["date_text"] or ""), _cell(d["reliability"]),
-                  "yes" if d["confidential"] else "", str(d["n_claims"]), _cell(d["origin"]))
+        t.add_row(
+            _cell(d["id"]),
+            _cell(str(d["label"])[:90]),
+            _cell(d["published"] or d["date_text"] or ""),
+            _cell(d["reliability"]),
+            "yes" if d["confidential"] else "",
+            str(d["n_claims"]),
+            _cell(d["origin"]),
+        )
     out.print(t)
 
 
@@ -460,25 +578,36 @@ def conflict_json(c: Conflict, show: bool) -> dict[str, Any]:
     from crossings.evidence.redact import redact  # noqa: PLC0415
 
     return {
-        "quantity": {"kind": c.key.kind, "subject": c.key.subject, "sex": c.key.sex,
-                     "period": c.key.period, "place": c.key.place or None, "unit": c.key.unit},
+        "quantity": {
+            "kind": c.key.kind,
+            "subject": c.key.subject,
+            "sex": c.key.sex,
+            "period": c.key.period,
+            "place": c.key.place or None,
+            "unit": c.key.unit,
+        },
         "reference": c.reference.value_text,
         "max_relative_difference": c.max_relative_difference,
-        "sides": [{
-            "value": s.value, "value_high": s.value_high, "qualifier": s.qualifier,
-            "value_text": s.value_text, "interval": [s.low, s.high],
-            "relative_difference": s.relative_difference,
-            "agrees_with_reference": s.agrees_with_reference,
-            "sources": list(s.sources),
-            "claims": [redact(x, show_confidential=show) for x in s.claims],
-        } for s in c.sides],
+        "sides": [
+            {
+                "value": s.value,
+                "value_high": s.value_high,
+                "qualifier": s.qualifier,
+                "value_text": s.value_text,
+                "interval": [s.low, s.high],
+                "relative_difference": s.relative_difference,
+                "agrees_with_reference": s.agrees_with_reference,
+                "sources": list(s.sources),
+                "claims": [redact(x, show_confidential=show) for x in s.claims],
+            }
+            for s in c.sides
+        ],
     }
 
 
 @app.command()
 def conflicts(
-    subject: Annotated[str | None, typer.Option("--subject", help="Only this subject.")
-                       ] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="Only this subject.")] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
     show_confidential: ShowOpt = False,
@@ -490,21 +619,38 @@ def conflicts(
     with _errors(), _open(db) as store:
         found = find_conflicts(store.claims(subject=subject))
     if json_out:
-        _print_json({"tolerance_about": ABOUT_TOLERANCE, "conflicts": [
-            conflict_json(c, show_confidential) for c in found]})
+        _print_json(
+            {
+                "tolerance_about": ABOUT_TOLERANCE,
+                "conflicts": [conflict_json(c, show_confidential) for c in found],
+            }
+        )
         return
     t = Table(title=f"{len(found)} conflict(s) between claims")
     for col in ("quantity", "value", "rel. diff.", "sources (reliability, confidence)"):
         t.add_column(col)
     for c in found:
         for i, s in enumerate(c.sides):
-            srcs = ", ".join(dict.fromkeys(
-                f"{x.source_id}" + ("" if not x.source_confidential or show_confidential
-                                    else " " + source_name(x.source_id, "", True))
-                + f" ({x.source_reliability}, {x.confidence:.1f})" for x in s.claims))
+            srcs = ", ".join(
+                dict.fromkeys(
+                    f"{x.source_id}"
+                    + (
+                        ""
+                        if not x.source_confidential or show_confidential
+                        else " " + source_name(x.source_id, "", True)
+                    )
+                    + f" ({x.source_reliability}, {x.confidence:.1f})"
+                    for x in s.claims
+                )
+            )
             rd = "reference" if i == 0 else f"{s.relative_difference:+.1%}"
-            t.add_row(_cell(c.key.describe()) if i == 0 else "", _cell(s.value_text), rd,
-                      _cell(srcs), end_section=i == len(c.sides) - 1)
+            t.add_row(
+                _cell(c.key.describe()) if i == 0 else "",
+                _cell(s.value_text),
+                rd,
+                _cell(srcs),
+                end_section=i == len(c.sides) - 1,
+            )
     out.print(t)
 
 
@@ -525,8 +671,9 @@ def _flatten(prefix: str, value: object, rows: list[tuple[str, str]]) -> None:
 
 @app.command()
 def bench(
-    path: Annotated[Path | None, typer.Option("--path", help="Labelled set folder (default: "
-                                                             "the shipped one).")] = None,
+    path: Annotated[
+        Path | None, typer.Option("--path", help="Labelled set folder (default: the shipped one).")
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Measure claim extraction against the labelled set (precision, recall, F1)."""
@@ -560,8 +707,9 @@ def bench(
 
 
 # ----------------------------------------------------------------------- parameters
-def parameter_evidence(store: EvidenceStore, loaded: LoadedScenario, *, show: bool
-                       ) -> list[dict[str, Any]]:
+def parameter_evidence(
+    store: EvidenceStore, loaded: LoadedScenario, *, show: bool
+) -> list[dict[str, Any]]:
     """Every parameter of a scenario with its claims (redacted) or its assumption.
 
     Links the scenario first when it has not been linked in this version.
@@ -572,17 +720,26 @@ def parameter_evidence(store: EvidenceStore, loaded: LoadedScenario, *, show: bo
 
     link_scenario(store, loaded)
     links = store.parameter_links(loaded.scenario.name)
-    return [{"path": r.path, "kind": r.kind, "value": r.value, "sources": list(r.sources),
-             "assumption": r.assumption, "note": r.note,
-             "claims": [redact(lc, show_confidential=show) for lc in links.get(r.path, [])]}
-            for r in parameter_table(loaded.scenario)]
+    return [
+        {
+            "path": r.path,
+            "kind": r.kind,
+            "value": r.value,
+            "sources": list(r.sources),
+            "assumption": r.assumption,
+            "note": r.note,
+            "claims": [redact(lc, show_confidential=show) for lc in links.get(r.path, [])],
+        }
+        for r in parameter_table(loaded.scenario)
+    ]
 
 
 def _claim_line(d: dict[str, Any]) -> str:
     where = " ".join(x for x in (d["period"], d["place"] or "") if x)
     what = d["statement"] if d["kind"] in ("rule", "date") and d["statement"] else d["subject"]
-    who = d["source_label"] if str(d["source_label"]).startswith("[confidential") else \
-        d["source_id"]
+    who = (
+        d["source_label"] if str(d["source_label"]).startswith("[confidential") else d["source_id"]
+    )
     text = f"{who}: {d['value_text']} {what}".replace(" – ", " ")
     if d["sex"]:
         text += f" ({d['sex']})"
@@ -591,8 +748,7 @@ def _claim_line(d: dict[str, Any]) -> str:
     return f"{text} [{d['confidence_label']}, {d['link']}]"
 
 
-def print_parameter_claims(rows: Sequence[dict[str, Any]], title: str, *,
-                           limit: int = 4) -> None:
+def print_parameter_claims(rows: Sequence[dict[str, Any]], title: str, *, limit: int = 4) -> None:
     """A table of parameters with the claims behind them (or their assumption)."""
     t = Table(title=title)
     t.add_column("field")
@@ -601,16 +757,22 @@ def print_parameter_claims(rows: Sequence[dict[str, Any]], title: str, *,
     for r in rows:
         lines = [_claim_line(c) for c in r["claims"][:limit]]
         if len(r["claims"]) > limit:
-            lines.append(f"… and {len(r['claims']) - limit} more "
-                         f"('crossings evidence param {r['path']}')")
+            lines.append(
+                f"… and {len(r['claims']) - limit} more ('crossings evidence param {r['path']}')"
+            )
         if r["assumption"]:
             lines.append(f"assumption: {r['assumption']}")
         t.add_row(_cell(r["path"]), _cell(r["value"]), _cell("\n".join(lines) or "–"))
     out.print(t)
 
 
-def sources_with_claims(loaded: LoadedScenario, *, db: str | None = None,
-                        show_confidential: bool = False, as_json: bool = False) -> None:
+def sources_with_claims(
+    loaded: LoadedScenario,
+    *,
+    db: str | None = None,
+    show_confidential: bool = False,
+    as_json: bool = False,
+) -> None:
     """``crossings sources --claims``: every parameter with the claims behind it.
 
     Args:
@@ -625,22 +787,40 @@ def sources_with_claims(loaded: LoadedScenario, *, db: str | None = None,
     only_assumption = sum(1 for r in rows if not r["claims"] and r["assumption"])
     neither = [r["path"] for r in rows if not r["claims"] and not r["assumption"]]
     if as_json:
-        _print_json({"scenario": loaded.scenario.name, "parameters": len(rows),
-                     "with_claims": with_claims, "assumption_only": only_assumption,
-                     "without_evidence": neither, "rows": rows})
+        _print_json(
+            {
+                "scenario": loaded.scenario.name,
+                "parameters": len(rows),
+                "with_claims": with_claims,
+                "assumption_only": only_assumption,
+                "without_evidence": neither,
+                "rows": rows,
+            }
+        )
         return
-    print_parameter_claims(rows, f"Parameters of '{loaded.scenario.name}' and the claims "
-                                 f"behind them")
-    out.print(f"{len(rows)} parameters: {with_claims} with claims, {only_assumption} with an "
-              f"assumption only, {len(neither)} with neither", highlight=False)
+    print_parameter_claims(
+        rows, f"Parameters of '{loaded.scenario.name}' and the claims behind them"
+    )
+    out.print(
+        f"{len(rows)} parameters: {with_claims} with claims, {only_assumption} with an "
+        f"assumption only, {len(neither)} with neither",
+        highlight=False,
+    )
 
 
 @app.command()
 def param(
-    path: Annotated[str, typer.Argument(help="Parameter field path, e.g. "
-                                             "delegations[0].size (see 'crossings sources').")],
-    scenario: Annotated[str | None, typer.Option(
-        "--scenario", help="Built-in scenario name or YAML file (default: north-korea).")
+    path: Annotated[
+        str,
+        typer.Argument(
+            help="Parameter field path, e.g. delegations[0].size (see 'crossings sources')."
+        ),
+    ],
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario", help="Built-in scenario name or YAML file (default: north-korea)."
+        ),
     ] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -657,15 +837,19 @@ def param(
     if not match:
         prefix = [r for r in rows if r["path"].startswith(path)]
         if not prefix:
-            _fail(f"error: '{path}' is not a sourced parameter of '{loaded.scenario.name}' "
-                  f"(see 'crossings sources')")
+            _fail(
+                f"error: '{path}' is not a sourced parameter of '{loaded.scenario.name}' "
+                f"(see 'crossings sources')"
+            )
         match = prefix
     if json_out:
         _print_json({"scenario": loaded.scenario.name, "parameters": match})
         return
     for r in match:
-        out.print(f"[bold]{_cell(r['path'])}[/bold] = {_cell(r['value'])} ({_cell(r['kind'])})",
-                  highlight=False)
+        out.print(
+            f"[bold]{_cell(r['path'])}[/bold] = {_cell(r['value'])} ({_cell(r['kind'])})",
+            highlight=False,
+        )
         if r["assumption"]:
             out.print(f"assumption: {_cell(r['assumption'])}", highlight=False)
         if r["claims"]:
@@ -678,8 +862,11 @@ def param(
 def link(
     claim_id: Annotated[str, typer.Argument(metavar="CLAIM_ID", help="Claim id or key.")],
     path: Annotated[str, typer.Argument(help="Parameter field path (see 'crossings sources').")],
-    scenario: Annotated[str | None, typer.Option(
-        "--scenario", help="Built-in scenario name or YAML file (default: north-korea).")
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario", help="Built-in scenario name or YAML file (default: north-korea)."
+        ),
     ] = None,
     db: DbOpt = None,
 ) -> None:
@@ -691,21 +878,26 @@ def link(
     with _errors():
         loaded = load_scenario(scenario or "north-korea")
         if path not in {r.path for r in parameter_table(loaded.scenario)}:
-            _fail(f"error: '{path}' is not a sourced parameter of '{loaded.scenario.name}' "
-                  f"(see 'crossings sources')")
+            _fail(
+                f"error: '{path}' is not a sourced parameter of '{loaded.scenario.name}' "
+                f"(see 'crossings sources')"
+            )
         with _open(db) as store:
             link_scenario(store, loaded)
             added = store.link_parameter(claim_id, loaded.scenario.name, path)
             cid = store.claim(claim_id).id
-    out.print(f"claim {cid} {'linked to' if added else 'was already linked to'} "
-              f"{loaded.scenario.name}:{path}", highlight=False, markup=False)
+    out.print(
+        f"claim {cid} {'linked to' if added else 'was already linked to'} "
+        f"{loaded.scenario.name}:{path}",
+        highlight=False,
+        markup=False,
+    )
 
 
 # ----------------------------------------------------------------------- audit
 @app.command()
 def audit(
-    claim: Annotated[str | None, typer.Option("--claim", help="Only this claim's entries.")
-                     ] = None,
+    claim: Annotated[str | None, typer.Option("--claim", help="Only this claim's entries.")] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
     show_confidential: ShowOpt = False,
@@ -716,8 +908,10 @@ def audit(
     with _errors(), _open(db) as store:
         entries = store.audit(claim=claim)
         confidential = frozenset(s.id for s in store.sources() if s.confidential)
-    data = [redact(a, show_confidential=show_confidential, confidential_sources=confidential)
-            for a in entries]
+    data = [
+        redact(a, show_confidential=show_confidential, confidential_sources=confidential)
+        for a in entries
+    ]
     if json_out:
         _print_json({"entries": data})
         return
@@ -725,6 +919,12 @@ def audit(
     for col in ("id", "when", "who", "action", "claim", "source"):
         t.add_column(col)
     for d in data:
-        t.add_row(str(d["id"]), _cell(d["at"]), _cell(d["actor"]), _cell(d["action"]),
-                  _cell(d["claim_id"] or ""), _cell(d["source_id"] or ""))
+        t.add_row(
+            str(d["id"]),
+            _cell(d["at"]),
+            _cell(d["actor"]),
+            _cell(d["action"]),
+            _cell(d["claim_id"] or ""),
+            _cell(d["source_id"] or ""),
+        )
     out.print(t)

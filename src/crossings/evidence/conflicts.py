@@ -41,8 +41,9 @@ from crossings.evidence.records import ClaimRecord, format_period, format_value
 #: Places a subject implies: "arrived" means arrived in South Korea, so a claim
 #: that names South Korea is about the same quantity as one that names no place.
 IMPLIED_PLACES: dict[str, frozenset[str]] = {
-    "arrived": frozenset({"south korea", "korea", "republic of korea", "rok", "the south",
-                          "seoul"}),
+    "arrived": frozenset(
+        {"south korea", "korea", "republic of korea", "rok", "the south", "seoul"}
+    ),
 }
 ABOUT_TOLERANCE = 0.05
 SHARE_ROUNDING = 0.0005
@@ -135,8 +136,11 @@ def claim_interval(c: ClaimRecord) -> tuple[float, float]:
     floor = 0.0 if v >= 0 else -math.inf
     q = c.qualifier
     if q == "about":
-        return (v - SHARE_ABOUT, h + SHARE_ABOUT) if share else (
-            v * (1 - ABOUT_TOLERANCE), h * (1 + ABOUT_TOLERANCE))
+        return (
+            (v - SHARE_ABOUT, h + SHARE_ABOUT)
+            if share
+            else (v * (1 - ABOUT_TOLERANCE), h * (1 + ABOUT_TOLERANCE))
+        )
     if q == "nearly":
         return ((v - SHARE_ABOUT) if share else v * (1 - ABOUT_TOLERANCE)), h
     if q == "at least":
@@ -165,8 +169,14 @@ def quantity_key(c: ClaimRecord) -> QuantityKey | None:
     place = (c.place or "").strip().lower()
     if place in IMPLIED_PLACES.get(subject, frozenset()):
         place = ""
-    return QuantityKey(kind="share" if c.kind == "share" else "count", subject=subject,
-                       sex=c.sex or "total", period=period, place=place, unit=unit)
+    return QuantityKey(
+        kind="share" if c.kind == "share" else "count",
+        subject=subject,
+        sex=c.sex or "total",
+        period=period,
+        place=place,
+        unit=unit,
+    )
 
 
 def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
@@ -209,7 +219,7 @@ def find_conflicts(claims: Iterable[ClaimRecord]) -> list[Conflict]:
             continue
         intervals = {k: claim_interval(v[0]) for k, v in by_value.items()}
         ks = list(by_value)
-        if all(_overlap(intervals[a], intervals[b]) for i, a in enumerate(ks) for b in ks[i + 1:]):
+        if all(_overlap(intervals[a], intervals[b]) for i, a in enumerate(ks) for b in ks[i + 1 :]):
             continue
         ref_key = max(ks, key=lambda k: (_support(by_value[k]), -ks.index(k)))
         ref_mid = _mid(ref_key[0], ref_key[1])
@@ -217,14 +227,26 @@ def find_conflicts(claims: Iterable[ClaimRecord]) -> list[Conflict]:
         for k in [ref_key, *sorted((k for k in ks if k != ref_key), key=lambda k: k[0])]:
             mid = _mid(k[0], k[1])
             rd = (mid - ref_mid) / abs(ref_mid) if ref_mid else (0.0 if mid == 0 else math.inf)
-            sides.append(ConflictSide(
-                value=k[0], value_high=k[1], qualifier=k[2], low=intervals[k][0],
-                high=intervals[k][1], relative_difference=rd,
-                agrees_with_reference=_overlap(intervals[k], intervals[ref_key]),
-                claims=tuple(by_value[k])))
-        out.append(Conflict(key=key, reference=sides[0], sides=tuple(sides),
-                            max_relative_difference=max(abs(s.relative_difference)
-                                                        for s in sides)))
+            sides.append(
+                ConflictSide(
+                    value=k[0],
+                    value_high=k[1],
+                    qualifier=k[2],
+                    low=intervals[k][0],
+                    high=intervals[k][1],
+                    relative_difference=rd,
+                    agrees_with_reference=_overlap(intervals[k], intervals[ref_key]),
+                    claims=tuple(by_value[k]),
+                )
+            )
+        out.append(
+            Conflict(
+                key=key,
+                reference=sides[0],
+                sides=tuple(sides),
+                max_relative_difference=max(abs(s.relative_difference) for s in sides),
+            )
+        )
     return sorted(out, key=lambda c: (c.key.subject, c.key.period, c.key.sex, c.key.place))
 
 

@@ -39,8 +39,13 @@ log = logging.getLogger(__name__)
 #: Largest file read (bytes).
 MAX_BYTES = 5 * 1024 * 1024
 #: File types read, by suffix.
-MEDIA_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".markdown": "text/markdown",
-               ".html": "text/html", ".htm": "text/html"}
+MEDIA_TYPES = {
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".html": "text/html",
+    ".htm": "text/html",
+}
 
 
 class IngestError(StoreError):
@@ -143,15 +148,25 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]
     errors: list[FileOutcome] = []
     for p in paths:
         if p.is_dir():
-            files.extend(f for f in sorted(p.rglob("*"))
-                         if f.is_file() and f.suffix.lower() in MEDIA_TYPES
-                         and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            files.extend(
+                f
+                for f in sorted(p.rglob("*"))
+                if f.is_file()
+                and f.suffix.lower() in MEDIA_TYPES
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
         elif p.suffix.lower() in MEDIA_TYPES:
             files.append(p)
         else:
-            errors.append(FileOutcome(p, "error", reason=f"unsupported file type "
-                                      f"'{p.suffix or p.name}' (expected "
-                                      f"{', '.join(sorted(MEDIA_TYPES))})"))
+            errors.append(
+                FileOutcome(
+                    p,
+                    "error",
+                    reason=f"unsupported file type "
+                    f"'{p.suffix or p.name}' (expected "
+                    f"{', '.join(sorted(MEDIA_TYPES))})",
+                )
+            )
     unique = list(dict.fromkeys(f.resolve() for f in files))
     by_resolved = {f.resolve(): f for f in files}
     return [by_resolved[f] for f in unique], errors
@@ -183,21 +198,27 @@ def _document(path: Path, content: str, media_type: str) -> Any:
 
 
 def _valid_spans(text: str, claims: Sequence[ExtractedClaim]) -> tuple[list[ExtractedClaim], int]:
-    ok = [c for c in claims
-          if 0 <= c.start <= c.end <= len(text) and text[c.start:c.end] == c.quote]
+    ok = [
+        c for c in claims if 0 <= c.start <= c.end <= len(text) and text[c.start : c.end] == c.quote
+    ]
     return ok, len(claims) - len(ok)
 
 
-def prepare_file(path: Path, options: IngestOptions, places: Sequence[str], *,
-                 ask_date: Callable[[Path], dt.date | None] | None = None
-                 ) -> _Prepared | FileOutcome:
+def prepare_file(
+    path: Path,
+    options: IngestOptions,
+    places: Sequence[str],
+    *,
+    ask_date: Callable[[Path], dt.date | None] | None = None,
+) -> _Prepared | FileOutcome:
     """Read, convert and extract one file; an error outcome when it is bad."""
     media_type = MEDIA_TYPES[path.suffix.lower()]
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise ValueError(f"larger than the {MAX_BYTES // (1024 * 1024)} MB limit "
-                             f"({size:,} bytes)")
+            raise ValueError(
+                f"larger than the {MAX_BYTES // (1024 * 1024)} MB limit ({size:,} bytes)"
+            )
         raw = path.read_bytes()
         content = _read_text(path, raw)
         doc = _document(path, content, media_type)
@@ -226,41 +247,76 @@ def prepare_file(path: Path, options: IngestOptions, places: Sequence[str], *,
         return FileOutcome(path, "error", reason=f"claim extraction failed: {exc}")
     claims, dropped = _valid_spans(text, found)
     if dropped:
-        warnings.append(f"{dropped} extracted claim(s) dropped: their quote does not match "
-                        f"the stored text")
+        warnings.append(
+            f"{dropped} extracted claim(s) dropped: their quote does not match the stored text"
+        )
     return _Prepared(
-        path=path, raw_sha256=hashlib.sha256(raw).hexdigest(), text=text,
-        text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), media_type=media_type,
-        title=title, author=doc.author or options.author,
-        publisher=doc.publisher or options.publisher, date=date,
-        language=doc.language or options.language, claims=claims, warnings=warnings)
+        path=path,
+        raw_sha256=hashlib.sha256(raw).hexdigest(),
+        text=text,
+        text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        media_type=media_type,
+        title=title,
+        author=doc.author or options.author,
+        publisher=doc.publisher or options.publisher,
+        date=date,
+        language=doc.language or options.language,
+        claims=claims,
+        warnings=warnings,
+    )
 
 
 def _source_snapshot(s: Source) -> dict[str, Any]:
-    return {"id": s.id, "title": s.title, "publisher": s.publisher, "author": s.author,
-            "published": s.published.isoformat() if s.published else None, "url": s.url,
-            "language": s.language, "raw_sha256": s.raw_sha256, "text_sha256": s.text_sha256,
-            "extractor_version": s.extractor_version, "reliability": s.reliability,
-            "confidential": s.confidential}
+    return {
+        "id": s.id,
+        "title": s.title,
+        "publisher": s.publisher,
+        "author": s.author,
+        "published": s.published.isoformat() if s.published else None,
+        "url": s.url,
+        "language": s.language,
+        "raw_sha256": s.raw_sha256,
+        "text_sha256": s.text_sha256,
+        "extractor_version": s.extractor_version,
+        "reliability": s.reliability,
+        "confidential": s.confidential,
+    }
 
 
 def _claim_row(source_id: str, document_id: int, n: int, c: ExtractedClaim) -> Claim:
     p = c.period
     return Claim(
-        key=f"{source_id}/{n}", source_id=source_id, document_id=document_id, kind=c.kind,
-        value=c.value, value_high=None, qualifier=c.qualifier, unit=c.unit, subject=c.subject,
-        sex=c.sex, period_start=p.start if p else None, period_end=p.end if p else None,
-        granularity=p.granularity if p else None, place=c.place,
+        key=f"{source_id}/{n}",
+        source_id=source_id,
+        document_id=document_id,
+        kind=c.kind,
+        value=c.value,
+        value_high=None,
+        qualifier=c.qualifier,
+        unit=c.unit,
+        subject=c.subject,
+        sex=c.sex,
+        period_start=p.start if p else None,
+        period_end=p.end if p else None,
+        granularity=p.granularity if p else None,
+        place=c.place,
         attributed_to=c.attribution.who if c.attribution else None,
         attribution_start=c.attribution.start if c.attribution else None,
         attribution_end=c.attribution.end if c.attribution else None,
-        span_start=c.start, span_end=c.end, quote=c.quote, method=c.method,
-        method_version=c.version or EXTRACTOR_VERSION, review_state="suggested",
-        confidence=float(c.confidence), extra=dict(c.extra) or None)
+        span_start=c.start,
+        span_end=c.end,
+        quote=c.quote,
+        method=c.method,
+        method_version=c.version or EXTRACTOR_VERSION,
+        review_state="suggested",
+        confidence=float(c.confidence),
+        extra=dict(c.extra) or None,
+    )
 
 
-def store_document(session: Session, prep: _Prepared, options: IngestOptions, actor: str
-                   ) -> tuple[str, int]:
+def store_document(
+    session: Session, prep: _Prepared, options: IngestOptions, actor: str
+) -> tuple[str, int]:
     """Write one prepared document, its claims and audit entries (inside a transaction).
 
     Returns:
@@ -268,36 +324,71 @@ def store_document(session: Session, prep: _Prepared, options: IngestOptions, ac
     """
     sid = source_id_for(prep.raw_sha256)
     src = Source(
-        id=sid, title=prep.title, publisher=prep.publisher, author=prep.author,
-        published=prep.date, date_text=prep.date.isoformat() if prep.date else None,
-        url=options.url, language=prep.language, retrieved=dt.datetime.now(dt.UTC).date(),
-        raw_sha256=prep.raw_sha256, text_sha256=prep.text_sha256,
-        extractor_version=EXTRACTOR_VERSION, reliability=options.reliability,
-        confidential=options.confidential, citation=None, origin="ingested")
+        id=sid,
+        title=prep.title,
+        publisher=prep.publisher,
+        author=prep.author,
+        published=prep.date,
+        date_text=prep.date.isoformat() if prep.date else None,
+        url=options.url,
+        language=prep.language,
+        retrieved=dt.datetime.now(dt.UTC).date(),
+        raw_sha256=prep.raw_sha256,
+        text_sha256=prep.text_sha256,
+        extractor_version=EXTRACTOR_VERSION,
+        reliability=options.reliability,
+        confidential=options.confidential,
+        citation=None,
+        origin="ingested",
+    )
     session.add(src)
     session.flush()
-    doc = Document(source_id=sid, text=prep.text, text_sha256=prep.text_sha256,
-                   file_name=prep.path.name, media_type=prep.media_type)
+    doc = Document(
+        source_id=sid,
+        text=prep.text,
+        text_sha256=prep.text_sha256,
+        file_name=prep.path.name,
+        media_type=prep.media_type,
+    )
     session.add(doc)
     session.flush()
-    append_audit(session, actor=actor, action="add-source", source_id=sid,
-                 after=_source_snapshot(src))
+    append_audit(
+        session, actor=actor, action="add-source", source_id=sid, after=_source_snapshot(src)
+    )
     rows = [_claim_row(sid, doc.id, i, c) for i, c in enumerate(prep.claims, 1)]
     session.add_all(rows)
     session.flush()
     for row in rows:
-        append_audit(session, actor=actor, action="suggest", claim_id=row.id, source_id=sid,
-                     after={"key": row.key, "kind": row.kind, "value": row.value,
-                            "qualifier": row.qualifier, "unit": row.unit,
-                            "subject": row.subject, "quote": row.quote,
-                            "attributed_to": row.attributed_to, "review_state": "suggested"})
+        append_audit(
+            session,
+            actor=actor,
+            action="suggest",
+            claim_id=row.id,
+            source_id=sid,
+            after={
+                "key": row.key,
+                "kind": row.kind,
+                "value": row.value,
+                "qualifier": row.qualifier,
+                "unit": row.unit,
+                "subject": row.subject,
+                "quote": row.quote,
+                "attributed_to": row.attributed_to,
+                "review_state": "suggested",
+            },
+        )
     return sid, len(rows)
 
 
-def ingest_paths(store: EvidenceStore, paths: Iterable[Path | str],
-                 options: IngestOptions | None = None, *, places: Sequence[str] | None = None,
-                 actor: str | None = None,
-                 ask_date: Callable[[Path], dt.date | None] | None = None) -> IngestReport:
+def ingest_paths(
+    store: EvidenceStore,
+    paths: Iterable[Path | str],
+    options: IngestOptions | None = None,
+    *,
+    places: Sequence[str] | None = None,
+    actor: str | None = None,
+    ask_date: Callable[[Path], dt.date | None] | None = None,
+) -> IngestReport:
     """Add files and folders to the store as one batch (one transaction).
 
     Args:
@@ -318,8 +409,10 @@ def ingest_paths(store: EvidenceStore, paths: Iterable[Path | str],
     """
     options = options or IngestOptions()
     if options.reliability not in RELIABILITY_GRADES:
-        raise IngestError(f"reliability must be one of {', '.join(RELIABILITY_GRADES)} "
-                          f"(got {options.reliability!r})")
+        raise IngestError(
+            f"reliability must be one of {', '.join(RELIABILITY_GRADES)} "
+            f"(got {options.reliability!r})"
+        )
     files, outcomes = collect_files(Path(p) for p in paths)
     if places is None:
         from crossings.evidence.builtin import extraction_places  # noqa: PLC0415
@@ -336,8 +429,11 @@ def ingest_paths(store: EvidenceStore, paths: Iterable[Path | str],
         stored = store.has_raw_hash(prep.raw_sha256)
         if stored is not None or prep.raw_sha256 in seen:
             sid = stored or source_id_for(prep.raw_sha256)
-            first = f"already stored as {sid}" if stored else (
-                f"same content as {seen[prep.raw_sha256]} in this batch")
+            first = (
+                f"already stored as {sid}"
+                if stored
+                else (f"same content as {seen[prep.raw_sha256]} in this batch")
+            )
             results[f] = FileOutcome(f, "duplicate", source_id=sid, reason=first)
             continue
         seen[prep.raw_sha256] = f
@@ -346,8 +442,9 @@ def ingest_paths(store: EvidenceStore, paths: Iterable[Path | str],
     with store.transaction() as session:
         for prep in prepared:
             sid, n = store_document(session, prep, options, who)
-            results[prep.path] = FileOutcome(prep.path, "stored", source_id=sid, claims=n,
-                                             warnings=tuple(prep.warnings))
+            results[prep.path] = FileOutcome(
+                prep.path, "stored", source_id=sid, claims=n, warnings=tuple(prep.warnings)
+            )
     for o in outcomes:
         results.setdefault(o.path, o)
     order = [*files, *(o.path for o in outcomes)]

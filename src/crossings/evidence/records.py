@@ -124,8 +124,7 @@ class ClaimRecord:
         """The claim's period, or ``None`` when not stated."""
         if self.period_start is None and self.period_end is None:
             return None
-        return Period(self.period_start, self.period_end,
-                      _granularity(self.granularity))
+        return Period(self.period_start, self.period_end, _granularity(self.granularity))
 
     @property
     def period_text(self) -> str:
@@ -166,8 +165,16 @@ class AuditRecord:
     after: dict[str, Any] | None
 
 
-_GRANULARITIES = ("year", "half-year", "quarter", "month", "day", "cumulative-to", "range",
-                  "unknown")
+_GRANULARITIES = (
+    "year",
+    "half-year",
+    "quarter",
+    "month",
+    "day",
+    "cumulative-to",
+    "range",
+    "unknown",
+)
 
 
 def _granularity(text: str | None) -> Any:
@@ -190,8 +197,9 @@ def _fmt_number(x: float, unit: str) -> str:
     return f"{x:,.4g}"
 
 
-def format_value(kind: str, value: float | None, value_high: float | None, qualifier: str,
-                 unit: str) -> str:
+def format_value(
+    kind: str, value: float | None, value_high: float | None, qualifier: str, unit: str
+) -> str:
     """A value as text: ``about 80,000–120,000 people``, ``over 70%``."""
     if value is None:
         return "–" if kind in ("date", "rule") else "?"
@@ -201,7 +209,7 @@ def format_value(kind: str, value: float | None, value_high: float | None, quali
     if qualifier and qualifier != "exact":
         text = f"{qualifier} {text}"
     if unit.startswith("percent "):
-        text += unit[len("percent"):]
+        text += unit[len("percent") :]
     elif unit and unit != "percent":
         text += f" {unit}"
     return text
@@ -281,8 +289,11 @@ def parse_period(text: str | None) -> Period | None:
             return Period(start, stop, "range")
         if m := _HALF.match(text):
             y, h = int(m.group(1)), int(m.group(2))
-            return Period(dt.date(y, 1 if h == 1 else 7, 1),
-                          dt.date(y, 6, 30) if h == 1 else dt.date(y, 12, 31), "half-year")
+            return Period(
+                dt.date(y, 1 if h == 1 else 7, 1),
+                dt.date(y, 6, 30) if h == 1 else dt.date(y, 12, 31),
+                "half-year",
+            )
         if m := _QUARTER.match(text):
             y, q = int(m.group(1)), int(m.group(2))
             return Period(dt.date(y, 3 * q - 2, 1), _last_day(y, 3 * q), "quarter")
@@ -290,5 +301,7 @@ def parse_period(text: str | None) -> Period | None:
         stop, _ = _bound(text, end=True)
         return Period(start, stop, gran)  # type: ignore[arg-type]
     except ValueError as exc:
-        raise ValueError(f"not a period: {text!r} (use e.g. 2009, 2009-H1, 2021-Q3, 2023-10, "
-                         f"2023-10-09, ..2022-12-31 or 1999..2001)") from exc
+        raise ValueError(
+            f"not a period: {text!r} (use e.g. 2009, 2009-H1, 2021-Q3, 2023-10, "
+            f"2023-10-09, ..2022-12-31 or 1999..2001)"
+        ) from exc

@@ -28,8 +28,17 @@ from crossings.evidence.records import (
 
 REDACTED = "[redacted]"
 
-_SOURCE_SECRET = ("title", "publisher", "author", "url", "citation", "note", "file_name",
-                  "raw_sha256", "text_sha256")
+_SOURCE_SECRET = (
+    "title",
+    "publisher",
+    "author",
+    "url",
+    "citation",
+    "note",
+    "file_name",
+    "raw_sha256",
+    "text_sha256",
+)
 _CLAIM_SECRET = ("attributed_to", "quote", "note")
 
 
@@ -38,8 +47,9 @@ def confidential_label(source_id: str) -> str:
     return f"[confidential source {source_id}]"
 
 
-def source_name(source_id: str, label: str, confidential: bool, *,
-                show_confidential: bool = False) -> str:
+def source_name(
+    source_id: str, label: str, confidential: bool, *, show_confidential: bool = False
+) -> str:
     """How a source is named in output: its label, or the confidential placeholder."""
     if confidential and not show_confidential:
         return confidential_label(source_id)
@@ -52,9 +62,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def redact(record: SourceRecord | ClaimRecord | LinkedClaim | AuditRecord, *,
-           show_confidential: bool = False,
-           confidential_sources: frozenset[str] = frozenset()) -> dict[str, Any]:
+def redact(
+    record: SourceRecord | ClaimRecord | LinkedClaim | AuditRecord,
+    *,
+    show_confidential: bool = False,
+    confidential_sources: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
     """A record as a JSON-ready dict, with confidential identity redacted.
 
     Args:
@@ -73,17 +86,21 @@ def redact(record: SourceRecord | ClaimRecord | LinkedClaim | AuditRecord, *,
         return out
     data = {k: _jsonable(v) for k, v in dataclasses.asdict(record).items()}
     if isinstance(record, SourceRecord):
-        data["label"] = source_name(record.id, record.label, record.confidential,
-                                    show_confidential=show_confidential)
+        data["label"] = source_name(
+            record.id, record.label, record.confidential, show_confidential=show_confidential
+        )
         if record.confidential and not show_confidential:
             for k in _SOURCE_SECRET:
                 if data.get(k) is not None:
                     data[k] = REDACTED
         return data
     if isinstance(record, ClaimRecord):
-        data["source_label"] = source_name(record.source_id, record.source_label,
-                                           record.source_confidential,
-                                           show_confidential=show_confidential)
+        data["source_label"] = source_name(
+            record.source_id,
+            record.source_label,
+            record.source_confidential,
+            show_confidential=show_confidential,
+        )
         data["period"] = record.period_text
         data["value_text"] = record.value_text
         data["confidence_label"] = confidence_label(record.confidence)
@@ -97,6 +114,8 @@ def redact(record: SourceRecord | ClaimRecord | LinkedClaim | AuditRecord, *,
         for side in ("before", "after"):
             snap = data.get(side)
             if isinstance(snap, dict):
-                data[side] = {k: (REDACTED if k in (*_CLAIM_SECRET, *_SOURCE_SECRET)
-                                  and v is not None else v) for k, v in snap.items()}
+                data[side] = {
+                    k: (REDACTED if k in (*_CLAIM_SECRET, *_SOURCE_SECRET) and v is not None else v)
+                    for k, v in snap.items()
+                }
     return data

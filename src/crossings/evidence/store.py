@@ -57,9 +57,23 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 QUALIFIERS = ("exact", "about", "at least", "nearly", "over", "up to", "fewer than")
 KINDS = ("count", "rate", "share", "date", "rule")
-EDITABLE = ("kind", "value", "value_high", "qualifier", "unit", "subject", "sex", "period",
-            "period_start", "period_end", "granularity", "place", "statement", "note",
-            "confidence")
+EDITABLE = (
+    "kind",
+    "value",
+    "value_high",
+    "qualifier",
+    "unit",
+    "subject",
+    "sex",
+    "period",
+    "period_start",
+    "period_end",
+    "granularity",
+    "place",
+    "statement",
+    "note",
+    "confidence",
+)
 
 
 class StoreError(Exception):
@@ -99,8 +113,10 @@ def database_url(db: str | Path | None = None) -> str:
     if scheme in ("postgresql", "postgres"):
         text = "postgresql+psycopg://" + text.split("://", 1)[1]
     elif not (scheme.startswith(("sqlite", "postgresql+"))):
-        raise StoreError(f"unsupported database URL {_masked(text)!r}: use a file path, "
-                         f"sqlite:///FILE or postgresql://USER@HOST/DB")
+        raise StoreError(
+            f"unsupported database URL {_masked(text)!r}: use a file path, "
+            f"sqlite:///FILE or postgresql://USER@HOST/DB"
+        )
     try:
         make_url(text)
     except ArgumentError as exc:
@@ -136,48 +152,108 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def _claim_snapshot(c: Claim) -> dict[str, Any]:
     """The reviewable fields of a claim, JSON-ready (for audit entries)."""
     return {
-        "key": c.key, "source_id": c.source_id, "kind": c.kind, "value": c.value,
-        "value_high": c.value_high, "qualifier": c.qualifier, "unit": c.unit,
-        "subject": c.subject, "sex": c.sex,
+        "key": c.key,
+        "source_id": c.source_id,
+        "kind": c.kind,
+        "value": c.value,
+        "value_high": c.value_high,
+        "qualifier": c.qualifier,
+        "unit": c.unit,
+        "subject": c.subject,
+        "sex": c.sex,
         "period_start": c.period_start.isoformat() if c.period_start else None,
         "period_end": c.period_end.isoformat() if c.period_end else None,
-        "granularity": c.granularity, "place": c.place, "attributed_to": c.attributed_to,
-        "quote": c.quote, "statement": c.statement, "review_state": c.review_state,
-        "confidence": c.confidence, "note": c.note,
+        "granularity": c.granularity,
+        "place": c.place,
+        "attributed_to": c.attributed_to,
+        "quote": c.quote,
+        "statement": c.statement,
+        "review_state": c.review_state,
+        "confidence": c.confidence,
+        "note": c.note,
     }
 
 
-def _source_record(s: Source, *, file_name: str | None = None, n_claims: int = 0
-                   ) -> SourceRecord:
+def _source_record(s: Source, *, file_name: str | None = None, n_claims: int = 0) -> SourceRecord:
     return SourceRecord(
-        id=s.id, title=s.title, publisher=s.publisher, author=s.author, published=s.published,
-        date_text=s.date_text, url=s.url, language=s.language, retrieved=s.retrieved,
-        raw_sha256=s.raw_sha256, text_sha256=s.text_sha256,
-        extractor_version=s.extractor_version, reliability=s.reliability,
-        confidential=bool(s.confidential), citation=s.citation, confidence=s.confidence,
-        origin=s.origin, note=s.note, file_name=file_name, n_claims=n_claims)
+        id=s.id,
+        title=s.title,
+        publisher=s.publisher,
+        author=s.author,
+        published=s.published,
+        date_text=s.date_text,
+        url=s.url,
+        language=s.language,
+        retrieved=s.retrieved,
+        raw_sha256=s.raw_sha256,
+        text_sha256=s.text_sha256,
+        extractor_version=s.extractor_version,
+        reliability=s.reliability,
+        confidential=bool(s.confidential),
+        citation=s.citation,
+        confidence=s.confidence,
+        origin=s.origin,
+        note=s.note,
+        file_name=file_name,
+        n_claims=n_claims,
+    )
 
 
 def claim_record(c: Claim, s: Source) -> ClaimRecord:
     """A claim and its source as a frozen record."""
     return ClaimRecord(
-        id=c.id, key=c.key, source_id=c.source_id, kind=c.kind, value=c.value,
-        value_high=c.value_high, qualifier=c.qualifier, unit=c.unit, subject=c.subject,
-        sex=c.sex, period_start=c.period_start, period_end=c.period_end,
-        granularity=c.granularity, place=c.place, attributed_to=c.attributed_to,
-        span_start=c.span_start, span_end=c.span_end, quote=c.quote, statement=c.statement,
-        method=c.method, method_version=c.method_version, review_state=c.review_state,
-        confidence=c.confidence, note=c.note, source_label=s.title or s.citation or s.id,
-        source_reliability=s.reliability, source_confidential=bool(s.confidential),
-        source_confidence=s.confidence)
+        id=c.id,
+        key=c.key,
+        source_id=c.source_id,
+        kind=c.kind,
+        value=c.value,
+        value_high=c.value_high,
+        qualifier=c.qualifier,
+        unit=c.unit,
+        subject=c.subject,
+        sex=c.sex,
+        period_start=c.period_start,
+        period_end=c.period_end,
+        granularity=c.granularity,
+        place=c.place,
+        attributed_to=c.attributed_to,
+        span_start=c.span_start,
+        span_end=c.span_end,
+        quote=c.quote,
+        statement=c.statement,
+        method=c.method,
+        method_version=c.method_version,
+        review_state=c.review_state,
+        confidence=c.confidence,
+        note=c.note,
+        source_label=s.title or s.citation or s.id,
+        source_reliability=s.reliability,
+        source_confidential=bool(s.confidential),
+        source_confidence=s.confidence,
+    )
 
 
-def append_audit(session: Session, *, actor: str, action: str, claim_id: int | None = None,
-                 source_id: str | None = None, before: dict[str, Any] | None = None,
-                 after: dict[str, Any] | None = None) -> None:
+def append_audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    claim_id: int | None = None,
+    source_id: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
     """Append one audit entry (the only way entries are written)."""
-    session.add(AuditEntry(actor=actor, action=action, claim_id=claim_id, source_id=source_id,
-                           before=before, after=after))
+    session.add(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            claim_id=claim_id,
+            source_id=source_id,
+            before=before,
+            after=after,
+        )
+    )
 
 
 def _parse_edit(field: str, text: str) -> dict[str, Any]:
@@ -199,8 +275,11 @@ def _parse_edit(field: str, text: str) -> dict[str, Any]:
             return {field: num}
         if field == "period":
             p = parse_period(text)
-            return {"period_start": p.start if p else None, "period_end": p.end if p else None,
-                    "granularity": p.granularity if p else None}
+            return {
+                "period_start": p.start if p else None,
+                "period_end": p.end if p else None,
+                "granularity": p.granularity if p else None,
+            }
         if field in ("period_start", "period_end"):
             import datetime as dt  # noqa: PLC0415
 
@@ -306,12 +385,17 @@ class EvidenceStore:
     def sources(self) -> list[SourceRecord]:
         """Every source, built-in first (by id), with its number of claims."""
         with Session(self._engine) as s:
-            counts = dict(s.execute(select(Claim.source_id, func.count(Claim.id))
-                                    .group_by(Claim.source_id)).all())
+            counts = dict(
+                s.execute(
+                    select(Claim.source_id, func.count(Claim.id)).group_by(Claim.source_id)
+                ).all()
+            )
             files = dict(s.execute(select(Document.source_id, Document.file_name)).all())
             rows = s.scalars(select(Source)).all()
-            out = [_source_record(r, file_name=files.get(r.id), n_claims=counts.get(r.id, 0))
-                   for r in rows]
+            out = [
+                _source_record(r, file_name=files.get(r.id), n_claims=counts.get(r.id, 0))
+                for r in rows
+            ]
         return sorted(out, key=lambda r: (r.origin == "ingested", _natural(r.id)))
 
     def source(self, source_id: str) -> SourceRecord | None:
@@ -335,8 +419,13 @@ class EvidenceStore:
             return s.scalar(select(Source.id).where(Source.raw_sha256 == sha256))
 
     # ------------------------------------------------------------------ claims
-    def claims(self, *, source: str | None = None, subject: str | None = None,
-               states: Iterable[str] | None = None) -> list[ClaimRecord]:
+    def claims(
+        self,
+        *,
+        source: str | None = None,
+        subject: str | None = None,
+        states: Iterable[str] | None = None,
+    ) -> list[ClaimRecord]:
         """Claims, optionally of one source, subject, or review states, by id."""
         q = select(Claim, Source).join(Source, Claim.source_id == Source.id)
         if source is not None:
@@ -369,12 +458,19 @@ class EvidenceStore:
         if c is None:
             c = session.scalar(select(Claim).where(Claim.key == text))
         if c is None:
-            raise UnknownClaimError(f"no claim with id or key '{text}' (see 'crossings "
-                                    f"evidence claims')")
+            raise UnknownClaimError(
+                f"no claim with id or key '{text}' (see 'crossings evidence claims')"
+            )
         return c
 
-    def review(self, ref: str | int, action: str, changes: Mapping[str, str] | None = None, *,
-               actor: str | None = None) -> ReviewResult:
+    def review(
+        self,
+        ref: str | int,
+        action: str,
+        changes: Mapping[str, str] | None = None,
+        *,
+        actor: str | None = None,
+    ) -> ReviewResult:
         """Accept, reject or edit a claim; every change appends an audit entry.
 
         Args:
@@ -409,8 +505,15 @@ class EvidenceStore:
             after = _claim_snapshot(c)
             changed = before != after
             if changed:
-                append_audit(s, actor=actor or current_actor(), action=action, claim_id=c.id,
-                             source_id=c.source_id, before=before, after=after)
+                append_audit(
+                    s,
+                    actor=actor or current_actor(),
+                    action=action,
+                    claim_id=c.id,
+                    source_id=c.source_id,
+                    before=before,
+                    after=after,
+                )
             s.flush()
             src = s.get(Source, c.source_id)
             assert src is not None
@@ -419,30 +522,34 @@ class EvidenceStore:
     # ------------------------------------------------------------------ links
     def parameter_claims(self, scenario: str, path: str) -> list[LinkedClaim]:
         """The claims linked to one parameter of a scenario."""
-        q = (select(ParameterLink.link, Claim, Source)
-             .join(Claim, ParameterLink.claim_id == Claim.id)
-             .join(Source, Claim.source_id == Source.id)
-             .where(ParameterLink.scenario == scenario, ParameterLink.path == path)
-             .order_by(Claim.id))
+        q = (
+            select(ParameterLink.link, Claim, Source)
+            .join(Claim, ParameterLink.claim_id == Claim.id)
+            .join(Source, Claim.source_id == Source.id)
+            .where(ParameterLink.scenario == scenario, ParameterLink.path == path)
+            .order_by(Claim.id)
+        )
         with Session(self._engine) as s:
-            return [LinkedClaim(link, claim_record(c, src))
-                    for link, c, src in s.execute(q)]
+            return [LinkedClaim(link, claim_record(c, src)) for link, c, src in s.execute(q)]
 
     def parameter_links(self, scenario: str) -> dict[str, list[LinkedClaim]]:
         """Every linked parameter path of a scenario → its claims."""
-        q = (select(ParameterLink.path, ParameterLink.link, Claim, Source)
-             .join(Claim, ParameterLink.claim_id == Claim.id)
-             .join(Source, Claim.source_id == Source.id)
-             .where(ParameterLink.scenario == scenario)
-             .order_by(ParameterLink.path, Claim.id))
+        q = (
+            select(ParameterLink.path, ParameterLink.link, Claim, Source)
+            .join(Claim, ParameterLink.claim_id == Claim.id)
+            .join(Source, Claim.source_id == Source.id)
+            .where(ParameterLink.scenario == scenario)
+            .order_by(ParameterLink.path, Claim.id)
+        )
         out: dict[str, list[LinkedClaim]] = {}
         with Session(self._engine) as s:
             for path, link, c, src in s.execute(q):
                 out.setdefault(path, []).append(LinkedClaim(link, claim_record(c, src)))
         return out
 
-    def link_parameter(self, ref: str | int, scenario: str, path: str, *,
-                       actor: str | None = None) -> bool:
+    def link_parameter(
+        self, ref: str | int, scenario: str, path: str, *, actor: str | None = None
+    ) -> bool:
         """Link a claim to a scenario parameter by hand (kept when links are rebuilt).
 
         Returns:
@@ -453,32 +560,51 @@ class EvidenceStore:
         """
         with self.transaction() as s:
             c = self._find(s, ref)
-            exists = s.scalar(select(ParameterLink.id).where(
-                ParameterLink.scenario == scenario, ParameterLink.path == path,
-                ParameterLink.claim_id == c.id))
+            exists = s.scalar(
+                select(ParameterLink.id).where(
+                    ParameterLink.scenario == scenario,
+                    ParameterLink.path == path,
+                    ParameterLink.claim_id == c.id,
+                )
+            )
             if exists is not None:
                 return False
             s.add(ParameterLink(scenario=scenario, path=path, claim_id=c.id, link="manual"))
-            append_audit(s, actor=actor or current_actor(), action="link", claim_id=c.id,
-                         source_id=c.source_id, after={"scenario": scenario, "path": path})
+            append_audit(
+                s,
+                actor=actor or current_actor(),
+                action="link",
+                claim_id=c.id,
+                source_id=c.source_id,
+                after={"scenario": scenario, "path": path},
+            )
             return True
 
     def claim_parameters(self, claim_id: int) -> list[tuple[str, str, str]]:
         """The parameters a claim is linked to: (scenario, path, link)."""
-        q = (select(ParameterLink.scenario, ParameterLink.path, ParameterLink.link)
-             .where(ParameterLink.claim_id == claim_id)
-             .order_by(ParameterLink.scenario, ParameterLink.path))
+        q = (
+            select(ParameterLink.scenario, ParameterLink.path, ParameterLink.link)
+            .where(ParameterLink.claim_id == claim_id)
+            .order_by(ParameterLink.scenario, ParameterLink.path)
+        )
         with Session(self._engine) as s:
             return [(a, b, c) for a, b, c in s.execute(q)]
 
     def observation_links(self, scenario: str) -> dict[tuple[str, str], list[LinkedClaim]]:
         """Every linked observation row ``(series id, row)`` of a scenario → its claims."""
-        q = (select(ObservationLink.observation, ObservationLink.row, ObservationLink.link,
-                    Claim, Source)
-             .join(Claim, ObservationLink.claim_id == Claim.id)
-             .join(Source, Claim.source_id == Source.id)
-             .where(ObservationLink.scenario == scenario)
-             .order_by(ObservationLink.observation, ObservationLink.row, Claim.id))
+        q = (
+            select(
+                ObservationLink.observation,
+                ObservationLink.row,
+                ObservationLink.link,
+                Claim,
+                Source,
+            )
+            .join(Claim, ObservationLink.claim_id == Claim.id)
+            .join(Source, Claim.source_id == Source.id)
+            .where(ObservationLink.scenario == scenario)
+            .order_by(ObservationLink.observation, ObservationLink.row, Claim.id)
+        )
         out: dict[tuple[str, str], list[LinkedClaim]] = {}
         with Session(self._engine) as s:
             for obs, row, link, c, src in s.execute(q):
@@ -492,15 +618,25 @@ class EvidenceStore:
         with Session(self._engine) as s:
             if claim is not None:
                 q = q.where(AuditEntry.claim_id == self._find(s, claim).id)
-            return [AuditRecord(id=e.id, at=e.at, actor=e.actor, action=e.action,
-                                claim_id=e.claim_id, source_id=e.source_id, before=e.before,
-                                after=e.after) for e in s.scalars(q)]
+            return [
+                AuditRecord(
+                    id=e.id,
+                    at=e.at,
+                    actor=e.actor,
+                    action=e.action,
+                    claim_id=e.claim_id,
+                    source_id=e.source_id,
+                    before=e.before,
+                    after=e.after,
+                )
+                for e in s.scalars(q)
+            ]
 
 
 def _natural(text: str) -> tuple[int, str, int, str]:
     """Sort key: S1, S2, …, S10, then longer prefixes (DS, NK600, MAP)."""
     head = text.rstrip("0123456789")
-    tail = text[len(head):]
+    tail = text[len(head) :]
     return (len(head), head, int(tail) if tail else -1, text)
 
 

@@ -14,8 +14,9 @@ from typing import Literal
 
 ClaimKind = Literal["count", "rate", "share", "date", "rule"]
 Qualifier = Literal["exact", "about", "at least", "nearly", "over", "up to", "fewer than"]
-Granularity = Literal["year", "half-year", "quarter", "month", "day", "cumulative-to", "range",
-                      "unknown"]
+Granularity = Literal[
+    "year", "half-year", "quarter", "month", "day", "cumulative-to", "range", "unknown"
+]
 
 
 @dataclass(frozen=True)

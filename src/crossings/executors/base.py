@@ -38,8 +38,9 @@ class Executor(abc.ABC):
         """How many tasks can run at once."""
 
     @abc.abstractmethod
-    def map(self, fn: Callable[[T], R], items: Sequence[T], *,
-            progress: ProgressFn | None = None) -> list[R]:
+    def map(
+        self, fn: Callable[[T], R], items: Sequence[T], *, progress: ProgressFn | None = None
+    ) -> list[R]:
         """Apply ``fn`` to every item.
 
         Args:
@@ -54,9 +55,14 @@ class Executor(abc.ABC):
             Exception: The first exception raised by a task (the others are cancelled).
         """
 
-    def map_shared(self, fn: Callable[[S, T], R], shared: Sequence[S],
-                   items: Sequence[tuple[int, T]], *,
-                   progress: ProgressFn | None = None) -> list[R]:
+    def map_shared(
+        self,
+        fn: Callable[[S, T], R],
+        shared: Sequence[S],
+        items: Sequence[tuple[int, T]],
+        *,
+        progress: ProgressFn | None = None,
+    ) -> list[R]:
         """Apply ``fn(shared[i], item)`` to every ``(i, item)``.
 
         ``shared`` holds large read-only inputs used by many tasks (compiled
@@ -77,8 +83,7 @@ class Executor(abc.ABC):
             IndexError: If an index is outside ``shared``.
         """
         check_shared_indices(shared, items)
-        return self.map(CallShared(fn), [(shared[i], item) for i, item in items],
-                        progress=progress)
+        return self.map(CallShared(fn), [(shared[i], item) for i, item in items], progress=progress)
 
     def in_process(self, n_items: int) -> bool:
         """Whether ``n_items`` tasks would run in this process (and can report finer progress).
@@ -95,8 +100,12 @@ class Executor(abc.ABC):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 

@@ -44,7 +44,8 @@ def _connect(address: str, timeout: float) -> Any:
         raise SchedulerConnectionError(
             f"cannot reach the Dask scheduler at {address} within {timeout:g} s ({exc}). "
             f"Is it running and is the address right? Start one with `dask scheduler` "
-            f"and workers with `dask worker {address}`.") from exc
+            f"and workers with `dask worker {address}`."
+        ) from exc
 
 
 def read_scheduler_file(path: str | os.PathLike[str]) -> str:
@@ -66,8 +67,9 @@ def read_scheduler_file(path: str | os.PathLike[str]) -> str:
     except FileNotFoundError as exc:
         raise SchedulerConnectionError(f"no Dask scheduler file at {p}; {hint}") from exc
     except (OSError, ValueError) as exc:
-        raise SchedulerConnectionError(f"cannot read the Dask scheduler file {p} ({exc}); "
-                                       f"{hint}") from exc
+        raise SchedulerConnectionError(
+            f"cannot read the Dask scheduler file {p} ({exc}); {hint}"
+        ) from exc
     address = info.get("address") if isinstance(info, dict) else None
     if not isinstance(address, str) or not address:
         raise SchedulerConnectionError(f"the Dask scheduler file {p} has no address; {hint}")
@@ -95,9 +97,14 @@ class DaskExecutor(Executor):
         SchedulerConnectionError: If the scheduler cannot be reached within ``timeout``.
     """
 
-    def __init__(self, address: str | None = None, *,
-                 scheduler_file: str | os.PathLike[str] | None = None,
-                 client: Any = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        scheduler_file: str | os.PathLike[str] | None = None,
+        client: Any = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
         if sum(x is not None for x in (address, scheduler_file, client)) != 1:
             raise ValueError("DaskExecutor needs exactly one of address, scheduler_file, client")
         self._timeout = timeout
@@ -112,12 +119,16 @@ class DaskExecutor(Executor):
             self._client = _connect(address, timeout)
             self._owns_client = True
         self.address: str = str(self._client.scheduler.address)
-        log.info("connected to the Dask scheduler at %s (%d worker thread(s))",
-                 self.address, self.n_workers)
+        log.info(
+            "connected to the Dask scheduler at %s (%d worker thread(s))",
+            self.address,
+            self.n_workers,
+        )
 
     @classmethod
-    def local(cls, n_workers: int | None = None, *,
-              timeout: float = DEFAULT_TIMEOUT) -> DaskExecutor:
+    def local(
+        cls, n_workers: int | None = None, *, timeout: float = DEFAULT_TIMEOUT
+    ) -> DaskExecutor:
         """Start a Dask cluster on this machine, owned (and closed) by the executor.
 
         Args:
@@ -136,12 +147,23 @@ class DaskExecutor(Executor):
         dist = _distributed()
         # no dashboard; the scheduler's own HTTP endpoint on a free local port, not 8787
         # the temporary cluster runs in this process: keep its INFO chatter out of the output
-        for name in ("distributed", "distributed.scheduler", "distributed.nanny",
-                     "distributed.core", "distributed.batched", "distributed.http.proxy"):
+        for name in (
+            "distributed",
+            "distributed.scheduler",
+            "distributed.nanny",
+            "distributed.core",
+            "distributed.batched",
+            "distributed.http.proxy",
+        ):
             logging.getLogger(name).setLevel(logging.WARNING)
-        cluster = dist.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                    dashboard_address=None, silence_logs=logging.ERROR,
-                                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+        cluster = dist.LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        )
         try:
             client = dist.Client(cluster, timeout=timeout, set_as_default=False)
         except BaseException:
@@ -165,8 +187,9 @@ class DaskExecutor(Executor):
         """Worker threads on the cluster now (tasks that can run at once)."""
         return int(sum(self._client.nthreads().values()))
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T], *,
-            progress: ProgressFn | None = None) -> list[R]:
+    def map(
+        self, fn: Callable[[T], R], items: Sequence[T], *, progress: ProgressFn | None = None
+    ) -> list[R]:
         """Apply ``fn`` to every item on the cluster; results in the order of ``items``.
 
         Args:
@@ -179,9 +202,14 @@ class DaskExecutor(Executor):
         """
         return self._run(fn, [list(items)], progress)
 
-    def map_shared(self, fn: Callable[[S, T], R], shared: Sequence[S],
-                   items: Sequence[tuple[int, T]], *,
-                   progress: ProgressFn | None = None) -> list[R]:
+    def map_shared(
+        self,
+        fn: Callable[[S, T], R],
+        shared: Sequence[S],
+        items: Sequence[tuple[int, T]],
+        *,
+        progress: ProgressFn | None = None,
+    ) -> list[R]:
         """Apply ``fn(shared[i], item)`` to every ``(i, item)``, scattering ``shared`` once.
 
         A single shared input is broadcast to every worker; several are
@@ -202,12 +230,10 @@ class DaskExecutor(Executor):
         used = sorted({i for i, _ in items})
         self._wait_for_workers()
         # a list is scattered element by element: one future per shared input
-        futs = self._client.scatter([shared[i] for i in used], broadcast=len(used) == 1,
-                                    hash=False)
+        futs = self._client.scatter([shared[i] for i in used], broadcast=len(used) == 1, hash=False)
         by_index = dict(zip(used, futs, strict=True))
         try:
-            return self._run(fn, [[by_index[i] for i, _ in items], [x for _, x in items]],
-                             progress)
+            return self._run(fn, [[by_index[i] for i, _ in items], [x for _, x in items]], progress)
         finally:
             self._client.cancel(futs)
 
@@ -229,10 +255,12 @@ class DaskExecutor(Executor):
         except (TimeoutError, OSError) as exc:
             raise SchedulerConnectionError(
                 f"no Dask worker joined the scheduler at {self.address} within "
-                f"{self._timeout:g} s; start some with `dask worker {self.address}`") from exc
+                f"{self._timeout:g} s; start some with `dask worker {self.address}`"
+            ) from exc
 
-    def _run(self, fn: Callable[..., R], columns: list[list[Any]],
-             progress: ProgressFn | None) -> list[R]:
+    def _run(
+        self, fn: Callable[..., R], columns: list[list[Any]], progress: ProgressFn | None
+    ) -> list[R]:
         """Submit ``fn(*args)`` for every row of ``columns``; gather in order."""
         n = len(columns[0])
         if n == 0:

@@ -55,8 +55,9 @@ class LocalExecutor(Executor):
         """Whether ``n_items`` tasks run in this process (one worker or one task)."""
         return min(self._workers, n_items) <= 1
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T], *,
-            progress: ProgressFn | None = None) -> list[R]:
+    def map(
+        self, fn: Callable[[T], R], items: Sequence[T], *, progress: ProgressFn | None = None
+    ) -> list[R]:
         """Apply ``fn`` to every item; results in the order of ``items``.
 
         Args:
@@ -105,8 +106,11 @@ class LocalExecutor(Executor):
     def _get_pool(self, size: int) -> ProcessPoolExecutor:
         if self._pool is None or self._pool_size < size:
             self.close()
-            ctx = (multiprocessing.get_context(self._mp_context)
-                   if self._mp_context is not None else None)
+            ctx = (
+                multiprocessing.get_context(self._mp_context)
+                if self._mp_context is not None
+                else None
+            )
             self._pool = ProcessPoolExecutor(max_workers=size, mp_context=ctx)
             self._pool_size = size
         return self._pool

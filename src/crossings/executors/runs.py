@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from crossings.compile.model import CompiledModel
 from crossings.engine.core import RawResults, Simulation, entry_plan
@@ -63,9 +64,15 @@ def shard_ranges(total: int, shards: int) -> list[tuple[int, int]]:
     return [(cuts[i], cuts[i + 1]) for i in range(shards)]
 
 
-def run_models(models: Sequence[CompiledModel], seeds: Sequence[int] | Sequence[Sequence[int]],
-               *, executor: Executor | None = None, workers: int | None = None,
-               shards: int = 1, progress: ProgressFn | None = None) -> list[list[RawResults]]:
+def run_models(
+    models: Sequence[CompiledModel],
+    seeds: Sequence[int] | Sequence[Sequence[int]],
+    *,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    shards: int = 1,
+    progress: ProgressFn | None = None,
+) -> list[list[RawResults]]:
     """Run every model once per seed, all as one batch (calibration candidates, sweeps).
 
     Every (model, seed) run is split into ``shards`` id ranges and all pieces
@@ -91,9 +98,11 @@ def run_models(models: Sequence[CompiledModel], seeds: Sequence[int] | Sequence[
         raise ValueError(f"shards must be at least 1, not {shards}")
     tasks: list[tuple[int, ShardTask]] = []
     owner: list[tuple[int, int]] = []  # (model, seed index) of every task, ids increasing
-    per_model: list[Sequence[int]] = (
-        [list(x) for x in seeds] if seeds and not isinstance(seeds[0], int)  # type: ignore[arg-type]
-        else [seeds] * len(models))  # type: ignore[list-item]
+    per_model: list[Sequence[int]]
+    if seeds and not isinstance(seeds[0], int):
+        per_model = [list(cast("Sequence[int]", x)) for x in seeds]
+    else:
+        per_model = [cast("Sequence[int]", seeds)] * len(models)
     if len(per_model) != len(models):
         raise ValueError(f"{len(per_model)} seed lists for {len(models)} models")
     for m, model in enumerate(models):
@@ -104,8 +113,14 @@ def run_models(models: Sequence[CompiledModel], seeds: Sequence[int] | Sequence[
                 owner.append((m, s))
     ex = executor if executor is not None else LocalExecutor(workers)
     try:
-        log.info("%d model(s) × %d seed(s) × %d shard(s): %d task(s) on %r",
-                 len(models), len(seeds), shards, len(tasks), ex)
+        log.info(
+            "%d model(s) × %d seed(s) × %d shard(s): %d task(s) on %r",
+            len(models),
+            len(seeds),
+            shards,
+            len(tasks),
+            ex,
+        )
         if len(tasks) == 1 and progress is not None and ex.in_process(1):
             m, task = tasks[0]
             sim = Simulation(models[m], seed=task.seed, id_range=(task.lo, task.hi))
@@ -119,13 +134,20 @@ def run_models(models: Sequence[CompiledModel], seeds: Sequence[int] | Sequence[
     parts: list[list[list[RawResults]]] = [[[] for _ in ms] for ms in per_model]
     for (m, s), raw in zip(owner, raws, strict=True):
         parts[m][s].append(raw)
-    return [[p[0] if len(p) == 1 else RawResults.merge(p) for p in model_parts]
-            for model_parts in parts]
+    return [
+        [p[0] if len(p) == 1 else RawResults.merge(p) for p in model_parts] for model_parts in parts
+    ]
 
 
-def run_seeds(model: CompiledModel, seeds: Sequence[int], *, workers: int | None = None,
-              shards: int = 1, progress: ProgressFn | None = None,
-              executor: Executor | None = None) -> list[RawResults]:
+def run_seeds(
+    model: CompiledModel,
+    seeds: Sequence[int],
+    *,
+    workers: int | None = None,
+    shards: int = 1,
+    progress: ProgressFn | None = None,
+    executor: Executor | None = None,
+) -> list[RawResults]:
     """Run ``model`` once per seed; each run may be split into ``shards`` id ranges.
 
     Args:
@@ -141,5 +163,6 @@ def run_seeds(model: CompiledModel, seeds: Sequence[int], *, workers: int | None
     Returns:
         One :class:`RawResults` per seed, in the order of ``seeds``.
     """
-    return run_models([model], seeds, executor=executor, workers=workers, shards=shards,
-                      progress=progress)[0]
+    return run_models(
+        [model], seeds, executor=executor, workers=workers, shards=shards, progress=progress
+    )[0]

@@ -97,13 +97,13 @@ def parse_executor_spec(spec: str | None) -> ExecutorSpec:
     if low == "local":
         return ExecutorSpec("local")
     if low.startswith("local:"):
-        return ExecutorSpec("local", workers=_count(spec, text[len("local:"):]))
+        return ExecutorSpec("local", workers=_count(spec, text[len("local:") :]))
     if low == "dask-local":
         return ExecutorSpec("dask-local")
     if low.startswith("dask-local:"):
-        return ExecutorSpec("dask-local", workers=_count(spec, text[len("dask-local:"):]))
+        return ExecutorSpec("dask-local", workers=_count(spec, text[len("dask-local:") :]))
     if low.startswith("dask-scheduler-file:"):
-        path = text[len("dask-scheduler-file:"):].strip()
+        path = text[len("dask-scheduler-file:") :].strip()
         if not path:
             raise _bad(spec, "no scheduler file path")
         return ExecutorSpec("dask", scheduler_file=Path(path))
@@ -114,8 +114,9 @@ def parse_executor_spec(spec: str | None) -> ExecutorSpec:
     raise _bad(spec)
 
 
-def get_executor(spec: str | None, *, workers: int | None = None,
-                 timeout: float = DEFAULT_TIMEOUT) -> Executor:
+def get_executor(
+    spec: str | None, *, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT
+) -> Executor:
     """The executor a specification names, started or connected.
 
     Args:

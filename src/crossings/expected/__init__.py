@@ -94,17 +94,25 @@ class Batch:
         Y = self.flows.shape[1]
         S = self.stocks.shape[2]
         H = self.hazard_counts.shape[2]
+
         def z(shape: tuple[int, ...]) -> NDArray[np.int64]:
             return np.zeros(shape, np.int64)
 
         return RawResults(
-            stocks=self.stocks[p], flows=self.flows[p], flag_flows=self.flag_flows[p],
-            wave_moved=self.wave_moved[p], rc_moved=self.rc_moved[p],
+            stocks=self.stocks[p],
+            flows=self.flows[p],
+            flag_flows=self.flag_flows[p],
+            wave_moved=self.wave_moved[p],
+            rc_moved=self.rc_moved[p],
             family_members=self.family_members[p],
-            family_households=self.family_households[p], rule_counts=self.rule_counts[p],
-            cohort_outcomes=z((Y, S, 2)), steps_in_system=z((Y, S)),
-            hazard_counts=self.hazard_counts[p], hazard_counts_cohort=z((Y, H)),
-            cohort_flows=z((Y, S + 1, S)))
+            family_households=self.family_households[p],
+            rule_counts=self.rule_counts[p],
+            cohort_outcomes=z((Y, S, 2)),
+            steps_in_system=z((Y, S)),
+            hazard_counts=self.hazard_counts[p],
+            hazard_counts_cohort=z((Y, H)),
+            cohort_flows=z((Y, S + 1, S)),
+        )
 
 
 def _pmf(t: Targets) -> F64:
@@ -171,7 +179,8 @@ class ExpectedModel:
         if NT > 1 << 14:
             raise ExpectedModeError(
                 f"{NT} person types (2 sexes × {A} age bands × {n_orig} origins × 2^{self.n_bits} "
-                "flag combinations) is too many for the expected-value mode")
+                "flag combinations) is too many for the expected-value mode"
+            )
         self.A, self.O, self.NB = A, n_orig, NB
         tau = np.arange(NT)
         bits = tau % NB
@@ -198,8 +207,11 @@ class ExpectedModel:
         # ---- hazards
         mult = np.ones((H, NT))
         for c in range(H):
-            mult[c] = hz.mult_sex[c, sex] * hz.mult_age[c, age if age_used else 0] \
+            mult[c] = (
+                hz.mult_sex[c, sex]
+                * hz.mult_age[c, age if age_used else 0]
                 * hz.mult_origin[c, origin if origin_used else 0]
+            )
             for f in range(F):
                 if hz.mult_flag[c, f] != 1:
                     mult[c] *= np.where((full >> f) & 1, hz.mult_flag[c, f], 1.0)
@@ -217,7 +229,8 @@ class ExpectedModel:
                         f"hazard {hz.label[c]!r} gives a flag in state "
                         f"{m.state_ids[int(hz.state[c])]!r}, which has a duration; the "
                         "expected-value mode cannot keep that deadline per type. Move the "
-                        "flag to a state without a duration.")
+                        "flag to a state without a duration."
+                    )
         self.hz_ptr = hz.ptr.astype(np.int64)
         self.hz_target = hz.target.astype(np.int64)
         # ---- durations: discrete hazard of ending at each step since entry
@@ -226,20 +239,21 @@ class ExpectedModel:
         if lump_steps is not None:
             for s in np.flatnonzero(self.is_dur & (dur_len > lump_steps)):
                 a, b = int(hz.ptr[s]), int(hz.ptr[s + 1])
-                same = all(np.allclose(mult[a:b, sex == x], mult[a:b, sex == x][:, :1])
-                           for x in (0, 1))
+                same = all(
+                    np.allclose(mult[a:b, sex == x], mult[a:b, sex == x][:, :1]) for x in (0, 1)
+                )
                 self.lumped[s] = same
         ring_len = np.where(self.is_dur, np.minimum(dur_len, T + 1), 0).astype(np.int64)
         self.ring_len = ring_len
         self.ring_off = np.concatenate([[0], np.cumsum(ring_len)[:-1]]).astype(np.int64)
         dur_pmf = np.zeros(max(int(ring_len.sum()), 1))
         for s in np.flatnonzero(self.is_dur):
-            cdf = m.dur_cdf[int(m.dur_ptr[s]):int(m.dur_ptr[s + 1])]
+            cdf = m.dur_cdf[int(m.dur_ptr[s]) : int(m.dur_ptr[s + 1])]
             pmf = np.diff(np.concatenate([[0.0], cdf]))
             pmf[-1] = max(0.0, 1.0 - (float(cdf[-2]) if cdf.size > 1 else 0.0))
             L = int(ring_len[s])
             o = int(self.ring_off[s])
-            dur_pmf[o:o + L] = np.clip(pmf[:L], 0.0, 1.0)  # P(duration = 1..L steps)
+            dur_pmf[o : o + L] = np.clip(pmf[:L], 0.0, 1.0)  # P(duration = 1..L steps)
         self.dur_pmf = dur_pmf
         self.then_ptr = m.then.ptr.astype(np.int64)
         self.then_state = m.then.state.astype(np.int64)
@@ -251,8 +265,7 @@ class ExpectedModel:
         # ---- flags set on entry, cohort bits
         self.soe = np.array([compact(int(v)) for v in m.set_on_enter], np.int64)
         ms = m.extras.get("milestone_member")
-        self.ms_member = (np.asarray(ms, np.bool_) if ms is not None
-                          else np.zeros((1, S), np.bool_))
+        self.ms_member = np.asarray(ms, np.bool_) if ms is not None else np.zeros((1, S), np.bool_)
         if self.ms_member.shape[0] == 0:
             self.ms_member = np.zeros((1, S), np.bool_)
         self.rc_bit = np.array([1 << (nb_flags + r) for r in range(R)], np.int64)
@@ -286,11 +299,15 @@ class ExpectedModel:
     def base_arrays(self, n: int = 1) -> dict[str, F64]:
         """The compiled values of the varying arrays, repeated ``n`` times (leading axis)."""
         m = self.model
-        base = {"rate": m.hazards.rate, "combo_rate": m.combo_rate, "det_prob": m.det_prob,
-                "wave_share": m.wave_share, "rc_share": m.rc_share,
-                "family_share": m.family_share}
-        return {k: np.repeat(np.asarray(v, np.float64)[None], n, axis=0)
-                for k, v in base.items()}
+        base = {
+            "rate": m.hazards.rate,
+            "combo_rate": m.combo_rate,
+            "det_prob": m.det_prob,
+            "wave_share": m.wave_share,
+            "rc_share": m.rc_share,
+            "family_share": m.family_share,
+        }
+        return {k: np.repeat(np.asarray(v, np.float64)[None], n, axis=0) for k, v in base.items()}
 
     def _classification(self, det_prob: F64) -> F64:
         """P(rule | segment, type) for each set: (P, G, NT, rules)."""
@@ -326,8 +343,9 @@ class ExpectedModel:
                                 chosen = r
                                 break
                             ok = not (m.rule_any[r] and not det & int(m.rule_any[r]))
-                            ok = ok and not (m.rule_all[r] and
-                                             det & int(m.rule_all[r]) != int(m.rule_all[r]))
+                            ok = ok and not (
+                                m.rule_all[r] and det & int(m.rule_all[r]) != int(m.rule_all[r])
+                            )
                             ok = ok and not (m.rule_none[r] and det & int(m.rule_none[r]))
                             ok = ok and not (m.rule_sex[r] >= 0 and sx != m.rule_sex[r])
                             if ok:
@@ -384,8 +402,7 @@ class ExpectedModel:
         m = self.model
         P = next(iter(arrays.values())).shape[0] if arrays else 1
         base = self.base_arrays(P) if len(arrays) < len(VARYING) else {}
-        a = {k: np.ascontiguousarray(arrays.get(k, base.get(k)), dtype=np.float64)
-             for k in VARYING}
+        a = {k: np.ascontiguousarray(arrays.get(k, base.get(k)), dtype=np.float64) for k in VARYING}
         S, T, H, NT = self.S, self.T, self.H, self.NT
         Y = len(m.years)
         F = max(m.n_flags, 1)
@@ -400,8 +417,9 @@ class ExpectedModel:
                 raise ValueError(f"entry_weights must have shape {(P, T)}, not {wts.shape}")
             ent = ent * wts[:, :, None]
             init = init * wts[:, :1]
-        fm, fh = self._families(a["family_share"]) if C else (
-            np.zeros((P, S, 0)), np.zeros((P, S, 0)))
+        fm, fh = (
+            self._families(a["family_share"]) if C else (np.zeros((P, S, 0)), np.zeros((P, S, 0)))
+        )
         n = max(1, min(nb.get_num_threads(), P))
         Pc = -(-P // n)
         pick = np.minimum(np.arange(n * Pc), P - 1).reshape(n, Pc)
@@ -416,27 +434,79 @@ class ExpectedModel:
         rate = a["rate"]
         if rate.shape[2] == 0:
             rate = np.zeros((P, rate.shape[1], 1))
-        o = {"stocks": zeros(T, S, 2), "flows": zeros(Y, S + 1, S, 2),
-             "flag_flows": zeros(Y, F, S, 2), "wave_moved": zeros(W, 2),
-             "rc_moved": zeros(R, 2), "family_members": zeros(Y, C, S),
-             "family_households": zeros(Y, C, S), "rule_counts": zeros(Y, n_rules, 2),
-             "hazard_counts": zeros(Y, max(H, 1))}
+        o = {
+            "stocks": zeros(T, S, 2),
+            "flows": zeros(Y, S + 1, S, 2),
+            "flag_flows": zeros(Y, F, S, 2),
+            "wave_moved": zeros(W, 2),
+            "rc_moved": zeros(R, 2),
+            "family_members": zeros(Y, C, S),
+            "family_households": zeros(Y, C, S),
+            "rule_counts": zeros(Y, n_rules, 2),
+            "hazard_counts": zeros(Y, max(H, 1)),
+        }
         i64 = np.int64
         kernel.propagate_many(
-            T, S, NT, int(m.classify_node), m.step_seg.astype(i64), self.year_index,
-            self.tau_sex, chunk(rate), self.hz_ptr, self.hz_target, self.hz_setbits,
-            self.hz_flagbit, self.mult if H else np.ones((1, NT)), self.is_dur, self.lumped,
-            self.ring_off, self.ring_len, self.dur_pmf, self.then_ptr, self.then_state, self.then_p,
-            chunk(cls), self.rt_ptr, self.rt_state, self.rt_p, self.soe, self.ms_member,
-            m.rc_milestone.astype(i64), m.rc_from.astype(i64), m.rc_to.astype(i64), self.rc_bit,
-            m.wave_step.astype(i64), m.wave_state.astype(i64), chunk(a["wave_share"]),
-            m.wave_active.astype(np.bool_), m.wave_targets.ptr.astype(i64),
-            m.wave_targets.state.astype(i64), self.wt_p, m.rc_step.astype(i64),
-            chunk(a["rc_share"]), m.rc_eligible.astype(np.bool_), m.rc_targets.ptr.astype(i64),
-            m.rc_targets.state.astype(i64), self.rct_p, chunk(ent), chunk(init),
-            self.combo_state, self.combo_tau_p, chunk(fm), chunk(fh), o["stocks"], o["flows"],
-            o["flag_flows"], o["wave_moved"], o["rc_moved"], o["family_members"],
-            o["family_households"], o["rule_counts"], o["hazard_counts"])
+            T,
+            S,
+            NT,
+            int(m.classify_node),
+            m.step_seg.astype(i64),
+            self.year_index,
+            self.tau_sex,
+            chunk(rate),
+            self.hz_ptr,
+            self.hz_target,
+            self.hz_setbits,
+            self.hz_flagbit,
+            self.mult if H else np.ones((1, NT)),
+            self.is_dur,
+            self.lumped,
+            self.ring_off,
+            self.ring_len,
+            self.dur_pmf,
+            self.then_ptr,
+            self.then_state,
+            self.then_p,
+            chunk(cls),
+            self.rt_ptr,
+            self.rt_state,
+            self.rt_p,
+            self.soe,
+            self.ms_member,
+            m.rc_milestone.astype(i64),
+            m.rc_from.astype(i64),
+            m.rc_to.astype(i64),
+            self.rc_bit,
+            m.wave_step.astype(i64),
+            m.wave_state.astype(i64),
+            chunk(a["wave_share"]),
+            m.wave_active.astype(np.bool_),
+            m.wave_targets.ptr.astype(i64),
+            m.wave_targets.state.astype(i64),
+            self.wt_p,
+            m.rc_step.astype(i64),
+            chunk(a["rc_share"]),
+            m.rc_eligible.astype(np.bool_),
+            m.rc_targets.ptr.astype(i64),
+            m.rc_targets.state.astype(i64),
+            self.rct_p,
+            chunk(ent),
+            chunk(init),
+            self.combo_state,
+            self.combo_tau_p,
+            chunk(fm),
+            chunk(fh),
+            o["stocks"],
+            o["flows"],
+            o["flag_flows"],
+            o["wave_moved"],
+            o["rc_moved"],
+            o["family_members"],
+            o["family_households"],
+            o["rule_counts"],
+            o["hazard_counts"],
+        )
 
         def unchunk(arr: F64) -> F64:
             full = np.moveaxis(arr, -1, 1)

@@ -54,8 +54,8 @@ def _flush(pend, blk, fb, L, xb, B, t, pmf, o):  # pragma: no cover - compiled
     P = pend.shape[0]
     start = (t + 1) % L
     for p in range(P):
-        row = pend[p, fb:fb + L]  # slices, so that the loops below index from 0 (vectorised)
-        xs = blk[p, xb:xb + B]
+        row = pend[p, fb : fb + L]  # slices, so that the loops below index from 0 (vectorised)
+        xs = blk[p, xb : xb + B]
         for i in range(B):
             xi = xs[i]
             if xi == 0.0:
@@ -66,8 +66,8 @@ def _flush(pend, blk, fb, L, xb, B, t, pmf, o):  # pragma: no cover - compiled
                 continue
             n = L - a_lo + 1
             run = min(n, L - start)
-            src = pmf[o + a_lo - 1:o + L]
-            dst = row[start:start + run]
+            src = pmf[o + a_lo - 1 : o + L]
+            dst = row[start : start + run]
             for k in range(run):
                 dst[k] += xi * src[k]
             src = src[run:]
@@ -76,25 +76,75 @@ def _flush(pend, blk, fb, L, xb, B, t, pmf, o):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True, error_model="numpy")
-def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
-              # hazards
-              rate, hz_ptr, hz_target, hz_setbits, hz_flagbit, mult,
-              # durations
-              is_dur, lumped, ring_off, ring_len, dur_pmf, then_ptr, then_state, then_p,
-              # classification
-              cls_prob, rt_ptr, rt_state, rt_p,
-              # flags and milestones
-              soe, ms_member, rc_milestone, rc_from, rc_to, rc_bit,
-              # waves and reclassifications
-              wave_step, wave_state, wave_share, wave_active, wt_ptr, wt_state, wt_p,
-              rc_step, rc_share, rc_eligible, rct_ptr, rct_state, rct_p,
-              # entries
-              ent, ent_init, combo_state, combo_tau_p,
-              # families
-              fm, fh,
-              # outputs
-              stocks, flows, flag_flows, wave_moved, rc_moved, fam_m, fam_h, rule_counts,
-              hazard_counts):  # pragma: no cover - compiled
+def propagate(
+    T,
+    S,
+    NT,
+    cn,
+    step_seg,
+    year_index,
+    tau_sex,
+    # hazards
+    rate,
+    hz_ptr,
+    hz_target,
+    hz_setbits,
+    hz_flagbit,
+    mult,
+    # durations
+    is_dur,
+    lumped,
+    ring_off,
+    ring_len,
+    dur_pmf,
+    then_ptr,
+    then_state,
+    then_p,
+    # classification
+    cls_prob,
+    rt_ptr,
+    rt_state,
+    rt_p,
+    # flags and milestones
+    soe,
+    ms_member,
+    rc_milestone,
+    rc_from,
+    rc_to,
+    rc_bit,
+    # waves and reclassifications
+    wave_step,
+    wave_state,
+    wave_share,
+    wave_active,
+    wt_ptr,
+    wt_state,
+    wt_p,
+    rc_step,
+    rc_share,
+    rc_eligible,
+    rct_ptr,
+    rct_state,
+    rct_p,
+    # entries
+    ent,
+    ent_init,
+    combo_state,
+    combo_tau_p,
+    # families
+    fm,
+    fh,
+    # outputs
+    stocks,
+    flows,
+    flag_flows,
+    wave_moved,
+    rc_moved,
+    fam_m,
+    fam_h,
+    rule_counts,
+    hazard_counts,
+):  # pragma: no cover - compiled
     """Advance the expected distribution of ``P`` parameter sets through every step.
 
     Every array that differs between parameter sets has them on its last axis,
@@ -183,8 +233,15 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                 for row in range(n_rows[s]):
                     for p in range(P):
                         kc[s, row, p] *= f[p]
-                    _rebase(pend, blk, fbase[s] + row * ring_len[s], ring_len[s],
-                            xbase[s] + row * B, B, kc[s, row])
+                    _rebase(
+                        pend,
+                        blk,
+                        fbase[s] + row * ring_len[s],
+                        ring_len[s],
+                        xbase[s] + row * B,
+                        B,
+                        kc[s, row],
+                    )
             for tau in range(NT):
                 if not active[s, tau]:
                     continue
@@ -231,8 +288,15 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                                 f[p] = 1.0 - rc_share[r, p]
                         for p in range(P):
                             kc[s, row, p] *= f[p]
-                        _rebase(pend, blk, fbase[s] + row * ring_len[s], ring_len[s],
-                                xbase[s] + row * B, B, kc[s, row])
+                        _rebase(
+                            pend,
+                            blk,
+                            fbase[s] + row * ring_len[s],
+                            ring_len[s],
+                            xbase[s] + row * B,
+                            B,
+                            kc[s, row],
+                        )
                     for p in range(P):
                         mass[s, tau, p] -= xm[p]
                     for j in range(rct_ptr[r], rct_ptr[r + 1]):
@@ -385,8 +449,9 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
                         if not anyp:
                             continue
                         for p in range(P):
-                            rule_counts[y, r, sx, p] += inbox[init, cn, tau, p] * cls_prob[
-                                g, tau, r, p]
+                            rule_counts[y, r, sx, p] += (
+                                inbox[init, cn, tau, p] * cls_prob[g, tau, r, p]
+                            )
                         for j in range(rt_ptr[r], rt_ptr[r + 1]):
                             wj = rt_p[j]
                             if wj > 0.0:
@@ -455,19 +520,81 @@ def propagate(T, S, NT, cn, step_seg, year_index, tau_sex,
             if dur and t % B == B - 1:
                 for row in range(n_rows[s]):
                     if live[s, row]:
-                        _flush(pend, blk, fbase[s] + row * L, L, xbase[s] + row * B, B, t,
-                               dur_pmf, ring_off[s])
+                        _flush(
+                            pend,
+                            blk,
+                            fbase[s] + row * L,
+                            L,
+                            xbase[s] + row * B,
+                            B,
+                            t,
+                            dur_pmf,
+                            ring_off[s],
+                        )
 
 
 @nb.njit(cache=True, parallel=True, error_model="numpy")
-def propagate_many(T, S, NT, cn, step_seg, year_index, tau_sex, rate, hz_ptr, hz_target,
-                   hz_setbits, hz_flagbit, mult, is_dur, lumped, ring_off, ring_len, dur_pmf,
-                   then_ptr, then_state, then_p, cls_prob, rt_ptr, rt_state, rt_p, soe, ms_member,
-                   rc_milestone, rc_from, rc_to, rc_bit, wave_step, wave_state, wave_share,
-                   wave_active, wt_ptr, wt_state, wt_p, rc_step, rc_share, rc_eligible,
-                   rct_ptr, rct_state, rct_p, ent, ent_init, combo_state, combo_tau_p, fm, fh,
-                   stocks, flows, flag_flows, wave_moved, rc_moved, fam_m, fam_h, rule_counts,
-                   hazard_counts):  # pragma: no cover - compiled
+def propagate_many(
+    T,
+    S,
+    NT,
+    cn,
+    step_seg,
+    year_index,
+    tau_sex,
+    rate,
+    hz_ptr,
+    hz_target,
+    hz_setbits,
+    hz_flagbit,
+    mult,
+    is_dur,
+    lumped,
+    ring_off,
+    ring_len,
+    dur_pmf,
+    then_ptr,
+    then_state,
+    then_p,
+    cls_prob,
+    rt_ptr,
+    rt_state,
+    rt_p,
+    soe,
+    ms_member,
+    rc_milestone,
+    rc_from,
+    rc_to,
+    rc_bit,
+    wave_step,
+    wave_state,
+    wave_share,
+    wave_active,
+    wt_ptr,
+    wt_state,
+    wt_p,
+    rc_step,
+    rc_share,
+    rc_eligible,
+    rct_ptr,
+    rct_state,
+    rct_p,
+    ent,
+    ent_init,
+    combo_state,
+    combo_tau_p,
+    fm,
+    fh,
+    stocks,
+    flows,
+    flag_flows,
+    wave_moved,
+    rc_moved,
+    fam_m,
+    fam_h,
+    rule_counts,
+    hazard_counts,
+):  # pragma: no cover - compiled
     """:func:`propagate` for chunks of parameter sets in parallel threads.
 
     Every per-set array has a leading chunk axis; chunk ``i`` holds its sets on
@@ -475,11 +602,64 @@ def propagate_many(T, S, NT, cn, step_seg, year_index, tau_sex, rate, hz_ptr, hz
     """
     n = rate.shape[0]
     for i in nb.prange(n):
-        propagate(T, S, NT, cn, step_seg, year_index, tau_sex, rate[i], hz_ptr, hz_target,
-                  hz_setbits, hz_flagbit, mult, is_dur, lumped, ring_off, ring_len, dur_pmf,
-                  then_ptr, then_state, then_p, cls_prob[i], rt_ptr, rt_state, rt_p, soe,
-                  ms_member, rc_milestone, rc_from, rc_to, rc_bit, wave_step, wave_state,
-                  wave_share[i], wave_active, wt_ptr, wt_state, wt_p, rc_step, rc_share[i],
-                  rc_eligible, rct_ptr, rct_state, rct_p, ent[i], ent_init[i], combo_state,
-                  combo_tau_p, fm[i], fh[i], stocks[i], flows[i], flag_flows[i], wave_moved[i],
-                  rc_moved[i], fam_m[i], fam_h[i], rule_counts[i], hazard_counts[i])
+        propagate(
+            T,
+            S,
+            NT,
+            cn,
+            step_seg,
+            year_index,
+            tau_sex,
+            rate[i],
+            hz_ptr,
+            hz_target,
+            hz_setbits,
+            hz_flagbit,
+            mult,
+            is_dur,
+            lumped,
+            ring_off,
+            ring_len,
+            dur_pmf,
+            then_ptr,
+            then_state,
+            then_p,
+            cls_prob[i],
+            rt_ptr,
+            rt_state,
+            rt_p,
+            soe,
+            ms_member,
+            rc_milestone,
+            rc_from,
+            rc_to,
+            rc_bit,
+            wave_step,
+            wave_state,
+            wave_share[i],
+            wave_active,
+            wt_ptr,
+            wt_state,
+            wt_p,
+            rc_step,
+            rc_share[i],
+            rc_eligible,
+            rct_ptr,
+            rct_state,
+            rct_p,
+            ent[i],
+            ent_init[i],
+            combo_state,
+            combo_tau_p,
+            fm[i],
+            fh[i],
+            stocks[i],
+            flows[i],
+            flag_flows[i],
+            wave_moved[i],
+            rc_moved[i],
+            fam_m[i],
+            fam_h[i],
+            rule_counts[i],
+            hazard_counts[i],
+        )

@@ -59,9 +59,13 @@ def expected_results(loaded: LoadedScenario, *, lump_days: int | None = None) ->
     cohort = slice(1, Y + 1)
     entered = float(batch.flows[0, :, -1].sum())  # moves from outside
     raw = RawResults(
-        stocks=full.stocks, flows=full.flows, flag_flows=full.flag_flows,
-        wave_moved=full.wave_moved, rc_moved=full.rc_moved,
-        family_members=full.family_members, family_households=full.family_households,
+        stocks=full.stocks,
+        flows=full.flows,
+        flag_flows=full.flag_flows,
+        wave_moved=full.wave_moved,
+        rc_moved=full.rc_moved,
+        family_members=full.family_members,
+        family_households=full.family_households,
         rule_counts=full.rule_counts,
         # expectations are floats where the agent engine counts integers
         cohort_outcomes=cast("NDArray[np.int64]", batch.stocks[cohort, -1]),  # (Y, S, 2)
@@ -69,11 +73,17 @@ def expected_results(loaded: LoadedScenario, *, lump_days: int | None = None) ->
         hazard_counts=full.hazard_counts,
         hazard_counts_cohort=batch.hazard_counts[cohort].sum(axis=1),
         cohort_flows=batch.flows[cohort].sum(axis=(1, 4)),
-        agents_created=round(entered))
+        agents_created=round(entered),
+    )
     for name in RawResults.COUNTS:  # a billionth of a person is numerically nobody
         arr = getattr(raw, name)
         arr[np.abs(arr) < 1e-9] = 0
-    meta = {"mode": MODE, "lumped_states": [model.state_ids[i]
-                                            for i in np.flatnonzero(ev.lumped)]}
-    return Results(model=model, runs=[raw], seeds=[model.seed], loaded=loaded,
-                   wall_seconds=time.perf_counter() - t0, meta=meta)
+    meta = {"mode": MODE, "lumped_states": [model.state_ids[i] for i in np.flatnonzero(ev.lumped)]}
+    return Results(
+        model=model,
+        runs=[raw],
+        seeds=[model.seed],
+        loaded=loaded,
+        wall_seconds=time.perf_counter() - t0,
+        meta=meta,
+    )

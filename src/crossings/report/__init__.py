@@ -38,8 +38,9 @@ __all__ = ["ReportError", "build_report"]
 log = logging.getLogger(__name__)
 
 
-def build_report(result_dirs: Sequence[str | Path], out_html: str | Path,
-                 figures_dir: str | Path | None = None) -> Path:
+def build_report(
+    result_dirs: Sequence[str | Path], out_html: str | Path, figures_dir: str | Path | None = None
+) -> Path:
     """Build the HTML report (and optionally static PNG/SVG figures).
 
     Args:
@@ -63,10 +64,12 @@ def build_report(result_dirs: Sequence[str | Path], out_html: str | Path,
     _unique_labels(sets)
     base = sets[0]
     figs: dict[str, list[ReportFigure]] = {
-        "observed": [f for s in yearly_series(base.observations)
-                     if (f := observation_figure(base, s)) is not None],
-        "outcomes": [f for f in (sankey_figure(base), cohort_figure(base))
-                     if f is not None],
+        "observed": [
+            f
+            for s in yearly_series(base.observations)
+            if (f := observation_figure(base, s)) is not None
+        ],
+        "outcomes": [f for f in (sankey_figure(base), cohort_figure(base)) if f is not None],
         "map": [f for f in (map_figure(base),) if f is not None],
         "stocks": [f for f in (stocks_figure(base),) if f is not None],
         "uncounted": [f for f in (estimates_figure(base),) if f is not None],
@@ -79,8 +82,9 @@ def build_report(result_dirs: Sequence[str | Path], out_html: str | Path,
         export_figures(sets, Path(figures_dir))
     page = render_page(sets, figs)
     path = write_atomic(Path(out_html), page)
-    log.info("report written to %s (%.1f MB) in %.1f s", path, len(page) / 1e6,
-             time.perf_counter() - t0)
+    log.info(
+        "report written to %s (%.1f MB) in %.1f s", path, len(page) / 1e6, time.perf_counter() - t0
+    )
     return path
 
 

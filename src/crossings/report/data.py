@@ -33,8 +33,15 @@ from crossings.scenario.load import LoadedScenario
 log = logging.getLogger(__name__)
 
 TABLES: dict[str, tuple[str, ...]] = {
-    "observations.csv": ("series", "year", "sex", "observed", "simulated", "simulated_p05",
-                         "simulated_p95"),
+    "observations.csv": (
+        "series",
+        "year",
+        "sex",
+        "observed",
+        "simulated",
+        "simulated_p05",
+        "simulated_p95",
+    ),
     "stocks.parquet": ("run", "date", "state", "kind", "sex", "count"),
     "flows.parquet": ("run", "year", "from_state", "to_state", "sex", "count"),
     "outcomes.parquet": ("run", "cohort_year", "state", "kind", "sex", "count"),
@@ -44,8 +51,15 @@ TABLES: dict[str, tuple[str, ...]] = {
 EVENTS_COLUMNS = ("run", "event", "id", "date", "sex", "count", "happened")
 ESTIMATES_COLUMNS = ("quantity", "year", "sex", "p05", "p50", "p95")
 COHORT_FLOWS_COLUMNS = ("run", "cohort_year", "from_state", "to_state", "count")
-COHORT_HAZARDS_COLUMNS = ("run", "cohort_year", "hazard", "names", "from_state", "to_state",
-                          "count")
+COHORT_HAZARDS_COLUMNS = (
+    "run",
+    "cohort_year",
+    "hazard",
+    "names",
+    "from_state",
+    "to_state",
+    "count",
+)
 BRIBE_TAG = "bribe"
 """Hazards with this name or tag among their names are counted as 'bribed out'."""
 
@@ -74,22 +88,62 @@ STAGE_LABELS: dict[str, str] = {
 """Readable names of the stages (state kinds, grouped) used in the outcome figures."""
 
 STAGE_COLOURS: dict[str, str] = {
-    "entry": "#7f7f7f", "crossing": "#ff7f0e", "hiding": "#f2b447", "delegation": "#c5b0d5",
-    "route": "#98df8a", "transit": "#4bb04b", "arrived": "#1a7a1a", "detained": "#d62728",
-    "repatriation": "#e377c2", "travel": "#c49c94", "interrogation": "#9467bd",
-    "classification": "#8c564b", "released": "#1f77b4", "bribed": "#e6ab02", "home": "#17becf",
+    "entry": "#7f7f7f",
+    "crossing": "#ff7f0e",
+    "hiding": "#f2b447",
+    "delegation": "#c5b0d5",
+    "route": "#98df8a",
+    "transit": "#4bb04b",
+    "arrived": "#1a7a1a",
+    "detained": "#d62728",
+    "repatriation": "#e377c2",
+    "travel": "#c49c94",
+    "interrogation": "#9467bd",
+    "classification": "#8c564b",
+    "released": "#1f77b4",
+    "bribed": "#e6ab02",
+    "home": "#17becf",
     "dead": "#252525",
-    "held_end": "#843c39", "abroad_end": "#bcbd22", "other": "#aaaaaa",
+    "held_end": "#843c39",
+    "abroad_end": "#bcbd22",
+    "other": "#aaaaaa",
 }
-SENTENCE_COLOURS = ("#67001f", "#b2182b", "#d6604d", "#f4a582", "#a6761d", "#e6ab02",
-                    "#7a0177", "#ce1256")
-STAGE_ORDER = ("entry", "crossing", "delegation", "hiding", "abroad", "route", "transit",
-               "arrived", "exited", "detained", "repatriation", "travel", "interrogation",
-               "classification", "sentence", "released", "bribed", "home", "dead", "abroad_end",
-               "held_end", "other")
+SENTENCE_COLOURS = (
+    "#67001f",
+    "#b2182b",
+    "#d6604d",
+    "#f4a582",
+    "#a6761d",
+    "#e6ab02",
+    "#7a0177",
+    "#ce1256",
+)
+STAGE_ORDER = (
+    "entry",
+    "crossing",
+    "delegation",
+    "hiding",
+    "abroad",
+    "route",
+    "transit",
+    "arrived",
+    "exited",
+    "detained",
+    "repatriation",
+    "travel",
+    "interrogation",
+    "classification",
+    "sentence",
+    "released",
+    "bribed",
+    "home",
+    "dead",
+    "abroad_end",
+    "held_end",
+    "other",
+)
 
-HELD_STAGES = frozenset({"detained", "repatriation", "travel", "interrogation",
-                         "classification"})
+HELD_STAGES = frozenset({"detained", "repatriation", "travel", "interrogation", "classification"})
 ABROAD_STAGES = frozenset({"crossing", "hiding", "delegation", "route", "transit", "abroad"})
 
 MAP_CATEGORIES: dict[str, tuple[str, str]] = {
@@ -230,8 +284,9 @@ class ResultSet:
             kinds: dict[str, str] = {}
             for frame in (self.stocks, self.outcomes):
                 pairs = frame[["state", "kind"]].drop_duplicates()
-                kinds.update(zip(pairs["state"].astype(str), pairs["kind"].astype(str),
-                                 strict=True))
+                kinds.update(
+                    zip(pairs["state"].astype(str), pairs["kind"].astype(str), strict=True)
+                )
             if self.model is not None:
                 kinds.update(zip(self.model.state_ids, self.model.state_kinds, strict=True))
             self._kinds = kinds
@@ -248,8 +303,11 @@ class ResultSet:
     def _table_states(self) -> set[str]:
         if not self._states:
             found = {"outside", *self._all_states()}
-            for frame, cols in ((self.stocks, ("state",)), (self.outcomes, ("state",)),
-                                (self.flows, ("from_state", "to_state"))):
+            for frame, cols in (
+                (self.stocks, ("state",)),
+                (self.outcomes, ("state",)),
+                (self.flows, ("from_state", "to_state")),
+            ):
                 for c in cols:
                     found.update(str(x) for x in frame[c].unique())
             self._states = found
@@ -280,8 +338,10 @@ class ResultSet:
         if m is None:
             return []
         last = m.end + dt.timedelta(days=1)
-        return [PolicySpan(pid, name or pid, m.step_date(a), min(m.step_date(b), last))
-                for pid, name, a, b in m.policy_spans]
+        return [
+            PolicySpan(pid, name or pid, m.step_date(a), min(m.step_date(b), last))
+            for pid, name, a, b in m.policy_spans
+        ]
 
     def places(self) -> list[Place]:
         """Places with coordinates (empty without the scenario)."""
@@ -300,8 +360,9 @@ class ResultSet:
         m = self.model
         if m is None:
             return {}
-        return {s: m.place_ids[p] for s, p in zip(m.state_ids, m.state_place, strict=True)
-                if p >= 0}
+        return {
+            s: m.place_ids[p] for s, p in zip(m.state_ids, m.state_place, strict=True) if p >= 0
+        }
 
     # ------------------------------------------------------------- stages
     def stage_of(self, state: str) -> str:
@@ -329,8 +390,10 @@ class ResultSet:
             section = m.state_section[m.state_ids.index(state)]
             if section == "routes":
                 return "route"
-        nxt = {self.kind_of(str(s)) for s in
-               self.flows.loc[self.flows["from_state"] == state, "to_state"].unique()}
+        nxt = {
+            self.kind_of(str(s))
+            for s in self.flows.loc[self.flows["from_state"] == state, "to_state"].unique()
+        }
         if nxt & {"interrogation", "classification", "sentence"}:
             return "repatriation"
         if nxt & {"arrived", "transit"}:
@@ -350,8 +413,9 @@ class ResultSet:
         if stage.startswith("entry:"):
             return STAGE_COLOURS["entry"]
         if stage.startswith("sentence:"):
-            sentences = sorted({self.stage_of(s) for s in self._all_states()
-                                if self.kind_of(s) == "sentence"})
+            sentences = sorted(
+                {self.stage_of(s) for s in self._all_states() if self.kind_of(s) == "sentence"}
+            )
             i = sentences.index(stage) if stage in sentences else 0
             return SENTENCE_COLOURS[i % len(SENTENCE_COLOURS)]
         return STAGE_COLOURS.get(stage, STAGE_COLOURS["other"])
@@ -384,11 +448,20 @@ class ResultSet:
         keep = src != dst
         # entries get one node per first stage: "entered (hiding)", "entered (camp)", …
         src = src.where(src != "entry", "entry:" + dst)
-        moves = pd.DataFrame({"run": f["run"][keep], "source": src[keep],
-                              "target": dst[keep], "count": f["count"][keep]})
+        moves = pd.DataFrame(
+            {
+                "run": f["run"][keep],
+                "source": src[keep],
+                "target": dst[keep],
+                "count": f["count"][keep],
+            }
+        )
         med = median_over_runs(moves, ["source", "target"], self.runs)
-        rows = [(str(a), str(b), float(c)) for a, b, c in
-                zip(med["source"], med["target"], med["median"], strict=True) if c > 0]
+        rows = [
+            (str(a), str(b), float(c))
+            for a, b, c in zip(med["source"], med["target"], med["median"], strict=True)
+            if c > 0
+        ]
         rows.extend(_end_links(self.final_stage_stock().items()))
         return pd.DataFrame(rows, columns=["source", "target", "count"])
 
@@ -427,49 +500,58 @@ class ResultSet:
         src = f["from_state"].astype(str).map(stages)
         dst = f["to_state"].astype(str).map(stages)
         src = src.where(src != "entry", "entry:" + dst)
-        moves = pd.DataFrame({"run": f["run"], "source": src, "target": dst,
-                              "count": f["count"].astype(float)})
+        moves = pd.DataFrame(
+            {"run": f["run"], "source": src, "target": dst, "count": f["count"].astype(float)}
+        )
         bribes = self._bribe_moves(years, stages)
         if not bribes.empty:
             # take the bribed releases out of their move and send them to "bribed"
             taken = bribes.assign(count=-bribes["count"])
-            moves = pd.concat([moves, taken, bribes.assign(target="bribed")],
-                              ignore_index=True)
+            moves = pd.concat([moves, taken, bribes.assign(target="bribed")], ignore_index=True)
         moves = moves[moves["source"] != moves["target"]]
         med = median_over_runs(moves, ["source", "target"], self.runs)
-        rows = [(str(a), str(b), float(c)) for a, b, c in
-                zip(med["source"], med["target"], med["median"], strict=True) if c > 0]
+        rows = [
+            (str(a), str(b), float(c))
+            for a, b, c in zip(med["source"], med["target"], med["median"], strict=True)
+            if c > 0
+        ]
         o = self.outcomes
         if years is not None:
             o = o[o["cohort_year"].astype(int).isin(list(years))]
-        end = pd.DataFrame({"run": o["run"], "stage": o["state"].astype(str).map(stages),
-                            "count": o["count"]})
+        end = pd.DataFrame(
+            {"run": o["run"], "stage": o["state"].astype(str).map(stages), "count": o["count"]}
+        )
         rows.extend(_end_links(zip(*_median_by(end, "stage", self.runs), strict=True)))
         return pd.DataFrame(rows, columns=["source", "target", "count"])
 
-    def _bribe_moves(self, years: Sequence[int] | None, stages: dict[str, str]
-                     ) -> pd.DataFrame:
+    def _bribe_moves(self, years: Sequence[int] | None, stages: dict[str, str]) -> pd.DataFrame:
         """Per-run moves (``run, source, target, count``) made by bribe-tagged hazards."""
         h = self.cohort_hazards
         if h is None or h.empty:
             return pd.DataFrame(columns=["run", "source", "target", "count"])
-        tagged = h["names"].astype(str).map(
-            lambda n: BRIBE_TAG in {t.strip() for t in n.split(",")})
+        tagged = (
+            h["names"].astype(str).map(lambda n: BRIBE_TAG in {t.strip() for t in n.split(",")})
+        )
         h = h[tagged]
         if years is not None:
             h = h[h["cohort_year"].astype(int).isin(list(years))]
         src = h["from_state"].astype(str).map(lambda s: stages.get(s) or self.stage_of(s))
         dst = h["to_state"].astype(str).map(lambda s: stages.get(s) or self.stage_of(s))
-        return pd.DataFrame({"run": h["run"], "source": src, "target": dst,
-                             "count": h["count"].astype(float)})
+        return pd.DataFrame(
+            {"run": h["run"], "source": src, "target": dst, "count": h["count"].astype(float)}
+        )
 
     def final_stage_stock(self) -> dict[str, float]:
         """People in each stage on the last recorded date (median over runs)."""
         s = self.stocks
         last = s[s["date"] == s["date"].max()]
-        frame = pd.DataFrame({"run": last["run"],
-                              "stage": last["state"].astype(str).map(self.stages()),
-                              "count": last["count"]})
+        frame = pd.DataFrame(
+            {
+                "run": last["run"],
+                "stage": last["state"].astype(str).map(self.stages()),
+                "count": last["count"],
+            }
+        )
         med = median_over_runs(frame, ["stage"], self.runs)
         return {str(k): float(v) for k, v in zip(med["stage"], med["median"], strict=True)}
 
@@ -480,9 +562,14 @@ class ResultSet:
             Columns ``cohort_year, stage, median, p05, p95``.
         """
         o = self.outcomes
-        frame = pd.DataFrame({"run": o["run"], "cohort_year": o["cohort_year"].astype(int),
-                              "stage": o["state"].astype(str).map(self.stages()),
-                              "count": o["count"]})
+        frame = pd.DataFrame(
+            {
+                "run": o["run"],
+                "cohort_year": o["cohort_year"].astype(int),
+                "stage": o["state"].astype(str).map(self.stages()),
+                "count": o["count"],
+            }
+        )
         return median_over_runs(frame, ["cohort_year", "stage"], self.runs)
 
     def stock_lines(self) -> list[tuple[str, str, str, pd.DataFrame]]:
@@ -494,8 +581,10 @@ class ResultSet:
         s = self.stocks
         kinds = s["state"].astype(str).map(self.kinds())
         out: list[tuple[str, str, str, pd.DataFrame]] = []
-        for panel, label in (("hiding", "people hiding abroad"),
-                             ("detained", "detention queue (held before being sent back)")):
+        for panel, label in (
+            ("hiding", "people hiding abroad"),
+            ("detained", "detention queue (held before being sent back)"),
+        ):
             sel = s[kinds == panel]
             if len(sel):
                 out.append((panel, panel, label, self._series(sel)))
@@ -532,11 +621,18 @@ class ResultSet:
             Columns ``source, target, count``.
         """
         f = self.flows[self.flows["from_state"] != "outside"]
-        frame = pd.DataFrame({"run": f["run"], "source": f["from_state"].astype(str),
-                              "target": f["to_state"].astype(str), "count": f["count"]})
+        frame = pd.DataFrame(
+            {
+                "run": f["run"],
+                "source": f["from_state"].astype(str),
+                "target": f["to_state"].astype(str),
+                "count": f["count"],
+            }
+        )
         med = median_over_runs(frame, ["source", "target"], self.runs)
-        return pd.DataFrame({"source": med["source"], "target": med["target"],
-                             "count": med["median"].astype(float)})
+        return pd.DataFrame(
+            {"source": med["source"], "target": med["target"], "count": med["median"].astype(float)}
+        )
 
     def place_flows(self) -> pd.DataFrame:
         """Moves between places over the whole run (median over runs).
@@ -557,8 +653,12 @@ class ResultSet:
         for a, b, c in zip(sf["source"], sf["target"], sf["count"], strict=True):
             if a != b and c > 0:
                 moves[(str(a), str(b))] = moves.get((str(a), str(b)), 0.0) + float(c)
-        bridge = {s for pair in moves for s in pair
-                  if s not in where and self.kind_of(s) not in ("dead", "exited")}
+        bridge = {
+            s
+            for pair in moves
+            for s in pair
+            if s not in where and self.kind_of(s) not in ("dead", "exited")
+        }
         for c in sorted(bridge):
             inflow = {a: v for (a, b), v in moves.items() if b == c}
             outflow = {b: v for (a, b), v in moves.items() if a == c}
@@ -586,8 +686,9 @@ class ResultSet:
         from_kind = f["from_state"].astype(str).map(self.kinds())
         sel = f[(to_kind == kind) & (from_kind != kind)]
         years = sorted({int(y) for y in f["year"].unique()})
-        table = sel.pivot_table(index="run", columns="year", values="count", aggfunc="sum",
-                                fill_value=0)
+        table = sel.pivot_table(
+            index="run", columns="year", values="count", aggfunc="sum", fill_value=0
+        )
         return table.reindex(index=self.runs, columns=years, fill_value=0).astype(float)
 
     def stock_by_kind(self, kind: str) -> pd.DataFrame:
@@ -595,8 +696,9 @@ class ResultSet:
         s = self.stocks
         sel = s[s["state"].astype(str).map(self.kinds()) == kind]
         dates = sorted(s["date"].unique())
-        table = sel.pivot_table(index="run", columns="date", values="count", aggfunc="sum",
-                                fill_value=0)
+        table = sel.pivot_table(
+            index="run", columns="date", values="count", aggfunc="sum", fill_value=0
+        )
         return table.reindex(index=self.runs, columns=dates, fill_value=0).astype(float)
 
     def has_kind(self, kind: str) -> bool:
@@ -608,12 +710,15 @@ class ResultSet:
         if self._metrics is not None:
             return self._metrics
         metrics: dict[str, pd.Series] = {}
-        for key, kind in (("arrivals", "arrived"), ("returned", "interrogation"),
-                          ("sentenced", "sentence"), ("deaths", "dead")):
+        for key, kind in (
+            ("arrivals", "arrived"),
+            ("returned", "interrogation"),
+            ("sentenced", "sentence"),
+            ("deaths", "dead"),
+        ):
             if self.has_kind(kind):
                 metrics[key] = self.entries_by_year(kind).sum(axis=1)
-        for key, kind in (("hiding", "hiding"), ("detained", "detained"),
-                          ("sentence", "sentence")):
+        for key, kind in (("hiding", "hiding"), ("detained", "detained"), ("sentence", "sentence")):
             if self.has_kind(kind):
                 table = self.stock_by_kind(kind)
                 if key == "detained":
@@ -656,8 +761,9 @@ def median_over_runs(frame: pd.DataFrame, keys: list[str], runs: list[int]) -> p
     """
     if frame.empty:
         return pd.DataFrame(columns=[*keys, "median", "p05", "p95"])
-    table = frame.pivot_table(index=keys, columns="run", values="count", aggfunc="sum",
-                              fill_value=0)
+    table = frame.pivot_table(
+        index=keys, columns="run", values="count", aggfunc="sum", fill_value=0
+    )
     table = table.reindex(columns=runs, fill_value=0)
     values: NDArray[np.float64] = table.to_numpy(dtype=float)
     q = np.quantile(values, [0.5, 0.05, 0.95], axis=1, method="linear")
@@ -668,8 +774,7 @@ def median_over_runs(frame: pd.DataFrame, keys: list[str], runs: list[int]) -> p
     return out
 
 
-def _median_by(frame: pd.DataFrame, key: str, runs: list[int]
-               ) -> tuple[list[str], list[float]]:
+def _median_by(frame: pd.DataFrame, key: str, runs: list[int]) -> tuple[list[str], list[float]]:
     """Keys and medians over runs of ``count`` summed per run and ``key``."""
     med = median_over_runs(frame, [key], runs)
     return [str(k) for k in med[key]], [float(v) for v in med["median"]]
@@ -729,12 +834,15 @@ def load_result_set(path: Path) -> ResultSet:
     if not path.exists():
         raise ReportError(f"{path}: no such folder")
     if not path.is_dir():
-        raise ReportError(f"{path}: not a folder (expected a results folder written by "
-                          "'crossings run --out DIR')")
+        raise ReportError(
+            f"{path}: not a folder (expected a results folder written by 'crossings run --out DIR')"
+        )
     missing = [f for f in ("run.json", *TABLES) if not (path / f).is_file()]
     if missing:
-        raise ReportError(f"{path}: not a Crossings results folder (missing "
-                          f"{', '.join(missing)}); write one with 'crossings run --out DIR'")
+        raise ReportError(
+            f"{path}: not a Crossings results folder (missing "
+            f"{', '.join(missing)}); write one with 'crossings run --out DIR'"
+        )
     info = _read_info(path / "run.json")
     observations = _read_table(path / "observations.csv", TABLES["observations.csv"])
     observations["year"] = observations["year"].astype(str)
@@ -746,18 +854,38 @@ def load_result_set(path: Path) -> ResultSet:
     outcomes = _read_table(path / "outcomes.parquet", TABLES["outcomes.parquet"])
     if stocks.empty:
         raise ReportError(f"{path / 'stocks.parquet'}: the table is empty")
-    events = (_read_table(path / "events.parquet", EVENTS_COLUMNS)
-              if (path / "events.parquet").is_file() else None)
-    estimates = (_read_table(path / "estimates.csv", ESTIMATES_COLUMNS)
-                 if (path / "estimates.csv").is_file() else None)
-    cohort_flows = (_read_table(path / "cohort_flows.parquet", COHORT_FLOWS_COLUMNS)
-                    if (path / "cohort_flows.parquet").is_file() else None)
-    cohort_hazards = (_read_table(path / "cohort_hazards.parquet", COHORT_HAZARDS_COLUMNS)
-                      if cohort_flows is not None
-                      and (path / "cohort_hazards.parquet").is_file() else None)
-    rs = ResultSet(path=path, info=info, observations=observations, stocks=stocks,
-                   flows=flows, outcomes=outcomes, events=events, estimates=estimates,
-                   cohort_flows=cohort_flows, cohort_hazards=cohort_hazards)
+    events = (
+        _read_table(path / "events.parquet", EVENTS_COLUMNS)
+        if (path / "events.parquet").is_file()
+        else None
+    )
+    estimates = (
+        _read_table(path / "estimates.csv", ESTIMATES_COLUMNS)
+        if (path / "estimates.csv").is_file()
+        else None
+    )
+    cohort_flows = (
+        _read_table(path / "cohort_flows.parquet", COHORT_FLOWS_COLUMNS)
+        if (path / "cohort_flows.parquet").is_file()
+        else None
+    )
+    cohort_hazards = (
+        _read_table(path / "cohort_hazards.parquet", COHORT_HAZARDS_COLUMNS)
+        if cohort_flows is not None and (path / "cohort_hazards.parquet").is_file()
+        else None
+    )
+    rs = ResultSet(
+        path=path,
+        info=info,
+        observations=observations,
+        stocks=stocks,
+        flows=flows,
+        outcomes=outcomes,
+        events=events,
+        estimates=estimates,
+        cohort_flows=cohort_flows,
+        cohort_hazards=cohort_hazards,
+    )
     rs.loaded, rs.model = _load_scenario(info, rs.notes)
     variant = rs.variant
     rs.label = rs.scenario_name + (f" [{variant}]" if variant else "")
@@ -789,13 +917,13 @@ def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
         raise ReportError(f"{path}: cannot read the table ({first})") from None
     lacking = [c for c in columns if c not in frame.columns]
     if lacking:
-        raise ReportError(f"{path}: not a Crossings table (missing column(s) "
-                          f"{', '.join(lacking)})")
+        raise ReportError(f"{path}: not a Crossings table (missing column(s) {', '.join(lacking)})")
     return frame
 
 
-def _load_scenario(info: dict[str, Any], notes: list[str]
-                   ) -> tuple[LoadedScenario | None, CompiledModel | None]:
+def _load_scenario(
+    info: dict[str, Any], notes: list[str]
+) -> tuple[LoadedScenario | None, CompiledModel | None]:
     """Reload and compile a run's scenario; a note (not an error) when that fails."""
     from crossings.compile import compile_scenario  # noqa: PLC0415
     from crossings.scenario.load import builtin_names, load_scenario  # noqa: PLC0415
@@ -822,14 +950,18 @@ def _load_scenario(info: dict[str, Any], notes: list[str]
             return loaded, model
         found = found or (loaded, model)
     if found is not None:
-        notes.append(f"The scenario '{name}' has changed since this run (its hash differs "
-                     "from run.json's): names, places, the policy timeline and the sources "
-                     "shown are those of the current file.")
+        notes.append(
+            f"The scenario '{name}' has changed since this run (its hash differs "
+            "from run.json's): names, places, the policy timeline and the sources "
+            "shown are those of the current file."
+        )
         log.warning("scenario %s changed since the run", name)
         return found
     why = "; ".join(problems) or "run.json names no scenario file"
-    notes.append(f"The scenario of this run could not be loaded ({why}). Place names, the "
-                 "map, the policy timeline and the parameter sources are left out.")
+    notes.append(
+        f"The scenario of this run could not be loaded ({why}). Place names, the "
+        "map, the policy timeline and the parameter sources are left out."
+    )
     log.warning("scenario of %s could not be loaded: %s", name, why)
     return None, None
 
@@ -867,8 +999,19 @@ def compare_metrics(base: ResultSet, other: ResultSet) -> pd.DataFrame:
         else:
             d = (o[0] - b[0], float("nan"), float("nan"))
             method = "difference of medians (no common seeds)"
-        rows.append({"quantity": label, "base_median": b[0], "base_p05": b[1],
-                     "base_p95": b[2], "other_median": o[0], "other_p05": o[1],
-                     "other_p95": o[2], "diff_median": d[0], "diff_p05": d[1],
-                     "diff_p95": d[2], "method": method})
+        rows.append(
+            {
+                "quantity": label,
+                "base_median": b[0],
+                "base_p05": b[1],
+                "base_p95": b[2],
+                "other_median": o[0],
+                "other_p05": o[1],
+                "other_p95": o[2],
+                "diff_median": d[0],
+                "diff_p05": d[1],
+                "diff_p95": d[2],
+                "method": method,
+            }
+        )
     return pd.DataFrame(rows)

@@ -52,8 +52,11 @@ def _ring_area(ring: Ring) -> float:
 def countries() -> tuple[Country, ...]:
     """The country outlines of the shipped basemap (empty if the asset is missing)."""
     try:
-        text = importlib.resources.files("crossings.report").joinpath(
-            "assets/countries.geojson").read_text(encoding="utf-8")
+        text = (
+            importlib.resources.files("crossings.report")
+            .joinpath("assets/countries.geojson")
+            .read_text(encoding="utf-8")
+        )
     except OSError as exc:
         log.warning("basemap not found: %s", exc)
         return ()
@@ -61,13 +64,17 @@ def countries() -> tuple[Country, ...]:
     out = []
     for feat in data.get("features", []):
         geom = feat.get("geometry") or {}
-        polys = (geom.get("coordinates", []) if geom.get("type") == "MultiPolygon" else
-                 [geom.get("coordinates", [])] if geom.get("type") == "Polygon" else [])
+        polys = (
+            geom.get("coordinates", [])
+            if geom.get("type") == "MultiPolygon"
+            else [geom.get("coordinates", [])]
+            if geom.get("type") == "Polygon"
+            else []
+        )
         rings = tuple([(float(x), float(y)) for x, y in poly[0]] for poly in polys if poly)
         if rings:
             props = feat.get("properties") or {}
-            out.append(Country(str(props.get("name", "")), str(props.get("iso_a3", "")),
-                               rings))
+            out.append(Country(str(props.get("name", "")), str(props.get("iso_a3", "")), rings))
     return tuple(out)
 
 

@@ -108,30 +108,44 @@ def fmt(x: float, share: bool = False) -> str:
 def figure_html(fig: ReportFigure) -> str:
     """A figure as a ``<figure>`` with its drawing script (the JSON inlined, escaped)."""
     data = pio.to_json(fig.figure, validate=False, remove_uids=True)
-    data = (data.replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    data = (
+        data.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
     div = f"fig-{fig.slug}"
     caption = f"<figcaption>{esc(fig.caption)}</figcaption>" if fig.caption else ""
-    return (f'<figure><div id="{div}" class="plot"></div>{caption}</figure>\n'
-            f"<script>(function(){{var f={data};"
-            f'Plotly.newPlot("{div}",f.data,f.layout,{PLOT_CONFIG});}})();</script>\n')
+    return (
+        f'<figure><div id="{div}" class="plot"></div>{caption}</figure>\n'
+        f"<script>(function(){{var f={data};"
+        f'Plotly.newPlot("{div}",f.data,f.layout,{PLOT_CONFIG});}})();</script>\n'
+    )
 
 
-def table_html(headers: Sequence[str], rows: Iterable[Sequence[str]],
-               numeric: Sequence[bool] | None = None, scroll: bool = False,
-               raw: bool = False, cls: str = "") -> str:
+def table_html(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    numeric: Sequence[bool] | None = None,
+    scroll: bool = False,
+    raw: bool = False,
+    cls: str = "",
+) -> str:
     """An HTML table; cells are escaped unless ``raw`` (then they are HTML already)."""
     numeric = list(numeric or [False] * len(headers))
-    head = "".join(f'<th{" class=num" if n else ""}>{esc(h)}</th>'
-                   for h, n in zip(headers, numeric, strict=True))
+    head = "".join(
+        f"<th{' class=num' if n else ''}>{esc(h)}</th>"
+        for h, n in zip(headers, numeric, strict=True)
+    )
     body = []
     for row in rows:
-        cells = "".join(f'<td{" class=num" if n else ""}>{c if raw else esc(c)}</td>'
-                        for c, n in zip(row, numeric, strict=True))
+        cells = "".join(
+            f"<td{' class=num' if n else ''}>{c if raw else esc(c)}</td>"
+            for c, n in zip(row, numeric, strict=True)
+        )
         body.append(f"<tr>{cells}</tr>")
     attr = f' class="{esc(cls)}"' if cls else ""
-    table = (f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-             "</table>")
+    table = f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     return f'<div class="scroll">{table}</div>' if scroll else table
 
 
@@ -177,24 +191,48 @@ def _header(sets: Sequence[ResultSet]) -> str:
     for rs in sets:
         i = rs.info
         agents = i.get("agents_created") or []
-        rows.append([
-            esc(rs.label), f"<code>{esc(rs.path)}</code>",
-            esc(f"{i.get('start', '?')} → {i.get('end', '?')}"),
-            esc("expected values (no agents, no noise)" if i.get("mode") == "expected"
-                else f"{i.get('runs', '?')} (seeds {', '.join(str(s) for s in rs.seeds)})"),
-            esc(f"{int(np.median(agents)):,}" if agents else "–"),
-            esc(str(i.get("scenario_sha256", ""))[:12]),
-            esc(f"{i.get('crossings_version', '?')}, {i.get('created', '?')}")])
-    meta = table_html(["results", "folder", "period", "runs", "people entered (median)",
-                       "scenario hash", "Crossings version, run at"], rows, raw=True)
+        rows.append(
+            [
+                esc(rs.label),
+                f"<code>{esc(rs.path)}</code>",
+                esc(f"{i.get('start', '?')} → {i.get('end', '?')}"),
+                esc(
+                    "expected values (no agents, no noise)"
+                    if i.get("mode") == "expected"
+                    else f"{i.get('runs', '?')} (seeds {', '.join(str(s) for s in rs.seeds)})"
+                ),
+                esc(f"{int(np.median(agents)):,}" if agents else "–"),
+                esc(str(i.get("scenario_sha256", ""))[:12]),
+                esc(f"{i.get('crossings_version', '?')}, {i.get('created', '?')}"),
+            ]
+        )
+    meta = table_html(
+        [
+            "results",
+            "folder",
+            "period",
+            "runs",
+            "people entered (median)",
+            "scenario hash",
+            "Crossings version, run at",
+        ],
+        rows,
+        raw=True,
+    )
     toc = "".join(f'<li><a href="#{a}">{esc(t[3:])}</a></li>' for a, t in SECTIONS)
     notes = "".join(note(f"{rs.label}: {n}") for rs in sets for n in rs.notes)
-    scope = (f"<p>Sections 1–5 and 7 show <b>{esc(base.label)}</b> (the first folder); "
-             "section 6 compares all folders.</p>" if len(sets) > 1 else "")
-    return (f"<header><h1>Crossings report: {esc(names)}</h1>"
-            f'<p class="sub">Generated {esc(now)}. Every figure summarises several '
-            "simulation runs: the median and the 5–95% band of runs.</p>"
-            f"{meta}{scope}{notes}<nav><ol>{toc}</ol></nav></header>")
+    scope = (
+        f"<p>Sections 1–5 and 7 show <b>{esc(base.label)}</b> (the first folder); "
+        "section 6 compares all folders.</p>"
+        if len(sets) > 1
+        else ""
+    )
+    return (
+        f"<header><h1>Crossings report: {esc(names)}</h1>"
+        f'<p class="sub">Generated {esc(now)}. Every figure summarises several '
+        "simulation runs: the median and the 5–95% band of runs.</p>"
+        f"{meta}{scope}{notes}<nav><ol>{toc}</ol></nav></header>"
+    )
 
 
 def _section(anchor: str, body: str) -> str:
@@ -211,15 +249,22 @@ def observed_section(rs: ResultSet, figs: list[ReportFigure]) -> str:
     for fig in figs:
         parts.append(figure_html(fig))
     if not rs.policy_spans():
-        parts.append(note("The policy timeline is not shown (the scenario has no policies "
-                          "or could not be loaded)."))
+        parts.append(
+            note(
+                "The policy timeline is not shown (the scenario has no policies "
+                "or could not be loaded)."
+            )
+        )
     other = other_observations(obs)
     if len(other):
         rows = []
         for r in records(other):
             share = str(r.get("kind", "")) == "share"
-            lo, hi, point = (float(r.get("observed_low", np.nan)),
-                             float(r.get("observed_high", np.nan)), float(r["observed"]))
+            lo, hi, point = (
+                float(r.get("observed_low", np.nan)),
+                float(r.get("observed_high", np.nan)),
+                float(r["observed"]),
+            )
             if math.isnan(lo) and math.isnan(hi):
                 lo = hi = point
             if not math.isnan(lo) and not math.isnan(hi) and lo == hi:
@@ -236,22 +281,45 @@ def observed_section(rs: ResultSet, figs: list[ReportFigure]) -> str:
             low = -math.inf if math.isnan(lo) else lo
             high = math.inf if math.isnan(hi) else hi
             inside = p95 >= low and p05 <= high
-            verdict = ('<span class="ok">overlaps</span>' if inside else
-                       '<span class="off">outside</span>')
-            rows.append([esc(rs.series_title(str(r["series"]))), esc(r["year"]),
-                         esc(SEX_LABELS.get(str(r["sex"]), r["sex"])), esc(observed),
-                         esc(fmt(float(r["simulated"]), share)),
-                         esc(f"{fmt(p05, share)}–{fmt(p95, share)}"), verdict,
-                         _source_links(rs, r.get("sources", ""))])
-        parts.append("<h3>Other observations: reports, estimates and ranges</h3>"
-                     "<p>Observed figure or range against the simulated median and the "
-                     "5–95% band of runs; 'overlaps' when the band meets the observed range."
-                     "</p>")
-        parts.append(table_html(["series", "year or date", "sex", "observed",
-                                 "simulated (median)", "simulated 5–95%", "band vs observed",
-                                 "sources"], rows,
-                                [False, False, False, True, True, True, False, False],
-                                scroll=True, raw=True))
+            verdict = (
+                '<span class="ok">overlaps</span>' if inside else '<span class="off">outside</span>'
+            )
+            rows.append(
+                [
+                    esc(rs.series_title(str(r["series"]))),
+                    esc(r["year"]),
+                    esc(SEX_LABELS.get(str(r["sex"]), r["sex"])),
+                    esc(observed),
+                    esc(fmt(float(r["simulated"]), share)),
+                    esc(f"{fmt(p05, share)}–{fmt(p95, share)}"),
+                    verdict,
+                    _source_links(rs, r.get("sources", "")),
+                ]
+            )
+        parts.append(
+            "<h3>Other observations: reports, estimates and ranges</h3>"
+            "<p>Observed figure or range against the simulated median and the "
+            "5–95% band of runs; 'overlaps' when the band meets the observed range."
+            "</p>"
+        )
+        parts.append(
+            table_html(
+                [
+                    "series",
+                    "year or date",
+                    "sex",
+                    "observed",
+                    "simulated (median)",
+                    "simulated 5–95%",
+                    "band vs observed",
+                    "sources",
+                ],
+                rows,
+                [False, False, False, True, True, True, False, False],
+                scroll=True,
+                raw=True,
+            )
+        )
     return _section("observed", "".join(parts))
 
 
@@ -261,25 +329,43 @@ def outcomes_section(rs: ResultSet, figs: list[ReportFigure]) -> str:
     if not figs:
         parts.append(note("No moves were recorded."))
     final = rs.final_stage_stock()
-    rows = [[esc(rs.stage_label(s)), esc(fmt(v))] for s, v in
-            sorted(final.items(), key=lambda kv: rs.stage_rank(kv[0])) if v >= 0.5]
+    rows = [
+        [esc(rs.stage_label(s)), esc(fmt(v))]
+        for s, v in sorted(final.items(), key=lambda kv: rs.stage_rank(kv[0]))
+        if v >= 0.5
+    ]
     last = pd.Timestamp(rs.stocks["date"].max()).date()
     parts.append(f"<h3>Where everyone is on {last:%d %B %Y}</h3>")
-    parts.append(table_html(["stage", "people (median over runs)"], rows, [False, True],
-                            raw=True))
+    parts.append(table_html(["stage", "people (median over runs)"], rows, [False, True], raw=True))
     ev = rs.events
     if ev is not None and len(ev):
-        med = median_over_runs(ev[["run", "event", "id", "date", "count"]],
-                               ["event", "id", "date"], rs.runs)
+        med = median_over_runs(
+            ev[["run", "event", "id", "date", "count"]], ["event", "id", "date"], rs.runs
+        )
         happened = ev.groupby("id")["happened"].all()
-        erows = [[esc(r.event), esc(r.id), esc(r.date),
-                  esc(fmt(float(r.median)) if bool(happened.get(r.id, True)) else
-                      "did not happen (border closed)"),
-                  esc(f"{fmt(float(r.p05))}–{fmt(float(r.p95))}")]
-                 for r in map(_Row, records(med.sort_values("date")))]
+        erows = [
+            [
+                esc(r.event),
+                esc(r.id),
+                esc(r.date),
+                esc(
+                    fmt(float(r.median))
+                    if bool(happened.get(r.id, True))
+                    else "did not happen (border closed)"
+                ),
+                esc(f"{fmt(float(r.p05))}–{fmt(float(r.p95))}"),
+            ]
+            for r in map(_Row, records(med.sort_values("date")))
+        ]
         parts.append("<h3>Waves and reclassifications</h3>")
-        parts.append(table_html(["event", "id", "date", "people moved (median)", "5–95%"],
-                                erows, [False, False, False, True, True], raw=True))
+        parts.append(
+            table_html(
+                ["event", "id", "date", "people moved (median)", "5–95%"],
+                erows,
+                [False, False, False, True, True],
+                raw=True,
+            )
+        )
     return _section("outcomes", "".join(parts))
 
 
@@ -287,34 +373,60 @@ def uncounted_section(rs: ResultSet, fig: ReportFigure | None) -> str:
     """Section 5: model estimates from calibration, or a note that there are none."""
     est = rs.estimates
     if est is None or est.empty:
-        return _section("uncounted", note(
-            "Calibration results are not present: this results folder has no estimates.csv "
-            "(model estimates of what nobody counts, with credible bands). Everything above "
-            "is a simulation with the scenario's hand-set parameters."))
-    parts = ["<p><b>Model estimates</b> — not observations. Numbers nobody counts, estimated "
-             "by the calibrated model: median and 5–95% band.</p>"]
+        return _section(
+            "uncounted",
+            note(
+                "Calibration results are not present: this results folder has no estimates.csv "
+                "(model estimates of what nobody counts, with credible bands). Everything above "
+                "is a simulation with the scenario's hand-set parameters."
+            ),
+        )
+    parts = [
+        "<p><b>Model estimates</b> — not observations. Numbers nobody counts, estimated "
+        "by the calibrated model: median and 5–95% band.</p>"
+    ]
     if fig is not None:
         parts.append(figure_html(fig))
-    rows = [[esc(r.quantity), esc(r.year), esc(SEX_LABELS.get(str(r.sex), r.sex)),
-             esc(fmt(float(r.p50))), esc(f"{fmt(float(r.p05))}–{fmt(float(r.p95))}")]
-            for r in map(_Row, records(est))]
-    parts.append(table_html(["quantity (model estimate)", "year", "sex", "median", "5–95%"],
-                            rows, [False, False, False, True, True], scroll=True, raw=True))
+    rows = [
+        [
+            esc(r.quantity),
+            esc(r.year),
+            esc(SEX_LABELS.get(str(r.sex), r.sex)),
+            esc(fmt(float(r.p50))),
+            esc(f"{fmt(float(r.p05))}–{fmt(float(r.p95))}"),
+        ]
+        for r in map(_Row, records(est))
+    ]
+    parts.append(
+        table_html(
+            ["quantity (model estimate)", "year", "sex", "median", "5–95%"],
+            rows,
+            [False, False, False, True, True],
+            scroll=True,
+            raw=True,
+        )
+    )
     return _section("uncounted", "".join(parts))
 
 
 def whatif_section(sets: Sequence[ResultSet], fig: ReportFigure | None) -> str:
     """Section 6: overlays and a table of differences against the first folder."""
     if len(sets) < 2:
-        return _section("whatif", note(
-            "Only one results folder was given. Give several (e.g. "
-            "'crossings report base/ never_closed/') to compare what-ifs; the first is the "
-            "baseline."))
+        return _section(
+            "whatif",
+            note(
+                "Only one results folder was given. Give several (e.g. "
+                "'crossings report base/ never_closed/') to compare what-ifs; the first is the "
+                "baseline."
+            ),
+        )
     base = sets[0]
-    parts = [f"<p>Baseline: <b>{esc(base.label)}</b>. Differences are what-if minus "
-             "baseline. Where runs share seeds they are paired (what-if variants share random "
-             "numbers wherever they agree) and the table gives the median and 5–95% of the "
-             "paired differences; otherwise the difference of the medians.</p>"]
+    parts = [
+        f"<p>Baseline: <b>{esc(base.label)}</b>. Differences are what-if minus "
+        "baseline. Where runs share seeds they are paired (what-if variants share random "
+        "numbers wherever they agree) and the table gives the median and 5–95% of the "
+        "paired differences; otherwise the difference of the medians.</p>"
+    ]
     for rs in sets:
         desc = _variant_description(rs)
         if desc:
@@ -328,21 +440,39 @@ def whatif_section(sets: Sequence[ResultSet], fig: ReportFigure | None) -> str:
         cmp = compare_metrics(base, rs)
         if cmp.empty:
             continue
-        rows = [[esc(r.quantity),
-                 esc(f"{fmt(r.base_median)} ({fmt(r.base_p05)}–{fmt(r.base_p95)})"),
-                 esc(f"{fmt(r.other_median)} ({fmt(r.other_p05)}–{fmt(r.other_p95)})"),
-                 esc(("+" if r.diff_median > 0 else "") + fmt(r.diff_median)),
-                 esc(f"{fmt(r.diff_p05)} to {fmt(r.diff_p95)}"), esc(r.method)]
-                for r in map(_Row, records(cmp))]
+        rows = [
+            [
+                esc(r.quantity),
+                esc(f"{fmt(r.base_median)} ({fmt(r.base_p05)}–{fmt(r.base_p95)})"),
+                esc(f"{fmt(r.other_median)} ({fmt(r.other_p05)}–{fmt(r.other_p95)})"),
+                esc(("+" if r.diff_median > 0 else "") + fmt(r.diff_median)),
+                esc(f"{fmt(r.diff_p05)} to {fmt(r.diff_p95)}"),
+                esc(r.method),
+            ]
+            for r in map(_Row, records(cmp))
+        ]
         parts.append(f"<h3>{esc(rs.label)} minus {esc(base.label)}</h3>")
-        parts.append(table_html(["quantity", "baseline: median (5–95%)",
-                                 "what-if: median (5–95%)", "difference (median)",
-                                 "difference 5–95%", "how"], rows,
-                                [False, True, True, True, True, False], raw=True))
+        parts.append(
+            table_html(
+                [
+                    "quantity",
+                    "baseline: median (5–95%)",
+                    "what-if: median (5–95%)",
+                    "difference (median)",
+                    "difference 5–95%",
+                    "how",
+                ],
+                rows,
+                [False, True, True, True, True, False],
+                raw=True,
+            )
+        )
     missing = [k for k in METRIC_LABELS if all(k not in s.run_metrics().columns for s in sets)]
     if missing:
-        parts.append(f"<p class=sub>Not compared (no such states): "
-                     f"{esc(', '.join(METRIC_LABELS[k] for k in missing))}.</p>")
+        parts.append(
+            f"<p class=sub>Not compared (no such states): "
+            f"{esc(', '.join(METRIC_LABELS[k] for k in missing))}.</p>"
+        )
     return _section("whatif", "".join(parts))
 
 
@@ -370,9 +500,13 @@ def _policy_difference(sets: Sequence[ResultSet]) -> str:
 def sources_section(rs: ResultSet) -> str:
     """Section 7: every parameter with its source or assumption, and the citations."""
     if rs.loaded is None:
-        return _section("sources", note(
-            "The scenario could not be loaded, so its parameters and sources are not listed "
-            "(run 'crossings sources SCENARIO' where the scenario file is available)."))
+        return _section(
+            "sources",
+            note(
+                "The scenario could not be loaded, so its parameters and sources are not listed "
+                "(run 'crossings sources SCENARIO' where the scenario file is available)."
+            ),
+        )
     from crossings.scenario.provenance import parameter_table  # noqa: PLC0415
 
     sc = rs.loaded.scenario
@@ -383,8 +517,9 @@ def sources_section(rs: ResultSet) -> str:
         assumption = f"assumption: {esc(p.assumption)}" if p.assumption else ""
         if not p.labelled:
             assumption = '<span class="off">unlabelled</span>'
-        rows.append([f"<code>{esc(p.path)}</code>", esc(p.value), srcs, assumption,
-                     esc(p.note or "")])
+        rows.append(
+            [f"<code>{esc(p.path)}</code>", esc(p.value), srcs, assumption, esc(p.note or "")]
+        )
     cited: dict[str, int] = {}
     for p in params:
         for s in p.sources:
@@ -396,25 +531,47 @@ def sources_section(rs: ResultSet) -> str:
             observed[s] = observed.get(s, 0) + 1
     n_src = sum(1 for p in params if p.sources)
     n_unl = sum(1 for p in params if not p.labelled)
-    parts = [f"<p>{len(params)} sourced parameter groups of <b>{esc(sc.name)}</b>: {n_src} "
-             f"cite sources, {len(params) - n_src} state an assumption, {n_unl} unlabelled. "
-             "Also listed by <code>crossings sources</code>.</p>",
-             "<h3>Parameters</h3>",
-             table_html(["parameter", "value", "sources", "assumption", "note"], rows,
-                        scroll=True, raw=True, cls="params")]
+    parts = [
+        f"<p>{len(params)} sourced parameter groups of <b>{esc(sc.name)}</b>: {n_src} "
+        f"cite sources, {len(params) - n_src} state an assumption, {n_unl} unlabelled. "
+        "Also listed by <code>crossings sources</code>.</p>",
+        "<h3>Parameters</h3>",
+        table_html(
+            ["parameter", "value", "sources", "assumption", "note"],
+            rows,
+            scroll=True,
+            raw=True,
+            cls="params",
+        ),
+    ]
     srows = []
     for sid, src in sc.sources.items():
         url = f'<br><span class="url">{esc(src.url)}</span>' if src.url else ""
         extra = f"<br><i>{esc(src.note)}</i>" if src.note else ""
-        srows.append([f'<span id="src-{esc(sid)}">{esc(sid)}</span>',
-                      esc(src.citation) + url + extra, esc(src.publisher or ""),
-                      esc(src.date or ""), esc(src.confidence or ""),
-                      esc(_cited_by(cited.get(sid, 0), observed.get(sid, 0)))])
-    parts.append("<h3>Sources</h3><p>Addresses are given as text; this page loads nothing "
-                 "from the network.</p>")
-    parts.append(table_html(["id", "citation (address as text)", "publisher", "date",
-                             "confidence", "cited by"], srows,
-                            [False] * 6, scroll=True, raw=True, cls="sources"))
+        srows.append(
+            [
+                f'<span id="src-{esc(sid)}">{esc(sid)}</span>',
+                esc(src.citation) + url + extra,
+                esc(src.publisher or ""),
+                esc(src.date or ""),
+                esc(src.confidence or ""),
+                esc(_cited_by(cited.get(sid, 0), observed.get(sid, 0))),
+            ]
+        )
+    parts.append(
+        "<h3>Sources</h3><p>Addresses are given as text; this page loads nothing "
+        "from the network.</p>"
+    )
+    parts.append(
+        table_html(
+            ["id", "citation (address as text)", "publisher", "date", "confidence", "cited by"],
+            srows,
+            [False] * 6,
+            scroll=True,
+            raw=True,
+            cls="sources",
+        )
+    )
     return _section("sources", "".join(parts))
 
 
@@ -441,10 +598,15 @@ def render_page(sets: Sequence[ResultSet], figs: dict[str, list[ReportFigure]]) 
         "<main>",
         observed_section(base, figs.get("observed", [])),
         outcomes_section(base, figs.get("outcomes", [])),
-        _section("map", "".join(figure_html(f) for f in figs.get("map", [])) or note(
-            "No map: the scenario could not be loaded or its places have no coordinates.")),
-        _section("stocks", "".join(figure_html(f) for f in figs.get("stocks", [])) or note(
-            "No stocks to draw.")),
+        _section(
+            "map",
+            "".join(figure_html(f) for f in figs.get("map", []))
+            or note("No map: the scenario could not be loaded or its places have no coordinates."),
+        ),
+        _section(
+            "stocks",
+            "".join(figure_html(f) for f in figs.get("stocks", [])) or note("No stocks to draw."),
+        ),
         uncounted_section(base, next(iter(figs.get("uncounted", [])), None)),
         whatif_section(sets, next(iter(figs.get("whatif", [])), None)),
         sources_section(base),
@@ -454,12 +616,15 @@ def render_page(sets: Sequence[ResultSet], figs: dict[str, list[ReportFigure]]) 
         "inside it.</footer>",
     ]
     title = "Crossings report: " + " vs ".join(rs.label for rs in sets)
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{esc(title)}</title><style>{CSS}</style>"
-            "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
-            f"<script>{plotly.offline.get_plotlyjs()}</script></head>\n<body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{CSS}</style>"
+        "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
+        f"<script>{plotly.offline.get_plotlyjs()}</script></head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
 
 
 def _plotly_version() -> str:

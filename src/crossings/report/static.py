@@ -59,10 +59,18 @@ EPOCH = dt.date(1970, 1, 1)
 """matplotlib's date epoch (set explicitly while drawing)."""
 
 MPL_MARKERS: dict[str, tuple[str, bool]] = {
-    "circle-open": ("o", False), "triangle-down-open": ("v", False), "circle": ("o", True),
-    "hexagon": ("h", True), "star": ("*", True), "x": ("x", True), "triangle-up": ("^", True),
-    "diamond": ("D", True), "square": ("s", True), "square-x": ("X", True),
-    "circle-dot": ("o", True), "circle-open-dot": ("o", False),
+    "circle-open": ("o", False),
+    "triangle-down-open": ("v", False),
+    "circle": ("o", True),
+    "hexagon": ("h", True),
+    "star": ("*", True),
+    "x": ("x", True),
+    "triangle-up": ("^", True),
+    "diamond": ("D", True),
+    "square": ("s", True),
+    "square-x": ("X", True),
+    "circle-dot": ("o", True),
+    "circle-open-dot": ("o", False),
 }
 """plotly symbol → (matplotlib marker, filled)."""
 
@@ -83,11 +91,19 @@ def export_figures(sets: Sequence[ResultSet], out: Path) -> Path:
 
     def fill(d: Path) -> None:
         d.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a figures folder is not
-        with mpl.rc_context({
-                "font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10,
-                "legend.fontsize": 8.5, "axes.spines.top": False, "axes.spines.right": False,
-                "svg.fonttype": "none", "figure.dpi": 100,
-                "date.epoch": EPOCH.isoformat() + "T00:00:00"}):
+        with mpl.rc_context(
+            {
+                "font.size": 10,
+                "axes.titlesize": 11,
+                "axes.labelsize": 10,
+                "legend.fontsize": 8.5,
+                "axes.spines.top": False,
+                "axes.spines.right": False,
+                "svg.fonttype": "none",
+                "figure.dpi": 100,
+                "date.epoch": EPOCH.isoformat() + "T00:00:00",
+            }
+        ):
             for name, fig in _figures(sets):
                 for ext in ("png", "svg"):
                     fig.savefig(d / f"{name}.{ext}", dpi=150 if ext == "png" else None)
@@ -110,11 +126,15 @@ def _figures(sets: Sequence[ResultSet]) -> list[tuple[str, Figure]]:
     out: list[tuple[str, Figure]] = []
     for i, series in enumerate(yearly_series(base.observations), start=1):
         out.append((f"1-{i:02d}-observed-{slugify(series)}", observed(base, series)))
-    for name, fig in (("2-1-moves-between-stages", moves(base)),
-                      ("2-2-cohorts", cohorts(base)),
-                      ("2-3-cohort-outcomes", cohort_outcomes(base)), ("3-map", map_(base)),
-                      ("4-stocks", stocks(base)), ("5-estimates", estimates(base)),
-                      ("6-whatif", whatif(sets))):
+    for name, fig in (
+        ("2-1-moves-between-stages", moves(base)),
+        ("2-2-cohorts", cohorts(base)),
+        ("2-3-cohort-outcomes", cohort_outcomes(base)),
+        ("3-map", map_(base)),
+        ("4-stocks", stocks(base)),
+        ("5-estimates", estimates(base)),
+        ("6-whatif", whatif(sets)),
+    ):
         if fig is not None:
             out.append((name, fig))
     return out
@@ -128,11 +148,23 @@ def date2num(d: dt.date) -> float:
 def _timeline(ax: Axes, spans: Sequence[PolicySpan], lo: dt.date, hi: dt.date) -> None:
     """The policy timeline: a bar per policy with its name above (inside the axis)."""
     for i, sp in enumerate(spans):
-        ax.barh(i, date2num(sp.end) - date2num(sp.start), left=date2num(sp.start),
-                height=0.35, color=policy_colour(i))
+        ax.barh(
+            i,
+            date2num(sp.end) - date2num(sp.start),
+            left=date2num(sp.start),
+            height=0.35,
+            color=policy_colour(i),
+        )
         at, rightwards = label_anchor(sp, lo, hi)
-        ax.text(date2num(at), i - 0.25, short(sp.name, 70), fontsize=7.5, va="bottom",
-                ha="left" if rightwards else "right", color="#333333")
+        ax.text(
+            date2num(at),
+            i - 0.25,
+            short(sp.name, 70),
+            fontsize=7.5,
+            va="bottom",
+            ha="left" if rightwards else "right",
+            color="#333333",
+        )
     ax.set_ylim(len(spans) - 0.5, -1.0)
     ax.set_yticks([])
     ax.set_ylabel("policies")
@@ -141,12 +173,12 @@ def _timeline(ax: Axes, spans: Sequence[PolicySpan], lo: dt.date, hi: dt.date) -
 
 def _shade(ax: Axes, spans: Sequence[PolicySpan]) -> None:
     for i, sp in enumerate(spans):
-        ax.axvspan(date2num(sp.start), date2num(sp.end), color=policy_colour(i), alpha=0.08,
-                   lw=0)
+        ax.axvspan(date2num(sp.start), date2num(sp.end), color=policy_colour(i), alpha=0.08, lw=0)
 
 
-def _stacked(n: int, ratios: Sequence[float], spans: Sequence[PolicySpan], width: float
-             ) -> tuple[Figure, list[Axes], Axes | None]:
+def _stacked(
+    n: int, ratios: Sequence[float], spans: Sequence[PolicySpan], width: float
+) -> tuple[Figure, list[Axes], Axes | None]:
     """``n`` panels stacked over one time axis, and the policy timeline below them."""
     heights = [*ratios, 0.3 * len(spans) + 0.3] if spans else list(ratios)
     fig = Figure(figsize=(width, sum(heights) + 0.8), layout="constrained")
@@ -171,15 +203,22 @@ def observed(rs: ResultSet, series: str) -> Figure:
     fig, axes, strip = _stacked(len(sexes), [2.4] * len(sexes), spans, 10)
     for ax, sex in zip(axes, sexes, strict=True):
         d = sel[sel["sex"] == sex].assign(y=lambda f: f["year"].astype(int)).sort_values("y")
-        x = np.asarray([pd.Timestamp(year=int(y), month=7, day=1) for y in d["y"]],
-                       dtype="datetime64[ns]")
+        x = np.asarray(
+            [pd.Timestamp(year=int(y), month=7, day=1) for y in d["y"]], dtype="datetime64[ns]"
+        )
         c = SEX_COLOURS[sex]
         _shade(ax, spans)
-        ax.fill_between(x, d["simulated_p05"] * scale, d["simulated_p95"] * scale, color=c,
-                        alpha=0.2, lw=0, label="simulated 5–95%")
+        ax.fill_between(
+            x,
+            d["simulated_p05"] * scale,
+            d["simulated_p95"] * scale,
+            color=c,
+            alpha=0.2,
+            lw=0,
+            label="simulated 5–95%",
+        )
         ax.plot(x, d["simulated"] * scale, color=c, lw=2, label="simulated median")
-        ax.plot(x, d["observed"] * scale, "o", mfc="white", mec=c, mew=1.5, ms=5,
-                label="observed")
+        ax.plot(x, d["observed"] * scale, "o", mfc="white", mec=c, mew=1.5, ms=5, label="observed")
         ax.set_title(SEX_LABELS[sex], loc="left")
         ax.set_ylabel(f"{unit} (%)" if share else f"{unit} per year")
         ax.set_ylim(bottom=0)
@@ -197,12 +236,13 @@ def moves(rs: ResultSet) -> Figure | None:
     links = rs.stage_flows().sort_values("count", ascending=False).head(30)
     if links.empty:
         return None
-    labels = [f"{short(rs.stage_label(a), 30)} → {short(rs.stage_label(b), 30)}"
-              for a, b in zip(links["source"], links["target"], strict=True)]
+    labels = [
+        f"{short(rs.stage_label(a), 30)} → {short(rs.stage_label(b), 30)}"
+        for a, b in zip(links["source"], links["target"], strict=True)
+    ]
     fig = Figure(figsize=(10, 0.28 * len(links) + 1.2), layout="constrained")
     ax = fig.add_subplot()
-    ax.barh(range(len(links)), links["count"],
-            color=[rs.stage_colour(t) for t in links["target"]])
+    ax.barh(range(len(links)), links["count"], color=[rs.stage_colour(t) for t in links["target"]])
     ax.set_yticks(range(len(links)), labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("people, whole run (median over runs)")
@@ -221,13 +261,13 @@ def cohorts(rs: ResultSet) -> Figure | None:
     ax = fig.add_subplot()
     bottom = np.zeros(len(years))
     for st in stages:
-        d = co[co["stage"] == st].set_index("cohort_year")["median"].reindex(years,
-                                                                            fill_value=0)
+        d = co[co["stage"] == st].set_index("cohort_year")["median"].reindex(years, fill_value=0)
         v = d.to_numpy(dtype=float)
         if v.max() < 0.5:
             continue
-        ax.bar(years, v, bottom=bottom, color=rs.stage_colour(st),
-               label=short(rs.stage_label(st), 40))
+        ax.bar(
+            years, v, bottom=bottom, color=rs.stage_colour(st), label=short(rs.stage_label(st), 40)
+        )
         bottom += v
     ax.set_xlabel("year of entry (cohort)")
     ax.set_ylabel("people (median over runs)")
@@ -260,11 +300,9 @@ def cohort_outcomes(rs: ResultSet) -> Figure | None:
     bottom = np.zeros(len(groups))
     for st in sorted(rows, key=rs.stage_rank):
         v = np.asarray(rows[st], dtype=float)
-        ax.bar(x, v, bottom=bottom, color=rs.stage_colour(st),
-               label=short(rs.stage_label(st), 40))
+        ax.bar(x, v, bottom=bottom, color=rs.stage_colour(st), label=short(rs.stage_label(st), 40))
         bottom += v
-    ax.set_xticks(x, [lab for lab, _ in groups], rotation=90 if len(groups) > 12 else 0,
-                  fontsize=8)
+    ax.set_xticks(x, [lab for lab, _ in groups], rotation=90 if len(groups) > 12 else 0, fontsize=8)
     ax.set_xlabel("year of entry (cohort)")
     ax.set_ylabel("people (median over runs)")
     ax.set_title(f"Outcomes of each entry cohort, incl. bribed out ({rs.label})")
@@ -294,16 +332,30 @@ def map_(rs: ResultSet) -> Figure | None:
                 ax.fill(xs, ys, facecolor="#f3f1ec", edgecolor="#9a9a9a", lw=0.6)
             x, y = c.label_point()
             if view.contains(x, y):
-                ax.text(x, y, c.name, color="#8a8a8a", fontsize=8, ha="center",
-                        style="italic", clip_on=True)
+                ax.text(
+                    x,
+                    y,
+                    c.name,
+                    color="#8a8a8a",
+                    fontsize=8,
+                    ha="center",
+                    style="italic",
+                    clip_on=True,
+                )
         for cat, (label, colour) in MAP_CATEGORIES.items():
             sel = pflows[pflows["category"] == cat]
             first = True
             for a, b, v in zip(sel["source"], sel["target"], sel["count"], strict=True):
                 pa, pb = by_id[str(a)], by_id[str(b)]
-                ax.plot([pa.lon, pb.lon], [pa.lat, pb.lat], color=colour, alpha=0.55,
-                        lw=0.5 + 7 * math.sqrt(float(v) / vmax), solid_capstyle="round",
-                        label=label if first and n == 0 else None)
+                ax.plot(
+                    [pa.lon, pb.lon],
+                    [pa.lat, pb.lat],
+                    color=colour,
+                    alpha=0.55,
+                    lw=0.5 + 7 * math.sqrt(float(v) / vmax),
+                    solid_capstyle="round",
+                    label=label if first and n == 0 else None,
+                )
                 first = False
         for kind in sorted({p.kind for p in places}):
             ps = [p for p in places if p.kind == kind and view.contains(p.lon, p.lat)]
@@ -311,14 +363,32 @@ def map_(rs: ResultSet) -> Figure | None:
                 continue
             symbol, colour, label = PLACE_STYLE.get(kind, PLACE_STYLE["other"])
             marker, filled = MPL_MARKERS.get(symbol, ("o", True))
-            style: dict[str, Any] = ({"c": colour} if marker in ("x", "+") else
-                     {"facecolors": colour if filled else "none", "edgecolors": colour})
-            ax.scatter([p.lon for p in ps], [p.lat for p in ps], marker=marker, s=45,
-                       linewidths=1.2, zorder=5, label=label if n == 0 else None, **style)
+            style: dict[str, Any] = (
+                {"c": colour}
+                if marker in ("x", "+")
+                else {"facecolors": colour if filled else "none", "edgecolors": colour}
+            )
+            ax.scatter(
+                [p.lon for p in ps],
+                [p.lat for p in ps],
+                marker=marker,
+                s=45,
+                linewidths=1.2,
+                zorder=5,
+                label=label if n == 0 else None,
+                **style,
+            )
         spacing = 0.16 * max(view.lon1 - view.lon0, view.lat1 - view.lat0)
         for p in labelled_places(places, weight, view, spacing):
-            ax.annotate(place_label(p), (p.lon, p.lat), xytext=(0, 6),
-                        textcoords="offset points", ha="center", fontsize=8, zorder=6)
+            ax.annotate(
+                place_label(p),
+                (p.lon, p.lat),
+                xytext=(0, 6),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8,
+                zorder=6,
+            )
         ax.set_xlim(view.lon0, view.lon1)
         ax.set_ylim(view.lat0, view.lat1)
         mid = math.radians((view.lat0 + view.lat1) / 2)
@@ -327,8 +397,9 @@ def map_(rs: ResultSet) -> Figure | None:
         ax.set_ylabel("latitude (°N)")
         ax.set_title("overview" if n == 0 else "close-up of the busiest area")
     fig.legend(loc="outside lower center", ncols=4, frameon=False)
-    fig.suptitle(f"Places and moves between them, whole run ({rs.label}); "
-                 "outlines: Natural Earth 1:110m")
+    fig.suptitle(
+        f"Places and moves between them, whole run ({rs.label}); outlines: Natural Earth 1:110m"
+    )
     return fig
 
 
@@ -346,8 +417,11 @@ def stocks(rs: ResultSet) -> Figure | None:
         _shade(ax, spans)
         mine = [x for x in lines if x[0] == key]
         for i, (_, lkey, label, frame) in enumerate(mine):
-            colour = (rs.stage_colour(lkey) if lkey.startswith("sentence:") else
-                      WHATIF_COLOURS[i % len(WHATIF_COLOURS)])
+            colour = (
+                rs.stage_colour(lkey)
+                if lkey.startswith("sentence:")
+                else WHATIF_COLOURS[i % len(WHATIF_COLOURS)]
+            )
             x = np.asarray(pd.to_datetime(frame["date"]), dtype="datetime64[ns]")
             ax.fill_between(x, frame["p05"], frame["p95"], color=colour, alpha=0.2, lw=0)
             ax.plot(x, frame["median"], color=colour, lw=1.6, label=short(label, 50))
@@ -413,9 +487,12 @@ def whatif(sets: Sequence[ResultSet]) -> Figure | None:
             if table.shape[1] == 0:
                 continue
             q = np.quantile(table.to_numpy(dtype=float), [0.5, 0.05, 0.95], axis=0)
-            x = np.asarray([pd.Timestamp(year=int(y), month=7, day=1) for y in table.columns]
-                           if key == "arrivals" else pd.to_datetime(list(table.columns)),
-                           dtype="datetime64[ns]")
+            x = np.asarray(
+                [pd.Timestamp(year=int(y), month=7, day=1) for y in table.columns]
+                if key == "arrivals"
+                else pd.to_datetime(list(table.columns)),
+                dtype="datetime64[ns]",
+            )
             ax.fill_between(x, q[1], q[2], color=colour, alpha=0.18, lw=0)
             ax.plot(x, q[0], color=colour, lw=1.6, label=rs.label)
             ax.set_ylim(bottom=0)

@@ -12,10 +12,21 @@ from typing import SupportsInt, cast
 
 from crossings.results.results import Results
 
-FILES = ("run.json", "observations.csv", "stocks.parquet", "flows.parquet",
-         "outcomes.parquet", "cohort_flows.parquet", "hazards.parquet",
-         "cohort_hazards.parquet", "families.parquet", "events.parquet",
-         "classification.parquet", "journeys.jsonl", "agents.parquet")
+FILES = (
+    "run.json",
+    "observations.csv",
+    "stocks.parquet",
+    "flows.parquet",
+    "outcomes.parquet",
+    "cohort_flows.parquet",
+    "hazards.parquet",
+    "cohort_hazards.parquet",
+    "families.parquet",
+    "events.parquet",
+    "classification.parquet",
+    "journeys.jsonl",
+    "agents.parquet",
+)
 
 
 def atomic_directory(out: Path, fill: Callable[[Path], None]) -> Path:
@@ -86,12 +97,16 @@ def write_results(results: Results, out: Path) -> Path:
         journeys = results.journeys_frame()
         agents = results.agents_frame()
         with (d / "journeys.jsonl").open("w", encoding="utf-8") as fh:
-            by_agent = ({int(cast(SupportsInt, k)): g for k, g in journeys.groupby("agent")}
-                        if len(journeys) else {})
+            by_agent = (
+                {int(cast(SupportsInt, k)): g for k, g in journeys.groupby("agent")}
+                if len(journeys)
+                else {}
+            )
             for rec in agents.to_dict("records") if len(agents) else []:
                 events = by_agent.get(int(rec["agent"]))
-                rec["events"] = ([] if events is None else
-                                 events.drop(columns=["agent"]).to_dict("records"))
+                rec["events"] = (
+                    [] if events is None else events.drop(columns=["agent"]).to_dict("records")
+                )
                 fh.write(json.dumps(rec, default=_json_default) + "\n")
 
     return atomic_directory(out, fill)

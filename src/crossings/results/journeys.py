@@ -17,8 +17,20 @@ from crossings.compile.model import CompiledModel
 from crossings.results.results import Results
 
 _SEX_WORD = {"female": "woman", "male": "man"}
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 # verb phrase by the kind of state entered
 _ENTER_VERB = {
@@ -76,8 +88,9 @@ def describe_journey(m: CompiledModel, agent: dict[str, Any], events: pd.DataFra
     origin = str(agent["origin"])
     origin_name = m.place_names[m.place_ids.index(origin)] if origin in m.place_ids else origin
     others = int(agent["household"]) - 1
-    family = (f", leaving {others} family member{'s' if others != 1 else ''} behind"
-              if others > 0 else "")
+    family = (
+        f", leaving {others} family member{'s' if others != 1 else ''} behind" if others > 0 else ""
+    )
     parts = [f"A {sex} aged {agent['age_band']} from {origin_name}{family}."]
     cls = m.state_ids[m.classify_node] if m.classify_node >= 0 else None
     for ev in events.itertuples(index=False):

@@ -63,8 +63,9 @@ class Results:
         f = self.runs[run].flows  # (Y, S+1, S, 2)
         return np.asarray(f[:, ~inside][:, :, idx].sum(axis=(1, 2)))
 
-    def mean_years_in_system(self, states: list[str], run: int | None = None
-                             ) -> NDArray[np.float64]:
+    def mean_years_in_system(
+        self, states: list[str], run: int | None = None
+    ) -> NDArray[np.float64]:
         """Mean years since entering the system of people entering ``states``, per year.
 
         For arrivals this is the time spent abroad before arrival. People present
@@ -76,8 +77,10 @@ class Results:
                 do not track time in the system.
         """
         if self.meta.get("mode") == "expected":
-            raise ValueError("expected values do not track time in the system; use agent "
-                             "runs (crossings run without --expected)")
+            raise ValueError(
+                "expected values do not track time in the system; use agent "
+                "runs (crossings run without --expected)"
+            )
         m = self.model
         idx = [m.state_index(s) for s in states]
         runs = range(self.n_runs) if run is None else [run]
@@ -114,13 +117,15 @@ class Results:
         for r, raw in enumerate(self.runs):
             block = raw.stocks[steps]  # (k, S, 2)
             k = len(steps)
-            df = pd.DataFrame({
-                "run": r,
-                "date": np.repeat(pd.to_datetime(dates), S * 2),
-                "state": np.tile(np.repeat(np.array(m.state_ids), 2), k),
-                "sex": np.tile(np.array(SEX_NAMES), k * S),
-                "count": block.reshape(-1),
-            })
+            df = pd.DataFrame(
+                {
+                    "run": r,
+                    "date": np.repeat(pd.to_datetime(dates), S * 2),
+                    "state": np.tile(np.repeat(np.array(m.state_ids), 2), k),
+                    "sex": np.tile(np.array(SEX_NAMES), k * S),
+                    "count": block.reshape(-1),
+                }
+            )
             frames.append(df)
         out = pd.concat(frames, ignore_index=True)
         out["place"] = out["state"].map(self._state_place_map())
@@ -139,8 +144,10 @@ class Results:
 
     def _state_place_map(self) -> dict[str, str | None]:
         m = self.model
-        return {s: (m.place_ids[p] if p >= 0 else None)
-                for s, p in zip(m.state_ids, m.state_place, strict=True)}
+        return {
+            s: (m.place_ids[p] if p >= 0 else None)
+            for s, p in zip(m.state_ids, m.state_place, strict=True)
+        }
 
     def flows_frame(self) -> pd.DataFrame:
         """Moves by year × from-state × to-state × sex (and run); ``outside`` = entry."""
@@ -149,17 +156,32 @@ class Results:
         frames = []
         for r, raw in enumerate(self.runs):
             y, a, b, s = np.nonzero(raw.flows)
-            frames.append(pd.DataFrame({
-                "run": r, "year": np.array(m.years)[y], "from_state": np.array(names)[a],
-                "to_state": np.array(m.state_ids)[b], "sex": np.array(SEX_NAMES)[s],
-                "count": raw.flows[y, a, b, s]}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "run": r,
+                        "year": np.array(m.years)[y],
+                        "from_state": np.array(names)[a],
+                        "to_state": np.array(m.state_ids)[b],
+                        "sex": np.array(SEX_NAMES)[s],
+                        "count": raw.flows[y, a, b, s],
+                    }
+                )
+            )
             fy, ff, fs, fx = np.nonzero(raw.flag_flows)
             if m.n_flags:
-                frames.append(pd.DataFrame({
-                    "run": r, "year": np.array(m.years)[fy],
-                    "from_state": np.array(m.state_ids)[fs],
-                    "to_state": ["flag:" + m.flag_ids[i] for i in ff],
-                    "sex": np.array(SEX_NAMES)[fx], "count": raw.flag_flows[fy, ff, fs, fx]}))
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "run": r,
+                            "year": np.array(m.years)[fy],
+                            "from_state": np.array(m.state_ids)[fs],
+                            "to_state": ["flag:" + m.flag_ids[i] for i in ff],
+                            "sex": np.array(SEX_NAMES)[fx],
+                            "count": raw.flag_flows[fy, ff, fs, fx],
+                        }
+                    )
+                )
         return pd.concat(frames, ignore_index=True)
 
     def cohort_flows_frame(self) -> pd.DataFrame:
@@ -172,9 +194,17 @@ class Results:
         frames = []
         for r, raw in enumerate(self.runs):
             y, a, b = np.nonzero(raw.cohort_flows)
-            frames.append(pd.DataFrame({
-                "run": r, "cohort_year": np.array(m.years)[y], "from_state": names[a],
-                "to_state": np.array(m.state_ids)[b], "count": raw.cohort_flows[y, a, b]}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "run": r,
+                        "cohort_year": np.array(m.years)[y],
+                        "from_state": names[a],
+                        "to_state": np.array(m.state_ids)[b],
+                        "count": raw.cohort_flows[y, a, b],
+                    }
+                )
+            )
         return pd.concat(frames, ignore_index=True)
 
     def hazards_frame(self, by: str = "year") -> pd.DataFrame:
@@ -192,18 +222,28 @@ class Results:
         for r, raw in enumerate(self.runs):
             counts = raw.hazard_counts if by == "year" else raw.hazard_counts_cohort
             y, c = np.nonzero(counts)
-            target = [m.state_ids[int(t)] if t >= 0 else "flag:" + m.flag_ids[-int(t) - 1]
-                      for t in hz.target[c]]
+            target = [
+                m.state_ids[int(t)] if t >= 0 else "flag:" + m.flag_ids[-int(t) - 1]
+                for t in hz.target[c]
+            ]
             names = hz.names if hz.names else tuple(() for _ in hz.label)
-            frames.append(pd.DataFrame({
-                "run": r, col: np.array(m.years)[y],
-                "hazard": [hz.ids[i] if hz.ids else hz.label[i] for i in c],
-                "names": [",".join(names[i]) for i in c],
-                "from_state": np.array(m.state_ids)[hz.state[c]], "to_state": target,
-                "count": counts[y, c]}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "run": r,
+                        col: np.array(m.years)[y],
+                        "hazard": [hz.ids[i] if hz.ids else hz.label[i] for i in c],
+                        "names": [",".join(names[i]) for i in c],
+                        "from_state": np.array(m.state_ids)[hz.state[c]],
+                        "to_state": target,
+                        "count": counts[y, c],
+                    }
+                )
+            )
         if not frames:
-            return pd.DataFrame(columns=["run", col, "hazard", "names", "from_state",
-                                         "to_state", "count"])
+            return pd.DataFrame(
+                columns=["run", col, "hazard", "names", "from_state", "to_state", "count"]
+            )
         return pd.concat(frames, ignore_index=True)
 
     def outcomes_frame(self) -> pd.DataFrame:
@@ -212,11 +252,18 @@ class Results:
         frames = []
         for r, raw in enumerate(self.runs):
             y, s, x = np.nonzero(raw.cohort_outcomes)
-            frames.append(pd.DataFrame({
-                "run": r, "cohort_year": np.array(m.years)[y],
-                "state": np.array(m.state_ids)[s],
-                "kind": np.array(m.state_kinds)[s], "sex": np.array(SEX_NAMES)[x],
-                "count": raw.cohort_outcomes[y, s, x]}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "run": r,
+                        "cohort_year": np.array(m.years)[y],
+                        "state": np.array(m.state_ids)[s],
+                        "kind": np.array(m.state_kinds)[s],
+                        "sex": np.array(SEX_NAMES)[x],
+                        "count": raw.cohort_outcomes[y, s, x],
+                    }
+                )
+            )
         return pd.concat(frames, ignore_index=True)
 
     def families_frame(self) -> pd.DataFrame:
@@ -225,12 +272,20 @@ class Results:
         frames = []
         for r, raw in enumerate(self.runs):
             y, c, s = np.nonzero(raw.family_members)
-            frames.append(pd.DataFrame({
-                "run": r, "year": np.array(m.years)[y],
-                "consequence": np.array(m.consequence_ids, dtype=object)[c] if c.size else [],
-                "outcome_state": np.array(m.state_ids)[s],
-                "members": raw.family_members[y, c, s],
-                "households": raw.family_households[y, c, s]}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "run": r,
+                        "year": np.array(m.years)[y],
+                        "consequence": np.array(m.consequence_ids, dtype=object)[c]
+                        if c.size
+                        else [],
+                        "outcome_state": np.array(m.state_ids)[s],
+                        "members": raw.family_members[y, c, s],
+                        "households": raw.family_households[y, c, s],
+                    }
+                )
+            )
         return pd.concat(frames, ignore_index=True)
 
     def events_frame(self) -> pd.DataFrame:
@@ -240,17 +295,33 @@ class Results:
         for r, raw in enumerate(self.runs):
             for w, wid in enumerate(m.wave_ids):
                 for s, sx in enumerate(SEX_NAMES):
-                    rows.append({"run": r, "event": "wave", "id": wid,
-                                 "date": m.step_date(int(m.wave_step[w])), "sex": sx,
-                                 "count": int(raw.wave_moved[w, s]),
-                                 "happened": bool(m.wave_active[w])})
+                    rows.append(
+                        {
+                            "run": r,
+                            "event": "wave",
+                            "id": wid,
+                            "date": m.step_date(int(m.wave_step[w])),
+                            "sex": sx,
+                            "count": int(raw.wave_moved[w, s]),
+                            "happened": bool(m.wave_active[w]),
+                        }
+                    )
             for k, rid in enumerate(m.rc_ids):
                 for s, sx in enumerate(SEX_NAMES):
-                    rows.append({"run": r, "event": "reclassification", "id": rid,
-                                 "date": m.step_date(int(m.rc_step[k])), "sex": sx,
-                                 "count": int(raw.rc_moved[k, s]), "happened": True})
-        return pd.DataFrame(rows, columns=["run", "event", "id", "date", "sex", "count",
-                                           "happened"])
+                    rows.append(
+                        {
+                            "run": r,
+                            "event": "reclassification",
+                            "id": rid,
+                            "date": m.step_date(int(m.rc_step[k])),
+                            "sex": sx,
+                            "count": int(raw.rc_moved[k, s]),
+                            "happened": True,
+                        }
+                    )
+        return pd.DataFrame(
+            rows, columns=["run", "event", "id", "date", "sex", "count", "happened"]
+        )
 
     def classification_frame(self) -> pd.DataFrame:
         """Classification decisions per year by rule and sex (and run)."""
@@ -260,9 +331,17 @@ class Results:
             if not m.rule_labels:
                 break
             y, k, s = np.nonzero(raw.rule_counts)
-            frames.append(pd.DataFrame({
-                "run": r, "year": np.array(m.years)[y], "rule": np.array(m.rule_labels)[k],
-                "sex": np.array(SEX_NAMES)[s], "count": raw.rule_counts[y, k, s]}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "run": r,
+                        "year": np.array(m.years)[y],
+                        "rule": np.array(m.rule_labels)[k],
+                        "sex": np.array(SEX_NAMES)[s],
+                        "count": raw.rule_counts[y, k, s],
+                    }
+                )
+            )
         if not frames:
             return pd.DataFrame(columns=["run", "year", "rule", "sex", "count"])
         return pd.concat(frames, ignore_index=True)
@@ -277,11 +356,16 @@ class Results:
             ValueError: For an unknown table name.
         """
         tables = {
-            "stocks": self.stocks_frame, "flows": self.flows_frame,
-            "outcomes": self.outcomes_frame, "families": self.families_frame,
-            "events": self.events_frame, "classification": self.classification_frame,
-            "observations": self.observations_frame, "journeys": self.journeys_frame,
-            "cohort_flows": self.cohort_flows_frame, "hazards": self.hazards_frame,
+            "stocks": self.stocks_frame,
+            "flows": self.flows_frame,
+            "outcomes": self.outcomes_frame,
+            "families": self.families_frame,
+            "events": self.events_frame,
+            "classification": self.classification_frame,
+            "observations": self.observations_frame,
+            "journeys": self.journeys_frame,
+            "cohort_flows": self.cohort_flows_frame,
+            "hazards": self.hazards_frame,
         }
         if table not in tables:
             raise ValueError(f"unknown table '{table}'; choose from {', '.join(tables)}")
@@ -293,9 +377,15 @@ class Results:
         m = self.model
         meas = obs.measure
         sx = slice(None) if sex == "total" else SEX_NAMES.index(sex)
-        years = ([row.year] if row.year is not None else
-                 list(range(row.years[0], row.years[1] + 1)) if row.years is not None else
-                 [row.date.year] if row.date is not None else [])
+        years = (
+            [row.year]
+            if row.year is not None
+            else list(range(row.years[0], row.years[1] + 1))
+            if row.years is not None
+            else [row.date.year]
+            if row.date is not None
+            else []
+        )
         yidx = [y - m.years[0] for y in years if m.years[0] <= y <= m.years[-1]]
         out = np.zeros(self.n_runs)
         for r in range(self.n_runs):
@@ -317,8 +407,9 @@ class Results:
                 out[r] = float(np.mean(vals)) if vals else np.nan
             elif meas.family is not None:
                 cidx = [m.consequence_ids.index(c) for c in meas.family]
-                out[r] = (self.runs[r].family_members[yidx][:, cidx].sum()
-                          if sex == "total" else np.nan)
+                out[r] = (
+                    self.runs[r].family_members[yidx][:, cidx].sum() if sex == "total" else np.nan
+                )
             elif meas.wave is not None:
                 w = m.wave_ids.index(meas.wave)
                 in_span = 0 <= int(m.wave_step[w]) < m.n_steps
@@ -335,16 +426,34 @@ class Results:
         ``observed_low, observed_high, kind, unit, sources``. ``year`` is a year,
         a bucket ``1999-2001`` or a date.
         """
-        cols = ["series", "year", "sex", "observed", "simulated", "simulated_p05",
-                "simulated_p95", "observed_low", "observed_high", "kind", "unit", "sources"]
+        cols = [
+            "series",
+            "year",
+            "sex",
+            "observed",
+            "simulated",
+            "simulated_p05",
+            "simulated_p95",
+            "observed_low",
+            "observed_high",
+            "kind",
+            "unit",
+            "sources",
+        ]
         if self.loaded is None:
             return pd.DataFrame(columns=cols)
         rows = []
         for obs in self.loaded.scenario.observations:
             for row in obs.rows:
-                label = (str(row.year) if row.year is not None else
-                         f"{row.years[0]}-{row.years[1]}" if row.years is not None else
-                         row.date.isoformat() if row.date is not None else "")
+                label = (
+                    str(row.year)
+                    if row.year is not None
+                    else f"{row.years[0]}-{row.years[1]}"
+                    if row.years is not None
+                    else row.date.isoformat()
+                    if row.date is not None
+                    else ""
+                )
                 for sex in ("total", "female", "male"):
                     val = getattr(row, sex)
                     if val is None:
@@ -359,19 +468,28 @@ class Results:
                         point = val.point()
                     else:
                         lo = hi = point = float(val)
-                    rows.append({
-                        "series": obs.id, "year": label, "sex": sex, "observed": point,
-                        "simulated": float(med), "simulated_p05": float(p05),
-                        "simulated_p95": float(p95), "observed_low": lo, "observed_high": hi,
-                        "kind": obs.kind, "unit": obs.unit,
-                        "sources": ";".join(row.sources or obs.sources or [])})
+                    rows.append(
+                        {
+                            "series": obs.id,
+                            "year": label,
+                            "sex": sex,
+                            "observed": point,
+                            "simulated": float(med),
+                            "simulated_p05": float(p05),
+                            "simulated_p95": float(p95),
+                            "observed_low": lo,
+                            "observed_high": hi,
+                            "kind": obs.kind,
+                            "unit": obs.unit,
+                            "sources": ";".join(row.sources or obs.sources or []),
+                        }
+                    )
                 share = self._female_share_row(obs, row, label)
                 if share is not None:
                     rows.append(share)
         return pd.DataFrame(rows, columns=cols)
 
-    def _female_share_row(self, obs: Observation, row: ObsRow,
-                          label: str) -> dict[str, Any] | None:
+    def _female_share_row(self, obs: Observation, row: ObsRow, label: str) -> dict[str, Any] | None:
         """Women's share of a count row that gives both women and the total."""
         if obs.kind != "count" or isinstance(row.female, Range) or isinstance(row.total, Range):
             return None
@@ -385,11 +503,20 @@ class Results:
             return None
         med, p05, p95 = self._quantiles(share)
         observed = float(row.female) / float(row.total)
-        return {"series": f"{obs.id}_female_share", "year": label, "sex": "female",
-                "observed": observed, "simulated": float(med), "simulated_p05": float(p05),
-                "simulated_p95": float(p95), "observed_low": observed,
-                "observed_high": observed, "kind": "share", "unit": "share of total",
-                "sources": ";".join(row.sources or obs.sources or [])}
+        return {
+            "series": f"{obs.id}_female_share",
+            "year": label,
+            "sex": "female",
+            "observed": observed,
+            "simulated": float(med),
+            "simulated_p05": float(p05),
+            "simulated_p95": float(p95),
+            "observed_low": observed,
+            "observed_high": observed,
+            "kind": "share",
+            "unit": "share of total",
+            "sources": ";".join(row.sources or obs.sources or []),
+        }
 
     def year_end_stocks(self, every: int = 3) -> pd.DataFrame:
         """Median stock on 31 December of every ``every``-th year (and the last), by state.
@@ -401,8 +528,11 @@ class Results:
         years = list(m.years[::every])
         if m.years[-1] not in years:
             years.append(m.years[-1])
-        keep = [i for i, k in enumerate(m.state_kinds)
-                if k not in ("classification", "travel", "crossing")]
+        keep = [
+            i
+            for i, k in enumerate(m.state_kinds)
+            if k not in ("classification", "travel", "crossing")
+        ]
         data = {}
         for y in years:
             step = self.year_end_step(y)
@@ -420,14 +550,17 @@ class Results:
         names = [*m.state_ids, "outside"]
         df = pd.DataFrame({k: v for k, v in j.items()})
         if df.empty:
-            return pd.DataFrame(columns=["agent", "date", "kind", "from_state", "to_state",
-                                         "detail"])
+            return pd.DataFrame(
+                columns=["agent", "date", "kind", "from_state", "to_state", "detail"]
+            )
         df["date"] = [m.step_date(int(s)).isoformat() for s in df["step"]]
         df["kind"] = [EVENT_KINDS[int(k)] for k in df["kind"]]
         df["from_state"] = [names[int(s)] for s in df["from_state"]]
         df["to_state"] = [names[int(s)] for s in df["to_state"]]
-        df["detail"] = [m.flag_ids[int(d)] if k == "flag" and d >= 0 else ""
-                        for k, d in zip(df["kind"], df["detail"], strict=True)]
+        df["detail"] = [
+            m.flag_ids[int(d)] if k == "flag" and d >= 0 else ""
+            for k, d in zip(df["kind"], df["detail"], strict=True)
+        ]
         return df[["agent", "seq", "step", "date", "kind", "from_state", "to_state", "detail"]]
 
     def agents_frame(self, run: int = 0) -> pd.DataFrame:
@@ -442,8 +575,9 @@ class Results:
         df["origin"] = [m.origin_ids[int(s)] for s in df["origin"]]
         df["final_state"] = [m.state_ids[int(s)] for s in df["final_state"]]
         df["entry_date"] = [m.step_date(int(s)).isoformat() for s in df["entry_step"]]
-        df["flags"] = [",".join(f for i, f in enumerate(m.flag_ids) if int(v) >> i & 1)
-                       for v in df["flags"]]
+        df["flags"] = [
+            ",".join(f for i, f in enumerate(m.flag_ids) if int(v) >> i & 1) for v in df["flags"]
+        ]
         return df
 
     # ---------------------------------------------------------- summary
@@ -462,8 +596,16 @@ class Results:
         m = self.model
         vals = np.stack([r.stocks[-1].sum(axis=1) for r in self.runs]).astype(float)
         med, p05, p95 = self._quantiles(vals)
-        return pd.DataFrame({"state": m.state_ids, "name": m.state_names, "kind": m.state_kinds,
-                             "median": med, "p05": p05, "p95": p95})
+        return pd.DataFrame(
+            {
+                "state": m.state_ids,
+                "name": m.state_names,
+                "kind": m.state_kinds,
+                "median": med,
+                "p05": p05,
+                "p95": p95,
+            }
+        )
 
     def run_info(self) -> dict[str, Any]:
         """The content of ``run.json``."""

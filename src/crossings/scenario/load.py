@@ -98,14 +98,31 @@ def resolve(ref: str, relative_to: Path | None = None) -> Path:
         return builtin_path(ref)
     if p.suffix in (".yaml", ".yml") or "/" in ref:
         if p.exists() and p.is_dir():
-            raise ScenarioError([Issue("expected a scenario file, found a directory", (),
-                                       Location(ref))])
-        raise ScenarioError([Issue("scenario file not found", (), Location(ref),
-                                   hint="check the path; built-in scenarios: " + ", ".join(names))])
-    raise ScenarioError([Issue(
-        f"unknown scenario '{ref}'", (), Location(ref),
-        expected="a built-in name or a path to a .yaml file", found=repr(ref),
-        hint=(did_you_mean(ref, names) or "built-in scenarios: " + ", ".join(names)))])
+            raise ScenarioError(
+                [Issue("expected a scenario file, found a directory", (), Location(ref))]
+            )
+        raise ScenarioError(
+            [
+                Issue(
+                    "scenario file not found",
+                    (),
+                    Location(ref),
+                    hint="check the path; built-in scenarios: " + ", ".join(names),
+                )
+            ]
+        )
+    raise ScenarioError(
+        [
+            Issue(
+                f"unknown scenario '{ref}'",
+                (),
+                Location(ref),
+                expected="a built-in name or a path to a .yaml file",
+                found=repr(ref),
+                hint=(did_you_mean(ref, names) or "built-in scenarios: " + ", ".join(names)),
+            )
+        ]
+    )
 
 
 # --------------------------------------------------------------------- merging
@@ -115,8 +132,9 @@ def _has_ids(items: list[Any]) -> bool:
     return bool(items) and all(isinstance(i, dict) and "id" in i for i in items)
 
 
-def _merge(base: Any, over: Any, path: Path_, bmap: SourceMap, omap: SourceMap,
-           out_map: SourceMap) -> Any:
+def _merge(
+    base: Any, over: Any, path: Path_, bmap: SourceMap, omap: SourceMap, out_map: SourceMap
+) -> Any:
     """Deep-merge ``over`` onto ``base``, building the merged source map."""
     if isinstance(base, dict) and isinstance(over, dict):
         result: dict[str, Any] = {}
@@ -144,9 +162,16 @@ def _merge(base: Any, over: Any, path: Path_, bmap: SourceMap, omap: SourceMap,
             if item["id"] in over_by_id:
                 j, oitem = over_by_id[item["id"]]
                 used.add(item["id"])
-                merged.append(_merge(item, oitem, (*path, len(merged)),
-                                     bmap.rebase((*path, i), (*path, len(merged))),
-                                     omap.rebase((*path, j), (*path, len(merged))), out_map))
+                merged.append(
+                    _merge(
+                        item,
+                        oitem,
+                        (*path, len(merged)),
+                        bmap.rebase((*path, i), (*path, len(merged))),
+                        omap.rebase((*path, j), (*path, len(merged))),
+                        out_map,
+                    )
+                )
             else:
                 out_map.update(bmap.rebase((*path, i), (*path, len(merged))))
                 merged.append(item)
@@ -159,34 +184,66 @@ def _merge(base: Any, over: Any, path: Path_, bmap: SourceMap, omap: SourceMap,
     return over
 
 
-def _load_with_extends(path: Path, depth: int = 0,
-                       chain: tuple[str, ...] = ()) -> tuple[dict[str, Any], SourceMap]:
+def _load_with_extends(
+    path: Path, depth: int = 0, chain: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], SourceMap]:
     data, smap = load_yaml_file(path)
     if not isinstance(data, dict):
-        raise ScenarioError([Issue(
-            "a scenario must be a mapping of sections", (), smap.locate(()),
-            expected="keys such as name, time, places, states", found=describe(data),
-            hint="see 'crossings schema' or the built-in example")])
+        raise ScenarioError(
+            [
+                Issue(
+                    "a scenario must be a mapping of sections",
+                    (),
+                    smap.locate(()),
+                    expected="keys such as name, time, places, states",
+                    found=describe(data),
+                    hint="see 'crossings schema' or the built-in example",
+                )
+            ]
+        )
     ext = data.get("extends")
     if ext is None:
         return data, smap
     if not isinstance(ext, str):
-        raise ScenarioError([Issue("'extends' must name a scenario", ("extends",),
-                                   smap.locate(("extends",)), expected="a name or path",
-                                   found=describe(ext))])
+        raise ScenarioError(
+            [
+                Issue(
+                    "'extends' must name a scenario",
+                    ("extends",),
+                    smap.locate(("extends",)),
+                    expected="a name or path",
+                    found=describe(ext),
+                )
+            ]
+        )
     key = str(path.resolve())
     if key in chain or depth >= MAX_EXTENDS_DEPTH:
-        raise ScenarioError([Issue(
-            "scenario extends itself (directly or through others)", ("extends",),
-            smap.locate(("extends",)), found=" → ".join((*chain, key)),
-            hint="break the cycle of 'extends'")])
+        raise ScenarioError(
+            [
+                Issue(
+                    "scenario extends itself (directly or through others)",
+                    ("extends",),
+                    smap.locate(("extends",)),
+                    found=" → ".join((*chain, key)),
+                    hint="break the cycle of 'extends'",
+                )
+            ]
+        )
     try:
         base_path = resolve(ext, path.parent)
     except ScenarioError as exc:
-        raise ScenarioError([Issue(
-            f"cannot find the base scenario '{ext}'", ("extends",), smap.locate(("extends",)),
-            expected="a built-in name or a path relative to this file", found=repr(ext),
-            hint=exc.issues[0].hint)]) from None
+        raise ScenarioError(
+            [
+                Issue(
+                    f"cannot find the base scenario '{ext}'",
+                    ("extends",),
+                    smap.locate(("extends",)),
+                    expected="a built-in name or a path relative to this file",
+                    found=repr(ext),
+                    hint=exc.issues[0].hint,
+                )
+            ]
+        ) from None
     base, bmap = _load_with_extends(base_path, depth + 1, (*chain, key))
     merged_map = SourceMap(default_file=str(path))
     over = {k: v for k, v in data.items() if k != "extends"}
@@ -265,10 +322,18 @@ def parse_override(text: str) -> tuple[str, Any]:
         ScenarioError: If there is no ``=`` or the value is not valid YAML.
     """
     if "=" not in text:
-        raise ScenarioError([Issue(
-            f"override '{text}' has no '='", (), Location("--set"),
-            expected="path.to.value=VALUE", found=repr(text),
-            hint="for example --set time.end=2030-12-31")])
+        raise ScenarioError(
+            [
+                Issue(
+                    f"override '{text}' has no '='",
+                    (),
+                    Location("--set"),
+                    expected="path.to.value=VALUE",
+                    found=repr(text),
+                    hint="for example --set time.end=2030-12-31",
+                )
+            ]
+        )
     key, raw = text.split("=", 1)
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
@@ -333,15 +398,27 @@ def _child_types(t: Any, part: str | int) -> list[Any]:
 
 
 _EXPECTED = {
-    "float_type": "a number", "int_type": "a whole number", "int_parsing": "a whole number",
-    "float_parsing": "a number", "string_type": "text", "bool_type": "true or false",
-    "bool_parsing": "true or false", "list_type": "a list", "dict_type": "a mapping",
-    "date_type": "a date (YYYY-MM-DD)", "date_parsing": "a date (YYYY-MM-DD)",
-    "date_from_datetime_inexact": "a date without a time", "model_type": "a mapping",
-    "model_attributes_type": "a mapping", "missing": "this field", "tuple_type": "a list",
-    "int_from_float": "a whole number", "literal_error": "one of the listed values",
+    "float_type": "a number",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "float_parsing": "a number",
+    "string_type": "text",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "date_type": "a date (YYYY-MM-DD)",
+    "date_parsing": "a date (YYYY-MM-DD)",
+    "date_from_datetime_inexact": "a date without a time",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "missing": "this field",
+    "tuple_type": "a list",
+    "int_from_float": "a whole number",
+    "literal_error": "one of the listed values",
     "string_pattern_mismatch": "an id: a letter, then letters, digits, '_', '-' or '.'",
-    "too_short": "more items", "too_long": "fewer items",
+    "too_short": "more items",
+    "too_long": "fewer items",
 }
 
 
@@ -371,17 +448,27 @@ def _issue_from_pydantic(err: Any, data: Any, smap: SourceMap) -> Issue:
         hint = did_you_mean(str(key), valid)
         if not hint and valid:
             hint = "valid keys here: " + ", ".join(sorted(valid))
-        return Issue(f"unknown key '{key}'", path, smap.locate(path, key=True),
-                     expected="one of the keys of " + (format_path(path[:-1]) or "the scenario"),
-                     found=repr(key), hint=hint)
+        return Issue(
+            f"unknown key '{key}'",
+            path,
+            smap.locate(path, key=True),
+            expected="one of the keys of " + (format_path(path[:-1]) or "the scenario"),
+            found=repr(key),
+            hint=hint,
+        )
     if etype == "missing":
         name = path[-1] if path else "?"
-        return Issue(f"missing required field '{name}'", path, smap.locate(path[:-1]),
-                     expected=f"'{name}'", found="nothing",
-                     hint=f"add '{name}:' to {format_path(path[:-1]) or 'the scenario'}")
+        return Issue(
+            f"missing required field '{name}'",
+            path,
+            smap.locate(path[:-1]),
+            expected=f"'{name}'",
+            found="nothing",
+            hint=f"add '{name}:' to {format_path(path[:-1]) or 'the scenario'}",
+        )
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
     expected = _EXPECTED.get(etype)
     ctx = err.get("ctx") or {}
     hint = None
@@ -390,8 +477,7 @@ def _issue_from_pydantic(err: Any, data: Any, smap: SourceMap) -> Issue:
         bound = ctx.get("ge", ctx.get("gt"))
         expected = f"a number {'≥' if 'ge' in ctx else '>'} {bound}"
         if bound == 0:
-            msg = f"{field_name} " + ("must not be negative" if "ge" in ctx
-                                      else "must be positive")
+            msg = f"{field_name} " + ("must not be negative" if "ge" in ctx else "must be positive")
             hint = "rates, durations, counts and shares cannot be negative"
     elif etype in ("less_than_equal", "less_than"):
         bound = ctx.get("le", ctx.get("lt"))
@@ -403,8 +489,9 @@ def _issue_from_pydantic(err: Any, data: Any, smap: SourceMap) -> Issue:
         expected = "one of " + str(ctx.get("expected", ""))
         msg = f"{describe(found_val)} is not a valid {field_name}"
         if isinstance(found_val, str):
-            options = [o.strip(" '") for o in str(ctx.get("expected", "")).replace(" or ", ",")
-                       .split(",")]
+            options = [
+                o.strip(" '") for o in str(ctx.get("expected", "")).replace(" or ", ",").split(",")
+            ]
             hint = did_you_mean(found_val, options)
     elif etype in ("float_type", "int_type") and isinstance(found_val, str):
         if _is_number(found_val):
@@ -416,8 +503,14 @@ def _issue_from_pydantic(err: Any, data: Any, smap: SourceMap) -> Issue:
     elif etype == "string_pattern_mismatch":
         msg = f"{describe(found_val)} is not a valid id"
         hint = "ids are letters, digits, '_', '-' or '.', starting with a letter"
-    return Issue(msg[0].lower() + msg[1:] if msg else etype, path, smap.locate(path),
-                 expected=expected, found=describe(found_val), hint=hint)
+    return Issue(
+        msg[0].lower() + msg[1:] if msg else etype,
+        path,
+        smap.locate(path),
+        expected=expected,
+        found=describe(found_val),
+        hint=hint,
+    )
 
 
 def _is_number(text: str) -> bool:
@@ -431,8 +524,9 @@ def _is_number(text: str) -> bool:
 # ---------------------------------------------------------- observation files
 
 
-def _read_observation_files(data: dict[str, Any], base_dir: Path | None,
-                            smap: SourceMap) -> list[Issue]:
+def _read_observation_files(
+    data: dict[str, Any], base_dir: Path | None, smap: SourceMap
+) -> list[Issue]:
     issues: list[Issue] = []
     for i, obs in enumerate(data.get("observations") or []):
         if not isinstance(obs, dict) or not isinstance(obs.get("file"), str):
@@ -441,18 +535,30 @@ def _read_observation_files(data: dict[str, Any], base_dir: Path | None,
         fpath = (base_dir / rel) if base_dir is not None else Path(rel)
         where = ("observations", i, "file")
         if not fpath.is_file():
-            issues.append(Issue(f"observation file '{rel}' not found", where, smap.locate(where),
-                                expected="a CSV file next to the scenario",
-                                hint=f"looked for {fpath}"))
+            issues.append(
+                Issue(
+                    f"observation file '{rel}' not found",
+                    where,
+                    smap.locate(where),
+                    expected="a CSV file next to the scenario",
+                    hint=f"looked for {fpath}",
+                )
+            )
             continue
         rows = list(obs.get("rows") or [])
         with fpath.open(newline="", encoding="utf-8") as fh:
             reader = csv.DictReader(fh)
             cols = set(reader.fieldnames or [])
             if "year" not in cols or not ({"total", "female", "male"} & cols):
-                issues.append(Issue("observation CSV needs a 'year' column and at least one of "
-                                    "total, female, male", where, Location(str(fpath), 1),
-                                    found=", ".join(sorted(cols))))
+                issues.append(
+                    Issue(
+                        "observation CSV needs a 'year' column and at least one of "
+                        "total, female, male",
+                        where,
+                        Location(str(fpath), 1),
+                        found=", ".join(sorted(cols)),
+                    )
+                )
                 continue
             for lineno, rec in enumerate(reader, start=2):
                 row = _csv_row(rec)
@@ -476,7 +582,7 @@ def _csv_row(rec: dict[str, str]) -> dict[str, Any] | str | None:
     given date cannot be compared with them.
     """
     year = (rec.get("year") or "").strip()
-    if (not year or year.startswith(("cumulative", "until", "~"))):
+    if not year or year.startswith(("cumulative", "until", "~")):
         return None
     row: dict[str, Any] = {}
     bucket = year
@@ -504,8 +610,12 @@ def _csv_row(rec: dict[str, str]) -> dict[str, Any] | str | None:
 # ------------------------------------------------------------------- main API
 
 
-def load_scenario(ref: str | Path = DEFAULT_SCENARIO, *, overrides: typing.Sequence[str] = (),
-                  variant: str | None = None) -> LoadedScenario:
+def load_scenario(
+    ref: str | Path = DEFAULT_SCENARIO,
+    *,
+    overrides: typing.Sequence[str] = (),
+    variant: str | None = None,
+) -> LoadedScenario:
     """Load, merge, override and validate a scenario.
 
     Args:
@@ -532,10 +642,16 @@ def load_scenario(ref: str | Path = DEFAULT_SCENARIO, *, overrides: typing.Seque
         try:
             resolved = set_path(data, key, value)
         except (KeyError, IndexError, TypeError):
-            issues.append(Issue(f"cannot set '{key}': no such field", (),
-                                Location(f"--set {text}"),
-                                expected="an existing path, e.g. time.end", found=repr(key),
-                                hint=_override_hint(data, key)))
+            issues.append(
+                Issue(
+                    f"cannot set '{key}': no such field",
+                    (),
+                    Location(f"--set {text}"),
+                    expected="an existing path, e.g. time.end",
+                    found=repr(key),
+                    hint=_override_hint(data, key),
+                )
+            )
             continue
         for n in range(1, len(resolved) + 1):
             # new keys (a misspelt path) are located at the override, not in the file
@@ -546,12 +662,17 @@ def load_scenario(ref: str | Path = DEFAULT_SCENARIO, *, overrides: typing.Seque
     issues.extend(_read_observation_files(data, base_dir, smap))
     if issues:
         raise ScenarioError(issues)
-    return _validated(data, smap, str(path), base_dir, variant=variant,
-                      overrides=tuple(applied))
+    return _validated(data, smap, str(path), base_dir, variant=variant, overrides=tuple(applied))
 
 
-def _validated(data: dict[str, Any], smap: SourceMap, origin: str, base_dir: Path | None,
-               variant: str | None = None, overrides: tuple[str, ...] = ()) -> LoadedScenario:
+def _validated(
+    data: dict[str, Any],
+    smap: SourceMap,
+    origin: str,
+    base_dir: Path | None,
+    variant: str | None = None,
+    overrides: tuple[str, ...] = (),
+) -> LoadedScenario:
     """Check shape (pydantic) and meaning (:mod:`validate`) of merged scenario data.
 
     Raises:
@@ -560,17 +681,24 @@ def _validated(data: dict[str, Any], smap: SourceMap, origin: str, base_dir: Pat
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([_issue_from_pydantic(e, data, smap) for e in exc.errors()]
-                            ) from None
+        raise ScenarioError([_issue_from_pydantic(e, data, smap) for e in exc.errors()]) from None
     from crossings.scenario.validate import validate_scenario  # noqa: PLC0415
 
     problems = validate_scenario(scenario, smap)
     if any(p.severity == "error" for p in problems):
         raise ScenarioError(problems)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-    return LoadedScenario(scenario=scenario, source_map=smap, origin=origin, base_dir=base_dir,
-                          sha256=digest, warnings=problems, variant=variant,
-                          overrides=overrides, data=data)
+    return LoadedScenario(
+        scenario=scenario,
+        source_map=smap,
+        origin=origin,
+        base_dir=base_dir,
+        sha256=digest,
+        warnings=problems,
+        variant=variant,
+        overrides=overrides,
+        data=data,
+    )
 
 
 def _override_hint(data: dict[str, Any], key: str) -> str:
@@ -585,8 +713,10 @@ def _override_hint(data: dict[str, Any], key: str) -> str:
                 choices = [str(k) for k in node]
             elif isinstance(node, list):
                 choices = [str(i["id"]) for i in node if isinstance(i, dict) and "id" in i]
-            return (did_you_mean(part, choices)
-                    or "the path must exist in the scenario (list items by index or id)")
+            return (
+                did_you_mean(part, choices)
+                or "the path must exist in the scenario (list items by index or id)"
+            )
     return "the path must exist in the scenario (list items by index or id)"
 
 
@@ -594,34 +724,70 @@ def _apply_variant(data: dict[str, Any], name: str, smap: SourceMap) -> None:
     variants = data.get("variants") or {}
     if not isinstance(variants, dict) or name not in variants:
         names = sorted(variants) if isinstance(variants, dict) else []
-        raise ScenarioError([Issue(
-            f"unknown variant '{name}'", ("variants",), smap.locate(("variants",)),
-            expected="one of: " + (", ".join(names) or "(this scenario declares no variants)"),
-            found=repr(name), hint=did_you_mean(name, names))])
+        raise ScenarioError(
+            [
+                Issue(
+                    f"unknown variant '{name}'",
+                    ("variants",),
+                    smap.locate(("variants",)),
+                    expected="one of: "
+                    + (", ".join(names) or "(this scenario declares no variants)"),
+                    found=repr(name),
+                    hint=did_you_mean(name, names),
+                )
+            ]
+        )
     spec = variants[name]
     if not isinstance(spec, dict):
-        raise ScenarioError([Issue("a variant must be a mapping", ("variants", name),
-                                   smap.locate(("variants", name)))])
+        raise ScenarioError(
+            [
+                Issue(
+                    "a variant must be a mapping",
+                    ("variants", name),
+                    smap.locate(("variants", name)),
+                )
+            ]
+        )
     where: Path_ = ("variants", name)
     for dotted in spec.get("remove") or []:
         try:
             remove_path(data, str(dotted))
         except (KeyError, IndexError, TypeError):
-            raise ScenarioError([Issue(f"variant '{name}' removes '{dotted}', which does not exist",
-                                       (*where, "remove"), smap.locate((*where, "remove")),
-                                       hint="list items are named by id or index")]) from None
+            raise ScenarioError(
+                [
+                    Issue(
+                        f"variant '{name}' removes '{dotted}', which does not exist",
+                        (*where, "remove"),
+                        smap.locate((*where, "remove")),
+                        hint="list items are named by id or index",
+                    )
+                ]
+            ) from None
     for dotted, value in (spec.get("set") or {}).items():
         try:
             set_path(data, str(dotted), value)
         except (KeyError, IndexError, TypeError):
-            raise ScenarioError([Issue(f"variant '{name}' sets '{dotted}', which does not exist",
-                                       (*where, "set"), smap.locate((*where, "set")))]) from None
+            raise ScenarioError(
+                [
+                    Issue(
+                        f"variant '{name}' sets '{dotted}', which does not exist",
+                        (*where, "set"),
+                        smap.locate((*where, "set")),
+                    )
+                ]
+            ) from None
     for section, items in (spec.get("add") or {}).items():
         target = data.setdefault(section, [])
         if not isinstance(target, list) or not isinstance(items, list):
-            raise ScenarioError([Issue(f"variant '{name}' can only add items to list sections",
-                                       (*where, "add", section),
-                                       smap.locate((*where, "add", section)))])
+            raise ScenarioError(
+                [
+                    Issue(
+                        f"variant '{name}' can only add items to list sections",
+                        (*where, "add", section),
+                        smap.locate((*where, "add", section)),
+                    )
+                ]
+            )
         target.extend(copy.deepcopy(items))
 
 
@@ -633,9 +799,24 @@ def load_scenario_text(text: str, name: str = "<text>") -> LoadedScenario:
     """
     data, smap = load_yaml(text, name)
     if not isinstance(data, dict):
-        raise ScenarioError([Issue("a scenario must be a mapping of sections", (),
-                                   smap.locate(()), found=describe(data))])
+        raise ScenarioError(
+            [
+                Issue(
+                    "a scenario must be a mapping of sections",
+                    (),
+                    smap.locate(()),
+                    found=describe(data),
+                )
+            ]
+        )
     if "extends" in data:
-        raise ScenarioError([Issue("'extends' needs a file; save the text first", ("extends",),
-                                   smap.locate(("extends",)))])
+        raise ScenarioError(
+            [
+                Issue(
+                    "'extends' needs a file; save the text first",
+                    ("extends",),
+                    smap.locate(("extends",)),
+                )
+            ]
+        )
     return _validated(data, smap, name, None)

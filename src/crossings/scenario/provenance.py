@@ -65,11 +65,15 @@ def describe_value(obj: Sourced) -> str:
             return f"P = {_fmt(obj.probability)} within {_fmt(obj.within_days or 0)} days"
         if obj.by_year is not None:
             ys = sorted(obj.by_year)
-            return f"by year {ys[0]}–{ys[-1]}: " + ", ".join(
-                f"{y}: {_fmt(obj.by_year[y])}" for y in ys[:4]) + (" …" if len(ys) > 4 else "")
+            return (
+                f"by year {ys[0]}–{ys[-1]}: "
+                + ", ".join(f"{y}: {_fmt(obj.by_year[y])}" for y in ys[:4])
+                + (" …" if len(ys) > 4 else "")
+            )
         if obj.schedule is not None:
             return "schedule: " + ", ".join(
-                f"from {p.from_}: {_fmt(p.per_year)}/yr" for p in obj.schedule[:3])
+                f"from {p.from_}: {_fmt(p.per_year)}/yr" for p in obj.schedule[:3]
+            )
     if isinstance(obj, Duration):
         parts: list[str] = [obj.distribution]
         for f in ("value", "min", "max", "mean", "sd", "median", "sigma"):
@@ -93,10 +97,20 @@ def parameter_table(sc: Scenario) -> list[ParameterRow]:
             continue
         if isinstance(obj, NumberMap) and not obj.values:
             continue
-        if isinstance(obj, Duration) and obj.distribution == "life" and not (
-                obj.sources or obj.assumption):
+        if (
+            isinstance(obj, Duration)
+            and obj.distribution == "life"
+            and not (obj.sources or obj.assumption)
+        ):
             continue  # "life" holds no number
-        rows.append(ParameterRow(
-            path=format_path(path), kind=type(obj).__name__, value=describe_value(obj),
-            sources=tuple(obj.sources or ()), assumption=obj.assumption, note=obj.note))
+        rows.append(
+            ParameterRow(
+                path=format_path(path),
+                kind=type(obj).__name__,
+                value=describe_value(obj),
+                sources=tuple(obj.sources or ()),
+                assumption=obj.assumption,
+                note=obj.note,
+            )
+        )
     return rows

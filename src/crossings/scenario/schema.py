@@ -28,28 +28,88 @@ Pos = Annotated[float, Field(strict=True, gt=0)]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-.]*$", max_length=80)]
 
 PLACE_KINDS = (
-    "origin", "border", "crossing", "hideout", "transit", "destination", "detention",
-    "interrogation", "camp", "prison", "home", "abroad", "sea", "other",
+    "origin",
+    "border",
+    "crossing",
+    "hideout",
+    "transit",
+    "destination",
+    "detention",
+    "interrogation",
+    "camp",
+    "prison",
+    "home",
+    "abroad",
+    "sea",
+    "other",
 )
 STATE_KINDS = (
-    "home", "crossing", "hiding", "travel", "transit", "detained", "interrogation", "sentence",
-    "released", "arrived", "dead", "abroad", "delegation", "exited", "other",
+    "home",
+    "crossing",
+    "hiding",
+    "travel",
+    "transit",
+    "detained",
+    "interrogation",
+    "sentence",
+    "released",
+    "arrived",
+    "dead",
+    "abroad",
+    "delegation",
+    "exited",
+    "other",
 )
 SENTENCE_KINDS = (
-    "political_camp", "long_term_prison", "labour_camp", "re_education", "detention", "execution",
+    "political_camp",
+    "long_term_prison",
+    "labour_camp",
+    "re_education",
+    "detention",
+    "execution",
     "other",
 )
 
 PlaceKind = Literal[
-    "origin", "border", "crossing", "hideout", "transit", "destination", "detention",
-    "interrogation", "camp", "prison", "home", "abroad", "sea", "other",
+    "origin",
+    "border",
+    "crossing",
+    "hideout",
+    "transit",
+    "destination",
+    "detention",
+    "interrogation",
+    "camp",
+    "prison",
+    "home",
+    "abroad",
+    "sea",
+    "other",
 ]
 StateKind = Literal[
-    "home", "crossing", "hiding", "travel", "transit", "detained", "interrogation", "sentence",
-    "released", "arrived", "dead", "abroad", "delegation", "exited", "other",
+    "home",
+    "crossing",
+    "hiding",
+    "travel",
+    "transit",
+    "detained",
+    "interrogation",
+    "sentence",
+    "released",
+    "arrived",
+    "dead",
+    "abroad",
+    "delegation",
+    "exited",
+    "other",
 ]
 SentenceKind = Literal[
-    "political_camp", "long_term_prison", "labour_camp", "re_education", "detention", "execution",
+    "political_camp",
+    "long_term_prison",
+    "labour_camp",
+    "re_education",
+    "detention",
+    "execution",
     "other",
 ]
 
@@ -155,14 +215,16 @@ class Rate(Sourced):
     @model_validator(mode="after")
     def _one_form(self) -> Rate:
         forms = [
-            n for n in ("per_year", "per_day", "mean_days", "probability", "by_year", "schedule")
+            n
+            for n in ("per_year", "per_day", "mean_days", "probability", "by_year", "schedule")
             if getattr(self, n) is not None
         ]
         if len(forms) != 1:
             raise ValueError(
                 "a rate needs exactly one of per_year, per_day, mean_days, "
                 "probability (+ within_days), by_year, schedule; found "
-                + (", ".join(forms) if forms else "none"))
+                + (", ".join(forms) if forms else "none")
+            )
         if (self.probability is None) != (self.within_days is None):
             raise ValueError("'probability' and 'within_days' go together")
         if self.probability is not None and self.probability >= 1:
@@ -212,8 +274,12 @@ class Duration(Sourced):
         if not ok:
             want = " or ".join("+".join(o) for o in options)
             raise ValueError(f"a {self.distribution} duration needs {want}")
-        if self.distribution == "uniform" and self.min is not None and self.max is not None \
-                and self.min > self.max:
+        if (
+            self.distribution == "uniform"
+            and self.min is not None
+            and self.max is not None
+            and self.min > self.max
+        ):
             raise ValueError(f"uniform duration has min {self.min} above max {self.max}")
         if self.distribution == "table" and self.values is not None and self.weights is not None:
             if len(self.values) != len(self.weights):
@@ -407,8 +473,9 @@ class Inflow(Strict):
     def _rate_form(self) -> Inflow:
         if (self.rate is None) == (self.rate_by_sex is None):
             raise ValueError("give exactly one of 'rate' (with 'sex' shares) or 'rate_by_sex'")
-        if self.initial is not None and (self.initial.value < 0
-                                         or self.initial.value != int(self.initial.value)):
+        if self.initial is not None and (
+            self.initial.value < 0 or self.initial.value != int(self.initial.value)
+        ):
             raise ValueError("'initial' must be a whole number of people ≥ 0")
         if self.rate is not None and self.sex is None:
             raise ValueError("'rate' needs 'sex' shares, e.g. {female: 0.5, male: 0.5, ...}")
@@ -573,11 +640,16 @@ class Effect(Strict):
 
     @model_validator(mode="after")
     def _one(self) -> Effect:
-        kinds = [k for k in ("scale", "close_border", "close_route", "ruleset")
-                 if getattr(self, k) is not None]
+        kinds = [
+            k
+            for k in ("scale", "close_border", "close_route", "ruleset")
+            if getattr(self, k) is not None
+        ]
         if len(kinds) != 1:
-            raise ValueError("an effect needs exactly one of scale (+factor), close_border, "
-                             "close_route, ruleset; found " + (", ".join(kinds) or "none"))
+            raise ValueError(
+                "an effect needs exactly one of scale (+factor), close_border, "
+                "close_route, ruleset; found " + (", ".join(kinds) or "none")
+            )
         if (self.scale is None) != (self.factor is None):
             raise ValueError("'scale' and 'factor' go together")
         if self.factor is not None and self.factor.value < 0:
@@ -613,8 +685,11 @@ class Measure(Strict):
 
     @model_validator(mode="after")
     def _one(self) -> Measure:
-        kinds = [k for k in ("entries", "stock", "flow", "wave", "family")
-                 if getattr(self, k) is not None]
+        kinds = [
+            k
+            for k in ("entries", "stock", "flow", "wave", "family")
+            if getattr(self, k) is not None
+        ]
         if len(kinds) != 1:
             raise ValueError("a measure needs exactly one of entries, stock, flow, wave, family")
         if self.flow is not None and set(self.flow) != {"from", "to"}:
@@ -707,18 +782,31 @@ class Prior(Sourced):
 
     @model_validator(mode="after")
     def _params(self) -> Prior:
-        need = {"lognormal": ("median", "sigma"), "uniform": ("low", "high"),
-                "normal": ("mean", "sd"), "beta": ("a", "b"), "gamma": ("shape", "scale")}
+        need = {
+            "lognormal": ("median", "sigma"),
+            "uniform": ("low", "high"),
+            "normal": ("mean", "sd"),
+            "beta": ("a", "b"),
+            "gamma": ("shape", "scale"),
+        }
         wanted = need[self.distribution]
         missing = [k for k in wanted if getattr(self, k) is None]
         if missing:
-            raise ValueError(f"a {self.distribution} prior needs {' and '.join(wanted)}; "
-                             f"missing {', '.join(missing)}")
-        extra = [k for ks in need.values() for k in ks
-                 if k not in wanted and getattr(self, k) is not None]
+            raise ValueError(
+                f"a {self.distribution} prior needs {' and '.join(wanted)}; "
+                f"missing {', '.join(missing)}"
+            )
+        extra = [
+            k
+            for ks in need.values()
+            for k in ks
+            if k not in wanted and getattr(self, k) is not None
+        ]
         if extra:
-            raise ValueError(f"a {self.distribution} prior takes {' and '.join(wanted)}, "
-                             f"not {', '.join(sorted(set(extra)))}")
+            raise ValueError(
+                f"a {self.distribution} prior takes {' and '.join(wanted)}, "
+                f"not {', '.join(sorted(set(extra)))}"
+            )
         if self.distribution == "uniform" and not (self.low < self.high):  # type: ignore[operator]
             raise ValueError("a uniform prior needs low < high")
         return self

@@ -101,37 +101,77 @@ class _Checker:
         self.ns = Namespace()
 
     # -- helpers
-    def err(self, msg: str, path: Path_, *, expected: str | None = None,
-            found: str | None = None, hint: str | None = None, key: bool = False,
-            severity: str = "error") -> None:
-        self.issues.append(Issue(msg, path, self.smap.locate(path, key=key), expected=expected,
-                                 found=found, hint=hint, severity=severity))
+    def err(
+        self,
+        msg: str,
+        path: Path_,
+        *,
+        expected: str | None = None,
+        found: str | None = None,
+        hint: str | None = None,
+        key: bool = False,
+        severity: str = "error",
+    ) -> None:
+        self.issues.append(
+            Issue(
+                msg,
+                path,
+                self.smap.locate(path, key=key),
+                expected=expected,
+                found=found,
+                hint=hint,
+                severity=severity,
+            )
+        )
 
-    def ref(self, value: str, pool: Iterable[str], what: str, path: Path_,
-            key: bool = False) -> bool:
+    def ref(
+        self, value: str, pool: Iterable[str], what: str, path: Path_, key: bool = False
+    ) -> bool:
         pool = list(pool)
         if value in pool:
             return True
         hint = did_you_mean(value, pool)
         if hint is None:
-            hint = (f"known {what}s: " + ", ".join(sorted(pool)[:12])
-                    + (" …" if len(pool) > 12 else "")) if pool else f"no {what}s are defined"
-        self.err(f"unknown {what} '{value}'", path, expected=f"the id of a {what}",
-                 found=repr(value), hint=hint, key=key)
+            hint = (
+                (
+                    f"known {what}s: "
+                    + ", ".join(sorted(pool)[:12])
+                    + (" …" if len(pool) > 12 else "")
+                )
+                if pool
+                else f"no {what}s are defined"
+            )
+        self.err(
+            f"unknown {what} '{value}'",
+            path,
+            expected=f"the id of a {what}",
+            found=repr(value),
+            hint=hint,
+            key=key,
+        )
         return False
 
     def date_in_span(self, d: dt.date, path: Path_, what: str) -> None:
         """Events before the start are errors; after the end they simply do not happen."""
         t = self.sc.time
         if d < t.start:
-            self.err(f"{what} {d.isoformat()} is before the simulated span", path,
-                     expected=f"a date from {t.start.isoformat()} to {t.end.isoformat()}",
-                     found=d.isoformat(), hint="move the date or start 'time' earlier")
+            self.err(
+                f"{what} {d.isoformat()} is before the simulated span",
+                path,
+                expected=f"a date from {t.start.isoformat()} to {t.end.isoformat()}",
+                found=d.isoformat(),
+                hint="move the date or start 'time' earlier",
+            )
         elif d > t.end:
-            self.err(f"{what} {d.isoformat()} is after the end of the simulated span; "
-                     "it will not happen in this run", path,
-                     expected=f"a date up to {t.end.isoformat()}", found=d.isoformat(),
-                     hint="extend 'time.end' to include it", severity="warning")
+            self.err(
+                f"{what} {d.isoformat()} is after the end of the simulated span; "
+                "it will not happen in this run",
+                path,
+                expected=f"a date up to {t.end.isoformat()}",
+                found=d.isoformat(),
+                hint="extend 'time.end' to include it",
+                severity="warning",
+            )
 
     def shares(self, sh: Shares | None, path: Path_, what: str) -> None:
         if sh is None:
@@ -140,13 +180,18 @@ class _Checker:
         if not sh.values:
             self.err(f"{what} has no entries", path, expected="names with shares summing to 1")
         elif abs(total - 1.0) > SHARE_TOLERANCE:
-            self.err(f"{what} shares sum to {total:.6g}, not 1", path,
-                     expected="shares summing to 1", found=f"{total:.6g}",
-                     hint="adjust the shares (use fractions: 0.25, not 25)")
+            self.err(
+                f"{what} shares sum to {total:.6g}, not 1",
+                path,
+                expected="shares summing to 1",
+                found=f"{total:.6g}",
+                hint="adjust the shares (use fractions: 0.25, not 25)",
+            )
         for k, v in sh.values.items():
             if v < 0:
-                self.err(f"share '{k}' is negative", (*path, k), expected="a share ≥ 0",
-                         found=str(v))
+                self.err(
+                    f"share '{k}' is negative", (*path, k), expected="a share ≥ 0", found=str(v)
+                )
 
     def target(self, t: Target | None, path: Path_, what: str) -> None:
         if t is None:
@@ -182,21 +227,30 @@ class _Checker:
     def check_time(self) -> None:
         t = self.sc.time
         if t.end <= t.start:
-            self.err("the end date is not after the start date", ("time", "end"),
-                     expected=f"a date after {t.start.isoformat()}", found=t.end.isoformat(),
-                     hint="swap start and end?")
+            self.err(
+                "the end date is not after the start date",
+                ("time", "end"),
+                expected=f"a date after {t.start.isoformat()}",
+                found=t.end.isoformat(),
+                hint="swap start and end?",
+            )
 
     def collect_ids(self) -> None:
         sc = self.sc
         seen: dict[str, Path_] = {}
         for i, p in enumerate(sc.places):
             if p.id in self.ns.places:
-                self.err(f"duplicate place id '{p.id}'", ("places", i, "id"),
-                         hint="give each place its own id")
+                self.err(
+                    f"duplicate place id '{p.id}'",
+                    ("places", i, "id"),
+                    hint="give each place its own id",
+                )
             self.ns.places[p.id] = p.kind
         sections: list[tuple[str, list[BaseModel]]] = [
-            ("states", list(sc.states)), ("routes", list(sc.routes)),
-            ("detention", list(sc.detention)), ("sentences", list(sc.sentences)),
+            ("states", list(sc.states)),
+            ("routes", list(sc.routes)),
+            ("detention", list(sc.detention)),
+            ("sentences", list(sc.sentences)),
             ("delegations", list(sc.delegations)),
         ]
         for sec, items in sections:
@@ -204,16 +258,21 @@ class _Checker:
                 sid = str(getattr(item, "id"))  # noqa: B009
                 if sid in seen:
                     first = seen[sid]
-                    self.err(f"duplicate state id '{sid}'", (sec, i, "id"),
-                             expected="ids unique across states, routes, detention, sentences "
-                                      "and delegations",
-                             found=f"'{sid}' also at {self.smap.locate(first)}",
-                             hint="rename one of them")
+                    self.err(
+                        f"duplicate state id '{sid}'",
+                        (sec, i, "id"),
+                        expected="ids unique across states, routes, detention, sentences "
+                        "and delegations",
+                        found=f"'{sid}' also at {self.smap.locate(first)}",
+                        hint="rename one of them",
+                    )
                 seen[sid] = (sec, i, "id")
         self.ns.states = state_namespace(sc)
         if sc.classification is not None and sc.classification.id in seen:
-            self.err(f"classification id '{sc.classification.id}' is also a state id",
-                     ("classification", "id"))
+            self.err(
+                f"classification id '{sc.classification.id}' is also a state id",
+                ("classification", "id"),
+            )
         for i, f in enumerate(sc.people.flags):
             if f.id in self.ns.flags:
                 self.err(f"duplicate flag id '{f.id}'", ("people", "flags", i, "id"))
@@ -253,11 +312,15 @@ class _Checker:
         id_lists: tuple[tuple[str, list[str]], ...] = (
             ("policy", [p.id for p in sc.policies]),
             ("observation", [o.id for o in sc.observations]),
-            ("reclassification", [rc.id for rc in sc.reclassifications]))
+            ("reclassification", [rc.id for rc in sc.reclassifications]),
+        )
         for kind, lst in id_lists:
             ids: set[str] = set()
-            sec = {"policy": "policies", "observation": "observations",
-                   "reclassification": "reclassifications"}[kind]
+            sec = {
+                "policy": "policies",
+                "observation": "observations",
+                "reclassification": "reclassifications",
+            }[kind]
             for i, item_id in enumerate(lst):
                 if item_id in ids:
                     self.err(f"duplicate {kind} id '{item_id}'", (sec, i, "id"))
@@ -273,11 +336,14 @@ class _Checker:
             if isinstance(obj, NumberMap) and not obj.values:
                 continue
             if not obj.sources and not obj.assumption:
-                self.err("number without a source", path,
-                         expected="'sources: [ID, ...]' or 'assumption: \"why\"'",
-                         found="neither",
-                         hint="cite a source from the 'sources' section, or state the "
-                              "assumption behind the value")
+                self.err(
+                    "number without a source",
+                    path,
+                    expected="'sources: [ID, ...]' or 'assumption: \"why\"'",
+                    found="neither",
+                    hint="cite a source from the 'sources' section, or state the "
+                    "assumption behind the value",
+                )
             for j, s in enumerate(obj.sources or []):
                 self.ref(s, known, "source", (*path, "sources", j))
 
@@ -287,13 +353,19 @@ class _Checker:
             if s.place is not None:
                 self.ref(s.place, self.ns.places, "place", ("states", i, "place"))
             if s.duration is not None and s.then is None and s.duration.distribution != "life":
-                self.err(f"state '{s.id}' has a duration but no 'then'", ("states", i),
-                         expected="'then:' naming where people go when the time is up",
-                         hint="add 'then: STATE' to the state, or use 'distribution: life' "
-                              "if it never ends")
+                self.err(
+                    f"state '{s.id}' has a duration but no 'then'",
+                    ("states", i),
+                    expected="'then:' naming where people go when the time is up",
+                    hint="add 'then: STATE' to the state, or use 'distribution: life' "
+                    "if it never ends",
+                )
             if s.then is not None and s.duration is None:
-                self.err(f"state '{s.id}' has 'then' but no duration", ("states", i, "then"),
-                         hint="add 'duration:' or move the target into a hazard")
+                self.err(
+                    f"state '{s.id}' has 'then' but no duration",
+                    ("states", i, "then"),
+                    hint="add 'duration:' or move the target into a hazard",
+                )
             self.target(s.then, ("states", i, "then"), f"'then' of state '{s.id}'")
         for i, r in enumerate(sc.routes):
             self.ref(r.from_, self.ns.states, "state", ("routes", i, "from"))
@@ -320,16 +392,21 @@ class _Checker:
             prev: dt.date | None = None
             for j, p in enumerate(r.schedule):
                 if prev is not None and p.from_ <= prev:
-                    self.err("schedule dates are not in increasing order",
-                             (*path, "schedule", j, "from"),
-                             expected=f"a date after {prev.isoformat()}",
-                             found=p.from_.isoformat())
+                    self.err(
+                        "schedule dates are not in increasing order",
+                        (*path, "schedule", j, "from"),
+                        expected=f"a date after {prev.isoformat()}",
+                        found=p.from_.isoformat(),
+                    )
                 prev = p.from_
         if r.by_year:
             years = list(r.by_year)
             if years != sorted(years):
-                self.err("by_year years are not in increasing order", (*path, "by_year"),
-                         found=", ".join(map(str, years)))
+                self.err(
+                    "by_year years are not in increasing order",
+                    (*path, "by_year"),
+                    found=", ".join(map(str, years)),
+                )
 
     def check_hazards(self) -> None:
         for sid, h, path in iter_hazards(self.sc):
@@ -339,38 +416,53 @@ class _Checker:
             for j, f in enumerate(h.set_flags):
                 self.ref(f, self.ns.flags, "flag", (*path, "set_flags", j))
             if isinstance(h.to, str) and h.to == sid:
-                self.err(f"hazard out of '{sid}' leads back to '{sid}'", (*path, "to"),
-                         hint="a transition must change state; use a flag to record events")
+                self.err(
+                    f"hazard out of '{sid}' leads back to '{sid}'",
+                    (*path, "to"),
+                    hint="a transition must change state; use a flag to record events",
+                )
 
     def check_people_inflows(self) -> None:
         sc = self.sc
         ab = sc.people.age_bands
         if ab is not None:
             if ab.shares is not None:
-                self.shares(Shares(values=ab.shares, assumption="-"), ("people", "age_bands",
-                                                                       "shares"), "age band")
+                self.shares(
+                    Shares(values=ab.shares, assumption="-"),
+                    ("people", "age_bands", "shares"),
+                    "age band",
+                )
             if ab.by_sex is not None:
                 for sx, v in ab.by_sex.items():
-                    self.shares(Shares(values=v, assumption="-"),
-                                ("people", "age_bands", "by_sex", sx), f"age band ({sx})")
+                    self.shares(
+                        Shares(values=v, assumption="-"),
+                        ("people", "age_bands", "by_sex", sx),
+                        f"age band ({sx})",
+                    )
                 bands = [set(v) for v in ab.by_sex.values()]
                 if len(bands) == 2 and bands[0] != bands[1]:
-                    self.err("age bands differ between the sexes", ("people", "age_bands"),
-                             hint="use the same band names for both sexes")
+                    self.err(
+                        "age bands differ between the sexes",
+                        ("people", "age_bands"),
+                        hint="use the same band names for both sexes",
+                    )
         for i, f in enumerate(sc.people.flags):
             for j, a in enumerate(f.acquire):
                 for k, s in enumerate(a.in_):
-                    self.ref(s, self.ns.states, "state",
-                             ("people", "flags", i, "acquire", j, "in", k))
+                    self.ref(
+                        s, self.ns.states, "state", ("people", "flags", i, "acquire", j, "in", k)
+                    )
                 self.check_rate(a.rate, ("people", "flags", i, "acquire", j, "rate"))
-                self.check_modifiers(a.modifiers, ("people", "flags", i, "acquire", j,
-                                                   "modifiers"))
+                self.check_modifiers(a.modifiers, ("people", "flags", i, "acquire", j, "modifiers"))
             for k, s in enumerate(f.set_on_enter):
                 self.ref(s, self.ns.states, "state", ("people", "flags", i, "set_on_enter", k))
         if not sc.inflows and not sc.delegations:
-            self.err("nobody enters the system", ("inflows",),
-                     expected="at least one inflow or delegation",
-                     hint="add an 'inflows' entry with a rate and an entry state")
+            self.err(
+                "nobody enters the system",
+                ("inflows",),
+                expected="at least one inflow or delegation",
+                hint="add an 'inflows' entry with a rate and an entry state",
+            )
         origins = [p for p, kind in self.ns.places.items()]
         for i, inf in enumerate(sc.inflows):
             base: Path_ = ("inflows", i)
@@ -379,36 +471,51 @@ class _Checker:
             else:
                 for origin_key, entry_state in inf.enter.items():
                     if origin_key != "default":
-                        self.ref(origin_key, origins, "place", (*base, "enter", origin_key),
-                                 key=True)
-                    self.ref(entry_state, self.ns.states, "state",
-                             (*base, "enter", origin_key))
+                        self.ref(
+                            origin_key, origins, "place", (*base, "enter", origin_key), key=True
+                        )
+                    self.ref(entry_state, self.ns.states, "state", (*base, "enter", origin_key))
                 if inf.origins is not None:
-                    missing = [o for o in inf.origins.values
-                               if o not in inf.enter and "default" not in inf.enter]
+                    missing = [
+                        o
+                        for o in inf.origins.values
+                        if o not in inf.enter and "default" not in inf.enter
+                    ]
                     for o in missing:
-                        self.err(f"origin '{o}' has no entry state", (*base, "enter"),
-                                 hint=f"add '{o}: STATE' or 'default: STATE' under enter")
+                        self.err(
+                            f"origin '{o}' has no entry state",
+                            (*base, "enter"),
+                            hint=f"add '{o}: STATE' or 'default: STATE' under enter",
+                        )
                 elif "default" not in inf.enter:
-                    self.err("'enter' by origin needs 'origins' shares or a 'default'",
-                             (*base, "enter"))
+                    self.err(
+                        "'enter' by origin needs 'origins' shares or a 'default'", (*base, "enter")
+                    )
             self.shares(inf.sex, (*base, "sex"), "sex")
             if inf.sex is not None:
                 for sex_key in inf.sex.values:
                     if sex_key not in SEXES:
-                        self.err(f"unknown sex '{sex_key}'", (*base, "sex", sex_key), key=True,
-                                 expected="female or male", hint=did_you_mean(sex_key, SEXES))
+                        self.err(
+                            f"unknown sex '{sex_key}'",
+                            (*base, "sex", sex_key),
+                            key=True,
+                            expected="female or male",
+                            hint=did_you_mean(sex_key, SEXES),
+                        )
             self.shares(inf.origins, (*base, "origins"), "origin")
             if inf.origins is not None:
                 for origin_key in inf.origins.values:
-                    self.ref(origin_key, origins, "place", (*base, "origins", origin_key),
-                             key=True)
+                    self.ref(origin_key, origins, "place", (*base, "origins", origin_key), key=True)
             for r, p in ([(inf.rate, (*base, "rate"))] if inf.rate else []) + [
-                    (rr, (*base, "rate_by_sex", sx)) for sx, rr in (inf.rate_by_sex or {}).items()]:
+                (rr, (*base, "rate_by_sex", sx)) for sx, rr in (inf.rate_by_sex or {}).items()
+            ]:
                 if r.mean_days is not None or r.probability is not None:
-                    self.err("an inflow rate is people per year", p,
-                             expected="per_year, per_day, by_year or schedule",
-                             found="mean_days" if r.mean_days is not None else "probability")
+                    self.err(
+                        "an inflow rate is people per year",
+                        p,
+                        expected="per_year, per_day, by_year or schedule",
+                        found="mean_days" if r.mean_days is not None else "probability",
+                    )
                 self.check_rate(r, p)
 
     def check_detention(self) -> None:
@@ -425,12 +532,18 @@ class _Checker:
                 self.target(w.to, (*base, "waves", j, "to"), "wave destination")
             dates = [w.date for w in q.waves]
             if len(set(dates)) != len(dates):
-                self.err(f"queue '{q.id}' has two waves on the same date", (*base, "waves"),
-                         hint="merge them into one wave")
+                self.err(
+                    f"queue '{q.id}' has two waves on the same date",
+                    (*base, "waves"),
+                    hint="merge them into one wave",
+                )
             if q.rate is None and not q.waves and not q.hazards:
-                self.err(f"queue '{q.id}' never releases anyone", base,
-                         expected="'waves', a 'rate', or hazards",
-                         hint="add dated waves or a release rate")
+                self.err(
+                    f"queue '{q.id}' never releases anyone",
+                    base,
+                    expected="'waves', a 'rate', or hazards",
+                    hint="add dated waves or a release rate",
+                )
 
     def check_classification(self) -> None:
         c = self.sc.classification
@@ -439,31 +552,45 @@ class _Checker:
         for k in c.detection.values:
             self.ref(k, self.ns.flags, "flag", ("classification", "detection", k), key=True)
             if not 0 <= c.detection.values[k] <= 1:
-                self.err(f"detection probability of '{k}' is outside [0, 1]",
-                         ("classification", "detection", k),
-                         expected="a probability between 0 and 1",
-                         found=str(c.detection.values[k]),
-                         hint="write probabilities as fractions (0.35, not 35)")
+                self.err(
+                    f"detection probability of '{k}' is outside [0, 1]",
+                    ("classification", "detection", k),
+                    expected="a probability between 0 and 1",
+                    found=str(c.detection.values[k]),
+                    hint="write probabilities as fractions (0.35, not 35)",
+                )
         assert c.rulesets is not None
         if c.default_ruleset not in c.rulesets:
-            self.ref(c.default_ruleset, c.rulesets, "ruleset", ("classification",
-                                                                "default_ruleset"))
+            self.ref(
+                c.default_ruleset, c.rulesets, "ruleset", ("classification", "default_ruleset")
+            )
         for name, rules in c.rulesets.items():
             base: Path_ = ("classification", "rulesets", name)
             if ("classification", "rules") in self.smap.values:
                 base = ("classification", "rules")  # written as a single rule list
             defaults = [j for j, r in enumerate(rules) if r.default]
             if not defaults:
-                what = ("the classification rules have" if base[-1] == "rules"
-                        else f"ruleset '{name}' has")
-                self.err(f"{what} no default rule", base, key=True,
-                         expected="a last rule with 'default: true' for everyone no rule matches",
-                         hint="add '- default: true' with a sentence")
+                what = (
+                    "the classification rules have"
+                    if base[-1] == "rules"
+                    else f"ruleset '{name}' has"
+                )
+                self.err(
+                    f"{what} no default rule",
+                    base,
+                    key=True,
+                    expected="a last rule with 'default: true' for everyone no rule matches",
+                    hint="add '- default: true' with a sentence",
+                )
             elif len(defaults) > 1:
                 self.err("more than one default rule", (*base, defaults[1], "default"))
             elif defaults[0] != len(rules) - 1:
-                self.err("rules after the default rule can never apply", (*base, defaults[0]),
-                         hint="move the default rule to the end", severity="warning")
+                self.err(
+                    "rules after the default rule can never apply",
+                    (*base, defaults[0]),
+                    hint="move the default rule to the end",
+                    severity="warning",
+                )
             for j, r in enumerate(rules):
                 if r.default and r.when is not None:
                     self.err("the default rule cannot have a condition", (*base, j, "when"))
@@ -481,20 +608,30 @@ class _Checker:
             if s.place is not None:
                 self.ref(s.place, self.ns.places, "place", ("sentences", i, "place"))
             if s.duration.distribution != "life" and s.then is None:
-                self.err(f"sentence '{s.id}' has a term but no 'then'", ("sentences", i),
-                         expected="'then:' naming the state people are released to")
+                self.err(
+                    f"sentence '{s.id}' has a term but no 'then'",
+                    ("sentences", i),
+                    expected="'then:' naming the state people are released to",
+                )
             self.target(s.then, ("sentences", i, "then"), "release")
         for i, rc in enumerate(sc.reclassifications):
             base: Path_ = ("reclassifications", i)
             self.date_in_span(rc.date, (*base, "date"), "reclassification date")
             sel = rc.select
             if sel.from_ > sel.to:
-                self.err("cohort 'from' is after 'to'", (*base, "select", "from"),
-                         found=f"{sel.from_} > {sel.to}")
+                self.err(
+                    "cohort 'from' is after 'to'",
+                    (*base, "select", "from"),
+                    found=f"{sel.from_} > {sel.to}",
+                )
             if sel.to > rc.date:
-                self.err("the cohort window ends after the reclassification date",
-                         (*base, "select", "to"), expected=f"on or before {rc.date}",
-                         found=sel.to.isoformat(), severity="warning")
+                self.err(
+                    "the cohort window ends after the reclassification date",
+                    (*base, "select", "to"),
+                    expected=f"on or before {rc.date}",
+                    found=sel.to.isoformat(),
+                    severity="warning",
+                )
             for part in ("entered", "currently_in", "not_in"):
                 for k, s2 in enumerate(getattr(sel, part) or []):
                     self.ref(s2, self.ns.states, "state", (*base, "select", part, k))
@@ -504,23 +641,32 @@ class _Checker:
             hs = fam.household_size.values
             total = sum(hs.values())
             if abs(total - 1) > SHARE_TOLERANCE:
-                self.err(f"household size shares sum to {total:.6g}, not 1",
-                         ("families", "household_size"), expected="shares summing to 1")
+                self.err(
+                    f"household size shares sum to {total:.6g}, not 1",
+                    ("families", "household_size"),
+                    expected="shares summing to 1",
+                )
             for size_key in hs:
                 if not size_key.isdigit() or not 1 <= int(size_key) <= 30:
-                    self.err(f"household size '{size_key}' is not a whole number from 1 to 30",
-                             ("families", "household_size", size_key), key=True,
-                             hint="sizes count the person and the family left behind")
+                    self.err(
+                        f"household size '{size_key}' is not a whole number from 1 to 30",
+                        ("families", "household_size", size_key),
+                        key=True,
+                        hint="sizes count the person and the family left behind",
+                    )
             for i, o in enumerate(fam.outcomes):
                 for k, s3 in enumerate(o.on_enter):
-                    self.ref(s3, self.ns.states, "state", ("families", "outcomes", i,
-                                                           "on_enter", k))
+                    self.ref(
+                        s3, self.ns.states, "state", ("families", "outcomes", i, "on_enter", k)
+                    )
                 for ck, v in o.consequences.values.items():
                     if not 0 <= v <= 1:
-                        self.err("a consequence share must lie between 0 and 1",
-                                 ("families", "outcomes", i, "consequences", ck),
-                                 expected="the share of family members affected, 0–1",
-                                 found=str(v))
+                        self.err(
+                            "a consequence share must lie between 0 and 1",
+                            ("families", "outcomes", i, "consequences", ck),
+                            expected="the share of family members affected, 0–1",
+                            found=str(v),
+                        )
 
     def check_delegations(self) -> None:
         for i, d in enumerate(self.sc.delegations):
@@ -529,16 +675,27 @@ class _Checker:
             self.date_in_span(d.depart, (*base, "depart"), "departure")
             self.date_in_span(d.return_, (*base, "return"), "return")
             if d.return_ <= d.depart:
-                self.err("return is not after departure", (*base, "return"),
-                         expected=f"a date after {d.depart}", found=d.return_.isoformat())
+                self.err(
+                    "return is not after departure",
+                    (*base, "return"),
+                    expected=f"a date after {d.depart}",
+                    found=d.return_.isoformat(),
+                )
             if d.size.value < 0 or d.size.value != int(d.size.value):
-                self.err("delegation size must be a whole number ≥ 0", (*base, "size", "value"),
-                         found=str(d.size.value))
+                self.err(
+                    "delegation size must be a whole number ≥ 0",
+                    (*base, "size", "value"),
+                    found=str(d.size.value),
+                )
             for name in ("female_share", "surveillance", "defection_probability"):
                 v = getattr(d, name).value
                 if not 0 <= v <= 1:
-                    self.err(f"{name} must lie between 0 and 1", (*base, name, "value"),
-                             expected="a probability between 0 and 1", found=str(v))
+                    self.err(
+                        f"{name} must lie between 0 and 1",
+                        (*base, name, "value"),
+                        expected="a probability between 0 and 1",
+                        found=str(v),
+                    )
             self.target(d.defect_to, (*base, "defect_to"), "defection target")
             self.target(d.on_return, (*base, "on_return"), "return outcomes")
 
@@ -547,12 +704,19 @@ class _Checker:
         for i, p in enumerate(sc.policies):
             base: Path_ = ("policies", i)
             if p.to is not None and p.to < p.from_:
-                self.err(f"policy '{p.id}' ends before it starts", (*base, "to"),
-                         expected=f"a date on or after {p.from_}", found=p.to.isoformat())
+                self.err(
+                    f"policy '{p.id}' ends before it starts",
+                    (*base, "to"),
+                    expected=f"a date on or after {p.from_}",
+                    found=p.to.isoformat(),
+                )
             end = p.to or sc.time.end
             if end < sc.time.start or p.from_ > sc.time.end:
-                self.err(f"policy '{p.id}' lies wholly outside the simulated span", base,
-                         severity="warning")
+                self.err(
+                    f"policy '{p.id}' lies wholly outside the simulated span",
+                    base,
+                    severity="warning",
+                )
             for j, e in enumerate(p.effects):
                 ep: Path_ = (*base, "effects", j)
                 for k, name in enumerate(e.scale or []):
@@ -576,8 +740,7 @@ class _Checker:
             self.ref(m.wave, self.ns.waves, "wave", (*base, "measure", "wave"))
         if m.family is not None:
             fam = self.sc.families
-            cons = sorted({c for o in (fam.outcomes if fam else [])
-                           for c in o.consequences.values})
+            cons = sorted({c for o in (fam.outcomes if fam else []) for c in o.consequences.values})
             for k, c in enumerate(m.family):
                 self.ref(c, cons, "family consequence", (*base, "measure", "family", k))
 
@@ -590,23 +753,36 @@ class _Checker:
         for i, u in enumerate(cal.unknowns):
             base: Path_ = ("calibration", "unknowns", i)
             if u.id in seen:
-                self.err(f"unknown id {u.id!r} is used twice", (*base, "id"),
-                         hint="give each unknown its own id")
+                self.err(
+                    f"unknown id {u.id!r} is used twice",
+                    (*base, "id"),
+                    hint="give each unknown its own id",
+                )
             seen.add(u.id)
             if u.path not in numbered:
-                self.err("no sourced parameter has this path", (*base, "path"),
-                         expected="a path listed by `crossings sources`", found=u.path,
-                         hint=did_you_mean(u.path, numbered) or "")
+                self.err(
+                    "no sourced parameter has this path",
+                    (*base, "path"),
+                    expected="a path listed by `crossings sources`",
+                    found=u.path,
+                    hint=did_you_mean(u.path, numbered) or "",
+                )
             if not (u.prior.sources or u.prior.assumption):
-                self.err("the prior names no source and no assumption", (*base, "prior"),
-                         hint="add `sources: [...]` or `assumption: why this prior`")
+                self.err(
+                    "the prior names no source and no assumption",
+                    (*base, "prior"),
+                    hint="add `sources: [...]` or `assumption: why this prior`",
+                )
         for i, e in enumerate(cal.estimates):
             self._check_measure(e.measure, ("calibration", "estimates", i))
         ap = cal.approximation
         if ap is not None and ap.lump_days is not None and not (ap.sources or ap.assumption):
-            self.err("the approximation gives no reason", ("calibration", "approximation"),
-                     hint="add `assumption:` saying why the shortcut is safe (for example "
-                          "the error measured against `--exact`)")
+            self.err(
+                "the approximation gives no reason",
+                ("calibration", "approximation"),
+                hint="add `assumption:` saying why the shortcut is safe (for example "
+                "the error measured against `--exact`)",
+            )
         obs_ids = {o.id for o in self.sc.observations}
         for i, x in enumerate(cal.exclude):
             self.ref(x, sorted(obs_ids), "observation", ("calibration", "exclude", i))
@@ -618,14 +794,24 @@ class _Checker:
             self._check_measure(o.measure, base)
             y0, y1 = sc.time.start.year, sc.time.end.year
             for j, row in enumerate(o.rows):
-                years = ([row.year] if row.year is not None else
-                         list(row.years) if row.years is not None else
-                         [row.date.year] if row.date is not None else [])
+                years = (
+                    [row.year]
+                    if row.year is not None
+                    else list(row.years)
+                    if row.years is not None
+                    else [row.date.year]
+                    if row.date is not None
+                    else []
+                )
                 if any(not (y0 <= y <= y1) for y in years):
-                    self.err("observation row lies outside the simulated span",
-                             (*base, "rows", j), expected=f"years {y0}–{y1}",
-                             found="–".join(map(str, years)),
-                             hint="it will not be compared", severity="warning")
+                    self.err(
+                        "observation row lies outside the simulated span",
+                        (*base, "rows", j),
+                        expected=f"years {y0}–{y1}",
+                        found="–".join(map(str, years)),
+                        hint="it will not be compared",
+                        severity="warning",
+                    )
                 for k, s in enumerate(row.sources or []):
                     self.ref(s, sc.sources, "source", (*base, "rows", j, "sources", k))
 
@@ -668,11 +854,14 @@ class _Checker:
         state_places = {s.id: s.place for s in sc.states}
         for i, s in enumerate(sc.states):
             is_dest = s.kind == "arrived" or (
-                s.place is not None and place_kind.get(s.place) == "destination")
+                s.place is not None and place_kind.get(s.place) == "destination"
+            )
             if is_dest and s.id not in reach:
-                self.err(f"destination '{s.id}' cannot be reached from where people enter",
-                         ("states", i, "id"),
-                         hint="add a transition or route leading to it, or check the 'to' ids")
+                self.err(
+                    f"destination '{s.id}' cannot be reached from where people enter",
+                    ("states", i, "id"),
+                    hint="add a transition or route leading to it, or check the 'to' ids",
+                )
         del state_places
         # cycles with no exit: strongly connected components with >1 node (or a
         # self-loop) from which no state outside the component is reachable.
@@ -685,18 +874,22 @@ class _Checker:
             if not out and comp & reach and not sc.allow_closed_cycles:
                 names = ", ".join(sorted(comp))
                 first = sorted(comp)[0]
-                self.err(f"states {names} form a cycle with no way out",
-                         self._state_path(first),
-                         hint="add a hazard leading out of the cycle (e.g. arrest, death, "
-                              "arrival), or mark the end of the journey as a state with no "
-                              "exits (abstract models may set 'allow_closed_cycles: true')")
+                self.err(
+                    f"states {names} form a cycle with no way out",
+                    self._state_path(first),
+                    hint="add a hazard leading out of the cycle (e.g. arrest, death, "
+                    "arrival), or mark the end of the journey as a state with no "
+                    "exits (abstract models may set 'allow_closed_cycles: true')",
+                )
 
     def _state_path(self, sid: str) -> Path_:
         sc = self.sc
         id_lists: tuple[tuple[str, list[str]], ...] = (
-            ("states", [s.id for s in sc.states]), ("routes", [r.id for r in sc.routes]),
+            ("states", [s.id for s in sc.states]),
+            ("routes", [r.id for r in sc.routes]),
             ("detention", [q.id for q in sc.detention]),
-            ("sentences", [s2.id for s2 in sc.sentences]))
+            ("sentences", [s2.id for s2 in sc.sentences]),
+        )
         for sec, items in id_lists:
             for i, item_id in enumerate(items):
                 if item_id == sid:

@@ -64,27 +64,38 @@ def _loc(file: str, node: yaml.Node) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
-def _construct(node: yaml.Node, path: Path_, file: str, smap: SourceMap,
-               issues: list[Issue]) -> Any:
+def _construct(
+    node: yaml.Node, path: Path_, file: str, smap: SourceMap, issues: list[Issue]
+) -> Any:
     smap.values[path] = _loc(file, node)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                issues.append(Issue(
-                    "YAML merge keys ('<<') are not supported",
-                    path, _loc(file, key_node),
-                    hint="use 'extends:' to build on another scenario, or repeat the values"))
+                issues.append(
+                    Issue(
+                        "YAML merge keys ('<<') are not supported",
+                        path,
+                        _loc(file, key_node),
+                        hint="use 'extends:' to build on another scenario, or repeat the values",
+                    )
+                )
                 continue
             try:
-                key = (_construct_scalar(key_node) if isinstance(key_node, yaml.ScalarNode)
-                       else None)
+                key = _construct_scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             except (ValueError, yaml.YAMLError) as exc:
                 issues.append(_bad_scalar(key_node, path, file, exc))
                 continue
             if key is None or isinstance(key, list | dict):
-                issues.append(Issue("mapping keys must be plain names", path,
-                                    _loc(file, key_node), expected="a name", found="a complex key"))
+                issues.append(
+                    Issue(
+                        "mapping keys must be plain names",
+                        path,
+                        _loc(file, key_node),
+                        expected="a name",
+                        found="a complex key",
+                    )
+                )
                 continue
             key = str(key) if not isinstance(key, int | str) else key
             if isinstance(key, int):
@@ -93,11 +104,16 @@ def _construct(node: yaml.Node, path: Path_, file: str, smap: SourceMap,
                 key_str = key
             child = (*path, key_str)
             if key_str in out:
-                issues.append(Issue(
-                    f"duplicate key '{key_str}'", child, _loc(file, key_node),
-                    expected="each key once per mapping",
-                    found=f"'{key_str}' again (first at line {smap.keys[child].line})",
-                    hint="remove one of the two, or merge their contents"))
+                issues.append(
+                    Issue(
+                        f"duplicate key '{key_str}'",
+                        child,
+                        _loc(file, key_node),
+                        expected="each key once per mapping",
+                        found=f"'{key_str}' again (first at line {smap.keys[child].line})",
+                        hint="remove one of the two, or merge their contents",
+                    )
+                )
                 continue
             smap.keys[child] = _loc(file, key_node)
             out[key_str] = _construct(value_node, child, file, smap, issues)
@@ -115,11 +131,17 @@ def _bad_scalar(node: yaml.Node, path: Path_, file: str, exc: Exception) -> Issu
     """An issue for a scalar PyYAML cannot construct (e.g. the date 2002-02-30)."""
     text = str(node.value)
     if node.tag == "tag:yaml.org,2002:timestamp":
-        return Issue(f"'{text}' is not a valid date", path, _loc(file, node),
-                     expected="a real calendar date written YYYY-MM-DD", found=repr(text),
-                     hint=f"{exc}; check the day and the month")
-    return Issue(f"cannot read the value '{text}'", path, _loc(file, node), found=repr(text),
-                 hint=str(exc))
+        return Issue(
+            f"'{text}' is not a valid date",
+            path,
+            _loc(file, node),
+            expected="a real calendar date written YYYY-MM-DD",
+            found=repr(text),
+            hint=f"{exc}; check the day and the month",
+        )
+    return Issue(
+        f"cannot read the value '{text}'", path, _loc(file, node), found=repr(text), hint=str(exc)
+    )
 
 
 _YAML12_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
@@ -136,8 +158,12 @@ def _construct_scalar(node: yaml.Node) -> Any:
         value = loader.construct_object(node, deep=True)
     finally:
         loader.dispose()
-    if (isinstance(value, str) and isinstance(node, yaml.ScalarNode) and node.style is None
-            and _YAML12_FLOAT.match(value)):
+    if (
+        isinstance(value, str)
+        and isinstance(node, yaml.ScalarNode)
+        and node.style is None
+        and _YAML12_FLOAT.match(value)
+    ):
         return float(value)
     return value
 
@@ -165,10 +191,18 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
-        raise ScenarioError([Issue(
-            f"YAML syntax error: {problem}{context}", (), loc,
-            expected="valid YAML", found=_line_at(text, mark.line) if mark else None,
-            hint=_syntax_hint(problem))]) from None
+        raise ScenarioError(
+            [
+                Issue(
+                    f"YAML syntax error: {problem}{context}",
+                    (),
+                    loc,
+                    expected="valid YAML",
+                    found=_line_at(text, mark.line) if mark else None,
+                    hint=_syntax_hint(problem),
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         raise ScenarioError([Issue(f"YAML error: {exc}", (), Location(file))]) from None
     starts = _document_starts(text, file)
@@ -179,18 +213,34 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     nodes = [n for n, _ in docs]
     if not nodes:
         only_comments = bool(text.strip())
-        raise ScenarioError([Issue(
-            "the scenario file holds only comments" if only_comments
-            else "the scenario file is empty", (), Location(file, 1, 1),
-            expected="a mapping with at least 'name' and 'time'",
-            found="only comments and blank lines" if only_comments else "no content",
-            hint="start from 'crossings scenarios --show example' or see 'crossings schema'")])
+        raise ScenarioError(
+            [
+                Issue(
+                    "the scenario file holds only comments"
+                    if only_comments
+                    else "the scenario file is empty",
+                    (),
+                    Location(file, 1, 1),
+                    expected="a mapping with at least 'name' and 'time'",
+                    found="only comments and blank lines" if only_comments else "no content",
+                    hint="start from 'crossings scenarios --show example' "
+                    "or see 'crossings schema'",
+                )
+            ]
+        )
     if len(nodes) > 1:
-        raise ScenarioError([Issue(
-            "the file holds several YAML documents ('---')", (),
-            docs[1][1] or _loc(file, nodes[1]),
-            expected="one document", found=f"{len(nodes)} documents",
-            hint="keep one scenario per file")])
+        raise ScenarioError(
+            [
+                Issue(
+                    "the file holds several YAML documents ('---')",
+                    (),
+                    docs[1][1] or _loc(file, nodes[1]),
+                    expected="one document",
+                    found=f"{len(nodes)} documents",
+                    hint="keep one scenario per file",
+                )
+            ]
+        )
     data = _construct(nodes[0], (), file, smap, issues)
     if issues:
         raise ScenarioError(issues)
@@ -199,8 +249,11 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
 
 def _blank(node: yaml.Node | None) -> bool:
     """Whether a document is empty (nothing, or only comments after '---')."""
-    return node is None or (isinstance(node, yaml.ScalarNode)
-                            and node.tag == "tag:yaml.org,2002:null" and node.value == "")
+    return node is None or (
+        isinstance(node, yaml.ScalarNode)
+        and node.tag == "tag:yaml.org,2002:null"
+        and node.value == ""
+    )
 
 
 def _document_starts(text: str, file: str) -> list[Location | None]:
@@ -209,8 +262,11 @@ def _document_starts(text: str, file: str) -> list[Location | None]:
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.DocumentStartEvent):
             mark = event.start_mark
-            out.append(Location(file, mark.line + 1, mark.column + 1)
-                       if event.explicit and mark is not None else None)
+            out.append(
+                Location(file, mark.line + 1, mark.column + 1)
+                if event.explicit and mark is not None
+                else None
+            )
     return out
 
 
@@ -224,24 +280,41 @@ def load_yaml_file(path: Path) -> tuple[Any, SourceMap]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError([Issue(
-            "scenario file not found", (), Location(file),
-            hint="give a path to a .yaml file or the name of a built-in scenario "
-                 "('crossings scenarios' lists them)")]) from None
+        raise ScenarioError(
+            [
+                Issue(
+                    "scenario file not found",
+                    (),
+                    Location(file),
+                    hint="give a path to a .yaml file or the name of a built-in scenario "
+                    "('crossings scenarios' lists them)",
+                )
+            ]
+        ) from None
     except IsADirectoryError:
-        raise ScenarioError([Issue("expected a file, found a directory", (), Location(file))]
-                            ) from None
+        raise ScenarioError(
+            [Issue("expected a file, found a directory", (), Location(file))]
+        ) from None
     except OSError as exc:
-        raise ScenarioError([Issue(f"cannot read the file: {exc.strerror}", (),
-                                   Location(file))]) from None
+        raise ScenarioError(
+            [Issue(f"cannot read the file: {exc.strerror}", (), Location(file))]
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ScenarioError([Issue(
-            "the file is not UTF-8 text", (), Location(file, line),
-            expected="UTF-8 encoded YAML", found=f"byte 0x{raw[exc.start]:02x}",
-            hint="save the file as UTF-8")]) from None
+        raise ScenarioError(
+            [
+                Issue(
+                    "the file is not UTF-8 text",
+                    (),
+                    Location(file, line),
+                    expected="UTF-8 encoded YAML",
+                    found=f"byte 0x{raw[exc.start]:02x}",
+                    hint="save the file as UTF-8",
+                )
+            ]
+        ) from None
     return load_yaml(text, file)
 
 

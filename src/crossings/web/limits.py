@@ -14,8 +14,9 @@ class BodyTooLarge(HTTPException):
     """Raised while reading a body that grows past the limit (an HTTP 413)."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(status_code=413,
-                         detail=f"request body too large (the limit is {limit:,} bytes)")
+        super().__init__(
+            status_code=413, detail=f"request body too large (the limit is {limit:,} bytes)"
+        )
 
 
 class BodySizeLimit:
@@ -77,7 +78,14 @@ class BodySizeLimit:
     @staticmethod
     async def _reply(send: Send, status: int, detail: str) -> None:
         body = json.dumps({"detail": detail}).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -6,8 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-OverridePath = Annotated[str, StringConstraints(min_length=1, max_length=200,
-                                                pattern=r"^[A-Za-z0-9_\-\.\[\]]+$")]
+OverridePath = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_\-\.\[\]]+$")
+]
 OverrideValue = Annotated[str, StringConstraints(max_length=1000)] | int | float | bool
 Overrides = Annotated[dict[OverridePath, OverrideValue], Field(max_length=500)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
@@ -135,16 +136,20 @@ class RunRequest(ValidateRequest):
     runs: Annotated[int, Field(ge=1, le=20)] = 1
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
     saved_variant: VariantName | None = Field(
-        None, description="a variant saved with POST /api/variants; its overrides apply "
-                          "under any explicit overrides")
+        None,
+        description="a variant saved with POST /api/variants; its overrides apply "
+        "under any explicit overrides",
+    )
 
 
 class SaveVariantRequest(_Body):
     """A scenario's overrides to save under a name."""
 
     scenario: Name
-    name: VariantName = Field(description="lower case letters, digits, _ and -; "
-                                          "starts with a letter; at most 40 characters")
+    name: VariantName = Field(
+        description="lower case letters, digits, _ and -; "
+        "starts with a letter; at most 40 characters"
+    )
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
     overrides: Overrides = Field(default_factory=dict)
     replace: bool = Field(False, description="overwrite a variant of the same name")

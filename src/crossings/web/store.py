@@ -60,19 +60,30 @@ class Job:
 
     def status(self) -> dict[str, Any]:
         """The job as a ``RunStatus`` mapping."""
-        return {"run_id": self.run_id, "state": self.state,
-                "progress": min(max(self.progress, 0.0), 1.0), "scenario": self.scenario,
-                "variant": self.variant, "overrides": dict(self.overrides), "runs": self.runs,
-                "seed": self.seed, "created": self.created, "error": self.error,
-                "summary": self.summary}
+        return {
+            "run_id": self.run_id,
+            "state": self.state,
+            "progress": min(max(self.progress, 0.0), 1.0),
+            "scenario": self.scenario,
+            "variant": self.variant,
+            "overrides": dict(self.overrides),
+            "runs": self.runs,
+            "seed": self.seed,
+            "created": self.created,
+            "error": self.error,
+            "summary": self.summary,
+        }
 
 
 def _summary(info: dict[str, Any]) -> dict[str, Any]:
     """The headline facts of a finished run, from its ``run.json``."""
     created = info.get("agents_created") or []
     return {
-        "scenario": info.get("scenario"), "start": info.get("start"), "end": info.get("end"),
-        "runs": info.get("runs"), "seeds": info.get("seeds"),
+        "scenario": info.get("scenario"),
+        "start": info.get("start"),
+        "end": info.get("end"),
+        "runs": info.get("runs"),
+        "seeds": info.get("seeds"),
         "wall_seconds": info.get("wall_seconds"),
         "agents_created": sorted(created)[len(created) // 2] if created else None,
         "overrides": info.get("overrides") or [],
@@ -111,13 +122,26 @@ class RunStore:
                 return run_id
 
     # ------------------------------------------------------------ jobs
-    def submit(self, loaded: LoadedScenario, scenario: str, overrides: dict[str, Any],
-               variant: str | None, runs: int, seed: int | None) -> Job:
+    def submit(
+        self,
+        loaded: LoadedScenario,
+        scenario: str,
+        overrides: dict[str, Any],
+        variant: str | None,
+        runs: int,
+        seed: int | None,
+    ) -> Job:
         """Queue a validated scenario; returns the job record."""
         with self._lock:
-            job = Job(run_id=self._new_id(), scenario=scenario, overrides=dict(overrides),
-                      variant=variant, runs=runs, seed=seed,
-                      created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+            job = Job(
+                run_id=self._new_id(),
+                scenario=scenario,
+                overrides=dict(overrides),
+                variant=variant,
+                runs=runs,
+                seed=seed,
+                created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            )
             self._jobs[job.run_id] = job
         self._executor.submit(self._work, job, loaded)
         return job
@@ -130,10 +154,20 @@ class RunStore:
         with self._lock:
             job.state = "running"
         try:
-            results = simulate(loaded, seed=job.seed, runs=job.runs, workers=self.workers,
-                               progress=lambda f: self._progress(job, f))
-            results.meta["web"] = {"scenario": job.scenario, "overrides": job.overrides,
-                                   "variant": job.variant, "runs": job.runs, "seed": job.seed}
+            results = simulate(
+                loaded,
+                seed=job.seed,
+                runs=job.runs,
+                workers=self.workers,
+                progress=lambda f: self._progress(job, f),
+            )
+            results.meta["web"] = {
+                "scenario": job.scenario,
+                "overrides": job.overrides,
+                "variant": job.variant,
+                "runs": job.runs,
+                "seed": job.seed,
+            }
             write_results(results, self.root / job.run_id)
             info = json.loads((self.root / job.run_id / "run.json").read_text())
         except Exception as exc:
@@ -162,14 +196,25 @@ class RunStore:
         try:
             info = json.loads((d / "run.json").read_text())
         except (OSError, ValueError):
-            return {"run_id": run_id, "state": "failed", "progress": 1.0,
-                    "error": "run.json cannot be read"}
+            return {
+                "run_id": run_id,
+                "state": "failed",
+                "progress": 1.0,
+                "error": "run.json cannot be read",
+            }
         web = info.get("web") or {}
-        return {"run_id": run_id, "state": "done", "progress": 1.0,
-                "scenario": web.get("scenario", info.get("scenario")),
-                "variant": info.get("variant"), "overrides": web.get("overrides") or {},
-                "runs": info.get("runs"), "seed": (info.get("seeds") or [None])[0],
-                "created": info.get("created"), "summary": _summary(info)}
+        return {
+            "run_id": run_id,
+            "state": "done",
+            "progress": 1.0,
+            "scenario": web.get("scenario", info.get("scenario")),
+            "variant": info.get("variant"),
+            "overrides": web.get("overrides") or {},
+            "runs": info.get("runs"),
+            "seed": (info.get("seeds") or [None])[0],
+            "created": info.get("created"),
+            "summary": _summary(info),
+        }
 
     def list(self) -> list[dict[str, Any]]:
         """Every known run, newest first."""
@@ -196,9 +241,11 @@ class RunStore:
         assert d is not None
         info = json.loads((d / "run.json").read_text())
         web = info.get("web") or {}
-        loaded = load_scenario(str(web.get("scenario") or info.get("scenario")),
-                               overrides=list(info.get("overrides") or []),
-                               variant=info.get("variant"))
+        loaded = load_scenario(
+            str(web.get("scenario") or info.get("scenario")),
+            overrides=list(info.get("overrides") or []),
+            variant=info.get("variant"),
+        )
         model = compile_scenario(loaded)
         with self._lock:
             self._models[run_id] = model

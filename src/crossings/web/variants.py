@@ -72,8 +72,15 @@ class VariantStore:
                 out.append(v)
         return out
 
-    def save(self, scenario: str, name: str, description: str | None,
-             overrides: dict[str, Any], *, replace: bool = False) -> dict[str, Any]:
+    def save(
+        self,
+        scenario: str,
+        name: str,
+        description: str | None,
+        overrides: dict[str, Any],
+        *,
+        replace: bool = False,
+    ) -> dict[str, Any]:
         """Store a variant atomically.
 
         Raises:
@@ -84,8 +91,14 @@ class VariantStore:
         if path is None:
             raise ValueError(f"malformed scenario or variant name {name!r}")
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        record = {"scenario": scenario, "name": name, "description": description,
-                  "overrides": dict(overrides), "created": now, "updated": now}
+        record = {
+            "scenario": scenario,
+            "name": name,
+            "description": description,
+            "overrides": dict(overrides),
+            "created": now,
+            "updated": now,
+        }
         with self._lock:
             if path.exists():
                 if not replace:

@@ -42,17 +42,17 @@ _CLAUSE_END = re.compile(
     r"|while|as|when|because|released|published|issued|on\s+(?:Monday|Tuesday|Wednesday"
     r"|Thursday|Friday|Saturday|Sunday))\b"
 )
-_DATA_NOUN = (r"(?:latest\s+|new\s+|official\s+|provisional\s+|final\s+|own\s+|annual\s+|"
-              r"monthly\s+|government\s+)*(?:figures|data|estimates?|statistics|numbers|records"
-              r"|count|tally|report|reports|survey|study|analysis|research|imagery|documents"
-              r"|testimony|testimonies|table|white\s+paper)")
+_DATA_NOUN = (
+    r"(?:latest\s+|new\s+|official\s+|provisional\s+|final\s+|own\s+|annual\s+|"
+    r"monthly\s+|government\s+)*(?:figures|data|estimates?|statistics|numbers|records"
+    r"|count|tally|report|reports|survey|study|analysis|research|imagery|documents"
+    r"|testimony|testimonies|table|white\s+paper)"
+)
 _BY_FROM = re.compile(
     rf"^(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){{0,2}}?{_DATA_NOUN}\b.*?\b(?:by|from|of)\s+(?P<x>.+)$",
     re.IGNORECASE,
 )
-_POSSESSIVE = re.compile(
-    rf"^(?P<x>.+?)['’]s?\s+{_DATA_NOUN}\b.*$", re.IGNORECASE
-)
+_POSSESSIVE = re.compile(rf"^(?P<x>.+?)['’]s?\s+{_DATA_NOUN}\b.*$", re.IGNORECASE)
 _TRAILING_DATA = re.compile(rf"\s+{_DATA_NOUN}$", re.IGNORECASE)
 _NOT_SUBJECT = re.compile(
     r"\b(?:is|are|was|were|be|been|being|will|would|could|should|can|may|might|must|do|does"
@@ -60,38 +60,205 @@ _NOT_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _PRONOUNS = frozenset({"he", "she"})
-_PLURAL_SOURCES = frozenset({
-    "police", "officials", "sources", "activists", "researchers", "lawmakers", "media",
-    "newspapers", "residents", "witnesses", "experts", "analysts", "guards", "groups",
-    "organisations", "organizations", "agencies", "authorities", "diplomats", "monitors",
-    "campaigners", "investigators", "lawyers", "defectors", "escapees", "refugees", "relatives",
-    "guard", "official", "resident", "source", "witness", "defector", "lawyer", "researcher",
-    "activist", "analyst", "expert", "diplomat", "escapee", "refugee", "relative", "survivor",
-    "survivors",
-})
-_PREPOSITIONS = frozenset({"on", "of", "to", "in", "for", "with", "about", "at", "by", "from",
-                           "into", "over", "under", "than", "that", "the", "a", "an"})
-_ORG_WORDS = frozenset({
-    "watch", "network", "ministry", "centre", "center", "alliance", "group", "institute",
-    "archive", "committee", "commission", "service", "foundation", "council", "agency", "office",
-    "project", "coalition", "association", "liberty", "uk", "union", "organisation",
-    "organization", "department", "government", "database", "monitor", "rights", "nations", "un",
-    "unhcr", "amnesty", "international", "court", "bureau", "police", "media", "inquiry",
-})
-_SKIP_SUBJECTS = frozenset({"it", "they", "we", "i", "you", "one", "this", "that", "there",
-                            "these", "those", "our researchers", "our team", "we have"})
-_GENERIC_HEADS = frozenset({
-    "ministry", "group", "organisation", "organization", "centre", "center", "network",
-    "agency", "charity", "rapporteur", "report", "sources", "source", "lawyer", "researcher",
-    "institute", "government", "commission", "office", "foundation", "ngo", "watchdog",
-    "alliance", "committee", "database", "service", "monitor", "coalition", "association",
-    "archive", "project", "department", "spokesman", "spokeswoman", "spokesperson", "official",
-    "think", "tank", "council", "programme", "program", "body", "panel", "inquiry", "survey",
-    "forum",
-})
-_ORG_GENERIC = frozenset({"group", "organisation", "organization", "charity", "ngo", "body",
-                          "watchdog", "network", "project", "report", "study", "survey",
-                          "assessment", "analysis"})
+_PLURAL_SOURCES = frozenset(
+    {
+        "police",
+        "officials",
+        "sources",
+        "activists",
+        "researchers",
+        "lawmakers",
+        "media",
+        "newspapers",
+        "residents",
+        "witnesses",
+        "experts",
+        "analysts",
+        "guards",
+        "groups",
+        "organisations",
+        "organizations",
+        "agencies",
+        "authorities",
+        "diplomats",
+        "monitors",
+        "campaigners",
+        "investigators",
+        "lawyers",
+        "defectors",
+        "escapees",
+        "refugees",
+        "relatives",
+        "guard",
+        "official",
+        "resident",
+        "source",
+        "witness",
+        "defector",
+        "lawyer",
+        "researcher",
+        "activist",
+        "analyst",
+        "expert",
+        "diplomat",
+        "escapee",
+        "refugee",
+        "relative",
+        "survivor",
+        "survivors",
+    }
+)
+_PREPOSITIONS = frozenset(
+    {
+        "on",
+        "of",
+        "to",
+        "in",
+        "for",
+        "with",
+        "about",
+        "at",
+        "by",
+        "from",
+        "into",
+        "over",
+        "under",
+        "than",
+        "that",
+        "the",
+        "a",
+        "an",
+    }
+)
+_ORG_WORDS = frozenset(
+    {
+        "watch",
+        "network",
+        "ministry",
+        "centre",
+        "center",
+        "alliance",
+        "group",
+        "institute",
+        "archive",
+        "committee",
+        "commission",
+        "service",
+        "foundation",
+        "council",
+        "agency",
+        "office",
+        "project",
+        "coalition",
+        "association",
+        "liberty",
+        "uk",
+        "union",
+        "organisation",
+        "organization",
+        "department",
+        "government",
+        "database",
+        "monitor",
+        "rights",
+        "nations",
+        "un",
+        "unhcr",
+        "amnesty",
+        "international",
+        "court",
+        "bureau",
+        "police",
+        "media",
+        "inquiry",
+    }
+)
+_SKIP_SUBJECTS = frozenset(
+    {
+        "it",
+        "they",
+        "we",
+        "i",
+        "you",
+        "one",
+        "this",
+        "that",
+        "there",
+        "these",
+        "those",
+        "our researchers",
+        "our team",
+        "we have",
+    }
+)
+_GENERIC_HEADS = frozenset(
+    {
+        "ministry",
+        "group",
+        "organisation",
+        "organization",
+        "centre",
+        "center",
+        "network",
+        "agency",
+        "charity",
+        "rapporteur",
+        "report",
+        "sources",
+        "source",
+        "lawyer",
+        "researcher",
+        "institute",
+        "government",
+        "commission",
+        "office",
+        "foundation",
+        "ngo",
+        "watchdog",
+        "alliance",
+        "committee",
+        "database",
+        "service",
+        "monitor",
+        "coalition",
+        "association",
+        "archive",
+        "project",
+        "department",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "official",
+        "think",
+        "tank",
+        "council",
+        "programme",
+        "program",
+        "body",
+        "panel",
+        "inquiry",
+        "survey",
+        "forum",
+    }
+)
+_ORG_GENERIC = frozenset(
+    {
+        "group",
+        "organisation",
+        "organization",
+        "charity",
+        "ngo",
+        "body",
+        "watchdog",
+        "network",
+        "project",
+        "report",
+        "study",
+        "survey",
+        "assessment",
+        "analysis",
+    }
+)
 _DESCRIPTORS = re.compile(
     r"^(?:(?:the|a|an|seoul-based|us-based|uk-based|london-based|non-profit|nonprofit|"
     r"independent|human\s+rights|rights|advocacy|charity|group|organisation|organization|ngo|"
@@ -181,9 +348,12 @@ def _classify(who: str) -> str | None:
     words = low.split()
     if not words:
         return None
-    if words[0] in ("the", "a", "an", "this", "that", "its", "his", "her", "their") and len(
-        words
-    ) <= 3 and words[-1] in _GENERIC_HEADS and not any(c.isupper() for c in who[1:]):
+    if (
+        words[0] in ("the", "a", "an", "this", "that", "its", "his", "her", "their")
+        and len(words) <= 3
+        and words[-1] in _GENERIC_HEADS
+        and not any(c.isupper() for c in who[1:])
+    ):
         return words[-1]
     if len(words) == 1 and words[0] in _GENERIC_HEADS:
         return words[0]
@@ -215,7 +385,7 @@ def _clean_subject(text: str, a: int, b: int) -> tuple[int, int] | None:
     if m:
         return _clean_subject(text, a + m.start("x"), a + m.end("x"))
     t = _TRAILING_DATA.search(phrase)
-    if t and t.start() > 0 and phrase[:t.start()].lower() not in ("the", "a", "an", "its", "our"):
+    if t and t.start() > 0 and phrase[: t.start()].lower() not in ("the", "a", "an", "its", "our"):
         return _clean_subject(text, a, a + t.start())
     if len(phrase.split()) > 14 or _NOT_SUBJECT.search(phrase):
         return None
@@ -254,7 +424,7 @@ def _according(text: str, m: re.Match[str], end: int) -> AttributionMention | No
     phrase = text[a:b]
     d = _DESCRIPTORS.match(phrase)
     if d and d.end() < len(phrase):
-        rest = phrase[d.end():]
+        rest = phrase[d.end() :]
         if rest[:1].isupper():
             a += d.end()
             phrase = rest
@@ -294,7 +464,7 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
         The mention, or ``None``.
     """
     verb = m.group("verb").lower()
-    before = text[start:m.start()]
+    before = text[start : m.start()]
     # "an estimated 5,000", "the peak of 2,914 recorded in 2009": not attributions
     if re.search(r"\b(?:an?|the)\s*$", before, re.IGNORECASE):
         return None
@@ -302,13 +472,13 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
     if pron:
         s, e = start + pron.start(1), start + pron.end(1)
         return AttributionMention(text[s:e], s, e, m.start(), text[s:e].lower())
-    cut = max(before.rfind(ch) for ch in ",;:—–(\"“”")
+    cut = max(before.rfind(ch) for ch in ',;:—–("“”')
     seg_start = start + cut + 1 if cut >= 0 else start
-    phrase = text[seg_start:m.start()].strip()
+    phrase = text[seg_start : m.start()].strip()
     if not phrase:
         # inverted: ", said Irina Volkova, a lawyer"
         if verb.startswith(("said", "says", "told")):
-            after = text[m.end():end]
+            after = text[m.end() : end]
             inv = re.match(rf"\s+({_NAME.pattern})", after)
             if inv:
                 span = _trim_name(inv.group(1))
@@ -340,8 +510,10 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
         return AttributionMention(text[s:e], s, e, m.start(), None)
     if who.lower() in _SKIP_SUBJECTS:
         return None
-    if not who[:1].isupper() and _classify(who) is None and not (
-        set(who.lower().split()[:4]) & _PLURAL_SOURCES
+    if (
+        not who[:1].isupper()
+        and _classify(who) is None
+        and not (set(who.lower().split()[:4]) & _PLURAL_SOURCES)
     ):
         return None
     return AttributionMention(who, s, e, m.start(), _classify(who))
@@ -369,7 +541,7 @@ def find_attributions(text: str, start: int, end: int) -> list[AttributionMentio
             out.append(mention)
     for m in _POSS_ANY.finditer(text, start, end):
         a = m.start("x")
-        if text[a:a + 4].lower() == "the ":
+        if text[a : a + 4].lower() == "the ":
             generic = _classify(m.group("x"))
             if generic is None:
                 a += 4
@@ -383,9 +555,7 @@ def find_attributions(text: str, start: int, end: int) -> list[AttributionMentio
     return out
 
 
-def resolve(
-    mention: AttributionMention, earlier: Sequence[tuple[AttributionMention, str]]
-) -> str:
+def resolve(mention: AttributionMention, earlier: Sequence[tuple[AttributionMention, str]]) -> str:
     """Resolve a generic mention against earlier mentions.
 
     "the ministry" becomes the last earlier name containing "ministry"; "the
@@ -431,8 +601,11 @@ def _is_proper(who: str) -> bool:
     Returns:
         True for proper names such as "Liberty in North Korea".
     """
-    words = [w for w in who.split() if w.lower() not in ("of", "for", "on", "and", "&", "de",
-                                                         "the", "in")]
+    words = [
+        w
+        for w in who.split()
+        if w.lower() not in ("of", "for", "on", "and", "&", "de", "the", "in")
+    ]
     return bool(words) and all(w[:1].isupper() for w in words)
 
 

@@ -162,8 +162,11 @@ def parse_period(value: object) -> Period | None:
     m = re.fullmatch(r"(\d{4})H([12])", s)
     if m:
         y, h = int(m.group(1)), int(m.group(2))
-        return Period(dt.date(y, 1 if h == 1 else 7, 1), dt.date(y, 6 if h == 1 else 12,
-                                                               30 if h == 1 else 31), "half-year")
+        return Period(
+            dt.date(y, 1 if h == 1 else 7, 1),
+            dt.date(y, 6 if h == 1 else 12, 30 if h == 1 else 31),
+            "half-year",
+        )
     m = re.fullmatch(r"(\d{4})Q([1-4])", s)
     if m:
         y, q = int(m.group(1)), int(m.group(2))
@@ -249,8 +252,11 @@ def load_gold(path: Path) -> list[GoldDocument]:
     for gold_path in sorted(path.rglob("*.gold.yaml")):
         stem = gold_path.name[: -len(".gold.yaml")]
         article = next(
-            (gold_path.with_name(stem + suf) for suf in _ARTICLE_SUFFIXES
-             if gold_path.with_name(stem + suf).exists()),
+            (
+                gold_path.with_name(stem + suf)
+                for suf in _ARTICLE_SUFFIXES
+                if gold_path.with_name(stem + suf).exists()
+            ),
             None,
         )
         if article is None:
@@ -380,8 +386,11 @@ def match_claims(
         for j, g in enumerate(gold):
             if j in used:
                 continue
-            if (_values_equal(p.value, g.value) and p.subject == g.subject
-                    and periods_match(p.period, g.period)):
+            if (
+                _values_equal(p.value, g.value)
+                and p.subject == g.subject
+                and periods_match(p.period, g.period)
+            ):
                 used.add(j)
                 pairs.append((i, j))
                 break
@@ -458,40 +467,56 @@ def _score(docs: Iterable[GoldDocument]) -> dict[str, object]:
                 if g.attribution:
                     a_fn += 1
                 if pw is not None or g.attribution:
-                    attr_errors.append({"value": g.value, "predicted": pw,
-                                        "gold": list(g.attribution)})
-            for key, pv, gv in (("qualifier", p.qualifier, g.qualifier), ("sex", p.sex, g.sex),
-                                ("place", p.place, g.place), ("kind", p.kind, g.kind)):
+                    attr_errors.append(
+                        {"value": g.value, "predicted": pw, "gold": list(g.attribution)}
+                    )
+            for key, pv, gv in (
+                ("qualifier", p.qualifier, g.qualifier),
+                ("sex", p.sex, g.sex),
+                ("place", p.place, g.place),
+                ("kind", p.kind, g.kind),
+            ):
                 extras[key][1] += 1
                 extras[key][0] += int(pv == gv)
         matched_p = {i for i, _ in pairs}
         matched_g = {j for _, j in pairs}
-        details.append({
-            "article": f"{doc.split}/{doc.path.name}" if doc.split else doc.path.name,
-            "predicted": len(predicted),
-            "gold": len(doc.claims),
-            "matched": len(pairs),
-            "false_positives": [
-                {"value": p.value, "subject": p.subject, "period": _fmt_period(p.period),
-                 "number": p.extra.get("number_text"), "quote": p.quote[:160]}
-                for i, p in enumerate(predicted) if i not in matched_p
-            ],
-            "misses": [
-                {"value": g.value, "subject": g.subject, "period": _fmt_period(g.period)}
-                for j, g in enumerate(doc.claims) if j not in matched_g
-            ],
-            "attribution_errors": attr_errors,
-        })
+        details.append(
+            {
+                "article": f"{doc.split}/{doc.path.name}" if doc.split else doc.path.name,
+                "predicted": len(predicted),
+                "gold": len(doc.claims),
+                "matched": len(pairs),
+                "false_positives": [
+                    {
+                        "value": p.value,
+                        "subject": p.subject,
+                        "period": _fmt_period(p.period),
+                        "number": p.extra.get("number_text"),
+                        "quote": p.quote[:160],
+                    }
+                    for i, p in enumerate(predicted)
+                    if i not in matched_p
+                ],
+                "misses": [
+                    {"value": g.value, "subject": g.subject, "period": _fmt_period(g.period)}
+                    for j, g in enumerate(doc.claims)
+                    if j not in matched_g
+                ],
+                "attribution_errors": attr_errors,
+            }
+        )
     claims = _prf(tp, n_pred, n_gold)
     attribution = _prf(a_tp, a_tp + a_fp, a_tp + a_fn)
     return {
         "articles": n_docs,
         "claims": {**claims, "predicted": n_pred, "gold": n_gold, "matched": tp},
-        "attribution": {**attribution, "true_positives": a_tp, "false_positives": a_fp,
-                        "false_negatives": a_fn},
-        "field_accuracy_on_matched": {
-            k: (v[0] / v[1] if v[1] else 1.0) for k, v in extras.items()
+        "attribution": {
+            **attribution,
+            "true_positives": a_tp,
+            "false_positives": a_fp,
+            "false_negatives": a_fn,
         },
+        "field_accuracy_on_matched": {k: (v[0] / v[1] if v[1] else 1.0) for k, v in extras.items()},
         "seconds_per_article": elapsed / n_docs if n_docs else 0.0,
         "details": details,
     }

@@ -123,8 +123,9 @@ _BASE_BEFORE = re.compile(
 _SUBSET_START = re.compile(
     r"^\s*(?:(?:of|among)\s+(?:them|these|those|whom)\s*,?\s*)?$", re.IGNORECASE
 )
-_SUBSET_VERB = re.compile(r"^\s+(?:of\s+(?:them|whom|those|these)\s+)?(?:were|was|are)\b",
-                          re.IGNORECASE)
+_SUBSET_VERB = re.compile(
+    r"^\s+(?:of\s+(?:them|whom|those|these)\s+)?(?:were|was|are)\b", re.IGNORECASE
+)
 _ID_SEQUENCE = re.compile(r"(?<![\w.,])\d[\d,]*(?:\s*[-–/]\s*\d[\d,]*)+(?![\w])")
 _PREFIX_TRAP = re.compile(
     r"(?:\b(?:No|Nos|Number|Camp|Kwanliso|Resolution|Article|Section|Page|p|pp|Episode|Chapter"
@@ -207,19 +208,18 @@ _SAID_AFTER = re.compile(
 _COUNT_OF_BEFORE = re.compile(r"\d[\d,]*\s+of\s+(?:the\s+)?$")
 _BACKREF_BEFORE = re.compile(r"\b(?:the|all|these|those)\s+$", re.IGNORECASE)
 _CONTRAST = re.compile(r"\b(?:while|whereas|but|although)\b", re.IGNORECASE)
-_COORDINATED = re.compile(r"(?:\s+[\w'’-]+){0,5}?\s+and\s+(?:then\s+|later\s+)?",
-                          re.IGNORECASE)
+_COORDINATED = re.compile(r"(?:\s+[\w'’-]+){0,5}?\s+and\s+(?:then\s+|later\s+)?", re.IGNORECASE)
 _RELATIVE = re.compile(r"\b(?:who|which|that)\b", re.IGNORECASE)
 _MAIN_VERB = re.compile(r"\b(?:were|was|are|is)\b", re.IGNORECASE)
 _AUX_START = re.compile(r"\s*(?:were|was|are|is|had|have|has)\b", re.IGNORECASE)
-_CLAUSE_BREAK = re.compile(r"\b(?:is|are|was|were|when|if|because|while|although)\b",
-                           re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"\b(?:is|are|was|were|when|if|because|while|although)\b", re.IGNORECASE)
 _DATELINE = re.compile(
     r"[A-Z][A-Z .'-]{2,}(?:\([^)]*\))?,\s*(?:[A-Z][a-z]{2,}\.?\s+\d{1,2})?(?:\s*\([^)]*\))?"
     r"\s*[-–—]"
 )
-_SEX_WORDS_F = frozenset({"women", "woman", "female", "females", "girls", "wives", "brides",
-                          "mothers", "daughters"})
+_SEX_WORDS_F = frozenset(
+    {"women", "woman", "female", "females", "girls", "wives", "brides", "mothers", "daughters"}
+)
 _SEX_WORDS_M = frozenset({"men", "man", "male", "males", "boys", "husbands", "fathers", "sons"})
 _SEX_AFTER = re.compile(
     r"^\s*(?:of\s+(?:them|whom|those|these)\s+)?(?:(?:of\s+(?:the\s+)?[\w'’ ]{1,40}?\s+)?"
@@ -232,18 +232,84 @@ _SEX_BEFORE = re.compile(
     r"|account\s+for|comprised|represented|were|numbered|totalled|totaled)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
-_PER_YEAR = re.compile(r"^\s*(?:[\w-]+\s+){0,3}?(?:a|per|each|every)\s+year\b|^\s*annually\b",
-                       re.IGNORECASE)
+_PER_YEAR = re.compile(
+    r"^\s*(?:[\w-]+\s+){0,3}?(?:a|per|each|every)\s+year\b|^\s*annually\b", re.IGNORECASE
+)
 _BOUNDARY_CHARS = frozenset(",;:()—–")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*|[^\sA-Za-z]")
-_HEAD_STOP = frozenset({
-    "in", "on", "at", "to", "from", "by", "for", "with", "who", "which", "that", "were", "was",
-    "are", "is", "had", "have", "has", "and", "or", "but", "than", "a", "an", "the", "since",
-    "during", "between", "last", "this", "per", "each", "into", "across", "after", "before",
-    "as", "while", "would", "will", "could", "did", "do", "be", "been", "being", "remain",
-    "remained", "over", "under", "out", "up", "down", "back", "said", "according", "so",
-    "there", "their", "they", "those", "these", "its", "his", "her", "some", "all", "most", "of",
-})
+_HEAD_STOP = frozenset(
+    {
+        "in",
+        "on",
+        "at",
+        "to",
+        "from",
+        "by",
+        "for",
+        "with",
+        "who",
+        "which",
+        "that",
+        "were",
+        "was",
+        "are",
+        "is",
+        "had",
+        "have",
+        "has",
+        "and",
+        "or",
+        "but",
+        "than",
+        "a",
+        "an",
+        "the",
+        "since",
+        "during",
+        "between",
+        "last",
+        "this",
+        "per",
+        "each",
+        "into",
+        "across",
+        "after",
+        "before",
+        "as",
+        "while",
+        "would",
+        "will",
+        "could",
+        "did",
+        "do",
+        "be",
+        "been",
+        "being",
+        "remain",
+        "remained",
+        "over",
+        "under",
+        "out",
+        "up",
+        "down",
+        "back",
+        "said",
+        "according",
+        "so",
+        "there",
+        "their",
+        "they",
+        "those",
+        "these",
+        "its",
+        "his",
+        "her",
+        "some",
+        "all",
+        "most",
+        "of",
+    }
+)
 
 
 @dataclass
@@ -364,10 +430,10 @@ def _head(text: str, pos: int, end: int) -> tuple[str | None, list[str], int]:
     words: list[str] = []
     run_end = pos
     i = pos
-    window = text[pos:min(end, pos + 80)]
+    window = text[pos : min(end, pos + 80)]
     adj = re.match(r"-(?:strong|member|person|man|woman)\b", window)
     if adj:
-        window = window[adj.end():]
+        window = window[adj.end() :]
         pos += adj.end()
         run_end = pos
     for m in _WORD_RE.finditer(window):
@@ -436,23 +502,31 @@ def _sex(
             return "female", False
         if w in _SEX_WORDS_M:
             return "male", False
-    after = text[n.end:min(sent.end, n.end + 80)]
+    after = text[n.end : min(sent.end, n.end + 80)]
     m = _SEX_AFTER.match(after)
-    if m and _COUNT_OF_BEFORE.search(text[max(sent.start, n.start - 20):n.start]):
+    if m and _COUNT_OF_BEFORE.search(text[max(sent.start, n.start - 20) : n.start]):
         m = None  # "166 of the 196 were women": the sex belongs to 166
     if m:
-        return ("female" if m.group("sex").lower() in ("women", "female", "girls") else "male",
-                True)
-    before = text[max(sent.start, n.start - 80):n.start]
+        return (
+            "female" if m.group("sex").lower() in ("women", "female", "girls") else "male",
+            True,
+        )
+    before = text[max(sent.start, n.start - 80) : n.start]
     b = _SEX_BEFORE.search(before)
     if b:
-        return ("female" if b.group("sex").lower().startswith(("wom", "fem", "gir")) else "male",
-                True)
+        return (
+            "female" if b.group("sex").lower().startswith(("wom", "fem", "gir")) else "male",
+            True,
+        )
     return None, False
 
 
-def _is_trap(text: str, n: NumberMention, sent: Sentence, excluded: Sequence[tuple[int, int]],
-             ) -> str | None:
+def _is_trap(
+    text: str,
+    n: NumberMention,
+    sent: Sentence,
+    excluded: Sequence[tuple[int, int]],
+) -> str | None:
     """Why a number is not a claim candidate, or ``None`` when it is one.
 
     Args:
@@ -467,10 +541,14 @@ def _is_trap(text: str, n: NumberMention, sent: Sentence, excluded: Sequence[tup
     """
     if _in_spans(n.start, n.end, excluded):
         return "excluded span"
-    before = text[max(sent.start, n.start - 40):n.start]
-    after = text[n.end:min(sent.end, n.end + 40)]
-    if (n.integer_digits and len(n.integer_digits) == 4 and 1900 <= int(n.integer_digits) <= 2100
-            and "," not in text[n.start:n.end]):
+    before = text[max(sent.start, n.start - 40) : n.start]
+    after = text[n.end : min(sent.end, n.end + 40)]
+    if (
+        n.integer_digits
+        and len(n.integer_digits) == 4
+        and 1900 <= int(n.integer_digits) <= 2100
+        and "," not in text[n.start : n.end]
+    ):
         return "year"
     if _PREFIX_TRAP.search(before):
         return "identifier or age prefix"
@@ -480,7 +558,7 @@ def _is_trap(text: str, n: NumberMention, sent: Sentence, excluded: Sequence[tup
         return "age after a name"
     if re.search(r"\bin\s+(?:their|his|her)\s*$", before):
         return "age"
-    if not n.percent and _SAID_AFTER.match(text[n.end:sent.end]):
+    if not n.percent and _SAID_AFTER.match(text[n.end : sent.end]):
         return "survey answer"
     if _AGE_RANGE_BEFORE.search(before):
         return "age"
@@ -509,7 +587,7 @@ def _in_relative_clause(gap_text: str) -> bool:
     rel = _RELATIVE.search(gap_text)
     if not rel:
         return False
-    rest = gap_text[rel.end():]
+    rest = gap_text[rel.end() :]
     aux = _AUX_START.match(rest)
     return not _MAIN_VERB.search(rest, aux.end() if aux else 0)
 
@@ -573,19 +651,23 @@ def _pick_subject(
             if cue.strength < 3 or bounds > 0:
                 continue
             if cue.start >= own[1]:
-                rest = _AFTER_FILLER.sub(" ", text[max(lo, run_end):hi]).strip()
+                rest = _AFTER_FILLER.sub(" ", text[max(lo, run_end) : hi]).strip()
                 if len(rest) > 12:
                     continue
             elif hi - lo > 20 or _CLAUSE_BREAK.search(text, lo, hi):
                 continue
         penalty = 80 if cue.start >= own[1] and _in_relative_clause(text[lo:hi]) else 0
-        if n.percent and cue.end <= own[0] and _BASE_BEFORE.search(
-                text[info.sentence.start:cue.start]):
+        if (
+            n.percent
+            and cue.end <= own[0]
+            and _BASE_BEFORE.search(text[info.sentence.start : cue.start])
+        ):
             penalty -= 60  # "Of those executed, 35 percent were killed ...": the base population
         if _CONTRAST.search(text, lo, hi):
             penalty += 50  # "..., while five women received ...": another clause
         if cue.subject == "arrived" and any(
-                c.subject == "athletes" and own[1] <= c.start < run_end + 1 for c in info.cues):
+            c.subject == "athletes" and own[1] <= c.start < run_end + 1 for c in info.cues
+        ):
             penalty += 100  # "a 273-member delegation arrived": members are counted, not arrivals
         score = cue.strength * 100 - dist - 25 * bounds + (15 if attached else 0) - penalty
         if best is None or score > best[0]:
@@ -595,8 +677,13 @@ def _pick_subject(
     chosen = best[3]
     for cue in info.cues:
         # "caught by police and handed back", "sentenced to death and executed": the outcome
-        if (cue.strength == 3 and cue.start > own[1] and cue.start > chosen.end
-                and best[2] == 3 and _COORDINATED.fullmatch(text, chosen.end, cue.start)):
+        if (
+            cue.strength == 3
+            and cue.start > own[1]
+            and cue.start > chosen.end
+            and best[2] == 3
+            and _COORDINATED.fullmatch(text, chosen.end, cue.start)
+        ):
             return cue.subject, cue.strength, cue
     return best[1], best[2], chosen
 
@@ -629,8 +716,7 @@ def _pick_period(
         if _blocked(lo, hi, blockers, own):
             continue
         score = (hi - lo) + 25 * _boundaries(text, lo, hi)
-        if (cue is not None and cue.strength == 3 and cue.start >= own[1]
-                and p.start >= cue.end):
+        if cue is not None and cue.strength == 3 and cue.start >= own[1] and p.start >= cue.end:
             score = min(score, (p.start - cue.end) + 25 * _boundaries(text, cue.end, p.start))
         if best is None or score < best[0]:
             best = (score, p)
@@ -706,16 +792,19 @@ def _find_ranges(text: str, cands: Sequence[NumberMention]) -> dict[int, tuple[i
     ranges: dict[int, tuple[int, int]] = {}
     for i in range(len(cands) - 1):
         a, b = cands[i], cands[i + 1]
-        join = text[a.end:b.start]
+        join = text[a.end : b.start]
         widening = b.value > a.value or (b.percent and not a.percent)
         if not _RANGE_JOIN.match(join) or not widening:
             continue
         word = join.strip()
-        before = text[max(0, a.start - 40):a.start]
+        before = text[max(0, a.start - 40) : a.start]
         if word == "and" and not re.search(r"\bbetween\s+(?:\w+\s+)?$", before, re.IGNORECASE):
             continue
-        if word == "to" and re.search(r"\bfrom\s+$", before) and _CHANGE_VERBS.search(
-                text[max(0, a.start - 60):a.start]):
+        if (
+            word == "to"
+            and re.search(r"\bfrom\s+$", before)
+            and _CHANGE_VERBS.search(text[max(0, a.start - 60) : a.start])
+        ):
             continue
         ranges[i] = (i, i + 1)
     return ranges
@@ -750,13 +839,15 @@ def extract_claims(
         for mention in find_attributions(text, sent.start, sent.end):
             resolved.append((mention, resolve(mention, earlier_attr)))
             earlier_attr.append(resolved[-1])
-        infos.append(_SentenceInfo(
-            sentence=sent,
-            periods=periods,
-            attributions=tuple(resolved),
-            cues=tuple(find_cues(text, sent.start, sent.end)),
-            places=tuple(gazetteer.find(text, sent.start, sent.end)),
-        ))
+        infos.append(
+            _SentenceInfo(
+                sentence=sent,
+                periods=periods,
+                attributions=tuple(resolved),
+                cues=tuple(find_cues(text, sent.start, sent.end)),
+                places=tuple(gazetteer.find(text, sent.start, sent.end)),
+            )
+        )
     by_paragraph: dict[int, list[_SentenceInfo]] = {}
     for info in infos:
         by_paragraph.setdefault(info.sentence.paragraph, []).append(info)
@@ -796,8 +887,13 @@ def _sentence_claims(
     numbers = find_numbers(text, sent.start, sent.end)
     for m in _ID_SEQUENCE.finditer(text, sent.start, sent.end):
         parts = [p.replace(",", "") for p in re.split(r"\s*[-–/]\s*", m.group(0))]
-        if (len(parts) == 2 and "/" not in m.group(0) and all(len(p) <= 6 for p in parts)
-                and not parts[1].startswith("0") and int(parts[1]) > int(parts[0])):
+        if (
+            len(parts) == 2
+            and "/" not in m.group(0)
+            and all(len(p) <= 6 for p in parts)
+            and not parts[1].startswith("0")
+            and int(parts[1]) > int(parts[0])
+        ):
             continue  # a possible range "200-600"; judged below
         excluded.append((m.start(), m.end()))
     cands = [n for n in numbers if _is_trap(text, n, sent, excluded) is None]
@@ -824,7 +920,7 @@ def _sentence_claims(
     # "845 women out of 1,047 arrivals in 2019": one group for blocking
     merged: list[tuple[int, int]] = []
     for span in blockers:
-        if merged and _GROUP_JOIN.match(text[merged[-1][1]:span[0]]):
+        if merged and _GROUP_JOIN.match(text[merged[-1][1] : span[0]]):
             merged[-1] = (merged[-1][0], span[1])
         else:
             merged.append(span)
@@ -849,20 +945,30 @@ def _sentence_claims(
         subj = _pick_subject(text, last, own, head, run_end, info, blockers)
         compared: str | None = None
         backref = None
-        if subj is None and not percent and _BACKREF_BEFORE.search(
-                text[max(sent.start, first.start - 12):first.start]):
-            backref = next((d for d in reversed([*previous, *out])
-                            if d.kind == "count" and d.value == first.value), None)
-        if out and _COMPARE_BEFORE.search(text[max(sent.start, first.start - 30):first.start]):
+        if (
+            subj is None
+            and not percent
+            and _BACKREF_BEFORE.search(text[max(sent.start, first.start - 12) : first.start])
+        ):
+            backref = next(
+                (
+                    d
+                    for d in reversed([*previous, *out])
+                    if d.kind == "count" and d.value == first.value
+                ),
+                None,
+            )
+        if out and _COMPARE_BEFORE.search(text[max(sent.start, first.start - 30) : first.start]):
             attached_cue = subj is not None and any(
-                last.end <= c.start <= run_end + 1 for c in info.cues)
+                last.end <= c.start <= run_end + 1 for c in info.cues
+            )
             if not attached_cue:
                 subj = None
                 compared = out[0].subject
         antecedent: _Draft | None = None
         subject_source = "cue"
-        prefix = text[sent.start:first.start]
-        anaphor = bool(_ANAPHOR.search(text[sent.start:min(sent.end, last.end + 12)]))
+        prefix = text[sent.start : first.start]
+        anaphor = bool(_ANAPHOR.search(text[sent.start : min(sent.end, last.end + 12)]))
         sex, sex_predicated = _sex(text, last, words, sent)
         cue_used: Cue | None = None
         if compared is not None:
@@ -875,7 +981,8 @@ def _sentence_claims(
             if head is not None and head not in GENERIC_PEOPLE and not percent:
                 continue
             subset = bool(_SUBSET_START.match(prefix)) and bool(
-                _SUBSET_VERB.match(text[last.end:sent.end]))
+                _SUBSET_VERB.match(text[last.end : sent.end])
+            )
             if anaphor or sex_predicated or subset:
                 antecedent = _antecedent([*previous, *out])
             elif head is None or percent:
@@ -907,41 +1014,42 @@ def _sentence_claims(
         kind = "count"
         unit = "people"
         if percent:
-            before_txt = text[max(sent.start, first.start - 40):first.start]
-            after_txt = text[last.end:min(sent.end, last.end + 30)]
+            before_txt = text[max(sent.start, first.start - 40) : first.start]
+            after_txt = text[last.end : min(sent.end, last.end + 30)]
             if _CHANGE_BEFORE.search(before_txt) or _CHANGE_AFTER.match(after_txt):
                 kind, unit = "rate", "percent change"
             else:
                 kind, unit = "share", "percent"
-        elif _PER_YEAR.match(text[run_end:min(sent.end, run_end + 30)]):
+        elif _PER_YEAR.match(text[run_end : min(sent.end, run_end + 30)]):
             unit = "people per year"
         q_before = qualifier_before(prefix)
         qualifier = q_before[0] if q_before else None
         if qualifier is None:
-            qualifier = qualifier_after(text[last.end:min(sent.end, last.end + 10)])
+            qualifier = qualifier_after(text[last.end : min(sent.end, last.end + 10)])
         if qualifier is None:
-            qualifier = "about" if "dozen" in text[first.start:last.end].lower() else "exact"
+            qualifier = "about" if "dozen" in text[first.start : last.end].lower() else "exact"
         confidence = 0.5 + {3: 0.25, 2: 0.15, 1: 0.0}[strength]
         confidence += 0.1 if period_source == "sentence" else 0.0
         confidence += 0.05 if attribution else 0.0
         confidence -= 0.1 if subject_source == "inherited" else 0.0
         confidence = round(min(0.95, max(0.1, confidence)), 2)
-        for role, idx in (zip(("low", "high"), members, strict=True) if len(members) == 2
-                          else (("", members[0]),)):
+        for role, idx in (
+            zip(("low", "high"), members, strict=True) if len(members) == 2 else (("", members[0]),)
+        ):
             num = cands[idx]
             value = num.value
             if kind == "share":
                 value = value / 100.0
             elif kind == "rate":
                 value = value / 100.0
-                context = text[max(sent.start, first.start - 40):min(sent.end, last.end + 30)]
+                context = text[max(sent.start, first.start - 40) : min(sent.end, last.end + 30)]
                 if _NEGATIVE_CHANGE.search(context):
                     value = -value
             q = qualifier
             extra: dict[str, str] = {
                 "number_start": str(num.start),
                 "number_end": str(num.end),
-                "number_text": text[num.start:num.end],
+                "number_text": text[num.start : num.end],
                 "subject_source": subject_source,
                 "period_source": period_source,
             }
@@ -952,12 +1060,25 @@ def _sentence_claims(
                 extra.update(range_low=f"{low_v:g}", range_high=f"{high_v:g}", range_role=role)
                 if kind in ("share", "rate"):
                     value = num.value / 100.0
-            out.append(_Draft(
-                number=num, value=value, kind=kind, unit=unit, qualifier=q, subject=subject,
-                subject_source=subject_source, sex=sex, period=period,
-                period_source=period_source, place=place, attribution=attribution,
-                sentence=sent, confidence=confidence, extra=extra,
-            ))
+            out.append(
+                _Draft(
+                    number=num,
+                    value=value,
+                    kind=kind,
+                    unit=unit,
+                    qualifier=q,
+                    subject=subject,
+                    subject_source=subject_source,
+                    sex=sex,
+                    period=period,
+                    period_source=period_source,
+                    place=place,
+                    attribution=attribution,
+                    sentence=sent,
+                    confidence=confidence,
+                    extra=extra,
+                )
+            )
     return out
 
 

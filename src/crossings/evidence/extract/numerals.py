@@ -16,16 +16,42 @@ from types import MappingProxyType
 
 __all__ = ["NumberMention", "find_numbers", "parse_number_words", "qualifier_before"]
 
-_UNITS: Mapping[str, int] = MappingProxyType({
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19,
-})
-_TENS: Mapping[str, int] = MappingProxyType({
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
-})
+_UNITS: Mapping[str, int] = MappingProxyType(
+    {
+        "zero": 0,
+        "one": 1,
+        "two": 2,
+        "three": 3,
+        "four": 4,
+        "five": 5,
+        "six": 6,
+        "seven": 7,
+        "eight": 8,
+        "nine": 9,
+        "ten": 10,
+        "eleven": 11,
+        "twelve": 12,
+        "thirteen": 13,
+        "fourteen": 14,
+        "fifteen": 15,
+        "sixteen": 16,
+        "seventeen": 17,
+        "eighteen": 18,
+        "nineteen": 19,
+    }
+)
+_TENS: Mapping[str, int] = MappingProxyType(
+    {
+        "twenty": 20,
+        "thirty": 30,
+        "forty": 40,
+        "fifty": 50,
+        "sixty": 60,
+        "seventy": 70,
+        "eighty": 80,
+        "ninety": 90,
+    }
+)
 _SCALES: Mapping[str, int] = MappingProxyType(
     {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 )
@@ -46,17 +72,26 @@ _PERCENT = re.compile(r"\s*(?:%|per\s?cent\b|pct\b|percentage\s+points?\b)", re.
 _QUALIFIERS: tuple[tuple[str, str], ...] = (
     (r"no\s+(?:fewer|less)\s+than|at\s+least|a\s+minimum\s+of|not\s+less\s+than", "at least"),
     (r"(?:just\s+|slightly\s+)?(?:fewer|less)\s+than|under|below", "fewer than"),
-    (r"nearly|almost|close\s+to|just\s+(?:under|below|short\s+of|shy\s+of)"
-     r"|approaching", "nearly"),
-    (r"up\s+to|as\s+many\s+as|as\s+much\s+as|at\s+most|a\s+maximum\s+of|no\s+more\s+than",
-     "up to"),
-    (r"(?:well\s+|just\s+|slightly\s+|far\s+)?(?:more\s+than|over|above|in\s+excess\s+of"
-     r"|upwards\s+of|exceeding|north\s+of)", "over"),
-    (r"about|around|approximately|approx\.?|roughly|some|an\s+estimated|estimated|circa|c\."
-     r"|an\s+approximate|or\s+so", "about"),
+    (
+        r"nearly|almost|close\s+to|just\s+(?:under|below|short\s+of|shy\s+of)"
+        r"|approaching",
+        "nearly",
+    ),
+    (r"up\s+to|as\s+many\s+as|as\s+much\s+as|at\s+most|a\s+maximum\s+of|no\s+more\s+than", "up to"),
+    (
+        r"(?:well\s+|just\s+|slightly\s+|far\s+)?(?:more\s+than|over|above|in\s+excess\s+of"
+        r"|upwards\s+of|exceeding|north\s+of)",
+        "over",
+    ),
+    (
+        r"about|around|approximately|approx\.?|roughly|some|an\s+estimated|estimated|circa|c\."
+        r"|an\s+approximate|or\s+so",
+        "about",
+    ),
 )
 _QUALIFIER_BEFORE = re.compile(
-    r"(?:^|\W)(" + "|".join(f"(?P<q{i}>{pat})" for i, (pat, _) in enumerate(_QUALIFIERS))
+    r"(?:^|\W)("
+    + "|".join(f"(?P<q{i}>{pat})" for i, (pat, _) in enumerate(_QUALIFIERS))
     + r")\s+(?:[*_]{1,2})?$",
     re.IGNORECASE,
 )

@@ -46,25 +46,59 @@ __all__ = ["PeriodMention", "find_periods", "shift_year"]
 
 _DATELINE_BEFORE = re.compile(r"\b[A-Z]{3,}[A-Za-z .'-]*,\s*$")
 
-_MONTH_NUM: Mapping[str, int] = MappingProxyType({
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "oct": 10, "nov": 11, "dec": 12,
-})
-_ORD: Mapping[str, int] = MappingProxyType({
-    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
-})
-_COUNT_WORDS: Mapping[str, int] = MappingProxyType({
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12,
-})
+_MONTH_NUM: Mapping[str, int] = MappingProxyType(
+    {
+        "jan": 1,
+        "feb": 2,
+        "mar": 3,
+        "apr": 4,
+        "may": 5,
+        "jun": 6,
+        "jul": 7,
+        "aug": 8,
+        "sep": 9,
+        "oct": 10,
+        "nov": 11,
+        "dec": 12,
+    }
+)
+_ORD: Mapping[str, int] = MappingProxyType(
+    {
+        "first": 1,
+        "1st": 1,
+        "second": 2,
+        "2nd": 2,
+        "third": 3,
+        "3rd": 3,
+        "fourth": 4,
+        "4th": 4,
+    }
+)
+_COUNT_WORDS: Mapping[str, int] = MappingProxyType(
+    {
+        "two": 2,
+        "three": 3,
+        "four": 4,
+        "five": 5,
+        "six": 6,
+        "seven": 7,
+        "eight": 8,
+        "nine": 9,
+        "ten": 10,
+        "eleven": 11,
+        "twelve": 12,
+    }
+)
 _KOREAN_WAR_END = dt.date(1953, 7, 27)
 _BORDER_CLOSURE = dt.date(2020, 1, 1)  # North Korea closed its border in January 2020
 _DECADE_PART: Mapping[str | None, tuple[int, int]] = MappingProxyType(
     {None: (0, 9), "early": (0, 3), "mid": (3, 6), "late": (6, 9)}
 )
 
-MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-         r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
 YEAR = r"(?:19[5-9]\d|20\d\d)"
 _REL_YEAR = rf"(?:{YEAR}|this\s+year|last\s+year|the\s+year|the\s+previous\s+year)"
 _NMONTHS = r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})"
@@ -85,67 +119,139 @@ def _rx(pattern: str) -> re.Pattern[str]:
 # (name, pattern) in priority order: earlier patterns win overlaps at the same start
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("since_war", _rx(r"\bsince\s+(?:the\s+end\s+of\s+)?the\s+Korean\s+War\b")),
-    ("since_pandemic", _rx(
-        r"\bsince\s+(?:the\s+(?:start|beginning|outbreak|onset)\s+of\s+)?the\s+"
-        r"(?:covid(?:-19)?\s+|coronavirus\s+)?(?:pandemic|border\s+closure)"
-        r"(?:\s+(?:began|started|hit|struck))?\b"
-        r"|\bsince\s+the\s+border\s+(?:was\s+)?(?:closed|sealed|shut)\b")),
-    ("since_clause", _rx(
-        rf"\bsince\s+(?:the\s+)?(?:[\w'-]+\s+){{1,5}}?in\s+(?P<m>{MONTH})(?:\s+(?P<y>{YEAR}))?"
-        r"(?![\w-])")),
-    ("range_months", _rx(
-        rf"\b(?:between|from)\s+(?P<m1>{MONTH})(?:\s+(?P<y1>{YEAR}))?\s+(?:and|to|until|through)"
-        rf"\s+(?P<m2>{MONTH})(?:\s+(?:of\s+)?(?P<y2>{YEAR}))?")),
-    ("months_to", _rx(
-        rf"\b(?:the\s+)?(?P<n>{_NMONTHS})\s+months\s+(?:to|until|through|ending(?:\s+in)?)\s+"
-        rf"(?:the\s+end\s+of\s+)?(?P<m>{MONTH})(?:\s+(?P<y>{YEAR}))?")),
-    ("first_months", _rx(
-        rf"\b(?:the\s+)?first\s+(?P<n>{_NMONTHS})\s+months\s+(?:of\s+)?(?P<y>{_REL_YEAR})")),
-    ("sofar", _rx(
-        rf"\bso\s+far\s+(?:this\s+year|in\s+(?P<y1>{YEAR}))|\b(?:this\s+year|in\s+(?P<y2>{YEAR}))"
-        r"\s+so\s+far\b|\bso\s+far\b|\bto\s+date\b|\byear[-\s]to[-\s]date\b")),
-    ("since", _rx(
-        rf"\bsince\s+(?:(?:the\s+)?(?:end|start|beginning)\s+of\s+)?(?:(?P<m>{MONTH})\s+)?"
-        rf"(?P<y>{YEAR})\b|\bsince\s+(?:the\s+)?(?P<dec>(?:19|20)\d)0s\b"
-        rf"|\bsince\s+(?P<m2>{MONTH})(?!\s*\d)")),
-    ("asof", _rx(
-        rf"\b(?:as\s+(?:of|at)|by)\s+(?:the\s+)?end[-\s]+(?:of\s+)?(?:(?P<m>{MONTH})\s*)?"
-        rf"(?P<y>{YEAR}|(?<=of\s)(?:last\s+year|this\s+year|the\s+year))?"
-        rf"|\bas\s+(?:of|at)\s+(?:(?P<m2>{MONTH})\s+)?(?P<y2>{YEAR})\b")),
-    ("day", _rx(
-        rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{MONTH}),?\s+(?P<y>{YEAR})\b"
-        rf"|\b(?P<m2>{MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>{YEAR})\b"
-        rf"|\b(?P<y3>{YEAR})-(?P<mo3>[01]\d)-(?P<d3>[0-3]\d)\b")),
-    ("half", _rx(
-        rf"\b(?:the\s+)?(?P<o>first|second|1st|2nd)\s+half\s+(?:of\s+)?(?P<y>{_REL_YEAR})?"
-        rf"|\bH(?P<h>[12])\s*(?P<y2>{YEAR})\b|\b(?P<y3>{YEAR})\s*H(?P<h3>[12])\b")),
-    ("quarter", _rx(
-        rf"\b(?:the\s+)?(?P<o>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter"
-        rf"(?:\s+(?:of\s+)?(?P<y>{_REL_YEAR}))?|\bQ(?P<q>[1-4])\s*(?P<y2>{YEAR})\b"
-        rf"|\b(?P<y3>{YEAR})\s*Q(?P<q3>[1-4])\b")),
-    ("year_range", _rx(
-        rf"\bbetween\s+(?P<a>{YEAR})\s+and\s+(?P<b>{YEAR})\b"
-        rf"|\bfrom\s+(?P<a2>{YEAR})\s+(?:to|until|through)\s+(?P<b2>{YEAR})\b"
-        rf"|\b(?P<a3>{YEAR})\s*[-–—]\s*(?P<b3>{YEAR}|\d\d)\b")),
-    ("decade", _rx(
-        r"\b(?:in\s+|during\s+)?the\s+(?:(?P<q>early|mid|late)[-\s]+)?(?P<dec>(?:19|20)\d)0s\b")),
+    (
+        "since_pandemic",
+        _rx(
+            r"\bsince\s+(?:the\s+(?:start|beginning|outbreak|onset)\s+of\s+)?the\s+"
+            r"(?:covid(?:-19)?\s+|coronavirus\s+)?(?:pandemic|border\s+closure)"
+            r"(?:\s+(?:began|started|hit|struck))?\b"
+            r"|\bsince\s+the\s+border\s+(?:was\s+)?(?:closed|sealed|shut)\b"
+        ),
+    ),
+    (
+        "since_clause",
+        _rx(
+            rf"\bsince\s+(?:the\s+)?(?:[\w'-]+\s+){{1,5}}?in\s+(?P<m>{MONTH})(?:\s+(?P<y>{YEAR}))?"
+            r"(?![\w-])"
+        ),
+    ),
+    (
+        "range_months",
+        _rx(
+            rf"\b(?:between|from)\s+(?P<m1>{MONTH})(?:\s+(?P<y1>{YEAR}))?\s+(?:and|to|until|through)"
+            rf"\s+(?P<m2>{MONTH})(?:\s+(?:of\s+)?(?P<y2>{YEAR}))?"
+        ),
+    ),
+    (
+        "months_to",
+        _rx(
+            rf"\b(?:the\s+)?(?P<n>{_NMONTHS})\s+months\s+(?:to|until|through|ending(?:\s+in)?)\s+"
+            rf"(?:the\s+end\s+of\s+)?(?P<m>{MONTH})(?:\s+(?P<y>{YEAR}))?"
+        ),
+    ),
+    (
+        "first_months",
+        _rx(rf"\b(?:the\s+)?first\s+(?P<n>{_NMONTHS})\s+months\s+(?:of\s+)?(?P<y>{_REL_YEAR})"),
+    ),
+    (
+        "sofar",
+        _rx(
+            rf"\bso\s+far\s+(?:this\s+year|in\s+(?P<y1>{YEAR}))|\b(?:this\s+year|in\s+(?P<y2>{YEAR}))"
+            r"\s+so\s+far\b|\bso\s+far\b|\bto\s+date\b|\byear[-\s]to[-\s]date\b"
+        ),
+    ),
+    (
+        "since",
+        _rx(
+            rf"\bsince\s+(?:(?:the\s+)?(?:end|start|beginning)\s+of\s+)?(?:(?P<m>{MONTH})\s+)?"
+            rf"(?P<y>{YEAR})\b|\bsince\s+(?:the\s+)?(?P<dec>(?:19|20)\d)0s\b"
+            rf"|\bsince\s+(?P<m2>{MONTH})(?!\s*\d)"
+        ),
+    ),
+    (
+        "asof",
+        _rx(
+            rf"\b(?:as\s+(?:of|at)|by)\s+(?:the\s+)?end[-\s]+(?:of\s+)?(?:(?P<m>{MONTH})\s*)?"
+            rf"(?P<y>{YEAR}|(?<=of\s)(?:last\s+year|this\s+year|the\s+year))?"
+            rf"|\bas\s+(?:of|at)\s+(?:(?P<m2>{MONTH})\s+)?(?P<y2>{YEAR})\b"
+        ),
+    ),
+    (
+        "day",
+        _rx(
+            rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{MONTH}),?\s+(?P<y>{YEAR})\b"
+            rf"|\b(?P<m2>{MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>{YEAR})\b"
+            rf"|\b(?P<y3>{YEAR})-(?P<mo3>[01]\d)-(?P<d3>[0-3]\d)\b"
+        ),
+    ),
+    (
+        "half",
+        _rx(
+            rf"\b(?:the\s+)?(?P<o>first|second|1st|2nd)\s+half\s+(?:of\s+)?(?P<y>{_REL_YEAR})?"
+            rf"|\bH(?P<h>[12])\s*(?P<y2>{YEAR})\b|\b(?P<y3>{YEAR})\s*H(?P<h3>[12])\b"
+        ),
+    ),
+    (
+        "quarter",
+        _rx(
+            rf"\b(?:the\s+)?(?P<o>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter"
+            rf"(?:\s+(?:of\s+)?(?P<y>{_REL_YEAR}))?|\bQ(?P<q>[1-4])\s*(?P<y2>{YEAR})\b"
+            rf"|\b(?P<y3>{YEAR})\s*Q(?P<q3>[1-4])\b"
+        ),
+    ),
+    (
+        "year_range",
+        _rx(
+            rf"\bbetween\s+(?P<a>{YEAR})\s+and\s+(?P<b>{YEAR})\b"
+            rf"|\bfrom\s+(?P<a2>{YEAR})\s+(?:to|until|through)\s+(?P<b2>{YEAR})\b"
+            rf"|\b(?P<a3>{YEAR})\s*[-–—]\s*(?P<b3>{YEAR}|\d\d)\b"
+        ),
+    ),
+    (
+        "decade",
+        _rx(
+            r"\b(?:in\s+|during\s+)?the\s+(?:(?P<q>early|mid|late)[-\s]+)?(?P<dec>(?:19|20)\d)0s\b"
+        ),
+    ),
     ("month_year", _rx(rf"\b(?P<m>{MONTH}),?\s+(?:of\s+)?(?P<y>{YEAR})\b")),
-    ("day_noyear", _rx(
-        rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{MONTH})(?![\w-])(?!\s+\d)"
-        rf"|\b(?P<m2>{MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s*\d)")),
+    (
+        "day_noyear",
+        _rx(
+            rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{MONTH})(?![\w-])(?!\s+\d)"
+            rf"|\b(?P<m2>{MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s*\d)"
+        ),
+    ),
     ("relative", _rx(r"\b(?P<which>last|this)\s+(?P<unit>year|month)(?:'s)?(?!\s+\d)")),
-    ("that_year", _rx(r"\b(?:that|the\s+same)\s+year\b"
-                      r"|\b(?:over|for|in|during|across)\s+the\s+(?:full|whole|entire)\s+year\b")),
-    ("vague", _rx(r"\bpre-pandemic\b|\bbefore\s+the\s+pandemic\b|\bin\s+recent\s+years\b"
-                  r"|\b(?:over|in|during)\s+the\s+(?:past|last)\s+(?:few\s+|several\s+|\w+\s+)?"
-                  r"(?:years|decades?|months)\b|\bcurrently\b|\bthese\s+days\b")),
-    ("shift", _rx(
-        rf"\bthe\s+same\s+(?:period|time|months?|quarter|half)\s+(?:of\s+|in\s+)?"
-        rf"(?:last\s+year|the\s+previous\s+year|a\s+year\s+(?:earlier|before|ago)|(?P<y>{YEAR}))"
-        r"|\ba\s+year\s+(?:earlier|before|ago)\b|\bthe\s+previous\s+year\b|\bthe\s+year\s+before\b")),
-    ("month_only", _rx(
-        rf"\b(?:in|during|until|from|last|this|early|mid|late|of)\s+(?:(?:early|mid|late)[-\s]+)?"
-        rf"(?P<m>{MONTH})(?![\w-])(?!\s*\d)")),
+    (
+        "that_year",
+        _rx(
+            r"\b(?:that|the\s+same)\s+year\b"
+            r"|\b(?:over|for|in|during|across)\s+the\s+(?:full|whole|entire)\s+year\b"
+        ),
+    ),
+    (
+        "vague",
+        _rx(
+            r"\bpre-pandemic\b|\bbefore\s+the\s+pandemic\b|\bin\s+recent\s+years\b"
+            r"|\b(?:over|in|during)\s+the\s+(?:past|last)\s+(?:few\s+|several\s+|\w+\s+)?"
+            r"(?:years|decades?|months)\b|\bcurrently\b|\bthese\s+days\b"
+        ),
+    ),
+    (
+        "shift",
+        _rx(
+            rf"\bthe\s+same\s+(?:period|time|months?|quarter|half)\s+(?:of\s+|in\s+)?"
+            rf"(?:last\s+year|the\s+previous\s+year|a\s+year\s+(?:earlier|before|ago)|(?P<y>{YEAR}))"
+            r"|\ba\s+year\s+(?:earlier|before|ago)\b|\bthe\s+previous\s+year\b|\bthe\s+year\s+before\b"
+        ),
+    ),
+    (
+        "month_only",
+        _rx(
+            rf"\b(?:in|during|until|from|last|this|early|mid|late|of)\s+(?:(?:early|mid|late)[-\s]+)?"
+            rf"(?P<m>{MONTH})(?![\w-])(?!\s*\d)"
+        ),
+    ),
     ("fiscal", _rx(rf"\b(?:fiscal(?:\s+year)?|FY)\s*'?(?P<y>{YEAR}|\d\d)\b")),
     ("year", _rx(rf"\b(?P<y>{YEAR})(?:'s)?\b(?![-–]\d)")),
 )
@@ -516,8 +622,13 @@ def _resolve(
         mo = _month(g["m"])
         assert mo is not None
         if m.group(0).lower().startswith("last "):
-            y_ctx = (published.year - 1 if published and published.month <= mo else
-                     published.year if published else None)
+            y_ctx = (
+                published.year - 1
+                if published and published.month <= mo
+                else published.year
+                if published
+                else None
+            )
         else:
             y_ctx = _context_year(mo, published, sentence_year)
         return _month_period(y_ctx, mo) if y_ctx is not None else None
@@ -588,7 +699,7 @@ def find_periods(
         taken_until = m.end()
     out: list[PeriodMention] = []
     for kind, m in chosen:
-        if kind == "day_noyear" and _DATELINE_BEFORE.search(text[start:m.start()]):
+        if kind == "day_noyear" and _DATELINE_BEFORE.search(text[start : m.start()]):
             continue  # dateline
         if kind == "shift":
             prev = next((p for p in reversed(out) if p.kind != "shift"), None)
@@ -604,7 +715,7 @@ def find_periods(
         s_year = _sentence_year(text, start, end, (m.start(), m.end()))
         if kind == "that_year":
             # "that year", "over the full year": the last year named before it
-            before = re.findall(rf"\b{YEAR}\b", text[start:m.start()])
+            before = re.findall(rf"\b{YEAR}\b", text[start : m.start()])
             s_year = int(before[-1]) if before else None
         period_opt = _resolve(kind, m, published, s_year, last_year_named)
         if period_opt is None:

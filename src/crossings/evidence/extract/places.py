@@ -91,8 +91,10 @@ def _read_shipped() -> tuple[tuple[str, str], ...]:
     Returns:
         (surface, canonical) pairs.
     """
-    raw = resources.files("crossings.evidence.extract").joinpath("data/places.csv").read_text(
-        encoding="utf-8"
+    raw = (
+        resources.files("crossings.evidence.extract")
+        .joinpath("data/places.csv")
+        .read_text(encoding="utf-8")
     )
     pairs: list[tuple[str, str]] = []
     for row in csv.DictReader(io.StringIO(raw)):

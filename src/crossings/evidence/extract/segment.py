@@ -12,12 +12,64 @@ _BOUNDARY = re.compile(
     r"[.!?]+[\"'”’)\]*]*(?=\s)|;(?=\s+[A-Z])|\n(?=\s*(?:[-*•]\s|\d+[.)]\s|[QA]:))"
 )
 _NEXT_START = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9•*-]")
-_ABBREV = frozenset({
-    "mr", "mrs", "ms", "dr", "prof", "st", "no", "nos", "jan", "feb", "mar", "apr", "jun", "jul",
-    "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.n", "u.k", "e.g", "i.e", "vs", "approx",
-    "gen", "lt", "col", "sgt", "rep", "sen", "gov", "inc", "ltd", "co", "corp", "fig", "vol",
-    "p", "pp", "a.m", "p.m", "jr", "sr", "est", "dept", "univ", "mt", "ft", "cf", "ca", "c",
-})
+_ABBREV = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "no",
+        "nos",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.n",
+        "u.k",
+        "e.g",
+        "i.e",
+        "vs",
+        "approx",
+        "gen",
+        "lt",
+        "col",
+        "sgt",
+        "rep",
+        "sen",
+        "gov",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "fig",
+        "vol",
+        "p",
+        "pp",
+        "a.m",
+        "p.m",
+        "jr",
+        "sr",
+        "est",
+        "dept",
+        "univ",
+        "mt",
+        "ft",
+        "cf",
+        "ca",
+        "c",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -96,7 +148,7 @@ def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         cut = m.end()
         mark = m.group(0)
         if mark.startswith("."):
-            before = text[s:m.start()].rsplit(None, 1)
+            before = text[s : m.start()].rsplit(None, 1)
             word = before[-1].lower().strip("(\"'“") if before else ""
             if word in _ABBREV or (len(word) == 1 and word.isalpha()):
                 continue

@@ -172,10 +172,43 @@ def remove_boilerplate(text: str, *, title: str | None = None) -> str:
 class _FallbackParser(HTMLParser):
     """Collect paragraph text and meta tags with the standard library only."""
 
-    _SKIP = frozenset({"nav", "header", "footer", "aside", "form", "script", "style", "noscript",
-                       "button", "select", "svg", "iframe"})
-    _BLOCK = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "dd", "dt",
-                        "div", "section", "article", "main", "br", "tr"})
+    _SKIP = frozenset(
+        {
+            "nav",
+            "header",
+            "footer",
+            "aside",
+            "form",
+            "script",
+            "style",
+            "noscript",
+            "button",
+            "select",
+            "svg",
+            "iframe",
+        }
+    )
+    _BLOCK = frozenset(
+        {
+            "p",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "li",
+            "blockquote",
+            "dd",
+            "dt",
+            "div",
+            "section",
+            "article",
+            "main",
+            "br",
+            "tr",
+        }
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -325,7 +358,9 @@ def html_to_text(html: str) -> DocumentText:
     publisher = publisher or _clean(meta.get("og:site_name") or meta.get("publisher"))
     date = _parse_date(_clean(data.get("date"))) if data else None
     date = date or _parse_date(
-        meta.get("article:published_time") or meta.get("date") or meta.get("datepublished")
+        meta.get("article:published_time")
+        or meta.get("date")
+        or meta.get("datepublished")
         or meta.get("dc.date")
     )
     language = _clean(data.get("language")) if data else None
@@ -335,8 +370,9 @@ def html_to_text(html: str) -> DocumentText:
 
     raw_text = str(data["text"]) if data else "\n".join(parser.lines)
     text = remove_boilerplate(unescape(raw_text) if not data else raw_text, title=title)
-    return DocumentText(text=text, title=title, author=author, publisher=publisher, date=date,
-                        language=language)
+    return DocumentText(
+        text=text, title=title, author=author, publisher=publisher, date=date, language=language
+    )
 
 
 # --------------------------------------------------------------------------- plain / markdown

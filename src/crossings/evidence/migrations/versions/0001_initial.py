@@ -67,8 +67,9 @@ def upgrade() -> None:
         sa.Column("text_sha256", sa.String(64), nullable=False),
         sa.Column("file_name", sa.Text(), nullable=True),
         sa.Column("media_type", sa.String(32), nullable=True),
-        sa.ForeignKeyConstraint(["source_id"], ["sources.id"],
-                                name=op.f("fk_documents_source_id_sources")),
+        sa.ForeignKeyConstraint(
+            ["source_id"], ["sources.id"], name=op.f("fk_documents_source_id_sources")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
         sa.UniqueConstraint("source_id", name=op.f("uq_documents_source_id")),
     )
@@ -103,10 +104,12 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("extra", sa.JSON(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["document_id"], ["documents.id"],
-                                name=op.f("fk_claims_document_id_documents")),
-        sa.ForeignKeyConstraint(["source_id"], ["sources.id"],
-                                name=op.f("fk_claims_source_id_sources")),
+        sa.ForeignKeyConstraint(
+            ["document_id"], ["documents.id"], name=op.f("fk_claims_document_id_documents")
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_id"], ["sources.id"], name=op.f("fk_claims_source_id_sources")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_claims")),
         sa.UniqueConstraint("key", name=op.f("uq_claims_key")),
     )
@@ -119,11 +122,13 @@ def upgrade() -> None:
         sa.Column("path", sa.String(300), nullable=False),
         sa.Column("claim_id", sa.Integer(), nullable=False),
         sa.Column("link", sa.String(32), nullable=False),
-        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"],
-                                name=op.f("fk_parameter_links_claim_id_claims")),
+        sa.ForeignKeyConstraint(
+            ["claim_id"], ["claims.id"], name=op.f("fk_parameter_links_claim_id_claims")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_parameter_links")),
-        sa.UniqueConstraint("scenario", "path", "claim_id",
-                            name=op.f("uq_parameter_links_scenario")),
+        sa.UniqueConstraint(
+            "scenario", "path", "claim_id", name=op.f("uq_parameter_links_scenario")
+        ),
     )
     op.create_index(op.f("ix_parameter_links_claim_id"), "parameter_links", ["claim_id"])
     op.create_index(op.f("ix_parameter_links_scenario"), "parameter_links", ["scenario"])
@@ -135,11 +140,13 @@ def upgrade() -> None:
         sa.Column("row", sa.String(64), nullable=False),
         sa.Column("claim_id", sa.Integer(), nullable=False),
         sa.Column("link", sa.String(32), nullable=False),
-        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"],
-                                name=op.f("fk_observation_links_claim_id_claims")),
+        sa.ForeignKeyConstraint(
+            ["claim_id"], ["claims.id"], name=op.f("fk_observation_links_claim_id_claims")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_observation_links")),
-        sa.UniqueConstraint("scenario", "observation", "row", "claim_id",
-                            name=op.f("uq_observation_links_scenario")),
+        sa.UniqueConstraint(
+            "scenario", "observation", "row", "claim_id", name=op.f("uq_observation_links_scenario")
+        ),
     )
     op.create_index(op.f("ix_observation_links_claim_id"), "observation_links", ["claim_id"])
     op.create_index(op.f("ix_observation_links_scenario"), "observation_links", ["scenario"])
@@ -178,6 +185,13 @@ def downgrade() -> None:
     elif dialect == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
         op.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
-    for table in ("evidence_meta", "audit_log", "observation_links", "parameter_links",
-                  "claims", "documents", "sources"):
+    for table in (
+        "evidence_meta",
+        "audit_log",
+        "observation_links",
+        "parameter_links",
+        "claims",
+        "documents",
+        "sources",
+    ):
         op.drop_table(table)
