@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 from typing import Any
 
 import pytest
@@ -15,6 +16,22 @@ from crossings.scenario import load_scenario
 from crossings.scenario.load import LoadedScenario, load_scenario_text
 
 A = {"assumption": "test value"}
+
+
+def scaled_timeout(seconds: float) -> float:
+    """A timeout for waiting on a condition, stretched on a loaded machine.
+
+    ``seconds`` is what the wait needs on a quiet machine; it is multiplied by
+    the load per CPU (at least 1, at most 20) and by ``CROSSINGS_TEST_TIMEOUT_SCALE``
+    when that is set. Tests wait for conditions and use this only as the limit
+    after which they give up.
+    """
+    try:
+        load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    except OSError:
+        load = 1.0
+    factor = min(max(1.0, load), 20.0) * float(os.environ.get("CROSSINGS_TEST_TIMEOUT_SCALE", "1"))
+    return seconds * factor
 
 
 def rate(per_year: float) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from crossings.calibrate.fit import fit, prepare, sbc
 from crossings.calibrate.observe import Likelihood
+from crossings.calibrate.outputs import calibrate_to_dir
 from crossings.calibrate.unknowns import CalibrationError
 from crossings.cli import app
 from crossings.scenario import load_scenario
@@ -107,9 +108,8 @@ def test_calibrate_cli_outputs_and_resume(tmp_path: Path) -> None:
     # resume: a checkpoint left by a killed run is picked up and gives the same answer
     ck = tmp_path / "cal3.checkpoint"
     assert not out2.with_name("cal2.checkpoint").exists()  # removed after a finished run
-    prob = prepare(load_scenario(SMALL))
-    fit(prob, seed=1, draws=300, max_iter=2, checkpoint=ck)  # "killed" after 2 iterations
-    assert (ck / "mode.npz").exists()
+    _killed_after(2, tmp_path / "cal3")
+    assert (ck / "mode.npz").exists() and not (tmp_path / "cal3").exists()
     r = runner.invoke(
         app,
         ["calibrate", str(SMALL), "--out", str(tmp_path / "cal3"), "--draws", "300", "--resume"],
@@ -119,6 +119,57 @@ def test_calibrate_cli_outputs_and_resume(tmp_path: Path) -> None:
     np.testing.assert_allclose(
         resumed.drop(columns="draw").median(), draws.drop(columns="draw").median(), rtol=1e-3
     )
+
+
+class _KilledError(Exception):
+    pass
+
+
+def _killed_after(iterations: int, out: Path, overrides: tuple[str, ...] = ()) -> None:
+    """Run ``calibrate_to_dir`` and "kill" it after ``iterations`` optimiser iterations."""
+    seen = []
+
+    def progress(stage: str, frac: float) -> None:
+        seen.append(stage)
+        if seen.count("fit") > iterations:
+            raise _KilledError
+
+    with pytest.raises(_KilledError):
+        calibrate_to_dir(
+            load_scenario(SMALL, overrides=list(overrides)), out, draws=300, progress=progress
+        )
+
+
+@pytest.mark.parametrize(
+    ("argv", "differs"),
+    [
+        (["--set", "inflows.crossers.rate.by_year.2010=1100"], "sha256"),
+        (["--seed", "2"], "seed"),
+        (["--exact"], "exact"),
+        (["--draws", "400"], "draws"),
+    ],
+)
+def test_resume_refuses_a_checkpoint_of_another_calibration(
+    tmp_path: Path, argv: list[str], differs: str
+) -> None:
+    out = tmp_path / "cal"
+    _killed_after(1, out)
+    r = runner.invoke(
+        app, ["calibrate", str(SMALL), "--out", str(out), "--draws", "300", "--resume", *argv]
+    )
+    assert r.exit_code == 2, r.output
+    assert "was made for another calibration" in r.output and differs in r.output
+    assert not out.exists()  # nothing written
+    assert (tmp_path / "cal.checkpoint" / "mode.npz").exists()  # the checkpoint is kept
+
+
+def test_killed_calibration_keeps_the_previous_output_whole(tmp_path: Path) -> None:
+    out = tmp_path / "cal"
+    r = runner.invoke(app, ["calibrate", str(SMALL), "--out", str(out), "--draws", "300"])
+    assert r.exit_code == 0, r.output
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    _killed_after(1, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_validate_json(tmp_path: Path) -> None:

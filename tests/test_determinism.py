@@ -6,7 +6,7 @@ import numpy as np
 
 from crossings.engine import RawResults, Simulation
 from crossings.engine.rng import KeyedRNG
-from crossings.executors.local import run_seeds, shard_ranges
+from crossings.executors.runs import run_seeds, shard_ranges
 
 
 def _same(a: RawResults, b: RawResults) -> None:

@@ -403,9 +403,9 @@ def schema(
     if output is None:
         sys.stdout.write(text + "\n")
     else:
-        tmp = output.with_name(output.name + ".tmp")
-        tmp.write_text(text + "\n", encoding="utf-8")
-        tmp.replace(output)
+        from crossings.atomic import write_text  # noqa: PLC0415
+
+        write_text(output, text + "\n")
         out.print(f"schema written to {output}")
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from crossings.atomic import atomic_file, write_text
 from crossings.calibrate.observe import Likelihood, Row, build_rows, row_values
 from crossings.calibrate.unknowns import (
     CalibrationError,
@@ -239,9 +240,8 @@ def _checkpoint(path: Path | None, name: str, **arrays: object) -> None:
     if path is None:
         return
     path.mkdir(parents=True, exist_ok=True)
-    tmp = path / f".{name}.tmp.npz"
-    np.savez(tmp, **arrays)  # type: ignore[arg-type]
-    tmp.replace(path / f"{name}.npz")
+    with atomic_file(path / f"{name}.npz", "wb") as fh:
+        np.savez(fh, **arrays)  # type: ignore[arg-type]
 
 
 def _load(path: Path | None, name: str) -> dict[str, F64] | None:
@@ -417,9 +417,7 @@ def predictive(post: Posterior, mode: F64, jac: F64, z_draws: F64) -> F64:
 
 def save_meta(path: Path, meta: dict[str, object]) -> None:
     """Write ``meta`` as JSON atomically."""
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(meta, indent=2, default=str))
-    tmp.replace(path)
+    write_text(path, json.dumps(meta, indent=2, default=str))
 
 
 __all__ = ["CalibrationError", "Posterior", "Problem", "fit", "predictive", "prepare"]

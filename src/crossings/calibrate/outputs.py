@@ -15,6 +15,7 @@ end; checkpoints live in ``DIR.checkpoint`` until then):
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crossings.atomic import atomic_directory, write_text
 from crossings.calibrate.fit import (
     FD_STEP,
     Posterior,
@@ -35,7 +37,12 @@ from crossings.calibrate.fit import (
     save_meta,
 )
 from crossings.calibrate.observe import Likelihood, Row, build_rows, row_values
-from crossings.calibrate.unknowns import describe_prior, prior_quantiles, to_z
+from crossings.calibrate.unknowns import (
+    CalibrationError,
+    describe_prior,
+    prior_quantiles,
+    to_z,
+)
 from crossings.scenario.load import LoadedScenario
 from crossings.scenario.schema import Prior
 
@@ -250,8 +257,18 @@ def calibrate_to_dir(
         Facts about the fit (also written to ``calibration.json``).
     """
     ck = out.with_name(out.name + ".checkpoint")
-    if not resume and ck.exists():
-        shutil.rmtree(ck)
+    key = {
+        "scenario": loaded.scenario.name,
+        "sha256": loaded.sha256,
+        "variant": loaded.variant,
+        "overrides": list(loaded.overrides),
+        "seed": seed,
+        "draws": draws,
+        "importance": importance,
+        "lump_days": lump_days,
+        "exact": exact,
+    }
+    _open_checkpoint(ck, key, resume)
     prob = prepare(loaded, lump_days=lump_days, exact=exact)
     post = fit(
         prob,
@@ -270,19 +287,8 @@ def calibrate_to_dir(
     est = est.rename(columns={"series": "quantity"})[
         ["quantity", "year", "sex", "p05", "p50", "p95"]
     ]
-    tmp = out.with_name(f".{out.name}.tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
     draws_df = pd.DataFrame(post.theta_draws, columns=[u.id for u in prob.unknowns])
     draws_df.insert(0, "draw", np.arange(len(draws_df)))
-    draws_df.to_parquet(tmp / "posterior.parquet", index=False)
-    summ.to_csv(tmp / "summary.csv", index=False)
-    fitf[["series", "year", "sex", "observed", "p05", "p50", "p95"]].to_csv(
-        tmp / "fit.csv", index=False
-    )
-    est.to_csv(tmp / "estimates.csv", index=False)
-    (tmp / "summary.md").write_text(plain_summary(prob, post, summ, fitf, est))
     meta = {
         "scenario": loaded.scenario.name,
         "sha256": loaded.sha256,
@@ -302,12 +308,57 @@ def calibrate_to_dir(
         "overrides": list(loaded.overrides),
         "lumped_states": [prob.model.state_ids[i] for i in np.flatnonzero(prob.ev.lumped)],
     }
-    save_meta(tmp / "calibration.json", meta)
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.replace(out)
+
+    def fill(d: Path) -> None:
+        draws_df.to_parquet(d / "posterior.parquet", index=False)
+        summ.to_csv(d / "summary.csv", index=False)
+        fitf[["series", "year", "sex", "observed", "p05", "p50", "p95"]].to_csv(
+            d / "fit.csv", index=False
+        )
+        est.to_csv(d / "estimates.csv", index=False)
+        (d / "summary.md").write_text(plain_summary(prob, post, summ, fitf, est))
+        save_meta(d / "calibration.json", meta)
+
+    atomic_directory(out, fill)  # the old output stays whole until the new one is complete
     shutil.rmtree(ck, ignore_errors=True)
     return meta
+
+
+CHECKPOINT_KEY = "key.json"
+"""File in a checkpoint folder naming what the checkpoint was computed for."""
+
+
+def _open_checkpoint(ck: Path, key: dict[str, Any], resume: bool) -> None:
+    """Prepare the checkpoint folder ``ck`` for a fit identified by ``key``.
+
+    Without ``resume`` any old checkpoint is discarded. With it, the old
+    checkpoint is reused only if it was made for the same scenario (hash),
+    variant, overrides and options.
+
+    Raises:
+        CalibrationError: ``resume`` with a checkpoint made for another fit.
+    """
+    if resume and ck.is_dir():
+        try:
+            old = json.loads((ck / CHECKPOINT_KEY).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = None
+        if old != json.loads(json.dumps(key, default=str)):
+            differ = (
+                sorted(k for k in key if not isinstance(old, dict) or old.get(k) != key[k])
+                if isinstance(old, dict)
+                else ["(the checkpoint has no readable key)"]
+            )
+            raise CalibrationError(
+                f"--resume: the checkpoint in {ck}/ was made for another calibration "
+                f"(it differs in: {', '.join(differ)}); drop --resume to start afresh, or "
+                "resume with the same scenario, variant, overrides and options"
+            )
+        return
+    if ck.exists():
+        shutil.rmtree(ck)
+    ck.mkdir(parents=True)
+    write_text(ck / CHECKPOINT_KEY, json.dumps(key, indent=2, default=str) + "\n")
 
 
 def validate(

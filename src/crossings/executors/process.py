@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -17,6 +19,26 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
+PARENT_CHECK_SECONDS = 0.2
+"""How often a worker process checks that the process that started it is alive."""
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """Worker initializer: end this worker as soon as its parent process is gone.
+
+    A parent killed outright (``SIGKILL``, a crash, ``SIGTERM`` without a
+    handler) cannot shut its pool down, and the workers would wait for tasks
+    forever. A daemon thread polls the parent id; when the worker has been
+    re-parented it exits at once, without running Python's clean-up.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="crossings-parent-watch", daemon=True).start()
+
 
 class LocalExecutor(Executor):
     """Run tasks in this process or in a pool of worker processes on this machine.
@@ -24,7 +46,8 @@ class LocalExecutor(Executor):
     With one worker (or one task) everything runs in this process; otherwise a
     :class:`~concurrent.futures.ProcessPoolExecutor` with at most ``workers``
     processes (and no more than there are tasks) runs them. The pool is kept
-    between calls to :meth:`map` and shut down by :meth:`close`.
+    between calls to :meth:`map` and shut down by :meth:`close`. Workers end
+    by themselves when this process dies without closing the pool (killed).
 
     Args:
         workers: Worker processes (default: one per CPU); 1 runs tasks in this process.
@@ -111,7 +134,12 @@ class LocalExecutor(Executor):
                 if self._mp_context is not None
                 else None
             )
-            self._pool = ProcessPoolExecutor(max_workers=size, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(
+                max_workers=size,
+                mp_context=ctx,
+                initializer=_exit_when_orphaned,
+                initargs=(os.getpid(),),
+            )
             self._pool_size = size
         return self._pool
 

@@ -22,6 +22,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from crossings.atomic import atomic_directory
 from crossings.report import geo
 from crossings.report.data import (
     MAP_CATEGORIES,
@@ -51,7 +52,6 @@ from crossings.report.figures import (
     slugify,
     visible_spans,
 )
-from crossings.results.io import atomic_directory
 
 log = logging.getLogger(__name__)
 

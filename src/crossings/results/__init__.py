@@ -1,7 +1,7 @@
 """Results: tidy tables, observed vs simulated, atomic output, journeys."""
 
-from crossings.results.io import atomic_directory, write_results
+from crossings.results.io import write_results
 from crossings.results.journeys import journeys_text
 from crossings.results.results import Results
 
-__all__ = ["Results", "atomic_directory", "journeys_text", "write_results"]
+__all__ = ["Results", "journeys_text", "write_results"]

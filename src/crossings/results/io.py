@@ -3,68 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import SupportsInt, cast
 
+from crossings.atomic import atomic_directory
 from crossings.results.results import Results
-
-FILES = (
-    "run.json",
-    "observations.csv",
-    "stocks.parquet",
-    "flows.parquet",
-    "outcomes.parquet",
-    "cohort_flows.parquet",
-    "hazards.parquet",
-    "cohort_hazards.parquet",
-    "families.parquet",
-    "events.parquet",
-    "classification.parquet",
-    "journeys.jsonl",
-    "agents.parquet",
-)
-
-
-def atomic_directory(out: Path, fill: Callable[[Path], None]) -> Path:
-    """Create ``out`` by filling a temporary sibling directory, then renaming it.
-
-    A run killed halfway leaves no partial ``out`` (only a hidden temporary
-    directory, removed on the next successful write). An existing ``out`` is
-    replaced only after the new one is complete.
-
-    Args:
-        out: Target directory.
-        fill: Writes the files into the directory it is given.
-
-    Returns:
-        The final directory path.
-    """
-    out = Path(out)
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    for stale in parent.glob(f".{out.name}.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-    try:
-        fill(tmp)
-        for f in tmp.iterdir():
-            with f.open("rb") as fh:
-                os.fsync(fh.fileno())
-        if out.exists():
-            old = parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
 
 
 def write_results(results: Results, out: Path) -> Path:
