@@ -30,8 +30,9 @@ from crossings import load_scenario
 from crossings.compile.compiler import compile_scenario
 from crossings.executors import run_seeds
 from crossings.expected import ExpectedModel
-from crossings.expected.results import expected_results
-from crossings.results.results import Results
+from crossings.measure import build_rows, row_values
+from crossings.runs import RunMode, RunPlan, execute
+from crossings.tallies import stack
 
 TALLIES = (
     "stocks",
@@ -63,24 +64,18 @@ def main() -> None:
     raws = run_seeds(model, list(range(1, args.runs + 1)), workers=None)
     t_agents = time.perf_counter() - t0
     t0 = time.perf_counter()
-    expected_results(loaded)
+    execute(loaded, RunPlan(RunMode.EXPECTED))
     t_cohorts = time.perf_counter() - t0
     n = len(raws)
-    agents = Results(model, raws, list(range(1, n + 1)), loaded)
-    expect = Results(model, [batch.raw(0)], [0], loaded)
+    rows = build_rows(loaded.scenario, model)
+    sims = row_values(stack(raws), model, rows)
+    exp = row_values(batch, model, rows)[0]
     z_rows: list[tuple[float, str]] = []
-    for obs in loaded.scenario.observations:
-        for row in obs.rows:
-            label = str(row.year or row.years or row.date)
-            for sex in ("total", "female", "male"):
-                a = agents.simulate_row(obs, row, sex)
-                e = float(expect.simulate_row(obs, row, sex)[0])
-                if np.isnan(a).any() or np.isnan(e):
-                    continue
-                se = a.std(ddof=1) / math.sqrt(n)
-                if se == 0.0:
-                    continue
-                z_rows.append((abs(a.mean() - e) / se, f"{obs.id} {label} {sex}"))
+    for j, r in enumerate(rows):
+        se = sims[:, j].std(ddof=1) / math.sqrt(n)
+        if se == 0.0:
+            continue
+        z_rows.append((abs(sims[:, j].mean() - exp[j]) / se, f"{r.series} {r.label} {r.sex}"))
     z_tally: list[tuple[float, str]] = []
     for name in TALLIES:
         per_run = np.array([getattr(r, name).sum() for r in raws], dtype=float)

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
@@ -14,8 +15,28 @@ from crossings.compile import compile_scenario
 from crossings.compile.model import CompiledModel
 from crossings.scenario import load_scenario
 from crossings.scenario.load import LoadedScenario, load_scenario_text
+from crossings.tallies import Tallies
 
 A = {"assumption": "test value"}
+
+
+def same_tallies(a: Tallies[Any], b: Tallies[Any]) -> None:
+    """Assert two runs' tallies, journey samples and counters are identical."""
+    assert a.arrays().keys() == b.arrays().keys()
+    for name, arr in a.arrays().items():
+        assert np.array_equal(arr, getattr(b, name)), name
+    assert (a.journeys is None) == (b.journeys is None)
+    if a.journeys is not None and b.journeys is not None:
+        for part in ("events", "agents"):
+            da, db = getattr(a.journeys, part), getattr(b.journeys, part)
+            assert da.keys() == db.keys(), part
+            for k in da:
+                assert np.array_equal(da[k], db[k]), (part, k)
+    assert (a.agents_created, a.agent_steps, a.events) == (
+        b.agents_created,
+        b.agent_steps,
+        b.events,
+    )
 
 
 def scaled_timeout(seconds: float) -> float:

@@ -8,16 +8,23 @@ the two runs and read the sampled journeys. Every page must log no console
 error and request nothing outside 127.0.0.1. Full-page screenshots are saved
 in ``tests/browser_artifacts/`` (gitignored) for a person to look at.
 
+The app sends a strict Content-Security-Policy: every page must work under
+it, with no console message about a refused script, style or request. A
+browser that resolves a foreign name (``evil.test``) to the server, as after
+DNS rebinding, must get the 400 page. Nothing waits for a fixed time: every
+wait is on a condition, bounded by a limit scaled with the machine's load
+(:func:`test_web_timing.scaled`).
+
 Skipped (with the reason) when ``/usr/bin/chromium`` or Playwright is missing:
 ``scripts/test`` installs both when run as root on Debian.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,7 +47,13 @@ sync_api = pytest.importorskip(
 
 import uvicorn  # noqa: E402
 
+import crossings.web.store as store_module  # noqa: E402
 from crossings.web import create_app  # noqa: E402
+from crossings.web.security import allowed_hosts  # noqa: E402
+from test_web_runs import Gate  # noqa: E402
+from test_web_timing import scaled, wait_until  # noqa: E402
+
+pytestmark = pytest.mark.slow
 
 ARTIFACTS = Path(__file__).parent / "browser_artifacts"
 LAUNCH_ARGS = [
@@ -53,10 +66,17 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 HOST = "127.0.0.1"
+FOREIGN = "evil.test"  # resolved to HOST by the browser: a DNS-rebinding attacker's name
 END = "2003-12-31"  # keeps each run of the example to a fraction of a second
-RUN_TIMEOUT_MS = 90_000
-UI_TIMEOUT_MS = 15_000
+RUN_TIMEOUT_S = 90  # upper bounds on a quiet machine (scaled with the load when used)
+UI_TIMEOUT_S = 15
 LOCAL_SCHEMES = {"data", "blob", "about"}
+CSP_WORDS = ("content security policy", "content-security-policy")
+
+
+def run_timeout_ms() -> float:
+    """The bound on a run reaching ``done`` (milliseconds, for Playwright)."""
+    return scaled(RUN_TIMEOUT_S) * 1000
 
 
 # ---------------------------------------------------------------- the server
@@ -69,24 +89,29 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    app = create_app(tmp_path_factory.mktemp("browser-web"), workers=1)
     port = _free_port()
+    # what `crossings serve` does: answer only requests addressed to the bound address
+    app = create_app(
+        tmp_path_factory.mktemp("browser-web"), workers=1, allowed_hosts=allowed_hosts(HOST, port)
+    )
     server = uvicorn.Server(
         uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan="on")
     )
     thread = threading.Thread(target=server.run, name="crossings-web", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
+
+    def started() -> bool:
+        if not thread.is_alive():
             raise RuntimeError(f"the web app did not start on {HOST}:{port}")
-        time.sleep(0.05)
+        return bool(server.started)
+
+    wait_until(started, 30, f"the web app listening on {HOST}:{port}")
     url = f"http://{HOST}:{port}"
-    with urllib.request.urlopen(f"{url}/openapi.json", timeout=10) as resp:  # it answers
+    with urllib.request.urlopen(f"{url}/openapi.json", timeout=scaled(10)) as resp:  # it answers
         assert resp.status == 200
     yield url
     server.should_exit = True
-    thread.join(timeout=30)
+    thread.join(timeout=scaled(30))
     assert not thread.is_alive(), "the web app did not shut down"
 
 
@@ -103,6 +128,14 @@ class Watch:
     def errors(self) -> list[str]:
         return [f"{url}: {text}" for kind, text, url in self.console if kind == "error"]
 
+    def csp(self) -> list[str]:
+        """Console messages (of any level) about the Content-Security-Policy."""
+        return [
+            f"{url}: {text}"
+            for _, text, url in self.console
+            if any(w in text.lower() for w in CSP_WORDS)
+        ]
+
     def foreign(self) -> list[str]:
         out = []
         for url in self.requests:
@@ -114,6 +147,7 @@ class Watch:
         return out
 
     def assert_clean(self) -> None:
+        assert not self.csp(), f"Content-Security-Policy violations: {self.csp()}"
         assert not self.errors(), f"console errors: {self.errors()}; failed: {self.failed}"
         assert not self.page_errors, f"uncaught page errors: {self.page_errors}"
         assert not self.foreign(), f"requests outside {HOST}: {self.foreign()}"
@@ -121,9 +155,16 @@ class Watch:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # the foreign name resolves to this machine, as a rebinding attacker's DNS would make it
+    args = [*LAUNCH_ARGS, f"--host-resolver-rules=MAP {FOREIGN} {HOST}"]
     with sync_api.sync_playwright() as pw:
         try:
-            b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+            b = pw.chromium.launch(
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=args,
+                timeout=scaled(UI_TIMEOUT_S * 2) * 1000,
+            )
         except sync_api.Error as exc:  # pragma: no cover - broken local install
             pytest.skip(f"{CHROMIUM} could not be launched by Playwright: {exc}")
         yield b
@@ -139,7 +180,9 @@ def shared() -> dict[str, str]:
 @pytest.fixture
 def session(browser: Any) -> Iterator[tuple[Any, Watch]]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(UI_TIMEOUT_MS)
+    context.set_default_timeout(scaled(UI_TIMEOUT_S) * 1000)
+    context.set_default_navigation_timeout(scaled(UI_TIMEOUT_S * 2) * 1000)
+    sync_api.expect.set_options(timeout=scaled(UI_TIMEOUT_S) * 1000)
     watch = Watch()
     context.on("request", lambda req: watch.requests.append(req.url))
     context.on(
@@ -185,7 +228,7 @@ def start_run(page: Any, base_url: str, changes: dict[str, str]) -> str:
 def wait_chart(page: Any, chart_id: str) -> None:
     """A plotly chart has rendered inside ``#chart_id``, with titled axes."""
     svg = page.locator(f"#{chart_id} .main-svg").first
-    svg.wait_for(state="visible", timeout=RUN_TIMEOUT_MS)
+    svg.wait_for(state="visible", timeout=run_timeout_ms())
     box = svg.bounding_box()
     assert box and box["width"] > 200 and box["height"] > 150, box
     titles = page.locator(f"#{chart_id} .g-xtitle, #{chart_id} .g-ytitle").all_text_contents()
@@ -239,7 +282,7 @@ def test_runs_page_progress_reaches_done(
     row = page.locator(f'tr.run-row[data-run="{run_id}"]')
     sync_api.expect(row).to_have_count(1)
     sync_api.expect(row).to_contain_text(f"time.end={END}")
-    sync_api.expect(row.locator(".state")).to_have_text("done", timeout=RUN_TIMEOUT_MS)
+    sync_api.expect(row.locator(".state")).to_have_text("done", timeout=run_timeout_ms())
     assert row.locator("progress").evaluate("p => p.value") == 1
     shot(page, "03-runs")
     watch.assert_clean()
@@ -249,7 +292,8 @@ def test_run_page_charts(session: tuple[Any, Watch], base_url: str, shared: dict
     page, watch = session
     run_id = shared.get("a") or pytest.skip("no run was started")
     page.goto(f"{base_url}/runs/{run_id}")
-    sync_api.expect(page.locator("#run-state .state")).to_have_text("done", timeout=RUN_TIMEOUT_MS)
+    run_state = page.locator("#run-state .state")
+    sync_api.expect(run_state).to_have_text("done", timeout=run_timeout_ms())
     wait_chart(page, "arrivals-chart")
     wait_chart(page, "stocks-chart")
     ytitle = page.locator("#arrivals-chart .g-ytitle").text_content() or ""
@@ -277,7 +321,8 @@ def test_second_run_and_compare(
     )
     assert b != a
     shared["b"] = b
-    sync_api.expect(page.locator("#run-state .state")).to_have_text("done", timeout=RUN_TIMEOUT_MS)
+    run_state = page.locator("#run-state .state")
+    sync_api.expect(run_state).to_have_text("done", timeout=run_timeout_ms())
     page.goto(f"{base_url}/compare?a={a}&b={b}")
     sync_api.expect(page.locator("h1")).to_have_text("Compare runs")
     wait_chart(page, "compare-chart")
@@ -299,4 +344,76 @@ def test_journeys_page(session: tuple[Any, Watch], base_url: str, shared: dict[s
     sync_api.expect(page.locator("#journey-count")).to_contain_text("Showing ")
     assert page.locator("#outcome option").count() > 1
     shot(page, "06-journeys")
+    watch.assert_clean()
+
+
+def test_run_report_under_its_policy(
+    session: tuple[Any, Watch], base_url: str, shared: dict[str, str]
+) -> None:
+    """The full report (inline scripts allowed by their hashes) draws its charts."""
+    page, watch = session
+    run_id = shared.get("a") or pytest.skip("no run was started")
+    response = page.goto(f"{base_url}/runs/{run_id}/report")
+    assert response is not None and response.status == 200
+    policy = response.headers["content-security-policy"]
+    assert "'unsafe-inline'" not in policy and "'sha256-" in policy
+    plots = page.locator(".js-plotly-plot")
+    sync_api.expect(plots.first.locator("svg.main-svg").first).to_be_attached()
+    assert plots.count() >= 4
+    watch.assert_clean()
+
+
+def test_foreign_host_is_refused(browser: Any, base_url: str) -> None:
+    """A page reached under another name (DNS rebinding) gets 400 and runs nothing."""
+    port = urlsplit(base_url).port
+    context = browser.new_context()
+    context.set_default_navigation_timeout(scaled(UI_TIMEOUT_S * 2) * 1000)
+    try:
+        page = context.new_page()
+        response = page.goto(f"http://{FOREIGN}:{port}/?scenario=example")
+        assert response is not None
+        assert response.status == 400
+        assert response.headers["content-type"].startswith("text/plain")
+        sync_api.expect(page.locator("body")).to_contain_text("invalid Host header")
+        assert page.locator("#scenario-form").count() == 0
+        api = page.goto(f"http://{FOREIGN}:{port}/api/runs")
+        assert api is not None and api.status == 400
+        # the same server, under its own address, answers (requests made outside the browser)
+        ok = context.request.get(f"{base_url}/api/runs")
+        assert ok.status == 200
+        local = context.request.get(f"http://localhost:{port}/api/scenarios")
+        assert local.status == 200
+    finally:
+        context.close()
+
+
+def test_cancel_button_stops_a_run(
+    session: tuple[Any, Watch], base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run page's Cancel button: a run held at a gate is asked to stop, and stops."""
+    page, watch = session
+    gate = Gate(store_module.simulate)
+    monkeypatch.setattr(store_module, "simulate", gate)
+    try:
+        request = urllib.request.Request(
+            f"{base_url}/api/runs",
+            data=json.dumps({"scenario": "example", "overrides": {"time.end": END}}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=scaled(10)) as resp:
+            run_id = json.loads(resp.read())["run_id"]
+        gate.wait_entered()
+        page.goto(f"{base_url}/runs/{run_id}")
+        state = page.locator("#run-state .state")
+        sync_api.expect(state).to_have_text("running")
+        button = page.locator("#cancel-button")
+        sync_api.expect(button).to_be_visible()
+        button.click()
+        sync_api.expect(state).to_have_text("cancelled")
+        sync_api.expect(button).to_be_hidden()
+        sync_api.expect(page.locator("#run-error")).to_have_text("cancelled on request")
+        shot(page, "07-cancelled")
+    finally:
+        gate.release.set()
     watch.assert_clean()

@@ -4,6 +4,7 @@ The report of a short example run is written to a temporary folder and opened
 as a ``file://`` page: every chart must render (plotly draws an SVG with
 content), the page must log no console error and must request nothing but the
 file itself. A full-page screenshot is kept in ``tests/browser_artifacts/``.
+Every wait is on a condition, bounded by a limit scaled with the machine's load.
 Skipped when ``/usr/bin/chromium`` or Playwright is missing.
 """
 
@@ -27,6 +28,10 @@ sync_api = pytest.importorskip(
 
 import crossings  # noqa: E402
 from crossings.report import build_report  # noqa: E402
+from test_web_timing import scaled  # noqa: E402
+
+pytestmark = pytest.mark.slow
+UI_TIMEOUT_S = 30  # an upper bound on a quiet machine, scaled with the load
 
 ARTIFACTS = Path(__file__).parent / "browser_artifacts"
 LAUNCH_ARGS = [
@@ -56,9 +61,17 @@ def test_report_renders_offline_with_no_errors(report_file: Path) -> None:
     errors: list[str] = []
     requests: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=LAUNCH_ARGS,
+            timeout=scaled(UI_TIMEOUT_S) * 1000,
+        )
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(scaled(UI_TIMEOUT_S) * 1000)
+            page.set_default_navigation_timeout(scaled(UI_TIMEOUT_S) * 1000)
+            sync_api.expect.set_options(timeout=scaled(UI_TIMEOUT_S) * 1000)
             page.on("console", lambda m: m.type == "error" and console.append(m.text))
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on("request", lambda r: requests.append(r.url))

@@ -14,9 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from conftest import base_scenario, compile_dict, rate
+from conftest import base_scenario, compile_dict, rate, same_tallies
 from crossings.compile.model import CompiledModel
-from crossings.engine import RawResults
 from crossings.executors import (
     DaskExecutor,
     Executor,
@@ -28,6 +27,7 @@ from crossings.executors import (
     run_models,
     run_seeds,
 )
+from crossings.tallies import Tallies
 
 SEEDS = [1, 2, 3]
 
@@ -116,25 +116,12 @@ def dask_ex(dask_address: str) -> Iterator[Executor]:
 
 
 @pytest.fixture(scope="module")
-def reference(example_model: CompiledModel, cluster: Any) -> list[RawResults]:
+def reference(example_model: CompiledModel, cluster: Any) -> list[Tallies[np.int64]]:
     """The seeds run in this process, unsplit."""
     return run_seeds(example_model, SEEDS, executor=LocalExecutor(1), shards=1)
 
 
-def _same(a: RawResults, b: RawResults) -> None:
-    for name in RawResults.COUNTS:
-        assert np.array_equal(getattr(a, name), getattr(b, name)), name
-    assert a.journeys.keys() == b.journeys.keys()
-    for k in a.journeys:
-        assert np.array_equal(a.journeys[k], b.journeys[k]), k
-    assert a.agents.keys() == b.agents.keys()
-    for k in a.agents:
-        assert np.array_equal(a.agents[k], b.agents[k]), k
-    assert (a.agents_created, a.agent_steps, a.events) == (
-        b.agents_created,
-        b.agent_steps,
-        b.events,
-    )
+_same = same_tallies
 
 
 # --- identical results on every executor
@@ -157,7 +144,7 @@ def test_results_identical_on_every_executor(
     where: str,
     shards: int,
     example_model: CompiledModel,
-    reference: list[RawResults],
+    reference: list[Tallies[np.int64]],
     request: pytest.FixtureRequest,
 ) -> None:
     spec = {
@@ -193,7 +180,7 @@ def test_run_models_batch_on_dask(dask_ex: Executor) -> None:
 
 
 def test_default_executor_is_local(
-    example_model: CompiledModel, reference: list[RawResults]
+    example_model: CompiledModel, reference: list[Tallies[np.int64]]
 ) -> None:
     fractions: list[float] = []
     (raw,) = run_seeds(example_model, SEEDS[:1], progress=fractions.append)
@@ -388,7 +375,6 @@ def test_run_models_takes_one_seed_list_per_model(example_model: CompiledModel) 
     together = run_models([example_model, example_model], [[1], [2]], executor=LocalExecutor(1))
     alone = run_seeds(example_model, [1, 2], executor=LocalExecutor(1))
     for got, want in zip([together[0][0], together[1][0]], alone, strict=True):
-        for name in RawResults.COUNTS:
-            assert np.array_equal(getattr(got, name), getattr(want, name)), name
+        same_tallies(got, want)
     with pytest.raises(ValueError, match="seed lists"):
         run_models([example_model], [[1], [2]], executor=LocalExecutor(1))

@@ -11,9 +11,11 @@ from tests.conftest import base_scenario, compile_dict, rate
 from crossings.compile.model import CompiledModel
 from crossings.executors import run_seeds
 from crossings.expected import ExpectedModeError, ExpectedModel, expected_values
-from crossings.expected.results import expected_results
+from crossings.measure import build_rows, row_values
 from crossings.results.results import Results
+from crossings.runs import RunMode, RunPlan, execute
 from crossings.scenario import load_scenario
+from crossings.tallies import stack
 
 
 def test_competing_hazards_match_closed_form() -> None:
@@ -71,7 +73,7 @@ def test_table_duration_with_hazard_and_inflow_matches_convolution(lump: int | N
     m = compile_dict(d)
     ev = ExpectedModel(m, lump)
     assert bool(ev.lumped[m.state_index("a")]) == (lump is not None)
-    raw = ev.run({}).raw(0)
+    raw = ev.run({}).item(0)
     ent, init = ev._entries(ev.base_arrays(1)["combo_rate"])
     inflow = ent[0].sum(axis=1)  # both sexes
     inflow[0] += init[0].sum()
@@ -99,42 +101,19 @@ def test_agent_mean_converges_to_expected_values(
     """Every observed series of the example: |agent mean − EV| within 4 standard errors."""
     raws, ev = example_runs
     loaded = load_scenario("example")
-    agents = Results(example_model, raws, list(range(1, 31)), loaded).observations_frame()
-    exp = Results(example_model, [ev.raw(0)], [0], loaded).observations_frame()
-    assert len(agents) == len(exp) > 0
+    rows = build_rows(loaded.scenario, example_model)
+    assert rows
+    sims = row_values(stack(raws), example_model, rows)  # (30 runs, rows)
+    exp = row_values(ev, example_model, rows)[0]
     n = len(raws)
-    for (_, a), (_, e) in zip(agents.iterrows(), exp.iterrows(), strict=True):
-        sims = (
-            np.array(
-                [
-                    Results(example_model, [r], [0], loaded).simulate_row(
-                        next(o for o in loaded.scenario.observations if o.id == a["series"]),
-                        next(
-                            rw
-                            for o in loaded.scenario.observations
-                            if o.id == a["series"]
-                            for rw in o.rows
-                            if _label(rw) == a["year"]
-                        ),
-                        a["sex"],
-                    )[0]
-                    for r in raws
-                ]
-            )
-            if a["kind"] != "share"
-            else None
-        )
-        if sims is None:
-            continue
-        se = max(sims.std(ddof=1) / math.sqrt(n), math.sqrt(max(e["simulated"], 1.0) / n) * 0.3)
-        assert abs(sims.mean() - e["simulated"]) <= 4 * se + 1e-6, (a["series"], a["year"])
-
-
-def _label(row: object) -> str:
-    y = getattr(row, "year", None)
-    ys = getattr(row, "years", None)
-    d = getattr(row, "date", None)
-    return str(y) if y is not None else f"{ys[0]}-{ys[1]}" if ys is not None else d.isoformat()
+    for j, r in enumerate(rows):
+        se = max(sims[:, j].std(ddof=1) / math.sqrt(n), math.sqrt(max(exp[j], 1.0) / n) * 0.3)
+        assert abs(sims[:, j].mean() - exp[j]) <= 4 * se + 1e-6, (r.series, r.label, r.sex)
+    # the results tables measure the same rows the same way
+    agents = Results(example_model, raws, list(range(1, 31)), loaded).observations_frame()
+    counts = agents[agents["kind"] != "share"]
+    assert len(counts) == len(rows)
+    np.testing.assert_allclose(counts["simulated"], np.median(sims, axis=0))
 
 
 def test_all_tallies_agree_with_agents(example_runs: tuple[list, object]) -> None:
@@ -161,8 +140,8 @@ def test_cohort_tallies_agree_with_agents(example_runs: tuple[list, object]) -> 
     """`crossings run --expected` tallies by entry cohort (one set per entry year): every
     (cohort, state) cell against the mean of 30 agent runs, and cohorts sum to the whole."""
     raws, _ = example_runs
-    res = expected_results(load_scenario("example"))
-    assert res.meta["mode"] == "expected"
+    res = execute(load_scenario("example"), RunPlan(RunMode.EXPECTED))
+    assert res.mode is RunMode.EXPECTED
     e = res.runs[0]
     n = len(raws)
     np.testing.assert_allclose(

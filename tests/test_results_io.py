@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import crossings
-from crossings.executors.runs import shard_ranges
 from crossings.atomic import atomic_directory
+from crossings.executors.runs import shard_ranges
 
 
 def test_failed_write_leaves_no_directory_and_keeps_the_old_one(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crossings.web import create_app
+from test_web_timing import wait_until
 
+TEST_HOSTS = ("testserver",)  # the Host of FastAPI's test client (refused unless allowed)
 SHORT = {"time.end": "2003-12-31"}
 FASTER = {**SHORT, "transitions.hiding[1].rate.per_year": 0.5}  # onward departures
 MISSING = "0123456789abcdef"
@@ -25,21 +26,21 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(data_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(data_dir, workers=1)) as c:
+    with TestClient(create_app(data_dir, workers=1, allowed_hosts=TEST_HOSTS)) as c:
         yield c
 
 
 def wait(client: TestClient, run_id: str, timeout: float = 60.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """Poll a run until it has ended (``timeout``: on a quiet machine; scaled with the load)."""
+
+    def ended() -> dict[str, Any] | None:
         r = client.get(f"/api/runs/{run_id}")
         assert r.status_code == 200
         status: dict[str, Any] = r.json()
         assert 0.0 <= status["progress"] <= 1.0
-        if status["state"] in ("done", "failed"):
-            return status
-        time.sleep(0.1)
-    raise AssertionError(f"run {run_id} did not finish in {timeout} s")
+        return status if status["state"] in ("done", "failed", "cancelled") else None
+
+    return wait_until(ended, timeout, f"run {run_id} finished")
 
 
 @pytest.fixture(scope="module")
@@ -307,7 +308,7 @@ def test_compare(client: TestClient, runs: tuple[str, str]) -> None:
 def test_journeys_rebuilt_by_a_new_app(data_dir: Path, runs: tuple[str, str]) -> None:
     """A restarted app lists the stored runs and rebuilds their model for journeys."""
     _, b = runs
-    with TestClient(create_app(data_dir, workers=1)) as fresh:
+    with TestClient(create_app(data_dir, workers=1, allowed_hosts=TEST_HOSTS)) as fresh:
         assert fresh.get(f"/api/runs/{b}").json()["state"] == "done"
         assert fresh.get(f"/api/runs/{b}").json()["variant"] == "no_crackdown"
         j = fresh.get(f"/api/runs/{b}/journeys", params={"limit": 2})
@@ -315,7 +316,7 @@ def test_journeys_rebuilt_by_a_new_app(data_dir: Path, runs: tuple[str, str]) ->
 
 
 def test_unexpected_error_is_generic_500(data_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
-    app = create_app(data_dir, workers=1)
+    app = create_app(data_dir, workers=1, allowed_hosts=TEST_HOSTS)
 
     @app.get("/api/boom")
     def boom() -> None:

@@ -1,20 +1,19 @@
-"""The public Python API: load, compile, simulate."""
+"""The public Python API: load, compile, simulate.
+
+:func:`simulate` and :class:`Simulation` are the short way to agent runs;
+:func:`crossings.runs.execute` runs any mode (agent runs, expected values,
+posterior draws).
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from crossings.compile.compiler import compile_scenario
-from crossings.executors import Executor, run_seeds
+from crossings.executors import Executor
 from crossings.results.results import Results
+from crossings.runs import RunMode, RunPlan, execute
 from crossings.scenario.load import LoadedScenario, load_scenario
-
-
-def run_seed_list(seed: int, runs: int) -> list[int]:
-    """The seeds of ``runs`` runs starting at ``seed``."""
-    return [seed + i for i in range(runs)]
 
 
 def simulate(
@@ -54,20 +53,8 @@ def simulate(
         if isinstance(scenario, LoadedScenario)
         else load_scenario(scenario, overrides=overrides, variant=variant)
     )
-    model = compile_scenario(loaded)
-    first = model.seed if seed is None else seed
-    seeds = run_seed_list(first, runs)
-    t0 = time.perf_counter()
-    raws = run_seeds(
-        model,
-        seeds,
-        workers=workers if runs > 1 or shards > 1 else 1,
-        shards=shards,
-        progress=progress,
-        executor=executor,
-    )
-    wall = time.perf_counter() - t0
-    return Results(model=model, runs=raws, seeds=seeds, loaded=loaded, wall_seconds=wall)
+    plan = RunPlan(RunMode.AGENT, runs=runs, seed=seed, workers=workers, shards=shards)
+    return execute(loaded, plan, executor=executor, progress=progress)
 
 
 class Simulation:
@@ -95,7 +82,6 @@ class Simulation:
             if isinstance(scenario, LoadedScenario)
             else load_scenario(scenario, overrides=overrides, variant=variant)
         )
-        self.model = compile_scenario(self.loaded)
         self.seed = seed
         self.runs = runs
 

@@ -6,7 +6,6 @@ exit with status 2, never a traceback. ``sys.exit`` is used only here.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import sys
@@ -132,31 +131,31 @@ def run(
     ] = False,
 ) -> None:
     """Validate and run a scenario, print a summary and write results to --out."""
-    from crossings.api import simulate  # noqa: PLC0415
+    from crossings.calibrate.unknowns import CalibrationError  # noqa: PLC0415
+    from crossings.expected import ExpectedModeError  # noqa: PLC0415
     from crossings.results.io import write_results  # noqa: PLC0415
+    from crossings.runs import RunMode, RunPlan, RunPlanError, execute  # noqa: PLC0415
 
     loaded = _load(scenario, sets, variant)
-    if expected:
-        clash = [
-            name
-            for name, bad in (
-                ("--runs", runs != 1),
-                ("--posterior", posterior),
-                ("--shards", shards != 1),
-                ("--executor", executor),
-            )
-            if bad
-        ]
-        if clash:
-            _fail(
-                f"error: --expected computes expectations without agents; drop {', '.join(clash)}"
-            )
-        _run_expected(loaded, out_dir, quiet)
-        return
+    mode = (
+        RunMode.EXPECTED
+        if expected
+        else RunMode.POSTERIOR
+        if posterior is not None
+        else RunMode.AGENT
+    )
+    plan = RunPlan(mode, runs=runs, seed=seed, workers=workers, shards=shards, posterior=posterior)
+    try:
+        plan.check()
+        if mode is RunMode.EXPECTED and executor is not None:
+            raise RunPlanError("--expected computes expectations without agents; drop --executor")
+    except RunPlanError as exc:
+        _fail(f"error: {exc}")
     ex = _executor(executor, workers)
     for w in loaded.warnings:
         err.print(w.format(), markup=False, highlight=False, soft_wrap=True)
     label = f"{loaded.scenario.name}" + (f" [{variant}]" if variant else "")
+    what = "expected values of" if mode is RunMode.EXPECTED else "running"
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -166,67 +165,27 @@ def run(
         transient=True,
         disable=quiet or not err.is_terminal,
     ) as progress:
-        task = progress.add_task(f"running {label} × {runs}", total=1.0)
+        count = "" if mode is RunMode.EXPECTED else f" × {runs}"
+        task = progress.add_task(f"{what} {label}{count}", total=1.0)
         try:
-            if posterior is not None:
-                from crossings.calibrate.posterior_runs import (  # noqa: PLC0415
-                    simulate_posterior,
-                )
-                from crossings.calibrate.unknowns import CalibrationError  # noqa: PLC0415
-
-                try:
-                    results = simulate_posterior(
-                        loaded,
-                        posterior,
-                        runs=runs,
-                        seed=loaded.scenario.seed if seed is None else seed,
-                        workers=workers,
-                        executor=ex,
-                        progress=lambda f: progress.update(task, completed=f),
-                    )
-                except CalibrationError as exc:
-                    _fail(f"error: {exc}")
-            else:
-                results = simulate(
-                    loaded,
-                    seed=seed,
-                    runs=runs,
-                    workers=workers,
-                    shards=shards,
-                    executor=ex,
-                    progress=lambda f: progress.update(task, completed=f),
-                )
+            results = execute(
+                loaded,
+                plan,
+                executor=ex,
+                progress=lambda f: progress.update(task, completed=f),
+            )
+        except (CalibrationError, ExpectedModeError, RunPlanError) as exc:
+            _fail(f"error: {exc}")
+            return
         finally:
             if ex is not None:
                 ex.close()
     path = write_results(results, out_dir)
     if not quiet:
         _summary(results)
-    out.print(
-        f"results written to {path}/ ({results.wall_seconds:.1f} s simulated)", highlight=False
-    )
-
-
-def _run_expected(loaded: LoadedScenario, out_dir: Path, quiet: bool) -> None:
-    """``crossings run --expected``: exact expectations written as a results folder."""
-    from crossings.expected import ExpectedModeError  # noqa: PLC0415
-    from crossings.expected.results import expected_results  # noqa: PLC0415
-    from crossings.results.io import write_results  # noqa: PLC0415
-
-    with (
-        err.status(f"expected values of {loaded.scenario.name}", spinner="dots")
-        if (err.is_terminal and not quiet)
-        else contextlib.nullcontext()
-    ):
-        try:
-            results = expected_results(loaded)
-        except ExpectedModeError as exc:
-            _fail(f"error: {exc}")
-            return
-    path = write_results(results, out_dir)
-    if not quiet:
-        _summary(results)
-    out.print(f"expected values written to {path}/ ({results.wall_seconds:.1f} s)", highlight=False)
+    done = "expected values" if mode is RunMode.EXPECTED else "results"
+    took = "" if mode is RunMode.EXPECTED else " simulated"
+    out.print(f"{done} written to {path}/ ({results.wall_seconds:.1f} s{took})", highlight=False)
 
 
 def _rows(frame: pd.DataFrame) -> Iterator[Any]:
@@ -241,7 +200,9 @@ def _rows(frame: pd.DataFrame) -> Iterator[Any]:
 def _summary(results: Results) -> None:
     info = results.totals()
     m = results.model
-    exp = results.meta.get("mode") == "expected"  # one noiseless "run" of expectations
+    from crossings.results.bundle import RunMode  # noqa: PLC0415
+
+    exp = results.mode is RunMode.EXPECTED  # one noiseless "run" of expectations
     over = "expected values" if exp else "median over runs"
     per_run = "expected" if exp else "mean per run"
     runs_text = "expected values, no agents" if exp else f"{results.n_runs} run(s)"
@@ -527,19 +488,43 @@ def report(
 
 @app.command()
 def journeys(
-    scenario: ScenarioArg = None,
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[RESULTS_DIR | SCENARIO]",
+            help="A results folder (default: crossings-results, when it exists) or a "
+            "scenario to run once first.",
+        ),
+    ] = None,
     n: Annotated[int, typer.Option("--n", min=1, max=1000, help="How many histories.")] = 5,
-    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed (with a scenario).")] = None,
     sets: SetOpt = None,
     variant: VariantOpt = None,
 ) -> None:
-    """Run a scenario once and tell individual histories as plain sentences."""
-    from crossings.api import simulate  # noqa: PLC0415
+    """Tell individual simulated histories as plain sentences (from a results folder)."""
+    import tempfile  # noqa: PLC0415
+
+    from crossings.results.bundle import BundleError, open_bundle  # noqa: PLC0415
     from crossings.results.journeys import journeys_text  # noqa: PLC0415
 
-    loaded = _load(scenario, sets, variant)
-    results = simulate(loaded, seed=seed, runs=1)
-    texts = journeys_text(results, n)
+    folder = Path(target) if target is not None else DEFAULT_OUT
+    with tempfile.TemporaryDirectory(prefix="crossings-journeys-") as tmp:
+        if folder.is_dir() and not sets and variant is None and seed is None:
+            err.print(f"simulated histories from {folder}/", highlight=False)
+        else:
+            from crossings.results.io import write_results  # noqa: PLC0415
+            from crossings.runs import RunPlan, execute  # noqa: PLC0415
+
+            loaded = _load(target, sets, variant)
+            err.print(
+                f"simulated histories from one run of {loaded.scenario.name}", highlight=False
+            )
+            folder = write_results(execute(loaded, RunPlan(seed=seed)), Path(tmp) / "run")
+        try:
+            texts = journeys_text(open_bundle(folder), n)
+        except BundleError as exc:
+            _fail(f"error: {exc}")
+            return
     if not texts:
         _fail("no journeys were sampled (set 'journeys: {sample: N}' in the scenario)", 1)
     for i, text in enumerate(texts, 1):
@@ -555,12 +540,20 @@ def serve(
     data_dir: Annotated[Path, typer.Option("--data", help="Where runs are stored.")] = Path(
         "crossings-web"
     ),
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="Also answer requests addressed to this host name (repeatable); by default "
+            "only the bound address and the loopback names are answered.",
+        ),
+    ] = None,
 ) -> None:
     """Start the local web app (scenario form, runs, charts, journeys, JSON API)."""
     from crossings.web import serve as serve_app  # noqa: PLC0415
 
     out.print(f"Crossings web app on http://{host}:{port}/ (Ctrl-C to stop)", highlight=False)
-    serve_app(host=host, port=port, data_dir=data_dir)
+    serve_app(host=host, port=port, data_dir=data_dir, extra_hosts=tuple(allow_host or ()))
 
 
 PosteriorSeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the posterior draws.")]

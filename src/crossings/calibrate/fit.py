@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crossings.atomic import atomic_file, write_text
-from crossings.calibrate.observe import Likelihood, Row, build_rows, row_values
+from crossings.calibrate.observe import Likelihood
 from crossings.calibrate.unknowns import (
     CalibrationError,
     Effect,
@@ -46,9 +46,11 @@ from crossings.calibrate.unknowns import (
     to_z,
 )
 from crossings.compile.model import CompiledModel
-from crossings.expected import Batch, ExpectedModel
+from crossings.expected import ExpectedModel
+from crossings.measure import Row, build_rows, quantity_rows, row_values
 from crossings.scenario.load import LoadedScenario
 from crossings.scenario.schema import Calibration, Unknown
+from crossings.tallies import Tallies
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,7 @@ class Problem:
             np.float64,
         )
 
-    def run(self, z: F64) -> Batch:
+    def run(self, z: F64) -> Tallies[np.float64]:
         """The expected-value mode at points ``z`` (one parallel batch)."""
         self.evaluations += z.shape[0]
         return self.ev.run(batch_arrays(self.model, self.effects, self.theta(z)))
@@ -143,12 +145,7 @@ def prepare(
         rows = build_rows(sc, model, exclude=tuple(cal.exclude), before=before)
     if not rows:
         raise CalibrationError("no observation rows to fit inside the simulated span")
-    est_rows = [
-        Row(e.id, str(y), sex, "estimate", np.nan, np.nan, np.nan, y, e.measure, (y,), None)
-        for e in cal.estimates
-        for y in model.years
-        for sex in (("total",) if e.measure.family is not None else ("total", "female", "male"))
-    ]
+    est_rows = [r for e in cal.estimates for r in quantity_rows(e.id, e.measure, model)]
     if lump_days is None and cal.approximation is not None:
         lump_days = cal.approximation.lump_days
     lump = None if exact or lump_days is None else max(1, lump_days // model.step_days)

@@ -1,8 +1,8 @@
-"""Observation rows as functions of the expected tallies, and their likelihood.
+"""The likelihood of observed rows given their expected values.
 
-Every row of every observation series (one value per sex given) becomes a
-:class:`Row`; :func:`row_values` evaluates all rows for a batch of parameter
-sets at once. The observation model (:class:`~crossings.scenario.schema.ObservationModel`):
+The rows themselves and their expected values come from
+:mod:`crossings.measure` (the same measurement the results tables use). The
+observation model (:class:`~crossings.scenario.schema.ObservationModel`):
 
 * yearly counts (``kind: count``, a number): negative binomial around the
   expected count with variance ``mu + dispersion·mu²`` (Poisson when
@@ -15,174 +15,14 @@ sets at once. The observation model (:class:`~crossings.scenario.schema.Observat
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-from crossings.compile.model import CompiledModel
-from crossings.expected import Batch
-from crossings.scenario.schema import Measure, ObservationModel, Range, Scenario
+from crossings.measure import Row
+from crossings.scenario.schema import ObservationModel
 
 F64 = NDArray[np.float64]
-SEXES = ("total", "female", "male")
-
-
-@dataclass(frozen=True)
-class Row:
-    """One observed number.
-
-    Attributes:
-        series: Observation id.
-        label: Year, bucket (``1999-2001``) or date.
-        sex: total, female or male.
-        kind: count, range or estimate.
-        observed: The number (a range's midpoint or its one bound).
-        low: Lower bound (NaN if none).
-        high: Upper bound (NaN if none).
-        last_year: The last year the row covers (for hold-outs).
-        measure: What it measures.
-        years: Years it covers.
-        date: The date of a dated stock row.
-    """
-
-    series: str
-    label: str
-    sex: str
-    kind: str
-    observed: float
-    low: float
-    high: float
-    last_year: int
-    measure: Measure
-    years: tuple[int, ...]
-    date: dt.date | None
-
-
-def build_rows(
-    sc: Scenario,
-    model: CompiledModel,
-    *,
-    exclude: tuple[str, ...] = (),
-    before: int | None = None,
-    from_year: int | None = None,
-) -> list[Row]:
-    """Observation rows that fall inside the simulated span.
-
-    Args:
-        sc: The scenario.
-        model: Its compiled model.
-        exclude: Observation ids left out.
-        before: Keep only rows whose last year is before this year.
-        from_year: Keep only rows whose last year is this year or later.
-    """
-    rows: list[Row] = []
-    y0, y1 = model.years[0], model.years[-1]
-    for obs in sc.observations:
-        if obs.id in exclude:
-            continue
-        for r in obs.rows:
-            years = (
-                (r.year,)
-                if r.year is not None
-                else tuple(range(r.years[0], r.years[1] + 1))
-                if r.years is not None
-                else (r.date.year,)
-                if r.date is not None
-                else ()
-            )
-            if not years or any(not (y0 <= y <= y1) for y in years):
-                continue
-            if r.date is not None and not (0 <= model.date_step(r.date) < model.n_steps):
-                continue
-            last = max(years)
-            if before is not None and last >= before:
-                continue
-            if from_year is not None and last < from_year:
-                continue
-            label = (
-                str(r.year)
-                if r.year is not None
-                else f"{r.years[0]}-{r.years[1]}"
-                if r.years is not None
-                else r.date.isoformat()
-                if r.date is not None
-                else ""
-            )
-            for sex in SEXES:
-                val = getattr(r, sex)
-                if val is None or (obs.measure.family is not None and sex != "total"):
-                    continue
-                if isinstance(val, Range):
-                    kind = "range"
-                    lo = float(val.low) if val.low is not None else math.nan
-                    hi = float(val.high) if val.high is not None else math.nan
-                    point = val.point()
-                else:
-                    kind = "count" if obs.kind == "count" else "estimate"
-                    lo = hi = point = float(val)
-                rows.append(
-                    Row(obs.id, label, sex, kind, point, lo, hi, last, obs.measure, years, r.date)
-                )
-    return rows
-
-
-def measure_values(
-    batch: Batch,
-    model: CompiledModel,
-    measure: Measure,
-    years: tuple[int, ...],
-    date: dt.date | None,
-    sex: str,
-) -> F64:
-    """One measured quantity for every parameter set of a batch: shape (P,)."""
-    m = model
-    sx: slice | int = slice(None) if sex == "total" else ("female", "male").index(sex)
-    yidx = [y - m.years[0] for y in years]
-    P = batch.n_sets
-    if measure.entries is not None:
-        idx = [m.state_index(s) for s in measure.entries]
-        inside = np.zeros(m.n_states + 1, bool)
-        inside[idx] = True
-        f = batch.flows[:, yidx][:, :, ~inside][:, :, :, idx]  # (P, y, from, to, 2)
-        return np.asarray(f[..., sx].reshape(P, -1).sum(axis=1), np.float64)
-    if measure.flow is not None:
-        a = m.state_index(measure.flow["from"])
-        b = m.state_index(measure.flow["to"])
-        return np.asarray(batch.flows[:, yidx, a, b][..., sx].reshape(P, -1).sum(axis=1))
-    if measure.stock is not None:
-        idx = [m.state_index(s) for s in measure.stock]
-        if date is not None:
-            steps = [m.date_step(date)]
-        else:
-            steps = []
-            for y in years:
-                hits = np.flatnonzero(m.step_year == y)
-                if hits.size:
-                    steps.append(int(hits[-1]))
-        st = batch.stocks[:, steps][:, :, idx][..., sx]  # (P, steps, states[, 2])
-        per_step = st.reshape(P, len(steps), -1).sum(axis=2)
-        return np.asarray(per_step.mean(axis=1), np.float64)
-    if measure.wave is not None:
-        w = m.wave_ids.index(measure.wave)
-        return np.asarray(batch.wave_moved[:, w][..., sx].reshape(P, -1).sum(axis=1))
-    if measure.family is not None:
-        cidx = [m.consequence_ids.index(c) for c in measure.family]
-        fam = batch.family_members[:, yidx][:, :, cidx]
-        return np.asarray(fam.reshape(P, -1).sum(axis=1), np.float64)
-    raise ValueError("empty measure")  # pragma: no cover - the schema forbids it
-
-
-def row_values(batch: Batch, model: CompiledModel, rows: list[Row]) -> F64:
-    """Expected value of every row for every parameter set: (P, rows)."""
-    if not rows:
-        return np.zeros((batch.n_sets, 0))
-    return np.stack(
-        [measure_values(batch, model, r.measure, r.years, r.date, r.sex) for r in rows], axis=1
-    )
 
 
 class Likelihood:

@@ -36,13 +36,14 @@ from crossings.calibrate.fit import (
     prepare,
     save_meta,
 )
-from crossings.calibrate.observe import Likelihood, Row, build_rows, row_values
+from crossings.calibrate.observe import Likelihood
 from crossings.calibrate.unknowns import (
     CalibrationError,
     describe_prior,
     prior_quantiles,
     to_z,
 )
+from crossings.measure import Row, build_rows, row_values
 from crossings.scenario.load import LoadedScenario
 from crossings.scenario.schema import Prior
 
@@ -429,3 +430,12 @@ def posterior_thetas(path: Path, n: int, seed: int) -> tuple[list[str], F64]:
     rng = np.random.default_rng([seed, 53])
     pick = rng.choice(len(df), size=n, replace=len(df) < n)
     return cols, df[cols].to_numpy(np.float64)[pick]
+
+
+def posterior_record(path: Path) -> dict[str, Any]:
+    """The facts of a calibration folder (its ``calibration.json``; empty if unreadable)."""
+    try:
+        data = json.loads((path / "calibration.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -1,6 +1,10 @@
-"""The agent engine: struct-of-arrays agents, an event calendar, one step order."""
+"""The agent engine: struct-of-arrays agents, an event calendar, one step order.
 
-from crossings.engine.core import RawResults, Simulation, entry_plan
+It produces :class:`crossings.tallies.Tallies` of integer counts (one run, or one
+id range of a run).
+"""
+
+from crossings.engine.core import Simulation, entry_plan
 from crossings.engine.rng import KeyedRNG
 
-__all__ = ["KeyedRNG", "RawResults", "Simulation", "entry_plan"]
+__all__ = ["KeyedRNG", "Simulation", "entry_plan"]

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +33,7 @@ from numpy.typing import NDArray
 from crossings.compile.model import NEVER, CompiledModel, Targets
 from crossings.engine import kernels
 from crossings.engine.rng import KeyedRNG, stream_id
+from crossings.tallies import EVENT_KINDS, JOURNEY_COLUMNS, JourneySample, Tallies
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +50,13 @@ ST_SAMPLE = stream_id("journey-sample")
 ST_SENTENCE = stream_id("sentence")
 ST_ENTRIES = stream_id("entries")
 
-KIND_ENTRY = 0
-KIND_HAZARD = 1
-KIND_DURATION = 2
-KIND_FLAG = 3
-KIND_CLASSIFIED = 4
-KIND_WAVE = 5
-KIND_RECLASS = 6
-EVENT_KINDS = ("entry", "hazard", "duration", "flag", "classified", "wave", "reclassified")
+# journey record kinds: the codes of crossings.tallies.EVENT_KINDS (the kernels write
+# 1, a hazard, and 2, the end of a duration, themselves)
+KIND_ENTRY = EVENT_KINDS.index("entry")
+KIND_FLAG = EVENT_KINDS.index("flag")
+KIND_CLASSIFIED = EVENT_KINDS.index("classified")
+KIND_WAVE = EVENT_KINDS.index("wave")
+KIND_RECLASS = EVENT_KINDS.index("reclassified")
 
 ProgressFn = Callable[[int, int], None]
 
@@ -97,101 +96,6 @@ def entry_plan(model: CompiledModel, seed: int) -> NDArray[np.int64]:
     return counts
 
 
-@dataclass
-class RawResults:
-    """Integer tallies of one run (or one id range of a run); shards add up.
-
-    Attributes:
-        stocks: People in each state by sex at the end of each step (T, S, 2).
-        flows: Moves per calendar year from state (S = outside) to state by sex
-            (Y, S+1, S, 2).
-        flag_flows: Flags acquired per year in each state by sex (Y, F, S, 2).
-        wave_moved: People moved by each wave, by sex (W, 2).
-        rc_moved: People moved by each reclassification, by sex (R, 2).
-        family_members: Family members affected per year (Y, C, S).
-        family_households: Households affected per year (Y, C, S).
-        rule_counts: Classification decisions per year by rule and sex (Y, R, 2).
-        cohort_outcomes: State at the end by entry year and sex (Y, S, 2).
-        hazard_counts: Times each hazard component fired, per calendar year (Y, H).
-        hazard_counts_cohort: The same by year of entry into the system (Y, H).
-        cohort_flows: Moves by year of entry, from state (S = outside) to state
-            (Y, S+1, S): the whole journey of each entry cohort.
-        steps_in_system: Sum over entries into each state (of the kinds in
-            ``TRACK_TIME_KINDS``), per year, of the steps since the person entered
-            the system (Y, S); divided by the number of entries it gives the mean
-            time abroad (or in the system) on arrival.
-        journeys: Event records of the sampled agents.
-        agents: Attributes of the sampled agents.
-        agents_created: Number of agents created.
-        agent_steps: Sum over steps of agents in the system.
-        events: Number of events processed.
-    """
-
-    stocks: NDArray[np.int64]
-    flows: NDArray[np.int64]
-    flag_flows: NDArray[np.int64]
-    wave_moved: NDArray[np.int64]
-    rc_moved: NDArray[np.int64]
-    family_members: NDArray[np.int64]
-    family_households: NDArray[np.int64]
-    rule_counts: NDArray[np.int64]
-    cohort_outcomes: NDArray[np.int64]
-    steps_in_system: NDArray[np.int64]
-    hazard_counts: NDArray[np.int64]
-    hazard_counts_cohort: NDArray[np.int64]
-    cohort_flows: NDArray[np.int64]
-    journeys: dict[str, NDArray[np.int64]] = field(default_factory=dict)
-    agents: dict[str, NDArray[np.int64]] = field(default_factory=dict)
-    agents_created: int = 0
-    agent_steps: int = 0
-    events: int = 0
-
-    COUNTS = (
-        "stocks",
-        "flows",
-        "flag_flows",
-        "wave_moved",
-        "rc_moved",
-        "family_members",
-        "family_households",
-        "rule_counts",
-        "cohort_outcomes",
-        "steps_in_system",
-        "hazard_counts",
-        "hazard_counts_cohort",
-        "cohort_flows",
-    )
-
-    @classmethod
-    def merge(cls, parts: list[RawResults]) -> RawResults:
-        """Add the tallies of id-range shards of one run (exact integer sums)."""
-        first = parts[0]
-        kw: dict[str, object] = {}
-        for name in cls.COUNTS:
-            total = getattr(first, name).copy()
-            for p in parts[1:]:
-                total += getattr(p, name)
-            kw[name] = total
-        for name in ("journeys", "agents"):
-            keys = getattr(first, name).keys()
-            merged = {k: np.concatenate([getattr(p, name)[k] for p in parts]) for k in keys}
-            key = "agent"
-            if merged and key in merged:
-                order = np.lexsort(tuple(merged[k] for k in reversed(_sort_keys(name))))
-                merged = {k: v[order] for k, v in merged.items()}
-                if "seq" in merged:
-                    merged["seq"] = np.arange(order.size, dtype=np.int64)
-            kw[name] = merged
-        kw["agents_created"] = sum(p.agents_created for p in parts)
-        kw["agent_steps"] = sum(p.agent_steps for p in parts)
-        kw["events"] = sum(p.events for p in parts)
-        return cls(**kw)  # type: ignore[arg-type]
-
-
-def _sort_keys(name: str) -> tuple[str, ...]:
-    return ("agent", "seq") if name == "journeys" else ("agent",)
-
-
 def _target_keys(t: Targets) -> NDArray[np.float64]:
     """Monotone search keys ``dist + cum`` for vectorised draws over many distributions."""
     dist = np.repeat(np.arange(t.n(), dtype=np.float64), np.diff(t.ptr))
@@ -215,7 +119,7 @@ class Simulation:
         seed: Run seed (default: the scenario's seed).
         id_range: ``(lo, hi)`` global agent ids to simulate; ``None`` for all.
             Splitting a run into ranges and merging their results with
-            :meth:`RawResults.merge` gives exactly the whole run.
+            :meth:`Tallies.merge` gives exactly the whole run.
         plan: Precomputed :func:`entry_plan` (computed if omitted).
 
     Example:
@@ -240,7 +144,6 @@ class Simulation:
         total = int(self._cum[-1])
         lo, hi = id_range if id_range is not None else (0, total)
         self.lo, self.hi = max(0, lo), min(total, hi)
-        self.total_ids = total
         n = max(0, self.hi - self.lo)
         m = model
         S, T = m.n_states, m.n_steps
@@ -294,8 +197,6 @@ class Simulation:
         self.sample_p = min(1.0, m.journey_sample / expected) if m.journey_sample else 0.0
         # --- precomputed lookups
         self.year_index = (m.step_year - m.years[0]).astype(np.int64)
-        self.then_keys = _target_keys(m.then)
-        self.rule_keys = _target_keys(m.rule_targets)
         self.wave_keys = _target_keys(m.wave_targets)
         self.rc_keys = _target_keys(m.rc_targets)
         self._prepare_tables()
@@ -333,7 +234,6 @@ class Simulation:
         # calendar
         self._block0 = -BLOCK
         self._buckets: list[list[NDArray[np.int64]]] = [[] for _ in range(BLOCK)]
-        self._t = 0
 
     def _prepare_tables(self) -> None:
         """Padded per-state component table and padded hazard arrays.
@@ -359,8 +259,6 @@ class Simulation:
         self._mage_p = np.concatenate([hz.mult_age, np.ones((1, hz.mult_age.shape[1]))])
         self._morigin_p = np.concatenate([hz.mult_origin, np.ones((1, hz.mult_origin.shape[1]))])
         self._mflag_p = np.concatenate([hz.mult_flag, np.ones((1, hz.mult_flag.shape[1]))])
-        self._age_used = bool(np.any(hz.mult_age != 1))
-        self._origin_used = bool(np.any(hz.mult_origin != 1))
         union = int(np.bitwise_or.reduce(hz.flag_mask)) if H else 0
         self._flags_used = [f for f in range(32) if union >> f & 1]
         self._flags_used_arr = np.array(self._flags_used, np.int64)
@@ -374,19 +272,9 @@ class Simulation:
         for s in range(S):
             a, b = int(hz.ptr[s]), int(hz.ptr[s + 1])
             self._has_mod[s] = bool(comp_mod[a:b].any())
-        # first segment from which each component's rate stays constant
-        const_from = np.zeros(H + 1, np.int64)
-        for h in range(H):
-            col = hz.rate[:, h]
-            changes = np.flatnonzero(col[1:] != col[:-1])
-            const_from[h] = int(changes[-1]) + 1 if changes.size else 0
-        self._const_from = const_from
-        dur_len = np.diff(m.dur_ptr).astype(np.int64)
-        self._dur_len = dur_len
-        self._dur_keys = np.repeat(np.arange(S, dtype=np.float64), dur_len) + m.dur_cdf
 
     # ------------------------------------------------------------------ run
-    def run(self, progress: ProgressFn | None = None) -> RawResults:
+    def run(self, progress: ProgressFn | None = None) -> Tallies[np.int64]:
         """Run every step and return the tallies.
 
         Args:
@@ -404,7 +292,6 @@ class Simulation:
         """Advance one step, in the documented order."""
         if t % BLOCK == 0 or t >= self._block0 + BLOCK:
             self._new_block(t)
-        self._t = t
         # 1. calendar events
         m = self.m
         for w in np.flatnonzero(m.wave_step == t):
@@ -572,10 +459,11 @@ class Simulation:
                     (old[cls] * S + cn) * 2 + sex_c, minlength=self.flows.shape[1]
                 )
                 np.add.at(self.cohort_flows, (self.cohort[c_idx], old[cls], cn), 1)
-                sentence = self._classify(c_idx, t)
+                sentence, detected = self._classify(c_idx, t)
                 if self.sample_p > 0:
+                    # the detail of a classification record: the flags interrogation found
                     self._journal(
-                        c_idx, t, np.full(c_idx.size, cn), sentence, KIND_CLASSIFIED, None
+                        c_idx, t, np.full(c_idx.size, cn), sentence, KIND_CLASSIFIED, detected
                     )
                 new = new.copy()
                 new[cls] = sentence
@@ -660,12 +548,19 @@ class Simulation:
         self._calendar_add(idx, self.due[idx])
 
     # ------------------------------------------------------------ classification
-    def _classify(self, idx: NDArray[np.int64], t: int) -> NDArray[np.int64]:
-        """Detect flags, apply the active rule set, draw a sentence (compiled)."""
+    def _classify(
+        self, idx: NDArray[np.int64], t: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Detect flags, apply the active rule set, draw a sentence (compiled).
+
+        Returns:
+            The sentence state of each agent and the bit mask of the flags detected.
+        """
         m = self.m
         seg = int(m.step_seg[t])
         rules = self._rules_of_set[int(m.seg_ruleset[seg])]
         out = np.empty(idx.size, np.int64)
+        detected = np.empty(idx.size, np.int64)
         y = int(self.year_index[t])
         kernels.classify(
             idx,
@@ -686,9 +581,10 @@ class Simulation:
             m.rule_targets.cum,
             self._k_sentence,
             out,
+            detected,
             self.rule_counts[y],
         )
-        return out
+        return out, detected
 
     # ------------------------------------------------------------ calendar events
     def _wave(self, w: int, t: int) -> None:
@@ -782,8 +678,8 @@ class Simulation:
         )
 
     # ------------------------------------------------------------ results
-    def results(self) -> RawResults:
-        """The tallies so far as a :class:`RawResults`."""
+    def results(self) -> Tallies[np.int64]:
+        """The tallies so far (:class:`~crossings.tallies.Tallies` of counts)."""
         m = self.m
         S, Y = self.S, len(m.years)
         n = self.n_created
@@ -795,25 +691,12 @@ class Simulation:
         cohort = np.bincount(code, minlength=Y * S * 2).reshape(Y, S, 2)
         if self._j:
             cols = list(zip(*self._j, strict=True))
-            names = ("agent", "step", "from_state", "to_state", "kind", "detail", "event", "seq")
-            journeys = {nm: np.concatenate(c) for nm, c in zip(names, cols, strict=True)}
+            journeys = {nm: np.concatenate(c) for nm, c in zip(JOURNEY_COLUMNS, cols, strict=True)}
             order = np.lexsort((journeys["seq"], journeys["agent"]))
             journeys = {k: v[order] for k, v in journeys.items()}
             journeys["seq"] = np.arange(order.size, dtype=np.int64)
         else:
-            journeys = {
-                nm: np.zeros(0, np.int64)
-                for nm in (
-                    "agent",
-                    "step",
-                    "from_state",
-                    "to_state",
-                    "kind",
-                    "detail",
-                    "event",
-                    "seq",
-                )
-            }
+            journeys = JourneySample.empty().events
         samp = np.flatnonzero(self.sampled[:n])
         agents = {
             "agent": samp + self.lo,
@@ -825,7 +708,7 @@ class Simulation:
             "flags": self.flags[samp].astype(np.int64),
             "final_state": self.state[samp].astype(np.int64),
         }
-        return RawResults(
+        return Tallies(
             stocks=self.stocks,
             flows=self.flows.reshape(Y, S + 1, S, 2),
             flag_flows=self.flag_flows.reshape(Y, max(m.n_flags, 1), S, 2),
@@ -839,8 +722,7 @@ class Simulation:
             hazard_counts=self.hazard_counts,
             hazard_counts_cohort=self.hazard_counts_cohort,
             cohort_flows=self.cohort_flows,
-            journeys=journeys,
-            agents=agents,
+            journeys=JourneySample(journeys, agents),
             agents_created=n,
             agent_steps=self.agent_steps,
             events=self.events,

@@ -422,11 +422,13 @@ def classify(
     t_cum,
     key_sentence,
     out,
+    detected,
     rule_counts_y,
 ):  # pragma: no cover - compiled
     """Interrogation: detect flags, apply the first matching rule, draw the sentence.
 
-    Each flag is detected with its probability; ``rule_counts_y[rule, sex] += 1``.
+    Each flag is detected with its probability (the detected flags of agent
+    ``i`` go to ``detected[i]`` as a bit mask); ``rule_counts_y[rule, sex] += 1``.
     """
     F = det_prob.shape[0]
     for i in range(idx.shape[0]):
@@ -462,3 +464,4 @@ def classify(
         rule_counts_y[chosen, sex[a]] += 1
         u = keyed_uniform(key_sentence, gid, ev)
         out[i] = t_state[_pick(t_ptr, t_cum, chosen, u)]
+        detected[i] = det

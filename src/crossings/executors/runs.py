@@ -13,10 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
+import numpy as np
+
 from crossings.compile.model import CompiledModel
-from crossings.engine.core import RawResults, Simulation, entry_plan
+from crossings.engine.core import Simulation, entry_plan
 from crossings.executors.base import Executor, ProgressFn
 from crossings.executors.process import LocalExecutor
+from crossings.tallies import Tallies
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,7 @@ class ShardTask:
     hi: int
 
 
-def run_shard(model: CompiledModel, task: ShardTask) -> RawResults:
+def run_shard(model: CompiledModel, task: ShardTask) -> Tallies[np.int64]:
     """Simulate one id range of one run (the task every executor runs).
 
     Args:
@@ -72,7 +75,7 @@ def run_models(
     workers: int | None = None,
     shards: int = 1,
     progress: ProgressFn | None = None,
-) -> list[list[RawResults]]:
+) -> list[list[Tallies[np.int64]]]:
     """Run every model once per seed, all as one batch (calibration candidates, sweeps).
 
     Every (model, seed) run is split into ``shards`` id ranges and all pieces
@@ -131,11 +134,11 @@ def run_models(
     finally:
         if executor is None:
             ex.close()
-    parts: list[list[list[RawResults]]] = [[[] for _ in ms] for ms in per_model]
+    parts: list[list[list[Tallies[np.int64]]]] = [[[] for _ in ms] for ms in per_model]
     for (m, s), raw in zip(owner, raws, strict=True):
         parts[m][s].append(raw)
     return [
-        [p[0] if len(p) == 1 else RawResults.merge(p) for p in model_parts] for model_parts in parts
+        [p[0] if len(p) == 1 else Tallies.merge(p) for p in model_parts] for model_parts in parts
     ]
 
 
@@ -147,7 +150,7 @@ def run_seeds(
     shards: int = 1,
     progress: ProgressFn | None = None,
     executor: Executor | None = None,
-) -> list[RawResults]:
+) -> list[Tallies[np.int64]]:
     """Run ``model`` once per seed; each run may be split into ``shards`` id ranges.
 
     Args:
@@ -161,7 +164,7 @@ def run_seeds(
             ``workers``); the results are identical on any executor.
 
     Returns:
-        One :class:`RawResults` per seed, in the order of ``seeds``.
+        One :class:`Tallies[np.int64]` per seed, in the order of ``seeds``.
     """
     return run_models(
         [model], seeds, executor=executor, workers=workers, shards=shards, progress=progress

@@ -35,7 +35,7 @@ sets in parallel threads.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from typing import Any
 
 import numba as nb
 import numpy as np
@@ -43,8 +43,8 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from crossings.compile.model import CompiledModel, Targets
-from crossings.engine.core import RawResults
 from crossings.expected import kernel
+from crossings.tallies import Tallies
 
 log = logging.getLogger(__name__)
 
@@ -56,63 +56,6 @@ VARYING = ("rate", "combo_rate", "det_prob", "wave_share", "rc_share", "family_s
 
 class ExpectedModeError(ValueError):
     """The scenario uses a feature the expected-value mode cannot represent exactly."""
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Expected tallies of ``P`` parameter sets (leading axis ``P``).
-
-    Attributes:
-        stocks: (P, T, S, 2) people in each state by sex at the end of each step.
-        flows: (P, Y, S+1, S, 2) moves per year (from ``S`` = outside).
-        flag_flows: (P, Y, F, S, 2) flags acquired per year.
-        wave_moved: (P, W, 2).
-        rc_moved: (P, R, 2).
-        family_members: (P, Y, C, S).
-        family_households: (P, Y, C, S).
-        rule_counts: (P, Y, rules, 2).
-        hazard_counts: (P, Y, H).
-    """
-
-    stocks: F64
-    flows: F64
-    flag_flows: F64
-    wave_moved: F64
-    rc_moved: F64
-    family_members: F64
-    family_households: F64
-    rule_counts: F64
-    hazard_counts: F64
-
-    @property
-    def n_sets(self) -> int:
-        """Number of parameter sets."""
-        return int(self.stocks.shape[0])
-
-    def raw(self, p: int = 0) -> RawResults:
-        """Parameter set ``p`` as a :class:`RawResults` of expectations (floats)."""
-        Y = self.flows.shape[1]
-        S = self.stocks.shape[2]
-        H = self.hazard_counts.shape[2]
-
-        def z(shape: tuple[int, ...]) -> NDArray[np.int64]:
-            return np.zeros(shape, np.int64)
-
-        return RawResults(
-            stocks=self.stocks[p],
-            flows=self.flows[p],
-            flag_flows=self.flag_flows[p],
-            wave_moved=self.wave_moved[p],
-            rc_moved=self.rc_moved[p],
-            family_members=self.family_members[p],
-            family_households=self.family_households[p],
-            rule_counts=self.rule_counts[p],
-            cohort_outcomes=z((Y, S, 2)),
-            steps_in_system=z((Y, S)),
-            hazard_counts=self.hazard_counts[p],
-            hazard_counts_cohort=z((Y, H)),
-            cohort_flows=z((Y, S + 1, S)),
-        )
 
 
 def _pmf(t: Targets) -> F64:
@@ -148,7 +91,7 @@ class ExpectedModel:
         >>> from crossings import load_scenario
         >>> from crossings.compile.compiler import compile_scenario
         >>> ev = ExpectedModel(compile_scenario(load_scenario("example")))
-        >>> batch = ev.run(ev.base_arrays())
+        >>> tallies = ev.run(ev.base_arrays())
     """
 
     def __init__(self, model: CompiledModel, lump_steps: int | None = None) -> None:
@@ -386,7 +329,7 @@ class ExpectedModel:
             fh += pj * (1.0 - (1.0 - family_share) ** others)
         return fm, fh
 
-    def run(self, arrays: dict[str, F64], entry_weights: F64 | None = None) -> Batch:
+    def run(self, arrays: dict[str, F64], entry_weights: F64 | None = None) -> Tallies[np.float64]:
         """Expected tallies for each parameter set in ``arrays``.
 
         Args:
@@ -397,7 +340,9 @@ class ExpectedModel:
                 example one set per entry cohort.
 
         Returns:
-            A :class:`Batch` with one set of tallies per parameter set.
+            A stack of expected :class:`~crossings.tallies.Tallies` (leading axis
+            ``set``, one per parameter set), without the tallies by entry cohort
+            and without time in the system.
         """
         m = self.model
         P = next(iter(arrays.values())).shape[0] if arrays else 1
@@ -512,19 +457,19 @@ class ExpectedModel:
             full = np.moveaxis(arr, -1, 1)
             return np.ascontiguousarray(full.reshape(n * Pc, *full.shape[2:])[:P])
 
-        out = Batch(**{k: unchunk(v) for k, v in o.items()})
-        return out
+        kw: dict[str, Any] = {k: unchunk(v) for k, v in o.items()}
+        return Tallies(**kw, leading="set")
 
 
-def expected_values(model: CompiledModel, lump_steps: int | None = None) -> RawResults:
-    """The expected tallies of ``model`` (as a float :class:`RawResults`); exact by default.
+def expected_values(model: CompiledModel, lump_steps: int | None = None) -> Tallies[np.float64]:
+    """The expected tallies of ``model`` (floats, one set); exact by default.
 
     Example:
         >>> from crossings import load_scenario
         >>> from crossings.compile.compiler import compile_scenario
         >>> raw = expected_values(compile_scenario(load_scenario("example")))
     """
-    return ExpectedModel(model, lump_steps).run({}).raw(0)
+    return ExpectedModel(model, lump_steps).run({}).item(0)
 
 
-__all__ = ["VARYING", "Batch", "ExpectedModeError", "ExpectedModel", "expected_values"]
+__all__ = ["VARYING", "ExpectedModeError", "ExpectedModel", "expected_values"]

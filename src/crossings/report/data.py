@@ -13,6 +13,7 @@ per-run totals.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import logging
 import re
@@ -895,11 +896,20 @@ def load_result_set(path: Path) -> ResultSet:
     return rs
 
 
+def _first_line(exc: BaseException) -> str:
+    """The first line of an error's message (its type when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
 def _read_info(path: Path) -> dict[str, Any]:
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReportError(f"{path}: cannot read run information ({exc})") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ReportError(
+            f"results file '{path.name}' in {path.parent} is damaged: "
+            f"cannot read run information ({_first_line(exc)})"
+        ) from None
     if not isinstance(info, dict) or "scenario" not in info:
         raise ReportError(f"{path}: not a Crossings run.json (no 'scenario' entry)")
     return info
@@ -908,13 +918,19 @@ def _read_info(path: Path) -> dict[str, Any]:
 def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     try:
         if path.suffix == ".csv":
-            frame = pd.read_csv(path, dtype={"year": str, "series": str})
+            raw = path.read_bytes()
+            if raw and not raw.endswith(b"\n"):  # written with a final newline: cut short
+                raise ValueError("the file ends in the middle of a line (truncated)")
+            frame = pd.read_csv(io.BytesIO(raw), dtype={"year": str, "series": str})
         else:
             frame = pd.read_parquet(path)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        # pyarrow's errors are ValueError or OSError subclasses; so are pandas' parser errors
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ReportError(f"{path}: cannot read the table ({first})") from None
+    except (OSError, ValueError, TypeError, KeyError, IndexError, NotImplementedError) as exc:
+        # pyarrow's errors subclass these (most are ValueError or OSError); so do pandas' parser
+        # errors: a truncated or overwritten file is named, never a traceback
+        raise ReportError(
+            f"results file '{path.name}' in {path.parent} is damaged: "
+            f"cannot read the table ({_first_line(exc)})"
+        ) from None
     lacking = [c for c in columns if c not in frame.columns]
     if lacking:
         raise ReportError(f"{path}: not a Crossings table (missing column(s) {', '.join(lacking)})")

@@ -1,4 +1,8 @@
-"""Atomic output: a run directory appears whole or not at all."""
+"""Writing a results bundle: every table and its self-description, atomically.
+
+The folder appears whole or not at all (:func:`crossings.atomic.atomic_directory`);
+:mod:`crossings.results.bundle` reads it back.
+"""
 
 from __future__ import annotations
 
@@ -8,39 +12,55 @@ from pathlib import Path
 from typing import SupportsInt, cast
 
 from crossings.atomic import atomic_directory
+from crossings.results.bundle import (
+    JOURNEYS_FILE,
+    RUN_FILE,
+    SCENARIO_FILE,
+    TABLE_FILES,
+    record_json,
+)
+from crossings.results.describe import describe
 from crossings.results.results import Results
 
 
 def write_results(results: Results, out: Path) -> Path:
-    """Write every table of ``results`` into the directory ``out`` (atomically).
+    """Write ``results`` as a results bundle in the folder ``out`` (atomically).
 
-    Files: ``run.json``, ``observations.csv`` and Parquet tables (stocks by
-    month, flows, outcomes, families, events, classification, sampled agents)
-    and ``journeys.jsonl``.
+    Files: ``run.json`` (the run record), ``scenario.json`` (what a reader
+    needs to label the tables), ``observations.csv``, the Parquet tables
+    (stocks by month, flows, outcomes, cohort flows, hazards, families,
+    events, classification, sampled agents), ``journeys.jsonl`` and, for runs
+    drawn from a calibration of the unchanged scenario, its ``estimates.csv``.
+
+    Raises:
+        ValueError: If the results have no scenario (a bundle describes it).
     """
+    if results.loaded is None:
+        raise ValueError("results without their scenario cannot be written as a bundle")
+    info = describe(results.loaded, results.model)
+    tables = TABLE_FILES
 
     def fill(d: Path) -> None:
-        (d / "run.json").write_text(json.dumps(results.run_info(), indent=2, default=str) + "\n")
-        results.observations_frame().to_csv(d / "observations.csv", index=False)
-        results.stocks_frame("month").to_parquet(d / "stocks.parquet", index=False)
-        results.flows_frame().to_parquet(d / "flows.parquet", index=False)
-        results.outcomes_frame().to_parquet(d / "outcomes.parquet", index=False)
-        results.cohort_flows_frame().to_parquet(d / "cohort_flows.parquet", index=False)
-        results.hazards_frame("year").to_parquet(d / "hazards.parquet", index=False)
-        results.hazards_frame("cohort").to_parquet(d / "cohort_hazards.parquet", index=False)
-        results.families_frame().to_parquet(d / "families.parquet", index=False)
+        (d / RUN_FILE).write_text(record_json(results.record()), encoding="utf-8")
+        (d / SCENARIO_FILE).write_text(record_json(info), encoding="utf-8")
+        results.observations_frame().to_csv(d / tables["observations"], index=False)
+        results.stocks_frame("month").to_parquet(d / tables["stocks"], index=False)
+        results.flows_frame().to_parquet(d / tables["flows"], index=False)
+        results.outcomes_frame().to_parquet(d / tables["outcomes"], index=False)
+        results.cohort_flows_frame().to_parquet(d / tables["cohort_flows"], index=False)
+        results.hazards_frame("year").to_parquet(d / tables["hazards"], index=False)
+        results.hazards_frame("cohort").to_parquet(d / tables["cohort_hazards"], index=False)
+        results.families_frame().to_parquet(d / tables["families"], index=False)
         ev = results.events_frame()
         ev["date"] = ev["date"].astype(str)
-        ev.to_parquet(d / "events.parquet", index=False)
-        results.classification_frame().to_parquet(d / "classification.parquet", index=False)
-        results.agents_frame().to_parquet(d / "agents.parquet", index=False)
-        estimates = results.meta.get("posterior_estimates")
-        if estimates and Path(str(estimates)).is_file():
-            # runs drawn from a calibration carry its estimates (the report shows them)
-            shutil.copyfile(Path(str(estimates)), d / "estimates.csv")
-        journeys = results.journeys_frame()
+        ev.to_parquet(d / tables["events"], index=False)
+        results.classification_frame().to_parquet(d / tables["classification"], index=False)
         agents = results.agents_frame()
-        with (d / "journeys.jsonl").open("w", encoding="utf-8") as fh:
+        agents.to_parquet(d / tables["agents"], index=False)
+        if results.estimates is not None and results.estimates.is_file():
+            shutil.copyfile(results.estimates, d / tables["estimates"])
+        journeys = results.journeys_frame()
+        with (d / JOURNEYS_FILE).open("w", encoding="utf-8") as fh:
             by_agent = (
                 {int(cast(SupportsInt, k)): g for k, g in journeys.groupby("agent")}
                 if len(journeys)

@@ -1,26 +1,46 @@
 """Results: tidy tables over one or many runs, observed vs simulated, journeys.
 
-Everything downstream (the run summary, files, reports, the web app) reads
-these tables. Counts from the simulation are integers per run; summaries over
-runs are the median and the 5–95% band.
+A :class:`Results` holds the :class:`~crossings.tallies.Tallies` of every run
+(integer counts of agent runs, or one set of exact expectations) with the
+compiled model and scenario they came from, and turns them into the tidy
+tables that :func:`crossings.results.io.write_results` writes into a results
+bundle. Observations are measured by :mod:`crossings.measure`, the same code
+calibration uses. Summaries over runs are the median and the 5–95% band.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crossings import __version__
 from crossings.compile.model import CompiledModel
-from crossings.engine.core import EVENT_KINDS, RawResults
+from crossings.measure import Row, build_rows, row_values
+from crossings.results.bundle import PosteriorOrigin, RunMode, RunRecord
 from crossings.scenario.load import LoadedScenario
-from crossings.scenario.schema import Observation, ObsRow, Range
+from crossings.tallies import EVENT_KINDS, SEX_NAMES, Tallies, stack
 
-SEX_NAMES = ("female", "male")
+OBSERVATION_COLUMNS = (
+    "series",
+    "year",
+    "sex",
+    "observed",
+    "simulated",
+    "simulated_p05",
+    "simulated_p95",
+    "observed_low",
+    "observed_high",
+    "kind",
+    "unit",
+    "sources",
+)
+"""Columns of ``observations.csv`` (one place: the writer and every reader use it)."""
 
 
 @dataclass
@@ -29,19 +49,26 @@ class Results:
 
     Attributes:
         model: The compiled model that was run.
-        runs: Raw tallies, one per seed.
+        runs: The tallies of each run (counts), or one set of expectations.
         seeds: The seed of each run.
         loaded: The scenario (for observations and provenance).
         wall_seconds: Wall-clock time of the simulation.
-        meta: Extra facts recorded in ``run.json``.
+        mode: How the numbers were produced.
+        posterior: The calibration the parameters were drawn from (posterior runs).
+        estimates: A calibration's ``estimates.csv`` to carry into the bundle.
+        meta: Extra facts for ``run.json`` (``lumped_states``, ``web``).
     """
 
     model: CompiledModel
-    runs: list[RawResults]
+    runs: list[Tallies[Any]]
     seeds: list[int]
     loaded: LoadedScenario | None = None
     wall_seconds: float = 0.0
+    mode: RunMode = RunMode.AGENT
+    posterior: PosteriorOrigin | None = None
+    estimates: Path | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    _stack: Tallies[Any] | None = field(default=None, repr=False)
 
     # ---------------------------------------------------------- basic arrays
     @property
@@ -76,7 +103,7 @@ class Results:
             ValueError: For expected values (``crossings run --expected``), which
                 do not track time in the system.
         """
-        if self.meta.get("mode") == "expected":
+        if any(r.steps_in_system is None for r in self.runs):
             raise ValueError(
                 "expected values do not track time in the system; use agent "
                 "runs (crossings run without --expected)"
@@ -84,7 +111,7 @@ class Results:
         m = self.model
         idx = [m.state_index(s) for s in states]
         runs = range(self.n_runs) if run is None else [run]
-        steps = sum(self.runs[r].steps_in_system[:, idx].sum(axis=1) for r in runs)
+        steps = sum(np.asarray(self.runs[r].steps_in_system)[:, idx].sum(axis=1) for r in runs)
         count = sum(self.runs[r].flows[:, :, idx].sum(axis=(1, 2, 3)) for r in runs)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.asarray(steps, float) / np.asarray(count, float)
@@ -193,7 +220,8 @@ class Results:
         names = np.array([*m.state_ids, "outside"])
         frames = []
         for r, raw in enumerate(self.runs):
-            y, a, b = np.nonzero(raw.cohort_flows)
+            cf = _cohort(raw.cohort_flows)
+            y, a, b = np.nonzero(cf)
             frames.append(
                 pd.DataFrame(
                     {
@@ -201,7 +229,7 @@ class Results:
                         "cohort_year": np.array(m.years)[y],
                         "from_state": names[a],
                         "to_state": np.array(m.state_ids)[b],
-                        "count": raw.cohort_flows[y, a, b],
+                        "count": cf[y, a, b],
                     }
                 )
             )
@@ -220,7 +248,7 @@ class Results:
         col = "year" if by == "year" else "cohort_year"
         frames = []
         for r, raw in enumerate(self.runs):
-            counts = raw.hazard_counts if by == "year" else raw.hazard_counts_cohort
+            counts = raw.hazard_counts if by == "year" else _cohort(raw.hazard_counts_cohort)
             y, c = np.nonzero(counts)
             target = [
                 m.state_ids[int(t)] if t >= 0 else "flag:" + m.flag_ids[-int(t) - 1]
@@ -251,7 +279,8 @@ class Results:
         m = self.model
         frames = []
         for r, raw in enumerate(self.runs):
-            y, s, x = np.nonzero(raw.cohort_outcomes)
+            co = _cohort(raw.cohort_outcomes)
+            y, s, x = np.nonzero(co)
             frames.append(
                 pd.DataFrame(
                     {
@@ -260,7 +289,7 @@ class Results:
                         "state": np.array(m.state_ids)[s],
                         "kind": np.array(m.state_kinds)[s],
                         "sex": np.array(SEX_NAMES)[x],
-                        "count": raw.cohort_outcomes[y, s, x],
+                        "count": co[y, s, x],
                     }
                 )
             )
@@ -372,151 +401,91 @@ class Results:
         return tables[table]()
 
     # ---------------------------------------------------------- observations
-    def simulate_row(self, obs: Observation, row: ObsRow, sex: str) -> NDArray[np.float64]:
-        """The simulated value of one observed row, one value per run."""
-        m = self.model
-        meas = obs.measure
-        sx = slice(None) if sex == "total" else SEX_NAMES.index(sex)
-        years = (
-            [row.year]
-            if row.year is not None
-            else list(range(row.years[0], row.years[1] + 1))
-            if row.years is not None
-            else [row.date.year]
-            if row.date is not None
-            else []
-        )
-        yidx = [y - m.years[0] for y in years if m.years[0] <= y <= m.years[-1]]
-        out = np.zeros(self.n_runs)
-        for r in range(self.n_runs):
-            if meas.entries is not None:
-                e = self.entries(meas.entries, r)
-                out[r] = e[yidx][:, sx].sum()
-            elif meas.flow is not None:
-                a = m.state_index(meas.flow["from"])
-                b = m.state_index(meas.flow["to"])
-                out[r] = self.runs[r].flows[yidx, a, b][:, sx].sum()
-            elif meas.stock is not None:
-                if row.date is not None:
-                    step = m.date_step(row.date)
-                    steps = [step] if 0 <= step < m.n_steps else []
-                else:
-                    steps = [self.year_end_step(y) for y in years]
-                    steps = [s for s in steps if s >= 0]
-                vals = [self.stock_at(meas.stock, s, r)[sx].sum() for s in steps]
-                out[r] = float(np.mean(vals)) if vals else np.nan
-            elif meas.family is not None:
-                cidx = [m.consequence_ids.index(c) for c in meas.family]
-                out[r] = (
-                    self.runs[r].family_members[yidx][:, cidx].sum() if sex == "total" else np.nan
-                )
-            elif meas.wave is not None:
-                w = m.wave_ids.index(meas.wave)
-                in_span = 0 <= int(m.wave_step[w]) < m.n_steps
-                out[r] = self.runs[r].wave_moved[w][sx].sum() if in_span else np.nan
-        if not yidx and meas.wave is None:
-            out[:] = np.nan
-        return out
+    def stacked(self) -> Tallies[Any]:
+        """The tallies of every run on one leading ``run`` axis (built once)."""
+        if self._stack is None:
+            self._stack = stack(self.runs, "run")
+        return self._stack
+
+    def observation_rows(self) -> list[Row]:
+        """Every observation row of the scenario that lies wholly inside the span."""
+        if self.loaded is None:
+            return []
+        return build_rows(self.loaded.scenario, self.model)
 
     def observations_frame(self) -> pd.DataFrame:
         """Observed vs simulated for every row and sex of every observation series.
 
-        Columns: ``series, year, sex, observed, simulated, simulated_p05,
-        simulated_p95`` (``simulated`` is the median over runs), then
-        ``observed_low, observed_high, kind, unit, sources``. ``year`` is a year,
-        a bucket ``1999-2001`` or a date.
+        Rows are those of :func:`crossings.measure.build_rows` (wholly inside
+        the span; a row partly outside is not compared, as in calibration).
+        Columns: :data:`OBSERVATION_COLUMNS` — ``simulated`` is the median over
+        runs, ``simulated_p05``/``_p95`` the 5–95% band; ``observed`` is the
+        number observed, or for a reported range its midpoint (or its one
+        bound), with the range in ``observed_low``/``observed_high`` (NaN for an
+        open end); ``year`` is a year, a bucket ``1999-2001`` or a date.
         """
-        cols = [
-            "series",
-            "year",
-            "sex",
-            "observed",
-            "simulated",
-            "simulated_p05",
-            "simulated_p95",
-            "observed_low",
-            "observed_high",
-            "kind",
-            "unit",
-            "sources",
-        ]
-        if self.loaded is None:
-            return pd.DataFrame(columns=cols)
-        rows = []
-        for obs in self.loaded.scenario.observations:
-            for row in obs.rows:
-                label = (
-                    str(row.year)
-                    if row.year is not None
-                    else f"{row.years[0]}-{row.years[1]}"
-                    if row.years is not None
-                    else row.date.isoformat()
-                    if row.date is not None
-                    else ""
-                )
-                for sex in ("total", "female", "male"):
-                    val = getattr(row, sex)
-                    if val is None:
-                        continue
-                    sim = self.simulate_row(obs, row, sex)
-                    if np.isnan(sim).all():
-                        continue
-                    med, p05, p95 = self._quantiles(sim)
-                    if isinstance(val, Range):
-                        lo = val.low if val.low is not None else np.nan
-                        hi = val.high if val.high is not None else np.nan
-                        point = val.point()
-                    else:
-                        lo = hi = point = float(val)
-                    rows.append(
-                        {
-                            "series": obs.id,
-                            "year": label,
-                            "sex": sex,
-                            "observed": point,
-                            "simulated": float(med),
-                            "simulated_p05": float(p05),
-                            "simulated_p95": float(p95),
-                            "observed_low": lo,
-                            "observed_high": hi,
-                            "kind": obs.kind,
-                            "unit": obs.unit,
-                            "sources": ";".join(row.sources or obs.sources or []),
-                        }
-                    )
-                share = self._female_share_row(obs, row, label)
-                if share is not None:
-                    rows.append(share)
-        return pd.DataFrame(rows, columns=cols)
+        rows = self.observation_rows()
+        if not rows:
+            return pd.DataFrame(columns=list(OBSERVATION_COLUMNS))
+        values = row_values(self.stacked(), self.model, rows)  # (runs, rows)
+        med, p05, p95 = self._quantiles(values)
+        records: list[dict[str, Any]] = []
+        obs_kind = {o.id: o.kind for o in self.loaded.scenario.observations} if self.loaded else {}
+        for j, r in enumerate(rows):
+            records.append(
+                {
+                    "series": r.series,
+                    "year": r.label,
+                    "sex": r.sex,
+                    "observed": r.observed,
+                    "simulated": float(med[j]),
+                    "simulated_p05": float(p05[j]),
+                    "simulated_p95": float(p95[j]),
+                    "observed_low": r.low,
+                    "observed_high": r.high,
+                    "kind": obs_kind.get(r.series, "count"),
+                    "unit": r.unit,
+                    "sources": ";".join(r.sources),
+                }
+            )
+        records.extend(self._female_share_rows(rows, values))
+        return pd.DataFrame(records, columns=list(OBSERVATION_COLUMNS))
 
-    def _female_share_row(self, obs: Observation, row: ObsRow, label: str) -> dict[str, Any] | None:
-        """Women's share of a count row that gives both women and the total."""
-        if obs.kind != "count" or isinstance(row.female, Range) or isinstance(row.total, Range):
-            return None
-        if row.female is None or row.total is None or row.total <= 0:
-            return None
-        fem = self.simulate_row(obs, row, "female")
-        tot = self.simulate_row(obs, row, "total")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = fem / tot
-        if np.isnan(share).all():
-            return None
-        med, p05, p95 = self._quantiles(share)
-        observed = float(row.female) / float(row.total)
-        return {
-            "series": f"{obs.id}_female_share",
-            "year": label,
-            "sex": "female",
-            "observed": observed,
-            "simulated": float(med),
-            "simulated_p05": float(p05),
-            "simulated_p95": float(p95),
-            "observed_low": observed,
-            "observed_high": observed,
-            "kind": "share",
-            "unit": "share of total",
-            "sources": ";".join(row.sources or obs.sources or []),
-        }
+    def _female_share_rows(
+        self, rows: list[Row], values: NDArray[np.float64]
+    ) -> list[dict[str, Any]]:
+        """Women's share of every count row that gives both women and the total."""
+        at = {(r.series, r.label, r.sex): j for j, r in enumerate(rows)}
+        out = []
+        for j, r in enumerate(rows):
+            if r.sex != "female" or r.kind != "count":
+                continue
+            k = at.get((r.series, r.label, "total"))
+            if k is None or rows[k].kind != "count" or rows[k].observed <= 0:
+                continue
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = values[:, j] / values[:, k]
+            if np.isnan(share).all():
+                continue
+            med, p05, p95 = self._quantiles(share[:, None])
+            observed = r.observed / rows[k].observed
+            out.append(
+                {
+                    "series": f"{r.series}_female_share",
+                    "year": r.label,
+                    "sex": "female",
+                    "observed": observed,
+                    "simulated": float(med[0]),
+                    "simulated_p05": float(p05[0]),
+                    "simulated_p95": float(p95[0]),
+                    "observed_low": observed,
+                    "observed_high": observed,
+                    "kind": "share",
+                    "unit": "share of total",
+                    "sources": ";".join(r.sources),
+                }
+            )
+        return out
 
     def year_end_stocks(self, every: int = 3) -> pd.DataFrame:
         """Median stock on 31 December of every ``every``-th year (and the last), by state.
@@ -544,40 +513,46 @@ class Results:
 
     # ---------------------------------------------------------- journeys
     def journeys_frame(self, run: int = 0) -> pd.DataFrame:
-        """Event records of the sampled agents of one run, with dates and names."""
+        """Event records of the sampled agents of one run, with dates and names.
+
+        ``detail`` is the flag acquired (``flag`` records) or, for a
+        ``classified`` record, the flags interrogation detected (comma-separated,
+        empty when it found none).
+        """
         m = self.model
-        j = self.runs[run].journeys
+        sample = self.runs[run].journeys
+        cols = ["agent", "seq", "step", "date", "kind", "from_state", "to_state", "detail"]
+        if sample is None or not sample.events or not len(sample.events["agent"]):
+            return pd.DataFrame(columns=cols)
         names = [*m.state_ids, "outside"]
-        df = pd.DataFrame({k: v for k, v in j.items()})
-        if df.empty:
-            return pd.DataFrame(
-                columns=["agent", "date", "kind", "from_state", "to_state", "detail"]
-            )
+        df = pd.DataFrame(dict(sample.events))
         df["date"] = [m.step_date(int(s)).isoformat() for s in df["step"]]
         df["kind"] = [EVENT_KINDS[int(k)] for k in df["kind"]]
         df["from_state"] = [names[int(s)] for s in df["from_state"]]
         df["to_state"] = [names[int(s)] for s in df["to_state"]]
         df["detail"] = [
-            m.flag_ids[int(d)] if k == "flag" and d >= 0 else ""
+            m.flag_ids[int(d)]
+            if k == "flag" and d >= 0
+            else _flag_list(m, int(d))
+            if k == "classified" and d >= 0
+            else ""
             for k, d in zip(df["kind"], df["detail"], strict=True)
         ]
-        return df[["agent", "seq", "step", "date", "kind", "from_state", "to_state", "detail"]]
+        return df[cols]
 
     def agents_frame(self, run: int = 0) -> pd.DataFrame:
         """Attributes of the sampled agents of one run."""
         m = self.model
-        a = self.runs[run].agents
-        df = pd.DataFrame({k: v for k, v in a.items()})
-        if df.empty:
-            return df
+        sample = self.runs[run].journeys
+        if sample is None or not sample.agents or not len(sample.agents["agent"]):
+            return pd.DataFrame()
+        df = pd.DataFrame(dict(sample.agents))
         df["sex"] = [SEX_NAMES[int(s)] for s in df["sex"]]
         df["age_band"] = [m.age_ids[int(s)] for s in df["age_band"]]
         df["origin"] = [m.origin_ids[int(s)] for s in df["origin"]]
         df["final_state"] = [m.state_ids[int(s)] for s in df["final_state"]]
         df["entry_date"] = [m.step_date(int(s)).isoformat() for s in df["entry_step"]]
-        df["flags"] = [
-            ",".join(f for i, f in enumerate(m.flag_ids) if int(v) >> i & 1) for v in df["flags"]
-        ]
+        df["flags"] = [_flag_list(m, int(v)) for v in df["flags"]]
         return df
 
     # ---------------------------------------------------------- summary
@@ -607,28 +582,51 @@ class Results:
             }
         )
 
-    def run_info(self) -> dict[str, Any]:
-        """The content of ``run.json``."""
-        from crossings import __version__  # noqa: PLC0415
+    def record(self) -> RunRecord:
+        """The typed run record written as ``run.json``.
 
+        The scenario hash is the loaded scenario's (variant and overrides
+        applied), also for posterior runs, whose models are compiled from it
+        with the posterior's draws.
+        """
         lo = self.loaded
-        return {
-            "scenario": self.model.name,
-            "scenario_sha256": self.model.sha256,
-            "scenario_origin": lo.origin if lo else None,
-            "variant": lo.variant if lo else None,
-            "overrides": list(lo.overrides) if lo else [],
-            "seeds": self.seeds,
-            "runs": self.n_runs,
-            "crossings_version": __version__,
-            "wall_seconds": round(self.wall_seconds, 4),
-            "agents_created": [r.agents_created for r in self.runs],
-            "agent_steps": [r.agent_steps for r in self.runs],
-            "events": [r.events for r in self.runs],
-            "start": self.model.start.isoformat(),
-            "end": self.model.end.isoformat(),
-            "step_days": self.model.step_days,
-            "n_steps": self.model.n_steps,
-            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            **self.meta,
-        }
+        return RunRecord(
+            mode=self.mode,
+            scenario=self.model.name,
+            scenario_title=lo.scenario.title if lo else None,
+            scenario_sha256=lo.sha256 if lo else self.model.sha256,
+            scenario_origin=lo.origin if lo else None,
+            variant=lo.variant if lo else None,
+            overrides=list(lo.overrides) if lo else [],
+            seeds=list(self.seeds),
+            runs=self.n_runs,
+            posterior=self.posterior,
+            crossings_version=__version__,
+            wall_seconds=round(self.wall_seconds, 4),
+            agents_created=[float(r.agents_created) for r in self.runs],
+            agent_steps=[float(r.agent_steps) for r in self.runs],
+            events=[int(r.events) for r in self.runs],
+            start=self.model.start,
+            end=self.model.end,
+            step_days=self.model.step_days,
+            n_steps=self.model.n_steps,
+            created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            lumped_states=list(self.meta.get("lumped_states", [])),
+            web=self.meta.get("web"),
+        )
+
+
+def _flag_list(m: CompiledModel, mask: int) -> str:
+    """The ids of the flags set in a bit mask, comma-separated."""
+    return ",".join(f for i, f in enumerate(m.flag_ids) if mask >> i & 1)
+
+
+def _cohort(arr: NDArray[Any] | None) -> NDArray[Any]:
+    """A tally by entry cohort, which every run written as results has.
+
+    Raises:
+        ValueError: For tallies without cohorts (a calibration batch).
+    """
+    if arr is None:
+        raise ValueError("these tallies have no tables by entry cohort")
+    return arr

@@ -4,13 +4,44 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat, StringConstraints
+
+from crossings.web.overrides import key_problem, value_problem
+
+
+def _allowed_key(key: str) -> str:
+    problem = key_problem(key)
+    if problem is not None:
+        raise ValueError(problem)
+    return key
+
+
+def _allowed_value(value: str) -> str:
+    problem = value_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
 
 OverridePath = Annotated[
-    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_\-\.\[\]]+$")
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_\-\.\[\]]+$"),
+    AfterValidator(_allowed_key),
 ]
-OverrideValue = Annotated[str, StringConstraints(max_length=1000)] | int | float | bool
-Overrides = Annotated[dict[OverridePath, OverrideValue], Field(max_length=500)]
+OverrideValue = (
+    Annotated[str, StringConstraints(max_length=1000), AfterValidator(_allowed_value)]
+    | int
+    | FiniteFloat
+    | bool
+)
+Overrides = Annotated[
+    dict[OverridePath, OverrideValue],
+    Field(
+        max_length=500,
+        description="path → value; a path may not end in 'file' or 'extends' nor hold "
+        "'..', '/' or '\\' (the web app never reads a file named in a request)",
+    ),
+]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
@@ -172,7 +203,7 @@ class RunCreated(BaseModel):
     run_id: str
 
 
-JobState = Literal["queued", "running", "done", "failed"]
+JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 
 
 class RunStatus(BaseModel):
@@ -189,6 +220,9 @@ class RunStatus(BaseModel):
     created: str | None = None
     error: str | None = None
     summary: dict[str, Any] | None = None
+    cancel_requested: bool = Field(
+        False, description="a cancel was asked for (a running run stops at its next step)"
+    )
 
 
 class ObservationRow(BaseModel):

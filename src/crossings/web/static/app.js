@@ -354,13 +354,26 @@ async function showResults(runId) {
 function initRun() {
   const status = pageData();
   const runId = status.run_id;
+  const cancel = document.getElementById("cancel-button");
+  const pending = (s) => s.state === "queued" || s.state === "running";
   const update = (s) => {
     document.getElementById("run-progress").value = s.progress;
-    document.querySelector("#run-state .state").textContent = s.state;
+    document.querySelector("#run-state .state").textContent =
+      s.state + (s.cancel_requested && pending(s) ? " (stopping…)" : "");
     document.getElementById("run-error").textContent = s.error || "";
+    cancel.hidden = !pending(s) || s.cancel_requested;
     if (s.state === "done") showResults(runId).catch((e) => {
       document.getElementById("run-error").textContent = e.message; });
   };
+  cancel.addEventListener("click", async () => {
+    cancel.disabled = true;
+    try {
+      update(await getJSON("/api/runs/" + runId + "/cancel", { method: "POST" }));
+    } catch (e) {
+      document.getElementById("run-error").textContent = e.message;
+      cancel.disabled = false;
+    }
+  });
   if (status.state === "done") update(status); else pollRun(runId, update);
 }
 
@@ -431,6 +444,13 @@ function initJourneys() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  // no inline handlers (the Content-Security-Policy allows scripts from /static/ only)
+  document.querySelectorAll("form.no-submit").forEach((f) => {
+    f.addEventListener("submit", (e) => e.preventDefault());
+  });
+  document.querySelectorAll("select.submit-on-change").forEach((s) => {
+    s.addEventListener("change", () => s.form.submit());
+  });
   const page = document.body.dataset.page;
   const init = { scenario: initScenario, runs: initRuns, run: initRun, compare: initCompare, journeys: initJourneys }[page];
   if (init) init();

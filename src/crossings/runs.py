@@ -1,0 +1,272 @@
+"""One entry point for every way of running a scenario.
+
+:func:`execute` takes a loaded scenario and a :class:`RunPlan` whose typed
+:class:`~crossings.results.bundle.RunMode` says how the numbers are made:
+
+* ``AGENT`` — ``runs`` agent runs with seeds ``seed, seed + 1, …`` (local
+  processes or any executor; each run may be split into id-range shards with
+  bit-identical results);
+* ``EXPECTED`` — the exact expected value of every tally (the expected-value
+  mode), including the tallies by entry cohort (one extra parameter set per
+  entry year: entry cohorts never interact, so this is exact);
+* ``POSTERIOR`` — ``runs`` agent runs, run ``i`` with seed ``seed + i`` and
+  its parameters drawn from a calibration's posterior (matched by unknown
+  id, so a what-if variant takes the same draws as its base).
+
+The command line, the web app and the Python API all call :func:`execute`;
+they only parse options and print. The mode is recorded in the results
+(``Results.mode``) and so in the bundle's ``run.json``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from crossings.compile.compiler import compile_scenario
+from crossings.executors import Executor, run_models, run_seeds
+from crossings.results.bundle import PosteriorOrigin, RunMode
+from crossings.results.results import Results
+from crossings.scenario.load import LoadedScenario
+from crossings.tallies import Tallies
+
+ProgressFn = Callable[[float], None]
+
+__all__ = ["RunMode", "RunPlan", "RunPlanError", "execute"]
+
+
+class RunPlanError(ValueError):
+    """A run plan that cannot be carried out (options that do not go together)."""
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """How to run a scenario.
+
+    Attributes:
+        mode: Agent runs, expected values or posterior draws.
+        runs: Number of runs (agent and posterior modes).
+        seed: First seed (default: the scenario's ``seed``).
+        workers: Worker processes (default: one per CPU; 1 = this process).
+        shards: Split each agent run into this many id ranges (same results).
+        posterior: A ``crossings calibrate`` folder (posterior mode).
+        lump_days: Expected mode only: near-exact lumping of long stays
+            (``None``: exact).
+    """
+
+    mode: RunMode = RunMode.AGENT
+    runs: int = 1
+    seed: int | None = None
+    workers: int | None = None
+    shards: int = 1
+    posterior: Path | None = None
+    lump_days: int | None = None
+
+    def check(self) -> None:
+        """Refuse options that do not go with the mode.
+
+        Raises:
+            RunPlanError: Naming the options to drop or add.
+        """
+        if self.runs < 1:
+            raise RunPlanError(f"runs must be at least 1, not {self.runs}")
+        if self.shards < 1:
+            raise RunPlanError(f"shards must be at least 1, not {self.shards}")
+        if self.mode is RunMode.EXPECTED:
+            clash = [
+                name
+                for name, bad in (
+                    ("--runs", self.runs != 1),
+                    ("--posterior", self.posterior is not None),
+                    ("--shards", self.shards != 1),
+                )
+                if bad
+            ]
+            if clash:
+                raise RunPlanError(
+                    "--expected computes expectations without agents; drop " + ", ".join(clash)
+                )
+        if self.mode is RunMode.POSTERIOR:
+            if self.posterior is None:
+                raise RunPlanError("posterior runs need a calibration folder (--posterior DIR)")
+            if self.shards != 1:
+                raise RunPlanError("posterior runs are not split into shards; drop --shards")
+        elif self.posterior is not None and self.mode is RunMode.AGENT:
+            raise RunPlanError("a posterior folder was given for plain agent runs")
+        if self.mode is not RunMode.EXPECTED and self.lump_days is not None:
+            raise RunPlanError("lumping of long stays applies to expected values only")
+
+
+def execute(
+    loaded: LoadedScenario,
+    plan: RunPlan | None = None,
+    *,
+    executor: Executor | None = None,
+    progress: ProgressFn | None = None,
+) -> Results:
+    """Run a loaded scenario as ``plan`` says.
+
+    Args:
+        loaded: The scenario (variant and overrides applied).
+        plan: How to run it (default: one agent run).
+        executor: Where agent runs execute (default: local processes). A given
+            executor is left open.
+        progress: Called with the fraction done.
+
+    Returns:
+        The results, their ``mode`` set.
+
+    Raises:
+        RunPlanError: For options that do not go together.
+        CalibrationError: A posterior folder that does not fit the scenario.
+        ExpectedModeError: A scenario the expected-value mode cannot represent.
+        ScenarioError: If the scenario cannot be compiled.
+    """
+    plan = plan or RunPlan()
+    plan.check()
+    if plan.mode is RunMode.EXPECTED:
+        return _expected(loaded, plan, progress)
+    if plan.mode is RunMode.POSTERIOR:
+        return _posterior(loaded, plan, executor, progress)
+    return _agents(loaded, plan, executor, progress)
+
+
+def _seeds(loaded: LoadedScenario, plan: RunPlan) -> list[int]:
+    first = loaded.scenario.seed if plan.seed is None else plan.seed
+    return [first + i for i in range(plan.runs)]
+
+
+def _agents(
+    loaded: LoadedScenario,
+    plan: RunPlan,
+    executor: Executor | None,
+    progress: ProgressFn | None,
+) -> Results:
+    model = compile_scenario(loaded)
+    seeds = _seeds(loaded, plan)
+    t0 = time.perf_counter()
+    parallel = plan.runs > 1 or plan.shards > 1
+    raws = run_seeds(
+        model,
+        seeds,
+        workers=plan.workers if parallel else 1,
+        shards=plan.shards,
+        progress=progress,
+        executor=executor,
+    )
+    return Results(
+        model=model,
+        runs=list(raws),
+        seeds=seeds,
+        loaded=loaded,
+        wall_seconds=time.perf_counter() - t0,
+        mode=RunMode.AGENT,
+    )
+
+
+def _expected(loaded: LoadedScenario, plan: RunPlan, progress: ProgressFn | None) -> Results:
+    """The exact expectations of every tally, cohort tables included (one "run")."""
+    from crossings.expected import ExpectedModel  # noqa: PLC0415 - numba, loaded when used
+
+    t0 = time.perf_counter()
+    model = compile_scenario(loaded)
+    lump = None if plan.lump_days is None else max(1, plan.lump_days // model.step_days)
+    ev = ExpectedModel(model, lump)
+    Y, T = len(model.years), model.n_steps
+    weights = np.zeros((Y + 1, T))
+    weights[0] = 1.0  # set 0: everyone
+    weights[1 + ev.year_index, np.arange(T)] = 1.0  # set 1 + y: people who enter in year y
+    batch = ev.run(ev.base_arrays(Y + 1), entry_weights=weights)
+    full = batch.item(0)
+    cohort = slice(1, Y + 1)
+    entered = float(batch.flows[0, :, -1].sum())  # moves from outside
+    tallies: Tallies[np.float64] = Tallies(
+        stocks=full.stocks,
+        flows=full.flows,
+        flag_flows=full.flag_flows,
+        wave_moved=full.wave_moved,
+        rc_moved=full.rc_moved,
+        family_members=full.family_members,
+        family_households=full.family_households,
+        rule_counts=full.rule_counts,
+        hazard_counts=full.hazard_counts,
+        cohort_outcomes=batch.stocks[cohort, -1],  # (Y, S, 2)
+        cohort_flows=batch.flows[cohort].sum(axis=(1, 4)),
+        hazard_counts_cohort=batch.hazard_counts[cohort].sum(axis=1),
+        agents_created=entered,
+    )
+    for arr in tallies.arrays().values():  # a billionth of a person is numerically nobody
+        arr[np.abs(arr) < 1e-9] = 0
+    if progress is not None:
+        progress(1.0)
+    return Results(
+        model=model,
+        runs=[tallies],
+        seeds=[model.seed],
+        loaded=loaded,
+        wall_seconds=time.perf_counter() - t0,
+        mode=RunMode.EXPECTED,
+        meta={"lumped_states": [model.state_ids[i] for i in np.flatnonzero(ev.lumped)]},
+    )
+
+
+def _posterior(
+    loaded: LoadedScenario,
+    plan: RunPlan,
+    executor: Executor | None,
+    progress: ProgressFn | None,
+) -> Results:
+    """Agent runs, each with its own posterior draw; run ``i`` has seed ``seed + i``."""
+    from crossings.calibrate.outputs import posterior_record, posterior_thetas  # noqa: PLC0415
+    from crossings.calibrate.unknowns import CalibrationError, apply_unknowns  # noqa: PLC0415
+
+    folder = plan.posterior
+    assert folder is not None  # RunPlan.check
+    if not (folder / "posterior.parquet").exists():
+        raise CalibrationError(
+            f"{folder} holds no posterior.parquet; run `crossings calibrate --out DIR` first"
+        )
+    cal = loaded.scenario.calibration
+    known = {u.id: u for u in (cal.unknowns if cal else [])}
+    seeds = _seeds(loaded, plan)
+    ids, theta = posterior_thetas(folder, plan.runs, seeds[0])
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise CalibrationError(
+            f"the posterior's unknowns {missing} are not declared in this "
+            "scenario's calibration section"
+        )
+    unknowns = [known[i] for i in ids]
+    t0 = time.perf_counter()
+    models = [
+        compile_scenario(apply_unknowns(loaded.scenario, unknowns, th), sha256=loaded.sha256)
+        for th in theta
+    ]
+    # independent engine noise across draws, and the same (draw, seed) pairs for a
+    # variant and its base
+    raws = run_models(
+        models, [[s] for s in seeds], executor=executor, workers=plan.workers, progress=progress
+    )
+    # the calibration's estimates describe the scenario as fitted, not a variant of it
+    unchanged = loaded.variant is None and not loaded.overrides
+    estimates = folder / "estimates.csv"
+    origin = PosteriorOrigin(
+        path=str(folder),
+        scenario_sha256=posterior_record(folder).get("sha256", ""),
+        draws=plan.runs,
+        estimates_attached=unchanged and estimates.is_file(),
+    )
+    return Results(
+        model=models[0],
+        runs=[r[0] for r in raws],
+        seeds=seeds,
+        loaded=loaded,
+        wall_seconds=time.perf_counter() - t0,
+        mode=RunMode.POSTERIOR,
+        posterior=origin,
+        estimates=estimates if origin.estimates_attached else None,
+    )

@@ -1,0 +1,180 @@
+"""``/api/runs``: start a run, follow or cancel it, read its results."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+
+from crossings.scenario.errors import Issue, Location, ScenarioError
+from crossings.scenario.load import builtin_names
+from crossings.web import data
+from crossings.web.deps import INVALID, NOT_DONE, NOT_FOUND, Store, Variants, finished
+from crossings.web.deps import status_or_404 as _status_or_404
+from crossings.web.loading import load_request, unknown_scenario
+from crossings.web.models import (
+    ArrivalsOut,
+    ErrorOut,
+    JourneysOut,
+    ObservationRow,
+    RunCreated,
+    RunRequest,
+    RunStatus,
+    StocksOut,
+)
+from crossings.web.strictjson import StrictJSONRoute
+
+router = APIRouter(route_class=StrictJSONRoute, responses=INVALID)
+
+DEFAULT_STOCK_KINDS = ("hiding", "detained", "sentence")
+MAX_STOCK_STATES = 12
+
+
+@router.post(
+    "/api/runs",
+    response_model=RunCreated,
+    status_code=202,
+    tags=["runs"],
+    responses={
+        422: {"model": ErrorOut, "description": "invalid scenario"},
+        429: {"model": ErrorOut, "description": "too many runs queued or running"},
+        503: {"model": ErrorOut, "description": "the server is shutting down"},
+    },
+)
+def start_run(req: RunRequest, store: Store, variants: Variants) -> dict[str, Any]:
+    """Validate and queue a run; poll ``GET /api/runs/{run_id}`` for progress.
+
+    At most 8 runs may be queued or running at once (429 beyond); cancel one
+    with ``POST /api/runs/{run_id}/cancel``.
+    """
+    if req.saved_variant is not None:
+        if req.scenario not in builtin_names():
+            raise unknown_scenario(req.scenario)
+        saved = variants.get(req.scenario, req.saved_variant)
+        if saved is None:
+            raise ScenarioError(
+                [
+                    Issue(
+                        f"unknown saved variant '{req.saved_variant}' of '{req.scenario}'",
+                        ("saved_variant",),
+                        Location("request"),
+                        expected="a variant saved with POST /api/variants",
+                        found=repr(req.saved_variant),
+                    )
+                ]
+            )
+        merged = {**saved["overrides"], **req.overrides}
+        req = req.model_copy(update={"overrides": merged})
+    loaded = load_request(req)
+    job = store.submit(loaded, req.scenario, dict(req.overrides), req.variant, req.runs, req.seed)
+    return {"run_id": job.run_id}
+
+
+@router.get("/api/runs", response_model=list[RunStatus], tags=["runs"])
+def list_runs(store: Store) -> list[dict[str, Any]]:
+    """Every run, newest first."""
+    return store.list()
+
+
+@router.get("/api/runs/{run_id}", response_model=RunStatus, tags=["runs"], responses=NOT_FOUND)
+def run_status(run_id: str, store: Store) -> dict[str, Any]:
+    """State (queued, running, done, failed, cancelled), progress 0–1, error or summary."""
+    return _status_or_404(store, run_id)
+
+
+@router.post(
+    "/api/runs/{run_id}/cancel",
+    response_model=RunStatus,
+    tags=["runs"],
+    responses={
+        **NOT_FOUND,
+        409: {"model": ErrorOut, "description": "the run is done or failed: nothing to cancel"},
+    },
+)
+def cancel_run(run_id: str, store: Store) -> dict[str, Any]:
+    """Cancel a queued run, or ask a running one to stop.
+
+    A queued run is ``cancelled`` at once. A running one keeps the state
+    ``running`` with ``cancel_requested`` true until it stops at its next
+    step, then becomes ``cancelled``; nothing of it is left in the runs
+    folder. Cancelling a cancelled run changes nothing.
+    """
+    status = store.cancel(run_id)
+    if status is None:
+        return _status_or_404(store, run_id)  # raises 404
+    return status
+
+
+@router.get(
+    "/api/runs/{run_id}/observations",
+    response_model=list[ObservationRow],
+    tags=["results"],
+    responses=NOT_DONE,
+)
+def run_observations(run_id: str, store: Store) -> list[dict[str, Any]]:
+    """Observed vs simulated (median and 5–95% over runs) for every observed row."""
+    return data.observations(finished(store, run_id))
+
+
+@router.get(
+    "/api/runs/{run_id}/arrivals", response_model=ArrivalsOut, tags=["results"], responses=NOT_DONE
+)
+def run_arrivals(run_id: str, store: Store) -> dict[str, Any]:
+    """Simulated arrivals per year (median, 5–95%) with the observed counts."""
+    return data.arrivals(finished(store, run_id))
+
+
+@router.get(
+    "/api/runs/{run_id}/stocks",
+    response_model=StocksOut,
+    tags=["results"],
+    responses={**NOT_DONE, 422: {"model": ErrorOut}},
+)
+def run_stocks(
+    run_id: str,
+    store: Store,
+    state: Annotated[
+        list[str] | None,
+        Query(
+            max_length=50,
+            description="state ids (repeatable); default: the hiding, detained and sentence states",
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    """People in each state at the end of each month: median and 5–95% over runs."""
+    d = finished(store, run_id)
+    kinds = data.state_kinds(d)
+    if state:
+        unknown = [s for s in state if s not in kinds]
+        if unknown:
+            raise HTTPException(
+                422,
+                detail=f"unknown state(s) {', '.join(unknown)[:300]}; known: " + ", ".join(kinds),
+            )
+        chosen = list(dict.fromkeys(state))
+    else:
+        chosen = [s for s, k in kinds.items() if k in DEFAULT_STOCK_KINDS][:MAX_STOCK_STATES]
+    return {"states": list(kinds), "series": data.stocks(d, chosen)}
+
+
+@router.get(
+    "/api/runs/{run_id}/journeys",
+    response_model=JourneysOut,
+    tags=["results"],
+    responses={**NOT_DONE, 422: {"model": ErrorOut}},
+)
+def run_journeys(
+    run_id: str,
+    store: Store,
+    outcome: Annotated[str | None, Query(max_length=100, description="final state id")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+) -> dict[str, Any]:
+    """Sampled individual histories as plain sentences (first run's sample)."""
+    d = finished(store, run_id)
+    info = store.scenario_info(run_id)
+    states = [s.id for s in info.states]
+    if outcome is not None and outcome not in states:
+        raise HTTPException(
+            422, detail=f"unknown outcome '{outcome}'; states: " + ", ".join(states)
+        )
+    return data.journeys(d, info, outcome, limit)
