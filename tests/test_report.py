@@ -11,9 +11,11 @@ from pathlib import Path
 
 import plotly.offline
 import pytest
+from fastapi.testclient import TestClient
 
 import crossings
 from crossings.report import ReportError, build_report
+from crossings.web import create_app
 
 SHORT = ["time.end=2004-12-31"]
 SECTIONS = (
@@ -133,18 +135,49 @@ def test_model_estimates_are_labelled(folders: tuple[Path, Path], tmp_path: Path
     assert "Calibration results are not present" not in html
 
 
-def test_report_without_the_scenario_says_what_is_missing(
+def test_report_journeys_and_web_read_the_bundle_alone(tmp_path: Path) -> None:
+    """The scenario file of a run is deleted (or changed): everything still reads the folder."""
+    src = Path(crossings.__file__).parent / "scenario" / "builtin" / "example.yaml"
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(src.read_text().replace("name: example", "name: my_example", 1))
+    res = crossings.simulate(mine, runs=2, seed=3, overrides=SHORT, workers=1)
+    out = crossings.write_results(res, tmp_path / "res")
+    mine.unlink()  # the scenario is gone
+    html = build_report([out], tmp_path / "r.html").read_text(encoding="utf-8")
+    for fig in ("fig-map", "fig-observed-arrivals", "fig-sankey"):
+        assert f'id="{fig}"' in html, fig
+    rest = without_plotly(html)
+    assert "could not be loaded" not in rest and "has changed since" not in rest
+    assert "hiding in Bordia" in html  # state names, from scenario.json
+    p = subprocess.run(
+        [sys.executable, "-m", "crossings", "journeys", str(out), "--n", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stderr
+    assert len(re.findall(r"^\d+\. A (?:woman|man) aged ", p.stdout, flags=re.MULTILINE)) == 2
+    # the web app's run views read the same folder (put where its store keeps runs)
+    data = tmp_path / "web"
+    shutil.copytree(out, data / "runs" / "0123456789abcdef")
+    client = TestClient(create_app(data, allowed_hosts=("testserver",)))
+    with client:
+        r = client.get("/api/runs/0123456789abcdef/journeys", params={"limit": 2})
+        assert r.status_code == 200, r.text
+        assert r.json()["journeys"][0]["text"].startswith("A ")
+
+
+def test_an_older_results_folder_gets_a_clear_message(
     folders: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    d = tmp_path / "orphan"
+    d = tmp_path / "old"
     shutil.copytree(folders[0], d)
     info = json.loads((d / "run.json").read_text())
-    info.update(scenario="no-such-scenario", scenario_origin=str(tmp_path / "gone.yaml"))
+    del info["bundle_version"]
     (d / "run.json").write_text(json.dumps(info))
-    html = build_report([d], tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "could not be loaded" in html
-    assert 'id="fig-map"' not in html and 'id="fig-observed-arrivals"' in html
-    assert 'id="fig-sankey"' in html
+    with pytest.raises(ReportError, match="results format 1; this version reads format 2"):
+        build_report([d], tmp_path / "r.html")
 
 
 def test_bad_input_raises_report_error(folders: tuple[Path, Path], tmp_path: Path) -> None:

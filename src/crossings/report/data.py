@@ -1,10 +1,10 @@
 """Reading result folders and preparing the tables the report draws.
 
-A :class:`ResultSet` is one folder written by ``crossings run --out``. Its
-scenario is loaded again (from ``run.json``'s origin, overrides and variant)
-for names, places, the policy timeline and the sources; if that fails the
-report still draws everything that the tables alone allow and says what is
-missing.
+A :class:`ResultSet` is one results bundle written by ``crossings run --out``
+(:mod:`crossings.results.bundle`): its tables, its run record and its
+description of the scenario (names, places, the policy timeline, the
+sources). The scenario file is never reloaded, so a report can be made from
+a folder whose scenario has since changed or been deleted.
 
 Every number shown is a summary over runs: the median and the 5–95% band of
 per-run totals.
@@ -13,23 +13,27 @@ per-run totals.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crossings.compile.model import CompiledModel
 from crossings.report.errors import ReportError
-from crossings.scenario.errors import ScenarioError
-from crossings.scenario.load import LoadedScenario
+from crossings.results.bundle import (
+    OBSERVATION_COLUMNS,
+    TABLE_FILES,
+    Bundle,
+    BundleError,
+    RunMode,
+    RunRecord,
+    ScenarioInfo,
+    open_bundle,
+)
 
 log = logging.getLogger(__name__)
 
@@ -210,11 +214,12 @@ class Place:
 
 @dataclass
 class ResultSet:
-    """One results folder, its tables and (when it could be loaded) its scenario.
+    """One results bundle and the tables the report draws from it.
 
     Attributes:
         path: The folder.
-        info: The content of ``run.json``.
+        run: Its run record (``run.json``).
+        scenario: Its description of the scenario (``scenario.json``).
         observations: ``observations.csv``.
         stocks: ``stocks.parquet`` (monthly).
         flows: ``flows.parquet`` without flag acquisitions.
@@ -224,14 +229,13 @@ class ResultSet:
         cohort_flows: ``cohort_flows.parquet`` if present (every move, by entry cohort).
         cohort_hazards: ``cohort_hazards.parquet`` if present (which hazard made each
             move, by entry cohort).
-        loaded: The scenario, reloaded; None if that failed.
-        model: The compiled scenario; None if loading failed.
-        notes: Visible notes about what is missing or changed.
+        notes: Visible notes about what is missing.
         label: Name shown in legends (scenario, variant; made unique by the caller).
     """
 
     path: Path
-    info: dict[str, Any]
+    run: RunRecord
+    scenario: ScenarioInfo
     observations: pd.DataFrame
     stocks: pd.DataFrame
     flows: pd.DataFrame
@@ -240,8 +244,6 @@ class ResultSet:
     estimates: pd.DataFrame | None = None
     cohort_flows: pd.DataFrame | None = None
     cohort_hazards: pd.DataFrame | None = None
-    loaded: LoadedScenario | None = None
-    model: CompiledModel | None = None
     notes: list[str] = field(default_factory=list)
     label: str = ""
     _kinds: dict[str, str] = field(default_factory=dict, repr=False)
@@ -253,44 +255,38 @@ class ResultSet:
     @property
     def runs(self) -> list[int]:
         """Run indices (0 … n−1)."""
-        n = int(self.info.get("runs") or 0)
         seen = {int(r) for r in self.stocks["run"].unique()}
-        return sorted(set(range(n)) | seen)
+        return sorted(set(range(self.run.runs)) | seen)
 
     @property
     def seeds(self) -> list[int]:
         """The seed of each run, in run order (run index if unknown)."""
-        seeds = self.info.get("seeds")
         runs = self.runs
-        if isinstance(seeds, list) and len(seeds) == len(runs):
-            return [int(s) for s in seeds]
+        if len(self.run.seeds) == len(runs):
+            return list(self.run.seeds)
         return runs
 
     @property
     def scenario_name(self) -> str:
         """The scenario's name."""
-        return str(self.info.get("scenario") or self.path.name)
+        return self.run.scenario
 
     @property
     def variant(self) -> str | None:
         """The what-if variant of the run, if any."""
-        v = self.info.get("variant")
-        return str(v) if v else None
+        return self.run.variant
+
+    @property
+    def expected(self) -> bool:
+        """Whether the numbers are exact expected values (one noiseless "run")."""
+        return self.run.mode is RunMode.EXPECTED
 
     def kind_of(self, state: str) -> str:
         """The kind of a state (``outside`` for entries)."""
         if state == "outside":
             return "outside"
         if not self._kinds:
-            kinds: dict[str, str] = {}
-            for frame in (self.stocks, self.outcomes):
-                pairs = frame[["state", "kind"]].drop_duplicates()
-                kinds.update(
-                    zip(pairs["state"].astype(str), pairs["kind"].astype(str), strict=True)
-                )
-            if self.model is not None:
-                kinds.update(zip(self.model.state_ids, self.model.state_kinds, strict=True))
-            self._kinds = kinds
+            self._kinds = {st.id: st.kind for st in self.scenario.states}
         return self._kinds.get(state, "other")
 
     def kinds(self) -> dict[str, str]:
@@ -315,55 +311,33 @@ class ResultSet:
         return self._states
 
     def name_of(self, state: str) -> str:
-        """The readable name of a state (its id when the scenario is not loaded)."""
-        m = self.model
-        if m is not None and state in m.state_ids:
-            return m.state_names[m.state_ids.index(state)]
-        return state.replace("_", " ")
+        """The readable name of a state."""
+        return self.scenario.state_name(state)
 
     def series_title(self, series: str) -> str:
         """Readable title of an observation series (its name in the scenario)."""
         base = series[: -len("_female_share")] if series.endswith("_female_share") else series
-        name = base.replace("_", " ")
-        if self.loaded is not None:
-            for obs in self.loaded.scenario.observations:
-                if obs.id == base and obs.name:
-                    name = obs.name
+        obs = self.scenario.observation(base)
+        name = obs.name if obs is not None else base.replace("_", " ")
         if base != series:
             return f"Women's share — {name}"
         return name[:1].upper() + name[1:]
 
     def policy_spans(self) -> list[PolicySpan]:
-        """The scenario's policy timeline as dates (empty without the scenario)."""
-        m = self.model
-        if m is None:
-            return []
-        last = m.end + dt.timedelta(days=1)
-        return [
-            PolicySpan(pid, name or pid, m.step_date(a), min(m.step_date(b), last))
-            for pid, name, a, b in m.policy_spans
-        ]
+        """The scenario's policy timeline as dates."""
+        return [PolicySpan(p.id, p.name, p.start, p.end) for p in self.scenario.policies]
 
     def places(self) -> list[Place]:
-        """Places with coordinates (empty without the scenario)."""
-        m = self.model
-        if m is None:
-            return []
-        out = []
-        for i, pid in enumerate(m.place_ids):
-            lat, lon = float(m.place_lat[i]), float(m.place_lon[i])
-            if np.isfinite(lat) and np.isfinite(lon):
-                out.append(Place(pid, m.place_names[i] or pid, m.place_kinds[i], lat, lon))
-        return out
+        """Places with coordinates."""
+        return [
+            Place(p.id, p.name, p.kind, float(p.lat), float(p.lon))
+            for p in self.scenario.places
+            if p.lat is not None and p.lon is not None
+        ]
 
     def state_place(self) -> dict[str, str]:
         """Place id of each state that has one."""
-        m = self.model
-        if m is None:
-            return {}
-        return {
-            s: m.place_ids[p] for s, p in zip(m.state_ids, m.state_place, strict=True) if p >= 0
-        }
+        return {st.id: st.place for st in self.scenario.states if st.place is not None}
 
     # ------------------------------------------------------------- stages
     def stage_of(self, state: str) -> str:
@@ -386,11 +360,9 @@ class ResultSet:
         return stage
 
     def _travel_stage(self, state: str) -> str:
-        m = self.model
-        if m is not None and state in m.state_ids:
-            section = m.state_section[m.state_ids.index(state)]
-            if section == "routes":
-                return "route"
+        st = self.scenario.state(state)
+        if st is not None and st.section == "routes":
+            return "route"
         nxt = {
             self.kind_of(str(s))
             for s in self.flows.loc[self.flows["from_state"] == state, "to_state"].unique()
@@ -430,9 +402,7 @@ class ResultSet:
         return idx, 0, stage
 
     def _all_states(self) -> list[str]:
-        if self.model is not None:
-            return list(self.model.state_ids)
-        return sorted({str(s) for s in self.stocks["state"].unique()})
+        return [st.id for st in self.scenario.states]
 
     # ------------------------------------------------------------- summaries
     def stage_flows(self) -> pd.DataFrame:
@@ -819,65 +789,55 @@ def other_observations(obs: pd.DataFrame) -> pd.DataFrame:
 
 # ----------------------------------------------------------------- loading
 def load_result_set(path: Path) -> ResultSet:
-    """Read a results folder and reload its scenario.
+    """Read a results bundle.
 
     Args:
         path: A folder written by ``crossings run --out``.
 
     Returns:
-        The tables and, when it could be loaded, the scenario.
+        The tables, the run record and the scenario's description.
 
     Raises:
-        ReportError: If the folder is missing, is not a results folder or a
-            table cannot be read.
+        ReportError: If the folder is missing, is not a results folder (or one
+            written in an older format), or a file in it is damaged.
     """
-    path = Path(path)
-    if not path.exists():
-        raise ReportError(f"{path}: no such folder")
-    if not path.is_dir():
-        raise ReportError(
-            f"{path}: not a folder (expected a results folder written by 'crossings run --out DIR')"
-        )
-    missing = [f for f in ("run.json", *TABLES) if not (path / f).is_file()]
-    if missing:
-        raise ReportError(
-            f"{path}: not a Crossings results folder (missing "
-            f"{', '.join(missing)}); write one with 'crossings run --out DIR'"
-        )
-    info = _read_info(path / "run.json")
-    observations = _read_table(path / "observations.csv", TABLES["observations.csv"])
+    try:
+        bundle = open_bundle(Path(path))
+        return _result_set(bundle)
+    except BundleError as exc:
+        raise ReportError(str(exc)) from None
+
+
+def _result_set(bundle: Bundle) -> ResultSet:
+    path = bundle.path
+    observations = _columns(bundle, "observations", OBSERVATION_COLUMNS)
     observations["year"] = observations["year"].astype(str)
     observations["series"] = observations["series"].astype(str)
-    stocks = _read_table(path / "stocks.parquet", TABLES["stocks.parquet"])
+    stocks = _columns(bundle, "stocks", TABLES["stocks.parquet"])
     stocks["date"] = pd.to_datetime(stocks["date"])
-    flows = _read_table(path / "flows.parquet", TABLES["flows.parquet"])
+    flows = _columns(bundle, "flows", TABLES["flows.parquet"])
     flows = flows[~flows["to_state"].astype(str).str.startswith("flag:")].reset_index(drop=True)
-    outcomes = _read_table(path / "outcomes.parquet", TABLES["outcomes.parquet"])
+    outcomes = _columns(bundle, "outcomes", TABLES["outcomes.parquet"])
     if stocks.empty:
         raise ReportError(f"{path / 'stocks.parquet'}: the table is empty")
-    events = (
-        _read_table(path / "events.parquet", EVENTS_COLUMNS)
-        if (path / "events.parquet").is_file()
-        else None
-    )
+    events = _columns(bundle, "events", EVENTS_COLUMNS) if bundle.has("events") else None
     estimates = (
-        _read_table(path / "estimates.csv", ESTIMATES_COLUMNS)
-        if (path / "estimates.csv").is_file()
-        else None
+        _columns(bundle, "estimates", ESTIMATES_COLUMNS) if bundle.has("estimates") else None
     )
     cohort_flows = (
-        _read_table(path / "cohort_flows.parquet", COHORT_FLOWS_COLUMNS)
-        if (path / "cohort_flows.parquet").is_file()
+        _columns(bundle, "cohort_flows", COHORT_FLOWS_COLUMNS)
+        if bundle.has("cohort_flows")
         else None
     )
     cohort_hazards = (
-        _read_table(path / "cohort_hazards.parquet", COHORT_HAZARDS_COLUMNS)
-        if cohort_flows is not None and (path / "cohort_hazards.parquet").is_file()
+        _columns(bundle, "cohort_hazards", COHORT_HAZARDS_COLUMNS)
+        if cohort_flows is not None and bundle.has("cohort_hazards")
         else None
     )
-    rs = ResultSet(
+    return ResultSet(
         path=path,
-        info=info,
+        run=bundle.run,
+        scenario=bundle.scenario,
         observations=observations,
         stocks=stocks,
         flows=flows,
@@ -886,100 +846,20 @@ def load_result_set(path: Path) -> ResultSet:
         estimates=estimates,
         cohort_flows=cohort_flows,
         cohort_hazards=cohort_hazards,
+        label=bundle.run.label,
     )
-    rs.loaded, rs.model = _load_scenario(info, rs.notes)
-    variant = rs.variant
-    rs.label = rs.scenario_name + (f" [{variant}]" if variant else "")
-    overrides = info.get("overrides") or []
-    if overrides:
-        rs.label += f" (+{len(overrides)} override{'s' if len(overrides) > 1 else ''})"
-    return rs
 
 
-def _first_line(exc: BaseException) -> str:
-    """The first line of an error's message (its type when it has none)."""
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__
-
-
-def _read_info(path: Path) -> dict[str, Any]:
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ReportError(
-            f"results file '{path.name}' in {path.parent} is damaged: "
-            f"cannot read run information ({_first_line(exc)})"
-        ) from None
-    if not isinstance(info, dict) or "scenario" not in info:
-        raise ReportError(f"{path}: not a Crossings run.json (no 'scenario' entry)")
-    return info
-
-
-def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    try:
-        if path.suffix == ".csv":
-            raw = path.read_bytes()
-            if raw and not raw.endswith(b"\n"):  # written with a final newline: cut short
-                raise ValueError("the file ends in the middle of a line (truncated)")
-            frame = pd.read_csv(io.BytesIO(raw), dtype={"year": str, "series": str})
-        else:
-            frame = pd.read_parquet(path)
-    except (OSError, ValueError, TypeError, KeyError, IndexError, NotImplementedError) as exc:
-        # pyarrow's errors subclass these (most are ValueError or OSError); so do pandas' parser
-        # errors: a truncated or overwritten file is named, never a traceback
-        raise ReportError(
-            f"results file '{path.name}' in {path.parent} is damaged: "
-            f"cannot read the table ({_first_line(exc)})"
-        ) from None
+def _columns(bundle: Bundle, table: str, columns: Sequence[str]) -> pd.DataFrame:
+    """A bundle's table, checked to have the columns the report reads."""
+    frame = bundle.table(table)
     lacking = [c for c in columns if c not in frame.columns]
     if lacking:
-        raise ReportError(f"{path}: not a Crossings table (missing column(s) {', '.join(lacking)})")
-    return frame
-
-
-def _load_scenario(
-    info: dict[str, Any], notes: list[str]
-) -> tuple[LoadedScenario | None, CompiledModel | None]:
-    """Reload and compile a run's scenario; a note (not an error) when that fails."""
-    from crossings.compile import compile_scenario  # noqa: PLC0415
-    from crossings.scenario.load import builtin_names, load_scenario  # noqa: PLC0415
-
-    origin = info.get("scenario_origin")
-    name = info.get("scenario")
-    overrides = [str(o) for o in info.get("overrides") or []]
-    variant = info.get("variant") or None
-    refs = [str(r) for r in (origin, name if name in builtin_names() else None) if r]
-    refs = list(dict.fromkeys(refs))
-    found: tuple[LoadedScenario, CompiledModel] | None = None
-    problems: list[str] = []
-    for ref in refs:
-        try:
-            loaded = load_scenario(ref, overrides=overrides, variant=variant)
-            model = compile_scenario(loaded)
-        except ScenarioError as exc:
-            problems.append(f"{ref}: {exc.issues[0].message if exc.issues else exc}")
-            continue
-        except (OSError, ValueError, KeyError, IndexError) as exc:
-            problems.append(f"{ref}: {exc}")
-            continue
-        if loaded.sha256 == info.get("scenario_sha256"):
-            return loaded, model
-        found = found or (loaded, model)
-    if found is not None:
-        notes.append(
-            f"The scenario '{name}' has changed since this run (its hash differs "
-            "from run.json's): names, places, the policy timeline and the sources "
-            "shown are those of the current file."
+        raise ReportError(
+            f"{bundle.path / TABLE_FILES[table]}: not a Crossings table (missing column(s) "
+            f"{', '.join(lacking)})"
         )
-        log.warning("scenario %s changed since the run", name)
-        return found
-    why = "; ".join(problems) or "run.json names no scenario file"
-    notes.append(
-        f"The scenario of this run could not be loaded ({why}). Place names, the "
-        "map, the policy timeline and the parameter sources are left out."
-    )
-    log.warning("scenario of %s could not be loaded: %s", name, why)
-    return None, None
+    return frame
 
 
 def compare_metrics(base: ResultSet, other: ResultSet) -> pd.DataFrame:

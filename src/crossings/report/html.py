@@ -172,7 +172,7 @@ def note(text: str) -> str:
 def _source_links(rs: ResultSet, ids: str | float) -> str:
     if not isinstance(ids, str) or not ids:
         return ""
-    known = set(rs.loaded.scenario.sources) if rs.loaded is not None else set()
+    known = rs.scenario.source_ids()
     parts = []
     for sid in (i.strip() for i in ids.split(";")):
         if sid in known:
@@ -189,21 +189,21 @@ def _header(sets: Sequence[ResultSet]) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows = []
     for rs in sets:
-        i = rs.info
-        agents = i.get("agents_created") or []
+        r = rs.run
+        agents = r.agents_created
         rows.append(
             [
                 esc(rs.label),
                 f"<code>{esc(rs.path)}</code>",
-                esc(f"{i.get('start', '?')} → {i.get('end', '?')}"),
+                esc(f"{r.start} → {r.end}"),
                 esc(
                     "expected values (no agents, no noise)"
-                    if i.get("mode") == "expected"
-                    else f"{i.get('runs', '?')} (seeds {', '.join(str(s) for s in rs.seeds)})"
+                    if rs.expected
+                    else f"{r.runs} (seeds {', '.join(str(s) for s in rs.seeds)})"
                 ),
                 esc(f"{int(np.median(agents)):,}" if agents else "–"),
-                esc(str(i.get("scenario_sha256", ""))[:12]),
-                esc(f"{i.get('crossings_version', '?')}, {i.get('created', '?')}"),
+                esc(r.scenario_sha256[:12]),
+                esc(f"{r.crossings_version}, {r.created}"),
             ]
         )
     meta = table_html(
@@ -251,8 +251,8 @@ def observed_section(rs: ResultSet, figs: list[ReportFigure]) -> str:
     if not rs.policy_spans():
         parts.append(
             note(
-                "The policy timeline is not shown (the scenario has no policies "
-                "or could not be loaded)."
+                "The policy timeline is not shown: no policy of the scenario falls inside "
+                "the simulated span."
             )
         )
     other = other_observations(obs)
@@ -477,17 +477,12 @@ def whatif_section(sets: Sequence[ResultSet], fig: ReportFigure | None) -> str:
 
 
 def _variant_description(rs: ResultSet) -> str:
-    if rs.loaded is None or rs.variant is None:
-        return ""
-    v = rs.loaded.scenario.variants.get(rs.variant)
-    return (v.description or "") if v is not None else ""
+    return rs.scenario.variant_description or ""
 
 
 def _policy_difference(sets: Sequence[ResultSet]) -> str:
     """Which policies some folders have and others lack."""
     named = [(rs.label, {p.id: p.name for p in rs.policy_spans()}) for rs in sets]
-    if any(rs.model is None for rs in sets):
-        return ""
     every = set.intersection(*(set(d) for _, d in named))
     bits = []
     for label, d in named:
@@ -499,26 +494,22 @@ def _policy_difference(sets: Sequence[ResultSet]) -> str:
 
 def sources_section(rs: ResultSet) -> str:
     """Section 7: every parameter with its source or assumption, and the citations."""
-    if rs.loaded is None:
-        return _section(
-            "sources",
-            note(
-                "The scenario could not be loaded, so its parameters and sources are not listed "
-                "(run 'crossings sources SCENARIO' where the scenario file is available)."
-            ),
-        )
-    from crossings.scenario.provenance import parameter_table  # noqa: PLC0415
-
-    sc = rs.loaded.scenario
-    params = parameter_table(sc)
+    sc = rs.scenario
+    params = sc.parameters
     rows = []
     for p in params:
         srcs = ", ".join(f'<a href="#src-{esc(s)}">{esc(s)}</a>' for s in p.sources)
         assumption = f"assumption: {esc(p.assumption)}" if p.assumption else ""
-        if not p.labelled:
+        if not (p.sources or p.assumption):
             assumption = '<span class="off">unlabelled</span>'
         rows.append(
-            [f"<code>{esc(p.path)}</code>", esc(p.value), srcs, assumption, esc(p.note or "")]
+            [
+                f"{esc(p.label)}<br><code class=path>{esc(p.path)}</code>",
+                esc(p.value),
+                srcs,
+                assumption,
+                esc(p.note or ""),
+            ]
         )
     cited: dict[str, int] = {}
     for p in params:
@@ -526,11 +517,10 @@ def sources_section(rs: ResultSet) -> str:
             cited[s] = cited.get(s, 0) + 1
     observed: dict[str, int] = {}
     for obs in sc.observations:
-        ids = set(obs.sources or []) | {s for row in obs.rows for s in (row.sources or [])}
-        for s in ids:
+        for s in set(obs.sources):
             observed[s] = observed.get(s, 0) + 1
     n_src = sum(1 for p in params if p.sources)
-    n_unl = sum(1 for p in params if not p.labelled)
+    n_unl = sum(1 for p in params if not (p.sources or p.assumption))
     parts = [
         f"<p>{len(params)} sourced parameter groups of <b>{esc(sc.name)}</b>: {n_src} "
         f"cite sources, {len(params) - n_src} state an assumption, {n_unl} unlabelled. "
@@ -545,7 +535,8 @@ def sources_section(rs: ResultSet) -> str:
         ),
     ]
     srows = []
-    for sid, src in sc.sources.items():
+    for src in sc.sources:
+        sid = src.id
         url = f'<br><span class="url">{esc(src.url)}</span>' if src.url else ""
         extra = f"<br><i>{esc(src.note)}</i>" if src.note else ""
         srows.append(
@@ -601,7 +592,7 @@ def render_page(sets: Sequence[ResultSet], figs: dict[str, list[ReportFigure]]) 
         _section(
             "map",
             "".join(figure_html(f) for f in figs.get("map", []))
-            or note("No map: the scenario could not be loaded or its places have no coordinates."),
+            or note("No map: the scenario's places have no coordinates."),
         ),
         _section(
             "stocks",

@@ -275,6 +275,22 @@ TABLE_FILES: dict[str, str] = {
 }
 """Table name → file of a bundle (``estimates`` only when drawn from a calibration)."""
 
+OBSERVATION_COLUMNS = (
+    "series",
+    "year",
+    "sex",
+    "observed",
+    "simulated",
+    "simulated_p05",
+    "simulated_p95",
+    "observed_low",
+    "observed_high",
+    "kind",
+    "unit",
+    "sources",
+)
+"""Columns of ``observations.csv`` (one place: the writer and every reader use it)."""
+
 REQUIRED_TABLES = ("observations", "stocks", "flows", "outcomes")
 JOURNEYS_FILE = "journeys.jsonl"
 
@@ -440,6 +456,7 @@ def record_json(record: RunRecord | ScenarioInfo) -> str:
 
 __all__ = [
     "BUNDLE_VERSION",
+    "OBSERVATION_COLUMNS",
     "Bundle",
     "BundleError",
     "EventInfo",

@@ -87,7 +87,7 @@ def describe(loaded: LoadedScenario, model: CompiledModel) -> ScenarioInfo:
             unit=o.unit,
             kind=o.kind,
             measure=measure_text(o.measure),
-            sources=list(o.sources or []),
+            sources=sorted({*(o.sources or []), *(s for r in o.rows for s in (r.sources or []))}),
             rows_outside_span=outside.get(o.id, 0),
         )
         for o in sc.observations

@@ -22,25 +22,9 @@ from numpy.typing import NDArray
 from crossings import __version__
 from crossings.compile.model import CompiledModel
 from crossings.measure import Row, build_rows, row_values
-from crossings.results.bundle import PosteriorOrigin, RunMode, RunRecord
+from crossings.results.bundle import OBSERVATION_COLUMNS, PosteriorOrigin, RunMode, RunRecord
 from crossings.scenario.load import LoadedScenario
 from crossings.tallies import EVENT_KINDS, SEX_NAMES, Tallies, stack
-
-OBSERVATION_COLUMNS = (
-    "series",
-    "year",
-    "sex",
-    "observed",
-    "simulated",
-    "simulated_p05",
-    "simulated_p95",
-    "observed_low",
-    "observed_high",
-    "kind",
-    "unit",
-    "sources",
-)
-"""Columns of ``observations.csv`` (one place: the writer and every reader use it)."""
 
 
 @dataclass
