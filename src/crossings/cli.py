@@ -132,11 +132,16 @@ def run(
 ) -> None:
     """Validate and run a scenario, print a summary and write results to --out."""
     from crossings.calibrate.unknowns import CalibrationError  # noqa: PLC0415
+    from crossings.compile import preflight  # noqa: PLC0415
     from crossings.expected import ExpectedModeError  # noqa: PLC0415
     from crossings.results.io import write_results  # noqa: PLC0415
     from crossings.runs import RunMode, RunPlan, RunPlanError, execute  # noqa: PLC0415
 
     loaded = _load(scenario, sets, variant)
+    try:
+        preflight(loaded, runs=runs)
+    except ScenarioError as exc:
+        _fail(exc.format())
     mode = (
         RunMode.EXPECTED
         if expected
@@ -291,13 +296,15 @@ def check(
     variant: VariantOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print issues as JSON.")] = False,
 ) -> None:
-    """Validate a scenario without running it."""
+    """Validate a scenario without running it (everything `run` would refuse, refused)."""
+    from crossings.compile import preflight  # noqa: PLC0415
     from crossings.scenario.load import load_scenario  # noqa: PLC0415
 
     try:
         loaded = load_scenario(
             scenario or _default_scenario(), overrides=sets or [], variant=variant
         )
+        preflight(loaded)
     except ScenarioError as exc:
         if as_json:
             out.print_json(

@@ -18,6 +18,8 @@ import numpy as np
 from scipy import special
 
 from crossings.compile.model import CompiledModel, HazardTable, Targets
+from crossings.compile.preflight import check_limits, finite_issues
+from crossings.scenario.errors import Issue, ScenarioError
 from crossings.scenario.load import LoadedScenario
 from crossings.scenario.schema import (
     SEXES,
@@ -179,12 +181,37 @@ def compile_scenario(loaded: LoadedScenario | Scenario, *, sha256: str = "") -> 
 
     Returns:
         The compiled model.
+
+    Raises:
+        ScenarioError: If the scenario exceeds a limit of the engine (memory
+            for one run, flags), or its numbers cannot be compiled (a rate
+            multiplied past what a float holds, say).
     """
     if isinstance(loaded, LoadedScenario):
         sc, sha256 = loaded.scenario, loaded.sha256
     else:
         sc = loaded
-    return _Compiler(sc, sha256).build()
+    check_limits(loaded)
+    try:
+        model = _Compiler(sc, sha256).build()
+    except (ArithmeticError, ValueError, IndexError, KeyError) as exc:
+        raise ScenarioError(
+            [
+                Issue(
+                    "the scenario passed validation but cannot be compiled",
+                    (),
+                    loaded.source_map.locate(()) if isinstance(loaded, LoadedScenario) else None,
+                    expected="numbers the compiler can turn into per-step rates",
+                    found=f"{type(exc).__name__}: {str(exc)[:200]}",
+                    hint="look for extreme values (very large or very small durations, rates "
+                    "or factors); if the scenario looks right, please report this as a bug",
+                )
+            ]
+        ) from exc
+    problems = finite_issues(model, loaded)
+    if problems:
+        raise ScenarioError(problems)
+    return model
 
 
 class _Compiler:
@@ -197,6 +224,10 @@ class _Compiler:
 
     def step_of(self, d: dt.date) -> int:
         return (d - self.sc.time.start).days // self.dt
+
+    def step_after(self, d: dt.date) -> int:
+        """The step of the day after ``d`` (without computing that date, which may not exist)."""
+        return ((d - self.sc.time.start).days + 1) // self.dt
 
     def date_of(self, k: int) -> dt.date:
         return self.sc.time.start + dt.timedelta(days=k * self.dt)
@@ -245,8 +276,6 @@ class _Compiler:
 
         # ---- flags, ages, origins
         flag_ids = tuple(f.id for f in sc.people.flags)
-        if len(flag_ids) > 32:
-            raise ValueError("at most 32 flags are supported")
         fidx = {f: i for i, f in enumerate(flag_ids)}
         ab = sc.people.age_bands
         if ab is None:
@@ -271,15 +300,15 @@ class _Compiler:
         oidx = {o: i for i, o in enumerate(origin_ids)}
 
         # ---- segments
-        dates: set[dt.date] = set()
+        cuts: set[int] = set()
         for p in sc.policies:
-            dates.add(p.from_)
+            cuts.add(self.step_of(p.from_))
             if p.to is not None:
-                dates.add(p.to + dt.timedelta(days=1))
+                cuts.add(self.step_after(p.to))
         comps = self._components(sidx, fidx)
         for c in comps:
-            dates.update(rate_change_dates(c.rate))
-        seg_steps = sorted({0} | {self.step_of(d) for d in dates if 0 < self.step_of(d) < n})
+            cuts.update(self.step_of(d) for d in rate_change_dates(c.rate))
+        seg_steps = sorted({0} | {k for k in cuts if 0 < k < n})
         seg_start = np.asarray(seg_steps, np.int32)
         G = len(seg_steps)
         step_seg = np.zeros(n, np.int32)
@@ -289,9 +318,7 @@ class _Compiler:
 
         def active(p_from: dt.date, p_to: dt.date | None, g: int) -> bool:
             s0 = seg_steps[g]
-            return self.step_of(p_from) <= s0 and (
-                p_to is None or s0 < self.step_of(p_to + dt.timedelta(days=1))
-            )
+            return self.step_of(p_from) <= s0 and (p_to is None or s0 < self.step_after(p_to))
 
         # ---- hazard table
         comps.sort(key=lambda c: c.state)
@@ -543,7 +570,7 @@ class _Compiler:
                     q.border is not None
                     and e.close_border == q.border
                     and self.step_of(p3.from_) <= k
-                    and (p3.to is None or k < self.step_of(p3.to + dt.timedelta(days=1)))
+                    and (p3.to is None or k < self.step_after(p3.to))
                     for p3 in sc.policies
                     for e in p3.effects
                 )
@@ -616,7 +643,7 @@ class _Compiler:
                 p4.id,
                 p4.name or p4.id,
                 max(0, self.step_of(p4.from_)),
-                min(n, self.step_of(p4.to + dt.timedelta(days=1))) if p4.to else n,
+                min(n, self.step_after(p4.to)) if p4.to else n,
             )
             for p4 in sc.policies
         )
@@ -707,11 +734,7 @@ class _Compiler:
         out = np.ones(self.n_steps)
         for p in self.sc.policies:
             a = max(0, self.step_of(p.from_))
-            b = (
-                self.n_steps
-                if p.to is None
-                else min(self.n_steps, self.step_of(p.to + dt.timedelta(days=1)))
-            )
+            b = self.n_steps if p.to is None else min(self.n_steps, self.step_after(p.to))
             if b <= a:
                 continue
             for e in p.effects:
@@ -855,3 +878,23 @@ def shares_of(t: Target) -> dict[str, float]:
     if isinstance(t, Shares):
         return dict(t.values)
     return {t: 1.0}
+
+
+def preflight(loaded: LoadedScenario, *, runs: int = 1) -> CompiledModel:
+    """Everything ``run`` checks after loading, so that ``check`` refuses the same scenarios.
+
+    Estimates the memory of ``runs`` runs (refusing one that would not fit),
+    then compiles the scenario.
+
+    Args:
+        loaded: A scenario from :func:`crossings.scenario.load_scenario`.
+        runs: Runs that will be held at once (``check`` uses 1).
+
+    Returns:
+        The compiled model.
+
+    Raises:
+        ScenarioError: With the problem, located in the scenario.
+    """
+    check_limits(loaded, runs=runs)
+    return compile_scenario(loaded)

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import copy
 import csv
+import datetime as dt
 import hashlib
 import importlib.resources
+import io
 import json
+import re
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +36,17 @@ from crossings.scenario.errors import (
     did_you_mean,
     format_path,
 )
-from crossings.scenario.schema import META_KEYS, NumberMap, Scenario
-from crossings.scenario.yamlsource import SourceMap, load_yaml, load_yaml_file
+from crossings.scenario.limits import MAX_CSV_BYTES, MAX_OVERRIDE_BYTES
+from crossings.scenario.schema import META_KEYS, NumberMap, Scenario, Variant
+from crossings.scenario.validate import SpanOrigin, validate_scenario
+from crossings.scenario.yamlsource import (
+    SourceMap,
+    load_yaml,
+    load_yaml_file,
+    load_yaml_value,
+    read_limited,
+    size_limit_issue,
+)
 
 BUILTIN_PACKAGE = "crossings.scenario.builtin"
 DEFAULT_SCENARIO = "example"
@@ -91,13 +103,13 @@ def resolve(ref: str, relative_to: Path | None = None) -> Path:
         candidates.append(relative_to / p)
     candidates.append(p)
     for c in candidates:
-        if c.is_file():
+        if _is_file(c):
             return c
     names = builtin_names()
     if ref in names:
         return builtin_path(ref)
     if p.suffix in (".yaml", ".yml") or "/" in ref:
-        if p.exists() and p.is_dir():
+        if _is_dir(p):
             raise ScenarioError(
                 [Issue("expected a scenario file, found a directory", (), Location(ref))]
             )
@@ -125,11 +137,39 @@ def resolve(ref: str, relative_to: Path | None = None) -> Path:
     )
 
 
+def _is_file(p: Path) -> bool:
+    """``p.is_file()``, false for names the system refuses (too long, a NUL byte)."""
+    try:
+        return p.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _is_dir(p: Path) -> bool:
+    try:
+        return p.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def _kind_of(data: Any) -> str:
+    """What a file holds, without quoting it (it may not be a scenario at all)."""
+    if isinstance(data, list):
+        return f"a list of {len(data)} item{'s' if len(data) != 1 else ''}"
+    if data is None:
+        return "nothing (null)"
+    if isinstance(data, str):
+        return f"text ({len(data):,} characters)"
+    return f"a single {type(data).__name__} value"
+
+
 # --------------------------------------------------------------------- merging
 
 
 def _has_ids(items: list[Any]) -> bool:
-    return bool(items) and all(isinstance(i, dict) and "id" in i for i in items)
+    return bool(items) and all(
+        isinstance(i, dict) and isinstance(i.get("id"), str | int) for i in items
+    )
 
 
 def _merge(
@@ -196,7 +236,7 @@ def _load_with_extends(
                     (),
                     smap.locate(()),
                     expected="keys such as name, time, places, states",
-                    found=describe(data),
+                    found=_kind_of(data),
                     hint="see 'crossings schema' or the built-in example",
                 )
             ]
@@ -235,11 +275,11 @@ def _load_with_extends(
         raise ScenarioError(
             [
                 Issue(
-                    f"cannot find the base scenario '{ext}'",
+                    f"cannot find the base scenario '{_short(ext, 100)}'",
                     ("extends",),
                     smap.locate(("extends",)),
                     expected="a built-in name or a path relative to this file",
-                    found=repr(ext),
+                    found=repr(_short(ext, 100)),
                     hint=exc.issues[0].hint,
                 )
             ]
@@ -305,41 +345,127 @@ def set_path(data: dict[str, Any], dotted: str, value: Any) -> Path_:
     return tuple(resolved)
 
 
-def remove_path(data: dict[str, Any], dotted: str) -> None:
-    """Delete the value at a dotted path (list items by index or by id)."""
+def resolve_path(data: dict[str, Any], dotted: str) -> Path_:
+    """The field path a dotted path names, without changing anything.
+
+    Parts that do not exist yet are kept as names (``set_path`` would create
+    them), so the result says which keys an override would write.
+
+    Raises:
+        KeyError: If a list item does not exist.
+        IndexError: If a list index is out of range.
+    """
+    node: Any = data
+    resolved: list[str | int] = []
+    for part in _split_path(dotted):
+        if isinstance(node, list):
+            node, key = _step(node, part)
+            resolved.append(key)
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+            resolved.append(part)
+        else:
+            node = None
+            resolved.append(part)
+    return tuple(resolved)
+
+
+def remove_path(data: dict[str, Any], dotted: str) -> Path_:
+    """Delete the value at a dotted path (list items by index or by id).
+
+    Returns:
+        The resolved field path of what was deleted.
+    """
     parts = _split_path(dotted)
     node: Any = data
+    resolved: list[str | int] = []
     for part in parts[:-1]:
-        node, _ = _step(node, part)
+        node, key = _step(node, part)
+        resolved.append(key)
     _, key = _step(node, parts[-1])
     del node[key]
+    return (*resolved, key)
+
+
+FILE_KEYS = ("file", "extends")
+"""Keys whose value makes the loader read a file: overrides may not set them."""
 
 
 def parse_override(text: str) -> tuple[str, Any]:
     """Split ``path.to.value=X`` into the path and the YAML-parsed value.
 
+    The value is read as YAML within the limits of :mod:`crossings.scenario.limits`;
+    text that is not valid YAML is taken as it is.
+
     Raises:
-        ScenarioError: If there is no ``=`` or the value is not valid YAML.
+        ScenarioError: If there is no ``=``, the value is too long, breaks a
+            YAML limit or cannot be read (an impossible date, for example).
     """
+    value, _ = _parse_override(text)
+    key = text.split("=", 1)[0]
+    return key.strip(), value
+
+
+def _parse_override(text: str) -> tuple[Any, SourceMap]:
+    where = Location(f"--set {_short(text)}")
     if "=" not in text:
         raise ScenarioError(
             [
                 Issue(
-                    f"override '{text}' has no '='",
+                    f"override '{_short(text)}' has no '='",
                     (),
-                    Location("--set"),
+                    where,
                     expected="path.to.value=VALUE",
-                    found=repr(text),
+                    found=repr(_short(text)),
                     hint="for example --set time.end=2030-12-31",
                 )
             ]
         )
-    key, raw = text.split("=", 1)
+    raw = text.split("=", 1)[1]
+    size = len(raw.encode("utf-8"))
+    if size > MAX_OVERRIDE_BYTES:
+        raise ScenarioError([size_limit_issue(size, MAX_OVERRIDE_BYTES, where, "value")])
+    if not raw.strip():
+        return "", SourceMap(default_file=where.file)
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        return load_yaml_value(raw, where.file)
     except yaml.YAMLError:
-        value = raw
-    return key.strip(), value
+        return raw, SourceMap(default_file=where.file)
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """An override as shown in messages (long values cut)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _names_a_file(path: Path_, value: Any) -> str | None:
+    """The key of ``FILE_KEYS`` an override would write (in its path or inside its value)."""
+    for part in path:
+        if isinstance(part, str) and part in FILE_KEYS:
+            return part
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            for k, item in v.items():
+                if k in FILE_KEYS:
+                    return str(k)
+                stack.append(item)
+        elif isinstance(v, list):
+            stack.extend(v)
+    return None
+
+
+def _file_override_issue(text: str, key: str, found: str) -> Issue:
+    return Issue(
+        f"cannot set '{key}': overrides cannot name files",
+        (),
+        Location(f"--set {_short(text)}"),
+        expected="a value (overrides cannot name files)",
+        found=f"'{found}'",
+        hint="'file:' (a CSV file next to the scenario) and 'extends:' belong in a scenario "
+        "file; write them there and load that file",
+    )
 
 
 # ------------------------------------------------------- pydantic → issues
@@ -419,6 +545,7 @@ _EXPECTED = {
     "string_pattern_mismatch": "an id: a letter, then letters, digits, '_', '-' or '.'",
     "too_short": "more items",
     "too_long": "fewer items",
+    "finite_number": "a finite number",
 }
 
 
@@ -500,9 +627,16 @@ def _issue_from_pydantic(err: Any, data: Any, smap: SourceMap) -> Issue:
         else:
             msg = f"expected {expected}, found the text {describe(found_val)}"
             hint = "write the number without quotes or units"
+    elif etype == "finite_number":
+        msg = f"{field_name} must be a finite number"
+        hint = "NaN and infinity (.nan, .inf, or a number too large to store) are not allowed"
     elif etype == "string_pattern_mismatch":
         msg = f"{describe(found_val)} is not a valid id"
         hint = "ids are letters, digits, '_', '-' or '.', starting with a letter"
+    elif etype == "value_error":
+        hint = _value_error_hint(msg)
+    if expected is None and hint is None:
+        hint = "see docs/scenario-format.md or 'crossings schema' for what this field takes"
     return Issue(
         msg[0].lower() + msg[1:] if msg else etype,
         path,
@@ -511,6 +645,28 @@ def _issue_from_pydantic(err: Any, data: Any, smap: SourceMap) -> Issue:
         found=describe(found_val),
         hint=hint,
     )
+
+
+_VALUE_ERROR_HINTS = (
+    ("a rate needs exactly one of", "keep one way of writing the rate and delete the others"),
+    (
+        "'probability' and 'within_days' go together",
+        "add 'within_days: DAYS', the period the probability applies to (or use per_year)",
+    ),
+    (
+        "duration needs",
+        "give the parameters this distribution takes (docs/scenario-format.md, section 7)",
+    ),
+    ("prior needs", "give the parameters this prior takes"),
+)
+
+
+def _value_error_hint(msg: str) -> str | None:
+    """A fix for the messages of the schema's own checks (model validators)."""
+    for start, hint in _VALUE_ERROR_HINTS:
+        if start in msg:
+            return hint
+    return None
 
 
 def _is_number(text: str) -> bool:
@@ -527,83 +683,208 @@ def _is_number(text: str) -> bool:
 def _read_observation_files(
     data: dict[str, Any], base_dir: Path | None, smap: SourceMap
 ) -> list[Issue]:
+    """Replace each observation's ``file:`` by the rows of that CSV file.
+
+    A file is looked for relative to the scenario file that names it and must
+    lie inside that file's folder (no absolute paths, no ``..`` or link leading
+    out of it). Messages about a file's contents give the line and at most a
+    short excerpt.
+    """
     issues: list[Issue] = []
-    for i, obs in enumerate(data.get("observations") or []):
+    observations = data.get("observations")
+    if not isinstance(observations, list):
+        return issues  # the schema reports a wrong type
+    for i, obs in enumerate(observations):
         if not isinstance(obs, dict) or not isinstance(obs.get("file"), str):
             continue
-        rel = obs["file"]
-        fpath = (base_dir / rel) if base_dir is not None else Path(rel)
-        where = ("observations", i, "file")
-        if not fpath.is_file():
-            issues.append(
-                Issue(
-                    f"observation file '{rel}' not found",
-                    where,
-                    smap.locate(where),
-                    expected="a CSV file next to the scenario",
-                    hint=f"looked for {fpath}",
-                )
-            )
+        where: Path_ = ("observations", i, "file")
+        fpath, problem = _observation_path(obs["file"], where, smap, base_dir)
+        if problem is not None:
+            issues.append(problem)
             continue
-        rows = list(obs.get("rows") or [])
-        with fpath.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            cols = set(reader.fieldnames or [])
-            if "year" not in cols or not ({"total", "female", "male"} & cols):
-                issues.append(
-                    Issue(
-                        "observation CSV needs a 'year' column and at least one of "
-                        "total, female, male",
-                        where,
-                        Location(str(fpath), 1),
-                        found=", ".join(sorted(cols)),
-                    )
-                )
-                continue
-            for lineno, rec in enumerate(reader, start=2):
-                row = _csv_row(rec)
-                if row is None:
-                    continue
-                if isinstance(row, str):
-                    issues.append(Issue(row, where, Location(str(fpath), lineno)))
-                    continue
-                smap.values[("observations", i, "rows", len(rows))] = Location(str(fpath), lineno)
-                rows.append(row)
-        obs["rows"] = rows
+        assert fpath is not None
+        rows, file_issues = _observation_rows(fpath, where, i, len(obs.get("rows") or []), smap)
+        issues.extend(file_issues)
+        obs["rows"] = list(obs.get("rows") or []) + rows
         obs.pop("file")
     return issues
 
 
-def _csv_row(rec: dict[str, str]) -> dict[str, Any] | str | None:
+def _observation_path(
+    rel: str, where: Path_, smap: SourceMap, base_dir: Path | None
+) -> tuple[Path | None, Issue | None]:
+    """The CSV file an observation names, or the issue that refuses it."""
+    loc = smap.locate(where)
+    shown = _safe_excerpt(rel, 80)
+    written_in = Path(loc.file)
+    folder = written_in.parent if written_in.is_file() else base_dir
+    expected = "a CSV file in the scenario's folder, e.g. arrivals.csv or data/arrivals.csv"
+    if folder is None:
+        return None, Issue(
+            f"observation file '{shown}' cannot be read: the scenario is not a file",
+            where,
+            loc,
+            expected="rows written in the scenario",
+            hint="save the scenario in a folder together with the CSV file",
+        )
+    try:
+        if Path(rel).is_absolute() or rel.startswith(("/", "\\")) or rel[1:2] == ":":
+            return None, Issue(
+                f"observation file '{shown}' must be a path relative to the scenario file",
+                where,
+                loc,
+                expected=expected,
+                found=repr(shown),
+                hint="copy the CSV file next to the scenario and give its name",
+            )
+        root = folder.resolve()
+        fpath = (folder / rel).resolve()
+        inside = fpath.is_relative_to(root)
+        exists = fpath.is_file()
+    except (OSError, ValueError):
+        return None, Issue(
+            f"observation file '{shown}' is not a valid file name", where, loc, expected=expected
+        )
+    if not inside:
+        return None, Issue(
+            f"observation file '{shown}' is outside the scenario's folder",
+            where,
+            loc,
+            expected=expected,
+            found=repr(shown),
+            hint="'..' and links may not lead out of the folder of the scenario file; "
+            "copy the CSV file into it",
+        )
+    if not exists:
+        return None, Issue(
+            f"observation file '{shown}' not found",
+            where,
+            loc,
+            expected="a CSV file next to the scenario",
+            hint=f"looked for {folder / rel}",
+        )
+    return fpath, None
+
+
+def _observation_rows(
+    fpath: Path, where: Path_, obs_index: int, first_row: int, smap: SourceMap
+) -> tuple[list[dict[str, Any]], list[Issue]]:
+    """Rows of one observation CSV file (and the issues found in it)."""
+    file = str(fpath)
+    try:
+        raw = read_limited(fpath, MAX_CSV_BYTES)
+    except ScenarioError as exc:
+        return [], [replace(i, path=where) for i in exc.issues]
+    except OSError as exc:
+        return [], [
+            Issue(f"cannot read the observation file: {exc.strerror}", where, Location(file))
+        ]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return [], [
+            Issue(
+                "the observation file is not UTF-8 text",
+                where,
+                Location(file, line),
+                expected="a UTF-8 encoded CSV file",
+                found=f"byte 0x{raw[exc.start]:02x}",
+                hint="save the file as UTF-8 CSV",
+            )
+        ]
+    rows: list[dict[str, Any]] = []
+    issues: list[Issue] = []
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        cols = set(reader.fieldnames or [])
+        if "year" not in cols or not ({"total", "female", "male"} & cols):
+            return [], [
+                Issue(
+                    "observation CSV needs a 'year' column and at least one of total, female, male",
+                    where,
+                    Location(file, 1),
+                    expected="a first line such as year,total,female,male",
+                    found=_describe_columns(reader.fieldnames or []),
+                )
+            ]
+        for rec in reader:
+            lineno = reader.line_num
+            row = _csv_row(rec)
+            if row is None:
+                continue
+            if isinstance(row, str):
+                issues.append(Issue(row, where, Location(file, lineno)))
+                continue
+            smap.values[("observations", obs_index, "rows", first_row + len(rows))] = Location(
+                file, lineno
+            )
+            rows.append(row)
+    except csv.Error as exc:
+        issues.append(
+            Issue(
+                f"cannot read the observation file as CSV: {exc}",
+                where,
+                Location(file, reader.line_num or 1),
+                expected="comma-separated values",
+                hint="check the quotes on this line",
+            )
+        )
+    return rows, issues
+
+
+_COLUMN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_ .\-]{0,19}")
+
+
+def _describe_columns(names: typing.Sequence[str]) -> str:
+    """The first line of a CSV file, showing only what looks like column names."""
+    shown = [n if _COLUMN_NAME.fullmatch(n) else "(not a column name)" for n in names[:6]]
+    more = f" and {len(names) - 6} more" if len(names) > 6 else ""
+    count = f"{len(names)} column{'s' if len(names) != 1 else ''}"
+    return f"{count}: " + ", ".join(shown) + more if names else "no columns"
+
+
+_UNSAFE = re.compile(r"[^\x20-\x7e\u00a0-\uffff]")
+
+
+def _safe_excerpt(text: str, limit: int = 20) -> str:
+    """At most ``limit`` characters of file content, control characters replaced by '?'."""
+    clean = _UNSAFE.sub("?", text)
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
+def _csv_row(rec: dict[str | Any, str | Any]) -> dict[str, Any] | str | None:
     """One observation row from a CSV record (``year`` may be a bucket ``1999-2001``).
 
     Rows labelled ``cumulative…``, ``until…`` or ``~YEAR`` (everything up to that
     year, back to an unknown start) are skipped: a simulation that starts on a
-    given date cannot be compared with them.
+    given date cannot be compared with them. A problem is returned as text
+    quoting at most a short excerpt of the cell.
     """
-    year = (rec.get("year") or "").strip()
+    year = str(rec.get("year") or "").strip()
     if not year or year.startswith(("cumulative", "until", "~")):
         return None
     row: dict[str, Any] = {}
     bucket = year
     if "-" in bucket:
         a, b = bucket.split("-", 1)
-        if not (a.isdigit() and b.isdigit()):
-            return f"cannot read year '{year}'"
+        if not (a.isdigit() and b.isdigit() and len(a) <= 4 and len(b) <= 4):
+            return f"cannot read year '{_safe_excerpt(year)}'"
         row["years"] = [int(a), int(b)]
-    elif bucket.isdigit():
+    elif bucket.isdigit() and len(bucket) <= 4:
         row["year"] = int(bucket)
     else:
-        return f"cannot read year '{year}'"
+        return f"cannot read year '{_safe_excerpt(year)}'"
     for col in ("total", "female", "male"):
-        val = (rec.get(col) or "").strip()
+        val = str(rec.get(col) or "").strip()
         if val:
             try:
                 row[col] = float(val.replace(",", ""))
             except ValueError:
-                return f"cannot read {col} value '{val}'"
+                return f"cannot read {col} value '{_safe_excerpt(val)}'"
     if rec.get("source_ids"):
-        row["note"] = (row.get("note", "") + " sources: " + rec["source_ids"]).strip()
+        note = " sources: " + _safe_excerpt(str(rec["source_ids"]), 200)
+        row["note"] = note.strip()
     return row
 
 
@@ -620,7 +901,8 @@ def load_scenario(
 
     Args:
         ref: A built-in name (``crossings scenarios``) or a path to a YAML file.
-        overrides: ``path.to.value=X`` strings applied last.
+        overrides: ``path.to.value=X`` strings applied last. They may not name
+            files (``file``, ``extends``).
         variant: Name of a variant declared in the scenario's ``variants``.
 
     Returns:
@@ -633,36 +915,89 @@ def load_scenario(
     data, smap = _load_with_extends(path)
     data = copy.deepcopy(data)
     base_dir = path.parent
+    written = _written_span(data, smap)
     if variant is not None:
         _apply_variant(data, variant, smap)
     applied: list[str] = []
     issues: list[Issue] = []
     for text in overrides:
-        key, value = parse_override(text)
-        try:
-            resolved = set_path(data, key, value)
-        except (KeyError, IndexError, TypeError):
-            issues.append(
-                Issue(
-                    f"cannot set '{key}': no such field",
-                    (),
-                    Location(f"--set {text}"),
-                    expected="an existing path, e.g. time.end",
-                    found=repr(key),
-                    hint=_override_hint(data, key),
-                )
-            )
-            continue
-        for n in range(1, len(resolved) + 1):
-            # new keys (a misspelt path) are located at the override, not in the file
-            if resolved[:n] not in smap.values:
-                smap.values[resolved[:n]] = Location(f"--set {text}")
-        smap.values[resolved] = Location(f"--set {text}")
-        applied.append(text)
+        problem = _apply_override(data, text, smap)
+        if problem is not None:
+            issues.append(problem)
+        else:
+            applied.append(text)
+    if issues:
+        raise ScenarioError(issues)
     issues.extend(_read_observation_files(data, base_dir, smap))
     if issues:
         raise ScenarioError(issues)
-    return _validated(data, smap, str(path), base_dir, variant=variant, overrides=tuple(applied))
+    return _validated(
+        data,
+        smap,
+        str(path),
+        base_dir,
+        variant=variant,
+        overrides=tuple(applied),
+        span=_span_origin(data, written),
+    )
+
+
+def _apply_override(data: dict[str, Any], text: str, smap: SourceMap) -> Issue | None:
+    """Apply one ``--set`` override to ``data``; the issue that refuses it, if any."""
+    key = text.split("=", 1)[0].strip()
+    where = Location(f"--set {_short(text)}")
+    try:
+        target: Path_ | None = resolve_path(data, key)
+    except (KeyError, IndexError, TypeError, ValueError):
+        target = None
+    try:
+        value, vmap = _parse_override(text)
+    except ScenarioError as exc:
+        first = exc.issues[0]
+        return replace(first, path=(*(target or ()), *first.path), location=where)
+    if target is not None:
+        named = _names_a_file(target, value)
+        if named is not None:
+            return _file_override_issue(text, key, named)
+    try:
+        resolved = set_path(data, key, value)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return Issue(
+            f"cannot set '{key}': no such field",
+            (),
+            where,
+            expected="an existing path, e.g. time.end",
+            found=repr(key),
+            hint=_override_hint(data, key),
+        )
+    for n in range(1, len(resolved)):
+        # new keys (a misspelt path) are located at the override, not in the file
+        if resolved[:n] not in smap.values:
+            smap.values[resolved[:n]] = where
+    vmap = SourceMap(values=dict.fromkeys(vmap.values, where), keys=dict.fromkeys(vmap.keys, where))
+    smap.graft(vmap, (), resolved)
+    smap.values[resolved] = where
+    return None
+
+
+def _written_span(data: dict[str, Any], smap: SourceMap) -> dict[str, tuple[Any, str]]:
+    """The span as written in the scenario files: bound → (value, file that wrote it)."""
+    time = data.get("time")
+    if not isinstance(time, dict):
+        return {}
+    return {b: (time.get(b), smap.locate(("time", b)).file) for b in ("start", "end")}
+
+
+def _span_origin(data: dict[str, Any], written: dict[str, tuple[Any, str]]) -> SpanOrigin:
+    """Where the span was written, and whether a variant or ``--set`` changed each bound."""
+    time = data.get("time")
+    files: dict[str, str | None] = {}
+    for bound, (value, file) in written.items():
+        same = isinstance(time, dict) and time.get(bound) == value
+        files[bound] = file if same else None
+    start, end = (written.get(b, (None, ""))[0] for b in ("start", "end"))
+    dates = (start, end) if isinstance(start, dt.date) and isinstance(end, dt.date) else None
+    return SpanOrigin(files, dates)
 
 
 def _validated(
@@ -672,6 +1007,7 @@ def _validated(
     base_dir: Path | None,
     variant: str | None = None,
     overrides: tuple[str, ...] = (),
+    span: SpanOrigin | None = None,
 ) -> LoadedScenario:
     """Check shape (pydantic) and meaning (:mod:`validate`) of merged scenario data.
 
@@ -682,9 +1018,7 @@ def _validated(
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError([_issue_from_pydantic(e, data, smap) for e in exc.errors()]) from None
-    from crossings.scenario.validate import validate_scenario  # noqa: PLC0415
-
-    problems = validate_scenario(scenario, smap)
+    problems = validate_scenario(scenario, smap, span=span)
     if any(p.severity == "error" for p in problems):
         raise ScenarioError(problems)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
@@ -737,22 +1071,22 @@ def _apply_variant(data: dict[str, Any], name: str, smap: SourceMap) -> None:
                 )
             ]
         )
-    spec = variants[name]
-    if not isinstance(spec, dict):
-        raise ScenarioError(
-            [
-                Issue(
-                    "a variant must be a mapping",
-                    ("variants", name),
-                    smap.locate(("variants", name)),
-                )
-            ]
-        )
     where: Path_ = ("variants", name)
-    for dotted in spec.get("remove") or []:
+    spec = variants[name]
+    try:
+        checked = Variant.model_validate(spec)
+    except ValidationError as exc:
+        errors = []
+        for e in exc.errors():
+            e2 = dict(e)
+            e2["loc"] = (*where, *e["loc"])
+            errors.append(_issue_from_pydantic(e2, data, smap))
+        raise ScenarioError(errors) from None
+    original = copy.deepcopy(spec)
+    for dotted in checked.remove:
         try:
-            remove_path(data, str(dotted))
-        except (KeyError, IndexError, TypeError):
+            removed = remove_path(data, str(dotted))
+        except (KeyError, IndexError, TypeError, ValueError):
             raise ScenarioError(
                 [
                     Issue(
@@ -763,10 +1097,14 @@ def _apply_variant(data: dict[str, Any], name: str, smap: SourceMap) -> None:
                     )
                 ]
             ) from None
-    for dotted, value in (spec.get("set") or {}).items():
+        if removed and isinstance(removed[-1], int):
+            smap.remove_item(removed[:-1], removed[-1])
+        else:
+            smap.drop(removed)
+    for dotted, value in checked.set.items():
         try:
-            set_path(data, str(dotted), value)
-        except (KeyError, IndexError, TypeError):
+            resolved = set_path(data, str(dotted), copy.deepcopy(value))
+        except (KeyError, IndexError, TypeError, ValueError):
             raise ScenarioError(
                 [
                     Issue(
@@ -776,19 +1114,26 @@ def _apply_variant(data: dict[str, Any], name: str, smap: SourceMap) -> None:
                     )
                 ]
             ) from None
-    for section, items in (spec.get("add") or {}).items():
+        src: Path_ = (*where, "set", dotted)
+        smap.graft(smap, src, resolved)
+        smap.values[resolved] = smap.locate(src)
+    for section, items in checked.add.items():
         target = data.setdefault(section, [])
-        if not isinstance(target, list) or not isinstance(items, list):
+        if not isinstance(target, list):
             raise ScenarioError(
                 [
                     Issue(
                         f"variant '{name}' can only add items to list sections",
                         (*where, "add", section),
-                        smap.locate((*where, "add", section)),
+                        smap.locate((*where, "add", section), key=True),
                     )
                 ]
             )
-        target.extend(copy.deepcopy(items))
+        first = len(target)
+        target.extend(copy.deepcopy(original["add"][section]))
+        for j in range(len(items)):
+            src_item: Path_ = (*where, "add", section, j)
+            smap.graft(smap, src_item, (section, first + j))
 
 
 def load_scenario_text(text: str, name: str = "<text>") -> LoadedScenario:
@@ -805,7 +1150,7 @@ def load_scenario_text(text: str, name: str = "<text>") -> LoadedScenario:
                     "a scenario must be a mapping of sections",
                     (),
                     smap.locate(()),
-                    found=describe(data),
+                    found=_kind_of(data),
                 )
             ]
         )
@@ -819,4 +1164,8 @@ def load_scenario_text(text: str, name: str = "<text>") -> LoadedScenario:
                 )
             ]
         )
-    return _validated(data, smap, name, None)
+    written = _written_span(data, smap)
+    issues = _read_observation_files(data, None, smap)
+    if issues:
+        raise ScenarioError(issues)
+    return _validated(data, smap, name, None, span=_span_origin(data, written))

@@ -115,11 +115,16 @@ SentenceKind = Literal[
 
 META_KEYS = ("sources", "assumption", "note")
 
+OutsideSpan = Literal["intentional"]
+"""Marks a dated event that lies wholly outside the simulated span on purpose."""
+
 
 class Strict(BaseModel):
-    """Base model: unknown keys are errors."""
+    """Base model: unknown keys are errors; every number must be finite (no NaN or infinity)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_default=False)
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, validate_default=False, allow_inf_nan=False
+    )
 
 
 class Sourced(Strict):
@@ -162,6 +167,7 @@ class NumberMap(Sourced):
 
     model_config = ConfigDict(
         extra="forbid",
+        allow_inf_nan=False,
         json_schema_extra={
             "description": "names mapped to numbers, plus sources/assumption/note",
         },
@@ -489,7 +495,8 @@ class Delegation(Strict):
     ``place``. Each defects before ``return`` with probability
     ``defection_probability × (1 − surveillance)`` and goes to ``defect_to``;
     the rest go to ``on_return`` (shares over states such as rewarded,
-    punished, home).
+    punished, home). A departure outside the simulated span is an error unless
+    the delegation says ``outside_span: intentional``.
     """
 
     id: Id
@@ -504,16 +511,22 @@ class Delegation(Strict):
     defect_to: Target
     on_return: Target
     age_band: str | None = None
+    outside_span: OutsideSpan | None = None
 
 
 class Wave(Sourced):
-    """A dated repatriation wave: each member of the queue goes with probability ``share``."""
+    """A dated repatriation wave: each member of the queue goes with probability ``share``.
+
+    A wave dated outside the simulated span is an error unless it says
+    ``outside_span: intentional``.
+    """
 
     id: Id | None = None
     name: str | None = None
     date: dt.date
     share: Prob = 1.0
     to: Target | None = None
+    outside_span: OutsideSpan | None = None
 
 
 class Queue(Strict):
@@ -600,7 +613,11 @@ class CohortSelector(Strict):
 
 
 class Reclassification(Sourced):
-    """On ``date``, move a cohort to a new state (e.g. a new sentence)."""
+    """On ``date``, move a cohort to a new state (e.g. a new sentence).
+
+    A date outside the simulated span is an error unless the item says
+    ``outside_span: intentional``.
+    """
 
     id: Id
     name: str | None = None
@@ -608,6 +625,7 @@ class Reclassification(Sourced):
     select: CohortSelector
     to: Target
     share: Prob = 1.0
+    outside_span: OutsideSpan | None = None
 
 
 class FamilyOutcome(Strict):
@@ -658,13 +676,18 @@ class Effect(Strict):
 
 
 class Policy(Sourced):
-    """A dated interval with effects (``to`` omitted: until the end)."""
+    """A dated interval with effects (``to`` omitted: until the end).
+
+    A policy wholly outside the simulated span is an error unless it says
+    ``outside_span: intentional``.
+    """
 
     id: Id
     name: str | None = None
     from_: dt.date = Field(alias="from")
     to: dt.date | None = None
     effects: list[Effect]
+    outside_span: OutsideSpan | None = None
 
 
 class Measure(Strict):

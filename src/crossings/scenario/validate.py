@@ -10,17 +10,29 @@ people enter, and no group of states traps people in a cycle with no way out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+import math
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
 from crossings.scenario.errors import Issue, Path_, did_you_mean, format_path
+from crossings.scenario.limits import (
+    MAX_AGE_BANDS,
+    MAX_FACTOR,
+    MAX_FLAGS,
+    MAX_HAZARD_PER_YEAR,
+    MAX_ORIGINS,
+    MAX_PEOPLE,
+    MAX_PEOPLE_PER_YEAR,
+    MAX_STATES,
+)
 from crossings.scenario.schema import (
     SEXES,
     Duration,
     Hazard,
     Measure,
+    Modifiers,
     NumberMap,
     Rate,
     Scenario,
@@ -31,6 +43,8 @@ from crossings.scenario.schema import (
 from crossings.scenario.yamlsource import SourceMap
 
 SHARE_TOLERANCE = 1e-6
+DAYS_PER_YEAR = 365.25
+FIRST_YEAR, LAST_YEAR = dt.MINYEAR, dt.MAXYEAR
 
 
 @dataclass
@@ -45,6 +59,21 @@ class Namespace:
     rulesets: set[str] = field(default_factory=set)
     age_bands: set[str] = field(default_factory=set)
     waves: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class SpanOrigin:
+    """Where the simulated span was written: to tell a mistake from a deliberately changed span.
+
+    Attributes:
+        files: Per bound (``start``, ``end``), the file that wrote it, or
+            ``None`` when a variant or ``--set`` changed it.
+        written: The span as written in the scenario files, before variants
+            and overrides (``None`` if unknown).
+    """
+
+    files: Mapping[str, str | None]
+    written: tuple[dt.date, dt.date] | None = None
 
 
 def state_namespace(sc: Scenario) -> dict[str, str]:
@@ -94,11 +123,20 @@ def target_ids(t: Target | None) -> list[str]:
 
 
 class _Checker:
-    def __init__(self, sc: Scenario, smap: SourceMap) -> None:
+    def __init__(self, sc: Scenario, smap: SourceMap, span: SpanOrigin | None) -> None:
         self.sc = sc
         self.smap = smap
         self.issues: list[Issue] = []
         self.ns = Namespace()
+        if span is None:
+            span = SpanOrigin({b: smap.locate(("time", b)).file for b in ("start", "end")})
+        self.span_files = dict(span.files)
+        # hazards count as live if they can fire in the span as run or as written, so
+        # that shortening a run (--set time.end=...) does not turn rates into errors
+        start, end = sc.time.start, sc.time.end
+        if span.written is not None:
+            start, end = min(start, span.written[0]), max(end, span.written[1])
+        self.live_span = (start, end)
 
     # -- helpers
     def err(
@@ -151,27 +189,54 @@ class _Checker:
         )
         return False
 
-    def date_in_span(self, d: dt.date, path: Path_, what: str) -> None:
-        """Events before the start are errors; after the end they simply do not happen."""
+    def date_in_span(
+        self, d: dt.date, path: Path_, what: str, *, intentional: bool = False
+    ) -> bool:
+        """Report a dated event outside the span; whether it lies inside.
+
+        Outside the span the event does not happen. That is an error unless the
+        item says ``outside_span: intentional``, or the side of the span it falls
+        beyond was changed after the event was written (by a variant, ``--set``
+        or a scenario extending this one): then it is a warning.
+        """
         t = self.sc.time
-        if d < t.start:
+        if t.start <= d <= t.end:
+            return True
+        if intentional:
+            return False
+        before = d < t.start
+        severity = self._outside_severity(path, "start" if before else "end")
+        mark = " (or mark it 'outside_span: intentional')" if severity == "error" else ""
+        if before:
             self.err(
                 f"{what} {d.isoformat()} is before the simulated span",
                 path,
                 expected=f"a date from {t.start.isoformat()} to {t.end.isoformat()}",
                 found=d.isoformat(),
-                hint="move the date or start 'time' earlier",
+                hint="move the date or start 'time' earlier" + mark,
+                severity=severity,
             )
-        elif d > t.end:
+        else:
             self.err(
                 f"{what} {d.isoformat()} is after the end of the simulated span; "
                 "it will not happen in this run",
                 path,
                 expected=f"a date up to {t.end.isoformat()}",
                 found=d.isoformat(),
-                hint="extend 'time.end' to include it",
-                severity="warning",
+                hint="extend 'time.end' to include it" + mark,
+                severity=severity,
             )
+        return False
+
+    def _outside_severity(self, path: Path_, bound: str) -> str:
+        """``error`` if the event and that bound of the span were written together."""
+        span_file = self.span_files.get(bound)
+        if span_file is None:
+            return "warning"
+        event_file = self.smap.locate(path).file
+        if event_file.startswith("--set") or event_file == span_file:
+            return "error"
+        return "warning"
 
     def shares(self, sh: Shares | None, path: Path_, what: str) -> None:
         if sh is None:
@@ -192,6 +257,19 @@ class _Checker:
                 self.err(
                     f"share '{k}' is negative", (*path, k), expected="a share ≥ 0", found=str(v)
                 )
+
+    def not_itself(self, sid: str, t: Target | None, path: Path_, what: str) -> None:
+        """Report a target (of a duration, route, queue or wave) that is the state itself."""
+        if sid not in target_ids(t):
+            return
+        self.err(
+            f"{what} leads back to itself",
+            path if isinstance(t, str) else (*path, sid),
+            expected=f"a target other than '{sid}'",
+            found=repr(sid),
+            hint="name the state people go to next",
+            key=not isinstance(t, str),
+        )
 
     def target(self, t: Target | None, path: Path_, what: str) -> None:
         if t is None:
@@ -219,6 +297,7 @@ class _Checker:
         self.check_policies()
         self.check_observations()
         self.check_calibration()
+        self.check_engine_limits()
         if not any(i.severity == "error" for i in self.issues):
             self.check_graph()
         del sc
@@ -367,17 +446,27 @@ class _Checker:
                     hint="add 'duration:' or move the target into a hazard",
                 )
             self.target(s.then, ("states", i, "then"), f"'then' of state '{s.id}'")
+            self.not_itself(s.id, s.then, ("states", i, "then"), f"state '{s.id}'")
         for i, r in enumerate(sc.routes):
             self.ref(r.from_, self.ns.states, "state", ("routes", i, "from"))
             self.target(r.to, ("routes", i, "to"), f"destination of route '{r.id}'")
+            if r.from_ in target_ids(r.to) or r.from_ == r.id:
+                self.err(
+                    f"route '{r.id}' leads from '{r.from_}' back to '{r.from_}'",
+                    ("routes", i, "to"),
+                    expected=f"a destination other than '{r.from_}'",
+                    found=repr(r.from_),
+                    hint="a route must lead somewhere else; record a journey that comes "
+                    "back with a flag, or end it in a state of its own",
+                )
+            else:
+                self.not_itself(r.id, r.to, ("routes", i, "to"), f"route '{r.id}'")
             if r.place is not None:
                 self.ref(r.place, self.ns.places, "place", ("routes", i, "place"))
         for sid in sc.transitions:
             self.ref(sid, self.ns.states, "state", ("transitions", sid), key=True)
 
     def check_modifiers(self, h_mod: object, path: Path_) -> None:
-        from crossings.scenario.schema import Modifiers  # noqa: PLC0415
-
         if not isinstance(h_mod, Modifiers):
             return
         for k in h_mod.age_band:
@@ -386,8 +475,27 @@ class _Checker:
             self.ref(k, self.ns.places, "place", (*path, "origin", k), key=True)
         for k in h_mod.flags:
             self.ref(k, self.ns.flags, "flag", (*path, "flags", k), key=True)
+        for group in ("sex", "age_band", "origin", "flags"):
+            for k, v in getattr(h_mod, group).items():
+                if v > MAX_FACTOR:
+                    self.err(
+                        f"modifier above the limit of {MAX_FACTOR:,.0f}",
+                        (*path, group, str(k)),
+                        expected=f"a multiplier of at most {MAX_FACTOR:,.0f}",
+                        found=f"{v:.6g}",
+                        hint="modifiers multiply a hazard; 2 doubles it, 0.5 halves it",
+                    )
 
-    def check_rate(self, r: Rate, path: Path_) -> None:
+    def check_rate(self, r: Rate, path: Path_, *, inflow: bool = False) -> None:
+        """Order of dated values, calendar years, the span, and the upper bound of a rate.
+
+        Args:
+            r: The rate.
+            path: Its field path.
+            inflow: Whether it counts people per year (an inflow) rather than
+                events per person-year (a hazard).
+        """
+        self._check_rate_bound(r, path, inflow=inflow)
         if r.schedule:
             prev: dt.date | None = None
             for j, p in enumerate(r.schedule):
@@ -407,6 +515,70 @@ class _Checker:
                     (*path, "by_year"),
                     found=", ".join(map(str, years)),
                 )
+            bad = [y for y in years if not FIRST_YEAR <= y <= LAST_YEAR]
+            for y in bad:
+                self.err(
+                    f"by_year year {y} is not a calendar year",
+                    (*path, "by_year", str(y)),
+                    expected=f"a year from {FIRST_YEAR} to {LAST_YEAR}",
+                    found=str(y),
+                    key=True,
+                )
+            y0, y1 = self.sc.time.start.year, self.sc.time.end.year
+            if not bad and all(not y0 <= y <= y1 for y in years):
+                severity = self._outside_severity(
+                    (*path, "by_year"), "end" if min(years) > y1 else "start"
+                )
+                self.err(
+                    "every year of the by_year table lies outside the simulated span",
+                    (*path, "by_year"),
+                    expected=f"at least one year from {y0} to {y1}",
+                    found=f"{min(years)}–{max(years)}" if len(years) > 1 else str(years[0]),
+                    hint="check the years (a wrong century?), or write a constant rate as per_year",
+                    severity=severity,
+                )
+
+    def _check_rate_bound(self, r: Rate, path: Path_, *, inflow: bool) -> None:
+        """Refuse rates too large for the engine (people per year, or events per person-year)."""
+        limit = MAX_PEOPLE_PER_YEAR if inflow else MAX_HAZARD_PER_YEAR
+        values: list[tuple[float, Path_]] = []
+        if r.by_year:
+            values = [(v, (*path, "by_year", str(y))) for y, v in r.by_year.items()]
+        elif r.schedule:
+            values = [
+                (p.per_year, (*path, "schedule", j, "per_year")) for j, p in enumerate(r.schedule)
+            ]
+        else:
+            form = next(
+                f
+                for f in ("per_year", "per_day", "mean_days", "probability")
+                if getattr(r, f) is not None
+            )
+            start = self.sc.time.start
+            values = [(_values_in_span(r, start, start)[0], (*path, form))]
+        for v, vpath in values:
+            if v <= limit:
+                continue
+            if inflow:
+                self.err(
+                    f"inflow above the limit of {limit:,.0f} people per year",
+                    vpath,
+                    expected=f"at most {limit:,.0f} people per year",
+                    found=f"{v:.6g} people per year",
+                    hint="an inflow counts people per year; check for a misplaced exponent or "
+                    "a wrong unit",
+                )
+            else:
+                self.err(
+                    f"rate above the limit of {limit:,.0f} per year",
+                    vpath,
+                    expected=f"at most {limit:,.0f} events per person-year "
+                    "(a mean wait of about half a minute)",
+                    found=f"{v:.6g} per year",
+                    hint="check the unit: per_year, per_day and mean_days differ by a factor "
+                    "of 365",
+                )
+            return
 
     def check_hazards(self) -> None:
         for sid, h, path in iter_hazards(self.sc):
@@ -415,11 +587,14 @@ class _Checker:
             self.check_modifiers(h.modifiers, (*path, "modifiers"))
             for j, f in enumerate(h.set_flags):
                 self.ref(f, self.ns.flags, "flag", (*path, "set_flags", j))
-            if isinstance(h.to, str) and h.to == sid:
+            if sid in target_ids(h.to):
                 self.err(
                     f"hazard out of '{sid}' leads back to '{sid}'",
-                    (*path, "to"),
+                    (*path, "to") if isinstance(h.to, str) else (*path, "to", sid),
+                    expected="a target other than the state it leaves",
+                    found=repr(sid),
                     hint="a transition must change state; use a flag to record events",
+                    key=not isinstance(h.to, str),
                 )
 
     def check_people_inflows(self) -> None:
@@ -516,7 +691,16 @@ class _Checker:
                         expected="per_year, per_day, by_year or schedule",
                         found="mean_days" if r.mean_days is not None else "probability",
                     )
-                self.check_rate(r, p)
+                    continue
+                self.check_rate(r, p, inflow=True)
+            if inf.initial is not None and inf.initial.value > MAX_PEOPLE:
+                self.err(
+                    f"initial stock above the limit of {MAX_PEOPLE:,.0f} people",
+                    (*base, "initial", "value"),
+                    expected=f"at most {MAX_PEOPLE:,.0f} people",
+                    found=f"{inf.initial.value:.6g}",
+                    hint="check for a misplaced exponent",
+                )
 
     def check_detention(self) -> None:
         sc = self.sc
@@ -525,11 +709,18 @@ class _Checker:
             if q.place is not None:
                 self.ref(q.place, self.ns.places, "place", (*base, "place"))
             self.target(q.to, (*base, "to"), f"destination of queue '{q.id}'")
+            self.not_itself(q.id, q.to, (*base, "to"), f"queue '{q.id}'")
             if q.rate is not None:
                 self.check_rate(q.rate, (*base, "rate"))
             for j, w in enumerate(q.waves):
-                self.date_in_span(w.date, (*base, "waves", j, "date"), "wave date")
+                self.date_in_span(
+                    w.date,
+                    (*base, "waves", j, "date"),
+                    "wave date",
+                    intentional=w.outside_span is not None,
+                )
                 self.target(w.to, (*base, "waves", j, "to"), "wave destination")
+                self.not_itself(q.id, w.to, (*base, "waves", j, "to"), f"a wave of '{q.id}'")
             dates = [w.date for w in q.waves]
             if len(set(dates)) != len(dates):
                 self.err(
@@ -614,9 +805,15 @@ class _Checker:
                     expected="'then:' naming the state people are released to",
                 )
             self.target(s.then, ("sentences", i, "then"), "release")
+            self.not_itself(s.id, s.then, ("sentences", i, "then"), f"sentence '{s.id}'")
         for i, rc in enumerate(sc.reclassifications):
             base: Path_ = ("reclassifications", i)
-            self.date_in_span(rc.date, (*base, "date"), "reclassification date")
+            self.date_in_span(
+                rc.date,
+                (*base, "date"),
+                "reclassification date",
+                intentional=rc.outside_span is not None,
+            )
             sel = rc.select
             if sel.from_ > sel.to:
                 self.err(
@@ -672,8 +869,18 @@ class _Checker:
         for i, d in enumerate(self.sc.delegations):
             base: Path_ = ("delegations", i)
             self.ref(d.place, self.ns.places, "place", (*base, "place"))
-            self.date_in_span(d.depart, (*base, "depart"), "departure")
-            self.date_in_span(d.return_, (*base, "return"), "return")
+            departs = self.date_in_span(
+                d.depart, (*base, "depart"), "departure", intentional=d.outside_span is not None
+            )
+            if departs and d.return_ > self.sc.time.end:
+                self.err(
+                    f"return {d.return_.isoformat()} is after the end of the simulated span",
+                    (*base, "return"),
+                    expected=f"a date up to {self.sc.time.end.isoformat()}",
+                    found=d.return_.isoformat(),
+                    hint="the members still abroad at the end are counted in the delegation",
+                    severity="warning",
+                )
             if d.return_ <= d.depart:
                 self.err(
                     "return is not after departure",
@@ -686,6 +893,14 @@ class _Checker:
                     "delegation size must be a whole number ≥ 0",
                     (*base, "size", "value"),
                     found=str(d.size.value),
+                )
+            elif d.size.value > MAX_PEOPLE:
+                self.err(
+                    f"delegation larger than the limit of {MAX_PEOPLE:,.0f} people",
+                    (*base, "size", "value"),
+                    expected=f"at most {MAX_PEOPLE:,.0f} people",
+                    found=f"{d.size.value:.6g}",
+                    hint="check for a misplaced exponent",
                 )
             for name in ("female_share", "surveillance", "defection_probability"):
                 v = getattr(d, name).value
@@ -711,14 +926,31 @@ class _Checker:
                     found=p.to.isoformat(),
                 )
             end = p.to or sc.time.end
-            if end < sc.time.start or p.from_ > sc.time.end:
+            outside = end < sc.time.start or p.from_ > sc.time.end
+            if outside and p.outside_span is None:
+                severity = self._outside_severity(
+                    (*base, "from"), "start" if end < sc.time.start else "end"
+                )
                 self.err(
                     f"policy '{p.id}' lies wholly outside the simulated span",
                     base,
-                    severity="warning",
+                    expected=f"dates overlapping {sc.time.start.isoformat()} to "
+                    f"{sc.time.end.isoformat()}",
+                    found=f"{p.from_.isoformat()} to " + (p.to.isoformat() if p.to else "the end"),
+                    hint="it will not happen in this run; check its dates"
+                    + (" (or mark it 'outside_span: intentional')" if severity == "error" else ""),
+                    severity=severity,
                 )
             for j, e in enumerate(p.effects):
                 ep: Path_ = (*base, "effects", j)
+                if e.factor is not None and e.factor.value > MAX_FACTOR:
+                    self.err(
+                        f"scale factor above the limit of {MAX_FACTOR:,.0f}",
+                        (*ep, "factor", "value"),
+                        expected=f"a multiplier of at most {MAX_FACTOR:,.0f}",
+                        found=f"{e.factor.value:.6g}",
+                        hint="a factor multiplies the hazards it scales; 2 doubles them",
+                    )
                 for k, name in enumerate(e.scale or []):
                     self.ref(name, self.ns.hazard_names, "hazard id or tag", (*ep, "scale", k))
                 if e.close_border is not None:
@@ -815,71 +1047,292 @@ class _Checker:
                 for k, s in enumerate(row.sources or []):
                     self.ref(s, sc.sources, "source", (*base, "rows", j, "sources", k))
 
-    def check_graph(self) -> None:
-        """Reachability of destinations and cycles with no exit."""
+    def check_engine_limits(self) -> None:
+        """Counts the engine stores in fixed-width fields (flags, states, origins, age bands)."""
         sc = self.sc
-        edges: dict[str, set[str]] = {s: set() for s in self.ns.states}
-        for sid, h, _ in iter_hazards(sc):
-            edges[sid].update(target_ids(h.to))
-        for s in sc.states:
-            edges[s.id].update(target_ids(s.then))
-        for r in sc.routes:
-            edges[r.from_]
-            edges[r.id].update(target_ids(r.to))
-        for q in sc.detention:
-            edges[q.id].update(target_ids(q.to))
-            for w in q.waves:
-                edges[q.id].update(target_ids(w.to))
-        for s2 in sc.sentences:
-            edges[s2.id].update(target_ids(s2.then))
+        flags = sc.people.flags
+        if len(flags) > MAX_FLAGS:
+            self.err(
+                f"more flags than the engine holds: {len(flags)}, the limit is {MAX_FLAGS}",
+                ("people", "flags", MAX_FLAGS, "id"),
+                expected=f"at most {MAX_FLAGS} flags (a person's flags are bits of a "
+                f"{MAX_FLAGS}-bit field)",
+                found=f"{len(flags)} flags",
+                hint="merge flags that no hazard or rule tells apart, or drop ones nothing reads",
+            )
+        n_states = len(self.ns.states)
+        if n_states > MAX_STATES:
+            self.err(
+                f"more states than the engine holds: {n_states:,}, the limit is {MAX_STATES:,}",
+                ("states",),
+                expected=f"at most {MAX_STATES:,} states, routes, queues, sentences and "
+                "delegations together",
+                found=f"{n_states:,}",
+            )
+        origins: list[str] = []
+        for inf in sc.inflows:
+            for o in inf.origins.values if inf.origins else {}:
+                if o not in origins:
+                    origins.append(o)
         for d in sc.delegations:
-            edges[d.id].update(target_ids(d.defect_to) + target_ids(d.on_return))
-        if sc.classification is not None and sc.classification.rulesets is not None:
-            for rules in sc.classification.rulesets.values():
-                for r2 in rules:
-                    edges[sc.classification.id].update(target_ids(r2.sentence))
+            if d.place not in origins:
+                origins.append(d.place)
+        if len(origins) > MAX_ORIGINS:
+            self.err(
+                f"more origins than the engine holds: {len(origins)}, the limit is {MAX_ORIGINS}",
+                ("inflows",),
+                expected=f"at most {MAX_ORIGINS} places named in inflow 'origins' and as "
+                "delegation places",
+                found=f"{len(origins)}",
+                hint="group origins into regions",
+            )
+        if len(self.ns.age_bands) > MAX_AGE_BANDS:
+            self.err(
+                f"more age bands than the engine holds: {len(self.ns.age_bands)}, "
+                f"the limit is {MAX_AGE_BANDS}",
+                ("people", "age_bands"),
+                expected=f"at most {MAX_AGE_BANDS} age bands",
+                found=f"{len(self.ns.age_bands)}",
+            )
+
+    def check_graph(self) -> None:
+        """Reachability of destinations, traps and cycles with no exit, reachable cohorts.
+
+        Each way out of a state is *live* when it can move someone during the
+        span: a hazard whose rate is above zero at some time of the span (to a
+        target with a share above zero), the end of a duration, a wave or a
+        reclassification dated inside the span. Checks on live ways find what
+        is written but can never happen.
+        """
+        sc = self.sc
+        exits = self._exits()
+        edges: dict[str, set[str]] = {s: set() for s in self.ns.states}
+        live: dict[str, set[str]] = {s: set() for s in self.ns.states}
+        for src, outs in exits.items():
+            for tgt, _, is_live in outs:
+                edges.setdefault(src, set()).add(tgt)
+                live.setdefault(src, set())
+                if is_live:
+                    live[src].add(tgt)
+        # a reclassification moves people once, on its date: it makes states reachable
+        # but is neither a lasting way out of a state nor part of a cycle
+        jumps = {s: set(v) for s, v in edges.items()}
+        live_jumps = {s: set(v) for s, v in live.items()}
+        for rc in sc.reclassifications:
+            in_span = sc.time.start <= rc.date <= sc.time.end and rc.share > 0
+            for sel in rc.select.entered:
+                jumps.setdefault(sel, set()).update(target_ids(rc.to))
+                if in_span:
+                    live_jumps.setdefault(sel, set()).update(target_ids(rc.to))
         entries: set[str] = set()
         for inf in sc.inflows:
             entries.update([inf.enter] if isinstance(inf.enter, str) else inf.enter.values())
         entries.update(d.id for d in sc.delegations)
-        # reclassifications can move anyone to their target
-        for rc in sc.reclassifications:
-            for sel in rc.select.entered:
-                edges.setdefault(sel, set())
-            reach_from_sel = set(rc.select.entered)
-            for sel_id in reach_from_sel:
-                edges[sel_id] = edges[sel_id] | set(target_ids(rc.to))
-        reach = _reachable(entries, edges)
+        reach = _reachable(entries, jumps)
+        live_reach = _reachable(entries, live_jumps)
+        trapped = self._check_trapped(exits)
+        cycles = self._check_cycles(live, live_reach, exits)
+        # a destination behind a trap or a closed cycle is reported with it, not again
+        self._check_destinations(reach, live_reach, exits, jumps, quiet=trapped or cycles)
+        self._check_cohorts(live_jumps, live_reach)
+
+    def _exits(self) -> dict[str, list[tuple[str, str, bool]]]:
+        """Per state, every declared way out: (target, description, live)."""
+        sc = self.sc
+        out: dict[str, list[tuple[str, str, bool]]] = {s: [] for s in self.ns.states}
+
+        def add(src: str, t: Target | None, label: str, is_live: bool) -> None:
+            for tgt, share in _shares(t):
+                out.setdefault(src, []).append((tgt, label, is_live and share > 0))
+
+        for sid, h, _ in iter_hazards(sc):
+            add(
+                sid,
+                h.to,
+                f"'{h.id or sid + ' → ' + ', '.join(target_ids(h.to))}'",
+                self.live(h.rate),
+            )
+        for s in sc.states:
+            ends = s.duration is not None and s.duration.distribution != "life"
+            add(s.id, s.then, "the end of its duration", ends)
+        for r in sc.routes:
+            add(r.id, r.to, "arrival", r.travel_time.distribution != "life")
+        for q in sc.detention:
+            if q.rate is not None:
+                add(q.id, q.to, "the release rate", self.live(q.rate))
+            for w in q.waves:
+                in_span = sc.time.start <= w.date <= sc.time.end
+                add(q.id, w.to or q.to, f"the wave of {w.date.isoformat()}", in_span)
+        for se in sc.sentences:
+            add(se.id, se.then, "the end of the term", se.duration.distribution != "life")
+        for d in sc.delegations:
+            p = d.defection_probability.value * (1 - d.surveillance.value)
+            add(d.id, d.defect_to, "defection", p > 0)
+            add(d.id, d.on_return, "the return", True)
+        c = sc.classification
+        if c is not None and c.rulesets is not None:
+            for rules in c.rulesets.values():
+                for rule in rules:
+                    add(c.id, rule.sentence, "a classification rule", True)
+        return out
+
+    def live(self, r: Rate) -> bool:
+        """Whether a rate is above zero at some time of the span."""
+        return any(v > 0 for v in _values_in_span(r, *self.live_span))
+
+    def _check_trapped(self, exits: dict[str, list[tuple[str, str, bool]]]) -> bool:
+        """Report states that declare ways out none of which can ever be taken."""
+        trapped: set[str] = set()
+        for sid, outs in exits.items():
+            if not outs or any(is_live for _, _, is_live in outs):
+                continue
+            trapped.add(sid)
+            ways = sorted({label for _, label, _ in outs})
+            self.err(
+                f"nobody can leave '{sid}': every way out has rate zero",
+                self._state_path(sid),
+                expected="at least one hazard with a rate above zero during the span",
+                found=_listing(ways) + " (rate zero throughout the span)",
+                hint=f"give one of them a positive rate, or remove them to make '{sid}' "
+                "a state where people stay",
+            )
+        return bool(trapped)
+
+    def _check_destinations(
+        self,
+        reach: set[str],
+        live_reach: set[str],
+        exits: dict[str, list[tuple[str, str, bool]]],
+        edges: dict[str, set[str]],
+        *,
+        quiet: bool,
+    ) -> None:
+        sc = self.sc
         place_kind = self.ns.places
-        state_places = {s.id: s.place for s in sc.states}
         for i, s in enumerate(sc.states):
             is_dest = s.kind == "arrived" or (
                 s.place is not None and place_kind.get(s.place) == "destination"
             )
-            if is_dest and s.id not in reach:
+            if not is_dest:
+                continue
+            if s.id not in reach:
                 self.err(
                     f"destination '{s.id}' cannot be reached from where people enter",
                     ("states", i, "id"),
                     hint="add a transition or route leading to it, or check the 'to' ids",
                 )
-        del state_places
-        # cycles with no exit: strongly connected components with >1 node (or a
-        # self-loop) from which no state outside the component is reachable.
-        for comp in _sccs(edges):
-            if len(comp) == 1:
-                (only,) = comp
-                if only not in edges[only]:
-                    continue
-            out = set().union(*(edges[c] for c in comp)) - comp
-            if not out and comp & reach and not sc.allow_closed_cycles:
-                names = ", ".join(sorted(comp))
-                first = sorted(comp)[0]
+            elif s.id not in live_reach and not quiet:
+                dead = sorted(
+                    label
+                    for src in live_reach
+                    for tgt, label, is_live in exits.get(src, [])
+                    if not is_live and s.id in _reachable([tgt], edges)
+                )
                 self.err(
-                    f"states {names} form a cycle with no way out",
-                    self._state_path(first),
-                    hint="add a hazard leading out of the cycle (e.g. arrest, death, "
-                    "arrival), or mark the end of the journey as a state with no "
-                    "exits (abstract models may set 'allow_closed_cycles: true')",
+                    f"destination '{s.id}' can only be reached through hazards with rate zero",
+                    ("states", i, "id"),
+                    expected="a way to it with a rate above zero during the span",
+                    found=_listing(sorted(set(dead))) + " (rate zero throughout the span)",
+                    hint="give the hazard leading to it a positive rate, or remove the destination",
+                )
+
+    def _check_cycles(
+        self,
+        live: dict[str, set[str]],
+        live_reach: set[str],
+        exits: dict[str, list[tuple[str, str, bool]]],
+    ) -> bool:
+        """Report groups of states people can move between but never leave."""
+        found = False
+        if self.sc.allow_closed_cycles:
+            return found
+        for comp in _sccs(live):
+            if len(comp) == 1:
+                continue
+            out = set().union(*(live[c] for c in comp)) - comp
+            if out or not comp & live_reach:
+                continue
+            names = ", ".join(sorted(comp))
+            dead = sorted(
+                {label for c in comp for tgt, label, ok in exits.get(c, []) if tgt not in comp}
+            )
+            self.err(
+                f"states {names} form a cycle with no way out",
+                self._state_path(sorted(comp)[0]),
+                found=(_listing(dead) + " lead out, with rate zero throughout the span")
+                if dead
+                else None,
+                hint="add a hazard leading out of the cycle (e.g. arrest, death, "
+                "arrival), or mark the end of the journey as a state with no "
+                "exits (abstract models may set 'allow_closed_cycles: true')",
+            )
+            found = True
+        return found
+
+    def _check_cohorts(self, live: dict[str, set[str]], live_reach: set[str]) -> None:
+        """Reclassifications whose cohort selector cannot match anyone."""
+        sc = self.sc
+        t = sc.time
+        kinds = {s.id: s.kind for s in sc.states}
+        classify = sc.classification.id if sc.classification is not None else None
+        for i, rc in enumerate(sc.reclassifications):
+            if not t.start <= rc.date <= t.end:
+                continue  # reported (or marked intentional) with the date
+            sel = rc.select
+            base: Path_ = ("reclassifications", i, "select")
+            reason: tuple[str, Path_, str, str] | None = None
+            if sel.to < t.start or sel.from_ > t.end:
+                reason = (
+                    "its cohort window lies outside the simulated span",
+                    (*base, "from"),
+                    f"a window overlapping {t.start.isoformat()} to {t.end.isoformat()}",
+                    f"{sel.from_.isoformat()} to {sel.to.isoformat()}",
+                )
+            elif sel.from_ > rc.date:
+                reason = (
+                    "its cohort window starts after the reclassification date",
+                    (*base, "from"),
+                    f"a window starting on or before {rc.date.isoformat()}",
+                    sel.from_.isoformat(),
+                )
+            elif not set(sel.entered) & live_reach:
+                reason = (
+                    "nobody can enter the states it selects from",
+                    (*base, "entered"),
+                    "a state people can reach",
+                    ", ".join(sel.entered),
+                )
+            else:
+                pool = set(sel.currently_in) if sel.currently_in is not None else set(live)
+                pool -= set(sel.not_in) | set(target_ids(rc.to))
+                pool -= {s for s, k in kinds.items() if k == "dead"}
+                pool.discard(classify or "")
+                after = _reachable(sel.entered, live)
+                if not pool:
+                    reason = (
+                        "every state it could move people from is excluded",
+                        (*base, "currently_in") if sel.currently_in is not None else base,
+                        "states not in 'not_in', not dead and not the target",
+                        ", ".join(sorted(sel.currently_in or [])) or "all states excluded",
+                    )
+                elif sel.currently_in is not None and not pool & after:
+                    reason = (
+                        "nobody who entered "
+                        + ", ".join(sel.entered)
+                        + " can be in "
+                        + ", ".join(sel.currently_in),
+                        (*base, "currently_in"),
+                        "states reachable from the ones in 'entered'",
+                        ", ".join(sel.currently_in),
+                    )
+            if reason is not None:
+                why, path, expected, found = reason
+                self.err(
+                    f"reclassification '{rc.id}' cannot select anyone: {why}",
+                    path,
+                    expected=expected,
+                    found=found,
+                    hint="check the states and dates of 'select'",
                 )
 
     def _state_path(self, sid: str) -> Path_:
@@ -889,12 +1342,63 @@ class _Checker:
             ("routes", [r.id for r in sc.routes]),
             ("detention", [q.id for q in sc.detention]),
             ("sentences", [s2.id for s2 in sc.sentences]),
+            ("delegations", [d.id for d in sc.delegations]),
         )
         for sec, items in id_lists:
             for i, item_id in enumerate(items):
                 if item_id == sid:
                     return (sec, i, "id")
+        if sc.classification is not None and sc.classification.id == sid:
+            return ("classification", "id")
+        if sid in sc.transitions:
+            return ("transitions", sid)
         return ()
+
+
+def _shares(t: Target | None) -> list[tuple[str, float]]:
+    """A target as (state, share) pairs."""
+    if t is None:
+        return []
+    if isinstance(t, str):
+        return [(t, 1.0)]
+    return list(t.values.items())
+
+
+def _listing(items: list[str], limit: int = 4) -> str:
+    """``a, b, c and 2 more``."""
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+
+
+def _values_in_span(r: Rate, start: dt.date, end: dt.date) -> list[float]:
+    """The per-year values a rate takes at some time between ``start`` and ``end``.
+
+    Before the first year of a ``by_year`` table, or the first date of a
+    ``schedule``, the first value applies (as in the compiled hazards).
+    """
+    if r.per_year is not None:
+        return [r.per_year]
+    if r.per_day is not None:
+        return [r.per_day * DAYS_PER_YEAR]
+    if r.mean_days is not None:
+        return [DAYS_PER_YEAR / r.mean_days]
+    if r.probability is not None and r.within_days is not None:
+        return [-math.log1p(-r.probability) / r.within_days * DAYS_PER_YEAR]
+    points: list[tuple[dt.date, float]] = []
+    if r.by_year:
+        for y, v in sorted(r.by_year.items()):
+            if FIRST_YEAR <= y <= LAST_YEAR:
+                points.append((dt.date(y, 1, 1), v))
+    elif r.schedule:
+        points = sorted((p.from_, p.per_year) for p in r.schedule)
+    if not points:
+        return []
+    at_start = points[0][1]
+    for d, v in points:
+        if d <= start:
+            at_start = v
+    return [at_start] + [v for d, v in points if start < d <= end]
 
 
 def _reachable(starts: Iterable[str], edges: dict[str, set[str]]) -> set[str]:
@@ -975,6 +1479,19 @@ def walk_models(obj: object, path: Path_) -> Iterator[tuple[Path_, object]]:
             yield from walk_models(v, (*path, str(k)))
 
 
-def validate_scenario(sc: Scenario, smap: SourceMap) -> list[Issue]:
-    """All meaning problems of a shape-valid scenario (errors and warnings)."""
-    return _Checker(sc, smap).run()
+def validate_scenario(
+    sc: Scenario, smap: SourceMap, *, span: SpanOrigin | None = None
+) -> list[Issue]:
+    """All meaning problems of a shape-valid scenario (errors and warnings).
+
+    Args:
+        sc: The scenario.
+        smap: Where each value was written.
+        span: Where the span was written and what it was before variants and
+            overrides (events outside a span changed that way are warnings,
+            not errors). By default, the files the source map gives.
+
+    Returns:
+        Errors and warnings, in the order found.
+    """
+    return _Checker(sc, smap, span).run()
