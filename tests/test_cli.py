@@ -151,7 +151,7 @@ def test_run_expected_writes_a_results_folder_the_report_reads(tmp_path: Path) -
     assert set(outcomes["cohort_year"]) == {2000, 2001, 2002, 2003}
     # the initial people and every later entrant end somewhere
     flows = pd.read_parquet(out / "flows.parquet")
-    entered = flows.loc[flows["from_state"] == "outside", "count"].sum()
+    entered = flows.loc[flows["from_state"].isin(["outside", "start"]), "count"].sum()
     assert outcomes["count"].sum() == pytest.approx(entered, rel=1e-9)
     rep = cli("report", str(out), "--out", str(tmp_path / "r.html"))
     assert rep.returncode == 0, rep.stderr

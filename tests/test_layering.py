@@ -50,6 +50,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "api": {"scenario", "executors", "results", "runs", "api"},
     "report": {"results", "report"},
+    "summary": {"results", "summary"},
     "evidence": {"scenario", "evidence"},
     "web": {
         "scenario",
@@ -70,7 +71,13 @@ ALLOWED: dict[str, set[str]] = {
 }
 """Layer → the layers its modules may import (``*``: any)."""
 
-READERS = ("crossings.report", "crossings.results.journeys", "crossings.results.bundle")
+READERS = (
+    "crossings.report",
+    "crossings.summary",
+    "crossings.results.journeys",
+    "crossings.results.bundle",
+    "crossings.results.views",
+)
 NOT_FOR_READERS = (
     "crossings.scenario.load",
     "crossings.compile",

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -22,9 +21,6 @@ from crossings.evidence.cli import app as evidence_app
 from crossings.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from crossings.results.results import Results
     from crossings.scenario.load import LoadedScenario
 
 app = typer.Typer(
@@ -95,31 +91,60 @@ def _executor(spec: str | None, workers: int | None) -> Any:
     return None  # unreachable
 
 
+RunsOpt = Annotated[
+    int,
+    typer.Option(
+        "--runs",
+        min=1,
+        max=10_000,
+        help="Number of runs (seeds); the default gives a 5–95% band (one run gives none).",
+    ),
+]
+DEFAULT_RUNS = 10
+"""Agent runs by default: enough for a usable 5–95% band in seconds (README, Speed)."""
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="First seed.")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes.")]
+PosteriorOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--posterior",
+        help="A `crossings calibrate` folder: each run draws its parameters from that posterior.",
+    ),
+]
+OverwriteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace an output folder that holds another run (another scenario, variant, "
+        "set of changes or mode) or is not a results folder.",
+    ),
+]
+
+
 @app.command()
 def run(
     scenario: ScenarioArg = None,
-    runs: Annotated[
-        int, typer.Option("--runs", min=1, max=10_000, help="Number of runs (seeds).")
-    ] = 1,
-    seed: Annotated[int | None, typer.Option("--seed", help="First seed.")] = None,
+    runs: RunsOpt = DEFAULT_RUNS,
+    seed: SeedOpt = None,
     sets: SetOpt = None,
     variant: VariantOpt = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Results directory.")] = DEFAULT_OUT,
-    workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="Worker processes.")
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Results folder (default: crossings-results, or crossings-results-VARIANT "
+            "for a what-if).",
+        ),
     ] = None,
+    workers: WorkersOpt = None,
     shards: Annotated[
         int, typer.Option("--shards", min=1, help="Split each run into id ranges.")
     ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
-    posterior: Annotated[
-        Path | None,
-        typer.Option(
-            "--posterior",
-            help="A `crossings calibrate` folder: each run draws its parameters "
-            "from that posterior.",
-        ),
-    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="The whole summary, not one screen.")
+    ] = False,
+    posterior: PosteriorOpt = None,
     executor: ExecutorOpt = None,
     expected: Annotated[
         bool,
@@ -129,19 +154,13 @@ def run(
             "journeys (docs/calibration.md).",
         ),
     ] = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Validate and run a scenario, print a summary and write results to --out."""
-    from crossings.calibrate.unknowns import CalibrationError  # noqa: PLC0415
-    from crossings.compile import preflight  # noqa: PLC0415
-    from crossings.expected import ExpectedModeError  # noqa: PLC0415
-    from crossings.results.io import write_results  # noqa: PLC0415
-    from crossings.runs import RunMode, RunPlan, RunPlanError, execute  # noqa: PLC0415
+    from crossings.results.bundle import RunMode  # noqa: PLC0415
+    from crossings.runs import RunPlan  # noqa: PLC0415
 
     loaded = _load(scenario, sets, variant)
-    try:
-        preflight(loaded, runs=runs)
-    except ScenarioError as exc:
-        _fail(exc.format())
     mode = (
         RunMode.EXPECTED
         if expected
@@ -149,18 +168,97 @@ def run(
         if posterior is not None
         else RunMode.AGENT
     )
-    plan = RunPlan(mode, runs=runs, seed=seed, workers=workers, shards=shards, posterior=posterior)
+    explicit_runs = runs != DEFAULT_RUNS
+    plan = RunPlan(
+        mode,
+        runs=runs if (explicit_runs or not expected) else 1,
+        seed=seed,
+        workers=workers,
+        shards=shards,
+        posterior=posterior,
+    )
+    out_dir = out_dir or default_out(variant)
+    path, wall = _run_to(loaded, plan, out_dir, executor=executor, quiet=quiet, overwrite=overwrite)
+    if not quiet:
+        _print_bundle(path, full=full)
+    done = "expected values" if mode is RunMode.EXPECTED else "results"
+    took = "" if mode is RunMode.EXPECTED else " simulated"
+    out.print(f"{done} written to {path}/ ({wall:.1f} s{took})", highlight=False)
+    if variant is not None and not quiet:
+        out.print(
+            f"what it changes against the baseline: crossings compare {variant}"
+            + (f" --scenario {scenario}" if scenario else ""),
+            highlight=False,
+        )
+
+
+def default_out(variant: str | None) -> Path:
+    """The default results folder: one for the baseline, one per what-if."""
+    return DEFAULT_OUT if variant is None else Path(f"{DEFAULT_OUT}-{variant}")
+
+
+def _guard_out(out_dir: Path, loaded: LoadedScenario, mode: str, overwrite: bool) -> None:
+    """Refuse to replace a folder holding another run (or anything else) unless asked."""
+    from crossings.results.bundle import BundleError, open_bundle  # noqa: PLC0415
+
+    if overwrite or not out_dir.exists():
+        return
+    if out_dir.is_dir() and not any(out_dir.iterdir()):
+        return
+    try:
+        old = open_bundle(out_dir).run
+    except BundleError:
+        _fail(
+            f"error: {out_dir} exists and is not a results folder of this version; "
+            "choose another --out, or add --overwrite to replace it"
+        )
+        return
+    same = (
+        old.scenario == loaded.scenario.name
+        and old.variant == loaded.variant
+        and list(old.overrides) == list(loaded.overrides)
+        and str(old.mode) == mode
+    )
+    if not same:
+        _fail(
+            f"error: {out_dir} holds another run ({old.label}, {old.mode}); choose another "
+            "--out, or add --overwrite to replace it"
+        )
+
+
+def _run_to(
+    loaded: LoadedScenario,
+    plan: Any,
+    out_dir: Path,
+    *,
+    executor: str | None,
+    quiet: bool,
+    overwrite: bool,
+) -> tuple[Path, float]:
+    """Check, run and write one scenario as ``plan`` says; returns the folder and seconds."""
+    from crossings.calibrate.unknowns import CalibrationError  # noqa: PLC0415
+    from crossings.compile import preflight  # noqa: PLC0415
+    from crossings.expected import ExpectedModeError  # noqa: PLC0415
+    from crossings.results.bundle import RunMode  # noqa: PLC0415
+    from crossings.results.io import write_results  # noqa: PLC0415
+    from crossings.runs import RunPlanError, execute  # noqa: PLC0415
+
+    try:
+        preflight(loaded, runs=plan.runs)
+    except ScenarioError as exc:
+        _fail(exc.format())
     try:
         plan.check()
-        if mode is RunMode.EXPECTED and executor is not None:
+        if plan.mode is RunMode.EXPECTED and executor is not None:
             raise RunPlanError("--expected computes expectations without agents; drop --executor")
     except RunPlanError as exc:
         _fail(f"error: {exc}")
-    ex = _executor(executor, workers)
+    _guard_out(out_dir, loaded, str(plan.mode), overwrite)
+    ex = _executor(executor, plan.workers)
     for w in loaded.warnings:
         err.print(w.format(), markup=False, highlight=False, soft_wrap=True)
-    label = f"{loaded.scenario.name}" + (f" [{variant}]" if variant else "")
-    what = "expected values of" if mode is RunMode.EXPECTED else "running"
+    label = loaded.scenario.name + (f" [{loaded.variant}]" if loaded.variant else "")
+    expected = plan.mode is RunMode.EXPECTED
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -170,7 +268,8 @@ def run(
         transient=True,
         disable=quiet or not err.is_terminal,
     ) as progress:
-        count = "" if mode is RunMode.EXPECTED else f" × {runs}"
+        what = "expected values of" if expected else "running"
+        count = "" if expected else f" × {plan.runs}"
         task = progress.add_task(f"{what} {label}{count}", total=1.0)
         try:
             results = execute(
@@ -181,112 +280,117 @@ def run(
             )
         except (CalibrationError, ExpectedModeError, RunPlanError) as exc:
             _fail(f"error: {exc}")
-            return
+            raise  # unreachable
         finally:
             if ex is not None:
                 ex.close()
-    path = write_results(results, out_dir)
-    if not quiet:
-        _summary(results)
-    done = "expected values" if mode is RunMode.EXPECTED else "results"
-    took = "" if mode is RunMode.EXPECTED else " simulated"
-    out.print(f"{done} written to {path}/ ({results.wall_seconds:.1f} s{took})", highlight=False)
+    return write_results(results, out_dir), results.wall_seconds
 
 
-def _rows(frame: pd.DataFrame) -> Iterator[Any]:
-    """The frame's rows as named tuples, read by column name below.
+def _print_bundle(path: Path, *, full: bool) -> None:
+    from crossings.results.bundle import BundleError, open_bundle  # noqa: PLC0415
+    from crossings.summary import print_summary  # noqa: PLC0415
 
-    pandas-stubs types every field of ``itertuples`` rows as the full scalar
-    union; the columns here are known, so rows are handed on untyped.
+    try:
+        print_summary(out, open_bundle(path), full=full)
+    except BundleError as exc:
+        _fail(f"error: {exc}")
+
+
+@app.command()
+def compare(
+    variants: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="VARIANT...",
+            help="What-if variants of the scenario to compare with its baseline.",
+        ),
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", help="Built-in name or YAML file (default: the default)."),
+    ] = None,
+    results: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--results",
+            help="Compare results folders instead (repeat; the first is the baseline).",
+        ),
+    ] = None,
+    runs: RunsOpt = DEFAULT_RUNS,
+    seed: SeedOpt = None,
+    sets: SetOpt = None,
+    posterior: PosteriorOpt = None,
+    workers: WorkersOpt = None,
+    executor: ExecutorOpt = None,
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", help="Folder for the baseline's and each what-if's results."),
+    ] = Path("crossings-compare"),
+    population: Annotated[
+        str | None,
+        typer.Option("--population", help="Population to compare (default: the headline one)."),
+    ] = None,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """What if: run the baseline and each variant with the same seeds, print the differences.
+
+    Runs with the same seed share random numbers wherever the scenarios agree,
+    so each difference comes with a paired 5–95% interval. Results go to
+    --out/baseline and --out/VARIANT (never over another run's folder unless
+    --overwrite); `crossings report` draws them.
     """
-    return frame.itertuples(index=False)
+    from crossings.results.bundle import BundleError, RunMode, open_bundle  # noqa: PLC0415
+    from crossings.runs import RunPlan  # noqa: PLC0415
+    from crossings.summary import print_comparison  # noqa: PLC0415
 
+    if results:
+        if variants:
+            _fail("error: give variants or --results folders, not both")
+        if len(results) < 2:
+            _fail("error: --results needs the baseline folder and at least one what-if folder")
+        try:
+            bundles = [open_bundle(p) for p in results]
+        except BundleError as exc:
+            _fail(f"error: {exc}")
+            return
+        print_comparison(out, bundles[0], bundles[1:], population=population)
+        return
+    if not variants:
+        _fail("error: name at least one variant (crossings scenarios lists them), or --results")
+        return
+    base = _load(scenario, sets, None)
+    known = list(base.scenario.variants)
+    unknown = [v for v in variants if v not in known]
+    if unknown:
+        from crossings.scenario.errors import did_you_mean  # noqa: PLC0415
 
-def _summary(results: Results) -> None:
-    info = results.totals()
-    m = results.model
-    from crossings.results.bundle import RunMode  # noqa: PLC0415
-
-    exp = results.mode is RunMode.EXPECTED  # one noiseless "run" of expectations
-    over = "expected values" if exp else "median over runs"
-    per_run = "expected" if exp else "mean per run"
-    runs_text = "expected values, no agents" if exp else f"{results.n_runs} run(s)"
-    events = "" if exp else f", {info['events']:,} events"
+        hint = did_you_mean(unknown[0], known)
+        _fail(
+            f"error: {base.scenario.name} has no variant {unknown[0]!r}"
+            + (f"; {hint}" if hint else "")
+            + f" (variants: {', '.join(known) or 'none'})"
+        )
+    mode = RunMode.POSTERIOR if posterior is not None else RunMode.AGENT
+    plan = RunPlan(mode, runs=runs, seed=seed, workers=workers, posterior=posterior)
+    paths = [
+        _run_to(
+            base, plan, out_dir / "baseline", executor=executor, quiet=False, overwrite=overwrite
+        )[0]
+    ]
+    for v in variants:
+        loaded = _load(scenario, sets, v)
+        paths.append(
+            _run_to(loaded, plan, out_dir / v, executor=executor, quiet=False, overwrite=overwrite)[
+                0
+            ]
+        )
+    bundles = [open_bundle(p) for p in paths]
+    print_comparison(out, bundles[0], bundles[1:], population=population)
     out.print(
-        f"[bold]{m.name}[/bold]: {m.start} → {m.end}, step {m.step_days} day(s), "
-        f"{runs_text}; {info['agents_created']:,} people entered{events}"
+        f"results in {out_dir}/; the report: crossings report " + " ".join(str(p) for p in paths),
+        highlight=False,
     )
-    obs = results.observations_frame()
-    if len(obs):
-        t = Table(
-            title="Observed vs simulated ("
-            + ("expected values)" if exp else "median, 5–95% over runs)")
-        )
-        cols = ("series", "year", "sex", "observed", "simulated", "5–95%", "ratio")
-        for c in cols if not exp else tuple(c for c in cols if c != "5–95%"):
-            t.add_column(c, justify="right" if c not in ("series", "sex") else "left")
-        for r in _rows(obs):
-            obs_text = (
-                f"{r.observed_low:,.0f}–{r.observed_high:,.0f}"
-                if r.observed_low != r.observed_high
-                else f"{r.observed:,.0f}"
-            )
-            ratio = f"{r.simulated / r.observed:.2f}" if r.observed else "–"
-            band = [] if exp else [f"{r.simulated_p05:,.0f}–{r.simulated_p95:,.0f}"]
-            t.add_row(r.series, str(r.year), r.sex, obs_text, f"{r.simulated:,.0f}", *band, ratio)
-        out.print(t)
-    yes = results.year_end_stocks()
-    t5 = Table(title=f"People in each state on 31 December ({over})")
-    t5.add_column("state")
-    for y in yes.columns[1:]:
-        t5.add_column(str(y), justify="right")
-    for name, r in yes.iterrows():
-        vals = [float(v) for v in r.iloc[1:]]
-        if max(vals) < 0.5:
-            continue
-        t5.add_row(str(name), *[f"{v:,.0f}" for v in vals])
-    out.print(t5)
-    fs = results.final_states()
-    t2 = Table(title=f"Where everyone is on {m.end} ({over})")
-    t2.add_column("state")
-    t2.add_column("kind")
-    t2.add_column("people", justify="right")
-    if not exp:
-        t2.add_column("5–95%", justify="right")
-    for r in _rows(fs):
-        if r.kind == "classification":
-            continue
-        band = [] if exp else [f"{r.p05:,.0f}–{r.p95:,.0f}"]
-        t2.add_row(r.name, r.kind, f"{r.median:,.0f}", *band)
-    out.print(t2)
-    ev = results.events_frame()
-    if len(ev):
-        # as_index=False makes this a DataFrame (pandas-stubs says Series)
-        agg = cast(
-            "pd.DataFrame",
-            ev.groupby(["event", "id", "date", "happened"], as_index=False)["count"].sum(),
-        )
-        agg["count"] = agg["count"] / max(results.n_runs, 1)
-        t3 = Table(title=f"Waves and reclassifications (people moved, {per_run})")
-        for c in ("event", "id", "date", "people"):
-            t3.add_column(c)
-        for r in _rows(agg):
-            t3.add_row(
-                r.event,
-                r.id,
-                str(r.date),
-                f"{r.count:,.0f}" if r.happened else "did not happen (border closed)",
-            )
-        out.print(t3)
-    fam = results.families_frame()
-    if len(fam):
-        g = fam.groupby("consequence")["members"].sum() / max(results.n_runs, 1)
-        t4 = Table(title=f"Family members affected ({per_run}, all years)")
-        t4.add_column("consequence")
-        t4.add_column("people", justify="right")
-        for k, v in g.items():
-            t4.add_row(str(k), f"{v:,.0f}")
-        out.print(t4)
 
 
 @app.command()

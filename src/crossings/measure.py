@@ -14,7 +14,9 @@ mode — with one set of rules used by the results tables
   with a whole observed number — :func:`build_rows` reports how many rows
   were left out;
 * entries count moves into the listed states from any state outside them
-  (entries from outside the system included);
+  (entries from outside the system included, the people already present at
+  the start of the span not: they did not enter, they were there — see
+  :func:`initial_stock`);
 * a stock on a date is the stock at the end of that day's step; a stock for
   a year (or years) is the mean of the stocks on the last step of each year;
 * family measures exist only for the total (families have no sex).
@@ -200,6 +202,22 @@ def quantity_rows(
     ]
 
 
+def initial_stock(model: CompiledModel) -> NDArray[np.int64]:
+    """People present in each state at the start of the span, by sex: (S, 2).
+
+    Fixed by the scenario (``initial:`` of the inflows); both producers count
+    them as entries from outside on the first step, and every measure of
+    entries takes them out again.
+    """
+    out = np.zeros((model.n_states, 2), np.int64)
+    np.add.at(
+        out,
+        (model.combo_state.astype(np.int64), model.combo_sex.astype(np.int64)),
+        model.combo_initial.astype(np.int64),
+    )
+    return out
+
+
 def measure_values(
     tallies: Tallies[np.int64] | Tallies[np.float64],
     model: CompiledModel,
@@ -232,7 +250,10 @@ def measure_values(
         inside = np.zeros(m.n_states + 1, bool)
         inside[idx] = True
         f = tallies.flows[:, yidx][:, :, ~inside][:, :, :, idx]  # (N, y, from, to, 2)
-        return np.asarray(f[..., sx].reshape(N, -1).sum(axis=1), np.float64)
+        total = np.asarray(f[..., sx].reshape(N, -1).sum(axis=1), np.float64)
+        if m.years[0] in years:
+            total -= float(initial_stock(m)[idx][:, sx].sum())  # present, not entering
+        return total
     if measure.flow is not None:
         a = m.state_index(measure.flow["from"])
         b = m.state_index(measure.flow["to"])
@@ -276,6 +297,7 @@ __all__ = [
     "Row",
     "build_rows",
     "in_span",
+    "initial_stock",
     "measure_values",
     "observation_rows",
     "quantity_rows",

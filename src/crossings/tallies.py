@@ -140,6 +140,11 @@ class Tallies(Generic[D]):
         cohort_flows: Every move of each entry cohort (``None``: not computed).
         hazard_counts_cohort: Times each hazard fired, by entry cohort
             (``None``: not computed).
+        family_affected: Family members affected by at least one consequence, per
+            year and the outcome state that caused it — each person once,
+            where ``family_members`` counts each consequence (``None``: not
+            computed).
+        family_affected_households: Households with at least one such member.
         steps_in_system: Sum over entries into each outcome state, per year,
             of the steps since the person entered the system (``None`` where
             not tracked: the expected-value mode).
@@ -163,6 +168,8 @@ class Tallies(Generic[D]):
     cohort_outcomes: Annotated[NDArray[D] | None, Axes("cohort", "state", "sex")] = None
     cohort_flows: Annotated[NDArray[D] | None, Axes("cohort", "from_state", "to_state")] = None
     hazard_counts_cohort: Annotated[NDArray[D] | None, Axes("cohort", "hazard")] = None
+    family_affected: Annotated[NDArray[D] | None, Axes("year", "state")] = None
+    family_affected_households: Annotated[NDArray[D] | None, Axes("year", "state")] = None
     steps_in_system: Annotated[NDArray[np.int64] | None, Axes("year", "state")] = None
     journeys: JourneySample | None = None
     agents_created: float = 0

@@ -178,6 +178,8 @@ class Simulation:
         C = len(m.consequence_ids)
         self.fam_members = np.zeros((Y, C, S), np.int64)
         self.fam_households = np.zeros((Y, C, S), np.int64)
+        self.fam_affected = np.zeros((Y, S), np.int64)
+        self.fam_affected_h = np.zeros((Y, S), np.int64)
         self.rule_counts = np.zeros((Y, max(len(m.rule_labels), 1), 2), np.int64)
         self.steps_in_system = np.zeros((Y, S), np.int64)
         H = m.hazards.target.size
@@ -641,6 +643,8 @@ class Simulation:
             self._k_family,
             self.fam_members[y],
             self.fam_households[y],
+            self.fam_affected[y],
+            self.fam_affected_h[y],
         )
 
     # ------------------------------------------------------------ journeys
@@ -716,6 +720,8 @@ class Simulation:
             rc_moved=self.rc_moved,
             family_members=self.fam_members,
             family_households=self.fam_households,
+            family_affected=self.fam_affected,
+            family_affected_households=self.fam_affected_h,
             rule_counts=self.rule_counts,
             cohort_outcomes=cohort,
             steps_in_system=self.steps_in_system,

@@ -374,13 +374,15 @@ def attributes(
 
 @nb.njit(cache=True, error_model="numpy")
 def families(
-    idx, new, lo, evno, household, family_share, keys, members, households
+    idx, new, lo, evno, household, family_share, keys, members, households, affected, affected_h
 ):  # pragma: no cover - compiled
     """Family members affected when agents enter states with family consequences.
 
     Each of the ``household - 1`` members is affected with the consequence's
     share, independently (keyed draws per member); ``members[c, s]`` and
-    ``households[c, s]`` are incremented.
+    ``households[c, s]`` are incremented, ``affected[s]`` once per member who
+    suffers at least one consequence (each person counted once) and
+    ``affected_h[s]`` once per household with at least one such member.
     """
     C = family_share.shape[1]
     J = keys.shape[1]
@@ -388,18 +390,30 @@ def families(
         a = idx[i]
         s = new[i]
         others = min(np.int64(household[a]) - 1, J)
+        if others <= 0:
+            continue
         ev = np.int64(evno[a])
+        n_hit = 0
+        for j in range(others):
+            any_hit = False
+            for c in range(C):
+                p = family_share[s, c]
+                if p > 0.0 and keyed_uniform(keys[c, j], a + lo, ev) < p:
+                    members[c, s] += 1
+                    any_hit = True
+            if any_hit:
+                n_hit += 1
+        affected[s] += n_hit
+        if n_hit > 0:
+            affected_h[s] += 1
         for c in range(C):
             p = family_share[s, c]
-            if p <= 0.0 or others <= 0:
+            if p <= 0.0:
                 continue
-            hit = 0
             for j in range(others):
                 if keyed_uniform(keys[c, j], a + lo, ev) < p:
-                    hit += 1
-            members[c, s] += hit
-            if hit > 0:
-                households[c, s] += 1
+                    households[c, s] += 1
+                    break
 
 
 @nb.njit(cache=True, error_model="numpy")

@@ -114,7 +114,18 @@ class RunRecord(_Model):
 
 
 class StateInfo(_Model):
-    """A state of the scenario."""
+    """A state of the scenario.
+
+    Attributes:
+        id: State id.
+        name: Readable name.
+        kind: State kind (hiding, detained, sentence, …).
+        section: The scenario section it comes from (states, routes, …).
+        place: Its place id, if any.
+        population: The top-level population it belongs to.
+        subpopulations: The sub-populations (``within`` another) it belongs to.
+        story: A verb phrase for journey sentences, when the scenario gives one.
+    """
 
     id: str
     name: str
@@ -122,6 +133,8 @@ class StateInfo(_Model):
     section: str
     place: str | None = None
     population: str | None = None
+    subpopulations: list[str] = []
+    story: str | None = None
 
 
 class PlaceInfo(_Model):
@@ -199,13 +212,39 @@ class EventInfo(_Model):
 
 
 class PopulationInfo(_Model):
-    """A population: a group of states whose people are counted together."""
+    """A population: a group of states whose people are counted together.
+
+    Attributes:
+        id: Population id.
+        name: Readable name.
+        headline: The people the scenario is about (shown first; one per scenario).
+        context: Shown apart as context, never added to the headline figures.
+        within: The top-level population a sub-population is part of.
+        description: What it is.
+    """
 
     id: str
     name: str
     headline: bool = False
     context: bool = False
+    within: str | None = None
     description: str = ""
+
+
+class ScatterInfo(_Model):
+    """How far an observed number may lie from the model's value (the observation model).
+
+    Attributes:
+        dispersion: Counts scatter with variance ``mu + dispersion · mu²``
+            beyond the engine's own noise (0 for Poisson counts).
+        range_sd: Reported ranges and estimates have soft edges of this
+            relative size.
+        declared: Whether the scenario declares it (otherwise the defaults).
+    """
+
+    dispersion: float = 0.0
+    range_sd: float = 0.15
+    declared: bool = False
 
 
 class ScenarioInfo(_Model):
@@ -231,6 +270,7 @@ class ScenarioInfo(_Model):
     consequences: dict[str, str] = {}
     events: list[EventInfo] = []
     populations: list[PopulationInfo] = []
+    scatter: ScatterInfo = ScatterInfo()
     age_bands: list[str] = []
     origins: list[str] = []
 
@@ -292,6 +332,9 @@ OBSERVATION_COLUMNS = (
 """Columns of ``observations.csv`` (one place: the writer and every reader use it)."""
 
 REQUIRED_TABLES = ("observations", "stocks", "flows", "outcomes")
+
+FAMILY_ANY = "any"
+"""The ``consequence`` of ``families`` rows that count each affected member once."""
 JOURNEYS_FILE = "journeys.jsonl"
 
 
@@ -456,6 +499,7 @@ def record_json(record: RunRecord | ScenarioInfo) -> str:
 
 __all__ = [
     "BUNDLE_VERSION",
+    "FAMILY_ANY",
     "OBSERVATION_COLUMNS",
     "Bundle",
     "BundleError",

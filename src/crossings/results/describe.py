@@ -19,6 +19,7 @@ from crossings.results.bundle import (
     ParameterInfo,
     PlaceInfo,
     PolicyInfo,
+    ScatterInfo,
     ScenarioInfo,
     SourceInfo,
     StateInfo,
@@ -146,6 +147,16 @@ def describe(loaded: LoadedScenario, model: CompiledModel) -> ScenarioInfo:
     ]
     consequence_names = {c: c.replace("_", " ") for c in m.consequence_ids}
     variant = sc.variants.get(loaded.variant) if loaded.variant else None
+    om = sc.calibration.observation_model if sc.calibration else None
+    scatter = (
+        ScatterInfo(
+            dispersion=0.0 if om.counts == "poisson" else om.dispersion,
+            range_sd=om.range_sd,
+            declared=True,
+        )
+        if om is not None
+        else ScatterInfo()
+    )
     return ScenarioInfo(
         name=sc.name,
         title=sc.title,
@@ -166,6 +177,7 @@ def describe(loaded: LoadedScenario, model: CompiledModel) -> ScenarioInfo:
         hazards=hazards,
         consequences=consequence_names,
         events=events,
+        scatter=scatter,
         age_bands=list(m.age_ids),
         origins=list(m.origin_ids),
     )

@@ -21,10 +21,19 @@ from numpy.typing import NDArray
 
 from crossings import __version__
 from crossings.compile.model import CompiledModel
-from crossings.measure import Row, build_rows, row_values
-from crossings.results.bundle import OBSERVATION_COLUMNS, PosteriorOrigin, RunMode, RunRecord
+from crossings.measure import Row, build_rows, initial_stock, row_values
+from crossings.results.bundle import (
+    FAMILY_ANY,
+    OBSERVATION_COLUMNS,
+    PosteriorOrigin,
+    RunMode,
+    RunRecord,
+)
 from crossings.scenario.load import LoadedScenario
 from crossings.tallies import EVENT_KINDS, SEX_NAMES, Tallies, stack
+
+START = "start"
+"""``from_state`` of the people already in a state when the span begins (flows tables)."""
 
 
 @dataclass
@@ -161,12 +170,23 @@ class Results:
         }
 
     def flows_frame(self) -> pd.DataFrame:
-        """Moves by year × from-state × to-state × sex (and run); ``outside`` = entry."""
+        """Moves by year × from-state × to-state × sex (and run).
+
+        ``from_state`` is ``outside`` for people entering the system and
+        ``start`` for the people already there when the span begins (the
+        scenario's initial stocks, in the first year); ``to_state`` is
+        ``flag:X`` for a flag acquired.
+        """
         m = self.model
-        names = [*m.state_ids, "outside"]
+        names = [*m.state_ids, "outside", START]
+        initial = initial_stock(m)
+        S = m.n_states
         frames = []
         for r, raw in enumerate(self.runs):
-            y, a, b, s = np.nonzero(raw.flows)
+            flows = np.concatenate([raw.flows, np.zeros_like(raw.flows[:, :1])], axis=1)
+            flows[0, S] -= initial.astype(flows.dtype)  # (S+2): outside, then start
+            flows[0, S + 1] += initial.astype(flows.dtype)
+            y, a, b, s = np.nonzero(flows)
             frames.append(
                 pd.DataFrame(
                     {
@@ -175,7 +195,7 @@ class Results:
                         "from_state": np.array(names)[a],
                         "to_state": np.array(m.state_ids)[b],
                         "sex": np.array(SEX_NAMES)[s],
-                        "count": raw.flows[y, a, b, s],
+                        "count": flows[y, a, b, s],
                     }
                 )
             )
@@ -198,13 +218,20 @@ class Results:
     def cohort_flows_frame(self) -> pd.DataFrame:
         """Moves by year of entry (cohort) × from-state × to-state (and run).
 
-        The whole journey of each entry cohort; ``outside`` is the entry.
+        The whole journey of each entry cohort; ``outside`` is the entry and
+        ``start`` the people already there when the span begins (cohort of
+        the first year).
         """
         m = self.model
-        names = np.array([*m.state_ids, "outside"])
+        names = np.array([*m.state_ids, "outside", START])
+        initial = initial_stock(m).sum(axis=1)
+        S = m.n_states
         frames = []
         for r, raw in enumerate(self.runs):
-            cf = _cohort(raw.cohort_flows)
+            base = _cohort(raw.cohort_flows)
+            cf = np.concatenate([base, np.zeros_like(base[:, :1])], axis=1)
+            cf[0, S] -= initial.astype(cf.dtype)
+            cf[0, S + 1] += initial.astype(cf.dtype)
             y, a, b = np.nonzero(cf)
             frames.append(
                 pd.DataFrame(
@@ -280,10 +307,29 @@ class Results:
         return pd.concat(frames, ignore_index=True)
 
     def families_frame(self) -> pd.DataFrame:
-        """Family members (and households) affected per year, consequence and outcome."""
+        """Family members (and households) affected per year, consequence and outcome.
+
+        Rows with the consequence ``any`` (:data:`~crossings.results.bundle.FAMILY_ANY`)
+        count each member once however many consequences they suffer, and each
+        household once; the other rows count each consequence.
+        """
         m = self.model
         frames = []
         for r, raw in enumerate(self.runs):
+            if raw.family_affected is not None and raw.family_affected_households is not None:
+                y, s = np.nonzero(raw.family_affected)
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "run": r,
+                            "year": np.array(m.years)[y],
+                            "consequence": FAMILY_ANY,
+                            "outcome_state": np.array(m.state_ids)[s],
+                            "members": raw.family_affected[y, s],
+                            "households": raw.family_affected_households[y, s],
+                        }
+                    )
+                )
             y, c, s = np.nonzero(raw.family_members)
             frames.append(
                 pd.DataFrame(

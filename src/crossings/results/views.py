@@ -1,0 +1,383 @@
+"""Headline figures of a results bundle, per population: what every reader shows.
+
+The command line's summary, ``crossings compare``, the report's first screen
+and what-if table and the web app all take their numbers from here, so a
+figure is computed once and labelled the same way everywhere.
+
+Figures are per **population** (:class:`~crossings.results.bundle.PopulationInfo`):
+the people the scenario is about (the headline population) are never added up
+with a context population (such as a political-camp population that was there
+before the simulated span). Every figure is a model result — an estimate, not
+a count — summarised over runs as the median and the 5–95% band; for exact
+expected values (one noiseless "run") there is no band.
+
+A move *into* a kind of state counts people entering a state of that kind
+from a state of another kind (or entering the system); the people already in
+a state when the span begins (``from_state == "start"``) are not counted as
+entering it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from crossings.results.bundle import (
+    FAMILY_ANY,
+    Bundle,
+    PopulationInfo,
+    RunMode,
+    ScatterInfo,
+    ScenarioInfo,
+)
+
+OUTSIDE = "outside"
+START = "start"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A headline figure: how it is counted and how it is labelled.
+
+    Attributes:
+        key: Identifier (used in tables and JSON).
+        label: What it is, in words (with the unit where it is not people).
+        how: ``entries`` (moves into states of ``kinds`` from other kinds),
+            ``present`` (people there at the start), ``end`` (people in states
+            of ``kinds`` on the last day), ``peak`` (largest month-end number
+            in ``kinds``), ``families`` (family members affected, each once).
+        kinds: State kinds the figure counts.
+    """
+
+    key: str
+    label: str
+    how: str
+    kinds: tuple[str, ...] = ()
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("entered", "people who set out (entered during the span)", "entries", ("*",)),
+    Metric("present_at_start", "people already there when the span begins", "present"),
+    Metric("arrivals", "arrivals in safety", "entries", ("arrived",)),
+    Metric("caught_abroad", "arrested or caught abroad", "entries", ("detained",)),
+    Metric("sent_back", "sent back and interrogated", "entries", ("interrogation",)),
+    Metric("sentenced", "sentenced (all sentences)", "entries", ("sentence",)),
+    Metric("deaths", "deaths", "entries", ("dead",)),
+    Metric("families", "family members punished (each person once)", "families"),
+    Metric(
+        "detained_peak", "detention queue at its peak (people held abroad)", "peak", ("detained",)
+    ),
+    Metric("hiding_end", "people hiding abroad on the last day", "end", ("hiding",)),
+    Metric("held_end", "people serving sentences on the last day", "end", ("sentence",)),
+)
+"""The headline figures, in the order they are shown."""
+
+
+@dataclass
+class View:
+    """A results bundle prepared for headline figures.
+
+    Attributes:
+        bundle: The opened results folder.
+        population: The population shown (default: the headline population).
+    """
+
+    bundle: Bundle
+    population: str | None = None
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def scenario(self) -> ScenarioInfo:
+        """The bundle's scenario description."""
+        return self.bundle.scenario
+
+    @property
+    def expected(self) -> bool:
+        """Whether the figures are exact expected values (no band)."""
+        return self.bundle.run.mode is RunMode.EXPECTED
+
+    @property
+    def runs(self) -> list[int]:
+        """Run indices."""
+        return list(range(self.bundle.run.runs))
+
+    @property
+    def seeds(self) -> list[int]:
+        """The seed of each run (its index when unknown)."""
+        seeds = self.bundle.run.seeds
+        return list(seeds) if len(seeds) == self.bundle.run.runs else self.runs
+
+    def states(self, population: str | None = None) -> set[str]:
+        """The states of a population (every state when the scenario declares none)."""
+        return population_states(self.scenario, population or self.population)
+
+    def _table(self, name: str) -> pd.DataFrame:
+        if name not in self._cache:
+            frame = self.bundle.table(name)
+            if name == "flows":
+                frame = frame[~frame["to_state"].astype(str).str.startswith("flag:")]
+            self._cache[name] = frame
+        return self._cache[name]
+
+    def per_run(self, population: str | None = None) -> pd.DataFrame:
+        """Every metric for every run (rows: run index), for one population."""
+        states = self.states(population)
+        kind = {s.id: s.kind for s in self.scenario.states}
+        flows = self._table("flows")
+        flows = flows[flows["to_state"].astype(str).isin(states)]
+        src = flows["from_state"].astype(str)
+        src_kind = src.map(lambda x: kind.get(x, x))
+        dst_kind = flows["to_state"].astype(str).map(kind)
+        stocks = self._table("stocks")
+        stocks = stocks[stocks["state"].astype(str).isin(states)]
+        out: dict[str, pd.Series] = {}
+        index = pd.Index(self.runs, name="run")
+        for m in METRICS:
+            if m.how == "entries":
+                entering = src != START
+                if m.kinds != ("*",):
+                    entering &= dst_kind.isin(m.kinds) & (src_kind != dst_kind)
+                else:
+                    entering &= src == OUTSIDE
+                sel = flows[entering]
+                if m.kinds != ("*",) and not dst_kind.isin(m.kinds).any():
+                    continue  # the scenario has no such states
+                out[m.key] = sel.groupby("run")["count"].sum().reindex(index, fill_value=0)
+            elif m.how == "present":
+                sel = flows[src == START]
+                out[m.key] = sel.groupby("run")["count"].sum().reindex(index, fill_value=0)
+            elif m.how in ("end", "peak"):
+                in_kind = stocks["state"].astype(str).map(kind).isin(m.kinds)
+                if not in_kind.any():
+                    continue
+                sel = stocks[in_kind]
+                by_date = sel.groupby(["run", "date"])["count"].sum()
+                if m.how == "end":
+                    last = stocks["date"].max()
+                    vals = by_date.xs(last, level="date") if len(by_date) else by_date
+                else:
+                    vals = by_date.groupby(level="run").max()
+                out[m.key] = vals.reindex(index, fill_value=0)
+            elif m.how == "families" and self.bundle.has("families"):
+                fam = self._table("families")
+                fam = fam[
+                    (fam["consequence"] == FAMILY_ANY)
+                    & fam["outcome_state"].astype(str).isin(states)
+                ]
+                if len(fam):
+                    out[m.key] = fam.groupby("run")["members"].sum().reindex(index, fill_value=0)
+        return pd.DataFrame(out, index=index).astype(float)
+
+    def sentences(self, population: str | None = None) -> pd.DataFrame:
+        """People sentenced to each sentence state (rows: run; columns: state ids)."""
+        states = self.states(population)
+        kind = {s.id: s.kind for s in self.scenario.states}
+        flows = self._table("flows")
+        to = flows["to_state"].astype(str)
+        sel = flows[
+            to.isin(states)
+            & (to.map(kind) == "sentence")
+            & (flows["from_state"].astype(str).map(lambda x: kind.get(x, x)) != "sentence")
+            & (flows["from_state"].astype(str) != START)
+        ]
+        table = sel.pivot_table(
+            index="run", columns="to_state", values="count", aggfunc="sum", fill_value=0
+        )
+        return table.reindex(index=self.runs, fill_value=0).astype(float)
+
+
+def population_states(info: ScenarioInfo, population: str | None) -> set[str]:
+    """The states of ``population`` (its sub-populations' states included).
+
+    ``None`` means the headline population; a scenario without populations
+    has one, holding every state.
+    """
+    if not info.populations:
+        return {s.id for s in info.states}
+    pop = population or headline(info).id
+    return {s.id for s in info.states if s.population == pop or pop in s.subpopulations}
+
+
+def headline(info: ScenarioInfo) -> PopulationInfo:
+    """The population the scenario is about."""
+    for p in info.populations:
+        if p.headline:
+            return p
+    return PopulationInfo(id="everyone", name="everyone", headline=True)
+
+
+def populations(info: ScenarioInfo) -> list[PopulationInfo]:
+    """The headline population first, then sub-populations, then context populations."""
+    pops = list(info.populations) or [headline(info)]
+    return sorted(pops, key=lambda p: (not p.headline, p.context, p.within is not None, p.id))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A figure summarised over runs.
+
+    Attributes:
+        median: The median over runs (the value itself for expected values).
+        p05: The 5% quantile (``None`` without a band: one run or expected values).
+        p95: The 95% quantile (``None`` without a band).
+    """
+
+    median: float
+    p05: float | None = None
+    p95: float | None = None
+
+    @property
+    def has_band(self) -> bool:
+        """Whether there is a 5–95% band."""
+        return self.p05 is not None and self.p95 is not None
+
+
+def summarise(values: Sequence[float] | np.ndarray, *, band: bool = True) -> Summary:
+    """Median and 5–95% of per-run values (no band for fewer than two runs)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return Summary(math.nan)
+    med = float(np.median(v))
+    if not band or v.size < 2:
+        return Summary(med)
+    q = np.quantile(v, [0.05, 0.95], method="linear")
+    return Summary(med, float(q[0]), float(q[1]))
+
+
+def headline_figures(view: View, population: str | None = None) -> list[tuple[Metric, Summary]]:
+    """Every metric the population has, summarised over runs."""
+    table = view.per_run(population)
+    return [
+        (m, summarise(table[m.key].to_numpy(), band=not view.expected))
+        for m in METRICS
+        if m.key in table.columns
+    ]
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A what-if's difference from its baseline for one figure.
+
+    Attributes:
+        metric: The figure.
+        base: Baseline, summarised over runs.
+        other: What-if, summarised over runs.
+        diff: The difference (what-if − baseline) summarised over pairs of runs
+            with the same seed, or the difference of medians without pairs.
+        paired: Pairs of runs with a common seed (0: difference of medians).
+    """
+
+    metric: Metric
+    base: Summary
+    other: Summary
+    diff: Summary
+    paired: int
+
+
+def compare(base: View, other: View, population: str | None = None) -> list[Difference]:
+    """Headline figures of a what-if against its baseline, paired by seed.
+
+    Runs with the same seed share random numbers wherever the two scenarios
+    agree (the engine keys every draw by identity), so the difference of a
+    pair is mostly the policy's effect, not noise.
+    """
+    tb, to = base.per_run(population), other.per_run(population)
+    seed_b = dict(zip(base.seeds, base.runs, strict=True))
+    seed_o = dict(zip(other.seeds, other.runs, strict=True))
+    common = sorted(set(seed_b) & set(seed_o))
+    band = not (base.expected or other.expected)
+    out = []
+    for m in METRICS:
+        if m.key not in tb.columns or m.key not in to.columns:
+            continue
+        b = summarise(tb[m.key].to_numpy(), band=band)
+        o = summarise(to[m.key].to_numpy(), band=band)
+        if common:
+            d = np.array(
+                [float(to[m.key][seed_o[s]]) - float(tb[m.key][seed_b[s]]) for s in common]
+            )
+            diff = summarise(d, band=band)
+        else:
+            diff = Summary(o.median - b.median)
+        out.append(Difference(m, b, o, diff, len(common)))
+    return out
+
+
+# ------------------------------------------------------------------ observations
+@dataclass(frozen=True)
+class Verdict:
+    """How a simulated value compares with what was observed.
+
+    Attributes:
+        text: ``inside``, ``outside``, or ``no band`` (one run) / ``point``.
+        by: How far outside (people or share), 0 inside.
+        relative: ``by`` relative to the observed value (NaN when it is 0).
+    """
+
+    text: str
+    by: float = 0.0
+    relative: float = math.nan
+
+
+def verdict(
+    low: float,
+    high: float,
+    sim_low: float | None,
+    sim_high: float | None,
+    *,
+    kind: str = "count",
+    scatter: ScatterInfo | None = None,
+) -> Verdict:
+    """Whether the simulation meets what was observed, and by how much it misses.
+
+    The observed interval is ``[low, high]`` (equal for a count; an open end
+    is NaN, meaning unbounded). The simulation band ``[sim_low, sim_high]``
+    (the 5–95% of runs; ``None`` without a band, which gives no verdict) is
+    widened by the scatter the scenario's observation model allows around
+    the model's value: ±1.645 standard deviations of the extra-Poisson
+    scatter of a count (``dispersion``), or the relative ``range_sd`` of a
+    reported range or estimate. A miss is measured from the widened band.
+    """
+    if sim_low is None or sim_high is None:
+        return Verdict("no band")
+    sc = scatter or ScatterInfo()
+    if kind == "count":
+        mid = max((sim_low + sim_high) / 2, 0.0)
+        pad = 1.645 * math.sqrt(sc.dispersion) * mid
+        sim_low, sim_high = sim_low - pad, sim_high + pad
+    elif kind in ("estimate", "range"):
+        f = math.exp(1.645 * sc.range_sd)
+        sim_low, sim_high = sim_low / f, sim_high * f
+    lo = -math.inf if math.isnan(low) else low
+    hi = math.inf if math.isnan(high) else high
+    if sim_high < lo:
+        gap = lo - sim_high
+        ref = lo
+    elif sim_low > hi:
+        gap = sim_low - hi
+        ref = hi
+    else:
+        return Verdict("inside")
+    return Verdict("outside", gap, gap / ref if ref else math.nan)
+
+
+__all__ = [
+    "METRICS",
+    "Difference",
+    "Metric",
+    "Summary",
+    "Verdict",
+    "View",
+    "compare",
+    "headline",
+    "headline_figures",
+    "population_states",
+    "populations",
+    "summarise",
+    "verdict",
+]

@@ -1,0 +1,375 @@
+"""What the command line prints about a results bundle: one screen a person reads.
+
+Everything comes from the bundle (:mod:`crossings.results.views`), so the
+terminal shows the same figures, labels and verdicts as the report and the
+web app. By default the summary fits one screen — the headline figures per
+population, then the observed numbers that the simulation misses (or a short
+selection when it misses none); ``full=True`` adds every observed row, the
+people in each state over time, the waves and the families by consequence.
+
+Numbers are formatted for reading: thousands separators, shares as
+percentages, ranges as ranges (``more than 2,000``, ``200–600``), a dash
+where there is nothing — never ``nan``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, cast
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from crossings.results.bundle import Bundle, RunMode
+from crossings.results.views import (
+    Difference,
+    Summary,
+    View,
+    compare,
+    headline_figures,
+    populations,
+    verdict,
+)
+
+MISSES_SHOWN = 12
+"""Observed numbers listed by default when the simulation misses them."""
+
+
+def number(x: float | None, *, share: bool = False) -> str:
+    """A number for reading: ``1,234``, ``45.8%``, ``0.37``; a dash for nothing."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    if share:
+        return f"{100 * x:.1f}%"
+    if abs(x) >= 100 or float(x).is_integer():
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:,.1f}"
+    return f"{x:.2g}"
+
+
+def observed_text(low: float, high: float, *, share: bool = False) -> str:
+    """What was observed: a number, a range, or an open-ended range in words."""
+    lo_ok, hi_ok = math.isfinite(low), math.isfinite(high)
+    if lo_ok and hi_ok and low == high:
+        return number(low, share=share)
+    if lo_ok and hi_ok:
+        return f"{number(low, share=share)}–{number(high, share=share)}"
+    if lo_ok:
+        return f"more than {number(low, share=share)}"
+    if hi_ok:
+        return f"at most {number(high, share=share)}"
+    return "–"
+
+
+def band_text(s: Summary, *, share: bool = False, signed: bool = False) -> str:
+    """A summary as ``median (p05–p95)``, or just the value without a band."""
+    med = number(s.median, share=share)
+    if signed and math.isfinite(s.median) and s.median > 0:
+        med = "+" + med
+    if not s.has_band:
+        return med
+    return f"{med} ({number(s.p05, share=share)} to {number(s.p95, share=share)})"
+
+
+def _header(console: Console, bundle: Bundle) -> None:
+    r = bundle.run
+    info = bundle.scenario
+    title = info.title or info.name
+    console.print(f"[bold]{title}[/bold]", highlight=False)
+    if r.mode is RunMode.EXPECTED:
+        how = "exact expected values (no agents, no noise)"
+    elif r.mode is RunMode.POSTERIOR:
+        origin = r.posterior.path if r.posterior else "?"
+        how = f"{r.runs} agent runs, parameters drawn from the calibration in {origin}"
+    else:
+        seeds = f"seed {r.seeds[0]}" if r.runs == 1 else f"seeds {r.seeds[0]}–{r.seeds[-1]}"
+        how = f"{r.runs} agent run{'s' if r.runs > 1 else ''} ({seeds})"
+    console.print(f"{how}; {r.start} to {r.end}, steps of {r.step_days} day(s).", highlight=False)
+    if r.variant:
+        desc = f": {info.variant_description}" if info.variant_description else ""
+        console.print(f"[bold]What-if:[/bold] {r.variant}{desc}", highlight=False)
+    if r.overrides:
+        console.print("Changed values: " + "; ".join(r.overrides), highlight=False)
+    if r.runs == 1 and r.mode is RunMode.AGENT:
+        note = (
+            "One run: the figures have no band and no inside/outside verdict "
+            "(use --runs 10 or more)."
+        )
+        console.print(note, highlight=False)
+
+
+def _figures_table(view: View, population: str, title: str) -> Table:
+    t = Table(title=title, title_justify="left", show_edge=False)
+    t.add_column("model estimate (people)")
+    t.add_column("value" if view.expected else "median (5–95% of runs)", justify="right")
+    for metric, s in headline_figures(view, population):
+        if metric.how == "present" and s.median == 0 and (s.p95 or 0) == 0:
+            continue  # nobody was there at the start: not worth a line
+        t.add_row(metric.label, band_text(s))
+    return t
+
+
+def _observations(bundle: Bundle, full: bool) -> tuple[Table | None, str]:
+    obs = bundle.table("observations")
+    if obs.empty:
+        return None, "No observed series to compare with."
+    band = bundle.run.mode is not RunMode.EXPECTED and bundle.run.runs > 1
+    rows = []
+    for r in _records(obs):
+        share = str(r.kind) == "share"
+        lo, hi = float(r.observed_low), float(r.observed_high)
+        v = verdict(
+            lo,
+            hi,
+            float(r.simulated_p05) if band else None,
+            (float(r.simulated_p95) if band else None),
+        )
+        rows.append((r, share, v))
+    misses = [x for x in rows if x[2].text == "outside"]
+    compared = sum(1 for x in rows if x[2].text != "no band")
+    if band:
+        line = (
+            f"{len(misses)} of {compared} observed numbers lie outside the simulation's "
+            "5–95% band"
+            + (
+                ""
+                if full or len(misses) <= MISSES_SHOWN
+                else f" (the {MISSES_SHOWN} furthest shown; --full lists all)"
+            )
+        )
+    else:
+        line = f"{len(rows)} observed numbers (no band to compare with: one run)"
+    shown = (
+        rows
+        if full
+        else (
+            sorted(
+                misses, key=lambda x: -abs(x[2].relative if math.isfinite(x[2].relative) else 0)
+            )[:MISSES_SHOWN]
+            if misses
+            else rows[: min(len(rows), 8)]
+        )
+    )
+    if not shown:
+        return None, line
+    info = bundle.scenario
+    t = Table(
+        title="Observed vs simulated (observed: counted or reported)",
+        title_justify="left",
+        show_edge=False,
+    )
+    for c, right in (
+        ("series", False),
+        ("year", False),
+        ("sex", False),
+        ("observed", True),
+        ("simulated", True),
+        ("", False),
+    ):
+        t.add_column(c, justify="right" if right else "left")
+    for r, share, v in shown:
+        series = str(r.series)
+        base = series.removesuffix("_female_share")
+        o = info.observation(base)
+        name = o.name if o is not None else base.replace("_", " ")
+        if series != base:
+            name = f"women's share of {name}"
+        sim = Summary(
+            float(r.simulated),
+            float(r.simulated_p05) if band else None,
+            float(r.simulated_p95) if band else None,
+        )
+        if v.text == "outside":
+            rel = f" ({100 * v.relative:.0f}%)" if math.isfinite(v.relative) else ""
+            mark = f"outside by {number(v.by, share=share)}{rel}"
+        else:
+            mark = "" if v.text == "no band" else v.text
+        t.add_row(
+            _short(name, 46),
+            str(r.year),
+            "" if str(r.sex) == "total" else str(r.sex),
+            observed_text(float(r.observed_low), float(r.observed_high), share=share),
+            band_text(sim, share=share),
+            mark,
+        )
+    return t, line
+
+
+def _records(frame: pd.DataFrame) -> list[Any]:
+    """Rows as named tuples read by column name (pandas-stubs types their fields too widely)."""
+    return list(frame.itertuples(index=False))
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def print_summary(console: Console, bundle: Bundle, *, full: bool = False) -> None:
+    """Print the summary of a results bundle.
+
+    Args:
+        console: Where to print.
+        bundle: The results folder, opened.
+        full: Every observed row and the detail tables, not one screen.
+    """
+    _header(console, bundle)
+    view = View(bundle)
+    for pop in populations(bundle.scenario):
+        if pop.context:
+            title = f"{pop.name} — context, not included above"
+        elif pop.within:
+            title = f"{pop.name} (part of the above)"
+        else:
+            title = pop.name[:1].upper() + pop.name[1:]
+        console.print(_figures_table(view, pop.id, title))
+    table, line = _observations(bundle, full)
+    console.print(line, highlight=False)
+    if table is not None:
+        console.print(table)
+    if full:
+        _detail(console, bundle, view)
+
+
+def _detail(console: Console, bundle: Bundle, view: View) -> None:
+    info = bundle.scenario
+    stocks = bundle.table("stocks")
+    if len(stocks):
+        stocks = stocks.assign(year=pd.to_datetime(stocks["date"]).dt.year)
+        last = stocks.sort_values("date").groupby("year")["date"].max()
+        years = sorted(last.index)[::3]
+        if sorted(last.index)[-1] not in years:
+            years.append(sorted(last.index)[-1])
+        sel = stocks[stocks["date"].isin([last[y] for y in years])]
+        table = (
+            sel.groupby(["state", "year", "run"])["count"]
+            .sum()
+            .groupby(["state", "year"])
+            .median()
+            .unstack("year")
+            .fillna(0)
+        )
+        t = Table(
+            title="People in each state on 31 December (median over runs)",
+            title_justify="left",
+            show_edge=False,
+        )
+        t.add_column("state")
+        for y in years:
+            t.add_column(str(y), justify="right")
+        for sid, row in table.iterrows():
+            st = info.state(str(sid))
+            if st is None or st.kind in ("classification", "travel", "crossing"):
+                continue
+            if float(row.max()) < 0.5:
+                continue
+            t.add_row(_short(st.name, 50), *[number(float(row.get(y, 0))) for y in years])
+        console.print(t)
+    if bundle.has("events"):
+        ev = bundle.table("events")
+        if len(ev):
+            agg = cast(
+                "pd.DataFrame",
+                ev.groupby(["event", "id", "date", "happened"], as_index=False)["count"].sum(),
+            )
+            t = Table(
+                title="Waves and reclassifications (people moved, mean per run)",
+                title_justify="left",
+                show_edge=False,
+            )
+            for c in ("event", "id", "date", "people"):
+                t.add_column(c, justify="right" if c == "people" else "left")
+            for r in _records(agg):
+                n = float(r.count) / max(bundle.run.runs, 1)
+                t.add_row(
+                    str(r.event),
+                    str(r.id),
+                    str(r.date),
+                    number(n) if r.happened else "did not happen (border closed)",
+                )
+            console.print(t)
+    sentences = view.sentences()
+    if sentences.shape[1]:
+        t = Table(
+            title="Sentences, by kind (people of the headline population)",
+            title_justify="left",
+            show_edge=False,
+        )
+        t.add_column("sentence")
+        t.add_column("people", justify="right")
+        for sid in sentences.columns:
+            s = Summary(float(sentences[sid].median()))
+            t.add_row(info.state_name(str(sid)), band_text(s))
+        console.print(t)
+
+
+def print_comparison(
+    console: Console, base: Bundle, others: Sequence[Bundle], *, population: str | None = None
+) -> None:
+    """Print what each what-if changes against the baseline, paired by seed.
+
+    Args:
+        console: Where to print.
+        base: The baseline results.
+        others: One or more what-if results.
+        population: The population compared (default: the headline population).
+    """
+    vb = View(base)
+    for other in others:
+        vo = View(other)
+        label = other.run.label
+        what = (
+            f": {other.scenario.variant_description}"
+            if (other.scenario.variant_description)
+            else ""
+        )
+        console.print(f"[bold]What if — {label}{what}[/bold]", highlight=False)
+        console.print(f"against the baseline {base.run.label}", highlight=False)
+        if other.run.posterior is not None or base.run.posterior is not None:
+            console.print(
+                "Parameters drawn from the calibration's posterior: the intervals carry "
+                "what the data leave uncertain as well as the engine's noise.",
+                highlight=False,
+            )
+        diffs = compare(vb, vo, population)
+        pops = {p.id: p for p in populations(base.scenario)}
+        name = (
+            pops[population].name
+            if population in pops
+            else (next(iter(pops.values())).name if pops else "everyone")
+        )
+        console.print(_comparison_table(diffs, name))
+        if diffs and diffs[0].paired:
+            console.print(
+                f"Differences are over {diffs[0].paired} pairs of runs with the same seed "
+                "(median and 5–95% of the pairs): the runs share random numbers wherever the "
+                "two scenarios agree.",
+                highlight=False,
+            )
+        elif diffs:
+            console.print(
+                "No runs with a common seed: differences are of the medians, without a band.",
+                highlight=False,
+            )
+
+
+def _comparison_table(diffs: list[Difference], population: str) -> Table:
+    t = Table(
+        title=f"{population[:1].upper() + population[1:]}: model estimates",
+        title_justify="left",
+        show_edge=False,
+    )
+    t.add_column("people")
+    t.add_column("baseline", justify="right")
+    t.add_column("what-if", justify="right")
+    t.add_column("difference", justify="right")
+    for d in diffs:
+        t.add_row(
+            d.metric.label, band_text(d.base), band_text(d.other), band_text(d.diff, signed=True)
+        )
+    return t
+
+
+__all__ = ["band_text", "number", "observed_text", "print_comparison", "print_summary"]
