@@ -1,27 +1,45 @@
-"""Measure claim extraction against the labelled article set.
+"""Measure claim extraction against the labelled article set, and how its time grows.
 
-    python benchmarks/bench_extraction.py                 # all splits
+    python benchmarks/bench_extraction.py                 # all splits, then the scaling line
     python benchmarks/bench_extraction.py --set dev       # the tuning split
     python benchmarks/bench_extraction.py --set heldout --json out.json
     python benchmarks/bench_extraction.py --set dev --details
+    python benchmarks/bench_extraction.py --no-scaling    # skip the long documents (~30 s)
 
 Prints precision / recall / F1 for claims and for attribution, field
 accuracy on matched claims, and the time per article (HTML/markdown
 conversion plus extraction). ``--json PATH`` also writes the whole report
 (``-`` for standard output). The labelled set is ``tests/evidence_articles``
-(``--path`` for another folder); the matching rules are documented in
+(``--path`` for another folder), read with the built-in evidence's named
+periods ("since the pandemic"); the matching rules are documented in
 :mod:`crossings.evidence.extract.bench`.
+
+The scaling line times extraction of one long document, the labelled articles
+one after another and repeated, at 50 KB, 800 KB and 4.9 MB, and prints the
+seconds per KB at each size and the ratio of the largest to the smallest
+(1.0 when the time is linear in the length of the text).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
+import time
 from pathlib import Path
 
-from crossings.evidence.extract import EXTRACTOR_VERSION
-from crossings.evidence.extract.bench import run_benchmark
+from crossings.evidence.builtin import named_periods
+from crossings.evidence.extract import EXTRACTOR_VERSION, extract_claims
+from crossings.evidence.extract.bench import (
+    default_set_path,
+    load_gold,
+    read_article,
+    run_benchmark,
+)
+
+#: Sizes of the scaling line, in KB (4.9 MB the largest a reported document had).
+SCALING_KB = (50, 800, round(4.9 * 1024))
 
 
 def _line(name: str, scores: dict[str, float]) -> str:
@@ -74,6 +92,47 @@ def _print_details(report: dict[str, object]) -> None:
             print(f"    attribution {a['value']:g}: predicted {a['predicted']!r}, gold {a['gold']}")
 
 
+def long_document(size_kb: int, path: Path | None = None) -> str:
+    """The labelled articles one after another, repeated to ``size_kb`` KB."""
+    docs = load_gold(path or default_set_path())
+    base = "\n\n".join(read_article(d.path).text for d in docs)
+    n = size_kb * 1024
+    return (base * (n // len(base) + 1))[:n]
+
+
+def scaling(
+    sizes_kb: tuple[int, ...] = SCALING_KB, path: Path | None = None
+) -> list[dict[str, float]]:
+    """Seconds per KB of extracting one long document of each size."""
+    named = named_periods()
+    rows = []
+    for kb in sizes_kb:
+        text = long_document(kb, path)
+        t0 = time.perf_counter()
+        claims = extract_claims(text, published=dt.date(2024, 1, 1), named_periods=named)
+        seconds = time.perf_counter() - t0
+        rows.append({"kb": kb, "seconds": seconds, "per_kb": seconds / kb, "claims": len(claims)})
+    return rows
+
+
+def _size(kb: float) -> str:
+    return f"{kb / 1024:.1f} MB" if kb >= 1024 else f"{kb:g} KB"
+
+
+def _print_scaling(rows: list[dict[str, float]]) -> None:
+    """The scaling line: seconds per KB at each size, and the largest/smallest ratio."""
+    parts = ", ".join(
+        f"{_size(r['kb'])} {1000 * r['per_kb']:.2f} ms/KB ({r['seconds']:.1f} s, "
+        f"{int(r['claims'])} claims)"
+        for r in rows
+    )
+    ratio = rows[-1]["per_kb"] / rows[0]["per_kb"]
+    print(
+        f"scaling: {parts}; per-KB ratio {_size(rows[-1]['kb'])} / {_size(rows[0]['kb'])} "
+        f"= {ratio:.2f} (1.00 = linear)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -99,12 +158,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--details", action="store_true", help="list misses and false positives per article"
     )
+    parser.add_argument(
+        "--no-scaling",
+        dest="scaling",
+        action="store_false",
+        help="skip the scaling line (extraction of 50 KB, 800 KB and 4.9 MB documents)",
+    )
     args = parser.parse_args(argv)
 
     split = None if args.split == "all" else args.split
-    report = run_benchmark(args.path, split=split)
+    report = run_benchmark(args.path, split=split, named_periods=named_periods())
     report["extractor_version"] = EXTRACTOR_VERSION
     if args.json == "-":
+        if args.scaling:
+            report["scaling"] = scaling(path=args.path)
         json.dump(report, sys.stdout, indent=2, default=str)
         print()
         return 0
@@ -119,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         _print_report(split, report)
     if args.details:
         _print_details(report)
+    if args.scaling:
+        report["scaling"] = scaling(path=args.path)
+        _print_scaling(report["scaling"])  # type: ignore[arg-type]
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
         print(f"report written to {args.json}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,13 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 from crossings.cli import app
+from crossings.evidence import builtin
 from crossings.evidence import cli as evidence_cli
 from crossings.evidence import ingest as ingest_mod
-from crossings.evidence.extract import bench
+from crossings.evidence.builtin import named_periods
+from crossings.evidence.extract import bench, extract_claims
 from crossings.evidence.ingest import IngestOptions, ingest_paths
+from crossings.evidence.redact import clean_text, safe_json
 from crossings.evidence.store import open_store
 from evidence_helpers import SECRET_MARKERS, SECRET_TEXT, fake_extract
 
@@ -228,19 +233,22 @@ def test_conflicts_json_has_the_real_ones(db: str) -> None:
 
 
 def test_bench_prints_precision_and_recall(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        bench,
-        "run_benchmark",
-        lambda path=None: {
+    asked: list[object] = []
+
+    def fake_run(path: object = None, *, named_periods: object = ()) -> dict[str, object]:
+        asked.append(named_periods)
+        return {
             "precision": 0.91,
             "recall": 0.83,
             "f1": 0.868,
             "documents": 12,
             "by_field": {"value": {"precision": 0.95}},
-        },
-    )
+        }
+
+    monkeypatch.setattr(bench, "run_benchmark", fake_run)
     r = run("evidence", "bench")
     assert r.exit_code == 0, _all(r)
+    assert asked == [named_periods()]  # the labelled set is read with the built-in events
     assert "precision" in r.stdout and "0.910" in r.stdout and "0.830" in r.stdout
     assert "by_field.value.precision" in r.stdout
     r = run("evidence", "bench", "--path", "/no/such/folder")
@@ -388,3 +396,228 @@ def test_interactive_review(db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert states == [("accepted", 2914), ("edited", 2400), ("suggested", 2706)]
     entries = json.loads(run("evidence", "audit", "--db", db, "--json").stdout)["entries"]
     assert [e["action"] for e in entries[-2:]] == ["accept", "edit"]
+
+
+# ----------------------------------------------------------------- add: nothing names a secret
+SECRET_OPTIONS = (
+    "--confidential",
+    "--title",
+    "Top Secret Title",
+    "--publisher",
+    "Hidden Publisher",
+    "--author",
+    "Jane Hidden",
+    "--url",
+    "https://secret.example/x",
+)
+SECRET_FILES = ("informant-kim", "copy-of-secret", "leak.pdf", "README", "notes-2")
+
+
+def _secret_batch(tmp_path: Path) -> list[str]:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    body = SECRET_TEXT + "\nA second confidential page.\n"
+    (folder / "notes-2.txt").write_text(body, encoding="utf-8")
+    (folder / "copy-of-secret.txt").write_text(body, encoding="utf-8")  # same content
+    (folder / "informant-kim.txt").write_bytes(b"abc\x00def")  # a bad file
+    (tmp_path / "leak.pdf").write_bytes(b"%PDF")  # unsupported
+    (tmp_path / "README").write_text("no suffix\n")
+    return [str(folder), str(tmp_path / "leak.pdf"), str(tmp_path / "README")]
+
+
+def _no_secret(text: str, tmp_path: Path) -> None:
+    for marker in (*SECRET_MARKERS, *SECRET_FILES, str(tmp_path)):
+        assert marker not in text, marker
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_adding_a_confidential_batch_names_no_file(
+    db: str, tmp_path: Path, as_json: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    args = _secret_batch(tmp_path)
+    extra = ("--json",) if as_json else ()
+    r = run("evidence", "add", *args, *SECRET_OPTIONS, "--db", db, *extra)
+    assert r.exit_code == 1, _all(r)  # the bad and the unsupported files
+    _no_secret(_all(r) + caplog.text, tmp_path)
+    assert "[confidential file #" in _all(r)
+    if as_json:
+        rows = json.loads(r.stdout)["files"]
+        assert [f["status"] for f in rows] == ["stored", "error", "duplicate", "error", "error"]
+        assert rows[2]["reason"] == "same content as [confidential file #1] in this batch"
+        assert all(f["path"] == f"[confidential file #{i}]" for i, f in enumerate(rows, 1))
+    # asked for, the names are shown
+    shown = run("evidence", "add", *args, *SECRET_OPTIONS, "--db", db, "--show-confidential")
+    assert "informant-kim.txt" in _all(shown) and "leak.pdf" in _all(shown)
+
+
+def test_a_missing_path_of_a_confidential_batch_is_named_by_its_position(
+    db: str, tmp_path: Path
+) -> None:
+    doc = tmp_path / "notes.txt"
+    doc.write_text("text\n")
+    r = run("evidence", "add", str(doc), str(tmp_path / "informant-kim.txt"), "--confidential")
+    assert r.exit_code == 2
+    assert "no such file or folder: [confidential path argument #2]" in r.stderr
+    _no_secret(_all(r), tmp_path)
+
+
+def test_a_failed_write_of_a_confidential_batch_shows_no_values(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # what two concurrent batches used to print: the driver's error and the statement's values
+    error = IntegrityError(
+        "INSERT INTO sources (id, title, publisher, author, url) VALUES (?, ?, ?, ?, ?)",
+        (
+            "D0123456789",
+            "Top Secret Title",
+            "Hidden Publisher",
+            "Jane Hidden",
+            "https://secret.example/x",
+        ),
+        sqlite3.IntegrityError("UNIQUE constraint failed: sources.title 'Top Secret Title'"),
+    )
+    assert "Top Secret Title" in str(error) and "Jane Hidden" in str(error)
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(ingest_mod, "store_document", failing)
+    args = _secret_batch(tmp_path)
+    for extra in ((), ("--json",)):
+        r = run("evidence", "add", *args, *SECRET_OPTIONS, "--db", db, *extra)
+        assert r.exit_code == 1, _all(r)
+        assert "nothing of it was stored" in r.stderr and "IntegrityError" in r.stderr
+        _no_secret(_all(r) + caplog.text, tmp_path)
+
+
+def test_a_failed_extraction_of_a_confidential_file_logs_no_name(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def exploding(text: str, **kwargs: object) -> list[object]:
+        raise ValueError(f"cannot parse {text[:30]!r} of Top Secret Title")
+
+    monkeypatch.setattr(ingest_mod, "extract_claims", exploding)
+    args = _secret_batch(tmp_path)
+    with caplog.at_level("INFO"):
+        r = run("evidence", "add", *args, *SECRET_OPTIONS, "--db", db, "--json")
+    rows = json.loads(r.stdout)["files"]
+    assert rows[0]["reason"] == "claim extraction failed (ValueError)"
+    assert "claim extraction failed on [confidential file #1]" in caplog.text
+    _no_secret(_all(r) + caplog.text, tmp_path)
+
+
+def test_a_public_copy_of_a_confidential_source_does_not_name_it(
+    db: str, secret_id: str, tmp_path: Path
+) -> None:
+    public = tmp_path / "public.txt"
+    public.write_text(SECRET_TEXT, encoding="utf-8")  # the content of the confidential source
+    r = run("evidence", "add", str(public), "--db", db, "--json")
+    (row,) = json.loads(r.stdout)["files"]
+    assert row["status"] == "duplicate" and row["source_id"] is None
+    assert row["reason"] == "already stored, as a confidential source"
+    assert secret_id not in _all(r)
+    shown = run("evidence", "add", str(public), "--db", db, "--json", "--show-confidential")
+    assert json.loads(shown.stdout)["files"][0]["source_id"] == secret_id
+
+
+def test_the_date_prompt_of_a_confidential_file_names_no_file(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = tmp_path / "informant-kim.txt"
+    doc.write_text("In 2011, 2,706 North Koreans arrived, the MOU said.\n")
+    monkeypatch.setattr(evidence_cli, "_stdin_is_tty", lambda: True)
+    r = runner.invoke(app, ["evidence", "add", str(doc), "--confidential", "--db", db], input="\n")
+    assert r.exit_code == 0, _all(r)
+    assert "Publication date of [confidential file #1]" in _all(r)
+    _no_secret(_all(r), tmp_path)
+
+
+# ----------------------------------------------------------------- terminal escapes
+EVIL_TITLE = (
+    "Evil \x1b]8;;http://evil.example\x07link\x1b]8;;\x07 \x1b[2Jwipe \x9b31mred "
+    "\u202egnp.exe\r\x07bell"
+)
+EVIL_SENTENCE = (
+    "In 2009, 2,950 North Koreans arrived in South Korea \x1b[2J\u202e, according to figures "
+    "from the \x9b31m Ministry of Unification\x1b]8;;http://evil.example\x07 that were "
+    "published in the capital after a long delay.\n"
+)
+UNSAFE = ("\x1b", "\x9b", "\u202e", "\x07", "\r")
+
+
+def test_stored_text_is_printed_without_terminal_escapes(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest_mod, "extract_claims", extract_claims)  # the real extractor
+    doc = tmp_path / "evil.txt"
+    doc.write_text(EVIL_SENTENCE, encoding="utf-8")
+    r = run("evidence", "add", str(doc), "--title", EVIL_TITLE, "--date", "2010-01-05", "--db", db)
+    assert r.exit_code == 0, _all(r)
+    (src,) = [
+        s
+        for s in json.loads(run("evidence", "sources", "--db", db, "--json").stdout)["sources"]
+        if s["title"] and s["title"].startswith("Evil")
+    ]
+    assert src["title"] == EVIL_TITLE  # stored and exported unchanged
+    claims = json.loads(
+        run("evidence", "claims", "--db", db, "--source", src["id"], "--json").stdout
+    )
+    claim = next(c for c in claims["claims"] if c["value"] == 2950)
+    assert "\x1b[2J" in claim["quote"]
+    for args in (
+        ("evidence", "sources"),
+        ("evidence", "sources", "--json"),
+        ("evidence", "claims", "--source", src["id"]),
+        ("evidence", "claims", "--source", src["id"], "--json"),
+        ("evidence", "show", str(claim["id"])),
+        ("evidence", "show", str(claim["id"]), "--json"),
+        ("evidence", "conflicts", "--subject", "arrived"),
+        ("evidence", "conflicts", "--subject", "arrived", "--json"),
+        ("evidence", "audit"),
+        ("evidence", "audit", "--json"),
+    ):
+        out = run(*args, "--db", db)
+        assert out.exit_code == 0, (args, _all(out))
+        for ch in UNSAFE:
+            assert ch not in out.stdout + out.stderr, (args, repr(ch))
+        if args[-1] == "--json":
+            json.loads(out.stdout)  # still one valid document
+    shown = run("evidence", "show", str(claim["id"]), "--db", db).stdout
+    assert "Evil link wipe red gnp.exebell" in shown  # the words stay
+    assert "Ministry of Unification" in shown
+    assert src["id"] in run("evidence", "conflicts", "--subject", "arrived", "--db", db).stdout
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("a\x1b]8;;http://evil\x07b\x1b]8;;\x07c", "abc"),  # OSC 8 hyperlink
+        ("a\x1b]0;title\x1b\\b", "ab"),  # OSC ended by ST
+        ("a\x1b[2Jb\x1b[31;1mc", "abc"),  # CSI
+        ("a\x9b31mb", "ab"),  # 8-bit CSI
+        ("a\x9d0;t\x9cb", "ab"),  # 8-bit OSC
+        ("a\u202eb\u2066c\u200fd", "abcd"),  # bidirectional controls
+        ("a\x00b\x08c\x7fd\x85e", "abcde"),  # C0, DEL, C1
+        ("a\nb\tc\rd", "a b cd"),  # one line: newline and tab become spaces
+        ("Korea: 1,047 – 한국", "Korea: 1,047 – 한국"),
+    ],
+)
+def test_clean_text(raw: str, clean: str) -> None:
+    assert clean_text(raw) == clean
+    assert clean_text("a\nb\tc", multiline=True) == "a\nb\tc"
+    dumped = safe_json({"t": raw})
+    assert json.loads(dumped) == {"t": raw}  # lossless
+    assert not any(ch in dumped for ch in ("\x1b", "\x9b", "\x9d", "\u202e", "\x85"))
+
+
+# ----------------------------------------------------------------- the scenario option
+def test_the_default_scenario_is_the_built_in_evidence_s(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = run("evidence", "param", "no.such", "--db", db)
+    assert r.exit_code == 2 and "of 'north-korea'" in r.stderr
+    r = run("evidence", "param", "no.such", "--scenario", "example", "--db", db)
+    assert r.exit_code == 2 and "of 'example'" in r.stderr
+    monkeypatch.setattr(builtin, "builtin_scenario", lambda: "example")
+    r = run("evidence", "param", "no.such", "--db", db)
+    assert r.exit_code == 2 and "of 'example'" in r.stderr

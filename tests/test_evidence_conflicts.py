@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from crossings.evidence import records, types
 from crossings.evidence.conflicts import claim_interval, find_conflicts, quantity_key
+from crossings.evidence.extract import bench
 from crossings.evidence.records import ClaimRecord, format_period, format_value, parse_period
 from crossings.evidence.types import Period
 
@@ -165,3 +167,20 @@ def test_implied_place_of_arrivals() -> None:
     named = claim(2927, source="B", place="South Korea")
     assert len(find_conflicts([claim(2914), named])) == 1
     assert format_value("rate", -0.177, None, "exact", "percent change") == "-17.7% change"
+
+
+def test_one_period_syntax_for_the_store_and_the_labelled_set() -> None:
+    assert records.parse_period is types.parse_period
+    assert "parse_period" not in bench.__all__  # the gold reader uses the same parser
+    assert bench.parse_period is types.parse_period
+    half = Period(dt.date(2018, 1, 1), dt.date(2018, 6, 30), "half-year")
+    assert parse_period("2018H1") == parse_period("2018-H1") == bench.gold_period("2018H1") == half
+    assert parse_period("2019Q4") == parse_period("2019-Q4")
+    assert parse_period("cum:1998..2018") == Period(
+        dt.date(1998, 1, 1), dt.date(2018, 12, 31), "cumulative-to"
+    )
+    assert parse_period("cum:..2019-12-31") == parse_period("..2019-12-31")
+    assert parse_period("range:2012..2019") == parse_period("2012..2019")
+    for bad in ("2019..2018", "cum:2019", "2018H3", "range:"):
+        with pytest.raises(ValueError, match="not a period"):
+            parse_period(bad)

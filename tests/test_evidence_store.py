@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import itertools
+import json
+import multiprocessing
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,16 +19,17 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 import crossings
+from crossings.evidence import db as db_mod
 from crossings.evidence import ingest as ingest_mod
 from crossings.evidence.builtin import builtin_claims
 from crossings.evidence.conflicts import find_conflicts
 from crossings.evidence.extract import text as text_mod
-from crossings.evidence.ingest import IngestError, IngestOptions, ingest_paths
+from crossings.evidence.ingest import BatchWriteError, IngestError, IngestOptions, ingest_paths
 from crossings.evidence.models import AuditEntry, Base, Claim, Document, Source
-from crossings.evidence.redact import REDACTED, redact
+from crossings.evidence.redact import REDACTED, describe_error, redact
 from crossings.evidence.store import (
     EvidenceStore,
     StoreError,
@@ -34,7 +39,7 @@ from crossings.evidence.store import (
     open_store,
 )
 from crossings.scenario.provenance import parameter_table
-from evidence_helpers import SECRET_MARKERS, SECRET_TEXT, fake_extract
+from evidence_helpers import SECRET_MARKERS, SECRET_TEXT, concurrent_add, fake_extract
 from pg_server import PgServer, find_bin_dir, start_server
 
 _names = itertools.count(1)
@@ -490,8 +495,9 @@ def test_an_error_halfway_through_a_batch_stores_nothing(
 
     monkeypatch.setattr(ingest_mod, "store_document", failing)
     n_audit = len(store.audit())
-    with pytest.raises(RuntimeError, match="disk on fire"):
+    with pytest.raises(BatchWriteError, match=r"disk on fire.*nothing of it was stored") as info:
         ingest_paths(store, files)
+    assert isinstance(info.value.__cause__, RuntimeError)
     assert len(calls) == 2  # the first document was written before the failure
     assert _ingested(store) == []
     with store.transaction() as session:
@@ -602,3 +608,185 @@ def test_ingest_the_labelled_articles_with_the_real_extractor(store: EvidenceSto
     assert n_claims > 0
     again = ingest_paths(store, [folder], places=["China"])
     assert again.count("duplicate") == len(again.outcomes)
+
+
+# ----------------------------------------------------------------- concurrent writers
+def _articles(folder: Path, n: int) -> list[Path]:
+    """``n`` small documents, each with one arrivals figure the real extractor finds."""
+    return [
+        _write(
+            folder,
+            f"doc{i:02d}.txt",
+            f"Report {i}\n\nIn {1990 + i}, {1000 + i:,} North Koreans arrived in South Korea, "
+            f"the Ministry of Unification said.\n",
+        )
+        for i in range(1, n + 1)
+    ]
+
+
+def _stored_once(db: str, names: list[str]) -> None:
+    """Every document is stored exactly once, with its document, claims and audit entry."""
+    with open_store(db) as s, s.transaction() as session:
+        rows = session.execute(
+            select(Source.raw_sha256, func.count(Source.id))
+            .where(Source.origin == "ingested")
+            .group_by(Source.raw_sha256)
+        ).all()
+        assert len(rows) == len(names) and all(n == 1 for _, n in rows)
+        assert session.scalar(select(func.count(Document.id))) == len(names)
+        assert session.scalar(
+            select(func.count(AuditEntry.id)).where(AuditEntry.action == "add-source")
+        ) == len(names)
+        files = set(session.scalars(select(Document.file_name)))
+    assert files == set(names)
+
+
+def test_two_processes_adding_overlapping_batches_store_each_source_once(
+    builtin_db: str, tmp_path: Path
+) -> None:
+    files = _articles(tmp_path / "docs", 14)
+    batches = [[str(f) for f in files[:10]], [str(f) for f in files[4:]]]  # 6 in both
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    workers = [
+        ctx.Process(target=concurrent_add, args=(builtin_db, b, barrier, results, 0.05))
+        for b in batches
+    ]
+    for w in workers:
+        w.start()
+    got = [results.get(timeout=300) for _ in workers]
+    for w in workers:
+        w.join(timeout=60)
+    assert [status for status, _ in got] == ["ok", "ok"], got
+    outcomes = [o for _, batch in got for o in batch]
+    stored = [name for name, status, _ in outcomes if status == "stored"]
+    assert sorted(stored) == sorted(f.name for f in files)  # each stored by exactly one
+    ids = {name: sid for name, status, sid in outcomes if status == "stored"}
+    for name, status, sid in outcomes:
+        assert status in ("stored", "duplicate") and sid == ids[name]
+    _stored_once(builtin_db, [f.name for f in files])
+
+
+def test_two_evidence_add_commands_at_once_on_a_new_database(empty_db: str, tmp_path: Path) -> None:
+    files = _articles(tmp_path / "docs", 12)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for f in files[:8]:
+        shutil.copy(f, tmp_path / "a" / f.name)
+    for f in files[4:]:
+        shutil.copy(f, tmp_path / "b" / f.name)
+    env = {**os.environ, "CROSSINGS_DATA_DIR": str(tmp_path / "data")}
+    procs = [
+        subprocess.Popen(
+            [
+                *(sys.executable, "-m", "crossings", "evidence", "add", str(tmp_path / d)),
+                *("--db", empty_db, "--date", "2024-01-01", "--json"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for d in ("a", "b")
+    ]
+    done = [p.communicate(timeout=600) for p in procs]
+    for p, (_stdout, stderr) in zip(procs, done, strict=True):
+        assert p.returncode == 0, stderr
+        assert "locked" not in stderr and "Traceback" not in stderr
+    statuses: dict[str, list[str]] = {}
+    for stdout, _ in done:
+        for f in json.loads(stdout)["files"]:
+            statuses.setdefault(Path(f["path"]).name, []).append(f["status"])
+    assert all(s.count("stored") == 1 for s in statuses.values()), statuses
+    assert len(statuses) == 12
+    _stored_once(empty_db, [f.name for f in files])
+    with open_store(empty_db) as s:  # the built-in evidence was loaded once
+        assert len([a for a in s.audit() if a.action == "load-builtin"]) == 1
+
+
+def test_a_locked_database_is_tried_again(builtin_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db_mod, "FIRST_PAUSE", 0.001)
+    with open_store(builtin_db) as s:
+        calls: list[int] = []
+
+        def flaky(session: object) -> str:
+            calls.append(1)
+            if len(calls) < 3:
+                raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+            return "done"
+
+        assert s.write(flaky) == "done" and len(calls) == 3
+
+        def broken(session: object) -> str:
+            raise OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x"))
+
+        with pytest.raises(OperationalError):
+            s.write(broken)  # a lasting error is not tried again
+
+
+# ----------------------------------------------------------------- errors say no values
+def test_database_errors_never_show_the_values(builtin_db: str) -> None:
+    secret = "Top Secret Title"
+    with open_store(builtin_db) as s:
+        with pytest.raises(IntegrityError) as info, s.transaction() as session:
+            session.add(Source(id="S1", title=secret, reliability="F", origin="ingested"))
+        exc = info.value
+        assert secret not in str(exc)  # the engine hides statement parameters
+        assert "S1" not in describe_error(exc) and secret not in describe_error(exc)
+        with pytest.raises(IntegrityError) as info2, s.transaction() as session:
+            for sid in ("Dx1", "Dx2"):  # the same content hash twice
+                session.add(Source(id=sid, raw_sha256="f" * 64, reliability="F", origin="ingested"))
+        # PostgreSQL's DETAIL line names the duplicate key's value; describe_error drops it
+        assert "f" * 64 not in describe_error(info2.value)
+        assert describe_error(info2.value).startswith(("IntegrityError", "UniqueViolation"))
+
+
+# ----------------------------------------------------------------- layering
+def _evidence_imports() -> dict[str, set[str]]:
+    """crossings.evidence module → the crossings.evidence modules it imports (anywhere in it)."""
+    root = Path(crossings.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in (root / "evidence").rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        rel = path.relative_to(root.parent).with_suffix("")
+        name = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                mods = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                mods = [a.name for a in node.names]
+            else:
+                continue
+            deps.update(m for m in mods if m.startswith("crossings.evidence") and m != name)
+        graph[name] = deps
+    return {k: {d for d in v if d in graph} for k, v in graph.items()}
+
+
+def test_the_evidence_modules_import_each_other_without_cycles() -> None:
+    graph = _evidence_imports()
+    assert "crossings.evidence.builtin" not in graph["crossings.evidence.db"]
+    assert "crossings.evidence.store" not in graph["crossings.evidence.builtin"]
+    for module in graph["crossings.evidence.extract"] | {"crossings.evidence.extract"}:
+        if module.startswith("crossings.evidence.extract"):
+            # the extractor knows nothing of the store or of the built-in evidence
+            assert not {
+                d
+                for d in graph[module]
+                if not d.startswith(("crossings.evidence.extract", "crossings.evidence.types"))
+            }, module
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for dep in sorted(graph[node]):
+            if state.get(dep) == 1:
+                raise AssertionError(" -> ".join([*trail, node, dep]))
+            if dep not in state:
+                visit(dep, [*trail, node])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [])

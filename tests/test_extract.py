@@ -3,26 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
+import sys
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
+import crossings.evidence.extract as extract_pkg
+import crossings.evidence.extract.periods as periods_mod
 import crossings.evidence.extract.text as text_mod
-from crossings.evidence.extract import EXTRACTOR_VERSION, extract_claims
+from crossings.evidence.builtin import named_periods
+from crossings.evidence.extract import EXTRACTOR_VERSION, attribution, extract_claims
 from crossings.evidence.extract.bench import (
     attribution_agrees,
+    gold_period,
     load_gold,
-    parse_period,
     periods_match,
     run_benchmark,
 )
 from crossings.evidence.extract.numerals import find_numbers, parse_number_words
 from crossings.evidence.extract.periods import find_periods
+from crossings.evidence.extract.segment import MAX_SENTENCE, segment
 from crossings.evidence.extract.text import html_to_text, plain_to_text
-from crossings.evidence.types import ExtractedClaim, Period
+from crossings.evidence.types import ExtractedClaim, NamedPeriod, Period
 
 ARTICLES = Path(__file__).parent / "evidence_articles"
 PUB = dt.date(2018, 7, 16)
+#: The built-in evidence's named periods: the labelled articles are about North Korea.
+NAMED = named_periods()
 
 
 def one(text: str, published: dt.date | None = PUB, **kw: object) -> ExtractedClaim:
@@ -410,6 +420,7 @@ def test_since_and_by_the_end_of_merge_and_vague_periods() -> None:
     c = one(
         "Since the pandemic began, at least 1,500 North Koreans have been detained in China.",
         published=dt.date(2023, 1, 30),
+        named_periods=NAMED,
     )
     assert c.period == Period(dt.date(2020, 1, 1), dt.date(2023, 1, 30), "cumulative-to")
     c = one("Before the pandemic, about 1,000 North Koreans a year were sent back from China.")
@@ -607,11 +618,21 @@ def test_plain_and_markdown() -> None:
 
 
 def test_gold_helpers() -> None:
-    assert parse_period("2018H1") == Period(dt.date(2018, 1, 1), dt.date(2018, 6, 30), "half-year")
-    assert parse_period("cum:..2019-12-31") == Period(None, dt.date(2019, 12, 31), "cumulative-to")
-    assert parse_period("range:2012..2019") == Period(
+    assert gold_period("2018H1") == Period(dt.date(2018, 1, 1), dt.date(2018, 6, 30), "half-year")
+    assert gold_period("cum:..2019-12-31") == Period(None, dt.date(2019, 12, 31), "cumulative-to")
+    assert gold_period("range:2012..2019") == Period(
         dt.date(2012, 1, 1), dt.date(2019, 12, 31), "range"
     )
+    assert gold_period("cum:1998-01-01..2018-12-31") == Period(
+        dt.date(1998, 1, 1), dt.date(2018, 12, 31), "cumulative-to"
+    )
+    assert gold_period(2017) == Period(dt.date(2017, 1, 1), dt.date(2017, 12, 31), "year")
+    assert gold_period(dt.date(2023, 10, 9)) == Period(
+        dt.date(2023, 10, 9), dt.date(2023, 10, 9), "day"
+    )
+    assert gold_period(None) is None
+    with pytest.raises(ValueError, match="not a period"):
+        gold_period("sometime")
     assert periods_match(
         Period(None, dt.date(2019, 12, 31), "cumulative-to"),
         Period(dt.date(1998, 1, 1), dt.date(2019, 12, 1), "cumulative-to"),
@@ -636,7 +657,7 @@ def test_labelled_set_shape() -> None:
 
 
 def test_dev_set_meets_targets() -> None:
-    report = run_benchmark(ARTICLES, split="dev")
+    report = run_benchmark(ARTICLES, split="dev", named_periods=NAMED)
     claims, attribution = report["claims"], report["attribution"]
     assert isinstance(claims, dict) and isinstance(attribution, dict)
     assert claims["precision"] >= 0.9, claims
@@ -647,7 +668,7 @@ def test_dev_set_meets_targets() -> None:
 
 
 def test_heldout_figures_are_computed() -> None:
-    report = run_benchmark(ARTICLES)
+    report = run_benchmark(ARTICLES, named_periods=NAMED)
     splits = report["splits"]
     assert isinstance(splits, dict) and {"dev", "heldout", "heldout2", "heldout3"} <= set(splits)
     for name in ("heldout", "heldout2", "heldout3"):
@@ -668,3 +689,135 @@ def test_default_path_is_found() -> None:
 def test_missing_set_raises(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         run_benchmark(tmp_path)
+
+
+# --------------------------------------------------------------------------- named periods
+
+
+def test_named_periods_come_from_the_caller() -> None:
+    text = "Since the pandemic began, at least 1,500 North Koreans have been detained in China."
+    pub = dt.date(2023, 1, 30)
+    assert one(text, published=pub).period is None  # the extractor knows no event itself
+    assert one(text, published=pub, named_periods=NAMED).period == Period(
+        dt.date(2020, 1, 1), pub, "cumulative-to"
+    )
+    flood = NamedPeriod("flood", dt.date(2016, 8, 30), (r"the\s+(?:great\s+)?flood",))
+    c = one("Since the great flood, 300 people have been detained.", named_periods=[flood])
+    assert c.period == Period(dt.date(2016, 8, 30), PUB, "cumulative-to")
+    c = one(
+        "Since the flood, 300 people had been detained by the end of 2017.", named_periods=[flood]
+    )
+    assert c.period == Period(dt.date(2016, 8, 30), dt.date(2017, 12, 31), "cumulative-to")
+    with pytest.raises(ValueError, match="bad phrase"):
+        NamedPeriod("bad", dt.date(2000, 1, 1), ("the(",))
+    with pytest.raises(ValueError, match="no phrases"):
+        NamedPeriod("none", dt.date(2000, 1, 1), ())
+
+
+def test_the_generic_extractor_holds_no_dates_of_its_own() -> None:
+    source = Path(periods_mod.__file__).read_text(encoding="utf-8")
+    assert "dt.date(19" not in source and "dt.date(20" not in source
+    by_name = {n.name: n for n in NAMED}
+    assert by_name["border-closure"].start == dt.date(2020, 1, 1)
+    assert by_name["korean-war-end"].start == dt.date(1953, 7, 27)
+    assert one(
+        "It was the first such expulsion since the Korean War: 2 fishermen were deported.",
+        named_periods=NAMED,
+    ).period == Period(dt.date(1953, 7, 27), PUB, "cumulative-to")
+
+
+# --------------------------------------------------------------------------- linear time
+
+
+def _dev_text() -> str:
+    docs = [d for d in load_gold(ARTICLES) if d.split == "dev"]
+    return "\n\n".join(
+        text_mod.plain_to_text(d.path.read_text(encoding="utf-8"), markdown=False).text
+        for d in docs[:6]
+    )
+
+
+def _sized(unit: str, n: int) -> str:
+    return (unit * (n // len(unit) + 1))[:n]
+
+
+def _lines_run(text: str) -> int:
+    """Python lines executed inside the extractor for one text (machine-independent work)."""
+    root = str(Path(extract_pkg.__file__).parent)
+    count = 0
+
+    def local(frame: FrameType, event: str, arg: object) -> object:
+        nonlocal count
+        if event == "line":
+            count += 1
+        return local
+
+    def outer(frame: FrameType, event: str, arg: object) -> object:
+        return local if frame.f_code.co_filename.startswith(root) else None
+
+    sys.settrace(outer)  # type: ignore[arg-type]
+    try:
+        extract_claims(text, published=dt.date(2024, 1, 1), named_periods=NAMED)
+    finally:
+        sys.settrace(None)
+    return count
+
+
+@pytest.mark.parametrize("shape", ["articles", "one paragraph", "one sentence"])
+def test_extraction_work_is_linear_in_the_text(shape: str) -> None:
+    base = _dev_text()
+    unit = {
+        "articles": base + "\n\n",
+        # every sentence a claim, no paragraph break: antecedents and attributions pile up
+        "one paragraph": "In 2019, 1,047 North Koreans arrived in the South, the ministry said. "
+        "Of them, 845 were women. ",
+        # no sentence punctuation and no line break: one "sentence" as long as the text
+        "one sentence": base.replace(".", ",").replace("\n", " ") + " ",
+    }[shape]
+    small, large = _lines_run(_sized(unit, 6000)), _lines_run(_sized(unit, 24000))
+    # four times the text, four times the work (the old extractor: 4.4, 6.3 and 62 times)
+    assert large / small < 4.4, (small, large)
+
+
+def test_long_runs_are_cut_into_bounded_sentences() -> None:
+    text = _sized("1,047 North Koreans arrived in 2019 and 845 were women, ", 30_000)
+    table = _sized("2019 | 1,047 | 845\n", 30_000)
+    for t in (text, table, "x" * 5000):
+        sentences = segment(t)
+        assert all(0 < s.end - s.start <= MAX_SENTENCE for s in sentences)
+        assert all(a.end <= b.start for a, b in itertools.pairwise(sentences))
+        covered = "".join(t[s.start : s.end] for s in sentences)
+        assert re.sub(r"\s", "", covered) == re.sub(r"\s", "", t)  # nothing lost
+    claims = extract_claims(text, published=PUB)
+    assert len(claims) > 500 and all(text[c.start : c.end] == c.quote for c in claims)
+
+
+def test_repeated_text_gives_repeated_claims() -> None:
+    for doc in [d for d in load_gold(ARTICLES) if d.split == "dev"]:
+        text = text_mod.plain_to_text(doc.path.read_text(encoding="utf-8"), markdown=False).text
+        if doc.path.suffix in (".html", ".htm"):
+            text = html_to_text(doc.path.read_text(encoding="utf-8")).text
+        once = extract_claims(text, published=doc.published, named_periods=NAMED)
+        thrice = extract_claims(
+            "\n\n".join([text] * 3), published=doc.published, named_periods=NAMED
+        )
+        assert len(thrice) == 3 * len(once), doc.path.name
+        step = len(text) + 2
+        for k in range(3):
+            for a, b in zip(once, thrice[k * len(once) : (k + 1) * len(once)], strict=True):
+                assert (b.value, b.subject, b.period, b.quote) == (
+                    a.value,
+                    a.subject,
+                    a.period,
+                    a.quote,
+                )
+                assert b.start == a.start + k * step
+
+
+def test_a_run_of_capitalised_words_does_not_backtrack() -> None:
+    # an all-caps line used to make the possessive-attribution pattern backtrack
+    # exponentially (2 ways to match each word): 60 words never finished
+    assert "|" not in attribution._NAME_WORD
+    headline = "SEOUL NORTH KOREA UNIFICATION MINISTRY " * 12 + "SAYS 1,047 ARRIVED IN 2019."
+    assert attribution.find_attributions(headline, 0, len(headline)) == []
+    extract_claims(headline * 3, published=PUB)

@@ -1,9 +1,12 @@
-"""Built-in evidence: the North Korea scenario's sources and the figures behind them.
+"""Built-in evidence: a built-in scenario's sources and the figures behind them.
 
-Loaded idempotently into a store by :func:`load_builtin` (``crossings evidence
-init``, and automatically by :func:`~crossings.evidence.store.open_store`):
+Which scenario (North Korea's), and the few reading rules that are facts
+about its sources (grades, which sources are the counting body's tables),
+are data: ``crossings/evidence/data/builtin.yaml``. Loaded idempotently into a
+store by :func:`load_builtin` (``crossings evidence init``, and automatically
+by :func:`~crossings.evidence.store.open_store`):
 
-* sources: the ``sources:`` block of the built-in ``north-korea`` scenario;
+* sources: the ``sources:`` block of that scenario;
 * claims, from the package data in ``crossings/evidence/data/``:
   ``mou_arrivals.csv`` (the Ministry of Unification's final yearly table: one
   claim per figure and source id), ``mou_arrivals_alternatives.csv`` (older,
@@ -17,7 +20,8 @@ init``, and automatically by :func:`~crossings.evidence.store.open_store`):
   (:func:`link_scenario`).
 
 How the MOU table's ``source_ids`` are read: a plain id supports the row's
-total; the MOU tables themselves (S1–S4) also support its split by sex. An id
+total; the MOU tables themselves (``tables`` in ``builtin.yaml``) also support
+its split by sex. An id
 with an annotation in parentheses supports what the annotation says (``12.2%
 female``, ``1145 women``, ``148+312+583=1043``, ``total only``); annotations
 of provisional or initial figures are skipped here because those figures are
@@ -42,12 +46,11 @@ import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from crossings.evidence.db import Database, append_audit, get_meta, set_meta
 from crossings.evidence.models import Claim, ObservationLink, ParameterLink, Source
-from crossings.evidence.records import parse_period
-from crossings.evidence.store import EvidenceStore, append_audit
-from crossings.evidence.types import Period
+from crossings.evidence.types import NamedPeriod, Period, parse_period
 from crossings.scenario.errors import format_path
-from crossings.scenario.load import LoadedScenario
+from crossings.scenario.load import LoadedScenario, builtin_path, load_scenario
 from crossings.scenario.provenance import parameter_table
 from crossings.scenario.schema import Observation, ObsRow, Scenario, Sourced
 from crossings.scenario.schema import Source as ScenarioSource
@@ -55,24 +58,22 @@ from crossings.scenario.validate import walk_models
 
 log = logging.getLogger(__name__)
 
-BUILTIN_SCENARIO = "north-korea"
 #: Bump when the way the data files are read changes (forces a reload).
 LOADER_VERSION = "1"
 ACTOR = "crossings (built-in data)"
 DATA_FILES = (
+    "builtin.yaml",
     "mou_arrivals.csv",
     "mou_arrivals_alternatives.csv",
     "mou_arrivals_pre2002.csv",
     "reference_claims.yaml",
     "scenario_uses.yaml",
     "gazetteer.csv",
+    "named_periods.yaml",
 )
 
 CONFIDENCE = {"high": 0.9, "medium": 0.6, "low": 0.3}
 GRADE = {"high": "B", "medium": "C", "low": "D"}
-#: Official statistics of the counting body, and a known-bad compilation.
-GRADE_OVERRIDES = {"S1": "A", "S2": "A", "S5": "E"}
-TABLE_SOURCES = frozenset({"S1", "S2", "S3", "S4"})
 _MONTHS = {
     m: i
     for i, m in enumerate(
@@ -124,6 +125,42 @@ def _data(name: str) -> str:
     return (resources.files("crossings.evidence") / "data" / name).read_text(encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class Manifest:
+    """What ``builtin.yaml`` says about the built-in evidence.
+
+    Attributes:
+        scenario: The built-in scenario the evidence is of.
+        grades: Reliability grades that differ from the scenario's confidence.
+        tables: Sources that are the counting body's own tables.
+    """
+
+    scenario: str
+    grades: dict[str, str]
+    tables: frozenset[str]
+
+
+def manifest() -> Manifest:
+    """Read ``builtin.yaml``.
+
+    Raises:
+        ValueError: When it lacks the scenario.
+    """
+    data = yaml.safe_load(_data("builtin.yaml")) or {}
+    if not data.get("scenario"):
+        raise ValueError("builtin.yaml: no scenario")
+    return Manifest(
+        scenario=str(data["scenario"]),
+        grades={str(k): str(v) for k, v in (data.get("grades") or {}).items()},
+        tables=frozenset(str(t) for t in data.get("tables") or ()),
+    )
+
+
+def builtin_scenario() -> str:
+    """The name of the built-in scenario the built-in evidence is of (``north-korea``)."""
+    return manifest().scenario
+
+
 def _csv(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(_data(name))))
 
@@ -131,6 +168,33 @@ def _csv(name: str) -> list[dict[str, str]]:
 def gazetteer() -> list[str]:
     """Place names shipped with the evidence base (for claim extraction)."""
     return [r["name"] for r in _csv("gazetteer.csv")]
+
+
+def named_periods() -> tuple[NamedPeriod, ...]:
+    """Events the built-in evidence's documents date periods from (``named_periods.yaml``).
+
+    Passed to claim extraction: "since the pandemic began" starts on the day
+    North Korea closed its border, "since the Korean War" at the armistice.
+
+    Raises:
+        ValueError: For an entry without a name, a date or valid phrases.
+    """
+    data = yaml.safe_load(_data("named_periods.yaml")) or {}
+    out: list[NamedPeriod] = []
+    for i, item in enumerate(data.get("named_periods") or (), 1):
+        try:
+            start = item["start"]
+            out.append(
+                NamedPeriod(
+                    name=str(item["name"]),
+                    start=start if isinstance(start, dt.date) else dt.date.fromisoformat(start),
+                    phrases=tuple(str(p) for p in item["phrases"]),
+                    note=str(item.get("note") or ""),
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"named_periods.yaml: entry {i}: {exc}") from None
+    return tuple(out)
 
 
 def builtin_version(scenario_text: str) -> str:
@@ -144,9 +208,7 @@ def builtin_version(scenario_text: str) -> str:
 
 
 def _scenario_text() -> str:
-    from crossings.scenario.load import builtin_path  # noqa: PLC0415
-
-    return builtin_path(BUILTIN_SCENARIO).read_text(encoding="utf-8")
+    return builtin_path(builtin_scenario()).read_text(encoding="utf-8")
 
 
 # ----------------------------------------------------------------- periods
@@ -188,7 +250,7 @@ def _sources_conf(sources: dict[str, ScenarioSource], sid: str) -> float:
     return CONFIDENCE.get(conf or "", 0.5)
 
 
-def _final_table(sources: dict[str, ScenarioSource]) -> list[ClaimSpec]:
+def _final_table(sources: dict[str, ScenarioSource], tables: frozenset[str]) -> list[ClaimSpec]:
     out: list[ClaimSpec] = []
     for row in _csv("mou_arrivals.csv"):
         label = row["year"]
@@ -218,7 +280,7 @@ def _final_table(sources: dict[str, ScenarioSource]) -> list[ClaimSpec]:
             )
             fields: list[str] = []
             if ann is None or not re.search(r"\d", ann):
-                fields = ["total", "male", "female"] if sid in TABLE_SOURCES else ["total"]
+                fields = ["total", "male", "female"] if sid in tables else ["total"]
                 if ann:
                     base = replace(base, note=f"{note} ({ann})")
             elif re.search(r"provisional|initial", ann):
@@ -402,9 +464,19 @@ def _reference() -> list[ClaimSpec]:
     return out
 
 
-def builtin_claims(sources: dict[str, ScenarioSource]) -> list[ClaimSpec]:
-    """Every built-in figure, date and rule claim (de-duplicated, stable keys)."""
-    specs = _final_table(sources) + _alternatives(sources) + _pre2002(sources) + _reference()
+def builtin_claims(
+    sources: dict[str, ScenarioSource], tables: frozenset[str] | None = None
+) -> list[ClaimSpec]:
+    """Every built-in figure, date and rule claim (de-duplicated, stable keys).
+
+    Args:
+        sources: The scenario's sources.
+        tables: Sources that are the counting body's tables (default: ``builtin.yaml``'s).
+    """
+    tables = manifest().tables if tables is None else tables
+    specs = (
+        _final_table(sources, tables) + _alternatives(sources) + _pre2002(sources) + _reference()
+    )
     seen: set[tuple[Any, ...]] = set()
     keys: set[str] = set()
     out = []
@@ -451,8 +523,8 @@ def _use_spec(
 
 
 # ----------------------------------------------------------------- storing
-def _grade(sid: str, src: ScenarioSource) -> str:
-    return GRADE_OVERRIDES.get(sid) or GRADE.get(src.confidence or "", "F")
+def _grade(sid: str, src: ScenarioSource, grades: dict[str, str]) -> str:
+    return grades.get(sid) or GRADE.get(src.confidence or "", "F")
 
 
 def _date(value: str | dt.date | None) -> tuple[dt.date | None, str | None]:
@@ -466,8 +538,22 @@ def _date(value: str | dt.date | None) -> tuple[dt.date | None, str | None]:
         return None, value
 
 
-def upsert_scenario_source(session: Session, sid: str, src: ScenarioSource, origin: str) -> bool:
+def upsert_scenario_source(
+    session: Session,
+    sid: str,
+    src: ScenarioSource,
+    origin: str,
+    grades: dict[str, str] | None = None,
+) -> bool:
     """Add or refresh a source from a scenario's ``sources`` block.
+
+    Args:
+        session: The write transaction.
+        sid: The source id.
+        src: The scenario's source.
+        origin: ``builtin:NAME`` or ``scenario:NAME``.
+        grades: Grades that differ from the source's confidence (the built-in
+            evidence's ``builtin.yaml``; none for other scenarios).
 
     Returns:
         Whether the row changed.
@@ -480,7 +566,7 @@ def upsert_scenario_source(session: Session, sid: str, src: ScenarioSource, orig
         "published": published,
         "date_text": date_text,
         "confidence": src.confidence,
-        "reliability": _grade(sid, src),
+        "reliability": _grade(sid, src, grades or {}),
         "note": src.note,
         "origin": origin,
     }
@@ -573,8 +659,11 @@ def upsert_claims(session: Session, specs: Iterable[ClaimSpec], *, version: str)
     return added, updated
 
 
-def load_builtin(store: EvidenceStore, *, force: bool = False) -> bool:
+def load_builtin(store: Database, *, force: bool = False) -> bool:
     """Load the built-in evidence into a store, once per data version.
+
+    The version is read again inside the write transaction, so when two
+    processes find the store outdated at once, the second loads nothing.
 
     Args:
         store: The store.
@@ -587,11 +676,10 @@ def load_builtin(store: EvidenceStore, *, force: bool = False) -> bool:
     version = builtin_version(text)
     if not force and store.get_meta("builtin_version") == version:
         return False
-    from crossings.scenario.load import load_scenario  # noqa: PLC0415
-
-    loaded = load_scenario(BUILTIN_SCENARIO)
+    info = manifest()
+    loaded = load_scenario(info.scenario)
     sc = loaded.scenario
-    specs = builtin_claims(sc.sources)
+    specs = builtin_claims(sc.sources, info.tables)
     with_figures = {s.source for s in specs}
     uses = scenario_uses()
     cited = _cited_sources(sc)
@@ -599,10 +687,14 @@ def load_builtin(store: EvidenceStore, *, force: bool = False) -> bool:
         _use_spec(sc.name, sid, sc.sources.get(sid), uses) for sid in sorted(cited - with_figures)
     ]
     short = version[:12]
-    with store.transaction() as session:
+
+    def work(session: Session) -> tuple[int, int] | None:
+        if not force and get_meta(session, "builtin_version") == version:
+            return None  # another process loaded it meanwhile
         origin = f"builtin:{sc.name}"
         n_src = sum(
-            upsert_scenario_source(session, sid, src, origin) for sid, src in sc.sources.items()
+            upsert_scenario_source(session, sid, src, origin, info.grades)
+            for sid, src in sc.sources.items()
         )
         session.flush()
         added, updated = upsert_claims(session, specs, version=short)
@@ -629,8 +721,13 @@ def load_builtin(store: EvidenceStore, *, force: bool = False) -> bool:
                 "observation_links": n_links[1],
             },
         )
-        EvidenceStore.set_meta(session, "builtin_version", version)
-    log.info("built-in evidence loaded: %d claims added, %d updated", added, updated)
+        set_meta(session, "builtin_version", version)
+        return added, updated
+
+    counts = store.write(work)
+    if counts is None:
+        return False
+    log.info("built-in evidence loaded: %d claims added, %d updated", *counts)
     return True
 
 
@@ -862,7 +959,8 @@ def link_scenario_in(
     sc = loaded.scenario
     name = sc.name
     if uses is None:
-        uses = scenario_uses() if name == BUILTIN_SCENARIO else {}
+        uses = scenario_uses() if name == builtin_scenario() else {}
+    grades = manifest().grades if name == builtin_scenario() else {}
     session.execute(
         delete(ParameterLink).where(ParameterLink.scenario == name, ParameterLink.link != "manual")
     )
@@ -874,19 +972,8 @@ def link_scenario_in(
     session.execute(delete(ObservationLink).where(ObservationLink.scenario == name))
     cited = _cited_sources(sc)
     known = set(session.scalars(select(Source.id)))
-    for sid in sorted(cited - known):
-        if sid in sc.sources:
-            upsert_scenario_source(session, sid, sc.sources[sid], f"scenario:{name}")
-        else:  # cannot happen in a validated scenario; kept for robustness
-            session.add(
-                Source(
-                    id=sid,
-                    citation=sid,
-                    reliability="F",
-                    confidential=False,
-                    origin=f"scenario:{name}",
-                )
-            )
+    for sid in sorted(cited - known):  # a validated scenario defines every source it cites
+        upsert_scenario_source(session, sid, sc.sources[sid], f"scenario:{name}", grades)
     session.flush()
     by_source: dict[str, list[Claim]] = {}
     for c in session.scalars(
@@ -971,21 +1058,27 @@ def link_scenario_in(
         ObservationLink(scenario=name, observation=o, row=r, claim_id=cid, link=link)
         for o, r, cid, link in sorted(olinks)
     )
-    EvidenceStore.set_meta(session, f"links:{name}", loaded.sha256)
+    set_meta(session, f"links:{name}", loaded.sha256)
     return len(plinks), len(olinks)
 
 
-def link_scenario(store: EvidenceStore, loaded: LoadedScenario, *, force: bool = False) -> bool:
+def link_scenario(store: Database, loaded: LoadedScenario, *, force: bool = False) -> bool:
     """Link a scenario's parameters to claims, unless already linked for this version.
 
     Returns:
         Whether links were (re)written.
     """
-    if not force and store.get_meta(f"links:{loaded.scenario.name}") == loaded.sha256:
+    key = f"links:{loaded.scenario.name}"
+    if not force and store.get_meta(key) == loaded.sha256:
         return False
-    with store.transaction() as session:
+
+    def work(session: Session) -> bool:
+        if not force and get_meta(session, key) == loaded.sha256:
+            return False  # another process linked it meanwhile
         link_scenario_in(session, loaded)
-    return True
+        return True
+
+    return store.write(work)
 
 
 def scenario_place_names(sc: Scenario) -> list[str]:
@@ -1002,22 +1095,23 @@ def scenario_place_names(sc: Scenario) -> list[str]:
 
 def extraction_places(extra: Sequence[str] = ()) -> list[str]:
     """Places passed to claim extraction: the built-in scenario's and the gazetteer's."""
-    from crossings.scenario.load import load_scenario  # noqa: PLC0415
-
-    names = scenario_place_names(load_scenario(BUILTIN_SCENARIO).scenario)
+    names = scenario_place_names(load_scenario(builtin_scenario()).scenario)
     return list(dict.fromkeys([*extra, *names, *gazetteer()]))
 
 
 __all__ = [
-    "BUILTIN_SCENARIO",
     "ClaimSpec",
+    "Manifest",
     "builtin_claims",
+    "builtin_scenario",
     "builtin_version",
     "extraction_places",
     "gazetteer",
     "link_scenario",
     "link_scenario_in",
     "load_builtin",
+    "manifest",
+    "named_periods",
     "row_period",
     "scenario_uses",
 ]

@@ -3,15 +3,18 @@
 Registered in :mod:`crossings.cli` as a sub-app. User mistakes (a missing
 file, a bad database URL, an unknown claim id) print a message and exit with
 status 2, never a traceback. Every output goes through
-:func:`crossings.evidence.redact.redact`: confidential sources are redacted
-unless ``--show-confidential`` is given.
+:mod:`crossings.evidence.redact`: confidential sources (and the files of a
+confidential batch) are redacted unless ``--show-confidential`` is given,
+errors are described without the values of a database statement, every
+printed value is cleaned of terminal escape sequences and control characters
+(:func:`~crossings.evidence.redact.clean_text`, through :func:`_cell`) and
+JSON is written by :func:`~crossings.evidence.redact.safe_json`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -22,6 +25,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from crossings.console import err, out
+from crossings.evidence.redact import clean_text, describe_error, file_label, safe_json
 
 if TYPE_CHECKING:
     from crossings.evidence.conflicts import Conflict
@@ -54,6 +58,21 @@ ShowOpt = Annotated[
         help="Show confidential sources' identity and quotes (redacted by default).",
     ),
 ]
+ScenarioOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scenario",
+        help="Built-in scenario name or YAML file (default: the scenario of the built-in "
+        "evidence).",
+    ),
+]
+
+
+def _scenario(ref: str | None) -> str:
+    """The scenario a command is about: the option, else the built-in evidence's."""
+    from crossings.evidence.builtin import builtin_scenario  # noqa: PLC0415
+
+    return ref or builtin_scenario()
 
 
 def _stdin_is_tty() -> bool:
@@ -62,7 +81,7 @@ def _stdin_is_tty() -> bool:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(message, markup=False, highlight=False, soft_wrap=True)
+    err.print(clean_text(message, multiline=True), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -81,8 +100,7 @@ def _errors() -> Iterator[None]:
     except ScenarioError as exc:
         _fail(exc.format())
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        _fail(f"database error: {reason}", 1)
+        _fail(f"database error: {describe_error(exc)}", 1)
 
 
 def _open(db: str | None) -> EvidenceStore:
@@ -92,11 +110,12 @@ def _open(db: str | None) -> EvidenceStore:
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(safe_json(data) + "\n")
 
 
-def _cell(text: object) -> str:
-    return escape("" if text is None else str(text))
+def _cell(text: object, *, multiline: bool = False) -> str:
+    """A value as rich markup: cleaned for the terminal, markup escaped."""
+    return escape(clean_text(text, multiline=multiline))
 
 
 # ----------------------------------------------------------------------- init
@@ -113,12 +132,14 @@ def init(
         with store:
             loaded = store.ensure_builtin(force=force)
             n_src, n_claims = len(store.sources()), len(store.claims())
-            n_links = sum(len(v) for v in store.parameter_links("north-korea").values())
+            n_links = sum(len(v) for v in store.parameter_links(_scenario(None)).values())
             url = store.url
     state = "loaded" if loaded else "already up to date"
     out.print(
-        f"evidence base at {url}: built-in evidence {state}; {n_src} sources, "
-        f"{n_claims} claims, {n_links} parameter links",
+        clean_text(
+            f"evidence base at {url}: built-in evidence {state}; {n_src} sources, "
+            f"{n_claims} claims, {n_links} parameter links"
+        ),
         highlight=False,
         markup=False,
     )
@@ -135,22 +156,27 @@ def _parse_date(text: str | None) -> dt.date | None:
         raise  # unreachable
 
 
-def _ask_date(path: Path) -> dt.date | None:
+def _date_asker(confidential: bool, show: bool) -> Any:
+    """Asks for a single file's publication date (naming it only when allowed)."""
     from rich.prompt import Prompt  # noqa: PLC0415
 
-    while True:
-        text = Prompt.ask(
-            f"Publication date of {path.name} (YYYY-MM-DD, empty to leave it empty)",
-            default="",
-            console=err,
-            show_default=False,
-        )
-        if not text.strip():
-            return None
-        try:
-            return dt.date.fromisoformat(text.strip())
-        except ValueError:
-            err.print("not a date; use YYYY-MM-DD")
+    def ask(path: Path) -> dt.date | None:
+        name = file_label(path.name, 1, confidential, show=show)
+        while True:
+            text = Prompt.ask(
+                f"Publication date of {_cell(name)} (YYYY-MM-DD, empty to leave it empty)",
+                default="",
+                console=err,
+                show_default=False,
+            )
+            if not text.strip():
+                return None
+            try:
+                return dt.date.fromisoformat(text.strip())
+            except ValueError:
+                err.print("not a date; use YYYY-MM-DD")
+
+    return ask
 
 
 @app.command()
@@ -173,7 +199,9 @@ def add(
     confidential: Annotated[
         bool,
         typer.Option(
-            "--confidential", help="Redact the source's identity and quotes in every output."
+            "--confidential",
+            help="Redact the source's identity and quotes in every output; its files are "
+            "named [confidential file #N] here.",
         ),
     ] = False,
     reliability: Annotated[
@@ -186,9 +214,11 @@ def add(
     ] = "F",
     db: DbOpt = None,
     json_out: JsonOpt = False,
+    show_confidential: ShowOpt = False,
 ) -> None:
     """Add documents: claims are extracted and stored as suggestions to review."""
-    from crossings.evidence.ingest import IngestOptions, ingest_paths  # noqa: PLC0415
+    from crossings.evidence.ingest import BatchWriteError, IngestOptions, ingest_paths  # noqa: PLC0415
+    from crossings.evidence.redact import redact  # noqa: PLC0415
 
     options = IngestOptions(
         title=title,
@@ -201,51 +231,38 @@ def add(
         reliability=reliability.upper(),
     )
     ask = (
-        _ask_date
+        _date_asker(confidential, show_confidential)
         if (_stdin_is_tty() and not json_out and len(paths) == 1 and paths[0].is_file())
         else None
     )
     with _errors(), _open(db) as store:
         try:
-            report = ingest_paths(store, paths, options, ask_date=ask)
-        except Exception as exc:
-            from crossings.evidence.store import StoreError  # noqa: PLC0415
-
-            if isinstance(exc, StoreError):
-                raise
-            _fail(f"error: {type(exc).__name__}: {exc}; nothing from this batch was stored", 1)
+            report = ingest_paths(
+                store, paths, options, ask_date=ask, show_confidential=show_confidential
+            )
+        except BatchWriteError as exc:
+            _fail(f"error: {exc}", 1)
             return
+    rows = [redact(o, show_confidential=show_confidential) for o in report.outcomes]
     if json_out:
-        _print_json(
-            {
-                "files": [
-                    {
-                        "path": str(o.path),
-                        "status": o.status,
-                        "source_id": o.source_id,
-                        "claims": o.claims,
-                        "reason": o.reason,
-                        "warnings": list(o.warnings),
-                    }
-                    for o in report.outcomes
-                ]
-            }
-        )
+        _print_json({"files": rows})
     else:
-        for o in report.outcomes:
-            name = _cell(o.path)
-            if o.status == "stored":
+        for d in rows:
+            name = _cell(d["path"])
+            if d["status"] == "stored":
                 out.print(
-                    f"[green]stored[/green] {name} as {o.source_id}: {o.claims} suggested claim(s)",
+                    f"[green]stored[/green] {name} as {_cell(d['source_id'])}: "
+                    f"{d['claims']} suggested claim(s)",
                     highlight=False,
                 )
-            elif o.status == "duplicate":
+            elif d["status"] == "duplicate":
                 out.print(
-                    f"[yellow]already stored[/yellow] {name} ({_cell(o.reason)})", highlight=False
+                    f"[yellow]already stored[/yellow] {name} ({_cell(d['reason'])})",
+                    highlight=False,
                 )
             else:
-                err.print(f"[red]skipped[/red] {name}: {_cell(o.reason)}", highlight=False)
-            for w in o.warnings:
+                err.print(f"[red]skipped[/red] {name}: {_cell(d['reason'])}", highlight=False)
+            for w in d["warnings"]:
                 err.print(f"  warning: {name}: {_cell(w)}", highlight=False)
         out.print(
             f"{report.count('stored')} stored, {report.count('duplicate')} already "
@@ -423,11 +440,11 @@ def _interactive_review(store: EvidenceStore, source: str | None, show: bool) ->
             a, b = max(0, c.span_start - 120), min(len(text), c.span_end + 120)
             out.print(
                 "…"
-                + _cell(text[a : c.span_start])
+                + _cell(text[a : c.span_start], multiline=True)
                 + "[reverse]"
-                + _cell(text[c.span_start : c.span_end])
+                + _cell(text[c.span_start : c.span_end], multiline=True)
                 + "[/reverse]"
-                + _cell(text[c.span_end : b])
+                + _cell(text[c.span_end : b], multiline=True)
                 + "…",
                 highlight=False,
             )
@@ -462,7 +479,7 @@ def _interactive_review(store: EvidenceStore, source: str | None, show: bool) ->
                 store.review(c.id, "edit", changes)
                 done += 1
             except StoreError as exc:
-                err.print(f"not saved: {exc}", markup=False)
+                err.print(f"not saved: {_cell(exc)}", highlight=False)
     out.print(f"{done} claim(s) reviewed")
 
 
@@ -677,12 +694,13 @@ def bench(
     json_out: JsonOpt = False,
 ) -> None:
     """Measure claim extraction against the labelled set (precision, recall, F1)."""
+    from crossings.evidence.builtin import named_periods  # noqa: PLC0415
     from crossings.evidence.extract.bench import run_benchmark  # noqa: PLC0415
 
     if path is not None and not path.exists():
         _fail(f"error: no such folder: {path}")
     try:
-        result = run_benchmark(path)
+        result = run_benchmark(path, named_periods=named_periods())
     except (OSError, ValueError) as exc:
         _fail(f"error: {exc}")
         return
@@ -762,7 +780,9 @@ def print_parameter_claims(rows: Sequence[dict[str, Any]], title: str, *, limit:
             )
         if r["assumption"]:
             lines.append(f"assumption: {r['assumption']}")
-        t.add_row(_cell(r["path"]), _cell(r["value"]), _cell("\n".join(lines) or "–"))
+        t.add_row(
+            _cell(r["path"]), _cell(r["value"]), _cell("\n".join(lines) or "–", multiline=True)
+        )
     out.print(t)
 
 
@@ -816,12 +836,7 @@ def param(
             help="Parameter field path, e.g. delegations[0].size (see 'crossings sources')."
         ),
     ],
-    scenario: Annotated[
-        str | None,
-        typer.Option(
-            "--scenario", help="Built-in scenario name or YAML file (default: north-korea)."
-        ),
-    ] = None,
+    scenario: ScenarioOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
     show_confidential: ShowOpt = False,
@@ -830,7 +845,7 @@ def param(
     from crossings.scenario.load import load_scenario  # noqa: PLC0415
 
     with _errors():
-        loaded = load_scenario(scenario or "north-korea")
+        loaded = load_scenario(_scenario(scenario))
         with _open(db) as store:
             rows = parameter_evidence(store, loaded, show=show_confidential)
     match = [r for r in rows if r["path"] == path]
@@ -862,12 +877,7 @@ def param(
 def link(
     claim_id: Annotated[str, typer.Argument(metavar="CLAIM_ID", help="Claim id or key.")],
     path: Annotated[str, typer.Argument(help="Parameter field path (see 'crossings sources').")],
-    scenario: Annotated[
-        str | None,
-        typer.Option(
-            "--scenario", help="Built-in scenario name or YAML file (default: north-korea)."
-        ),
-    ] = None,
+    scenario: ScenarioOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Link a claim to a scenario parameter by hand (kept when links are rebuilt)."""
@@ -876,7 +886,7 @@ def link(
     from crossings.scenario.provenance import parameter_table  # noqa: PLC0415
 
     with _errors():
-        loaded = load_scenario(scenario or "north-korea")
+        loaded = load_scenario(_scenario(scenario))
         if path not in {r.path for r in parameter_table(loaded.scenario)}:
             _fail(
                 f"error: '{path}' is not a sourced parameter of '{loaded.scenario.name}' "
@@ -887,8 +897,10 @@ def link(
             added = store.link_parameter(claim_id, loaded.scenario.name, path)
             cid = store.claim(claim_id).id
     out.print(
-        f"claim {cid} {'linked to' if added else 'was already linked to'} "
-        f"{loaded.scenario.name}:{path}",
+        clean_text(
+            f"claim {cid} {'linked to' if added else 'was already linked to'} "
+            f"{loaded.scenario.name}:{path}"
+        ),
         highlight=False,
         markup=False,
     )

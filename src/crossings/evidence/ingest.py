@@ -11,6 +11,15 @@ turns each into stored text (HTML through
   reported with the reason and skipped; the rest of the batch is stored;
 * any error while writing rolls the whole batch back: nothing half-written.
 
+Batches may run at the same time (two ``crossings evidence add`` on one
+store): the duplicate check and the insert of each source happen in the
+batch's write transaction, which holds the database's write lock, and the
+insert itself skips a source another writer stored first (``ON CONFLICT DO
+NOTHING`` on the content hash), so every document is stored exactly once.
+
+Nothing this module reports or logs names a confidential batch's files or
+documents (see :mod:`crossings.evidence.redact`) unless asked to.
+
 Metadata (title, author, publisher, date, language) comes from the document
 when it has it, else from :class:`IngestOptions`; without a title the file
 name is used and without a date the date stays empty, with a warning.
@@ -18,21 +27,27 @@ name is used and without a date the date stays empty, with a warning.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crossings.evidence.builtin import extraction_places, named_periods
+from crossings.evidence.db import append_audit, current_actor, insert_or_skip
 from crossings.evidence.extract import EXTRACTOR_VERSION, extract_claims
 from crossings.evidence.extract import text as text_mod
 from crossings.evidence.models import RELIABILITY_GRADES, Claim, Document, Source
-from crossings.evidence.store import EvidenceStore, StoreError, append_audit, current_actor
-from crossings.evidence.types import ExtractedClaim
+from crossings.evidence.records import FileOutcome
+from crossings.evidence.redact import describe_error, file_label, scrub
+from crossings.evidence.store import EvidenceStore, StoreError
+from crossings.evidence.types import ExtractedClaim, NamedPeriod
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +65,14 @@ MEDIA_TYPES = {
 
 class IngestError(StoreError):
     """A user mistake in the batch as a whole (a path that does not exist)."""
+
+
+class BatchWriteError(StoreError):
+    """Writing the batch failed (after trying again); nothing of it was stored.
+
+    The message describes the error without the values of any statement, and
+    without a confidential batch's titles, names, addresses or paths.
+    """
 
 
 @dataclass(frozen=True)
@@ -78,28 +101,6 @@ class IngestOptions:
 
 
 @dataclass(frozen=True)
-class FileOutcome:
-    """What happened to one file.
-
-    Attributes:
-        path: The file.
-        status: ``stored``, ``duplicate`` (already stored) or ``error``.
-        source_id: The source id (stored or already stored).
-        claims: Number of suggested claims stored.
-        reason: Why the file was not stored (errors) or of which source it is
-            a duplicate.
-        warnings: Missing metadata and dropped claims.
-    """
-
-    path: Path
-    status: Literal["stored", "duplicate", "error"]
-    source_id: str | None = None
-    claims: int = 0
-    reason: str | None = None
-    warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class IngestReport:
     """The outcome of one batch, file by file."""
 
@@ -113,6 +114,7 @@ class IngestReport:
 @dataclass
 class _Prepared:
     path: Path
+    index: int
     raw_sha256: str
     text: str
     text_sha256: str
@@ -131,8 +133,16 @@ def source_id_for(raw_sha256: str) -> str:
     return "D" + raw_sha256[:10]
 
 
-def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]:
+def collect_files(
+    paths: Iterable[Path], *, confidential: bool = False, show_confidential: bool = False
+) -> tuple[list[Path], list[FileOutcome]]:
     """Files to read: given files, and folders' supported files recursively (sorted).
+
+    Args:
+        paths: Files and folders.
+        confidential: The batch is confidential: a message names a path by its
+            position among the arguments, not by its name.
+        show_confidential: Name paths even so.
 
     Returns:
         The files, and error outcomes for given files of an unsupported type.
@@ -141,7 +151,11 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]
         IngestError: When a path does not exist.
     """
     paths = list(paths)
-    missing = [str(p) for p in paths if not p.exists()]
+    missing = [
+        file_label(p, i, confidential, show=show_confidential, noun="path argument")
+        for i, p in enumerate(paths, 1)
+        if not p.exists()
+    ]
     if missing:
         raise IngestError(f"no such file or folder: {', '.join(missing)}")
     files: list[Path] = []
@@ -158,13 +172,15 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]
         elif p.suffix.lower() in MEDIA_TYPES:
             files.append(p)
         else:
+            found = p.suffix or (
+                "no suffix" if confidential and not show_confidential else repr(p.name)
+            )
             errors.append(
                 FileOutcome(
                     p,
                     "error",
-                    reason=f"unsupported file type "
-                    f"'{p.suffix or p.name}' (expected "
-                    f"{', '.join(sorted(MEDIA_TYPES))})",
+                    reason=f"unsupported file type {found} "
+                    f"(expected {', '.join(sorted(MEDIA_TYPES))})",
                 )
             )
     unique = list(dict.fromkeys(f.resolve() for f in files))
@@ -172,7 +188,7 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]
     return [by_resolved[f] for f in unique], errors
 
 
-def _read_text(path: Path, raw: bytes) -> str:
+def _read_text(raw: bytes) -> str:
     """The file's content as text; raises ValueError with the reason when bad."""
     if not raw.strip():
         raise ValueError("empty file")
@@ -184,17 +200,15 @@ def _read_text(path: Path, raw: bytes) -> str:
         raise ValueError(f"not UTF-8 text (invalid byte at offset {exc.start})") from None
 
 
-def _document(path: Path, content: str, media_type: str) -> Any:
-    """A DocumentText (the other module's type) for a file's content."""
+def _document(content: str, media_type: str, secret: bool) -> text_mod.DocumentText:
+    """The stored text and metadata of a file's content."""
     if media_type == "text/html":
         try:
             return text_mod.html_to_text(content)
         except Exception as exc:  # a parser failure on malformed HTML
-            raise ValueError(f"cannot read the HTML: {exc}") from None
-    plain = getattr(text_mod, "plain_to_text", None)
-    if plain is not None:
-        return plain(content, markdown=media_type == "text/markdown")
-    return text_mod.DocumentText(text=content.replace("\r\n", "\n").replace("\r", "\n"))
+            why = type(exc).__name__ if secret else describe_error(exc)
+            raise ValueError(f"cannot read the HTML ({why})") from None
+    return text_mod.plain_to_text(content, markdown=media_type == "text/markdown")
 
 
 def _valid_spans(text: str, claims: Sequence[ExtractedClaim]) -> tuple[list[ExtractedClaim], int]:
@@ -210,9 +224,27 @@ def prepare_file(
     places: Sequence[str],
     *,
     ask_date: Callable[[Path], dt.date | None] | None = None,
+    index: int = 0,
+    named: Sequence[NamedPeriod] = (),
+    show_confidential: bool = False,
 ) -> _Prepared | FileOutcome:
-    """Read, convert and extract one file; an error outcome when it is bad."""
+    """Read, convert and extract one file; an error outcome when it is bad.
+
+    Args:
+        path: The file.
+        options: The batch's metadata and confidentiality.
+        places: Place names for claim extraction.
+        ask_date: Asks for a missing publication date (interactive use).
+        index: The file's position in the batch (names a confidential file).
+        named: Events the text may date periods from (claim extraction).
+        show_confidential: Name a confidential file in log lines and reasons.
+
+    Returns:
+        The prepared document, or an error outcome with the reason.
+    """
+    secret = options.confidential and not show_confidential
     media_type = MEDIA_TYPES[path.suffix.lower()]
+    error = FileOutcome(path, "error", index=index, confidential=options.confidential)
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -220,16 +252,18 @@ def prepare_file(
                 f"larger than the {MAX_BYTES // (1024 * 1024)} MB limit ({size:,} bytes)"
             )
         raw = path.read_bytes()
-        content = _read_text(path, raw)
-        doc = _document(path, content, media_type)
+        content = _read_text(raw)
+        doc = _document(content, media_type, secret)
     except OSError as exc:
-        return FileOutcome(path, "error", reason=f"cannot read: {exc.strerror or exc}")
+        return dataclasses.replace(
+            error, reason=f"cannot read: {exc.strerror or type(exc).__name__}"
+        )
     except ValueError as exc:
-        return FileOutcome(path, "error", reason=str(exc))
+        return dataclasses.replace(error, reason=str(exc))
     text: str = doc.text
     if not text.strip():
         what = "malformed or empty HTML" if media_type == "text/html" else "only whitespace"
-        return FileOutcome(path, "error", reason=f"no text found ({what})")
+        return dataclasses.replace(error, reason=f"no text found ({what})")
     warnings: list[str] = []
     title = doc.title or options.title
     if not title:
@@ -241,10 +275,16 @@ def prepare_file(
     if date is None:
         warnings.append("no publication date in the document or options: left empty")
     try:
-        found = extract_claims(text, published=date, places=places)
+        found = extract_claims(text, published=date, places=places, named_periods=named)
     except Exception as exc:  # the extractor is not allowed to sink the batch
-        log.exception("claim extraction failed on %s", path)
-        return FileOutcome(path, "error", reason=f"claim extraction failed: {exc}")
+        label = file_label(path, index, options.confidential, show=show_confidential)
+        if secret:  # the error's text may quote the document
+            log.error("claim extraction failed on %s (%s)", label, type(exc).__name__)
+            why = type(exc).__name__
+        else:
+            log.exception("claim extraction failed on %s", label)
+            why = describe_error(exc)
+        return dataclasses.replace(error, reason=f"claim extraction failed ({why})")
     claims, dropped = _valid_spans(text, found)
     if dropped:
         warnings.append(
@@ -252,6 +292,7 @@ def prepare_file(
         )
     return _Prepared(
         path=path,
+        index=index,
         raw_sha256=hashlib.sha256(raw).hexdigest(),
         text=text,
         text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
@@ -264,23 +305,6 @@ def prepare_file(
         claims=claims,
         warnings=warnings,
     )
-
-
-def _source_snapshot(s: Source) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "title": s.title,
-        "publisher": s.publisher,
-        "author": s.author,
-        "published": s.published.isoformat() if s.published else None,
-        "url": s.url,
-        "language": s.language,
-        "raw_sha256": s.raw_sha256,
-        "text_sha256": s.text_sha256,
-        "extractor_version": s.extractor_version,
-        "reliability": s.reliability,
-        "confidential": s.confidential,
-    }
 
 
 def _claim_row(source_id: str, document_id: int, n: int, c: ExtractedClaim) -> Claim:
@@ -316,33 +340,37 @@ def _claim_row(source_id: str, document_id: int, n: int, c: ExtractedClaim) -> C
 
 def store_document(
     session: Session, prep: _Prepared, options: IngestOptions, actor: str
-) -> tuple[str, int]:
+) -> tuple[str, int] | None:
     """Write one prepared document, its claims and audit entries (inside a transaction).
 
+    The source row is inserted with ``ON CONFLICT DO NOTHING``: when another
+    writer stored the same content first, nothing is written.
+
     Returns:
-        The source id and the number of claims stored.
+        The source id and the number of claims stored, or ``None`` when the
+        content was stored already.
     """
     sid = source_id_for(prep.raw_sha256)
-    src = Source(
-        id=sid,
-        title=prep.title,
-        publisher=prep.publisher,
-        author=prep.author,
-        published=prep.date,
-        date_text=prep.date.isoformat() if prep.date else None,
-        url=options.url,
-        language=prep.language,
-        retrieved=dt.datetime.now(dt.UTC).date(),
-        raw_sha256=prep.raw_sha256,
-        text_sha256=prep.text_sha256,
-        extractor_version=EXTRACTOR_VERSION,
-        reliability=options.reliability,
-        confidential=options.confidential,
-        citation=None,
-        origin="ingested",
-    )
-    session.add(src)
-    session.flush()
+    values: dict[str, Any] = {
+        "id": sid,
+        "title": prep.title,
+        "publisher": prep.publisher,
+        "author": prep.author,
+        "published": prep.date,
+        "date_text": prep.date.isoformat() if prep.date else None,
+        "url": options.url,
+        "language": prep.language,
+        "retrieved": dt.datetime.now(dt.UTC).date(),
+        "raw_sha256": prep.raw_sha256,
+        "text_sha256": prep.text_sha256,
+        "extractor_version": EXTRACTOR_VERSION,
+        "reliability": options.reliability,
+        "confidential": options.confidential,
+        "citation": None,
+        "origin": "ingested",
+    }
+    if not insert_or_skip(session, Source, values):
+        return None
     doc = Document(
         source_id=sid,
         text=prep.text,
@@ -352,9 +380,24 @@ def store_document(
     )
     session.add(doc)
     session.flush()
-    append_audit(
-        session, actor=actor, action="add-source", source_id=sid, after=_source_snapshot(src)
-    )
+    snapshot = {
+        k: values[k]
+        for k in (
+            "id",
+            "title",
+            "publisher",
+            "author",
+            "url",
+            "language",
+            "raw_sha256",
+            "text_sha256",
+            "extractor_version",
+            "reliability",
+            "confidential",
+        )
+    }
+    snapshot["published"] = prep.date.isoformat() if prep.date else None
+    append_audit(session, actor=actor, action="add-source", source_id=sid, after=snapshot)
     rows = [_claim_row(sid, doc.id, i, c) for i, c in enumerate(prep.claims, 1)]
     session.add_all(rows)
     session.flush()
@@ -380,6 +423,26 @@ def store_document(
     return sid, len(rows)
 
 
+def _stored(session: Session, raw_sha256: str) -> tuple[str, bool] | None:
+    """The id of the source with this content and whether it is confidential, if stored."""
+    row = session.execute(
+        select(Source.id, Source.confidential).where(Source.raw_sha256 == raw_sha256)
+    ).first()
+    return (row[0], bool(row[1])) if row is not None else None
+
+
+def _secrets(
+    options: IngestOptions, prepared: Sequence[_Prepared], files: Sequence[Path]
+) -> list[str]:
+    """What a message about a confidential batch must not contain."""
+    out: list[str | None] = [options.title, options.publisher, options.author, options.url]
+    for p in prepared:
+        out += [p.title, p.author, p.publisher, p.raw_sha256, p.text_sha256]
+    for f in files:
+        out += [str(f), f.name, str(f.resolve())]
+    return [s for s in out if s]
+
+
 def ingest_paths(
     store: EvidenceStore,
     paths: Iterable[Path | str],
@@ -388,6 +451,8 @@ def ingest_paths(
     places: Sequence[str] | None = None,
     actor: str | None = None,
     ask_date: Callable[[Path], dt.date | None] | None = None,
+    named: Sequence[NamedPeriod] | None = None,
+    show_confidential: bool = False,
 ) -> IngestReport:
     """Add files and folders to the store as one batch (one transaction).
 
@@ -399,13 +464,18 @@ def ingest_paths(
             scenario's and the shipped gazetteer's).
         actor: Who adds them (default: the login name).
         ask_date: Called for a document without a date (interactive use only).
+        named: Events the documents date periods from, for claim extraction
+            (default: the built-in evidence's, :func:`crossings.evidence.builtin.named_periods`).
+        show_confidential: Name a confidential batch's files in messages and
+            log lines (they are named ``[confidential file #N]`` otherwise).
 
     Returns:
         One outcome per file, in order.
 
     Raises:
         IngestError: A path does not exist, or the reliability grade is invalid.
-        Exception: Any error while writing, after rolling the whole batch back.
+        BatchWriteError: Writing failed (tried again after transient
+            conflicts); the whole batch was rolled back.
     """
     options = options or IngestOptions()
     if options.reliability not in RELIABILITY_GRADES:
@@ -413,47 +483,112 @@ def ingest_paths(
             f"reliability must be one of {', '.join(RELIABILITY_GRADES)} "
             f"(got {options.reliability!r})"
         )
-    files, outcomes = collect_files(Path(p) for p in paths)
+    files, outcomes = collect_files(
+        (Path(p) for p in paths),
+        confidential=options.confidential,
+        show_confidential=show_confidential,
+    )
     if places is None:
-        from crossings.evidence.builtin import extraction_places  # noqa: PLC0415
-
         places = extraction_places()
+    if named is None:
+        named = named_periods()
     prepared: list[_Prepared] = []
     results: dict[Path, FileOutcome] = {}
-    seen: dict[str, Path] = {}
-    for f in files:
-        prep = prepare_file(f, options, places, ask_date=ask_date)
+    seen: dict[str, _Prepared] = {}
+    for i, f in enumerate(files, 1):
+        prep = prepare_file(
+            f,
+            options,
+            places,
+            ask_date=ask_date,
+            index=i,
+            named=named,
+            show_confidential=show_confidential,
+        )
         if isinstance(prep, FileOutcome):
             results[f] = prep
-            continue
-        stored = store.has_raw_hash(prep.raw_sha256)
-        if stored is not None or prep.raw_sha256 in seen:
-            sid = stored or source_id_for(prep.raw_sha256)
-            first = (
-                f"already stored as {sid}"
-                if stored
-                else (f"same content as {seen[prep.raw_sha256]} in this batch")
+        elif prep.raw_sha256 in seen:
+            first = seen[prep.raw_sha256]
+            results[f] = FileOutcome(
+                f,
+                "duplicate",
+                source_id=source_id_for(prep.raw_sha256),
+                index=i,
+                confidential=options.confidential,
+                same_as=first.path,
+                same_as_index=first.index,
             )
-            results[f] = FileOutcome(f, "duplicate", source_id=sid, reason=first)
-            continue
-        seen[prep.raw_sha256] = f
-        prepared.append(prep)
+        else:
+            seen[prep.raw_sha256] = prep
+            prepared.append(prep)
     who = actor or current_actor()
-    with store.transaction() as session:
-        for prep in prepared:
-            sid, n = store_document(session, prep, options, who)
-            results[prep.path] = FileOutcome(
-                prep.path, "stored", source_id=sid, claims=n, warnings=tuple(prep.warnings)
-            )
+
+    def work(session: Session) -> dict[Path, FileOutcome]:
+        written: dict[Path, FileOutcome] = {}
+        # one order for every writer: no two batches wait for each other's rows
+        for prep in sorted(prepared, key=lambda p: p.raw_sha256):
+            stored = _stored(session, prep.raw_sha256)
+            done = None if stored is not None else store_document(session, prep, options, who)
+            if done is None:
+                stored = stored or _stored(session, prep.raw_sha256)
+                if stored is None:  # the id is taken by other content (a hash-prefix clash)
+                    written[prep.path] = FileOutcome(
+                        prep.path,
+                        "error",
+                        reason=f"source id {source_id_for(prep.raw_sha256)} is taken by "
+                        "another document",
+                        index=prep.index,
+                        confidential=options.confidential,
+                    )
+                    continue
+                sid, secret = stored
+                written[prep.path] = FileOutcome(
+                    prep.path,
+                    "duplicate",
+                    source_id=sid,
+                    reason=f"already stored as {sid}",
+                    index=prep.index,
+                    confidential=options.confidential,
+                    existing_confidential=secret,
+                )
+            else:
+                written[prep.path] = FileOutcome(
+                    prep.path,
+                    "stored",
+                    source_id=done[0],
+                    claims=done[1],
+                    warnings=tuple(prep.warnings),
+                    index=prep.index,
+                    confidential=options.confidential,
+                )
+        return written
+
+    try:
+        results.update(store.write(work))
+    except Exception as exc:
+        why = describe_error(exc)
+        secret = options.confidential and not show_confidential
+        if secret:
+            why = scrub(why, _secrets(options, prepared, files))
+        message = f"cannot write the batch to the database ({why}); nothing of it was stored"
+        if secret:
+            raise BatchWriteError(message) from None
+        raise BatchWriteError(message) from exc
+    order = [*files, *(o.path for o in outcomes)]
     for o in outcomes:
         results.setdefault(o.path, o)
-    order = [*files, *(o.path for o in outcomes)]
-    return IngestReport(tuple(results[p] for p in order))
+    return IngestReport(
+        tuple(
+            dataclasses.replace(results[p], index=i, confidential=options.confidential)
+            for i, p in enumerate(order, 1)
+        )
+    )
 
 
 __all__ = [
     "MAX_BYTES",
     "MEDIA_TYPES",
+    "BatchWriteError",
     "FileOutcome",
     "IngestError",
     "IngestOptions",

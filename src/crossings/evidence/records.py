@@ -1,24 +1,26 @@
-"""Plain, read-only records handed out by the store, and period helpers.
+"""Plain, read-only records handed out by the store.
 
 The store (:mod:`crossings.evidence.store`) returns these frozen dataclasses
 instead of ORM objects, so nothing outside it holds a database session. They
 carry raw data; every output path turns them into text or JSON through
 :func:`crossings.evidence.redact.redact`, which hides confidential sources.
+:func:`parse_period` and :func:`format_period` (the one text form of a
+period) live in :mod:`crossings.evidence.types` and are re-exported here.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-from crossings.evidence.types import Period
+from crossings.evidence.types import Period, as_granularity, format_period, parse_period
 
 __all__ = [
     "AuditRecord",
     "ClaimRecord",
+    "FileOutcome",
     "LinkedClaim",
     "SourceRecord",
     "confidence_label",
@@ -124,7 +126,7 @@ class ClaimRecord:
         """The claim's period, or ``None`` when not stated."""
         if self.period_start is None and self.period_end is None:
             return None
-        return Period(self.period_start, self.period_end, _granularity(self.granularity))
+        return Period(self.period_start, self.period_end, as_granularity(self.granularity))
 
     @property
     def period_text(self) -> str:
@@ -165,20 +167,41 @@ class AuditRecord:
     after: dict[str, Any] | None
 
 
-_GRANULARITIES = (
-    "year",
-    "half-year",
-    "quarter",
-    "month",
-    "day",
-    "cumulative-to",
-    "range",
-    "unknown",
-)
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file of a batch added to the store.
 
+    Its texts (``reason``, ``warnings``) never name a file or a source's
+    identity: :func:`crossings.evidence.redact.redact` adds the path, or the
+    placeholder of a confidential file, when it is shown.
 
-def _granularity(text: str | None) -> Any:
-    return text if text in _GRANULARITIES else "unknown"
+    Attributes:
+        path: The file.
+        status: ``stored``, ``duplicate`` (already stored) or ``error``.
+        source_id: The source id (stored or already stored).
+        claims: Number of suggested claims stored.
+        reason: Why the file was not stored (errors), or that it is already
+            stored (duplicates).
+        warnings: Missing metadata and dropped claims.
+        index: Position of the file in the batch (1-based), which names a
+            confidential file in output.
+        confidential: The file was added as confidential.
+        same_as: For a duplicate within the batch: the earlier file.
+        same_as_index: That file's position in the batch.
+        existing_confidential: For a duplicate: the stored source is confidential.
+    """
+
+    path: Path
+    status: Literal["stored", "duplicate", "error"]
+    source_id: str | None = None
+    claims: int = 0
+    reason: str | None = None
+    warnings: tuple[str, ...] = ()
+    index: int = 0
+    confidential: bool = False
+    same_as: Path | None = None
+    same_as_index: int = 0
+    existing_confidential: bool = False
 
 
 def confidence_label(confidence: float) -> str:
@@ -213,95 +236,3 @@ def format_value(
     elif unit and unit != "percent":
         text += f" {unit}"
     return text
-
-
-def _last_day(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def format_period(period: Period | None) -> str:
-    """A compact, comparable text of a period (the inverse of :func:`parse_period`)."""
-    if period is None:
-        return ""
-    start, end = period.start, period.end
-    if start is None and end is None:
-        return ""
-    if start is None:
-        return f"..{end.isoformat()}" if end else ""
-    if end is None:
-        return f"{start.isoformat()}.."
-    if start == end:
-        return start.isoformat()
-    if start.day == 1 and end == _last_day(end.year, end.month):
-        if start.month == 1 and end.month == 12:
-            return str(start.year) if start.year == end.year else f"{start.year}..{end.year}"
-        if start.year == end.year and start.month == end.month:
-            return f"{start.year}-{start.month:02d}"
-        if start.year == end.year and (start.month, end.month) in ((1, 6), (7, 12)):
-            return f"{start.year}-H{1 if start.month == 1 else 2}"
-        if start.year == end.year and end.month - start.month == 2 and start.month % 3 == 1:
-            return f"{start.year}-Q{(start.month + 2) // 3}"
-        return f"{start.year}-{start.month:02d}..{end.year}-{end.month:02d}"
-    return f"{start.isoformat()}..{end.isoformat()}"
-
-
-_YEAR = re.compile(r"^(\d{4})$")
-_HALF = re.compile(r"^(\d{4})-H([12])$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def _bound(text: str, *, end: bool) -> tuple[dt.date, str]:
-    """One end of a period: a year, month or day."""
-    if m := _YEAR.match(text):
-        y = int(m.group(1))
-        return (dt.date(y, 12, 31) if end else dt.date(y, 1, 1)), "year"
-    if m := _MONTH.match(text):
-        y, mo = int(m.group(1)), int(m.group(2))
-        return (_last_day(y, mo) if end else dt.date(y, mo, 1)), "month"
-    return dt.date.fromisoformat(text), "day"
-
-
-def parse_period(text: str | None) -> Period | None:
-    """Parse a compact period.
-
-    Accepted forms: ``2009`` (a year), ``2009-H1`` (half-year), ``2021-Q3``
-    (quarter), ``2023-10`` (month), ``2023-10-09`` (day), ``..2022-12-31``
-    (cumulative to that day), ``1999..2001`` / ``2016-06..2017-10`` /
-    ``2003-01-01..2003-08-31`` (a range); empty for no period.
-
-    Raises:
-        ValueError: When the text is not one of these forms.
-    """
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        if text.startswith(".."):
-            end, _ = _bound(text[2:], end=True)
-            return Period(None, end, "cumulative-to")
-        if ".." in text:
-            a, b = text.split("..", 1)
-            start, _ = _bound(a, end=False)
-            stop, _ = _bound(b, end=True)
-            if stop < start:
-                raise ValueError("the period ends before it starts")
-            return Period(start, stop, "range")
-        if m := _HALF.match(text):
-            y, h = int(m.group(1)), int(m.group(2))
-            return Period(
-                dt.date(y, 1 if h == 1 else 7, 1),
-                dt.date(y, 6, 30) if h == 1 else dt.date(y, 12, 31),
-                "half-year",
-            )
-        if m := _QUARTER.match(text):
-            y, q = int(m.group(1)), int(m.group(2))
-            return Period(dt.date(y, 3 * q - 2, 1), _last_day(y, 3 * q), "quarter")
-        start, gran = _bound(text, end=False)
-        stop, _ = _bound(text, end=True)
-        return Period(start, stop, gran)  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise ValueError(
-            f"not a period: {text!r} (use e.g. 2009, 2009-H1, 2021-Q3, 2023-10, "
-            f"2023-10-09, ..2022-12-31 or 1999..2001)"
-        ) from exc

@@ -14,29 +14,45 @@ or in ``$CROSSINGS_DATA_DIR`` when that is set. Nothing happens at import time.
 The store hands out frozen records (:mod:`crossings.evidence.records`). The
 audit log is append-only: there is no API to change or delete an entry, and
 the database refuses it (triggers created by the migration).
+
+Several processes may use one store at once: writes are serialised and tried
+again after transient conflicts, and opening, migrating and loading the
+built-in evidence are safe when two processes do them together
+(:mod:`crossings.evidence.db`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import getpass
+import datetime as dt
 import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from crossings.evidence.builtin import load_builtin
+from crossings.evidence.db import (
+    FIRST_PAUSE,
+    MAX_PAUSE,
+    PG_WRITE_LOCK,
+    WRITE_ATTEMPTS,
+    Database,
+    append_audit,
+    current_actor,
+    is_transient,
+    make_engine,
+)
 from crossings.evidence.models import (
     AuditEntry,
     Claim,
     Document,
-    Meta,
     ObservationLink,
     ParameterLink,
     Source,
@@ -48,6 +64,7 @@ from crossings.evidence.records import (
     SourceRecord,
     parse_period,
 )
+from crossings.evidence.redact import describe_error
 
 log = logging.getLogger(__name__)
 
@@ -129,24 +146,6 @@ def _masked(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return url.rsplit("@", maxsplit=1)[-1] if "@" in url else url
-
-
-def current_actor() -> str:
-    """Who is making a change: ``$CROSSINGS_ACTOR``, else the login name."""
-    env = os.environ.get("CROSSINGS_ACTOR")
-    if env:
-        return env
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry (containers)
-        return "unknown"
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.close()
 
 
 def _claim_snapshot(c: Claim) -> dict[str, Any]:
@@ -233,29 +232,6 @@ def claim_record(c: Claim, s: Source) -> ClaimRecord:
     )
 
 
-def append_audit(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    claim_id: int | None = None,
-    source_id: str | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
-    """Append one audit entry (the only way entries are written)."""
-    session.add(
-        AuditEntry(
-            actor=actor,
-            action=action,
-            claim_id=claim_id,
-            source_id=source_id,
-            before=before,
-            after=after,
-        )
-    )
-
-
 def _parse_edit(field: str, text: str) -> dict[str, Any]:
     """One ``field=value`` edit as column values; raises StoreError when invalid."""
     field = field.strip().replace("-", "_")
@@ -281,8 +257,6 @@ def _parse_edit(field: str, text: str) -> dict[str, Any]:
                 "granularity": p.granularity if p else None,
             }
         if field in ("period_start", "period_end"):
-            import datetime as dt  # noqa: PLC0415
-
             return {field: None if empty else dt.date.fromisoformat(text)}
     except ValueError as exc:
         raise StoreError(f"bad value for {field}: {exc}") from None
@@ -313,63 +287,17 @@ class ReviewResult:
     changed: bool
 
 
-class EvidenceStore:
+class EvidenceStore(Database):
     """Sources, claims, links and the audit log in one database.
 
     Use :func:`open_store` to get one. Close it (or use it as a context
-    manager) to release the connection pool.
+    manager) to release the connection pool. Writes go through
+    :meth:`~crossings.evidence.db.Database.write` (serialised, tried again
+    after transient conflicts).
     """
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    # ------------------------------------------------------------------ basics
-    @property
-    def engine(self) -> Engine:
-        """The SQLAlchemy engine (for tests and migrations)."""
-        return self._engine
-
-    @property
-    def url(self) -> str:
-        """The database URL, password hidden."""
-        return self._engine.url.render_as_string(hide_password=True)
-
-    @property
-    def dialect(self) -> str:
-        """``sqlite`` or ``postgresql``."""
-        return self._engine.dialect.name
-
-    def close(self) -> None:
-        """Release the connection pool."""
-        self._engine.dispose()
 
     def __enter__(self) -> EvidenceStore:
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
-        with Session(self._engine, expire_on_commit=False) as session, session.begin():
-            yield session
-
-    # ------------------------------------------------------------------ meta
-    def get_meta(self, key: str) -> str | None:
-        """A bookkeeping value, or ``None``."""
-        with Session(self._engine) as s:
-            row = s.get(Meta, key)
-            return row.value if row else None
-
-    @staticmethod
-    def set_meta(session: Session, key: str, value: str) -> None:
-        """Set a bookkeeping value inside a transaction."""
-        row = session.get(Meta, key)
-        if row is None:
-            session.add(Meta(key=key, value=value))
-        else:
-            row.value = value
 
     def ensure_builtin(self, *, force: bool = False) -> bool:
         """Load (or refresh) the built-in evidence when it is missing or outdated.
@@ -377,8 +305,6 @@ class EvidenceStore:
         Returns:
             Whether anything was loaded.
         """
-        from crossings.evidence.builtin import load_builtin  # noqa: PLC0415
-
         return load_builtin(self, force=force)
 
     # ------------------------------------------------------------------ sources
@@ -412,11 +338,6 @@ class EvidenceStore:
         """The stored text of an ingested source (spans refer to it)."""
         with Session(self._engine) as s:
             return s.scalar(select(Document.text).where(Document.source_id == source_id))
-
-    def has_raw_hash(self, sha256: str) -> str | None:
-        """The id of the source with this raw-content hash, if stored."""
-        with Session(self._engine) as s:
-            return s.scalar(select(Source.id).where(Source.raw_sha256 == sha256))
 
     # ------------------------------------------------------------------ claims
     def claims(
@@ -496,7 +417,9 @@ class EvidenceStore:
                 raise StoreError("an edit needs at least one field=value")
             for k, v in changes.items():
                 updates.update(_parse_edit(k, v))
-        with self.transaction() as s:
+        who = actor or current_actor()
+
+        def work(s: Session) -> ReviewResult:
             c = self._find(s, ref)
             before = _claim_snapshot(c)
             for k, v in updates.items():
@@ -507,7 +430,7 @@ class EvidenceStore:
             if changed:
                 append_audit(
                     s,
-                    actor=actor or current_actor(),
+                    actor=who,
                     action=action,
                     claim_id=c.id,
                     source_id=c.source_id,
@@ -519,19 +442,9 @@ class EvidenceStore:
             assert src is not None
             return ReviewResult(claim_record(c, src), changed)
 
-    # ------------------------------------------------------------------ links
-    def parameter_claims(self, scenario: str, path: str) -> list[LinkedClaim]:
-        """The claims linked to one parameter of a scenario."""
-        q = (
-            select(ParameterLink.link, Claim, Source)
-            .join(Claim, ParameterLink.claim_id == Claim.id)
-            .join(Source, Claim.source_id == Source.id)
-            .where(ParameterLink.scenario == scenario, ParameterLink.path == path)
-            .order_by(Claim.id)
-        )
-        with Session(self._engine) as s:
-            return [LinkedClaim(link, claim_record(c, src)) for link, c, src in s.execute(q)]
+        return self.write(work)
 
+    # ------------------------------------------------------------------ links
     def parameter_links(self, scenario: str) -> dict[str, list[LinkedClaim]]:
         """Every linked parameter path of a scenario → its claims."""
         q = (
@@ -558,7 +471,9 @@ class EvidenceStore:
         Raises:
             UnknownClaimError: Unknown claim.
         """
-        with self.transaction() as s:
+        who = actor or current_actor()
+
+        def work(s: Session) -> bool:
             c = self._find(s, ref)
             exists = s.scalar(
                 select(ParameterLink.id).where(
@@ -572,13 +487,15 @@ class EvidenceStore:
             s.add(ParameterLink(scenario=scenario, path=path, claim_id=c.id, link="manual"))
             append_audit(
                 s,
-                actor=actor or current_actor(),
+                actor=who,
                 action="link",
                 claim_id=c.id,
                 source_id=c.source_id,
                 after={"scenario": scenario, "path": path},
             )
             return True
+
+        return self.write(work)
 
     def claim_parameters(self, claim_id: int) -> list[tuple[str, str, str]]:
         """The parameters a claim is linked to: (scenario, path, link)."""
@@ -641,7 +558,14 @@ def _natural(text: str) -> tuple[int, str, int, str]:
 
 
 def _migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (Alembic, programmatically)."""
+    """Bring the schema to the newest migration (Alembic, programmatically).
+
+    The revision is read first without a lock; only when it is behind is the
+    database's write lock taken (``BEGIN IMMEDIATE`` on SQLite, the writers'
+    advisory lock on PostgreSQL) and the revision read again, so two
+    processes opening a new database together migrate it once. Transient
+    conflicts are tried again (see :mod:`crossings.evidence.db`).
+    """
     from alembic import command  # noqa: PLC0415
     from alembic.config import Config  # noqa: PLC0415
     from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
@@ -650,11 +574,28 @@ def _migrate(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     head = ScriptDirectory.from_config(cfg).get_current_head()
-    with engine.begin() as conn:
-        if MigrationContext.configure(conn).get_current_revision() == head:
+    pause = FIRST_PAUSE
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with engine.connect() as conn:
+                if MigrationContext.configure(conn).get_current_revision() == head:
+                    return
+                conn.rollback()
+                conn.execution_options(crossings_write=True)
+                with conn.begin():
+                    if engine.dialect.name == "postgresql":
+                        conn.execute(select(func.pg_advisory_xact_lock(PG_WRITE_LOCK)))
+                    if MigrationContext.configure(conn).get_current_revision() == head:
+                        return
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
             return
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        except SQLAlchemyError as exc:
+            if attempt == WRITE_ATTEMPTS or not is_transient(exc):
+                raise
+            log.info("evidence database busy while migrating (%s)", describe_error(exc))
+        time.sleep(pause)
+        pause = min(pause * 2, MAX_PAUSE)
 
 
 def open_store(db: str | Path | None = None, *, load_builtin: bool = True) -> EvidenceStore:
@@ -685,17 +626,16 @@ def open_store(db: str | Path | None = None, *, load_builtin: bool = True) -> Ev
             except OSError as exc:
                 raise StoreError(f"cannot create the folder for {path}: {exc}") from None
     try:
-        engine = create_engine(url)
+        engine = make_engine(url)
     except (ArgumentError, ImportError) as exc:
         raise StoreError(f"cannot use database {_masked(url)!r}: {exc}") from None
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
     try:
         _migrate(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise StoreError(f"cannot open evidence database {_masked(url)!r}: {reason}") from None
+        raise StoreError(
+            f"cannot open evidence database {_masked(url)!r}: {describe_error(exc)}"
+        ) from None
     store = EvidenceStore(engine)
     if load_builtin:
         try:

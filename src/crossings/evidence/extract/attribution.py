@@ -20,10 +20,11 @@ document by :func:`resolve`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
-__all__ = ["AttributionMention", "find_attributions", "resolve"]
+__all__ = ["AttributionMention", "AttributionResolver", "find_attributions", "resolve"]
 
 _VERB = re.compile(
     r"\b(?:(?:has|have|had|also|previously|earlier|later|further)\s+)*"
@@ -265,7 +266,10 @@ _DESCRIPTORS = re.compile(
     r"think\s+tank|campaign|research|aid|refugee|legal|christian)\s+)+",
     re.IGNORECASE,
 )
-_NAME_WORD = r"(?:[A-Z][\w'’.-]*|[A-Z]{2,}|[A-Z]\.)"
+# One alternative only: "[A-Z]{2,}" and "[A-Z]\." (once alternatives here) match nothing
+# "[A-Z][\w'’.-]*" does not, and alternatives that overlap make a run of capitalised words
+# backtrack exponentially when the rest of a pattern fails (an all-caps headline hung).
+_NAME_WORD = r"[A-Z][\w'’.-]*"
 _CONNECT = r"(?:of|for|on|and|&|de|du|la|the|in)"
 _NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:{_CONNECT}\s+)*{_NAME_WORD})*")
 _ROLE_NAME = re.compile(
@@ -555,13 +559,103 @@ def find_attributions(text: str, start: int, end: int) -> list[AttributionMentio
     return out
 
 
-def resolve(mention: AttributionMention, earlier: Sequence[tuple[AttributionMention, str]]) -> str:
-    """Resolve a generic mention against earlier mentions.
+def _head_pattern(head: str) -> re.Pattern[str]:
+    """The whole-word, case-insensitive pattern of a generic head ("ministry").
 
-    "the ministry" becomes the last earlier name containing "ministry"; "the
-    group" / "the organisation" the last earlier organisation name; "he" /
-    "she" the last earlier person's name, else the last attributed name.
-    Unresolvable mentions keep their text.
+    Args:
+        head: The head word.
+
+    Returns:
+        The compiled pattern.
+    """
+    return re.compile(rf"\b{re.escape(head)}\b", re.IGNORECASE)
+
+
+#: The heads a generic mention can have (see :func:`_classify`), compiled once.
+_HEAD_PATTERNS: Mapping[str, re.Pattern[str]] = MappingProxyType(
+    {h: _head_pattern(h) for h in sorted(_GENERIC_HEADS | _PRONOUNS)}
+)
+
+
+@dataclass
+class AttributionResolver:
+    """Resolves generic mentions against the named mentions read so far in a document.
+
+    :meth:`add` each mention (with its resolved name) in text order; :meth:`resolve`
+    then answers in constant time however many mentions came before, by
+    keeping the latest name of each kind instead of searching them all.
+
+    Attributes:
+        named: The named (non-generic) mentions so far.
+        by_head: The latest name containing each generic head word.
+        person: The latest proper name that is not an organisation.
+        organisation: The latest proper name of an organisation.
+        resolved: The latest resolved name of a mention that is not a pronoun.
+    """
+
+    named: list[str] = field(default_factory=list)
+    by_head: dict[str, str] = field(default_factory=dict)
+    person: str | None = None
+    organisation: str | None = None
+    resolved: str | None = None
+
+    def add(self, mention: AttributionMention, who: str) -> None:
+        """Record a mention of the document and the name it was resolved to.
+
+        Args:
+            mention: The mention.
+            who: Its resolved name.
+        """
+        if mention.generic is None:
+            name = mention.who
+            self.named.append(name)
+            for head, pattern in _HEAD_PATTERNS.items():
+                if pattern.search(name):
+                    self.by_head[head] = name
+            if _is_proper(name):
+                if _is_org(name):
+                    self.organisation = name
+                else:
+                    self.person = name
+        if mention.generic not in _PRONOUNS:
+            self.resolved = who
+
+    def resolve(self, mention: AttributionMention) -> str:
+        """Resolve a mention against the mentions added so far.
+
+        "the ministry" becomes the last earlier name containing "ministry";
+        "the group" / "the organisation" the last earlier organisation name;
+        "he" / "she" the last earlier person's name, else the last attributed
+        name. Unresolvable mentions keep their text.
+
+        Args:
+            mention: The mention.
+
+        Returns:
+            The attributed name.
+        """
+        head = mention.generic
+        if head is None:
+            return mention.who
+        if head in _HEAD_PATTERNS:
+            match = self.by_head.get(head)
+        else:  # a head no mention of this module produces: search the names
+            pattern = _head_pattern(head)
+            match = next((who for who in reversed(self.named) if pattern.search(who)), None)
+        if match is not None:
+            return match
+        if head in _PRONOUNS:
+            if self.person is not None:
+                return self.person
+            if self.resolved is not None:
+                return self.resolved
+        elif head in _ORG_GENERIC and self.organisation is not None:
+            return self.organisation
+        return mention.who
+
+
+def resolve(mention: AttributionMention, earlier: Sequence[tuple[AttributionMention, str]]) -> str:
+    """Resolve a generic mention against earlier mentions (see :class:`AttributionResolver`).
 
     Args:
         mention: The mention.
@@ -571,25 +665,10 @@ def resolve(mention: AttributionMention, earlier: Sequence[tuple[AttributionMent
     Returns:
         The attributed name.
     """
-    head = mention.generic
-    if head is None:
-        return mention.who
-    named = [e.who for e, _ in earlier if e.generic is None]
-    for who in reversed(named):
-        if re.search(rf"\b{re.escape(head)}\b", who, re.IGNORECASE):
-            return who
-    if head in _PRONOUNS:
-        for who in reversed(named):
-            if _is_proper(who) and not _is_org(who):
-                return who
-        resolved = [r for e, r in earlier if e.generic not in _PRONOUNS]
-        if resolved:
-            return resolved[-1]
-    elif head in _ORG_GENERIC:
-        for who in reversed(named):
-            if _is_proper(who) and _is_org(who):
-                return who
-    return mention.who
+    resolver = AttributionResolver()
+    for m, who in earlier:
+        resolver.add(m, who)
+    return resolver.resolve(mention)
 
 
 def _is_proper(who: str) -> bool:

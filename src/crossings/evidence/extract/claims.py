@@ -2,8 +2,8 @@
 
 How a number becomes a claim:
 
-1. The text is split into paragraphs (blank lines) and sentences
-   (:mod:`~crossings.evidence.extract.segment`).
+1. The text is split into paragraphs (blank lines) and sentences of at most
+   1,000 characters (:mod:`~crossings.evidence.extract.segment`).
 2. Every number (digits or words, with scale words and percent signs:
    :mod:`~crossings.evidence.extract.numerals`) is a candidate unless it is a
    trap: part of a date or period expression, a year, a place name ("Camp
@@ -69,7 +69,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from crossings.evidence.extract.attribution import AttributionMention, find_attributions, resolve
+from crossings.evidence.extract.attribution import (
+    AttributionMention,
+    AttributionResolver,
+    find_attributions,
+)
 from crossings.evidence.extract.lexicon import (
     GENERIC_PEOPLE,
     HEAD_SKIP,
@@ -87,7 +91,7 @@ from crossings.evidence.extract.numerals import (
 from crossings.evidence.extract.periods import PeriodMention, find_periods
 from crossings.evidence.extract.places import PlaceMention, gazetteer_for
 from crossings.evidence.extract.segment import Sentence, segment
-from crossings.evidence.types import Attribution, ExtractedClaim, Period, Qualifier
+from crossings.evidence.types import Attribution, ExtractedClaim, NamedPeriod, Period, Qualifier
 
 __all__ = ["EXTRACTOR_VERSION", "extract_claims"]
 
@@ -114,17 +118,19 @@ _RATIO = re.compile(
     re.IGNORECASE,
 )
 _GROUP_JOIN = re.compile(r"^\s+(?:[\w'’-]+\s+){0,3}?(?:out\s+of|of\s+the)\s+$", re.IGNORECASE)
+# _BASE_BEFORE and _SUBSET_START are used with .fullmatch(text, sentence start, pos)
 _BASE_BEFORE = re.compile(
-    r"^\W*(?:(?:but|and|yet)\s+)?(?:of|among)\s+"
+    r"\W*(?:(?:but|and|yet)\s+)?(?:of|among)\s+"
     r"(?:(?:those|the|these|all|last\s+year's|this\s+year's)\s+)?"
-    r"(?:[\d,]+\s+)?(?:[\w'’-]+\s+){0,3}$",
+    r"(?:[\d,]+\s+)?(?:[\w'’-]+\s+){0,3}",
     re.IGNORECASE,
 )
 _SUBSET_START = re.compile(
-    r"^\s*(?:(?:of|among)\s+(?:them|these|those|whom)\s*,?\s*)?$", re.IGNORECASE
+    r"\s*(?:(?:of|among)\s+(?:them|these|those|whom)\s*,?\s*)?", re.IGNORECASE
 )
+# matched with .match(text, pos, end): no "^", the match starts at pos
 _SUBSET_VERB = re.compile(
-    r"^\s+(?:of\s+(?:them|whom|those|these)\s+)?(?:were|was|are)\b", re.IGNORECASE
+    r"\s+(?:of\s+(?:them|whom|those|these)\s+)?(?:were|was|are)\b", re.IGNORECASE
 )
 _ID_SEQUENCE = re.compile(r"(?<![\w.,])\d[\d,]*(?:\s*[-–/]\s*\d[\d,]*)+(?![\w])")
 _PREFIX_TRAP = re.compile(
@@ -200,8 +206,9 @@ _AFTER_FILLER = re.compile(
     r"|later|also|all)\b",
     re.IGNORECASE,
 )
+# matched with .match(text, pos, end): no "^", the match starts at pos
 _SAID_AFTER = re.compile(
-    r"^\s+(?:of\s+(?:them|whom|those)\s+)?(?:said|say|says|told|reported|answered|replied"
+    r"\s+(?:of\s+(?:them|whom|those)\s+)?(?:said|say|says|told|reported|answered|replied"
     r"|responded|agreed|described|recalled)\b",
     re.IGNORECASE,
 )
@@ -342,6 +349,39 @@ class _SentenceInfo:
     attributions: tuple[tuple[AttributionMention, str], ...]
     cues: tuple[Cue, ...]
     places: tuple[PlaceMention, ...]
+    earlier_attribution: tuple[AttributionMention, str] | None = None
+
+
+@dataclass
+class _Claims:
+    """The claims found so far in a document, and what later numbers look up in them.
+
+    Kept up to date as sentences are read, so that looking up an antecedent or
+    a figure named before takes constant time however long the document is.
+
+    Attributes:
+        drafts: Every claim so far, in text order.
+        last_first: The first claim of the latest sentence that has claims.
+        count_by_value: The latest count claim of each value.
+    """
+
+    drafts: list[_Draft] = field(default_factory=list)
+    last_first: _Draft | None = None
+    count_by_value: dict[float, _Draft] = field(default_factory=dict)
+
+    def add(self, sentence_drafts: Sequence[_Draft]) -> None:
+        """Record the claims of one sentence.
+
+        Args:
+            sentence_drafts: The sentence's claims in text order.
+        """
+        if not sentence_drafts:
+            return
+        self.drafts.extend(sentence_drafts)
+        self.last_first = sentence_drafts[0]
+        for d in sentence_drafts:
+            if d.kind == "count":
+                self.count_by_value[d.value] = d
 
 
 # --------------------------------------------------------------------------- helpers
@@ -360,7 +400,7 @@ def _boundaries(text: str, a: int, b: int) -> int:
     """
     if b <= a:
         return 0
-    return sum(1 for ch in text[a:b] if ch in _BOUNDARY_CHARS)
+    return sum(text.count(ch, a, b) for ch in _BOUNDARY_CHARS)
 
 
 def _gap(a_start: int, a_end: int, b_start: int, b_end: int) -> tuple[int, int]:
@@ -429,7 +469,6 @@ def _head(text: str, pos: int, end: int) -> tuple[str | None, list[str], int]:
     """
     words: list[str] = []
     run_end = pos
-    i = pos
     window = text[pos : min(end, pos + 80)]
     adj = re.match(r"-(?:strong|member|person|man|woman)\b", window)
     if adj:
@@ -448,7 +487,6 @@ def _head(text: str, pos: int, end: int) -> tuple[str | None, list[str], int]:
             break
         words.append(low)
         run_end = pos + m.end()
-        i += 1
     for w in words:
         if w in HEAD_SKIP:
             continue
@@ -558,7 +596,7 @@ def _is_trap(
         return "age after a name"
     if re.search(r"\bin\s+(?:their|his|her)\s*$", before):
         return "age"
-    if not n.percent and _SAID_AFTER.match(text[n.end : sent.end]):
+    if not n.percent and _SAID_AFTER.match(text, n.end, sent.end):
         return "survey answer"
     if _AGE_RANGE_BEFORE.search(before):
         return "age"
@@ -592,7 +630,9 @@ def _in_relative_clause(gap_text: str) -> bool:
     return not _MAIN_VERB.search(rest, aux.end() if aux else 0)
 
 
-def _antecedent(prior: Sequence[_Draft]) -> _Draft | None:
+def _antecedent(
+    previous: _Claims, out: Sequence[_Draft], paragraph: int | None = None
+) -> _Draft | None:
     """The claim a later number refers back to.
 
     This is the first claim of the latest sentence that has claims: the main
@@ -601,15 +641,19 @@ def _antecedent(prior: Sequence[_Draft]) -> _Draft | None:
     the total" refers to 1,137).
 
     Args:
-        prior: Earlier claims in document order.
+        previous: The claims of earlier sentences.
+        out: The claims of the current sentence so far.
+        paragraph: Only a claim of this paragraph (``None``: any).
 
     Returns:
         The antecedent or ``None``.
     """
-    if not prior:
+    if out:
+        return out[0]
+    ante = previous.last_first
+    if ante is None or (paragraph is not None and ante.sentence.paragraph != paragraph):
         return None
-    last_sentence = prior[-1].sentence.index
-    return next(d for d in prior if d.sentence.index == last_sentence)
+    return ante
 
 
 def _pick_subject(
@@ -660,7 +704,7 @@ def _pick_subject(
         if (
             n.percent
             and cue.end <= own[0]
-            and _BASE_BEFORE.search(text[info.sentence.start : cue.start])
+            and _BASE_BEFORE.fullmatch(text, info.sentence.start, cue.start)
         ):
             penalty -= 60  # "Of those executed, 35 percent were killed ...": the base population
         if _CONTRAST.search(text, lo, hi):
@@ -723,16 +767,14 @@ def _pick_period(
     return best[1] if best else None
 
 
-def _pick_attribution(
-    text: str, own: tuple[int, int], info: _SentenceInfo, paragraph: Sequence[_SentenceInfo]
-) -> Attribution | None:
+def _pick_attribution(text: str, own: tuple[int, int], info: _SentenceInfo) -> Attribution | None:
     """Attribution of a number: sentence first, then its paragraph.
 
     Args:
         text: Document text.
         own: Span of the number.
-        info: The sentence's findings.
-        paragraph: All sentences of the same paragraph, in order.
+        info: The sentence's findings (with the last attribution of the
+            earlier sentences of its paragraph).
 
     Returns:
         The attribution or ``None``.
@@ -743,12 +785,9 @@ def _pick_attribution(
         score = (hi - lo) + 200 * text[lo:hi].count(";")
         if best is None or score < best[0]:
             best = (score, mention, who)
-    if best is None:
-        idx = info.sentence.index
-        before = [s for s in paragraph if s.sentence.index < idx and s.attributions]
-        if before:
-            mention, who = before[-1].attributions[-1]
-            best = (0, mention, who)
+    if best is None and info.earlier_attribution is not None:
+        mention, who = info.earlier_attribution
+        best = (0, mention, who)
     if best is None:
         return None
     _score, mention, who = best
@@ -811,9 +850,19 @@ def _find_ranges(text: str, cands: Sequence[NumberMention]) -> dict[int, tuple[i
 
 
 def extract_claims(
-    text: str, *, published: dt.date | None = None, places: Sequence[str] = ()
+    text: str,
+    *,
+    published: dt.date | None = None,
+    places: Sequence[str] = (),
+    named_periods: Sequence[NamedPeriod] = (),
 ) -> list[ExtractedClaim]:
     """Extract numeric claims from ``text``.
+
+    Takes time linear in the length of the text: everything done per number
+    looks only inside its sentence (at most
+    :data:`~crossings.evidence.extract.segment.MAX_SENTENCE` characters), and
+    what later sentences need of earlier ones (antecedents, attributions,
+    the paragraph's last attribution) is kept up to date instead of searched.
 
     Args:
         text: The document's stored text; every span refers to it.
@@ -821,55 +870,51 @@ def extract_claims(
             and months named without a year.
         places: Extra place names (the scenario's) merged with the shipped
             gazetteer.
+        named_periods: Events the text may date a period from ("since the
+            pandemic began"); the extractor itself knows none.
 
     Returns:
         The claims in text order (a range gives two claims).
     """
     gazetteer = gazetteer_for(places)
-    sentences = segment(text)
-    infos: list[_SentenceInfo] = []
-    earlier_attr: list[tuple[AttributionMention, str]] = []
+    names = AttributionResolver()
     last_year_named: int | None = None
-    for sent in sentences:
-        periods = tuple(find_periods(text, sent.start, sent.end, published, last_year_named))
+    paragraph_attribution: tuple[AttributionMention, str] | None = None
+    paragraph = -1
+    found = _Claims()
+    for sent in segment(text):
+        periods = tuple(
+            find_periods(text, sent.start, sent.end, published, last_year_named, named_periods)
+        )
         for p in periods:
             if p.kind not in ("shift", "since", "sofar", "asof", "that_year") and p.period.start:
                 last_year_named = p.period.start.year
         resolved: list[tuple[AttributionMention, str]] = []
         for mention in find_attributions(text, sent.start, sent.end):
-            resolved.append((mention, resolve(mention, earlier_attr)))
-            earlier_attr.append(resolved[-1])
-        infos.append(
-            _SentenceInfo(
-                sentence=sent,
-                periods=periods,
-                attributions=tuple(resolved),
-                cues=tuple(find_cues(text, sent.start, sent.end)),
-                places=tuple(gazetteer.find(text, sent.start, sent.end)),
-            )
+            resolved.append((mention, names.resolve(mention)))
+            names.add(*resolved[-1])
+        if sent.paragraph != paragraph:
+            paragraph, paragraph_attribution = sent.paragraph, None
+        info = _SentenceInfo(
+            sentence=sent,
+            periods=periods,
+            attributions=tuple(resolved),
+            cues=tuple(find_cues(text, sent.start, sent.end)),
+            places=tuple(gazetteer.find(text, sent.start, sent.end)),
+            earlier_attribution=paragraph_attribution,
         )
-    by_paragraph: dict[int, list[_SentenceInfo]] = {}
-    for info in infos:
-        by_paragraph.setdefault(info.sentence.paragraph, []).append(info)
-
-    drafts: list[_Draft] = []
-    for info in infos:
-        drafts.extend(_sentence_claims(text, info, by_paragraph[info.sentence.paragraph], drafts))
-    return [_finish(text, d) for d in drafts]
+        if resolved:
+            paragraph_attribution = resolved[-1]
+        found.add(_sentence_claims(text, info, found))
+    return [_finish(text, d) for d in found.drafts]
 
 
-def _sentence_claims(
-    text: str,
-    info: _SentenceInfo,
-    paragraph: Sequence[_SentenceInfo],
-    previous: Sequence[_Draft],
-) -> list[_Draft]:
+def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[_Draft]:
     """Claims of one sentence.
 
     Args:
         text: Document text.
         info: The sentence's findings.
-        paragraph: Sentences of its paragraph.
         previous: Claims found so far in the document.
 
     Returns:
@@ -926,7 +971,6 @@ def _sentence_claims(
             merged.append(span)
     blockers = merged
     out: list[_Draft] = []
-    para_claims = [d for d in previous if d.sentence.paragraph == sent.paragraph]
     done: set[int] = set()
     for i in range(len(cands)):
         if i in done:
@@ -951,12 +995,8 @@ def _sentence_claims(
             and _BACKREF_BEFORE.search(text[max(sent.start, first.start - 12) : first.start])
         ):
             backref = next(
-                (
-                    d
-                    for d in reversed([*previous, *out])
-                    if d.kind == "count" and d.value == first.value
-                ),
-                None,
+                (d for d in reversed(out) if d.kind == "count" and d.value == first.value),
+                previous.count_by_value.get(first.value),
             )
         if out and _COMPARE_BEFORE.search(text[max(sent.start, first.start - 30) : first.start]):
             attached_cue = subj is not None and any(
@@ -967,8 +1007,7 @@ def _sentence_claims(
                 compared = out[0].subject
         antecedent: _Draft | None = None
         subject_source = "cue"
-        prefix = text[sent.start : first.start]
-        anaphor = bool(_ANAPHOR.search(text[sent.start : min(sent.end, last.end + 12)]))
+        anaphor = bool(_ANAPHOR.search(text, sent.start, min(sent.end, last.end + 12)))
         sex, sex_predicated = _sex(text, last, words, sent)
         cue_used: Cue | None = None
         if compared is not None:
@@ -980,13 +1019,13 @@ def _sentence_claims(
         elif subj is None:
             if head is not None and head not in GENERIC_PEOPLE and not percent:
                 continue
-            subset = bool(_SUBSET_START.match(prefix)) and bool(
-                _SUBSET_VERB.match(text[last.end : sent.end])
+            subset = bool(_SUBSET_START.fullmatch(text, sent.start, first.start)) and bool(
+                _SUBSET_VERB.match(text, last.end, sent.end)
             )
             if anaphor or sex_predicated or subset:
-                antecedent = _antecedent([*previous, *out])
+                antecedent = _antecedent(previous, out)
             elif head is None or percent:
-                antecedent = _antecedent([*para_claims, *out])
+                antecedent = _antecedent(previous, out, sent.paragraph)
             if antecedent is None:
                 continue
             subject = antecedent.subject
@@ -1005,11 +1044,11 @@ def _sentence_claims(
         elif info.periods and out:
             # every period of the sentence is taken by an earlier number: share its frame
             period, period_source = out[-1].period, "sentence frame"
-        elif anaphor and (ante := _antecedent([*previous, *out])) is not None:
+        elif anaphor and (ante := _antecedent(previous, out)) is not None:
             period, period_source = ante.period, "antecedent"
         else:
             period, period_source = None, "none"
-        attribution = _pick_attribution(text, own, info, paragraph)
+        attribution = _pick_attribution(text, own, info)
         place = _pick_place(text, own, info)
         kind = "count"
         unit = "people"
@@ -1022,7 +1061,7 @@ def _sentence_claims(
                 kind, unit = "share", "percent"
         elif _PER_YEAR.match(text[run_end : min(sent.end, run_end + 30)]):
             unit = "people per year"
-        q_before = qualifier_before(prefix)
+        q_before = qualifier_before(text[max(sent.start, first.start - 40) : first.start])
         qualifier = q_before[0] if q_before else None
         if qualifier is None:
             qualifier = qualifier_after(text[last.end : min(sent.end, last.end + 10)])

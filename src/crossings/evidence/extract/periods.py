@@ -18,8 +18,9 @@ month not after publication)
 1990s", "between July and September 2017", "the
 first five months of this year", "the three months
 to the end of September"
-"since 1998", "since June", "since the 1990s",         cumulative-to (start .. published)
-"since the end of the Korean War"
+"since 1998", "since June", "since the 1990s"          cumulative-to (start .. published)
+"since <a named period>": "since the pandemic began"   cumulative-to (its start .. published)
+(named periods are passed in by the caller)
 "as of end-2019", "as of the end of December",         cumulative-to (open start .. end)
 "by the end of 2019", "as of October 2022"
 "so far this year", "in 2020 so far", "to date"        cumulative-to (.. published)
@@ -29,6 +30,11 @@ to the end of September"
 
 Not supported (no period): "the past decade", "recent years", "today", "the early
 2010s".
+
+This module knows no country's history: events that a text dates periods from
+("since the pandemic began", "since the Korean War") are
+:class:`~crossings.evidence.types.NamedPeriod` objects given by the caller (the
+built-in evidence ships its own in ``crossings/evidence/data/named_periods.yaml``).
 """
 
 from __future__ import annotations
@@ -36,15 +42,18 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
-from crossings.evidence.types import Period
+from crossings.evidence.types import NamedPeriod, Period
 
 __all__ = ["PeriodMention", "find_periods", "shift_year"]
 
-_DATELINE_BEFORE = re.compile(r"\b[A-Z]{3,}[A-Za-z .'-]*,\s*$")
+# "SEOUL, " before a day without a year: a dateline (see _dateline_before)
+_DATELINE_CAPS = re.compile(r"\b[A-Z]{3}")
+_DATELINE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz .'-")
+_YEAR_RE = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 
 _MONTH_NUM: Mapping[str, int] = MappingProxyType(
     {
@@ -89,8 +98,6 @@ _COUNT_WORDS: Mapping[str, int] = MappingProxyType(
         "twelve": 12,
     }
 )
-_KOREAN_WAR_END = dt.date(1953, 7, 27)
-_BORDER_CLOSURE = dt.date(2020, 1, 1)  # North Korea closed its border in January 2020
 _DECADE_PART: Mapping[str | None, tuple[int, int]] = MappingProxyType(
     {None: (0, 9), "early": (0, 3), "mid": (3, 6), "late": (6, 9)}
 )
@@ -117,17 +124,8 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 # (name, pattern) in priority order: earlier patterns win overlaps at the same start
+# after the caller's named periods, which come first
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("since_war", _rx(r"\bsince\s+(?:the\s+end\s+of\s+)?the\s+Korean\s+War\b")),
-    (
-        "since_pandemic",
-        _rx(
-            r"\bsince\s+(?:the\s+(?:start|beginning|outbreak|onset)\s+of\s+)?the\s+"
-            r"(?:covid(?:-19)?\s+|coronavirus\s+)?(?:pandemic|border\s+closure)"
-            r"(?:\s+(?:began|started|hit|struck))?\b"
-            r"|\bsince\s+the\s+border\s+(?:was\s+)?(?:closed|sealed|shut)\b"
-        ),
-    ),
     (
         "since_clause",
         _rx(
@@ -437,10 +435,6 @@ def _resolve(
         match such as "may" the verb).
     """
     g = m.groupdict()
-    if kind == "since_war":
-        return Period(_KOREAN_WAR_END, published, "cumulative-to")
-    if kind == "since_pandemic":
-        return Period(_BORDER_CLOSURE, published, "cumulative-to")
     if kind == "since_clause":
         if not _capitalised(g["m"]):
             return None
@@ -641,23 +635,66 @@ def _resolve(
     return None  # "shift" is resolved by the caller
 
 
-def _sentence_year(text: str, start: int, end: int, skip: tuple[int, int]) -> int | None:
-    """First explicit four-digit year in a sentence outside ``skip``.
+def _sentence_years(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
+    """Every explicit four-digit year of a sentence, found once per sentence.
 
     Args:
         text: Document text.
         start: Sentence start.
         end: Sentence end.
+
+    Returns:
+        (start, end, year) of each, in text order.
+    """
+    return [
+        (start + m.start(), start + m.end(), int(m.group(0)))
+        for m in _YEAR_RE.finditer(text[start:end])
+    ]
+
+
+def _sentence_year(years: Sequence[tuple[int, int, int]], skip: tuple[int, int]) -> int | None:
+    """First explicit year of a sentence outside ``skip``.
+
+    Args:
+        years: The sentence's years (:func:`_sentence_years`).
         skip: Span to ignore (the mention being resolved).
 
     Returns:
         The year or ``None``.
     """
-    for m in re.finditer(rf"\b{YEAR}\b", text[start:end]):
-        a, b = start + m.start(), start + m.end()
+    for a, b, year in years:
         if b <= skip[0] or a >= skip[1]:
-            return int(m.group(0))
+            return year
     return None
+
+
+def _dateline_before(text: str, start: int, pos: int) -> bool:
+    """Whether ``text[start:pos]`` ends with a dateline such as "SEOUL, ".
+
+    That is: a word of three or more capitals, then only letters, spaces and
+    ``.'-``, a comma and white space up to ``pos``. Looks back from ``pos``
+    only over that run, so it costs time linear in the run.
+
+    Args:
+        text: Document text.
+        start: Sentence start.
+        pos: Where the day mention begins.
+
+    Returns:
+        True for a dateline.
+    """
+    j = pos
+    while j > start and text[j - 1].isspace():
+        j -= 1
+    if j == start or text[j - 1] != ",":
+        return False
+    run_end = j - 1
+    run_start = run_end
+    while run_start > start and text[run_start - 1] in _DATELINE_CHARS:
+        run_start -= 1
+    if run_start == start:  # the sentence's start counts as a word boundary
+        return _DATELINE_CAPS.search(text[start:run_end]) is not None
+    return _DATELINE_CAPS.search(text, run_start, run_end) is not None
 
 
 def find_periods(
@@ -666,6 +703,7 @@ def find_periods(
     end: int,
     published: dt.date | None,
     last_year_named: int | None = None,
+    named_periods: Sequence[NamedPeriod] = (),
 ) -> list[PeriodMention]:
     """Find time expressions in one sentence.
 
@@ -677,29 +715,43 @@ def find_periods(
             without a year).
         last_year_named: The last explicit year named earlier in the document
             (for "that year").
+        named_periods: Events the text may date a period from ("since the
+            pandemic began"); they win over the built-in patterns, in order.
 
     Returns:
         Non-overlapping period mentions in text order. A dateline ("SEOUL,
         Jan 25 -") is not a period.
     """
-    candidates: list[tuple[int, int, int, str, re.Match[str]]] = []
-    for prio, (kind, pat) in enumerate(_PATTERNS):
+    candidates: list[tuple[int, int, int, str, re.Match[str], NamedPeriod | None]] = []
+    n_named = len(named_periods)
+    for prio, event in enumerate(named_periods):
+        for m in event.pattern.finditer(text, start, end):
+            if m.end() > m.start():
+                candidates.append(
+                    (m.start(), -(m.end() - m.start()), prio, "since_named", m, event)
+                )
+    for prio, (kind, pat) in enumerate(_PATTERNS, n_named):
         for m in pat.finditer(text, start, end):
             if m.end() == m.start():
                 continue
-            candidates.append((m.start(), -(m.end() - m.start()), prio, kind, m))
+            candidates.append((m.start(), -(m.end() - m.start()), prio, kind, m, None))
     candidates.sort(key=lambda c: (c[0], c[2], c[1]))
-    chosen: list[tuple[str, re.Match[str]]] = []
+    chosen: list[tuple[str, re.Match[str], NamedPeriod | None]] = []
     taken_until = -1
     # prefer earlier start, then priority, then length; skip overlaps
-    for s, _neg_len, _prio, kind, m in candidates:
+    for s, _neg_len, _prio, kind, m, named in candidates:
         if s < taken_until:
             continue
-        chosen.append((kind, m))
+        chosen.append((kind, m, named))
         taken_until = m.end()
+    years = _sentence_years(text, start, end)
     out: list[PeriodMention] = []
-    for kind, m in chosen:
-        if kind == "day_noyear" and _DATELINE_BEFORE.search(text[start : m.start()]):
+    for kind, m, named in chosen:
+        if named is not None:
+            period = Period(named.start, published, "cumulative-to")
+            out.append(PeriodMention(m.start(), m.end(), period, kind))
+            continue
+        if kind == "day_noyear" and _dateline_before(text, start, m.start()):
             continue  # dateline
         if kind == "shift":
             prev = next((p for p in reversed(out) if p.kind != "shift"), None)
@@ -712,7 +764,7 @@ def find_periods(
                 period = shift_year(prev.period, -1)
             out.append(PeriodMention(m.start(), m.end(), period, kind))
             continue
-        s_year = _sentence_year(text, start, end, (m.start(), m.end()))
+        s_year = _sentence_year(years, (m.start(), m.end()))
         if kind == "that_year":
             # "that year", "over the full year": the last year named before it
             before = re.findall(rf"\b{YEAR}\b", text[start : m.start()])
@@ -738,7 +790,7 @@ def _merge_since_asof(mentions: list[PeriodMention]) -> list[PeriodMention]:
     """
     out = list(mentions)
     for i, a in enumerate(out):
-        if a.kind not in ("since", "since_war", "since_pandemic", "since_clause"):
+        if a.kind not in ("since", "since_named", "since_clause"):
             continue
         for j, b in enumerate(out):
             if b.kind == "asof" and abs(b.start - a.end) <= 80 and b.period.end is not None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
+from types import MappingProxyType
 
 __all__ = ["Gazetteer", "PlaceMention", "gazetteer_for"]
 
@@ -55,10 +56,16 @@ class Gazetteer:
     Attributes:
         names: (surface form, canonical name) pairs.
         patterns: Compiled alternations over the surface forms.
+        lookup: Surface form → canonical name (built from ``names``; a later
+            pair wins).
     """
 
     names: tuple[tuple[str, str], ...]
     patterns: tuple[re.Pattern[str], ...]
+    lookup: Mapping[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lookup", MappingProxyType(dict(self.names)))
 
     def find(self, text: str, start: int, end: int) -> list[PlaceMention]:
         """Find place names in a span (case-sensitive, whole words).
@@ -71,11 +78,10 @@ class Gazetteer:
         Returns:
             Non-overlapping mentions in text order, longest first on overlap.
         """
-        lookup = dict(self.names)
         found: list[PlaceMention] = []
         for pat in self.patterns:
             for m in pat.finditer(text, start, end):
-                found.append(PlaceMention(m.start(), m.end(), lookup[m.group(0)]))
+                found.append(PlaceMention(m.start(), m.end(), self.lookup[m.group(0)]))
         found.sort(key=lambda p: (p.start, -(p.end - p.start)))
         out: list[PlaceMention] = []
         for p in found:

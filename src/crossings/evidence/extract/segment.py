@@ -1,11 +1,22 @@
-"""Paragraph and sentence segmentation with character offsets."""
+"""Paragraph and sentence segmentation with character offsets.
+
+No sentence is longer than :data:`MAX_SENTENCE` characters: a longer run
+without sentence punctuation (a table, a list, a page flattened to one line)
+is cut at a line break, else after clause punctuation, else at a space, in
+the second half of each window. Everything done per sentence is then bounded,
+so segmentation and extraction take time linear in the length of the text.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-__all__ = ["Sentence", "segment"]
+__all__ = ["MAX_SENTENCE", "Sentence", "segment"]
+
+#: Longest sentence (characters); longer runs are cut (see the module docstring).
+MAX_SENTENCE = 1000
+_CLAUSE_MARKS = ";:,"
 
 _PARA_BREAK = re.compile(r"\n[ \t]*\n+")
 _BOUNDARY = re.compile(
@@ -132,7 +143,8 @@ def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     quotes or brackets) followed by whitespace and a capital letter, digit,
     opening quote or list marker, unless the word before the full stop is a
     known abbreviation or a single capital initial. A semicolon followed by a
-    capitalised word and a newline before a list item also split.
+    capitalised word and a newline before a list item also split. A
+    sentence longer than :data:`MAX_SENTENCE` is cut into pieces.
 
     Args:
         text: The document text.
@@ -148,8 +160,7 @@ def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         cut = m.end()
         mark = m.group(0)
         if mark.startswith("."):
-            before = text[s : m.start()].rsplit(None, 1)
-            word = before[-1].lower().strip("(\"'“") if before else ""
+            word = _last_word(text, s, m.start()).lower().strip("(\"'“")
             if word in _ABBREV or (len(word) == 1 and word.isalpha()):
                 continue
         if mark[0] in ".!?" and not _NEXT_START.match(text, cut, end):
@@ -157,7 +168,73 @@ def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         spans.append((s, cut))
         s = cut
     spans.append((s, end))
-    return [span for span in (_trim(text, a, b) for a, b in spans) if span[1] > span[0]]
+    out: list[tuple[int, int]] = []
+    for span in spans:
+        a, b = _trim(text, *span)
+        while b - a > MAX_SENTENCE:
+            cut = _cut_point(text, a, a + MAX_SENTENCE)
+            head = _trim(text, a, cut)
+            if head[1] > head[0]:
+                out.append(head)
+            a, b = _trim(text, cut, b)
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def _last_word(text: str, start: int, end: int) -> str:
+    """The last whitespace-separated word of ``text[start:end]`` ("" when none).
+
+    Looks back from ``end`` only as far as the word goes, so a long sentence
+    with many full stops that do not end it costs time linear in its length.
+
+    Args:
+        text: The document text.
+        start: Start of the span.
+        end: End of the span.
+
+    Returns:
+        The word.
+    """
+    j = end
+    while j > start and text[j - 1].isspace():
+        j -= 1
+    i = j
+    while i > start and not text[i - 1].isspace():
+        i -= 1
+    return text[i:j]
+
+
+def _cut_point(text: str, start: int, limit: int) -> int:
+    """Where to cut an over-long sentence: in the second half of ``[start, limit)``.
+
+    A line break is preferred, then clause punctuation followed by a space,
+    then a space; without any, the cut is at ``limit``.
+
+    Args:
+        text: The document text.
+        start: Start of the sentence (not whitespace).
+        limit: ``start + MAX_SENTENCE``.
+
+    Returns:
+        The offset where the next piece starts (after the punctuation mark).
+    """
+    lo = start + (limit - start) // 2
+    newline = text.rfind("\n", lo, limit)
+    if newline >= 0:
+        return newline
+    best = -1
+    for mark in _CLAUSE_MARKS:
+        p = text.rfind(mark, lo, limit - 1)
+        while p >= 0 and not text[p + 1].isspace():
+            p = text.rfind(mark, lo, p)
+        best = max(best, p)
+    if best >= 0:
+        return best + 1
+    for p in range(limit - 1, lo - 1, -1):
+        if text[p].isspace():
+            return p
+    return limit
 
 
 def segment(text: str) -> list[Sentence]:
