@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from crossings.calibrate.fit import prepare, start_z
-from crossings.calibrate.unknowns import apply_unknowns
+from crossings.calibrate.unknowns import apply_components
 from crossings.compile.compiler import compile_scenario
 from crossings.expected import ExpectedModel
 from crossings.measure import build_rows, row_values, rows_outside_span
@@ -35,8 +35,8 @@ def test_observations_csv_and_the_fit_measure_the_same_rows(loaded) -> None:  # 
     prob = prepare(loaded)
     z = start_z(prob) + 0.3  # a point that is not the scenario's own values
     fitted, _ = prob.values(z[None])  # (1, rows): what the likelihood sees
-    theta = prob.theta(z[None])[0]
-    sc = apply_unknowns(loaded.scenario, prob.unknowns, theta)
+    values = prob.space.values(z[None])[0]
+    sc = apply_components(loaded.scenario, prob.space.components, values)
     model = compile_scenario(sc)
     tallies = ExpectedModel(model).run({}).item(0)
     res = Results(model, [tallies], [0], loaded, mode=RunMode.EXPECTED)

@@ -51,6 +51,14 @@ REPATRIATED = [
     "repatriated_nanping",
     "repatriated_dandong",
 ]
+CHINA_QUEUES = [  # Chinese detention, by the region where people were caught
+    "detained_yanbian",
+    "detained_changbai",
+    "detained_liaoning",
+    "detained_southwest",
+    "detained_mongolia_border",
+]
+CAMPS = ["kwanliso_life", "kwanliso_fixed", "kwanliso_others"]
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +81,15 @@ def _arrivals(res: Results) -> np.ndarray:
 def _flow(res: Results, a: str, b: str, years: slice | int = slice(None)) -> int:
     m = res.model
     return int(res.runs[0].flows[years, m.state_index(a), m.state_index(b)].sum())
+
+
+def _flows(res: Results, a: list[str], b: list[str], years: slice | int = slice(None)) -> int:
+    return sum(_flow(res, x, y, years) for x in a for y in b)
+
+
+def _wave_moved(res: Results, wave: str) -> int:
+    """People moved by a wave, in every queue it empties."""
+    return int(sum(res.runs[0].wave_moved[w].sum() for w in res.model.wave_indices(wave)))
 
 
 def _stock(res: Results, states: list[str], d: dt.date) -> int:
@@ -128,16 +145,15 @@ def test_womens_share_of_arrivals_2005_2019(nk: Results) -> None:
 
 
 def test_detention_queue_builds_in_the_closure_and_is_flushed_in_waves(nk: Results) -> None:
-    q = ["detained_china"]
+    q = CHINA_QUEUES
     before = _stock(nk, q, dt.date(2019, 12, 31))
     mid = _stock(nk, q, dt.date(2021, 12, 31))
     peak = _stock(nk, q, dt.date(2023, 8, 28))
     assert peak > 1000 and peak > 3 * before and peak > mid > before
     # nobody is sent back while the border is closed
-    assert sum(_flow(nk, "detained_china", r, _year(nk, 2021)) for r in REPATRIATED) == 0
-    assert sum(_flow(nk, "detained_china", r, _year(nk, 2022)) for r in REPATRIATED) == 0
-    oct_wave = nk.model.wave_ids.index("wave_2023_10_09")
-    moved = int(nk.runs[0].wave_moved[oct_wave].sum())
+    assert _flows(nk, q, REPATRIATED, _year(nk, 2021)) == 0
+    assert _flows(nk, q, REPATRIATED, _year(nk, 2022)) == 0
+    moved = _wave_moved(nk, "wave_2023_10_09")
     assert 200 <= moved <= 700  # reported 200–600
     after = _stock(nk, q, dt.date(2023, 10, 9))
     assert after < 0.8 * _stock(nk, q, dt.date(2023, 10, 8))
@@ -145,9 +161,8 @@ def test_detention_queue_builds_in_the_closure_and_is_flushed_in_waves(nk: Resul
 
 
 def test_kwanliso_population_of_the_right_order(nk: Results) -> None:
-    camps = ["kwanliso_life", "kwanliso_fixed"]
-    p2014 = _stock(nk, camps, dt.date(2014, 12, 31))
-    p2025 = _stock(nk, camps, dt.date(2025, 12, 31))
+    p2014 = _stock(nk, CAMPS, dt.date(2014, 12, 31))
+    p2025 = _stock(nk, CAMPS, dt.date(2025, 12, 31))
     assert 40_000 <= p2014 <= 240_000  # UN COI 2014: 80,000–120,000
     assert 20_000 <= p2025 <= 130_000  # KINU 2025: up to 65,000
 
@@ -186,8 +201,8 @@ def test_2_china_hiding_trafficking_arrests_flags(nk: Results) -> None:
     married = m.state_index("hiding_married")
     assert nk.runs[0].stocks[:, married, 1].sum() == 0  # only women are sold into marriage
     assert nk.runs[0].stocks[-1, married, 0] > 1000
-    assert _flow(nk, "hiding_ne", "detained_china") > 0
-    assert _flow(nk, "route_south", "detained_china") > 0  # arrested before South-East Asia
+    assert _flows(nk, ["hiding_ne"], CHINA_QUEUES) > 0
+    assert _flow(nk, "route_south", "detained_southwest") > 0  # arrested before South-East Asia
     acquired = nk.runs[0].flag_flows.sum(axis=(0, 2, 3))
     for f in ("religious_contact", "foreign_media", "met_south_koreans"):
         assert acquired[m.flag_ids.index(f)] > 0, f
@@ -225,8 +240,25 @@ def test_5_repatriation_through_the_named_crossings(nk: Results) -> None:
         ["ssd_onsong", "ssd_onsong", "ssd_hyesan", "ssd_musan", "ssd_sinuiju"],
         strict=True,
     ):
-        assert _flow(nk, "detained_china", r) > 0, r
+        assert _flows(nk, CHINA_QUEUES, [r]) > 0, r
         assert _flow(nk, r, centre) > 0, (r, centre)
+
+
+def test_5b_held_where_caught_and_handed_over_in_that_region(nk: Results) -> None:
+    regions = {
+        "detained_yanbian": {"repatriated_tumen", "repatriated_hunchun", "repatriated_nanping"},
+        "detained_changbai": {"repatriated_changbai"},
+        "detained_liaoning": {"repatriated_dandong"},
+        "detained_southwest": {"repatriated_dandong"},
+        "detained_mongolia_border": {"repatriated_dandong"},
+    }
+    for q, crossings_of_q in regions.items():
+        assert _flows(nk, [q], REPATRIATED) > 0, q
+        assert _flows(nk, [q], sorted(set(REPATRIATED) - crossings_of_q)) == 0, q
+    assert _flows(nk, ["new_in_changbai"], ["detained_yanbian"]) == 0
+    assert _flows(nk, ["route_mongolia"], ["detained_mongolia_border"]) > 0
+    assert _flow(nk, "caught_at_yalu", "ssd_hyesan") > 0
+    assert _flow(nk, "caught_at_tumen", "ssd_hoeryong") > 0
 
 
 def test_6_classification_rules_apply(nk: Results) -> None:
@@ -262,7 +294,7 @@ def test_7_sentences_bribes_deaths_releases(nk: Results) -> None:
 def test_8_law_change_and_rearrest_of_the_2023_cohort(nk: Results) -> None:
     m = nk.model
     moved = int(nk.runs[0].rc_moved.sum())
-    sent_back = int(nk.runs[0].wave_moved[m.wave_ids.index("wave_2023_10_09")].sum())
+    sent_back = _wave_moved(nk, "wave_2023_10_09")
     assert 0.8 * sent_back <= moved <= sent_back
     base = (
         nk.runs[0]
@@ -286,17 +318,47 @@ def test_9_families_counted_per_outcome(nk: Results) -> None:
     # guilt by association only follows political sentences
     gba = fam[fam.consequence == "guilt_by_association"]
     assert set(gba.outcome_state) <= {"kwanliso_life", "kwanliso_fixed"}
+    assert "kwanliso_others" not in set(fam.outcome_state)  # not families of people who left
 
 
 def test_10_camps_are_stocks_with_inflows_deaths_and_releases(nk: Results) -> None:
     m = nk.model
     life = m.state_index("kwanliso_life")
+    others = m.state_index("kwanliso_others")
     raw = nk.runs[0]
-    assert raw.flows[:, m.n_states, life].sum() > 0  # other political cases
+    assert raw.flows[:, m.n_states, others].sum() > 0  # other political cases
+    assert raw.flows[:, m.n_states, life].sum() == 0  # ... in states of their own
     assert raw.flows[:, m.classify_node, life].sum() > 0  # returnees
     assert raw.flows[:, life, m.state_index("dead")].sum() > 0
-    pop = raw.stocks[:, [life, m.state_index("kwanliso_fixed")]].sum(axis=(1, 2))
+    assert raw.flows[:, others, m.state_index("dead_others")].sum() > 0
+    pop = raw.stocks[:, [m.state_index(c) for c in CAMPS]].sum(axis=(1, 2))
     assert pop[-1] < pop[0]  # the camps shrink from ~170,000 (1998) as reported
+
+
+def test_10b_the_camp_population_never_mixes_with_the_people_who_left(nk: Results) -> None:
+    m = nk.model
+    raw = nk.runs[0]
+    headline = m.population_index("people_who_left")
+    camp = m.population_index("camp_population")
+    assert m.population_headline[headline] and m.population_context[camp]
+    left = list(m.population_states("people_who_left"))
+    kept = list(m.population_states("camp_population"))
+    assert {m.state_ids[s] for s in kept} == {"kwanliso_others", "dead_others"}
+    returnees = m.population_states("returnees")
+    assert set(returnees) <= set(left)
+    assert m.population_parent[m.population_index("returnees")] == headline
+    # no move between the two populations
+    assert raw.flows[:, left][:, :, kept].sum() == 0
+    assert raw.flows[:, kept][:, :, left].sum() == 0
+    # deaths, sentences and family punishments of the people who left never exceed them
+    entered = int(raw.flows[:, m.n_states][:, left].sum())
+    died = int(raw.flows[:, :, m.state_index("dead")].sum())
+    sentenced = int(raw.flows[:, m.classify_node].sum())
+    assert died < entered and sentenced < entered
+    assert raw.flows[:, :, m.state_index("dead_others")].sum() > 0
+    # families are counted for the people who left only
+    assert raw.family_members[:, :, kept].sum() == 0
+    assert not m.family_share[kept].any()
 
 
 def test_11_delegations_abroad(nk: Results) -> None:
@@ -330,16 +392,16 @@ def test_12_policy_timeline(nk: Results) -> None:
     } <= ids
 
     def arrests(r):
-        return _flow(r, "hiding_ne", "detained_china", slice(_year(nk, 2016), _year(nk, 2018)))
+        return _flows(r, ["hiding_ne"], CHINA_QUEUES, slice(_year(nk, 2016), _year(nk, 2018)))
 
     assert arrests(_variant("no_crackdown")) < arrests(nk)
     never = _variant("never_closed")
-    assert sum(_flow(never, "detained_china", r, _year(nk, 2021)) for r in REPATRIATED) > 0
-    assert _stock(never, ["detained_china"], dt.date(2023, 6, 30)) < 0.5 * _stock(
-        nk, ["detained_china"], dt.date(2023, 6, 30)
+    assert _flows(never, CHINA_QUEUES, REPATRIATED, _year(nk, 2021)) > 0
+    assert _stock(never, CHINA_QUEUES, dt.date(2023, 6, 30)) < 0.5 * _stock(
+        nk, CHINA_QUEUES, dt.date(2023, 6, 30)
     )
     refugees = _variant("china_refugees")
-    assert sum(_flow(refugees, "detained_china", r) for r in REPATRIATED) == 0
+    assert _flows(refugees, CHINA_QUEUES, REPATRIATED) == 0
 
 
 def test_13_observations_with_buckets_and_point_reports() -> None:

@@ -572,3 +572,71 @@ def test_shortening_the_span_does_not_turn_later_rates_into_errors(tmp_path: Pat
     assert [w.message for w in loaded.warnings] == [
         "every year of the by_year table lies outside the simulated span"
     ]
+
+
+# ------------------------------------------------------------------ populations and waves
+
+OBSERVE_HIDING = """\
+observations:
+  - id: hidden
+    kind: estimate
+    measure: {stock: [hiding]}
+    population: POP
+    sources: [S1]
+    rows:
+      - {year: 2004, total: {low: 10, high: 100}}
+"""
+
+
+def test_without_populations_a_figure_may_name_the_implicit_one(tmp_path: Path) -> None:
+    sc = load_scenario(_write(tmp_path, BASE + OBSERVE_HIDING.replace("POP", "everyone")))
+    m = compile_scenario(sc)
+    assert m.population_ids == ("everyone",)
+    assert _errors(_write(tmp_path, BASE + OBSERVE_HIDING.replace("POP", "left"))) == [
+        "unknown population 'left'"
+    ]
+
+
+def test_populations_from_a_scenario_that_extends_another_merge_by_id(tmp_path: Path) -> None:
+    pops = """\
+populations:
+  - id: left
+    headline: true
+    inflows: [crossers]
+    states: [crossing, hiding, arrived, returned, detained]
+"""
+    _write(tmp_path, BASE + pops, "base.yaml")
+    child = "extends: base.yaml\npopulations:\n  - {id: left, name: people who left}\n"
+    m = compile_scenario(load_scenario(_write(tmp_path, child, "child.yaml")))
+    assert m.population_names == ("people who left",)
+    assert m.population_member.all()
+
+
+def test_a_queue_cannot_use_one_wave_id_twice(tmp_path: Path) -> None:
+    waves = (
+        "    waves:\n"
+        "      - {id: w, date: 2003-01-01, share: 0.5, sources: [S1]}\n"
+        "      - {id: w, date: 2004-01-01, share: 0.5, sources: [S1]}\n"
+    )
+    text = BASE + waves
+    assert _errors(_write(tmp_path, text)) == ["queue 'detained' has two waves with the id 'w'"]
+
+
+def test_a_wave_shared_by_two_queues_is_one_event(tmp_path: Path) -> None:
+    text = BASE.replace(
+        "      to: detained\n", "      to: {detained: 0.5, detained_b: 0.5, sources: [S1]}\n"
+    )
+    text += (
+        "    waves: &w\n"
+        "      - {id: big, date: 2003-01-01, share: 0.5, sources: [S1]}\n"
+        "  - id: detained_b\n"
+        "    to: returned\n"
+        '    rate: {mean_days: 30, assumption: "returns every month"}\n'
+        "    waves: *w\n"
+    )
+    m = compile_scenario(load_scenario(_write(tmp_path, text)))
+    assert m.wave_ids == ("big", "big")
+    assert [m.state_ids[m.wave_state[w]] for w in m.wave_indices("big")] == [
+        "detained",
+        "detained_b",
+    ]

@@ -671,13 +671,17 @@ PosteriorSeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the poste
 DrawsOpt = Annotated[
     int, typer.Option("--draws", min=10, max=1_000_000, help="Posterior draws to keep.")
 ]
-ImportanceOpt = Annotated[
-    int,
+MethodOpt = Annotated[
+    str,
     typer.Option(
-        "--importance",
-        min=0,
-        help="Re-weight this many draws by the exact posterior (0: the normal approximation).",
+        "--method",
+        help="importance: the exact posterior (adaptive Pareto-smoothed importance sampling); "
+        "laplace: a normal approximation at the mode (a fast preview).",
     ),
+]
+EssOpt = Annotated[
+    float,
+    typer.Option("--target-ess", min=50, help="Effective sample size to reach (importance)."),
 ]
 MaxIterOpt = Annotated[
     int, typer.Option("--max-iter", min=1, max=200, help="Optimiser iterations at most.")
@@ -693,8 +697,37 @@ LumpOpt = Annotated[
     ),
 ]
 ExactOpt = Annotated[
-    bool, typer.Option("--exact", help="No lumping at all: the exact expected-value mode (slower).")
+    bool, typer.Option("--exact", help="No lumping at all: the exact expected-value mode.")
 ]
+
+
+def _calibration_options(
+    method: str,
+    seed: int,
+    draws: int,
+    target_ess: float,
+    max_iter: int,
+    lump_days: int | None,
+    exact: bool,
+    prior_draws: int = 200,
+    alternatives: bool = True,
+) -> Any:
+    from crossings.calibrate.fit import METHODS  # noqa: PLC0415
+    from crossings.calibrate.outputs import Options  # noqa: PLC0415
+
+    if method not in METHODS:
+        _fail(f"error: --method {method}: choose {' or '.join(METHODS)}")
+    return Options(
+        method=method,
+        seed=seed,
+        draws=draws,
+        target_ess=target_ess,
+        max_iter=max_iter,
+        lump_days=lump_days,
+        exact=exact,
+        prior_draws=prior_draws,
+        alternatives=alternatives,
+    )
 
 
 @app.command()
@@ -703,60 +736,60 @@ def calibrate(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
         "crossings-calibration"
     ),
+    method: MethodOpt = "importance",
     seed: PosteriorSeedOpt = 1,
     draws: DrawsOpt = 1000,
-    importance: ImportanceOpt = 0,
-    max_iter: MaxIterOpt = 15,
+    target_ess: EssOpt = 1000.0,
+    max_iter: MaxIterOpt = 20,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue a killed run from its last checkpoint.")
     ] = False,
     lump_days: LumpOpt = None,
     exact: ExactOpt = False,
+    prior_draws: Annotated[
+        int,
+        typer.Option(
+            "--prior-draws",
+            min=0,
+            help="Draws from the prior run through the model, for the identifiability of "
+            "the estimates (0 skips it).",
+        ),
+    ] = 200,
+    no_alternatives: Annotated[
+        bool,
+        typer.Option(
+            "--no-alternatives", help="Do not refit under the scenario's structural alternatives."
+        ),
+    ] = False,
     sets: SetOpt = None,
     variant: VariantOpt = None,
 ) -> None:
     """Fit the scenario's declared unknowns to its observations (Bayesian posterior)."""
     from crossings.calibrate.outputs import calibrate_to_dir  # noqa: PLC0415
     from crossings.calibrate.unknowns import CalibrationError  # noqa: PLC0415
+    from crossings.console import JobProgress  # noqa: PLC0415
     from crossings.expected import ExpectedModeError  # noqa: PLC0415
+    from crossings.summary import print_calibration  # noqa: PLC0415
 
     loaded = _load(scenario, sets, variant)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as progress:
-        task = progress.add_task(f"calibrating {loaded.scenario.name}", total=1.0)
-
-        def report(stage: str, frac: float) -> None:
-            progress.update(task, completed=frac, description=f"calibrating: {stage}")
-
+    opts = _calibration_options(
+        method,
+        seed,
+        draws,
+        target_ess,
+        max_iter,
+        lump_days,
+        exact,
+        prior_draws,
+        not no_alternatives,
+    )
+    with JobProgress(f"calibrating {loaded.scenario.name}") as job:
         try:
-            meta = calibrate_to_dir(
-                loaded,
-                out_dir,
-                seed=seed,
-                draws=draws,
-                importance=importance,
-                max_iter=max_iter,
-                resume=resume,
-                progress=report,
-                lump_days=lump_days,
-                exact=exact,
-            )
+            calibrate_to_dir(loaded, out_dir, opts, resume=resume, progress=job.update)
         except (CalibrationError, ExpectedModeError) as exc:
             _fail(f"error: {exc}")
             return
-    out.print((out_dir / "summary.md").read_text(), markup=False, highlight=False)
-    out.print(
-        f"calibration written to {out_dir}/ ({meta['seconds']:.1f} s, "
-        f"{meta['evaluations']} model evaluations)",
-        highlight=False,
-    )
+    print_calibration(out, out_dir)
 
 
 @app.command()
@@ -766,38 +799,44 @@ def validate(
         int, typer.Option("--holdout-from", help="Fit on years before this one; forecast the rest.")
     ] = 2016,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    method: MethodOpt = "importance",
     seed: PosteriorSeedOpt = 1,
     draws: DrawsOpt = 1000,
-    max_iter: MaxIterOpt = 15,
-    importance: ImportanceOpt = 0,
+    target_ess: EssOpt = 1000.0,
+    max_iter: MaxIterOpt = 20,
     lump_days: LumpOpt = None,
     exact: ExactOpt = False,
     sets: SetOpt = None,
     variant: VariantOpt = None,
 ) -> None:
-    """Fit on the years before --holdout-from and score the forecast of the rest."""
+    """Refit everything on the years before --holdout-from and score the forecast of the rest."""
     from crossings.calibrate.outputs import validate as run_validation  # noqa: PLC0415
     from crossings.calibrate.unknowns import CalibrationError  # noqa: PLC0415
+    from crossings.console import JobProgress  # noqa: PLC0415
     from crossings.expected import ExpectedModeError  # noqa: PLC0415
 
     loaded = _load(scenario, sets, variant)
-    try:
-        res = run_validation(
-            loaded,
-            holdout_from,
-            seed=seed,
-            draws=draws,
-            importance=importance,
-            lump_days=lump_days,
-            exact=exact,
-            max_iter=max_iter,
-        )
-    except (CalibrationError, ExpectedModeError) as exc:
-        _fail(f"error: {exc}")
-        return
+    opts = _calibration_options(method, seed, draws, target_ess, max_iter, lump_days, exact, 0)
+    with JobProgress(
+        f"validating {loaded.scenario.name} from {holdout_from}", quiet=as_json
+    ) as job:
+        try:
+            res = run_validation(loaded, holdout_from, opts, progress=job.update)
+        except (CalibrationError, ExpectedModeError) as exc:
+            _fail(f"error: {exc}")
+            return
     if as_json:
-        out.print_json(json.dumps({k: v for k, v in res.items() if k != "holdout_rows"}))
+        out.print_json(
+            json.dumps({k: v for k, v in res.items() if k != "holdout_rows"}, default=str)
+        )
         return
+    out.print(
+        f"Every unknown was refitted on the observed numbers of the years before "
+        f"{holdout_from} only (the search starting from the priors); the years from "
+        f"{holdout_from} are forecast with the scenario's dated policies as what-ifs and the "
+        "yearly series continuing as their smoothness priors allow.",
+        highlight=False,
+    )
     t = Table(title=f"{res['scenario']}: fit before {holdout_from}, forecast from it")
     for c in ("", "in-sample", "held-out"):
         t.add_column(c, justify="right" if c else "left")

@@ -273,7 +273,7 @@ def measure_values(
         per_step = st.reshape(N, len(steps), -1).sum(axis=2)
         return np.asarray(per_step.mean(axis=1), np.float64)
     if measure.wave is not None:
-        w = m.wave_ids.index(measure.wave)
+        w = list(m.wave_indices(measure.wave))  # one wave id may move several queues
         return np.asarray(tallies.wave_moved[:, w][..., sx].reshape(N, -1).sum(axis=1), np.float64)
     if measure.family is not None:
         cidx = [m.consequence_ids.index(c) for c in measure.family]

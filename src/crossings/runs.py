@@ -222,7 +222,8 @@ def _posterior(
 ) -> Results:
     """Agent runs, each with its own posterior draw; run ``i`` has seed ``seed + i``."""
     from crossings.calibrate.outputs import posterior_record, posterior_thetas  # noqa: PLC0415
-    from crossings.calibrate.unknowns import CalibrationError, apply_unknowns  # noqa: PLC0415
+    from crossings.calibrate.params import ParamSpace  # noqa: PLC0415
+    from crossings.calibrate.unknowns import CalibrationError, apply_components  # noqa: PLC0415
 
     folder = plan.posterior
     assert folder is not None  # RunPlan.check
@@ -231,19 +232,20 @@ def _posterior(
             f"{folder} holds no posterior.parquet; run `crossings calibrate --out DIR` first"
         )
     cal = loaded.scenario.calibration
-    known = {u.id: u for u in (cal.unknowns if cal else [])}
+    space = ParamSpace(list(cal.unknowns) if cal else [])
+    known = {c.name: c for c in space.components}
     seeds = _seeds(loaded, plan)
-    ids, theta = posterior_thetas(folder, plan.runs, seeds[0])
-    missing = [i for i in ids if i not in known]
+    names, theta = posterior_thetas(folder, plan.runs, seeds[0])
+    missing = [n for n in names if n not in known]
     if missing:
         raise CalibrationError(
-            f"the posterior's unknowns {missing} are not declared in this "
-            "scenario's calibration section"
+            f"the posterior's numbers {missing[:5]} are not set by this scenario's "
+            "calibration unknowns (was it calibrated from another scenario?)"
         )
-    unknowns = [known[i] for i in ids]
+    comps = [known[n] for n in names]
     t0 = time.perf_counter()
     models = [
-        compile_scenario(apply_unknowns(loaded.scenario, unknowns, th), sha256=loaded.sha256)
+        compile_scenario(apply_components(loaded.scenario, comps, th), sha256=loaded.sha256)
         for th in theta
     ]
     # independent engine noise across draws, and the same (draw, seed) pairs for a

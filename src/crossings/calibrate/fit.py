@@ -1,22 +1,25 @@
-"""Bayesian calibration on the expected-value mode: Laplace fit with checks.
+"""Bayesian calibration on the expected-value mode: the mode, Laplace, the exact posterior.
 
-Method (chosen for speed with an exact, deterministic model): the posterior
-of the unknowns is approximated on the unconstrained scale (log for positive
-parameters, logit for bounded ones) by a normal centred on the posterior mode.
-The mode is found by Levenberg–Marquardt; each iteration evaluates the
-expected-value mode once for the current point and once per unknown (a
-forward difference), all in one parallel batch. The curvature of the
-log-likelihood with respect to the expected values is exact per row; the
-curvature through the model uses the Gauss–Newton approximation. Optionally
-(``importance > 0``) draws from the normal are re-weighted by the exact
-posterior density (importance resampling), which removes the approximation
-error where the posterior is not normal. Simulation-based calibration on
-synthetic data sets (tests/test_calibrate.py) checks the intervals' coverage.
+The unknowns live on standard normal coordinates (:mod:`crossings.calibrate.params`);
+the likelihood compares the expected value of every fitted observation row
+with what was observed (:mod:`crossings.calibrate.observe`). The fit:
 
-Posterior predictive values of observed rows and of uncounted quantities use
-the model's log-linearisation around the mode (its Jacobian comes from the
-same batch), then the observation model's noise (for counts it contains the
-Poisson noise of the agent engine).
+1. **Mode.** Levenberg–Marquardt on the log posterior; every iteration is one
+   batch of the expected-value mode (the point and a forward difference per
+   coordinate). The curvature of the log-likelihood in the expected values is
+   exact per row; through the model it uses the Gauss–Newton approximation.
+2. **Laplace.** A normal approximation at the mode — the fast preview
+   (``method="laplace"``); its predictive values use the model's
+   log-linearisation around the mode.
+3. **Exact posterior** (``method="importance"``, the default): adaptive,
+   Pareto-smoothed importance sampling from a Student-t built on the Laplace
+   fit (:mod:`crossings.calibrate.sample`), until the effective sample size
+   reaches its target. Every draw is an exact evaluation of the model, so
+   the predictive values of fitted rows, held-back checks and estimates are
+   exact at the draws, not linearised.
+
+Simulation-based calibration (:func:`sbc`) draws the truth from the prior
+(``z ~ N(0, I)``), data from the observation model, and refits.
 """
 
 from __future__ import annotations
@@ -34,80 +37,104 @@ from numpy.typing import NDArray
 
 from crossings.atomic import atomic_file, write_text
 from crossings.calibrate.observe import Likelihood
+from crossings.calibrate.params import ParamSpace
+from crossings.calibrate.sample import Sample, importance_sample
 from crossings.calibrate.unknowns import (
     CalibrationError,
     Effect,
     batch_arrays,
-    current_value,
-    from_z,
+    component_value,
     linearise,
-    log_prior_z,
-    prior_quantiles,
-    to_z,
 )
 from crossings.compile.model import CompiledModel
 from crossings.expected import ExpectedModel
 from crossings.measure import Row, build_rows, quantity_rows, row_values
 from crossings.scenario.load import LoadedScenario
-from crossings.scenario.schema import Calibration, Unknown
+from crossings.scenario.schema import Calibration
 from crossings.tallies import Tallies
 
 log = logging.getLogger(__name__)
 
 F64 = NDArray[np.float64]
-ProgressFn = Callable[[str, float], None]
+ProgressFn = Callable[[str, float, str], None]
 
 MAX_BATCH = 32
 """Most parameter sets run through the expected-value mode at once."""
 
+FD_STEP = 1e-4
+"""Forward-difference step on the standard normal coordinates (the model is deterministic)."""
+
+METHODS = ("importance", "laplace")
+
 
 @dataclass
 class Problem:
-    """A prepared calibration problem (the scenario's unknowns against its rows)."""
+    """A prepared calibration problem.
+
+    Attributes:
+        loaded: The scenario.
+        model: Its compiled model.
+        space: The unknowns as standard normal coordinates.
+        effects: How each component moves the compiled arrays.
+        rows: The fitted observation rows.
+        likelihood: Their likelihood.
+        ev: The expected-value mode of the model.
+        check_rows: Observation rows held back as out-of-fit checks.
+        estimate_rows: Rows of the declared estimates (one per year and sex).
+        evaluations: Parameter sets evaluated so far.
+    """
 
     loaded: LoadedScenario
     model: CompiledModel
+    space: ParamSpace
     effects: list[Effect]
-    unknowns: list[Unknown]
     rows: list[Row]
     likelihood: Likelihood
     ev: ExpectedModel
+    check_rows: list[Row] = field(default_factory=list)
     estimate_rows: list[Row] = field(default_factory=list)
     evaluations: int = 0
 
     @property
     def dim(self) -> int:
-        """Number of unknowns."""
-        return len(self.unknowns)
-
-    def theta(self, z: F64) -> F64:
-        """Values of the unknowns for unconstrained points ``z`` (P, d)."""
-        return np.stack([from_z(u.prior, z[:, j]) for j, u in enumerate(self.unknowns)], axis=1)
+        """Number of coordinates."""
+        return self.space.dim
 
     def log_prior(self, z: F64) -> F64:
-        """Log prior density of points ``z`` (P, d) → (P,)."""
-        return np.asarray(
-            np.sum([log_prior_z(u.prior, z[:, j]) for j, u in enumerate(self.unknowns)], axis=0),
-            np.float64,
-        )
+        """Log prior density of points ``z`` (P, dim) → (P,)."""
+        return self.space.log_prior(z)
 
     def run(self, z: F64) -> Tallies[np.float64]:
         """The expected-value mode at points ``z`` (one parallel batch)."""
         self.evaluations += z.shape[0]
-        return self.ev.run(batch_arrays(self.model, self.effects, self.theta(z)))
+        values = self.space.values(z)
+        return self.ev.run(batch_arrays(self.model, self.effects, values))
 
-    def values(self, z: F64) -> tuple[F64, F64]:
-        """Expected observed rows (P, R) and estimate rows (P, E) at ``z``.
+    def evaluate(self, z: F64) -> dict[str, F64]:
+        """Expected values at ``z`` (P, dim): ``fit`` (P, R), ``checks``, ``estimates``.
 
         Points are run in batches of at most :data:`MAX_BATCH` (the
         expected-value mode keeps every step's stocks for each set in a batch).
         """
-        vs, es = [], []
+        z = np.atleast_2d(z)
+        parts: dict[str, list[F64]] = {"fit": [], "checks": [], "estimates": []}
         for i in range(0, max(z.shape[0], 1), MAX_BATCH):
             b = self.run(z[i : i + MAX_BATCH])
-            vs.append(row_values(b, self.model, self.rows))
-            es.append(row_values(b, self.model, self.estimate_rows))
-        return np.concatenate(vs), np.concatenate(es)
+            parts["fit"].append(row_values(b, self.model, self.rows))
+            parts["checks"].append(row_values(b, self.model, self.check_rows))
+            parts["estimates"].append(row_values(b, self.model, self.estimate_rows))
+        return {k: np.concatenate(v) for k, v in parts.items()}
+
+    def values(self, z: F64) -> tuple[F64, F64]:
+        """Expected fitted rows (P, R) and estimate rows (P, E) at ``z``."""
+        out = self.evaluate(z)
+        return out["fit"], out["estimates"]
+
+    def log_posterior(self, z: F64) -> tuple[F64, dict[str, F64]]:
+        """Unnormalised log posterior at ``z`` (P, dim), and the expected values there."""
+        out = self.evaluate(z)
+        lp = self.likelihood.total(out["fit"]) + self.log_prior(z)
+        return np.asarray(lp, np.float64), out
 
 
 def prepare(
@@ -122,7 +149,8 @@ def prepare(
 
     Args:
         loaded: The scenario, with a ``calibration`` section.
-        before: Fit only rows whose last year is before this year.
+        before: Fit only rows whose last year is before this year (a hold-out);
+            the held-back checks and estimates are kept whole.
         rows: Use these rows instead of the scenario's observations (SBC).
         lump_days: Share one duration ring per sex in states whose duration
             can exceed this many days (see :class:`~crossings.expected.ExpectedModel`);
@@ -140,11 +168,16 @@ def prepare(
             "the scenario declares no unknowns: add a `calibration:` "
             "section with `unknowns:` (see docs/calibration.md)"
         )
-    model, effects = linearise(sc, cal.unknowns)
+    space = ParamSpace(list(cal.unknowns))
+    model, effects = linearise(sc, space.components)
+    checks = tuple(o.id for o in sc.observations if o.role == "check")
     if rows is None:
-        rows = build_rows(sc, model, exclude=tuple(cal.exclude), before=before)
+        rows = build_rows(sc, model, exclude=(*cal.exclude, *checks), before=before)
     if not rows:
         raise CalibrationError("no observation rows to fit inside the simulated span")
+    check_rows = [
+        r for r in build_rows(sc, model, exclude=tuple(cal.exclude)) if r.series in checks
+    ]
     est_rows = [r for e in cal.estimates for r in quantity_rows(e.id, e.measure, model)]
     if lump_days is None and cal.approximation is not None:
         lump_days = cal.approximation.lump_days
@@ -152,52 +185,33 @@ def prepare(
     return Problem(
         loaded,
         model,
+        space,
         effects,
-        list(cal.unknowns),
         rows,
         Likelihood(rows, cal.observation_model),
         ExpectedModel(model, lump),
+        check_rows,
         est_rows,
     )
 
 
-@dataclass
-class Posterior:
-    """The fitted posterior.
+def start_z(prob: Problem, *, from_prior: bool = False) -> F64:
+    """The mode search's starting point.
 
-    Attributes:
-        z_mode: Mode on the unconstrained scale (d,).
-        cov: Laplace covariance on that scale (d, d).
-        z_draws: Posterior draws (n, d) on that scale.
-        theta_draws: The same draws as values of the unknowns (n, d).
-        mu_mode: Expected observed rows at the mode (R,).
-        jac: d mu / d z at the mode (R, d).
-        est_mode: Expected estimate rows at the mode (E,).
-        est_jac: Their Jacobian (E, d).
-        log_post: Log posterior density at the mode.
-        iterations: Optimiser iterations.
-        evaluations: Parameter sets evaluated by the expected-value mode.
-        seconds: Wall-clock time.
-        ess: Effective sample size of the importance weights (n when none).
+    Args:
+        prob: The problem.
+        from_prior: Start at the prior medians (``z = 0``) instead of the
+            scenario's own values — a hold-out validation does, so that no
+            number written in the scenario can carry information from the
+            held-out years into the fit.
     """
-
-    z_mode: F64
-    cov: F64
-    z_draws: F64
-    theta_draws: F64
-    mu_mode: F64
-    jac: F64
-    est_mode: F64
-    est_jac: F64
-    log_post: float
-    iterations: int
-    evaluations: int
-    seconds: float
-    ess: float
-
-
-FD_STEP = 1e-4
-"""Forward-difference step on the unconstrained scale (the model is deterministic)."""
+    if from_prior:
+        return np.zeros(prob.dim)
+    values = np.array([component_value(prob.loaded.scenario, c) for c in prob.space.components])
+    z = prob.space.coordinates_of(values[None])[0]
+    return np.asarray(
+        np.clip(np.nan_to_num(z, nan=0.0, posinf=3.0, neginf=-3.0), -3.0, 3.0), np.float64
+    )
 
 
 def fd_points(z: F64, h: float = FD_STEP) -> F64:
@@ -218,19 +232,37 @@ def _derivs(lik: Likelihood, mu: F64) -> tuple[F64, F64]:
     return d1, np.minimum(d2, -1e-12 / np.maximum(mu, 1.0) ** 2)
 
 
-def _prior_derivs(prob: Problem, z: F64) -> tuple[F64, F64]:
-    h = 1e-4
-    d = prob.dim
-    g = np.zeros(d)
-    H = np.zeros(d)
-    for j in range(d):
-        e = np.zeros((3, d)) + z
-        e[0, j] += h
-        e[2, j] -= h
-        lp = prob.log_prior(e)
-        g[j] = (lp[0] - lp[2]) / (2 * h)
-        H[j] = (lp[0] - 2 * lp[1] + lp[2]) / h**2
-    return g, np.minimum(H, -1e-9)
+@dataclass
+class Mode:
+    """The posterior mode and the model's derivatives there.
+
+    Attributes:
+        z: The mode (dim,).
+        cov: The Laplace covariance (dim, dim).
+        values: Expected values at the mode (``fit``, ``checks``, ``estimates``).
+        jac: Their derivatives in ``z`` (name → (rows, dim)).
+        log_post: Log posterior density at the mode.
+        iterations: Optimiser iterations.
+        converged: Whether the stopping rule was met (not the iteration limit).
+    """
+
+    z: F64
+    cov: F64
+    values: dict[str, F64]
+    jac: dict[str, F64]
+    log_post: float
+    iterations: int
+    converged: bool
+
+
+@dataclass
+class _Best:
+    """The best point of the mode search so far."""
+
+    z: F64
+    values: dict[str, F64]
+    jac: dict[str, F64]
+    lp: float
 
 
 def _checkpoint(path: Path | None, name: str, **arrays: object) -> None:
@@ -248,33 +280,23 @@ def _load(path: Path | None, name: str) -> dict[str, F64] | None:
         return {k: f[k] for k in f.files}
 
 
-def fit(
+def find_mode(
     prob: Problem,
     *,
-    seed: int = 1,
-    draws: int = 1000,
-    max_iter: int = 15,
-    importance: int = 0,
+    max_iter: int = 20,
+    from_prior: bool = False,
     checkpoint: Path | None = None,
     progress: ProgressFn | None = None,
-) -> Posterior:
-    """Find the posterior mode, its Laplace covariance and posterior draws.
+) -> Mode:
+    """Levenberg–Marquardt to the posterior mode, then the Laplace covariance there.
 
     Args:
-        prob: The prepared problem.
-        seed: Seed of the draws (same seed → same posterior).
-        draws: Number of posterior draws to return.
-        max_iter: Maximum Levenberg–Marquardt iterations.
-        importance: Draws from the normal approximation re-weighted by the
-            exact posterior (0: the normal approximation itself).
-        checkpoint: Folder for a checkpoint after every stage (and to resume
-            from: stages already there are not recomputed).
-        progress: Called as ``progress(stage, fraction)``.
-
-    Returns:
-        The :class:`Posterior`.
+        prob: The problem.
+        max_iter: Iterations at most.
+        from_prior: Start from the prior medians (see :func:`start_z`).
+        checkpoint: Folder for a checkpoint after every iteration (and to resume from).
+        progress: Called as ``progress(stage, fraction, detail)``.
     """
-    t0 = time.perf_counter()
     d = prob.dim
     lik = prob.likelihood
     h = FD_STEP
@@ -286,39 +308,36 @@ def fit(
         done = bool(state["done"])
         log.info("resuming calibration at iteration %d", it0)
     else:
-        z = start_z(prob)
+        z = start_z(prob, from_prior=from_prior)
         lam, it0, done = 1e-3, 0, False
-    best: dict[str, F64] | None = None
+    best: _Best | None = None
     g = Hm = np.zeros(0)
     it = it0
+    converged = done
     while True:
-        V, E = prob.values(fd_points(z, h))
-        mu = V[0]
+        out = prob.evaluate(fd_points(z, h))
+        mu = out["fit"][0]
         lp = float(lik.total(mu) + prob.log_prior(z[None])[0])
         it += 1
         if progress is not None:
-            progress("fit", min(1.0, it / max_iter))
+            progress(
+                "finding the mode",
+                min(1.0, (it - it0) / max_iter),
+                f"iteration {it}, {prob.evaluations} model evaluations",
+            )
         stop = done or it >= max_iter + it0
-        converged = done
-        if best is None or lp >= float(best["lp"]):
-            gain = np.inf if best is None else lp - float(best["lp"])
-            J = (V[1:] - mu) / h  # (d, R)
-            best = {
-                "z": z.copy(),
-                "mu": mu,
-                "J": J,
-                "E": E,
-                "lp": np.array(lp),
-                "Ej": (E[1:] - E[0]) / h,
-            }
+        if best is None or lp >= best.lp:
+            gain = np.inf if best is None else lp - best.lp
+            jac = {k: ((v[1:] - v[0]) / h).T for k, v in out.items()}  # (rows, dim)
+            best = _Best(z.copy(), {k: v[0] for k, v in out.items()}, jac, lp)
             lam = max(lam / 3, 1e-7)
+            J = jac["fit"].T  # (dim, R)
             d1, d2 = _derivs(lik, mu)
-            pg, ph = _prior_derivs(prob, z)
-            g = J @ d1 + pg
-            Hm = (J * (-d2)) @ J.T - np.diag(ph)
-            step = np.linalg.solve(Hm + lam * np.diag(np.diag(Hm)) + 1e-12 * np.eye(d), g)
-            newton = np.linalg.solve(Hm + 1e-12 * np.eye(d), g)
-            post_sd = np.sqrt(np.clip(np.diag(np.linalg.inv(Hm + 1e-12 * np.eye(d))), 1e-30, None))
+            g = J @ d1 - z
+            Hm = (J * (-d2)) @ J.T + np.eye(d)
+            step = np.linalg.solve(Hm + lam * np.diag(np.diag(Hm)), g)
+            newton = np.linalg.solve(Hm, g)
+            post_sd = np.sqrt(np.clip(np.diag(np.linalg.inv(Hm)), 1e-30, None))
             # converged when the full Newton step is a small fraction of a posterior sd:
             # moving further would not change any interval noticeably
             if (
@@ -331,85 +350,129 @@ def fit(
             lam *= 10
             if lam > 1e8:
                 stop = True
-            step = np.linalg.solve(Hm + lam * np.diag(np.diag(Hm)) + 1e-12 * np.eye(d), g)
+            step = np.linalg.solve(Hm + lam * np.diag(np.diag(Hm)), g)
+        assert best is not None
         _checkpoint(
             checkpoint,
             "mode",
-            z=best["z"],
+            z=best.z,
             lam=np.array(lam),
             iter=np.array(it),
             done=np.array(converged),
         )
         if stop:
             break
-        z = best["z"] + np.clip(step, -2.0, 2.0)
+        z = best.z + np.clip(step, -2.0, 2.0)
     assert best is not None
-    z_mode = best["z"]
-    mu, J, E = best["mu"], best["J"], best["E"]
-    d1, d2 = _derivs(lik, mu)
-    _, ph = _prior_derivs(prob, z_mode)
-    Hm = (J * (-d2)) @ J.T - np.diag(ph)
-    cov = np.linalg.inv(Hm + 1e-12 * np.eye(d))
+    d1, d2 = _derivs(lik, best.values["fit"])
+    J = best.jac["fit"].T
+    Hm = (J * (-d2)) @ J.T + np.eye(d)
+    cov = np.linalg.inv(Hm)
     cov = (cov + cov.T) / 2
-    rng = np.random.default_rng([seed, 4747])
-    chol = np.linalg.cholesky(cov + 1e-12 * np.eye(d))
-    ess = float(draws)
-    if importance > 0:
-        if progress is not None:
-            progress("importance", 0.0)
-        zq = z_mode + rng.standard_normal((importance, d)) @ chol.T
-        Vq, _ = prob.values(zq)
-        logp = lik.total(Vq) + prob.log_prior(zq)
-        diff = zq - z_mode
-        logq = -0.5 * np.einsum("ij,ij->i", diff @ np.linalg.inv(cov), diff)
-        lw = logp - logq
-        w = np.exp(lw - lw.max())
-        w = np.minimum(w, w.mean() * np.sqrt(importance))  # truncated importance sampling
-        w /= w.sum()
-        ess = float(1.0 / np.sum(w**2))
-        pick = rng.choice(importance, size=draws, p=w)
-        z_draws = zq[pick]
-    else:
-        z_draws = z_mode + rng.standard_normal((draws, d)) @ chol.T
-    theta = prob.theta(z_draws)
-    _checkpoint(checkpoint, "posterior", z_draws=z_draws, cov=cov)
+    return Mode(best.z, cov, best.values, best.jac, best.lp, it, converged)
+
+
+@dataclass
+class Posterior:
+    """The fitted posterior.
+
+    Attributes:
+        method: ``importance`` (exact, weighted draws) or ``laplace`` (normal).
+        mode: The mode and the Laplace fit.
+        z: Posterior draws on the coordinates (n, dim), equally weighted
+            (resampled from the weighted sample for the importance method).
+        values: Expected values at the draws (``fit``, ``checks``, ``estimates``: (n, rows)).
+        sample: The weighted importance sample (``None`` for Laplace).
+        evaluations: Parameter sets evaluated by the expected-value mode.
+        seconds: Wall-clock time.
+    """
+
+    method: str
+    mode: Mode
+    z: F64
+    values: dict[str, F64]
+    sample: Sample | None
+    evaluations: int
+    seconds: float
+
+    @property
+    def ess(self) -> float:
+        """Effective sample size (the number of draws for Laplace)."""
+        return self.sample.ess if self.sample is not None else float(self.z.shape[0])
+
+    @property
+    def khat(self) -> float | None:
+        """Pareto shape of the importance weights (``None`` for Laplace)."""
+        return self.sample.khat if self.sample is not None else None
+
+
+def linearised(mode: Mode, name: str, z: F64) -> F64:
+    """Expected values at ``z`` by log-linearisation around the mode: (n, rows)."""
+    mu = np.maximum(mode.values[name], 1e-9)
+    rel = mode.jac[name] / mu[:, None]  # d log mu / dz
+    return np.asarray(mu[None, :] * np.exp((z - mode.z) @ rel.T), np.float64)
+
+
+def fit(
+    prob: Problem,
+    *,
+    method: str = "importance",
+    seed: int = 1,
+    draws: int = 1000,
+    target_ess: float = 1000.0,
+    max_iter: int = 20,
+    from_prior: bool = False,
+    checkpoint: Path | None = None,
+    progress: ProgressFn | None = None,
+) -> Posterior:
+    """Fit the posterior.
+
+    Args:
+        prob: The prepared problem.
+        method: ``importance`` (the exact posterior, default) or ``laplace``
+            (the normal approximation at the mode: a fast preview).
+        seed: Seed of the draws (same seed → same posterior).
+        draws: Equally weighted draws to return.
+        target_ess: Effective sample size the importance sampler aims for.
+        max_iter: Optimiser iterations at most.
+        from_prior: Start the mode search at the prior medians.
+        checkpoint: Folder for checkpoints (and to resume from).
+        progress: Called as ``progress(stage, fraction, detail)``.
+
+    Raises:
+        CalibrationError: For an unknown method.
+    """
+    if method not in METHODS:
+        raise CalibrationError(f"unknown method {method!r}; choose {' or '.join(METHODS)}")
+    t0 = time.perf_counter()
+    mode = find_mode(
+        prob, max_iter=max_iter, from_prior=from_prior, checkpoint=checkpoint, progress=progress
+    )
+    rng = np.random.default_rng([seed, 4748])
+    if method == "laplace":
+        chol = np.linalg.cholesky(mode.cov + 1e-12 * np.eye(prob.dim))
+        z = mode.z + rng.standard_normal((draws, prob.dim)) @ chol.T
+        values = {k: linearised(mode, k, z) for k in mode.values}
+        return Posterior(
+            "laplace", mode, z, values, None, prob.evaluations, time.perf_counter() - t0
+        )
+    sample = importance_sample(
+        prob.log_posterior,
+        mode.z,
+        mode.cov,
+        seed=seed,
+        target_ess=target_ess,
+        first=max(int(2 * target_ess), 200),
+        more=max(int(target_ess), 100),
+        progress=progress,
+    )
+    pick = sample.resample(draws, seed)
+    z = sample.z[pick]
+    values = {k: v[pick] for k, v in sample.outputs.items()}
+    _checkpoint(checkpoint, "posterior", z=z)
     return Posterior(
-        z_mode=z_mode,
-        cov=cov,
-        z_draws=z_draws,
-        theta_draws=theta,
-        mu_mode=mu,
-        jac=J.T,
-        est_mode=E[0],
-        est_jac=best["Ej"].T,
-        log_post=float(best["lp"]),
-        iterations=it,
-        evaluations=prob.evaluations,
-        seconds=time.perf_counter() - t0,
-        ess=ess,
+        "importance", mode, z, values, sample, prob.evaluations, time.perf_counter() - t0
     )
-
-
-def start_z(prob: Problem) -> F64:
-    """The fit's starting point on the unconstrained scale: the scenario's own values."""
-    return np.array(
-        [float(to_z(u.prior, np.array([_start(prob, j)]))[0]) for j, u in enumerate(prob.unknowns)]
-    )
-
-
-def _start(prob: Problem, j: int) -> float:
-    """Starting value: the scenario's own value, moved inside the prior's support."""
-    u = prob.unknowns[j]
-    th = current_value(prob.loaded.scenario, u)
-    lo, hi = (float(x) for x in prior_quantiles(u.prior, np.array([0.001, 0.999])))
-    return float(np.clip(th, lo, hi))
-
-
-def predictive(post: Posterior, mode: F64, jac: F64, z_draws: F64) -> F64:
-    """Expected values at the draws by log-linearisation around the mode: (n, R)."""
-    mu = np.maximum(mode, 1e-9)
-    rel = jac / mu[:, None]  # d log mu / dz
-    return np.asarray(mu[None, :] * np.exp((z_draws - post.z_mode) @ rel.T), np.float64)
 
 
 def save_meta(path: Path, meta: dict[str, object]) -> None:
@@ -417,29 +480,29 @@ def save_meta(path: Path, meta: dict[str, object]) -> None:
     write_text(path, json.dumps(meta, indent=2, default=str))
 
 
-__all__ = ["CalibrationError", "Posterior", "Problem", "fit", "predictive", "prepare"]
-
-
 def sbc(
-    prob: Problem, n: int = 100, *, seed: int = 7, draws: int = 400, importance: int = 0
+    prob: Problem,
+    n: int = 100,
+    *,
+    seed: int = 7,
+    draws: int = 400,
+    method: str = "laplace",
+    target_ess: float = 400.0,
 ) -> dict[str, F64]:
     """Simulation-based calibration: fit ``n`` synthetic data sets with known truth.
 
-    Each data set draws the unknowns from their priors, computes the expected
-    rows with the expected-value mode and draws observations from the
-    observation model; then it is fitted like real data.
+    Each data set draws the coordinates from the prior (``z ~ N(0, I)``),
+    computes the expected rows with the expected-value mode and draws
+    observations from the observation model; then it is fitted like real data.
 
     Returns:
-        ``inside50`` and ``inside90`` (n, d) booleans (truth inside the central
-        50% / 90% posterior interval) and ``rank`` (n, d), the truth's rank
-        among the draws (uniform when calibrated).
+        ``inside50`` and ``inside90`` (n, dim) booleans (truth inside the
+        central 50% / 90% posterior interval), ``rank`` (n, dim), the truth's
+        rank among the draws (uniform when calibrated), and ``z_true``.
     """
     rng = np.random.default_rng([seed, 99])
     d = prob.dim
-    truth = np.stack(
-        [prior_quantiles(u.prior, rng.uniform(1e-6, 1 - 1e-6, n)) for u in prob.unknowns], axis=1
-    )
-    z_true = np.stack([to_z(u.prior, truth[:, j]) for j, u in enumerate(prob.unknowns)], axis=1)
+    z_true = rng.standard_normal((n, d))
     mu, _ = prob.values(z_true)
     data = prob.likelihood.sample(mu, rng)
     rows0, lik0 = prob.rows, prob.likelihood
@@ -454,14 +517,21 @@ def sbc(
             ]
             prob.rows = rows
             prob.likelihood = Likelihood(rows, lik0.om)
-            post = fit(prob, seed=seed + i, draws=draws, importance=importance)
-            q = np.quantile(post.z_draws, [0.05, 0.25, 0.75, 0.95], axis=0)
+            post = fit(
+                prob,
+                method=method,
+                seed=seed + i,
+                draws=draws,
+                target_ess=target_ess,
+                from_prior=True,
+            )
+            q = np.quantile(post.z, [0.05, 0.25, 0.75, 0.95], axis=0)
             inside50[i] = (z_true[i] >= q[1]) & (z_true[i] <= q[2])
             inside90[i] = (z_true[i] >= q[0]) & (z_true[i] <= q[3])
-            rank[i] = (post.z_draws < z_true[i]).mean(axis=0)
+            rank[i] = (post.z < z_true[i]).mean(axis=0)
     finally:
         prob.rows, prob.likelihood = rows0, lik0
-    return {"inside50": inside50, "inside90": inside90, "rank": rank}
+    return {"inside50": inside50, "inside90": inside90, "rank": rank, "z_true": z_true}
 
 
 def _synthetic_row(r: Row, v: float, mu: float, lik: Likelihood, rng: np.random.Generator) -> Row:
@@ -478,3 +548,18 @@ def _synthetic_row(r: Row, v: float, mu: float, lik: Likelihood, rng: np.random.
     width = (r.high - r.low) if not (np.isnan(r.low) or np.isnan(r.high)) else 2 * s
     lo = np.floor(x / width) * width
     return dataclasses.replace(r, low=float(lo), high=float(lo + width))
+
+
+__all__ = [
+    "METHODS",
+    "CalibrationError",
+    "Mode",
+    "Posterior",
+    "Problem",
+    "find_mode",
+    "fit",
+    "linearised",
+    "prepare",
+    "sbc",
+    "start_z",
+]

@@ -1,23 +1,34 @@
-"""Calibration outputs: posterior draws, summaries, fit, estimates, validation.
+"""Calibration outputs: the posterior, fit and checks, identifiability, sensitivity.
 
-``calibrate_to_dir`` writes, atomically (a temporary folder renamed at the
-end; checkpoints live in ``DIR.checkpoint`` until then):
+``calibrate_to_dir`` writes, atomically (a temporary folder exchanged with the
+old output at the end; checkpoints live in ``DIR.checkpoint`` until then):
 
-* ``posterior.parquet``: one row per draw, one column per unknown;
-* ``summary.csv``: per unknown its path, prior, posterior median and 5–95%,
-  and the prior's source or assumption;
-* ``fit.csv``: ``series,year,sex,observed,p05,p50,p95`` posterior predictive
-  of every fitted row (with the observation model's noise);
+* ``posterior.parquet``: one row per (equally weighted) draw, one column per
+  scenario number the unknowns set (``id``, or ``id@YEAR`` for a series);
+* ``summary.csv``: per unknown (per knot year of a series) its prior and
+  posterior median and 5–95%, the width ratio, its label, its provenance;
+* ``fit.csv``: every fitted row and every held-back check against the
+  posterior predictive (with the observation model's noise), inside flags
+  and the coverage period;
+* ``coverage.csv``: 50%/90% coverage by series and by period;
+* ``checks.csv``: the held-back checks with a verdict;
 * ``estimates.csv``: ``quantity,year,sex,p05,p50,p95`` for the scenario's
-  declared uncounted quantities (with the agent engine's Poisson noise);
-* ``summary.md``: a plain-language account; ``calibration.json``: facts.
+  declared uncounted quantities (with the agent engine's Poisson noise), and
+  their prior predictive 5–95%;
+* ``identifiability.csv``: prior against posterior width for every unknown
+  and every estimate total, with its label;
+* ``sensitivity.csv``: prior and likelihood power-scaling, and the
+  structural alternatives (``calibration.alternatives``) refitted;
+* ``summary.md`` (plain language) and ``calibration.json`` (facts).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,103 +37,298 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crossings.atomic import atomic_directory, write_text
-from crossings.calibrate.fit import (
-    FD_STEP,
-    Posterior,
-    Problem,
-    fd_points,
-    fit,
-    predictive,
-    prepare,
-    save_meta,
+from crossings.calibrate.checks import (
+    Period,
+    check_verdicts,
+    coverage_by,
+    identifiability,
+    label_of,
+    power_scaling,
+    predictive_draws,
+    predictive_table,
 )
+from crossings.calibrate.fit import Posterior, Problem, fit, prepare, save_meta
 from crossings.calibrate.observe import Likelihood
-from crossings.calibrate.unknowns import (
-    CalibrationError,
-    describe_prior,
-    prior_quantiles,
-    to_z,
-)
-from crossings.measure import Row, build_rows, row_values
-from crossings.scenario.load import LoadedScenario
-from crossings.scenario.schema import Prior
+from crossings.calibrate.unknowns import CalibrationError, describe_prior
+from crossings.measure import build_rows
+from crossings.scenario.load import LoadedScenario, load_scenario
 
 log = logging.getLogger(__name__)
 
 F64 = NDArray[np.float64]
+ProgressFn = Any
+
+ALL_YEARS = "all years"
+"""The ``year`` of an estimate's total over the span (``estimates.csv``)."""
+YEARLY_MEAN = "yearly mean"
+"""The ``year`` of a stock estimate's mean over the years (a sum of stocks means nothing)."""
 
 
-def _predictive_rows(
-    prob: Problem,
-    post: Posterior,
-    rows: list[Row],
-    mode: F64,
-    jac: F64,
-    seed: int,
-    noise: str,
-    lik: Likelihood | None = None,
-    stream: int = 31,
-) -> pd.DataFrame:
-    """Posterior predictive quantiles of ``rows`` with the observation model's or Poisson noise.
+def _is_stock(rows: list[Any], series: str) -> bool:
+    return any(r.series == series and r.measure.stock is not None for r in rows)
 
-    ``lik`` is the observation model of ``rows`` (default: the fitted rows');
-    ``stream`` keys the noise draws.
+
+def _aggregate_label(rows: list[Any], series: str) -> str:
+    """How an estimate is summed up over the span: a total, or for a stock a yearly mean."""
+    return YEARLY_MEAN if _is_stock(rows, series) else ALL_YEARS
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to calibrate.
+
+    Attributes:
+        method: ``importance`` (the exact posterior) or ``laplace`` (a fast preview).
+        seed: Seed of every draw (same seed → same posterior).
+        draws: Equally weighted posterior draws to keep.
+        target_ess: Effective sample size the importance sampler aims for.
+        max_iter: Optimiser iterations at most.
+        lump_days: Lumping of long stays (``None``: the scenario's choice).
+        exact: No lumping at all.
+        prior_draws: Draws from the prior run through the model (the prior
+            predictive of the estimates, for identifiability); 0 skips it.
+        alternatives: Refit under the scenario's structural alternatives.
     """
-    rng = np.random.default_rng([seed, stream])
-    vals = predictive(post, mode, jac, post.z_draws)
-    if noise == "observation":
-        vals = (lik or prob.likelihood).sample(vals, rng)
-    elif noise == "poisson":
-        vals = rng.poisson(np.maximum(vals, 0)).astype(np.float64)
-    q = np.quantile(vals, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0) if len(rows) else np.zeros((5, 0))
+
+    method: str = "importance"
+    seed: int = 1
+    draws: int = 1000
+    target_ess: float = 1000.0
+    max_iter: int = 20
+    lump_days: int | None = None
+    exact: bool = False
+    prior_draws: int = 200
+    alternatives: bool = True
+
+
+@dataclass
+class Report:
+    """Everything a calibration produced (what the files hold)."""
+
+    summary: pd.DataFrame
+    fit: pd.DataFrame
+    coverage: pd.DataFrame
+    checks: pd.DataFrame
+    estimates: pd.DataFrame
+    identifiability: pd.DataFrame
+    sensitivity: pd.DataFrame
+    draws: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _periods(prob: Problem) -> list[Period]:
+    cal = prob.loaded.scenario.calibration
+    return [
+        Period(p.id, p.name or p.id, p.years[0], p.years[1]) for p in (cal.periods if cal else [])
+    ]
+
+
+def _weights(post: Posterior) -> F64:
+    return np.full(post.z.shape[0], 1.0 / post.z.shape[0])
+
+
+def summary_frame(prob: Problem, post: Posterior, prior_vals: F64) -> pd.DataFrame:
+    """Per component: prior and posterior quantiles, width ratio, label, provenance."""
+    theta = prob.space.values(post.z)
+    q_post = np.quantile(theta, [0.05, 0.5, 0.95], axis=0)
+    q_prior = np.quantile(prior_vals, [0.05, 0.5, 0.95], axis=0)
+    idf = identifiability([c.name for c in prob.space.components], prior_vals, theta)
+    rows = []
+    for j, c in enumerate(prob.space.components):
+        u = c.unknown
+        p = u.prior
+        src = ("sources: " + ", ".join(p.sources) if p.sources else "") + (
+            ("; " if p.sources and p.assumption else "")
+            + (f"assumption: {p.assumption}" if p.assumption else "")
+        )
+        rows.append(
+            {
+                "parameter": c.name,
+                "unknown": u.id,
+                "year": c.year if c.year is not None else "",
+                "path": u.path,
+                "mode": u.mode,
+                "prior": describe_prior(p)
+                + (
+                    f"; random walk, step sd {describe_prior(u.smoothness.step_sd)}"
+                    if u.smoothness is not None
+                    else ""
+                ),
+                "prior_p05": q_prior[0, j],
+                "prior_p50": q_prior[1, j],
+                "prior_p95": q_prior[2, j],
+                "posterior_p05": q_post[0, j],
+                "posterior_p50": q_post[1, j],
+                "posterior_p95": q_post[2, j],
+                "width_ratio": float(idf["ratio"].iloc[j]),
+                "label": idf["label"].iloc[j],
+                "source": src,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _estimates(prob: Problem, post: Posterior, prior_est: F64 | None, seed: int) -> pd.DataFrame:
+    """Every estimate row (year and sex), and its total over all years (``year`` = all).
+
+    The model's expected value at each posterior draw gets the agent engine's
+    Poisson noise (an estimate is what one run of the system would give).
+    """
+    rows = prob.estimate_rows
+    rng = np.random.default_rng([seed, 31])
+    vals = post.values["estimates"]
+    noisy = rng.poisson(np.maximum(vals, 0)).astype(np.float64) if rows else vals
+    labels = [(r.series, r.label, r.sex) for r in rows]
+    cols = [noisy[:, j] for j in range(len(rows))]
+    prior_cols = [prior_est[:, j] for j in range(len(rows))] if prior_est is not None else []
+    for series in dict.fromkeys(r.series for r in rows):
+        for sex in dict.fromkeys(r.sex for r in rows if r.series == series):
+            idx = [j for j, r in enumerate(rows) if r.series == series and r.sex == sex]
+            stock = _is_stock(rows, series)
+            labels.append((series, _aggregate_label(rows, series), sex))
+            cols.append(noisy[:, idx].mean(axis=1) if stock else noisy[:, idx].sum(axis=1))
+            if prior_est is not None:
+                agg = prior_est[:, idx]
+                prior_cols.append(agg.mean(axis=1) if stock else agg.sum(axis=1))
+    if not cols:
+        return pd.DataFrame(
+            columns=["quantity", "year", "sex", "p05", "p50", "p95", "prior_p05", "prior_p95"]
+        )
+    q = np.quantile(np.stack(cols, axis=1), [0.05, 0.5, 0.95], axis=0)
+    qp = (
+        np.quantile(np.stack(prior_cols, axis=1), [0.05, 0.95], axis=0)
+        if prior_cols
+        else np.full((2, len(cols)), math.nan)
+    )
     return pd.DataFrame(
         {
-            "series": [r.series for r in rows],
-            "year": [r.label for r in rows],
-            "sex": [r.sex for r in rows],
-            "observed": [r.observed for r in rows],
-            "kind": [r.kind for r in rows],
+            "quantity": [x[0] for x in labels],
+            "year": [x[1] for x in labels],
+            "sex": [x[2] for x in labels],
             "p05": q[0],
-            "p25": q[1],
-            "p50": q[2],
-            "p75": q[3],
-            "p95": q[4],
+            "p50": q[1],
+            "p95": q[2],
+            "prior_p05": qp[0],
+            "prior_p95": qp[1],
         }
     )
 
 
-def _shrinkage(prior: Prior, z: F64) -> float:
-    """1 − posterior variance / prior variance on the unconstrained scale."""
-    grid = to_z(prior, prior_quantiles(prior, (np.arange(999) + 0.5) / 999))
-    prior_var = float(np.var(grid))
-    return 1.0 - float(np.var(z)) / prior_var if prior_var > 0 else float("nan")
+def _totals(rows: list[Any], values: F64) -> tuple[list[str], F64]:
+    """Estimates over the span (sex total only): names and (n, quantities).
+
+    Flows are summed over the years; stocks are averaged (their names say which).
+    """
+    series = sorted({r.series for r in rows if r.sex == "total"})
+    names, cols = [], []
+    for n in series:
+        idx = [j for j, r in enumerate(rows) if r.series == n and r.sex == "total"]
+        stock = _is_stock(rows, n)
+        names.append(f"{n} ({_aggregate_label(rows, n)})")
+        cols.append(values[:, idx].mean(axis=1) if stock else values[:, idx].sum(axis=1))
+    return names, (np.stack(cols, axis=1) if cols else np.zeros((values.shape[0], 0)))
 
 
-def summary_frame(prob: Problem, post: Posterior) -> pd.DataFrame:
-    """Per unknown: prior, posterior median and 5–95%, provenance."""
+def build_report(
+    prob: Problem,
+    post: Posterior,
+    opts: Options,
+    *,
+    progress: ProgressFn | None = None,
+) -> Report:
+    """The tables of a calibration (no files written)."""
+    periods = _periods(prob)
+    rng = np.random.default_rng([opts.seed, 17])
+    w = _weights(post)
+    fit_draws = predictive_draws(post.values["fit"], prob.rows, prob.likelihood, rng)
+    fitf = predictive_table(prob.rows, fit_draws, w, periods=periods, role="fit")
+    lik_checks = Likelihood(prob.check_rows, prob.likelihood.om)
+    chk_draws = predictive_draws(post.values["checks"], prob.check_rows, lik_checks, rng)
+    chkf = predictive_table(prob.check_rows, chk_draws, w, periods=periods, role="check")
+    both = pd.concat([fitf, chkf], ignore_index=True)
+    coverage = pd.concat(
+        [
+            coverage_by(fitf, "series").assign(by="series").rename(columns={"series": "group"}),
+            coverage_by(fitf, "period").assign(by="period").rename(columns={"period": "group"}),
+        ],
+        ignore_index=True,
+    )
+    # the prior: draws of the coordinates, and (optionally) the model run at them
+    prior_z = np.random.default_rng([opts.seed, 23]).standard_normal(
+        (max(opts.prior_draws, 400), prob.dim)
+    )
+    prior_vals = prob.space.values(prior_z)
+    prior_est = None
+    if opts.prior_draws > 0 and prob.estimate_rows:
+        if progress is not None:
+            progress("prior predictive", 0.0, f"{opts.prior_draws} draws from the prior")
+        prior_est = prob.evaluate(prior_z[: opts.prior_draws])["estimates"]
+    summ = summary_frame(prob, post, prior_vals)
+    est = _estimates(prob, post, prior_est, opts.seed)
+    names, tot = _totals(prob.estimate_rows, post.values["estimates"])
+    idf_unknown = summ[["parameter", "width_ratio", "label"]].rename(
+        columns={"parameter": "quantity", "width_ratio": "ratio"}
+    )
+    idf_unknown.insert(0, "kind", "unknown")
+    idf_est = pd.DataFrame(columns=["kind", "quantity", "ratio", "label"])
+    if prior_est is not None and names:
+        _, ptot = _totals(prob.estimate_rows, prior_est)
+        e = identifiability(names, ptot, tot)
+        idf_est = e[["quantity", "ratio", "label"]].assign(kind="estimate")[
+            ["kind", "quantity", "ratio", "label"]
+        ]
+    idf = pd.concat([idf_unknown, idf_est], ignore_index=True)
+    sens = _sensitivity(prob, post, names)
+    draws = pd.DataFrame(prob.space.values(post.z), columns=[c.name for c in prob.space.components])
+    draws.insert(0, "draw", np.arange(len(draws)))
+    return Report(summ, both, coverage, check_verdicts(chkf), est, idf, sens, draws)
+
+
+def _sensitivity(prob: Problem, post: Posterior, names: list[str]) -> pd.DataFrame:
+    """Prior and likelihood power-scaling on the weighted sample (no new evaluations)."""
+    s = post.sample
+    if s is None:
+        z = post.z
+        log_w = np.zeros(z.shape[0])
+        fitv, estv = post.values["fit"], post.values["estimates"]
+    else:
+        z, log_w = s.z, s.log_w
+        fitv, estv = s.outputs["fit"], s.outputs["estimates"]
+    log_prior = prob.log_prior(z)
+    log_lik = prob.likelihood.total(fitv)
+    theta = prob.space.values(z)
+    _, tot = _totals(prob.estimate_rows, estv)
+    qnames = [c.name for c in prob.space.components] + names
+    values = np.concatenate([theta, tot], axis=1)
+    frame = power_scaling(qnames, values, log_w, log_prior, log_lik)
+    frame.insert(0, "check", "power-scaling")
+    return frame
+
+
+def structural_alternatives(loaded: LoadedScenario, opts: Options, base: Report) -> pd.DataFrame:
+    """Refit (Laplace) under each structural alternative: how far the estimates move."""
+    cal = loaded.scenario.calibration
+    alts = list(cal.alternatives) if cal else []
     out = []
-    for j, u in enumerate(prob.unknowns):
-        th = post.theta_draws[:, j]
-        pq = prior_quantiles(u.prior, np.array([0.05, 0.5, 0.95]))
-        out.append(
-            {
-                "parameter": u.id,
-                "path": u.path,
-                "mode": u.mode,
-                "years": f"{u.years[0]}-{u.years[1]}" if u.years else "",
-                "prior": describe_prior(u.prior),
-                "prior_p05": pq[0],
-                "prior_p50": pq[1],
-                "prior_p95": pq[2],
-                "posterior_p50": float(np.median(th)),
-                "posterior_p05": float(np.quantile(th, 0.05)),
-                "posterior_p95": float(np.quantile(th, 0.95)),
-                "shrinkage": _shrinkage(u.prior, post.z_draws[:, j]),
-                "source": ("sources: " + ", ".join(u.prior.sources) if u.prior.sources else "")
-                + ("; " if u.prior.sources and u.prior.assumption else "")
-                + (f"assumption: {u.prior.assumption}" if u.prior.assumption else ""),
-            }
-        )
+    base_tot = base.estimates[base.estimates["sex"] == "total"].groupby("quantity")["p50"].sum()
+    for alt in alts:
+        alt_loaded = load_scenario(loaded.origin, overrides=list(loaded.overrides), variant=alt)
+        prob = prepare(alt_loaded, lump_days=opts.lump_days, exact=opts.exact)
+        post = fit(prob, method="laplace", seed=opts.seed, draws=400, max_iter=opts.max_iter)
+        vals = post.values["estimates"]
+        names, tot = _totals(prob.estimate_rows, vals)
+        for n, col in zip(names, tot.T, strict=True):
+            b = float(base_tot.get(n, math.nan))
+            m = float(np.median(col))
+            out.append(
+                {
+                    "check": f"alternative: {alt}",
+                    "quantity": n,
+                    "base_median": b,
+                    "alternative_median": m,
+                    "change": (m - b) / b if b else math.nan,
+                }
+            )
     return pd.DataFrame(out)
 
 
@@ -136,12 +342,11 @@ def ard(frame: pd.DataFrame) -> float:
 
 
 def coverage(frame: pd.DataFrame, level: int) -> float:
-    """Share of count rows whose observation lies in the central ``level``% interval."""
+    """Share of count rows inside the central ``level``% predictive interval."""
     f = frame[frame["kind"] == "count"]
-    lo, hi = ("p25", "p75") if level == 50 else ("p05", "p95")
     if not len(f):
         return float("nan")
-    return float(((f["observed"] >= f[lo]) & (f["observed"] <= f[hi])).mean())
+    return float(f["inside50" if level == 50 else "inside90"].mean())
 
 
 def women_share(frame: pd.DataFrame) -> tuple[float, float]:
@@ -157,172 +362,70 @@ def women_share(frame: pd.DataFrame) -> tuple[float, float]:
     )
 
 
-def plain_summary(
-    prob: Problem, post: Posterior, summ: pd.DataFrame, fitf: pd.DataFrame, est: pd.DataFrame
-) -> str:
-    """A short plain-language account of the fit."""
-    sc = prob.loaded.scenario
-    series = sorted({r.series for r in prob.rows})
-    lines = [
-        f"# Calibration of {sc.title or sc.name}",
-        "",
-        f"**What was fitted.** {prob.dim} unknown numbers of the scenario "
-        f"({', '.join(u.id for u in prob.unknowns)}), each with a stated prior.",
-        "",
-        f"**To what.** {len(prob.rows)} observed numbers from {len(series)} series "
-        f"({', '.join(series)}), with a negative-binomial model for yearly counts and "
-        "soft intervals for reported ranges.",
-        "",
-        f"**How.** The expected-value mode of the scenario ({_exactness(prob)}) was "
-        f"evaluated {post.evaluations} times; the posterior is a "
-        f"normal approximation around the mode on the log/logit scale "
-        f"({post.iterations} optimiser iterations, {post.seconds:.1f} s"
-        + (
-            f", importance-reweighted, effective sample size {post.ess:.0f}"
-            if post.ess < len(post.z_draws)
-            else ""
-        )
-        + ").",
-        "",
-        f"**How well.** Averaged relative difference of counts: {ard(fitf):.3f}; "
-        f"observed counts inside the 90% predictive interval: "
-        f"{coverage(fitf, 90):.0%}, inside the 50% interval: {coverage(fitf, 50):.0%}.",
-        "",
-    ]
-    if len(summ):
-        width = np.log(summ["posterior_p95"].abs() + 1e-12) - np.log(
-            summ["posterior_p05"].abs() + 1e-12
-        )
-        worst = summ.assign(width=width).sort_values("width", ascending=False).head(3)
-        lines.append(
-            "**Most uncertain unknowns** (widest 90% interval, ratio of the bounds): "
-            + "; ".join(
-                f"{r.parameter} {r.posterior_p05:.3g}–{r.posterior_p95:.3g}"
-                for r in worst.itertuples()
-            )
-            + "."
-        )
-        lines.append("")
-    if len(est):
-        tot = est[est["sex"] == "total"]
-        rel = (tot["p95"] - tot["p05"]) / tot["p50"].where(tot["p50"] > 0)
-        g = tot.assign(rel=rel).groupby("quantity")["rel"].median().sort_values(ascending=False)
-        lines.append(
-            "**Most uncertain estimates** (median width of the 90% interval "
-            "relative to the median): "
-            + "; ".join(f"{k} ±{v / 2:.0%}" for k, v in g.head(4).items())
-            + "."
-        )
-        lines.append("")
-    lines.append(
-        "Estimates are model results, not counts: see estimates.csv for every "
-        "quantity with its 5–95% interval."
-    )
-    return "\n".join(lines) + "\n"
-
-
 def _exactness(prob: Problem) -> str:
     """How exact the expected-value mode of a fit was, in words."""
     lumped = [prob.model.state_ids[i] for i in np.flatnonzero(prob.ev.lumped)]
     if not lumped:
         return "exact expectations of the agent engine"
-    ap = (
-        prob.loaded.scenario.calibration.approximation if prob.loaded.scenario.calibration else None
-    )
-    why = f" ({ap.provenance()})" if ap is not None and ap.lump_days is not None else ""
     return (
         "expectations of the agent engine, exact except that "
         + ", ".join(lumped)
-        + " keep one duration ring per sex"
-        + why
-        + "; `--exact` removes this"
+        + " keep one duration ring per sex (`--exact` removes this)"
     )
 
 
-def calibrate_to_dir(
-    loaded: LoadedScenario,
-    out: Path,
-    *,
-    seed: int = 1,
-    draws: int = 1000,
-    importance: int = 0,
-    max_iter: int = 15,
-    resume: bool = False,
-    progress: Any = None,
-    lump_days: int | None = None,
-    exact: bool = False,
-) -> dict[str, Any]:
-    """Fit the scenario's unknowns and write the outputs to ``out``.
-
-    Returns:
-        Facts about the fit (also written to ``calibration.json``).
-    """
-    ck = out.with_name(out.name + ".checkpoint")
-    key = {
-        "scenario": loaded.scenario.name,
-        "sha256": loaded.sha256,
-        "variant": loaded.variant,
-        "overrides": list(loaded.overrides),
-        "seed": seed,
-        "draws": draws,
-        "importance": importance,
-        "lump_days": lump_days,
-        "exact": exact,
-    }
-    _open_checkpoint(ck, key, resume)
-    prob = prepare(loaded, lump_days=lump_days, exact=exact)
-    post = fit(
-        prob,
-        seed=seed,
-        draws=draws,
-        importance=importance,
-        max_iter=max_iter,
-        checkpoint=ck,
-        progress=progress,
+def plain_summary(prob: Problem, post: Posterior, rep: Report) -> str:
+    """A short plain-language account of the fit (Markdown)."""
+    sc = prob.loaded.scenario
+    fitted = rep.fit[rep.fit["role"] == "fit"]
+    series = sorted({r.series for r in prob.rows})
+    method = (
+        "the exact posterior, sampled by adaptive Pareto-smoothed importance sampling "
+        f"(effective sample size {post.ess:,.0f}, Pareto k̂ {post.khat:.2f}"
+        + ("; k̂ above 0.7 means the sample is not reliable" if (post.khat or 0) > 0.7 else "")
+        + ")"
+        if post.method == "importance"
+        else "a normal (Laplace) approximation at the mode — a preview, not the exact posterior"
     )
-    summ = summary_frame(prob, post)
-    fitf = _predictive_rows(prob, post, prob.rows, post.mu_mode, post.jac, seed, "observation")
-    est = _predictive_rows(
-        prob, post, prob.estimate_rows, post.est_mode, post.est_jac, seed, "poisson"
-    )
-    est = est.rename(columns={"series": "quantity"})[
-        ["quantity", "year", "sex", "p05", "p50", "p95"]
+    labels = rep.identifiability
+    n_set = int((labels["label"] == label_of(0.0)).sum())
+    n_prior = int(labels["label"].str.startswith("prior-driven").sum())
+    lines = [
+        f"# Calibration of {sc.title or sc.name}",
+        "",
+        f"{prob.dim} unknown coordinates ({len(prob.space.blocks)} declared unknowns, "
+        f"{prob.space.n_components} scenario numbers) were fitted to {len(prob.rows)} observed "
+        f"numbers of {len(series)} series ({', '.join(series)}). The posterior is {method}. "
+        f"The model was evaluated {post.evaluations:,} times ({_exactness(prob)}), in "
+        f"{post.seconds:,.0f} s.",
+        "",
+        f"Counts inside their 90% predictive interval: {coverage(fitted, 90):.0%}; inside the "
+        f"50% interval: {coverage(fitted, 50):.0%} (averaged relative difference "
+        f"{ard(fitted):.3f}).",
+        "",
+        f"Of {len(labels)} unknowns and estimates, {n_set} are set by the data and {n_prior} "
+        "are prior-driven (identifiability.csv): their intervals repeat the prior.",
+        "",
     ]
-    draws_df = pd.DataFrame(post.theta_draws, columns=[u.id for u in prob.unknowns])
-    draws_df.insert(0, "draw", np.arange(len(draws_df)))
-    meta = {
-        "scenario": loaded.scenario.name,
-        "sha256": loaded.sha256,
-        "seed": seed,
-        "unknowns": [u.id for u in prob.unknowns],
-        "paths": {u.id: u.path for u in prob.unknowns},
-        "rows": len(prob.rows),
-        "evaluations": post.evaluations,
-        "iterations": post.iterations,
-        "seconds": post.seconds,
-        "ess": post.ess,
-        "log_posterior_at_mode": post.log_post,
-        "ard": ard(fitf),
-        "coverage90": coverage(fitf, 90),
-        "coverage50": coverage(fitf, 50),
-        "variant": loaded.variant,
-        "overrides": list(loaded.overrides),
-        "lumped_states": [prob.model.state_ids[i] for i in np.flatnonzero(prob.ev.lumped)],
-    }
-
-    def fill(d: Path) -> None:
-        draws_df.to_parquet(d / "posterior.parquet", index=False)
-        summ.to_csv(d / "summary.csv", index=False)
-        fitf[["series", "year", "sex", "observed", "p05", "p50", "p95"]].to_csv(
-            d / "fit.csv", index=False
+    checks = rep.checks
+    if len(checks):
+        bad = checks[checks["verdict"].str.startswith("misfit")]
+        lines.append(
+            f"{len(checks)} reported figures were held back as checks; {len(bad)} lie outside "
+            "their 90% predictive interval"
+            + (
+                ": " + "; ".join(f"{r.series} {r.year}" for r in bad.itertuples())
+                if len(bad)
+                else ""
+            )
+            + " (checks.csv)."
         )
-        est.to_csv(d / "estimates.csv", index=False)
-        (d / "summary.md").write_text(plain_summary(prob, post, summ, fitf, est))
-        save_meta(d / "calibration.json", meta)
-
-    atomic_directory(out, fill)  # the old output stays whole until the new one is complete
-    shutil.rmtree(ck, ignore_errors=True)
-    return meta
+        lines.append("")
+    lines.append(
+        "Estimates are model results, not counts: estimates.csv has every quantity with its "
+        "5–95% interval and its prior predictive interval."
+    )
+    return "\n".join(lines) + "\n"
 
 
 CHECKPOINT_KEY = "key.json"
@@ -346,7 +449,7 @@ def _open_checkpoint(ck: Path, key: dict[str, Any], resume: bool) -> None:
             old = None
         if old != json.loads(json.dumps(key, default=str)):
             differ = (
-                sorted(k for k in key if not isinstance(old, dict) or old.get(k) != key[k])
+                sorted(k for k in key if old.get(k) != json.loads(json.dumps(key[k], default=str)))
                 if isinstance(old, dict)
                 else ["(the checkpoint has no readable key)"]
             )
@@ -362,51 +465,167 @@ def _open_checkpoint(ck: Path, key: dict[str, Any], resume: bool) -> None:
     write_text(ck / CHECKPOINT_KEY, json.dumps(key, indent=2, default=str) + "\n")
 
 
+def calibrate_to_dir(
+    loaded: LoadedScenario,
+    out: Path,
+    opts: Options | None = None,
+    *,
+    resume: bool = False,
+    progress: ProgressFn | None = None,
+) -> dict[str, Any]:
+    """Fit the scenario's unknowns and write the outputs to ``out``.
+
+    Returns:
+        Facts about the fit (also written to ``calibration.json``).
+    """
+    opts = opts or Options()
+    ck = out.with_name(out.name + ".checkpoint")
+    key = {
+        "scenario": loaded.scenario.name,
+        "sha256": loaded.sha256,
+        "variant": loaded.variant,
+        "overrides": list(loaded.overrides),
+        "method": opts.method,
+        "seed": opts.seed,
+        "draws": opts.draws,
+        "target_ess": opts.target_ess,
+        "lump_days": opts.lump_days,
+        "exact": opts.exact,
+    }
+    _open_checkpoint(ck, key, resume)
+    prob = prepare(loaded, lump_days=opts.lump_days, exact=opts.exact)
+    post = fit(
+        prob,
+        method=opts.method,
+        seed=opts.seed,
+        draws=opts.draws,
+        target_ess=opts.target_ess,
+        max_iter=opts.max_iter,
+        checkpoint=ck,
+        progress=progress,
+    )
+    rep = build_report(prob, post, opts, progress=progress)
+    if opts.alternatives:
+        if (
+            progress is not None
+            and loaded.scenario.calibration
+            and (loaded.scenario.calibration.alternatives)
+        ):
+            progress("structural alternatives", 0.0, "refitting under each alternative")
+        alt = structural_alternatives(loaded, opts, rep)
+        if len(alt):
+            rep.sensitivity = pd.concat([rep.sensitivity, alt], ignore_index=True)
+    fitted = rep.fit[rep.fit["role"] == "fit"]
+    meta: dict[str, Any] = {
+        "scenario": loaded.scenario.name,
+        "sha256": loaded.sha256,
+        "variant": loaded.variant,
+        "overrides": list(loaded.overrides),
+        "method": post.method,
+        "seed": opts.seed,
+        "unknowns": [b.unknown.id for b in prob.space.blocks],
+        "coordinates": prob.dim,
+        "components": [c.name for c in prob.space.components],
+        "paths": {b.unknown.id: b.unknown.path for b in prob.space.blocks},
+        "rows": len(prob.rows),
+        "checks": len(prob.check_rows),
+        "evaluations": post.evaluations,
+        "iterations": post.mode.iterations,
+        "converged": post.mode.converged,
+        "seconds": post.seconds,
+        "ess": post.ess,
+        "khat": post.khat,
+        "log_posterior_at_mode": post.mode.log_post,
+        "ard": ard(fitted),
+        "coverage90": coverage(fitted, 90),
+        "coverage50": coverage(fitted, 50),
+        "lumped_states": [prob.model.state_ids[i] for i in np.flatnonzero(prob.ev.lumped)],
+    }
+    rep.meta = meta
+
+    def fill(d: Path) -> None:
+        rep.draws.to_parquet(d / "posterior.parquet", index=False)
+        rep.summary.to_csv(d / "summary.csv", index=False)
+        rep.fit.to_csv(d / "fit.csv", index=False)
+        rep.coverage.to_csv(d / "coverage.csv", index=False)
+        rep.checks.to_csv(d / "checks.csv", index=False)
+        rep.estimates.to_csv(d / "estimates.csv", index=False)
+        rep.identifiability.to_csv(d / "identifiability.csv", index=False)
+        rep.sensitivity.to_csv(d / "sensitivity.csv", index=False)
+        (d / "summary.md").write_text(plain_summary(prob, post, rep), encoding="utf-8")
+        save_meta(d / "calibration.json", meta)
+
+    atomic_directory(out, fill)  # the old output stays whole until the new one is complete
+    shutil.rmtree(ck, ignore_errors=True)
+    return meta
+
+
 def validate(
     loaded: LoadedScenario,
     holdout_from: int,
+    opts: Options | None = None,
     *,
-    seed: int = 1,
-    draws: int = 1000,
-    importance: int = 0,
-    max_iter: int = 15,
-    lump_days: int | None = None,
-    exact: bool = False,
+    progress: ProgressFn | None = None,
 ) -> dict[str, Any]:
-    """Fit on rows before ``holdout_from``; forecast the rest under the scenario's policies.
+    """Fit on rows before ``holdout_from`` only; forecast the rest.
+
+    Everything is refitted on the earlier years: every unknown (yearly series
+    included) is estimated from the rows that end before ``holdout_from``,
+    the mode search starts from the prior (not from the numbers written in
+    the scenario), and the forecast of later years follows the scenario's
+    dated policies as what-ifs, with the series' later steps drawn from their
+    smoothness prior.
 
     Returns:
-        ``ard_in_sample``, ``ard_holdout``, ``coverage50/90_in_sample``,
-        ``coverage50/90_holdout``, women's shares, counts of rows, and the fit facts.
+        ``ard``, 50%/90% coverage and women's share in-sample and held out,
+        the held-out rows, counts, and the fit facts.
     """
-    prob = prepare(loaded, before=holdout_from, lump_days=lump_days, exact=exact)
-    post = fit(prob, seed=seed, draws=draws, importance=importance, max_iter=max_iter)
-    fit_in = _predictive_rows(prob, post, prob.rows, post.mu_mode, post.jac, seed, "observation")
+    opts = opts or Options()
+    prob = prepare(loaded, before=holdout_from, lump_days=opts.lump_days, exact=opts.exact)
     cal = loaded.scenario.calibration
+    checks = tuple(o.id for o in loaded.scenario.observations if o.role == "check")
     held = build_rows(
         loaded.scenario,
         prob.model,
-        exclude=tuple(cal.exclude if cal else ()),
+        exclude=(*(cal.exclude if cal else ()), *checks),
         from_year=holdout_from,
     )
-    V = row_values(prob.run(fd_points(post.z_mode, FD_STEP)), prob.model, held)
-    jac = ((V[1:] - V[0]) / FD_STEP).T
-    fit_out = _predictive_rows(
+    prob.check_rows = held  # evaluated at every draw, kept out of the likelihood
+    post = fit(
         prob,
-        post,
+        method=opts.method,
+        seed=opts.seed,
+        draws=opts.draws,
+        target_ess=opts.target_ess,
+        max_iter=opts.max_iter,
+        from_prior=True,
+        progress=progress,
+    )
+    periods = _periods(prob)
+    rng = np.random.default_rng([opts.seed, 37])
+    w = _weights(post)
+    fit_in = predictive_table(
+        prob.rows,
+        predictive_draws(post.values["fit"], prob.rows, prob.likelihood, rng),
+        w,
+        periods=periods,
+        role="fit",
+    )
+    fit_out = predictive_table(
         held,
-        V[0],
-        jac,
-        seed,
-        "observation",
-        Likelihood(held, prob.likelihood.om),
-        stream=37,
+        predictive_draws(post.values["checks"], held, Likelihood(held, prob.likelihood.om), rng),
+        w,
+        periods=periods,
+        role="held out",
     )
     ws_in = women_share(fit_in)
     ws_out = women_share(fit_out)
     return {
         "scenario": loaded.scenario.name,
         "holdout_from": holdout_from,
+        "method": post.method,
+        "ess": post.ess,
+        "khat": post.khat,
         "ard_in_sample": ard(fit_in),
         "ard_holdout": ard(fit_out),
         "coverage50_in_sample": coverage(fit_in, 50),
@@ -424,7 +643,7 @@ def validate(
 
 
 def posterior_thetas(path: Path, n: int, seed: int) -> tuple[list[str], F64]:
-    """``n`` parameter sets drawn (deterministically) from a calibration folder."""
+    """``n`` draws (deterministically chosen) from a calibration folder: names and values."""
     df = pd.read_parquet(path / "posterior.parquet")
     cols = [c for c in df.columns if c != "draw"]
     rng = np.random.default_rng([seed, 53])
@@ -439,3 +658,17 @@ def posterior_record(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+__all__ = [
+    "Options",
+    "Report",
+    "ard",
+    "build_report",
+    "calibrate_to_dir",
+    "coverage",
+    "posterior_record",
+    "posterior_thetas",
+    "validate",
+    "women_share",
+]

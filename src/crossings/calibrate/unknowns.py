@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special, stats
 
+from crossings.calibrate.params import Component
 from crossings.compile.compiler import compile_scenario
 from crossings.compile.model import CompiledModel
 from crossings.expected import VARYING
@@ -120,11 +121,33 @@ def _find(sc: Scenario, path: str) -> object:
     raise CalibrationError(f"no sourced parameter at {path!r} (see `crossings sources`)")
 
 
-def current_value(sc: Scenario, u: Unknown) -> float:
-    """The scenario's own value of a ``mode: value`` unknown (1 for ``scale``)."""
+def _in_force(table: dict[int, float], year: int) -> float:
+    """The value of a ``by_year`` table in force in ``year`` (the first one before it)."""
+    years = sorted(table)
+    value = table[years[0]]
+    for y in years:
+        if y <= year:
+            value = table[y]
+    return float(value)
+
+
+def component_value(sc: Scenario, c: Component) -> float:
+    """The scenario's own value of a component (1 for a ``scale`` unknown).
+
+    Raises:
+        CalibrationError: When the path holds no number of the right kind.
+    """
+    u = c.unknown
     if u.mode == "scale":
         return 1.0
     obj = _find(sc, u.path)
+    if u.mode == "series":
+        if not isinstance(obj, Rate) or obj.by_year is None:
+            raise CalibrationError(
+                f"unknown {u.id!r}: `mode: series` needs a `by_year` rate at {u.path!r}"
+            )
+        assert c.year is not None
+        return _in_force(obj.by_year, c.year)
     if isinstance(obj, Param):
         return float(obj.value)
     if isinstance(obj, Rate):
@@ -140,53 +163,78 @@ def current_value(sc: Scenario, u: Unknown) -> float:
     )
 
 
-def apply_unknowns(sc: Scenario, unknowns: list[Unknown], theta: F64) -> Scenario:
-    """A copy of ``sc`` with each unknown set to ``theta[j]``."""
+def current_value(sc: Scenario, u: Unknown) -> float:
+    """The scenario's own value of a single (not series) unknown."""
+    return component_value(sc, Component(u.id, u))
+
+
+def apply_components(sc: Scenario, comps: list[Component], values: F64) -> Scenario:
+    """A copy of ``sc`` with each component set to its value."""
     out = sc.model_copy(deep=True)
-    for u, th in zip(unknowns, np.asarray(theta, np.float64).tolist(), strict=True):
-        obj = _find(out, u.path)
-        if u.mode == "value":
-            if isinstance(obj, Param):
-                obj.value = th
-            elif isinstance(obj, Rate):
-                name = "per_year" if obj.per_year is not None else "per_day"
-                setattr(obj, name, th)
-            elif isinstance(obj, NumberMap):
-                k = next(iter(obj.values))
-                obj.values[k] = th
+    series: dict[str, dict[int, float]] = {}
+    for c, th in zip(comps, np.asarray(values, np.float64).tolist(), strict=True):
+        u = c.unknown
+        if u.mode == "series":
+            assert c.year is not None
+            series.setdefault(u.path, {})[c.year] = th
             continue
-        if isinstance(obj, Param):
-            obj.value = obj.value * th
-        elif isinstance(obj, NumberMap):
-            obj.values = {k: v * th for k, v in obj.values.items()}
-        elif isinstance(obj, Rate):
-            if obj.per_year is not None:
-                obj.per_year *= th
-            elif obj.per_day is not None:
-                obj.per_day *= th
-            elif obj.by_year is not None:
-                y0, y1 = u.years if u.years is not None else (-(10**9), 10**9)
-                obj.by_year = {y: (v * th if y0 <= y <= y1 else v) for y, v in obj.by_year.items()}
-            elif obj.schedule is not None:
-                for step in obj.schedule:
-                    if u.years is None or u.years[0] <= step.from_.year <= u.years[1]:
-                        step.per_year *= th
-            else:
-                raise CalibrationError(
-                    f"unknown {u.id!r}: {u.path!r} is written as mean_days or probability, "
-                    "which is not linear in a scale factor; write it as per_year to calibrate it"
-                )
-        else:
-            raise CalibrationError(f"unknown {u.id!r}: {u.path!r} holds no number to scale")
+        _apply_one(out, u, th)
+    for path, years in series.items():
+        obj = _find(out, path)
+        if not isinstance(obj, Rate) or obj.by_year is None:
+            raise CalibrationError(f"`mode: series` needs a `by_year` rate at {path!r}")
+        obj.by_year = dict(sorted({**obj.by_year, **years}.items()))
     return out
+
+
+def apply_unknowns(sc: Scenario, unknowns: list[Unknown], theta: F64) -> Scenario:
+    """A copy of ``sc`` with each single unknown set to ``theta[j]``."""
+    return apply_components(sc, [Component(u.id, u) for u in unknowns], theta)
+
+
+def _apply_one(out: Scenario, u: Unknown, th: float) -> None:
+    obj = _find(out, u.path)
+    if u.mode == "value":
+        if isinstance(obj, Param):
+            obj.value = th
+        elif isinstance(obj, Rate):
+            name = "per_year" if obj.per_year is not None else "per_day"
+            setattr(obj, name, th)
+        elif isinstance(obj, NumberMap):
+            k = next(iter(obj.values))
+            obj.values[k] = th
+        return
+    if isinstance(obj, Param):
+        obj.value = obj.value * th
+    elif isinstance(obj, NumberMap):
+        obj.values = {k: v * th for k, v in obj.values.items()}
+    elif isinstance(obj, Rate):
+        if obj.per_year is not None:
+            obj.per_year *= th
+        elif obj.per_day is not None:
+            obj.per_day *= th
+        elif obj.by_year is not None:
+            y0, y1 = u.years if u.years is not None else (-(10**9), 10**9)
+            obj.by_year = {y: (v * th if y0 <= y <= y1 else v) for y, v in obj.by_year.items()}
+        elif obj.schedule is not None:
+            for step in obj.schedule:
+                if u.years is None or u.years[0] <= step.from_.year <= u.years[1]:
+                    step.per_year *= th
+        else:
+            raise CalibrationError(
+                f"unknown {u.id!r}: {u.path!r} is written as mean_days or probability, "
+                "which is not linear in a scale factor; write it as per_year to calibrate it"
+            )
+    else:
+        raise CalibrationError(f"unknown {u.id!r}: {u.path!r} holds no number to scale")
 
 
 # ---------------------------------------------------------------- linear effect
 @dataclass
 class Effect:
-    """How one unknown moves the compiled arrays: ``entry = base + slope·(θ − θ0)``."""
+    """How one component moves the compiled arrays: ``entry = base + slope·(θ − θ0)``."""
 
-    unknown: Unknown
+    component: Component
     theta0: float
     entries: dict[str, tuple[NDArray[np.int64], F64, F64]] = field(default_factory=dict)
 
@@ -202,29 +250,36 @@ def _arrays(m: CompiledModel) -> dict[str, F64]:
     }
 
 
-def linearise(sc: Scenario, unknowns: list[Unknown]) -> tuple[CompiledModel, list[Effect]]:
-    """Compile the scenario and find each unknown's (checked) linear effect.
+def linearise(sc: Scenario, comps: list[Component]) -> tuple[CompiledModel, list[Effect]]:
+    """Compile the scenario and find each component's (checked) linear effect.
+
+    Each component is moved alone (to 1.5× and 0.5× its value) and the
+    compiled arrays compared: the change must be linear in the value and
+    confined to arrays the expected-value mode can vary.
 
     Raises:
-        CalibrationError: When an unknown moves arrays calibration cannot
+        CalibrationError: When a component moves arrays calibration cannot
             vary, moves nothing, or does not act linearly.
     """
     base_model = compile_scenario(sc)
     base = _arrays(base_model)
+    vals0 = np.array([component_value(sc, c) for c in comps])
     effects = []
-    for u in unknowns:
-        th0 = current_value(sc, u)
+    for j, c in enumerate(comps):
+        u = c.unknown
+        th0 = float(vals0[j])
         th1 = th0 * 1.5 if th0 != 0 else 0.1
         th2 = th0 * 0.5 if th0 != 0 else 0.05
-        vals = [current_value(sc, v) if v is not u else th1 for v in unknowns]
-        m1 = compile_scenario(apply_unknowns(sc, unknowns, np.array(vals)))
+        vals = vals0.copy()
+        vals[j] = th1
+        m1 = compile_scenario(apply_components(sc, comps, vals))
         for name in FIXED_ARRAYS:
             if not np.array_equal(getattr(m1, name), getattr(base_model, name)):
                 raise CalibrationError(
                     f"unknown {u.id!r} changes {name}, which calibration cannot vary "
                     "(durations, fixed entries and age mixes are not supported as unknowns)"
                 )
-        eff = Effect(u, th0)
+        eff = Effect(c, th0)
         a1 = _arrays(m1)
         for name in VARYING:
             d = (a1[name] - base[name]).ravel()
@@ -232,12 +287,13 @@ def linearise(sc: Scenario, unknowns: list[Unknown]) -> tuple[CompiledModel, lis
             if idx.size:
                 eff.entries[name] = (idx, base[name].ravel()[idx].copy(), d[idx] / (th1 - th0))
         if not eff.entries:
+            where = f" in {c.year}" if c.year is not None else ""
             raise CalibrationError(
-                f"unknown {u.id!r} changes nothing in the compiled model "
+                f"unknown {c.name!r} changes nothing in the compiled model{where} "
                 f"(is {u.path!r} used, and within the years given?)"
             )
-        vals2 = [current_value(sc, v) if v is not u else th2 for v in unknowns]
-        a2 = _arrays(compile_scenario(apply_unknowns(sc, unknowns, np.array(vals2))))
+        vals[j] = th2
+        a2 = _arrays(compile_scenario(apply_components(sc, comps, vals)))
         for name, (idx, b, slope) in eff.entries.items():
             pred = b + slope * (th2 - th0)
             got = a2[name].ravel()[idx]
@@ -251,16 +307,20 @@ def linearise(sc: Scenario, unknowns: list[Unknown]) -> tuple[CompiledModel, lis
     return base_model, effects
 
 
-def batch_arrays(model: CompiledModel, effects: list[Effect], theta: F64) -> dict[str, F64]:
-    """The varying arrays for each row of ``theta`` (P, d): scale effects multiply."""
-    P = theta.shape[0]
+def batch_arrays(model: CompiledModel, effects: list[Effect], values: F64) -> dict[str, F64]:
+    """The varying arrays for each row of component ``values`` (P, C)."""
+    P = values.shape[0]
     base = _arrays(model)
     out = {k: np.repeat(np.asarray(v, np.float64)[None], P, axis=0) for k, v in base.items()}
     for j, eff in enumerate(effects):
         for name, (idx, b, slope) in eff.entries.items():
             flat = out[name].reshape(P, -1)
-            th = theta[:, j][:, None]
-            if eff.unknown.mode == "scale" and np.allclose(b, slope * eff.theta0, rtol=1e-9):
+            th = values[:, j][:, None]
+            if (
+                eff.component.unknown.mode == "scale"
+                and eff.theta0 != 0
+                and np.allclose(b, slope * eff.theta0, rtol=1e-9)
+            ):
                 flat[:, idx] *= th / eff.theta0  # entries proportional to the number
             else:
                 flat[:, idx] += slope[None] * (th - eff.theta0)

@@ -162,10 +162,7 @@ class Simulation:
         self.flags = np.zeros(n, np.uint32)
         self.cohort = np.zeros(n, np.int16)  # calendar-year index of entry
         self.sampled = np.zeros(n, np.bool_)
-        ms_member = m.extras.get("milestone_member")
-        self.ms_member = (
-            np.asarray(ms_member, bool) if ms_member is not None else np.zeros((0, S), bool)
-        )
+        self.ms_member = np.asarray(m.milestone_member, bool).reshape(-1, S)
         self.milestones = np.full((self.ms_member.shape[0], n), -1, np.int32)
         self.n_created = 0
         # --- tallies

@@ -19,6 +19,7 @@ from crossings.results.bundle import (
     ParameterInfo,
     PlaceInfo,
     PolicyInfo,
+    PopulationInfo,
     ScatterInfo,
     ScenarioInfo,
     SourceInfo,
@@ -52,6 +53,10 @@ def describe(loaded: LoadedScenario, model: CompiledModel) -> ScenarioInfo:
         s: (m.place_ids[p] if p >= 0 else None)
         for s, p in zip(m.state_ids, m.state_place, strict=True)
     }
+    pops = m.population_ids
+    top = [p for p in range(len(pops)) if m.population_parent[p] < 0]
+    subs = [p for p in range(len(pops)) if m.population_parent[p] >= 0]
+    declared = bool(sc.populations)
     states = [
         StateInfo(
             id=sid,
@@ -59,11 +64,29 @@ def describe(loaded: LoadedScenario, model: CompiledModel) -> ScenarioInfo:
             kind=kind,
             section=section,
             place=place_of[sid],
+            population=pops[int(m.state_population[i])] if declared else None,
+            subpopulations=[pops[p] for p in subs if m.population_member[p, i]],
+            story=m.state_stories[i] or None,
         )
-        for sid, name, kind, section in zip(
-            m.state_ids, m.state_names, m.state_kinds, m.state_section, strict=True
+        for i, (sid, name, kind, section) in enumerate(
+            zip(m.state_ids, m.state_names, m.state_kinds, m.state_section, strict=True)
         )
     ]
+    populations = (
+        [
+            PopulationInfo(
+                id=pops[p],
+                name=m.population_names[p],
+                headline=bool(m.population_headline[p]),
+                context=bool(m.population_context[p]),
+                within=pops[int(m.population_parent[p])] if m.population_parent[p] >= 0 else None,
+                description=m.population_descriptions[p],
+            )
+            for p in [*top, *subs]
+        ]
+        if declared
+        else []
+    )
     places = [
         PlaceInfo(
             id=p.id,
@@ -133,15 +156,18 @@ def describe(loaded: LoadedScenario, model: CompiledModel) -> ScenarioInfo:
                 to_state=m.state_ids[t] if t >= 0 else "flag:" + m.flag_ids[-t - 1],
             )
         )
-    events = [
-        EventInfo(
-            id=wid,
-            kind="wave",
-            date=m.step_date(int(m.wave_step[w])),
-            happened=bool(m.wave_active[w]),
+    waves: dict[str, EventInfo] = {}  # one wave id may empty several queues: one per id
+    for w, wid in enumerate(m.wave_ids):
+        waves.setdefault(
+            wid,
+            EventInfo(
+                id=wid,
+                kind="wave",
+                date=m.step_date(int(m.wave_step[w])),
+                happened=bool(m.wave_active[w]),
+            ),
         )
-        for w, wid in enumerate(m.wave_ids)
-    ] + [
+    events = [*waves.values()] + [
         EventInfo(id=rid, kind="reclassification", date=m.step_date(int(m.rc_step[k])))
         for k, rid in enumerate(m.rc_ids)
     ]
@@ -177,6 +203,7 @@ def describe(loaded: LoadedScenario, model: CompiledModel) -> ScenarioInfo:
         hazards=hazards,
         consequences=consequence_names,
         events=events,
+        populations=populations,
         scatter=scatter,
         age_bands=list(m.age_ids),
         origins=list(m.origin_ids),

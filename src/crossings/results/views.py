@@ -57,21 +57,27 @@ class Metric:
     label: str
     how: str
     kinds: tuple[str, ...] = ()
+    whole: bool = False
+    """Only for a whole (top-level) population: entries and start stocks of a
+    sub-population are not its own."""
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("entered", "people who set out (entered during the span)", "entries", ("*",)),
-    Metric("present_at_start", "people already there when the span begins", "present"),
-    Metric("arrivals", "arrivals in safety", "entries", ("arrived",)),
+    Metric("entered", "people who entered during the span", "entries", ("*",), whole=True),
+    Metric("present_at_start", "people already there when the span begins", "present", whole=True),
+    Metric("arrivals", "arrivals in safety", "entries", ("arrived",), whole=True),
     Metric("caught_abroad", "arrested or caught abroad", "entries", ("detained",)),
     Metric("sent_back", "sent back and interrogated", "entries", ("interrogation",)),
-    Metric("sentenced", "sentenced (all sentences)", "entries", ("sentence",)),
+    Metric(
+        "sentenced", "sentences passed (a re-arrest is sentenced again)", "entries", ("sentence",)
+    ),
     Metric("deaths", "deaths", "entries", ("dead",)),
-    Metric("families", "family members punished (each person once)", "families"),
+    Metric("households", "households punished (once per sentence)", "households"),
+    Metric("families", "family members punished (each person once per sentence)", "families"),
     Metric(
         "detained_peak", "detention queue at its peak (people held abroad)", "peak", ("detained",)
     ),
-    Metric("hiding_end", "people hiding abroad on the last day", "end", ("hiding",)),
+    Metric("hiding_end", "people hiding abroad on the last day", "end", ("hiding",), whole=True),
     Metric("held_end", "people serving sentences on the last day", "end", ("sentence",)),
 )
 """The headline figures, in the order they are shown."""
@@ -126,6 +132,8 @@ class View:
     def per_run(self, population: str | None = None) -> pd.DataFrame:
         """Every metric for every run (rows: run index), for one population."""
         states = self.states(population)
+        pop = population or self.population
+        sub = any(p.id == pop and p.within for p in self.scenario.populations)
         kind = {s.id: s.kind for s in self.scenario.states}
         flows = self._table("flows")
         flows = flows[flows["to_state"].astype(str).isin(states)]
@@ -137,6 +145,8 @@ class View:
         out: dict[str, pd.Series] = {}
         index = pd.Index(self.runs, name="run")
         for m in METRICS:
+            if m.whole and sub:
+                continue
             if m.how == "entries":
                 entering = src != START
                 if m.kinds != ("*",):
@@ -162,14 +172,15 @@ class View:
                 else:
                     vals = by_date.groupby(level="run").max()
                 out[m.key] = vals.reindex(index, fill_value=0)
-            elif m.how == "families" and self.bundle.has("families"):
+            elif m.how in ("families", "households") and self.bundle.has("families"):
                 fam = self._table("families")
                 fam = fam[
                     (fam["consequence"] == FAMILY_ANY)
                     & fam["outcome_state"].astype(str).isin(states)
                 ]
+                col = "members" if m.how == "families" else "households"
                 if len(fam):
-                    out[m.key] = fam.groupby("run")["members"].sum().reindex(index, fill_value=0)
+                    out[m.key] = fam.groupby("run")[col].sum().reindex(index, fill_value=0)
         return pd.DataFrame(out, index=index).astype(float)
 
     def sentences(self, population: str | None = None) -> pd.DataFrame:
@@ -366,18 +377,281 @@ def verdict(
     return Verdict("outside", gap, gap / ref if ref else math.nan)
 
 
+# ------------------------------------------------------------------ reading (added for the
+# report and the web app: the same words and numbers as the command line's summary)
+def number(x: float | None, *, share: bool = False) -> str:
+    """A number for reading: ``1,234``, ``45.8%``, ``0.37``; a dash for nothing (never ``nan``)."""
+    if x is None or not math.isfinite(float(x)):
+        return "–"
+    if share:
+        return f"{100 * x:.1f}%"
+    if abs(x) >= 100 or float(x).is_integer():
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:,.1f}"
+    return f"{x:.2g}"
+
+
+def signed(x: float | None, *, share: bool = False) -> str:
+    """A difference for reading: ``+2,460``, ``−12`` (a minus sign), ``0`` (a dash for nothing)."""
+    text = number(x, share=share)
+    if x is not None and math.isfinite(float(x)) and x > 0 and text != "0":
+        return "+" + text
+    return text.replace("-", "\u2212", 1) if text.startswith("-") else text
+
+
+def observed_text(low: float, high: float, *, share: bool = False) -> str:
+    """What was observed: a number, a range (``200–600``) or an open range in words."""
+    lo_ok, hi_ok = math.isfinite(low), math.isfinite(high)
+    if lo_ok and hi_ok and low == high:
+        return number(low, share=share)
+    if lo_ok and hi_ok:
+        return f"{number(low, share=share)}–{number(high, share=share)}"
+    if lo_ok:
+        return f"more than {number(low, share=share)}"
+    if hi_ok:
+        return f"at most {number(high, share=share)}"
+    return "–"
+
+
+def band_text(s: Summary, *, share: bool = False, diff: bool = False) -> str:
+    """A summary as ``median (p05 to p95)``, or the value alone without a band.
+
+    A band that is a single value (every run the same) is not repeated.
+    ``diff`` writes the numbers with their signs (a what-if's difference).
+    """
+    med = signed(s.median, share=share) if diff else number(s.median, share=share)
+    if not s.has_band or s.p05 == s.p95 == s.median:
+        return med
+    fmt = signed if diff else number
+    return f"{med} ({fmt(s.p05, share=share)} to {fmt(s.p95, share=share)})"
+
+
+def verdict_text(v: Verdict, *, share: bool = False) -> str:
+    """A verdict in words: ``inside``, ``outside by 120 (5%)``, or ``""`` without a band."""
+    if v.text == OUTSIDE:
+        if share:
+            return f"outside by {100 * v.by:.1f} percentage points"
+        rel = f" ({100 * v.relative:.0f}%)" if math.isfinite(v.relative) else ""
+        return f"outside by {number(v.by)}{rel}"
+    return "inside" if v.text == "inside" else ""
+
+
+def has_band(bundle: Bundle) -> bool:
+    """Whether the bundle's figures have a 5–95% band (several agent runs, not expected values)."""
+    return bundle.run.mode is not RunMode.EXPECTED and bundle.run.runs > 1
+
+
+def run_text(bundle: Bundle) -> str:
+    """How the numbers were produced, in words (agent runs and seeds, expected values, draws)."""
+    r = bundle.run
+    if r.mode is RunMode.EXPECTED:
+        return "exact expected values (no agents, no noise)"
+    if r.mode is RunMode.POSTERIOR:
+        origin = f" in {r.posterior.path}" if r.posterior else ""
+        return (
+            f"{r.runs} agent run{'s' if r.runs != 1 else ''}, each with its parameters drawn "
+            f"from the calibration's posterior{origin}"
+        )
+    if not r.seeds:
+        return f"{r.runs} agent run{'s' if r.runs != 1 else ''}"
+    seeds = (
+        f"seed {r.seeds[0]}"
+        if len(r.seeds) == 1
+        else f"seeds {r.seeds[0]}–{r.seeds[-1]}"
+        if r.seeds == list(range(r.seeds[0], r.seeds[0] + len(r.seeds)))
+        else "seeds " + ", ".join(str(s) for s in r.seeds)
+    )
+    return f"{r.runs} agent run{'s' if r.runs != 1 else ''} ({seeds})"
+
+
+def population_title(pop: PopulationInfo) -> str:
+    """A population's heading: its name, capitalised, with ``context`` or ``part of`` noted."""
+    name = pop.name[:1].upper() + pop.name[1:]
+    if pop.context:
+        return f"{name} — context, not included in the figures above"
+    if pop.within:
+        return f"{name} (part of the above)"
+    return name
+
+
+def series_title(info: ScenarioInfo, series: str) -> str:
+    """The readable title of an observation series (``…_female_share``: women's share of it)."""
+    base = series.removesuffix("_female_share")
+    obs = info.observation(base)
+    name = obs.name if obs is not None else base.replace("_", " ")
+    if base != series:
+        return f"Women's share of {name}"
+    return name[:1].upper() + name[1:]
+
+
+@dataclass(frozen=True)
+class ObservedRow:
+    """One observed number against the simulation, with its verdict.
+
+    Attributes:
+        series: Series id (as in ``observations.csv``).
+        title: The series in words.
+        year: Year, span of years (``1999-2001``) or date.
+        sex: ``total``, ``female`` or ``male``.
+        kind: ``count``, ``estimate`` or ``share``.
+        unit: Its unit (``people``, ``share of total``).
+        low: Lower end of what was observed (NaN: open).
+        high: Upper end (NaN: open); equal to ``low`` for a single number.
+        observed: The single observed figure (a range's point value).
+        simulated: The simulation's median and band (no band: one run or expected values).
+        verdict: Inside or outside (``no band`` without a band).
+        sources: Source ids.
+    """
+
+    series: str
+    title: str
+    year: str
+    sex: str
+    kind: str
+    unit: str
+    low: float
+    high: float
+    observed: float
+    simulated: Summary
+    verdict: Verdict
+    sources: tuple[str, ...] = ()
+
+    @property
+    def share(self) -> bool:
+        """Whether the row is a share (shown as a percentage)."""
+        return self.kind == "share"
+
+    @property
+    def observed_text(self) -> str:
+        """What was observed, in words (a number, a range, an open range)."""
+        return observed_text(self.low, self.high, share=self.share)
+
+    @property
+    def simulated_text(self) -> str:
+        """The simulation's median with its band."""
+        return band_text(self.simulated, share=self.share)
+
+    @property
+    def verdict_text(self) -> str:
+        """``inside``, ``outside by …`` or ``""`` (no band)."""
+        return verdict_text(self.verdict, share=self.share)
+
+
+def _float(x: object) -> float:
+    try:
+        return float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def observed_rows(bundle: Bundle) -> list[ObservedRow]:
+    """Every observed number of a bundle against the simulation, with its verdict.
+
+    The verdict (:func:`verdict`) widens the simulation's 5–95% band by the
+    scatter the scenario's observation model allows — for counts
+    (``dispersion``), and for reported ranges and estimates (``range_sd``);
+    open-ended ranges are unbounded on their open side. A bundle without a
+    band (one run, expected values) gets no verdict.
+    """
+    obs = bundle.table("observations")
+    info = bundle.scenario
+    band = has_band(bundle)
+    out = []
+    for rec in obs.to_dict("records"):
+        kind = str(rec.get("kind") or "count")
+        point = _float(rec.get("observed"))
+        lo, hi = _float(rec.get("observed_low")), _float(rec.get("observed_high"))
+        if math.isnan(lo) and math.isnan(hi):
+            lo = hi = point
+        sim = Summary(
+            _float(rec.get("simulated")),
+            _float(rec.get("simulated_p05")) if band else None,
+            _float(rec.get("simulated_p95")) if band else None,
+        )
+        ranged = not (math.isfinite(lo) and math.isfinite(hi) and lo == hi)
+        how = "range" if kind == "count" and ranged else kind
+        v = verdict(lo, hi, sim.p05, sim.p95, kind=how, scatter=info.scatter)
+        srcs = str(rec.get("sources") or "")
+        out.append(
+            ObservedRow(
+                series=str(rec["series"]),
+                title=series_title(info, str(rec["series"])),
+                year=str(rec["year"]),
+                sex=str(rec["sex"]),
+                kind=kind,
+                unit=str(rec.get("unit") or "people"),
+                low=lo,
+                high=hi,
+                observed=point,
+                simulated=sim,
+                verdict=v,
+                sources=tuple(s.strip() for s in srcs.split(";") if s.strip() and srcs != "nan"),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class SeriesCheck:
+    """How one observed series compares with the simulation, in a line.
+
+    Attributes:
+        series: Series id.
+        title: The series in words.
+        rows: Observed numbers compared.
+        inside: How many lie inside the (widened) band.
+        outside: The rows outside, furthest first.
+    """
+
+    series: str
+    title: str
+    rows: int
+    inside: int
+    outside: tuple[ObservedRow, ...]
+
+
+def series_checks(rows: Sequence[ObservedRow]) -> list[SeriesCheck]:
+    """Observed rows grouped by series (in order), with how many lie inside the band."""
+    order = list(dict.fromkeys(r.series for r in rows))
+    out = []
+    for s in order:
+        mine = [r for r in rows if r.series == s and r.verdict.text in ("inside", OUTSIDE)]
+        if not mine:
+            continue
+        off = sorted(
+            (r for r in mine if r.verdict.text == OUTSIDE),
+            key=lambda r: -abs(r.verdict.relative) if math.isfinite(r.verdict.relative) else 0,
+        )
+        out.append(SeriesCheck(s, mine[0].title, len(mine), len(mine) - len(off), tuple(off)))
+    return out
+
+
 __all__ = [
     "METRICS",
     "Difference",
     "Metric",
+    "ObservedRow",
+    "SeriesCheck",
     "Summary",
     "Verdict",
     "View",
+    "band_text",
     "compare",
+    "has_band",
     "headline",
     "headline_figures",
+    "number",
+    "observed_rows",
+    "observed_text",
     "population_states",
+    "population_title",
     "populations",
+    "run_text",
+    "series_checks",
+    "series_title",
+    "signed",
     "summarise",
     "verdict",
+    "verdict_text",
 ]

@@ -76,7 +76,6 @@ class LoadedScenario:
     warnings: list[Issue] = field(default_factory=list)
     variant: str | None = None
     overrides: tuple[str, ...] = ()
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 def builtin_names() -> list[str]:
@@ -1031,7 +1030,6 @@ def _validated(
         warnings=problems,
         variant=variant,
         overrides=overrides,
-        data=data,
     )
 
 

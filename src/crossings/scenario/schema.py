@@ -26,6 +26,9 @@ NonNeg = Annotated[float, Field(strict=True, ge=0)]
 Prob = Annotated[float, Field(strict=True, ge=0, le=1)]
 Pos = Annotated[float, Field(strict=True, gt=0)]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-.]*$", max_length=80)]
+Story = Annotated[str, Field(min_length=1, max_length=200)]
+"""What a person does on entering a state, as a present-tense verb phrase without its
+subject (``is handed over at the Tumen bridge``); journeys are told with it."""
 
 PLACE_KINDS = (
     "origin",
@@ -386,7 +389,9 @@ class State(Strict):
 
     A state with a ``duration`` is left at the end of it for ``then``, unless
     a competing hazard fires first. A state without hazards or duration is
-    terminal.
+    terminal. ``story`` is what a person does on entering it, as a
+    present-tense verb phrase without its subject (``goes into hiding in
+    north-east China``), used to tell journeys.
     """
 
     id: Id
@@ -394,6 +399,7 @@ class State(Strict):
     place: str | None = None
     kind: StateKind = "other"
     description: str | None = None
+    story: Story | None = None
     duration: Duration | None = None
     then: Target | None = None
     hazards: list[Hazard] = Field(default_factory=list)
@@ -403,11 +409,13 @@ class Route(Strict):
     """A way from one state to another that takes time, with hazards on the way.
 
     The route itself is a state (kind ``travel``) that people enter via a
-    transition whose ``to`` is the route's id.
+    transition whose ``to`` is the route's id. ``story`` is told on entering
+    it, as for a state.
     """
 
     id: Id
     name: str | None = None
+    story: Story | None = None
     from_: str = Field(alias="from")
     to: Target
     travel_time: Duration
@@ -496,11 +504,13 @@ class Delegation(Strict):
     ``defection_probability × (1 − surveillance)`` and goes to ``defect_to``;
     the rest go to ``on_return`` (shares over states such as rewarded,
     punished, home). A departure outside the simulated span is an error unless
-    the delegation says ``outside_span: intentional``.
+    the delegation says ``outside_span: intentional``. ``story`` is told on
+    entering the delegation, as for a state.
     """
 
     id: Id
     name: str | None = None
+    story: Story | None = None
     place: str
     depart: dt.date
     return_: dt.date = Field(alias="return")
@@ -530,10 +540,16 @@ class Wave(Sourced):
 
 
 class Queue(Strict):
-    """A detention queue: its members leave in dated waves and/or at a rate."""
+    """A detention queue: its members leave in dated waves and/or at a rate.
+
+    ``story`` is told on entering it, as for a state. The same wave id may be
+    used by several queues: it is one dated event (one repatriation wave)
+    that empties each of them; it is measured over all of them.
+    """
 
     id: Id
     name: str | None = None
+    story: Story | None = None
     place: str | None = None
     to: Target
     border: str | None = None
@@ -566,10 +582,12 @@ class Classification(Strict):
 
     ``detection`` gives, per flag, the probability that interrogation finds it.
     ``rulesets`` are named rule lists; policies can switch the active one.
+    ``story`` is told when a person is classified, as for a state.
     """
 
     id: Id = "classification"
     name: str | None = None
+    story: Story | None = None
     detection: NumberMap = Field(default_factory=NumberMap)
     rules: list[Rule] | None = None
     rulesets: dict[str, list[Rule]] | None = None
@@ -586,10 +604,14 @@ class Classification(Strict):
 
 
 class Sentence(Strict):
-    """A sentence kind: a state at a camp or prison with a duration (or life)."""
+    """A sentence kind: a state at a camp or prison with a duration (or life).
+
+    ``story`` is told on entering it, as for a state.
+    """
 
     id: Id
     name: str | None = None
+    story: Story | None = None
     kind: SentenceKind = "other"
     place: str | None = None
     duration: Duration
@@ -769,15 +791,35 @@ class ObsRow(Strict):
 
 
 class Observation(Sourced):
-    """A named observed series to compare the simulation with."""
+    """A named observed series to compare the simulation with.
+
+    ``population`` names the population the series is shown with; by default
+    the one that holds every state it measures. A series that measures states
+    of several populations (a camp population counting returnees and other
+    prisoners alike) must name one. ``role: check`` keeps the series out of
+    the calibration's likelihood: it is compared with the posterior
+    predictive afterwards, as an out-of-fit check (``reason`` says why).
+    """
 
     id: Id
     name: str | None = None
     measure: Measure
     unit: str = "people"
     kind: Literal["count", "estimate"] = "count"
+    population: str | None = None
+    role: Literal["fit", "check"] = "fit"
+    reason: str | None = None
     rows: list[ObsRow] = Field(default_factory=list)
     file: str | None = None
+
+    @model_validator(mode="after")
+    def _role(self) -> Observation:
+        if self.role == "check" and not self.reason:
+            raise ValueError(
+                "a series held back as a check ('role: check') needs 'reason:' — why it is "
+                "kept out of the fit, written down before looking at the fit"
+            )
+        return self
 
 
 PriorName = Literal["lognormal", "uniform", "normal", "beta", "gamma"]
@@ -835,6 +877,19 @@ class Prior(Sourced):
         return self
 
 
+class Smoothness(Strict):
+    """How a yearly series may change: a random walk on the log of its value.
+
+    ``step_sd`` is the prior of the walk's step size (the standard deviation
+    of the change of the log value from one knot to the next): the data and
+    this prior decide how smooth the series is. ``every`` is the number of
+    years between knots (values in between are interpolated linearly).
+    """
+
+    step_sd: Prior
+    every: Annotated[int, Field(ge=1, le=50)] = 1
+
+
 class Unknown(Strict):
     """A number (or group of numbers) of the scenario to estimate.
 
@@ -843,15 +898,35 @@ class Unknown(Strict):
     every number of that object (only the ``years`` of a ``by_year`` table when
     given) by the unknown, whose prior is then on the factor (1 = the value
     written in the scenario); ``mode: value`` sets a single number to the
-    unknown.
+    unknown; ``mode: series`` makes every year of a ``by_year`` table (within
+    ``years``) an unknown: ``prior`` is the first year's value and
+    ``smoothness`` how far each further year may move from the one before
+    (a random walk on the log scale), so no yearly shape is written by hand.
     """
 
     id: Id
     path: str
     years: tuple[int, int] | None = None
-    mode: Literal["scale", "value"] = "scale"
+    mode: Literal["scale", "value", "series"] = "scale"
     prior: Prior
+    smoothness: Smoothness | None = None
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _series(self) -> Unknown:
+        if self.mode == "series":
+            if self.years is None:
+                raise ValueError("a series unknown needs 'years: [FIRST, LAST]'")
+            if self.smoothness is None:
+                raise ValueError(
+                    "a series unknown needs 'smoothness: {step_sd: PRIOR}' (how much the "
+                    "value may change from one knot to the next, on the log scale)"
+                )
+            if self.years[1] <= self.years[0]:
+                raise ValueError("a series unknown's years must run forward")
+        elif self.smoothness is not None:
+            raise ValueError("'smoothness' is for 'mode: series' only")
+        return self
 
 
 class ObservationModel(Sourced):
@@ -869,11 +944,16 @@ class ObservationModel(Sourced):
 
 
 class Estimate(Strict):
-    """An uncounted quantity to report with intervals after calibration."""
+    """An uncounted quantity to report with intervals after calibration.
+
+    ``population`` names the population the estimate is reported for, as for
+    an :class:`Observation`.
+    """
 
     id: Id
     name: str | None = None
     measure: Measure
+    population: str | None = None
 
 
 class Approximation(Sourced):
@@ -888,14 +968,31 @@ class Approximation(Sourced):
     lump_days: Annotated[int, Field(ge=1)] | None = None
 
 
+class CoveragePeriod(Strict):
+    """A span of years over which predictive coverage is reported apart."""
+
+    id: Id
+    name: str | None = None
+    years: tuple[int, int]
+
+
 class Calibration(Strict):
-    """What ``crossings calibrate`` estimates, and how observations are treated."""
+    """What ``crossings calibrate`` estimates, and how observations are treated.
+
+    ``alternatives`` names variants of the scenario that are *structural*
+    alternatives (another way the system may work, not a what-if): the
+    calibration refits under each and reports how much the estimates move.
+    ``periods`` are spans of years whose predictive coverage is reported apart
+    (for example a border closure).
+    """
 
     unknowns: list[Unknown] = Field(default_factory=list)
     observation_model: ObservationModel = Field(default_factory=ObservationModel)
     estimates: list[Estimate] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
     approximation: Approximation | None = None
+    alternatives: list[str] = Field(default_factory=list)
+    periods: list[CoveragePeriod] = Field(default_factory=list)
 
 
 class Variant(Strict):
@@ -915,6 +1012,32 @@ class JourneySpec(Strict):
     """How many individual histories to keep."""
 
     sample: Annotated[int, Field(ge=0, le=1_000_000)] = 200
+
+
+class Population(Strict):
+    """A group of people that never mixes with another: the states they can be in.
+
+    Populations are by state: when a scenario declares any, every state
+    belongs to exactly one top-level population, and nobody moves from a
+    state of one top-level population to a state of another. ``headline``
+    marks the people the scenario is about (exactly one top-level
+    population); ``context`` marks one shown apart, never added into headline
+    totals (a camp population that was there before the simulated span).
+    ``inflows`` and ``delegations`` are who enters it (each belongs to one
+    top-level population). A population ``within`` another is a
+    sub-population: a subset of its parent's states (the returnees among the
+    people who left), with no headline or context of its own.
+    """
+
+    id: Id
+    name: str | None = None
+    description: str | None = None
+    headline: bool = False
+    context: bool = False
+    within: str | None = None
+    states: list[str] = Field(default_factory=list)
+    inflows: list[str] = Field(default_factory=list)
+    delegations: list[str] = Field(default_factory=list)
 
 
 class Scenario(Strict):
@@ -941,6 +1064,7 @@ class Scenario(Strict):
     reclassifications: list[Reclassification] = Field(default_factory=list)
     families: Families | None = None
     policies: list[Policy] = Field(default_factory=list)
+    populations: list[Population] = Field(default_factory=list)
     observations: list[Observation] = Field(default_factory=list)
     variants: dict[str, Variant] = Field(default_factory=dict)
     journeys: JourneySpec = Field(default_factory=JourneySpec)

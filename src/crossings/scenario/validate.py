@@ -4,7 +4,9 @@ These are the checks pydantic cannot do alone: every id that is referred to
 exists (with a did-you-mean hint), shares sum to one, dated events fall inside
 the simulated span and in order, every number has provenance, the
 classification has a default rule, destinations are reachable from where
-people enter, and no group of states traps people in a cycle with no way out.
+people enter, no group of states traps people in a cycle with no way out,
+and, when populations are declared, every state, inflow and delegation
+belongs to one top-level population and nobody moves from one to another.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from crossings.scenario.limits import (
     MAX_PEOPLE_PER_YEAR,
     MAX_STATES,
 )
+from crossings.scenario.populations import IMPLICIT_ID, measure_populations, state_namespace
 from crossings.scenario.schema import (
     SEXES,
     Duration,
@@ -34,6 +37,7 @@ from crossings.scenario.schema import (
     Measure,
     Modifiers,
     NumberMap,
+    Population,
     Rate,
     Scenario,
     Shares,
@@ -76,24 +80,6 @@ class SpanOrigin:
     written: tuple[dt.date, dt.date] | None = None
 
 
-def state_namespace(sc: Scenario) -> dict[str, str]:
-    """Every id that can be a state target, mapped to the section defining it."""
-    out: dict[str, str] = {}
-    for s in sc.states:
-        out.setdefault(s.id, "states")
-    for r in sc.routes:
-        out.setdefault(r.id, "routes")
-    for q in sc.detention:
-        out.setdefault(q.id, "detention")
-    for s2 in sc.sentences:
-        out.setdefault(s2.id, "sentences")
-    for d in sc.delegations:
-        out.setdefault(d.id, "delegations")
-    if sc.classification is not None:
-        out.setdefault(sc.classification.id, "classification")
-    return out
-
-
 def iter_hazards(sc: Scenario) -> Iterator[tuple[str, Hazard, Path_]]:
     """Every hazard with its source state id and field path."""
     for i, s in enumerate(sc.states):
@@ -120,6 +106,69 @@ def target_ids(t: Target | None) -> list[str]:
     if isinstance(t, str):
         return [t]
     return list(t.values)
+
+
+@dataclass(frozen=True)
+class Move:
+    """A declared way people move between states (for the population checks).
+
+    Attributes:
+        sources: The states people move from.
+        target: Where they go, as written.
+        path: Where the target is written.
+        what: What moves them, in words.
+    """
+
+    sources: tuple[str, ...]
+    target: Target | None
+    path: Path_
+    what: str
+
+
+def iter_moves(sc: Scenario, *, rule_list: bool = False) -> Iterator[Move]:
+    """Every declared move: hazards, ``then``, routes, queues, waves, rules, cohorts, returns.
+
+    Args:
+        sc: The scenario.
+        rule_list: Whether the classification was written as one ``rules``
+            list (its paths are then ``classification.rules[j]``).
+    """
+    for sid, h, path in iter_hazards(sc):
+        name = f"hazard '{h.id}'" if h.id else "a hazard"
+        yield Move((sid,), h.to, (*path, "to"), f"{name} out of '{sid}'")
+    for i, s in enumerate(sc.states):
+        yield Move((s.id,), s.then, ("states", i, "then"), f"the 'then' of state '{s.id}'")
+    for i, r in enumerate(sc.routes):
+        yield Move((r.id,), r.to, ("routes", i, "to"), f"route '{r.id}'")
+    for i, q in enumerate(sc.detention):
+        yield Move((q.id,), q.to, ("detention", i, "to"), f"queue '{q.id}'")
+        for j, w in enumerate(q.waves):
+            name = w.id or w.date.isoformat()
+            wpath: Path_ = ("detention", i, "waves", j, "to")
+            yield Move((q.id,), w.to, wpath, f"wave '{name}' of queue '{q.id}'")
+    for i, se in enumerate(sc.sentences):
+        yield Move((se.id,), se.then, ("sentences", i, "then"), f"the 'then' of sentence '{se.id}'")
+    for i, d in enumerate(sc.delegations):
+        yield Move(
+            (d.id,), d.defect_to, ("delegations", i, "defect_to"), f"defection from '{d.id}'"
+        )
+        yield Move((d.id,), d.on_return, ("delegations", i, "on_return"), f"the return of '{d.id}'")
+    c = sc.classification
+    if c is not None and c.rulesets is not None:
+        for name, rules in c.rulesets.items():
+            for j, rule in enumerate(rules):
+                base: Path_ = (
+                    ("classification", "rules")
+                    if rule_list
+                    else ("classification", "rulesets", name)
+                )
+                label = rule.name or ("the default rule" if rule.default else f"rule {j}")
+                yield Move(
+                    (c.id,), rule.sentence, (*base, j, "sentence"), f"classification rule '{label}'"
+                )
+    for i, rc in enumerate(sc.reclassifications):
+        sources = (*rc.select.entered, *(rc.select.currently_in or []))
+        yield Move(sources, rc.to, ("reclassifications", i, "to"), f"reclassification '{rc.id}'")
 
 
 class _Checker:
@@ -182,7 +231,7 @@ class _Checker:
         self.err(
             f"unknown {what} '{value}'",
             path,
-            expected=f"the id of a {what}",
+            expected=f"the id of {'an' if what[0] in 'aeiou' else 'a'} {what}",
             found=repr(value),
             hint=hint,
             key=key,
@@ -295,6 +344,7 @@ class _Checker:
         self.check_sentences_reclass_families()
         self.check_delegations()
         self.check_policies()
+        self.check_populations()
         self.check_observations()
         self.check_calibration()
         self.check_engine_limits()
@@ -704,6 +754,7 @@ class _Checker:
 
     def check_detention(self) -> None:
         sc = self.sc
+        wave_dates: dict[str, tuple[dt.date, str]] = {}  # wave id -> (date, first queue)
         for i, q in enumerate(sc.detention):
             base: Path_ = ("detention", i)
             if q.place is not None:
@@ -721,6 +772,7 @@ class _Checker:
                 )
                 self.target(w.to, (*base, "waves", j, "to"), "wave destination")
                 self.not_itself(q.id, w.to, (*base, "waves", j, "to"), f"a wave of '{q.id}'")
+                self._check_wave_id(q.id, j, w.id, w.date, base, wave_dates)
             dates = [w.date for w in q.waves]
             if len(set(dates)) != len(dates):
                 self.err(
@@ -735,6 +787,39 @@ class _Checker:
                     expected="'waves', a 'rate', or hazards",
                     hint="add dated waves or a release rate",
                 )
+
+    def _check_wave_id(
+        self,
+        queue: str,
+        j: int,
+        wid: str | None,
+        date: dt.date,
+        base: Path_,
+        seen: dict[str, tuple[dt.date, str]],
+    ) -> None:
+        """A wave id names one dated event: once per queue, on one date in every queue."""
+        if wid is None:
+            return
+        first = seen.get(wid)
+        if first is None:
+            seen[wid] = (date, queue)
+        elif first[1] == queue:
+            self.err(
+                f"queue '{queue}' has two waves with the id '{wid}'",
+                (*base, "waves", j, "id"),
+                expected="a wave id used once per queue",
+                found=repr(wid),
+                hint="give each wave of a queue its own id",
+            )
+        elif first[0] != date:
+            self.err(
+                f"wave '{wid}' has different dates in queues '{first[1]}' and '{queue}'",
+                (*base, "waves", j, "date"),
+                expected=f"{first[0].isoformat()}, as in queue '{first[1]}' (a wave id shared "
+                "by several queues is one dated event)",
+                found=date.isoformat(),
+                hint="use the same date, or give the waves different ids",
+            )
 
     def check_classification(self) -> None:
         c = self.sc.classification
@@ -1005,6 +1090,16 @@ class _Checker:
                     (*base, "prior"),
                     hint="add `sources: [...]` or `assumption: why this prior`",
                 )
+            sm = u.smoothness
+            if sm is not None and not (sm.step_sd.sources or sm.step_sd.assumption):
+                self.err(
+                    "the smoothness prior names no source and no assumption",
+                    (*base, "smoothness", "step_sd"),
+                    hint="add `assumption:` saying how fast the series may change and why",
+                )
+        variants = sorted(self.sc.variants)
+        for i, v in enumerate(cal.alternatives):
+            self.ref(v, variants, "variant", ("calibration", "alternatives", i))
         for i, e in enumerate(cal.estimates):
             self._check_measure(e.measure, ("calibration", "estimates", i))
         ap = cal.approximation
@@ -1018,6 +1113,270 @@ class _Checker:
         obs_ids = {o.id for o in self.sc.observations}
         for i, x in enumerate(cal.exclude):
             self.ref(x, sorted(obs_ids), "observation", ("calibration", "exclude", i))
+
+    # -- populations
+    def check_populations(self) -> None:
+        """Populations: known ids and one headline; no move from one population to another.
+
+        Every state, inflow and delegation belongs to one top-level population;
+        a sub-population's states, inflows and delegations are its parent's.
+        """
+        sc = self.sc
+        pops = sc.populations
+        if not pops:
+            self._check_figure_populations([IMPLICIT_ID])
+            return
+        ids = self._population_ids()
+        by_id = {p.id: p for p in pops}
+        tops = [p.id for p in pops if p.within is None]
+        for i, p in enumerate(pops):
+            base: Path_ = ("populations", i)
+            for k, s in enumerate(p.states):
+                self.ref(s, self.ns.states, "state", (*base, "states", k))
+            for k, inf in enumerate(p.inflows):
+                self.ref(inf, [x.id for x in sc.inflows], "inflow", (*base, "inflows", k))
+            for k, d in enumerate(p.delegations):
+                self.ref(d, [x.id for x in sc.delegations], "delegation", (*base, "delegations", k))
+            if p.headline and p.context:
+                self.err(
+                    f"population '{p.id}' is both the headline and context",
+                    (*base, "context"),
+                    expected="'headline: true' for the people the scenario is about, or "
+                    "'context: true' for people shown apart, not both",
+                    found="headline: true and context: true",
+                    hint="context is shown apart and never added into the headline totals",
+                )
+            if p.within is not None:
+                self._check_within(i, p.id, p.within, ids, by_id)
+                for flag in ("headline", "context"):
+                    if getattr(p, flag):
+                        self.err(
+                            f"sub-population '{p.id}' cannot be marked {flag}",
+                            (*base, flag),
+                            expected=f"'{flag}' only on a top-level population (one "
+                            "without 'within')",
+                            found=f"{flag}: true",
+                            hint=f"a sub-population is shown with its parent "
+                            f"'{p.within}'; remove '{flag}' here",
+                        )
+        headlines = [i for i, p in enumerate(pops) if p.within is None and p.headline]
+        if not headlines and tops:
+            self.err(
+                "no population is the headline",
+                ("populations",),
+                key=True,
+                expected="exactly one top-level population with 'headline: true'",
+                found="none",
+                hint="mark the people the scenario is about (e.g. the people who left) "
+                "with 'headline: true'",
+            )
+        for i in headlines[1:]:
+            self.err(
+                "more than one headline population",
+                ("populations", i, "headline"),
+                expected="exactly one top-level population with 'headline: true'",
+                found=f"'{pops[headlines[0]].id}' and '{pops[i].id}'",
+                hint="keep 'headline: true' on the people the scenario is about; mark the "
+                "others 'context: true' or leave both out",
+            )
+        owner = self._owners("states", set(self.ns.states))
+        in_sub = {s for p in pops if p.within is not None for s in p.states}
+        for sid in self.ns.states:
+            if sid not in owner and sid not in in_sub:
+                self.err(
+                    f"state '{sid}' belongs to no population",
+                    self._state_path(sid),
+                    expected="every state listed in the 'states' of one top-level population",
+                    found="not listed in any population",
+                    hint=f"add '{sid}' to the states of one of: " + ", ".join(tops),
+                )
+        self._check_entrants(owner, tops)
+        for i, p in enumerate(pops):
+            parent = by_id.get(p.within or "")
+            if parent is None or parent.within is not None:
+                continue
+            for k, s in enumerate(p.states):
+                if s in self.ns.states and s not in parent.states:
+                    self.err(
+                        f"state '{s}' of sub-population '{p.id}' is not in its parent "
+                        f"'{parent.id}'",
+                        ("populations", i, "states", k),
+                        expected=f"a state of population '{parent.id}'",
+                        found=repr(s) + (f", a state of '{owner[s]}'" if s in owner else ""),
+                        hint=f"a sub-population's states are some of its parent's: add '{s}' "
+                        f"to '{parent.id}' or remove it here",
+                    )
+            for part in ("inflows", "delegations"):
+                for k, x in enumerate(getattr(p, part)):
+                    if x not in getattr(parent, part):
+                        self.err(
+                            f"{part[:-1]} '{x}' of sub-population '{p.id}' does not enter its "
+                            f"parent '{parent.id}'",
+                            ("populations", i, part, k),
+                            expected=f"one of the {part} of population '{parent.id}'",
+                            found=repr(x),
+                            hint=f"list '{x}' under '{parent.id}' too, or remove it here",
+                        )
+        self._check_population_moves(owner)
+        self._check_figure_populations(ids)
+
+    def _population_ids(self) -> list[str]:
+        ids: list[str] = []
+        for i, p in enumerate(self.sc.populations):
+            if p.id in ids:
+                self.err(
+                    f"duplicate population id '{p.id}'",
+                    ("populations", i, "id"),
+                    expected="a population id used once",
+                    hint="give each population its own id",
+                )
+            ids.append(p.id)
+        return ids
+
+    def _check_within(
+        self, i: int, pid: str, within: str, ids: list[str], by_id: Mapping[str, Population]
+    ) -> None:
+        path: Path_ = ("populations", i, "within")
+        if within == pid:
+            self.err(
+                f"population '{pid}' lies within itself",
+                path,
+                expected="the id of another, top-level population",
+                found=repr(within),
+                hint="remove 'within' to make it a top-level population",
+            )
+        elif self.ref(within, ids, "population", path):
+            grand = by_id[within].within
+            if grand is not None:
+                self.err(
+                    f"population '{pid}' lies within '{within}', which lies within '{grand}'",
+                    path,
+                    expected="the id of a top-level population (one without 'within')",
+                    found=repr(within),
+                    hint=f"sub-populations have one level: write 'within: {grand}'",
+                )
+
+    def _owners(self, part: str, known: set[str]) -> dict[str, str]:
+        """Item id → the top-level population listing it (reporting items listed by two)."""
+        owner: dict[str, str] = {}
+        for i, p in enumerate(self.sc.populations):
+            if p.within is not None:
+                continue
+            for k, x in enumerate(getattr(p, part)):
+                if x not in known:
+                    continue
+                first = owner.setdefault(x, p.id)
+                if first != p.id:
+                    what = part[:-1]
+                    self.err(
+                        f"{what} '{x}' is in two populations: '{first}' and '{p.id}'",
+                        ("populations", i, part, k),
+                        expected=f"each {what} in exactly one top-level population",
+                        found=f"'{x}' also in '{first}'",
+                        hint="people cannot change population, so each "
+                        f"{what} belongs to one; give '{p.id}' "
+                        + ("a state of its own" if what == "state" else "its own")
+                        + f" instead of '{x}'",
+                    )
+        return owner
+
+    def _check_entrants(self, owner: Mapping[str, str], tops: list[str]) -> None:
+        """Every inflow and delegation enters one top-level population, at its own states."""
+        sc = self.sc
+        entries: dict[str, list[str]] = {}
+        for inf in sc.inflows:
+            entries[inf.id] = (
+                [inf.enter] if isinstance(inf.enter, str) else list(inf.enter.values())
+            )
+        for d in sc.delegations:
+            entries[d.id] = [d.id]
+        groups = (
+            ("inflows", [x.id for x in sc.inflows]),
+            ("delegations", [x.id for x in sc.delegations]),
+        )
+        for part, item_ids in groups:
+            listed = self._owners(part, set(item_ids))
+            for i, xid in enumerate(item_ids):
+                if xid not in listed:
+                    self.err(
+                        f"{part[:-1]} '{xid}' belongs to no population",
+                        (part, i, "id"),
+                        expected=f"every {part[:-1]} listed in the '{part}' of one top-level "
+                        "population",
+                        found="not listed in any population",
+                        hint=f"add '{xid}' to the {part} of one of: " + ", ".join(tops),
+                    )
+        for i, p in enumerate(sc.populations):
+            for part in ("inflows", "delegations"):
+                for k, x in enumerate(getattr(p, part)):
+                    for s in dict.fromkeys(entries.get(x, [])):
+                        if s in p.states or s not in self.ns.states:
+                            continue
+                        where = f", a state of '{owner[s]}'" if s in owner else ""
+                        self.err(
+                            f"{part[:-1]} '{x}' enters '{s}', which is not a state of "
+                            f"population '{p.id}'",
+                            ("populations", i, part, k),
+                            expected=f"an entry state among the states of '{p.id}'",
+                            found=repr(s) + where,
+                            hint=f"add '{s}' to the states of '{p.id}', or list '{x}' under "
+                            "the population that holds it",
+                        )
+                        break
+
+    def _check_population_moves(self, owner: Mapping[str, str]) -> None:
+        """Nobody moves from a state of one top-level population to a state of another."""
+        rule_list = ("classification", "rules") in self.smap.values
+        for mv in iter_moves(self.sc, rule_list=rule_list):
+            if mv.target is None:
+                continue
+            for tgt in target_ids(mv.target):
+                pb = owner.get(tgt)
+                pa = next((owner[s] for s in mv.sources if s in owner and owner[s] != pb), None)
+                if pb is None or pa is None:
+                    continue
+                src = next(s for s in mv.sources if owner.get(s) == pa)
+                single = isinstance(mv.target, str)
+                self.err(
+                    f"{mv.what} moves people from population '{pa}' to population '{pb}'",
+                    mv.path if single else (*mv.path, tgt),
+                    key=not single,
+                    expected=f"a state of population '{pa}'",
+                    found=f"'{tgt}', a state of population '{pb}'",
+                    hint=f"people cannot change population: give '{pa}' a state of its own "
+                    f"(for example a copy of '{tgt}'), or list '{src}' and '{tgt}' in the "
+                    "same population",
+                )
+
+    def _check_figure_populations(self, ids: list[str]) -> None:
+        """The ``population`` of observations and estimates (needed when they count several)."""
+        sc = self.sc
+        figures: list[tuple[Path_, str, Measure, str | None]] = [
+            (("observations", i), f"observation '{o.id}'", o.measure, o.population)
+            for i, o in enumerate(sc.observations)
+        ]
+        if sc.calibration is not None:
+            figures += [
+                (("calibration", "estimates", i), f"estimate '{e.id}'", e.measure, e.population)
+                for i, e in enumerate(sc.calibration.estimates)
+            ]
+        for base, what, m, declared in figures:
+            if declared is not None:
+                self.ref(declared, ids, "population", (*base, "population"))
+                continue
+            if not sc.populations:
+                continue
+            found = measure_populations(sc, m)
+            if len(found) > 1:
+                self.err(
+                    f"{what} counts people of several populations: " + ", ".join(found),
+                    (*base, "measure"),
+                    expected="'population:' naming the population it is reported with",
+                    found=", ".join(found),
+                    hint="add 'population: ID' (the one it is shown with: a camp population "
+                    "counting every prisoner is context, say), or measure one population's "
+                    "states only",
+                )
 
     def check_observations(self) -> None:
         sc = self.sc
