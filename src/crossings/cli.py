@@ -37,9 +37,9 @@ DEFAULT_OUT = Path("crossings-results")
 
 
 def _default_scenario() -> str:
-    from crossings.scenario.load import DEFAULT_SCENARIO, builtin_names  # noqa: PLC0415
+    from crossings.scenario.load import default_scenario  # noqa: PLC0415
 
-    return "north-korea" if "north-korea" in builtin_names() else DEFAULT_SCENARIO
+    return default_scenario()
 
 
 def _fail(message: str, code: int = 2) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
@@ -372,4 +373,101 @@ def _comparison_table(diffs: list[Difference], population: str) -> Table:
     return t
 
 
-__all__ = ["band_text", "number", "observed_text", "print_comparison", "print_summary"]
+def print_calibration(console: Console, folder: Path) -> None:
+    """The closing summary of a calibration: short plain sentences and two tables.
+
+    Args:
+        console: Where to print.
+        folder: A folder written by ``crossings calibrate``.
+    """
+    import json  # noqa: PLC0415
+
+    meta = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
+    method = (
+        f"the exact posterior (importance sampling: effective sample size "
+        f"{meta['ess']:,.0f}, Pareto k̂ {meta['khat']:.2f})"
+        if meta["method"] == "importance"
+        else "a normal approximation at the mode (a preview: use the default method for "
+        "the exact posterior)"
+    )
+    console.print(
+        f"Calibrated {meta['scenario']}: {len(meta['unknowns'])} unknowns "
+        f"({meta['coordinates']} coordinates) fitted to {meta['rows']} observed numbers; "
+        f"{method}; {meta['evaluations']:,} model evaluations in {meta['seconds']:,.0f} s.",
+        highlight=False,
+    )
+    if meta["method"] == "importance" and (meta["khat"] or 0) > 0.7:
+        console.print(
+            "Warning: k̂ is above 0.7, so the importance sample is not reliable; rerun with "
+            "a larger --target-ess or report the Laplace preview as such.",
+            highlight=False,
+        )
+    console.print(
+        f"Observed counts inside their 90% predictive interval: {meta['coverage90']:.0%} "
+        f"(50% interval: {meta['coverage50']:.0%}).",
+        highlight=False,
+    )
+    est = pd.read_csv(folder / "estimates.csv")
+    idf = pd.read_csv(folder / "identifiability.csv")
+    labels = {str(r.quantity): str(r.label) for r in _records(idf)}
+    whole = est[
+        (est["sex"] == "total") & est["year"].astype(str).isin(["all years", "yearly mean"])
+    ]
+    tot = whole.assign(
+        quantity=[f"{q} ({y})" for q, y in zip(whole["quantity"], whole["year"], strict=True)]
+    ).set_index("quantity")[["p05", "p50", "p95"]]
+    if len(tot):
+        t = Table(
+            title="Estimates over the whole span (model results, not counts)",
+            title_justify="left",
+            show_edge=False,
+        )
+        t.add_column("quantity")
+        t.add_column("median (5–95%)", justify="right")
+        t.add_column("what the data say")
+        for q, r in tot.iterrows():
+            t.add_row(
+                str(q).replace("_", " "),
+                band_text(Summary(float(r["p50"]), float(r["p05"]), float(r["p95"]))),
+                labels.get(str(q), "–"),
+            )
+        console.print(t)
+    checks = pd.read_csv(folder / "checks.csv")
+    if len(checks):
+        t = Table(
+            title="Reported figures held back as checks", title_justify="left", show_edge=False
+        )
+        for c in ("series", "year", "observed", "predicted (90%)", "verdict"):
+            t.add_column(c)
+        for r in _records(checks):
+            t.add_row(
+                str(r.series),
+                str(r.year),
+                observed_text(float(r.low), float(r.high)),
+                band_text(Summary(float(r.p50), float(r.p05), float(r.p95))),
+                str(r.verdict),
+            )
+        console.print(t)
+    limits = meta.get("limits") or []
+    if limits:
+        t = Table(
+            title="Known limits: what the model leaves out", title_justify="left", show_edge=False
+        )
+        t.add_column("left out")
+        t.add_column("what it does to the estimates")
+        for x in limits:
+            t.add_row(str(x["what"]), str(x["effect"]))
+        console.print(t)
+    console.print(
+        f"calibration written to {folder}/ (summary.md explains every file)", highlight=False
+    )
+
+
+__all__ = [
+    "band_text",
+    "number",
+    "observed_text",
+    "print_calibration",
+    "print_comparison",
+    "print_summary",
+]

@@ -425,6 +425,9 @@ def plain_summary(prob: Problem, post: Posterior, rep: Report) -> str:
         "Estimates are model results, not counts: estimates.csv has every quantity with its "
         "5–95% interval and its prior predictive interval."
     )
+    if sc.limits:
+        lines += ["", "## Known limits (what the model leaves out, and what that does)", ""]
+        lines += [f"- **{x.what}** {x.effect}" for x in sc.limits]
     return "\n".join(lines) + "\n"
 
 
@@ -540,6 +543,9 @@ def calibrate_to_dir(
         "coverage90": coverage(fitted, 90),
         "coverage50": coverage(fitted, 50),
         "lumped_states": [prob.model.state_ids[i] for i in np.flatnonzero(prob.ev.lumped)],
+        "limits": [
+            {"id": x.id, "what": x.what, "effect": x.effect} for x in loaded.scenario.limits
+        ],
     }
     rep.meta = meta
 

@@ -247,6 +247,14 @@ class ScatterInfo(_Model):
     declared: bool = False
 
 
+class LimitInfo(_Model):
+    """Something the scenario does not model, and what that does to its numbers."""
+
+    id: str
+    what: str
+    effect: str
+
+
 class ScenarioInfo(_Model):
     """Everything a reader needs to draw and label a run's tables (``scenario.json``)."""
 
@@ -271,6 +279,7 @@ class ScenarioInfo(_Model):
     events: list[EventInfo] = []
     populations: list[PopulationInfo] = []
     scatter: ScatterInfo = ScatterInfo()
+    limits: list[LimitInfo] = []
     age_bands: list[str] = []
     origins: list[str] = []
 

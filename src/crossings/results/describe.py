@@ -15,6 +15,7 @@ from crossings.measure import rows_outside_span
 from crossings.results.bundle import (
     EventInfo,
     HazardInfo,
+    LimitInfo,
     ObservationInfo,
     ParameterInfo,
     PlaceInfo,
@@ -205,6 +206,7 @@ def describe(loaded: LoadedScenario, model: CompiledModel) -> ScenarioInfo:
         events=events,
         populations=populations,
         scatter=scatter,
+        limits=[LimitInfo(id=x.id, what=x.what, effect=x.effect) for x in sc.limits],
         age_bands=list(m.age_ids),
         origins=list(m.origin_ids),
     )

@@ -50,6 +50,9 @@ from crossings.scenario.yamlsource import (
 
 BUILTIN_PACKAGE = "crossings.scenario.builtin"
 DEFAULT_SCENARIO = "example"
+"""The Python API's default (small and fast): ``load_scenario()`` loads it."""
+MAIN_SCENARIO = "north-korea"
+"""The built-in scenario the command line, the web app and the evidence base run by default."""
 MAX_EXTENDS_DEPTH = 8
 
 
@@ -888,6 +891,9 @@ def _csv_row(rec: dict[str | Any, str | Any]) -> dict[str, Any] | str | None:
 
 
 # ------------------------------------------------------------------- main API
+def default_scenario() -> str:
+    """The scenario the command line, the web app and the evidence base use by default."""
+    return MAIN_SCENARIO if MAIN_SCENARIO in builtin_names() else DEFAULT_SCENARIO
 
 
 def load_scenario(

@@ -1040,6 +1040,18 @@ class Population(Strict):
     delegations: list[str] = Field(default_factory=list)
 
 
+class KnownLimit(Strict):
+    """Something the scenario does not model, and what that does to its numbers.
+
+    Shown with every calibration summary and report next to the estimates.
+    """
+
+    id: Id
+    what: str
+    effect: str
+    sources: list[str] = Field(default_factory=list)
+
+
 class Scenario(Strict):
     """A complete scenario (see the module docstring and ``crossings schema``)."""
 
@@ -1069,6 +1081,7 @@ class Scenario(Strict):
     variants: dict[str, Variant] = Field(default_factory=dict)
     journeys: JourneySpec = Field(default_factory=JourneySpec)
     calibration: Calibration | None = None
+    limits: list[KnownLimit] = Field(default_factory=list)
 
 
 def json_schema() -> dict[str, Any]:

@@ -475,6 +475,9 @@ class _Checker:
                 )
             for j, s in enumerate(obj.sources or []):
                 self.ref(s, known, "source", (*path, "sources", j))
+        for i, lim in enumerate(self.sc.limits):
+            for j, s in enumerate(lim.sources):
+                self.ref(s, known, "source", ("limits", i, "sources", j))
 
     def check_places_states(self) -> None:
         sc = self.sc
