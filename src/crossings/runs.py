@@ -223,7 +223,11 @@ def _posterior(
     """Agent runs, each with its own posterior draw; run ``i`` has seed ``seed + i``."""
     from crossings.calibrate.outputs import posterior_record, posterior_thetas  # noqa: PLC0415
     from crossings.calibrate.params import ParamSpace  # noqa: PLC0415
-    from crossings.calibrate.unknowns import CalibrationError, apply_components  # noqa: PLC0415
+    from crossings.calibrate.unknowns import (  # noqa: PLC0415
+        CalibrationError,
+        applies,
+        apply_components,
+    )
 
     folder = plan.posterior
     assert folder is not None  # RunPlan.check
@@ -232,8 +236,8 @@ def _posterior(
             f"{folder} holds no posterior.parquet; run `crossings calibrate --out DIR` first"
         )
     cal = loaded.scenario.calibration
-    space = ParamSpace(list(cal.unknowns) if cal else [])
-    known = {c.name: c for c in space.components}
+    declared = list(cal.unknowns) if cal else []
+    known = {c.name: c for c in ParamSpace(declared).components}
     seeds = _seeds(loaded, plan)
     names, theta = posterior_thetas(folder, plan.runs, seeds[0])
     missing = [n for n in names if n not in known]
@@ -242,7 +246,10 @@ def _posterior(
             f"the posterior's numbers {missing[:5]} are not set by this scenario's "
             "calibration unknowns (was it calibrated from another scenario?)"
         )
-    comps = [known[n] for n in names]
+    # a what-if variant may remove what an unknown sets (a policy): those draws do not apply
+    keep = [j for j, n in enumerate(names) if applies(loaded.scenario, known[n].unknown)]
+    comps = [known[names[j]] for j in keep]
+    theta = theta[:, keep]
     t0 = time.perf_counter()
     models = [
         compile_scenario(apply_components(loaded.scenario, comps, th), sha256=loaded.sha256)

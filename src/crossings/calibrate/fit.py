@@ -42,6 +42,7 @@ from crossings.calibrate.sample import Sample, importance_sample
 from crossings.calibrate.unknowns import (
     CalibrationError,
     Effect,
+    applies,
     batch_arrays,
     component_value,
     linearise,
@@ -168,7 +169,13 @@ def prepare(
             "the scenario declares no unknowns: add a `calibration:` "
             "section with `unknowns:` (see docs/calibration.md)"
         )
-    space = ParamSpace(list(cal.unknowns))
+    unknowns = [u for u in cal.unknowns if applies(sc, u)]
+    dropped = [u.id for u in cal.unknowns if u not in unknowns]
+    if dropped:
+        log.info("unknowns that do not apply to this variant are left out: %s", dropped)
+    if not unknowns:
+        raise CalibrationError("none of the scenario's unknowns applies to this variant")
+    space = ParamSpace(unknowns)
     model, effects = linearise(sc, space.components)
     checks = tuple(o.id for o in sc.observations if o.role == "check")
     if rows is None:

@@ -23,6 +23,7 @@ from crossings.compile.compiler import compile_scenario
 from crossings.compile.model import CompiledModel
 from crossings.expected import VARYING
 from crossings.scenario.errors import format_path
+from crossings.scenario.paths import resolve_path
 from crossings.scenario.schema import NumberMap, Param, Prior, Rate, Scenario, Unknown
 from crossings.scenario.validate import walk_models
 
@@ -115,10 +116,16 @@ def describe_prior(p: Prior) -> str:
 
 # ---------------------------------------------------------------- scenario edits
 def _find(sc: Scenario, path: str) -> object:
+    canon = resolve_path(sc, path) or path
     for p, obj in walk_models(sc, ()):
-        if format_path(p) == path:
+        if format_path(p) == canon:
             return obj
     raise CalibrationError(f"no sourced parameter at {path!r} (see `crossings sources`)")
+
+
+def applies(sc: Scenario, u: Unknown) -> bool:
+    """Whether every path of an unknown names something in ``sc`` (a variant may remove it)."""
+    return all(resolve_path(sc, p) is not None for p in (u.path, *u.also))
 
 
 def _in_force(table: dict[int, float], year: int) -> float:
@@ -171,16 +178,25 @@ def current_value(sc: Scenario, u: Unknown) -> float:
 def apply_components(sc: Scenario, comps: list[Component], values: F64) -> Scenario:
     """A copy of ``sc`` with each component set to its value."""
     out = sc.model_copy(deep=True)
+    index = {format_path(p): obj for p, obj in walk_models(out, ())}
+
+    def find(path: str) -> object:
+        obj = index.get(resolve_path(out, path) or path)
+        if obj is None:
+            raise CalibrationError(f"no sourced parameter at {path!r} (see `crossings sources`)")
+        return obj
+
     series: dict[str, dict[int, float]] = {}
     for c, th in zip(comps, np.asarray(values, np.float64).tolist(), strict=True):
         u = c.unknown
-        if u.mode == "series":
-            assert c.year is not None
-            series.setdefault(u.path, {})[c.year] = th
-            continue
-        _apply_one(out, u, th)
+        for path in (u.path, *u.also):
+            if u.mode == "series":
+                assert c.year is not None
+                series.setdefault(path, {})[c.year] = th
+                continue
+            _apply_one(find(path), u, th, path)
     for path, years in series.items():
-        obj = _find(out, path)
+        obj = find(path)
         if not isinstance(obj, Rate) or obj.by_year is None:
             raise CalibrationError(f"`mode: series` needs a `by_year` rate at {path!r}")
         obj.by_year = dict(sorted({**obj.by_year, **years}.items()))
@@ -192,8 +208,7 @@ def apply_unknowns(sc: Scenario, unknowns: list[Unknown], theta: F64) -> Scenari
     return apply_components(sc, [Component(u.id, u) for u in unknowns], theta)
 
 
-def _apply_one(out: Scenario, u: Unknown, th: float) -> None:
-    obj = _find(out, u.path)
+def _apply_one(obj: object, u: Unknown, th: float, path: str) -> None:
     if u.mode == "value":
         if isinstance(obj, Param):
             obj.value = th
@@ -222,11 +237,11 @@ def _apply_one(out: Scenario, u: Unknown, th: float) -> None:
                     step.per_year *= th
         else:
             raise CalibrationError(
-                f"unknown {u.id!r}: {u.path!r} is written as mean_days or probability, "
+                f"unknown {u.id!r}: {path!r} is written as mean_days or probability, "
                 "which is not linear in a scale factor; write it as per_year to calibrate it"
             )
     else:
-        raise CalibrationError(f"unknown {u.id!r}: {u.path!r} holds no number to scale")
+        raise CalibrationError(f"unknown {u.id!r}: {path!r} holds no number to scale")
 
 
 # ---------------------------------------------------------------- linear effect
@@ -250,12 +265,40 @@ def _arrays(m: CompiledModel) -> dict[str, F64]:
     }
 
 
+def _perturbed(
+    sc: Scenario,
+    comps: list[Component],
+    vals0: F64,
+    which: list[int],
+    factor: float,
+    base_model: CompiledModel,
+) -> dict[str, F64]:
+    """The varying compiled arrays with the components ``which`` moved by ``factor``."""
+    vals = vals0.copy()
+    for j in which:
+        vals[j] = vals0[j] * factor if vals0[j] != 0 else 0.1
+    m = compile_scenario(apply_components(sc, comps, vals))
+    for name in FIXED_ARRAYS:
+        if not np.array_equal(getattr(m, name), getattr(base_model, name)):
+            raise CalibrationError(
+                f"unknown {comps[which[0]].unknown.id!r} changes {name}, which calibration "
+                "cannot vary (durations, fixed entries and age mixes are not supported as "
+                "unknowns)"
+            )
+    return _arrays(m)
+
+
 def linearise(sc: Scenario, comps: list[Component]) -> tuple[CompiledModel, list[Effect]]:
     """Compile the scenario and find each component's (checked) linear effect.
 
-    Each component is moved alone (to 1.5× and 0.5× its value) and the
-    compiled arrays compared: the change must be linear in the value and
-    confined to arrays the expected-value mode can vary.
+    The components of one unknown are moved together, coded by the bits of
+    their index (compile ``b`` moves the components whose index + 1 has bit
+    ``b`` set), so a series of ``n`` years costs ``log2(n + 1)`` compilations:
+    an entry of the compiled arrays that changes is attributed to the
+    component whose code its pattern of changes spells. One more compilation
+    with every component moved at once (to other values) checks the result:
+    each entry must follow the effects found — linear in its components'
+    values, proportional ones multiplying — or the unknown is refused.
 
     Raises:
         CalibrationError: When a component moves arrays calibration cannot
@@ -263,52 +306,87 @@ def linearise(sc: Scenario, comps: list[Component]) -> tuple[CompiledModel, list
     """
     base_model = compile_scenario(sc)
     base = _arrays(base_model)
-    vals0 = np.array([component_value(sc, c) for c in comps])
-    effects = []
+    vals0 = np.array([component_value(sc, c) for c in comps], np.float64)
+    factor = 1.5
+    effects: list[Effect | None] = [None] * len(comps)
+    blocks: dict[str, list[int]] = {}
     for j, c in enumerate(comps):
-        u = c.unknown
-        th0 = float(vals0[j])
-        th1 = th0 * 1.5 if th0 != 0 else 0.1
-        th2 = th0 * 0.5 if th0 != 0 else 0.05
-        vals = vals0.copy()
-        vals[j] = th1
-        m1 = compile_scenario(apply_components(sc, comps, vals))
-        for name in FIXED_ARRAYS:
-            if not np.array_equal(getattr(m1, name), getattr(base_model, name)):
+        blocks.setdefault(c.unknown.id, []).append(j)
+    for members in blocks.values():
+        n_bits = max(1, len(members).bit_length())
+        codes: dict[str, NDArray[np.int64]] = {}
+        deltas: dict[str, F64] = {}
+        for bit in range(n_bits):
+            which = [j for k, j in enumerate(members) if (k + 1) >> bit & 1]
+            arr = _perturbed(sc, comps, vals0, which, factor, base_model)
+            for name in VARYING:
+                d = (arr[name] - base[name]).ravel()
+                ch = d != 0
+                codes.setdefault(name, np.zeros(d.size, np.int64))
+                deltas.setdefault(name, np.zeros(d.size))
+                codes[name][ch] |= 1 << bit
+                deltas[name][ch] = d[ch]  # the same change in every compile that moves it
+        for k, j in enumerate(members):
+            c = comps[j]
+            eff = Effect(c, float(vals0[j]))
+            step = (vals0[j] * (factor - 1.0)) if vals0[j] != 0 else 0.1
+            for name in VARYING:
+                idx = np.flatnonzero(codes[name] == k + 1)
+                if idx.size:
+                    eff.entries[name] = (
+                        idx,
+                        base[name].ravel()[idx].copy(),
+                        deltas[name][idx] / step,
+                    )
+            if not eff.entries:
+                where = f" in {c.year}" if c.year is not None else ""
                 raise CalibrationError(
-                    f"unknown {u.id!r} changes {name}, which calibration cannot vary "
-                    "(durations, fixed entries and age mixes are not supported as unknowns)"
+                    f"unknown {c.name!r} changes nothing in the compiled model{where} "
+                    f"(is {c.unknown.path!r} used, and within the years given?)"
                 )
-        eff = Effect(c, th0)
-        a1 = _arrays(m1)
-        for name in VARYING:
-            d = (a1[name] - base[name]).ravel()
-            idx = np.flatnonzero(d != 0)
-            if idx.size:
-                eff.entries[name] = (idx, base[name].ravel()[idx].copy(), d[idx] / (th1 - th0))
-        if not eff.entries:
-            where = f" in {c.year}" if c.year is not None else ""
-            raise CalibrationError(
-                f"unknown {c.name!r} changes nothing in the compiled model{where} "
-                f"(is {u.path!r} used, and within the years given?)"
+            effects[j] = eff
+    done = [e for e in effects if e is not None]
+    _check_effects(sc, comps, vals0, base_model, done)
+    return base_model, done
+
+
+def _check_effects(
+    sc: Scenario, comps: list[Component], vals0: F64, model: CompiledModel, effects: list[Effect]
+) -> None:
+    """Every component moved at once: the compiled arrays must follow the effects."""
+    rng = np.random.default_rng(20250101)
+    mult = rng.uniform(0.6, 1.6, len(comps))
+    vals = np.where(vals0 != 0, vals0 * mult, 0.05 * mult)
+    got = _arrays(compile_scenario(apply_components(sc, comps, vals)))
+    pred = batch_arrays(model, effects, vals[None], clip=False)
+    for name in VARYING:
+        if not np.allclose(pred[name][0], got[name], rtol=1e-8, atol=1e-14):
+            bad = np.flatnonzero(~np.isclose(pred[name][0], got[name], rtol=1e-8, atol=1e-14))
+            owners = sorted(
+                {
+                    e.component.unknown.id
+                    for e in effects
+                    if name in e.entries and np.isin(e.entries[name][0], bad).any()
+                }
             )
-        vals[j] = th2
-        a2 = _arrays(compile_scenario(apply_components(sc, comps, vals)))
-        for name, (idx, b, slope) in eff.entries.items():
-            pred = b + slope * (th2 - th0)
-            got = a2[name].ravel()[idx]
-            if not np.allclose(got, pred, rtol=1e-9, atol=1e-15):
-                raise CalibrationError(
-                    f"unknown {u.id!r} does not act linearly on the compiled {name} "
-                    "(probability-within-days and mean-wait rates, or renormalised shares, "
-                    "are not linear); write the number as per_year or use another unknown"
-                )
-        effects.append(eff)
-    return base_model, effects
+            raise CalibrationError(
+                f"unknowns {owners or '(several)'} do not act linearly (or independently) on "
+                f"the compiled {name}: probability-within-days and mean-wait rates, or "
+                "renormalised shares, are not linear; write the number as per_year or use "
+                "another unknown"
+            )
 
 
-def batch_arrays(model: CompiledModel, effects: list[Effect], values: F64) -> dict[str, F64]:
-    """The varying arrays for each row of component ``values`` (P, C)."""
+def batch_arrays(
+    model: CompiledModel, effects: list[Effect], values: F64, *, clip: bool = True
+) -> dict[str, F64]:
+    """The varying arrays for each row of component ``values`` (P, C).
+
+    An entry proportional to a component's value (zero when it is zero: a rate
+    times a factor, a yearly value) is multiplied by ``value / value0``, so
+    that several factors acting on one entry (a scale, a policy's factor)
+    compose as products; other entries move additively.
+    """
     P = values.shape[0]
     base = _arrays(model)
     out = {k: np.repeat(np.asarray(v, np.float64)[None], P, axis=0) for k, v in base.items()}
@@ -316,16 +394,13 @@ def batch_arrays(model: CompiledModel, effects: list[Effect], values: F64) -> di
         for name, (idx, b, slope) in eff.entries.items():
             flat = out[name].reshape(P, -1)
             th = values[:, j][:, None]
-            if (
-                eff.component.unknown.mode == "scale"
-                and eff.theta0 != 0
-                and np.allclose(b, slope * eff.theta0, rtol=1e-9)
-            ):
+            if eff.theta0 != 0 and np.allclose(b, slope * eff.theta0, rtol=1e-9, atol=0.0):
                 flat[:, idx] *= th / eff.theta0  # entries proportional to the number
             else:
                 flat[:, idx] += slope[None] * (th - eff.theta0)
-    for name in ("det_prob", "wave_share", "rc_share", "family_share"):
-        np.clip(out[name], 0.0, 1.0, out=out[name])
-    np.clip(out["rate"], 0.0, None, out=out["rate"])
-    np.clip(out["combo_rate"], 0.0, None, out=out["combo_rate"])
+    if clip:
+        for name in ("det_prob", "wave_share", "rc_share", "family_share"):
+            np.clip(out[name], 0.0, 1.0, out=out[name])
+        np.clip(out["rate"], 0.0, None, out=out["rate"])
+        np.clip(out["combo_rate"], 0.0, None, out=out["combo_rate"])
     return out

@@ -1023,7 +1023,7 @@ def _validated(
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError([_issue_from_pydantic(e, data, smap) for e in exc.errors()]) from None
-    problems = validate_scenario(scenario, smap, span=span)
+    problems = validate_scenario(scenario, smap, span=span, variant=variant)
     if any(p.severity == "error" for p in problems):
         raise ScenarioError(problems)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()

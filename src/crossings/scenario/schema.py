@@ -902,10 +902,13 @@ class Unknown(Strict):
     ``years``) an unknown: ``prior`` is the first year's value and
     ``smoothness`` how far each further year may move from the one before
     (a random walk on the log scale), so no yearly shape is written by hand.
+    ``also`` lists further paths set to the same value in the same way (one
+    number written in several places, such as a rate shared by two states).
     """
 
     id: Id
     path: str
+    also: list[str] = Field(default_factory=list)
     years: tuple[int, int] | None = None
     mode: Literal["scale", "value", "series"] = "scale"
     prior: Prior

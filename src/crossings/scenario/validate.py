@@ -29,6 +29,7 @@ from crossings.scenario.limits import (
     MAX_PEOPLE_PER_YEAR,
     MAX_STATES,
 )
+from crossings.scenario.paths import resolve_path
 from crossings.scenario.populations import IMPLICIT_ID, measure_populations, state_namespace
 from crossings.scenario.schema import (
     SEXES,
@@ -172,8 +173,15 @@ def iter_moves(sc: Scenario, *, rule_list: bool = False) -> Iterator[Move]:
 
 
 class _Checker:
-    def __init__(self, sc: Scenario, smap: SourceMap, span: SpanOrigin | None) -> None:
+    def __init__(
+        self,
+        sc: Scenario,
+        smap: SourceMap,
+        span: SpanOrigin | None,
+        variant: str | None = None,
+    ) -> None:
         self.sc = sc
+        self.variant = variant
         self.smap = smap
         self.issues: list[Issue] = []
         self.ns = Namespace()
@@ -1079,13 +1087,27 @@ class _Checker:
                     hint="give each unknown its own id",
                 )
             seen.add(u.id)
-            if u.path not in numbered:
+            for k, path in enumerate([u.path, *u.also]):
+                where = (*base, "path") if k == 0 else (*base, "also", k - 1)
+                canon = resolve_path(self.sc, path)
+                if canon in numbered:
+                    continue
+                if self.variant is not None:
+                    self.err(
+                        f"unknown {u.id!r} does not apply in this variant (nothing is at "
+                        f"{path!r} once the variant is applied); calibration leaves it out",
+                        where,
+                        hint="name list items by id in unknown paths so that they survive "
+                        "variants that remove other items",
+                        severity="warning",
+                    )
+                    continue
                 self.err(
                     "no sourced parameter has this path",
-                    (*base, "path"),
-                    expected="a path listed by `crossings sources`",
-                    found=u.path,
-                    hint=did_you_mean(u.path, numbered) or "",
+                    where,
+                    expected="a path listed by `crossings sources` (list items by index or id)",
+                    found=path,
+                    hint=did_you_mean(path, numbered) or "",
                 )
             if not (u.prior.sources or u.prior.assumption):
                 self.err(
@@ -1842,7 +1864,7 @@ def walk_models(obj: object, path: Path_) -> Iterator[tuple[Path_, object]]:
 
 
 def validate_scenario(
-    sc: Scenario, smap: SourceMap, *, span: SpanOrigin | None = None
+    sc: Scenario, smap: SourceMap, *, span: SpanOrigin | None = None, variant: str | None = None
 ) -> list[Issue]:
     """All meaning problems of a shape-valid scenario (errors and warnings).
 
@@ -1852,8 +1874,10 @@ def validate_scenario(
         span: Where the span was written and what it was before variants and
             overrides (events outside a span changed that way are warnings,
             not errors). By default, the files the source map gives.
+        variant: The variant applied, if any (a calibration unknown whose
+            object the variant removed is then a warning, not an error).
 
     Returns:
         Errors and warnings, in the order found.
     """
-    return _Checker(sc, smap, span).run()
+    return _Checker(sc, smap, span, variant).run()
