@@ -5,8 +5,10 @@ folder, one worker). The tests follow a user: open the scenario page, type a
 bad end date and see the inline error, fix it, run, watch the progress reach
 done, look at the run's charts, run again with another policy value, compare
 the two runs and read the sampled journeys. Every page must log no console
-error and request nothing outside 127.0.0.1. Full-page screenshots are saved
-in ``tests/browser_artifacts/`` (gitignored) for a person to look at.
+error and request nothing outside 127.0.0.1. Screenshots of the viewport are
+kept in ``tests/browser_artifacts/`` (test artefacts) for a person to look at;
+``test_browser_layout.py`` checks every page and chart for cut or
+overlapping labels at a laptop's width and on a large screen.
 
 The app sends a strict Content-Security-Policy: every page must work under
 it, with no console message about a refused script, style or request. A
@@ -203,8 +205,9 @@ def session(browser: Any) -> Iterator[tuple[Any, Watch]]:
 
 
 def shot(page: Any, name: str) -> None:
+    """A screenshot of the viewport (small PNGs, not full pages), kept as a test artefact."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
 
 
 def field_issue(page: Any, path: str) -> Any:
@@ -340,7 +343,7 @@ def test_journeys_page(session: tuple[Any, Watch], base_url: str, shared: dict[s
     sync_api.expect(page.locator("h1")).to_contain_text("Journeys of run")
     first = page.locator("#journey-list li").first
     sync_api.expect(first).to_be_visible()
-    sync_api.expect(first.locator("p")).to_have_text(re.compile(r"^A .+"))
+    sync_api.expect(first.locator("p").first).to_have_text(re.compile(r"^A .+"))
     sync_api.expect(page.locator("#journey-count")).to_contain_text("Showing ")
     assert page.locator("#outcome option").count() > 1
     shot(page, "06-journeys")

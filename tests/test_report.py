@@ -20,7 +20,7 @@ from crossings.web import create_app
 SHORT = ["time.end=2004-12-31"]
 SECTIONS = (
     "1. Arrivals vs observed",
-    "2. Where everyone ended up",
+    "2. Where people who left Examplestan went",
     "3. The map",
     "4. Stocks over time",
     "5. The uncounted",
@@ -86,7 +86,9 @@ def test_map_has_places_and_the_shipped_basemap(page: str) -> None:
 
 
 def test_parameters_and_sources_are_listed(page: str) -> None:
-    assert "transitions.hiding[0].rate" in page
+    # named in words, with the path as a secondary id
+    assert "Hiding in Bordia → held in Bordia awaiting return: rate per year" in page
+    assert "<code class=path>transitions.hiding[0].rate</code>" in page
     assert 'id="src-EX1"' in page and 'href="#src-EX1"' in page
 
 
@@ -94,10 +96,15 @@ def test_what_if_comparison_with_two_folders(folders: tuple[Path, Path], tmp_pat
     out = build_report(list(folders), tmp_path / "cmp.html")
     html = out.read_text(encoding="utf-8")
     assert 'id="fig-whatif"' in html
-    assert "example [never_closed] (+1 override) minus example (+1 override)" in html
-    assert "paired by seed (2 pairs)" in html
-    assert "arrivals in safety, whole run (people)" in html
+    assert "paired by seed: 2 pairs of runs" in html
     assert "only example (+1 override) has: border closed" in html
+    # the answer is on the first screen: in the header, before section 1
+    first = html[: html.index('<section id="observed">')]
+    assert "What if — example [never_closed] (+1 override)" in first
+    assert "Arrivals in safety" in first and "difference (what-if − baseline)" in first
+    assert re.search(
+        r"arrivals in safety <b>[+−]?[\d,]+( \([+−]?[\d,]+ to [+−]?[\d,]+\))?</b>", first
+    )
 
 
 def test_figures_are_written_as_png_and_svg(folders: tuple[Path, Path], tmp_path: Path) -> None:
@@ -222,11 +229,11 @@ def test_sankey_per_entry_cohort_with_bribed_out(folders: tuple[Path, Path], pag
     fig = sankey_figure(load_result_set(folders[0]))
     assert fig is not None
     buttons = [b.label for b in fig.figure.layout.updatemenus[0].buttons]
-    assert buttons[0] == "all cohorts" and "2000" in buttons and len(buttons) > 2
+    assert buttons[0] == "all entry years" and "entered 2000" in buttons and len(buttons) > 2
     assert len(fig.figure.data) == len(buttons)
     labels = {str(x) for x in fig.figure.data[0].node.label}
     assert "bribed out" in labels and "released" in labels
-    assert "all cohorts" in page and "bribed out" in page
+    assert "all entry years" in page and "bribed out" in page
 
 
 def test_sankey_without_cohort_flows_falls_back(folders: tuple[Path, Path], tmp_path: Path) -> None:
@@ -237,8 +244,8 @@ def test_sankey_without_cohort_flows_falls_back(folders: tuple[Path, Path], tmp_
     html = build_report([d], tmp_path / "r.html", figures_dir=tmp_path / "figs").read_text(
         encoding="utf-8"
     )
-    assert 'id="fig-sankey"' in html and "Moves between stages, whole run" in html
-    assert "all cohorts" not in html
+    assert 'id="fig-sankey"' in html and "went, whole run" in html
+    assert "all entry years" not in html
     assert (tmp_path / "figs" / "2-1-moves-between-stages.png").is_file()
 
 
@@ -259,3 +266,93 @@ def test_report_defaults_to_the_run_output_folder(tmp_path: Path) -> None:
     p = cli("report")
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "report.html").stat().st_size > 1_000_000
+
+
+# ---------------------------------------------------------------- answers first, per population
+def test_first_screen_says_what_was_run_and_the_headline(page: str) -> None:
+    first = page[: page.index('<section id="observed">')]
+    assert "<h1>Examplestan" in first
+    assert "What was run:</b> 2 agent runs (seeds 3–4)" in first
+    assert "People who left Examplestan: headline figures" in first
+    assert "model estimate, people" in first and "median (5–95%)" in first
+    assert "Compared with what is counted" in first
+    assert re.search(r"\d+ of \d+ counted or reported numbers lie inside", first)
+    assert "Returnees (caught and sent back) (part of the above)" in first
+    rest = without_plotly(page)
+    assert not re.search(r"\bnan\b|NaN", re.sub(r"<script>.*?</script>", "", rest, flags=re.S))
+
+
+def test_sankey_has_no_loops_and_names_every_node(folders: tuple[Path, Path]) -> None:
+    from crossings.report.data import load_result_set, sankey_column  # noqa: PLC0415
+    from crossings.report.figures import sankey_figure  # noqa: PLC0415
+
+    rs = load_result_set(folders[0]).for_population()
+    links = rs.sankey_links()
+    assert not links.empty
+    for a, b in zip(links["source"], links["target"], strict=True):
+        assert sankey_column(b) > sankey_column(a), (a, b)
+    fig = sankey_figure(rs)
+    assert fig is not None
+    for trace in fig.figure.data:
+        labels = [str(x) for x in trace.node.label]
+        assert all(lab.strip() for lab in labels)
+        assert not any(lab.endswith("…") for lab in labels)
+        assert len(set(labels)) == len(labels)
+
+
+def test_a_single_run_shows_no_band_and_no_verdict(tmp_path: Path) -> None:
+    res = crossings.simulate("example", runs=1, seed=3, overrides=SHORT, workers=1)
+    out = crossings.write_results(res, tmp_path / "one")
+    html = build_report([out], tmp_path / "r.html").read_text(encoding="utf-8")
+    first = html[: html.index('<section id="observed">')]
+    assert "<b>One run:</b> the figures have no band" in first
+    assert "median (5–95%)" not in first and "value (one run)" in first
+    rest = re.sub(r"<script>.*?</script>", "", without_plotly(html), flags=re.S)
+    assert "outside by" not in rest and 'class="ok">inside' not in rest
+
+
+def _with_context(src: Path, dst: Path) -> Path:
+    """A copy of an example bundle where the political camp for life is a context population.
+
+    (The example declares none; this exercises the report's handling of one.)
+    """
+    shutil.copytree(src, dst)
+    info = json.loads((dst / "scenario.json").read_text())
+    info["populations"].append(
+        {"id": "camp", "name": "camp population (context)", "context": True, "description": ""}
+    )
+    for s in info["states"]:
+        if s["id"] == "political_life":
+            s["population"], s["subpopulations"] = "camp", []
+    (dst / "scenario.json").write_text(json.dumps(info))
+    return dst
+
+
+def test_context_population_is_shown_apart(folders: tuple[Path, Path], tmp_path: Path) -> None:
+    from crossings.report.data import load_result_set  # noqa: PLC0415
+
+    d = _with_context(folders[0], tmp_path / "ctx")
+    rs = load_result_set(d)
+    head, camp = rs.for_population(), rs.for_population("camp")
+    assert "political_life" not in set(head.stocks["state"].astype(str))
+    assert set(camp.stocks["state"].astype(str)) == {"political_life"}
+    html = build_report([d], tmp_path / "r.html").read_text(encoding="utf-8")
+    first = html[: html.index('<section id="observed">')]
+    assert "Camp population (context) — not included in the figures above" in first
+    assert 'id="fig-stocks-camp"' in html
+    sankey = html[html.index('id="fig-sankey"') : html.index('id="fig-cohorts"')]
+    assert "political camp for life" not in sankey
+
+
+def test_expected_values_have_no_band_and_no_verdict(tmp_path: Path) -> None:
+    from crossings.results.bundle import RunMode  # noqa: PLC0415
+    from crossings.runs import RunPlan, execute  # noqa: PLC0415
+
+    loaded = crossings.load_scenario("example", overrides=SHORT)
+    out = crossings.write_results(execute(loaded, RunPlan(RunMode.EXPECTED)), tmp_path / "ev")
+    html = build_report([out], tmp_path / "r.html").read_text(encoding="utf-8")
+    first = html[: html.index('<section id="observed">')]
+    assert "exact expected values (no agents, no noise)" in first
+    assert "Exact expected values have no band" in first and "median (5–95%)" not in first
+    rest = re.sub(r"<script>.*?</script>", "", without_plotly(html), flags=re.S)
+    assert "outside by" not in rest and not re.search(r"\bnan\b", rest)

@@ -59,6 +59,8 @@ OPERATIONS = [
     ("GET", "/api/runs/{run_id}/arrivals"),
     ("GET", "/api/runs/{run_id}/stocks"),
     ("GET", "/api/runs/{run_id}/journeys"),
+    ("GET", "/api/runs/{run_id}/summary"),
+    ("GET", "/api/runs/{run_id}/figures/{name}"),
     ("POST", "/api/variants"),
     ("GET", "/api/variants"),
     ("GET", "/api/variants/{scenario}/{name}"),

@@ -366,11 +366,15 @@ def check_page(client: TestClient, path: str, heading: str) -> str:
 
 def test_pages(client: TestClient, runs: tuple[str, str]) -> None:
     a, b = runs
-    html = check_page(client, "/", "<h1>Scenario: Examplestan")
+    # the app opens on the default scenario, as `crossings run` runs it
+    check_page(client, "/", "<h1>Scenario: North Korea")
+    html = check_page(client, "/?scenario=example", "<h1>Scenario: Examplestan")
     assert "Policy timeline" in html and 'data-path="policies.crackdown.from"' in html
     assert "assumption: arrests double" in html
     assert 'id="run-button"' in html
-    check_page(client, "/?scenario=north-korea", "<h1>Scenario: North Korea")
+    # parameters by their names in words, the path as a small secondary id
+    assert "Hiding in Bordia → held in Bordia awaiting return: rate per year" in html
+    assert '<code class="path">transitions.hiding[0].rate</code>' in html
     runs_html = check_page(client, "/runs", "<h1>Runs</h1>")
     assert a in runs_html and "<progress" in runs_html
     run_html = check_page(client, f"/runs/{a}", "<h1>Run")
@@ -517,7 +521,7 @@ def test_run_from_saved_variant(client: TestClient) -> None:
 
 
 def test_scenario_page_has_save_variant(client: TestClient) -> None:
-    html = client.get("/").text
+    html = client.get("/?scenario=example").text
     assert 'id="save-variant-button"' in html and 'id="variant-name"' in html
     assert 'id="saved-variants"' in html
 
@@ -526,10 +530,78 @@ def test_run_opens_in_the_full_report(client: TestClient, runs: tuple[str, str])
     a, b = runs
     r = client.get(f"/runs/{a}/report")
     assert r.status_code == 200
-    assert "Where the numbers come from" in r.text and "Where everyone ended up" in r.text
+    assert "Where the numbers come from" in r.text
+    assert "Where people who left Examplestan went" in r.text
     assert 'src="http' not in r.text
     both = client.get(f"/runs/{a}/report?compare={b}")
     assert both.status_code == 200 and "What-if comparison" in both.text
     assert client.get(f"/runs/{MISSING}/report").status_code == 404
     assert client.get("/runs/..%2F..%2Fetc/report").status_code == 404
     assert f'href="/runs/{a}/report"' in client.get(f"/runs/{a}").text
+
+
+# ---------------------------------------------------------------- the report's views on the web
+def test_run_summary_per_population(client: TestClient, runs: tuple[str, str]) -> None:
+    a, b = runs
+    s = client.get(f"/api/runs/{a}/summary").json()
+    assert s["how"] == "2 agent runs (seeds 1–2)" and s["banded"] is True and s["note"] == ""
+    head = s["populations"][0]
+    assert head["headline"] and head["title"] == "People who left Examplestan"
+    keys = [f["key"] for f in head["figures"]]
+    assert keys[:3] == ["entered", "arrivals", "caught_abroad"]
+    for f in head["figures"]:
+        assert "nan" not in f["text"] and f["label"][:1].isupper()
+    assert any(not p["headline"] for p in s["populations"])  # the returnees, part of it
+    assert s["checks"] and all(c["inside"] <= c["rows"] for c in s["checks"])
+    one = client.get(f"/api/runs/{b}/summary").json()  # one run: no band, no verdict
+    assert one["banded"] is False and "no band" in one["note"] and one["checks"] == []
+    assert all(" to " not in f["text"] for f in one["populations"][0]["figures"])
+
+
+def test_run_figures_are_the_reports(client: TestClient, runs: tuple[str, str]) -> None:
+    a, _ = runs
+    for name in ("arrivals", "sankey", "cohorts", "stocks"):
+        r = client.get(f"/api/runs/{a}/figures/{name}")
+        assert r.status_code == 200, (name, r.text[:200])
+        fig = r.json()
+        assert fig["data"] and fig["layout"]["title"]["text"]
+        assert "NaN" not in r.text
+    sankey = client.get(f"/api/runs/{a}/figures/sankey").json()
+    assert sankey["data"][0]["type"] == "sankey"
+    assert "people who left Examplestan" in sankey["layout"]["title"]["text"]
+    assert client.get(f"/api/runs/{a}/figures/pie").status_code == 422
+    assert client.get(f"/api/runs/{MISSING}/figures/sankey").status_code == 404
+
+
+def test_observations_stocks_journeys_in_words(client: TestClient, runs: tuple[str, str]) -> None:
+    a, b = runs
+    obs = client.get(f"/api/runs/{a}/observations").json()
+    assert all(o["title"] and o["observed_text"] and o["simulated_text"] for o in obs)
+    assert {o["verdict"] for o in obs} <= {"inside", ""} | {
+        o["verdict"] for o in obs if o["verdict"].startswith("outside by ")
+    }
+    assert any(o["verdict"] == "inside" for o in obs)
+    one = client.get(f"/api/runs/{b}/observations").json()
+    assert all(o["verdict"] == "" for o in one)  # one run: no verdict
+    st = client.get(f"/api/runs/{a}/stocks").json()
+    groups = st["groups"]
+    assert groups and groups[0]["population_title"] == "People who left Examplestan"
+    named = {s["id"]: s["name"] for g in groups for s in g["states"]}
+    assert named["hiding"] == "hiding in Bordia"
+    assert all(s["name"] for s in st["series"])
+    j = client.get(f"/api/runs/{a}/journeys", params={"limit": 50}).json()
+    assert len(j["outcome_names"]) == len(j["outcomes"])
+    interrogated = [x for x in j["journeys"] if x["detected"] is not None]
+    assert interrogated, "no sampled history was interrogated"
+    for x in interrogated:
+        assert all(isinstance(f, str) and "_" not in f for f in x["detected"]), x["detected"]
+        assert x["text"].count("interrogation detected") >= 1, x["text"]
+
+
+def test_compare_gives_the_paired_differences(client: TestClient, runs: tuple[str, str]) -> None:
+    a, b = runs
+    diffs = client.get("/api/compare", params={"a": a, "b": b}).json()["differences"]
+    assert diffs and diffs[0]["population_title"] == "People who left Examplestan"
+    arrivals = next(d for d in diffs if d["key"] == "arrivals")
+    assert re.fullmatch(r"[+−]?[\d,]+", arrivals["difference"])  # one run in B: no band
+    assert arrivals["paired"] == 0  # seeds 1–2 against seed 3: nothing to pair

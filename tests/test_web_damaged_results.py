@@ -33,9 +33,9 @@ GARBAGE = b"\x00\xffPAR1 not a table \x89\x13" * 64
 
 # file → the endpoints that read it
 READERS = {
-    "stocks.parquet": ["/stocks", "/arrivals"],
-    "flows.parquet": ["/arrivals"],
-    "observations.csv": ["/observations", "/arrivals"],
+    "stocks.parquet": ["/stocks", "/arrivals", "/summary", "/figures/stocks"],
+    "flows.parquet": ["/arrivals", "/summary", "/figures/sankey"],
+    "observations.csv": ["/observations", "/arrivals", "/summary", "/figures/arrivals"],
     "journeys.jsonl": ["/journeys"],
 }
 
@@ -81,7 +81,15 @@ def assert_names_damage(r: object, name: str, run_id: str) -> None:
 
 
 def test_the_good_run_reads(client: TestClient, good_run: Path) -> None:
-    for suffix in ("", "/observations", "/arrivals", "/stocks", "/journeys"):
+    for suffix in (
+        "",
+        "/observations",
+        "/arrivals",
+        "/stocks",
+        "/journeys",
+        "/summary",
+        "/figures/sankey",
+    ):
         r = client.get(f"/api/runs/{good_run.name}{suffix}")
         assert r.status_code == 200, (suffix, r.text[:300])
 
@@ -109,7 +117,7 @@ def test_damaged_run_json(client: TestClient, good_run: Path, how: str) -> None:
     assert status.status_code == 200
     assert status.json()["state"] == "failed"
     assert f"results file 'run.json' in run {run.name} is damaged" in status.json()["error"]
-    for suffix in ("/observations", "/arrivals", "/stocks", "/journeys"):
+    for suffix in ("/observations", "/arrivals", "/stocks", "/journeys", "/summary"):
         r = client.get(f"/api/runs/{run.name}{suffix}")
         assert r.status_code == 409, (suffix, r.text)
         assert "run.json" in r.json()["detail"] and "damaged" in r.json()["detail"]

@@ -5,9 +5,13 @@
     from crossings.report import build_report
     build_report(["results/", "never_closed/"], "report.html", figures_dir="figures/")
 
-Sections: arrivals vs observed, where everyone ended up, the map, stocks over
-time, the uncounted (model estimates, when present), a what-if comparison
-(several folders; the first is the baseline) and where the numbers come from.
+The first screen says what was run, the what-if's answer (several folders:
+the first is the baseline) and the headline figures of the people the
+scenario is about, next to how well they meet what is counted; context
+populations are shown apart. Then: arrivals vs observed, where the people
+went (a Sankey without loops, each cohort's fate), the map, stocks over time,
+the uncounted (model estimates, when present), the what-if comparison in
+detail and where the numbers come from.
 Everything (plotly's JavaScript, styles, figures, map outlines) is inside the
 file; it opens from disk without a network.
 """
@@ -32,6 +36,7 @@ from crossings.report.figures import (
     whatif_figure,
 )
 from crossings.report.html import render_page, write_atomic
+from crossings.results import views
 
 __all__ = ["ReportError", "build_report"]
 
@@ -60,9 +65,18 @@ def build_report(
     if not result_dirs:
         raise ReportError("give at least one results folder (written by 'crossings run --out')")
     t0 = time.perf_counter()
-    sets = [load_result_set(Path(d)) for d in result_dirs]
-    _unique_labels(sets)
+    loaded = [load_result_set(Path(d)) for d in result_dirs]
+    _unique_labels(loaded)
+    sets = [rs.for_population() for rs in loaded]  # each folder's headline population
     base = sets[0]
+    context = [
+        (loaded[0].for_population(p.id), views.population_title(p))
+        for p in loaded[0].populations()[1:]
+        if not p.within  # a sub-population is part of the headline's figures
+    ]
+    stocks = [stocks_figure(base)] + [
+        stocks_figure(rs, title, timeline=False) for rs, title in context
+    ]
     figs: dict[str, list[ReportFigure]] = {
         "observed": [
             f
@@ -71,7 +85,7 @@ def build_report(
         ],
         "outcomes": [f for f in (sankey_figure(base), cohort_figure(base)) if f is not None],
         "map": [f for f in (map_figure(base),) if f is not None],
-        "stocks": [f for f in (stocks_figure(base),) if f is not None],
+        "stocks": [f for f in stocks if f is not None],
         "uncounted": [f for f in (estimates_figure(base),) if f is not None],
         "whatif": [f for f in (whatif_figure(sets),) if f is not None],
     }
@@ -79,8 +93,8 @@ def build_report(
     if figures_dir is not None:
         from crossings.report.static import export_figures  # noqa: PLC0415
 
-        export_figures(sets, Path(figures_dir))
-    page = render_page(sets, figs)
+        export_figures(loaded, Path(figures_dir))
+    page = render_page(sets, figs, context)
     path = write_atomic(Path(out_html), page)
     log.info(
         "report written to %s (%.1f MB) in %.1f s", path, len(page) / 1e6, time.perf_counter() - t0

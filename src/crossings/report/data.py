@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +24,13 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crossings.report.errors import ReportError
+from crossings.results import views
 from crossings.results.bundle import (
     OBSERVATION_COLUMNS,
     TABLE_FILES,
     Bundle,
     BundleError,
+    PopulationInfo,
     RunMode,
     RunRecord,
     ScenarioInfo,
@@ -65,11 +67,14 @@ COHORT_HAZARDS_COLUMNS = (
     "to_state",
     "count",
 )
+OUTSIDE = views.OUTSIDE
+START = views.START
 BRIBE_TAG = "bribe"
 """Hazards with this name or tag among their names are counted as 'bribed out'."""
 
 STAGE_LABELS: dict[str, str] = {
-    "entry": "entered",
+    "entry": "set out (entered during the span)",
+    "start": "already there at the start",
     "crossing": "crossing the border",
     "hiding": "hiding abroad",
     "delegation": "delegation abroad",
@@ -82,18 +87,28 @@ STAGE_LABELS: dict[str, str] = {
     "interrogation": "interrogation",
     "classification": "classification",
     "released": "released",
-    "bribed": "bribed out",
-    "home": "home",
+    "bribed": "bribed out (released for a bribe)",
+    "home": "back home",
     "dead": "died",
     "abroad": "abroad",
     "exited": "left the system",
     "held_end": "still held at the end",
     "abroad_end": "still abroad at the end",
+    "home_end": "back home at the end",
+    "again_out:setout": "set out again",
+    "again_out:caught": "caught again",
+    "again_out:sentence": "re-arrested or moved to another sentence",
+    "again_out:back": "went back a stage",
+    "again_in:setout": "setting out again (counted again)",
+    "again_in:caught": "caught again (counted again)",
+    "again_in:sentence": "re-arrested or moved (counted again)",
+    "again_in:back": "back again (counted again)",
 }
 """Readable names of the stages (state kinds, grouped) used in the outcome figures."""
 
 STAGE_COLOURS: dict[str, str] = {
     "entry": "#7f7f7f",
+    "start": "#b0b0b0",
     "crossing": "#ff7f0e",
     "hiding": "#f2b447",
     "delegation": "#c5b0d5",
@@ -111,6 +126,9 @@ STAGE_COLOURS: dict[str, str] = {
     "dead": "#252525",
     "held_end": "#843c39",
     "abroad_end": "#bcbd22",
+    "home_end": "#6baed6",
+    "again_out": "#9e9ac8",
+    "again_in": "#9e9ac8",
     "other": "#aaaaaa",
 }
 SENTENCE_COLOURS = (
@@ -125,6 +143,8 @@ SENTENCE_COLOURS = (
 )
 STAGE_ORDER = (
     "entry",
+    "start",
+    "again_in",
     "crossing",
     "delegation",
     "hiding",
@@ -142,14 +162,53 @@ STAGE_ORDER = (
     "released",
     "bribed",
     "home",
-    "dead",
     "abroad_end",
+    "home_end",
+    "again_out",
     "held_end",
+    "dead",
     "other",
 )
 
+SANKEY_COLUMNS: dict[str, int] = {
+    "entry": 0,
+    "start": 0,
+    "crossing": 1,
+    "delegation": 1,
+    "hiding": 2,
+    "abroad": 2,
+    "route": 3,
+    "transit": 4,
+    "detained": 5,
+    "repatriation": 6,
+    "travel": 6,
+    "interrogation": 7,
+    "classification": 7,
+    "sentence": 8,
+    "released": 9,
+    "bribed": 9,
+    "home": 9,
+    "arrived": 10,
+    "dead": 10,
+    "exited": 10,
+    "held_end": 10,
+    "abroad_end": 10,
+    "home_end": 10,
+    "again_out": 10,
+}
+"""Left-to-right column of each stage in the Sankey diagram (the order of a journey).
+
+The last column holds the outcomes: where people are at the end, and the
+moves back to an earlier stage (drawn as leaving there and coming in again on
+the left, so that no band loops back)."""
+
+OUTCOME_COLUMN = max(SANKEY_COLUMNS.values())
+
 HELD_STAGES = frozenset({"detained", "repatriation", "travel", "interrogation", "classification"})
 ABROAD_STAGES = frozenset({"crossing", "hiding", "delegation", "route", "transit", "abroad"})
+HOME_STAGES = frozenset({"released", "bribed", "home"})
+SETTING_OUT = frozenset({"crossing", "hiding", "delegation", "route", "transit", "abroad"})
+CAUGHT = frozenset({"detained", "repatriation", "travel", "interrogation", "classification"})
 
 MAP_CATEGORIES: dict[str, tuple[str, str]] = {
     "escape": ("escape and hiding", "#ff7f0e"),
@@ -163,17 +222,89 @@ _YEAR = re.compile(r"\d{4}")
 
 
 def _end_links(stocks: Iterable[tuple[str, float]]) -> list[tuple[str, str, float]]:
-    """Sankey links from a stage to "still held" or "still abroad" for who is there at the end."""
+    """Sankey links from a stage to where its people are at the end (held, abroad, home)."""
     links: list[tuple[str, str, float]] = []
     for stage, count in stocks:
         if count <= 0:
             continue
-        base = "sentence" if stage.startswith("sentence:") else stage
+        base = stage_base(stage)
         if base in HELD_STAGES or base == "sentence":
             links.append((stage, "held_end", float(count)))
         elif base in ABROAD_STAGES:
             links.append((stage, "abroad_end", float(count)))
+        elif base in HOME_STAGES:
+            links.append((stage, "home_end", float(count)))
     return links
+
+
+def sankey_column(stage: str) -> int:
+    """The Sankey column of a stage (a node coming in again sits just left of its target)."""
+    if stage.startswith("again_in:"):
+        target = stage.split(":", 2)[2] if stage.count(":") >= 2 else ""
+        return max(sankey_column(target) - 1, 0) if target else 0
+    return SANKEY_COLUMNS.get(stage_base(stage), 5)
+
+
+def _again_group(target: str) -> str:
+    base = stage_base(target)
+    if base in SETTING_OUT:
+        return "setout"
+    if base in CAUGHT:
+        return "caught"
+    if base == "sentence":
+        return "sentence"
+    return "back"
+
+
+def bridge(links: dict[tuple[str, str], float], stage: str) -> dict[tuple[str, str], float]:
+    """Links without ``stage``: its inflows passed on in proportion to its outflows."""
+    inflow = {a: v for (a, b), v in links.items() if b == stage}
+    outflow = {b: v for (a, b), v in links.items() if a == stage}
+    out = {k: v for k, v in links.items() if stage not in k}
+    total = sum(outflow.values())
+    if total <= 0:
+        return out
+    for a, vin in inflow.items():
+        for b, vout in outflow.items():
+            if a != b:
+                out[(a, b)] = out.get((a, b), 0.0) + vin * vout / total
+    return out
+
+
+def _split_bribed(links: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
+    """Share what happens after release between 'released' and 'bribed out' by their inflows."""
+    into_bribed = sum(v for (a, b), v in links.items() if b == "bribed")
+    into_released = sum(v for (a, b), v in links.items() if b == "released")
+    if into_bribed <= 0 or into_released + into_bribed <= 0:
+        return links
+    share = into_bribed / (into_released + into_bribed)
+    out: dict[tuple[str, str], float] = {}
+    for (a, b), v in links.items():
+        if a == "released":
+            out[("released", b)] = out.get(("released", b), 0.0) + v * (1 - share)
+            out[("bribed", b)] = out.get(("bribed", b), 0.0) + v * share
+        else:
+            out[(a, b)] = out.get((a, b), 0.0) + v
+    return out
+
+
+def acyclic(links: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
+    """Links that all go rightwards (a Sankey without loops).
+
+    A move back to an earlier (or the same) column is drawn as leaving to an
+    outcome ("set out again") and coming in again on the left.
+    """
+    out: dict[tuple[str, str], float] = {}
+    for (a, b), v in links.items():
+        if sankey_column(b) > sankey_column(a):
+            out[(a, b)] = out.get((a, b), 0.0) + v
+            continue
+        if sankey_column(a) >= OUTCOME_COLUMN:
+            continue  # nothing leaves an outcome
+        group = _again_group(b)
+        for key in ((a, f"again_out:{group}"), (f"again_in:{group}:{b}", b)):
+            out[key] = out.get(key, 0.0) + v
+    return out
 
 
 @dataclass(frozen=True)
@@ -214,7 +345,11 @@ class Place:
 
 @dataclass
 class ResultSet:
-    """One results bundle and the tables the report draws from it.
+    """One results bundle and the tables the report draws from it, for one population.
+
+    :meth:`for_population` gives the same results restricted to the states
+    of one population (every table that counts people in states); a
+    scenario that declares no populations has one, holding every state.
 
     Attributes:
         path: The folder.
@@ -229,6 +364,8 @@ class ResultSet:
         cohort_flows: ``cohort_flows.parquet`` if present (every move, by entry cohort).
         cohort_hazards: ``cohort_hazards.parquet`` if present (which hazard made each
             move, by entry cohort).
+        bundle: The opened bundle (for the shared views of :mod:`crossings.results.views`).
+        population: The population these tables hold (the headline population by default).
         notes: Visible notes about what is missing.
         label: Name shown in legends (scenario, variant; made unique by the caller).
     """
@@ -244,19 +381,82 @@ class ResultSet:
     estimates: pd.DataFrame | None = None
     cohort_flows: pd.DataFrame | None = None
     cohort_hazards: pd.DataFrame | None = None
+    bundle: Bundle | None = field(default=None, repr=False)
+    population: PopulationInfo | None = None
     notes: list[str] = field(default_factory=list)
     label: str = ""
     _kinds: dict[str, str] = field(default_factory=dict, repr=False)
     _stage_cache: dict[str, str] = field(default_factory=dict, repr=False)
     _states: set[str] = field(default_factory=set, repr=False)
-    _metrics: pd.DataFrame | None = field(default=None, repr=False)
+    _pops: dict[str, ResultSet] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------- populations
+    @property
+    def pop(self) -> PopulationInfo:
+        """The population shown (the headline population unless chosen)."""
+        return self.population or views.headline(self.scenario)
+
+    def populations(self) -> list[PopulationInfo]:
+        """The scenario's populations: the headline first, context populations last."""
+        return views.populations(self.scenario)
+
+    def for_population(self, population: str | None = None) -> ResultSet:
+        """The same results restricted to one population's states (None: the headline).
+
+        Nobody moves between top-level populations, so a move into one of its
+        states (from outside, from the start or from another of its states) is
+        a move of that population.
+        """
+        pops = {p.id: p for p in self.populations()}
+        pop = pops.get(population or "") or views.headline(self.scenario)
+        if pop.id in self._pops:
+            return self._pops[pop.id]
+        states = views.population_states(self.scenario, pop.id)
+        if states >= {s.id for s in self.scenario.states}:
+            out = replace(self, population=pop, _pops={})
+            out._kinds, out._stage_cache, out._states = {}, {}, set()
+        else:
+
+            def keep(frame: pd.DataFrame, col: str) -> pd.DataFrame:
+                return frame[frame[col].astype(str).isin(states)].reset_index(drop=True)
+
+            ends = states | {OUTSIDE, START}
+
+            def moves(frame: pd.DataFrame) -> pd.DataFrame:
+                inside = frame["to_state"].astype(str).isin(states) & frame["from_state"].astype(
+                    str
+                ).isin(ends)
+                return frame[inside].reset_index(drop=True)
+
+            out = replace(
+                self,
+                stocks=keep(self.stocks, "state"),
+                flows=moves(self.flows),
+                outcomes=keep(self.outcomes, "state"),
+                cohort_flows=moves(self.cohort_flows) if self.cohort_flows is not None else None,
+                cohort_hazards=(
+                    moves(self.cohort_hazards) if self.cohort_hazards is not None else None
+                ),
+                events=self.events if pop.headline else None,
+                estimates=self.estimates if pop.headline else None,
+                population=pop,
+                _pops={},
+            )
+            out._kinds, out._stage_cache, out._states = {}, {}, set()
+        self._pops[pop.id] = out
+        return out
+
+    def view(self) -> views.View:
+        """The shared headline views of this bundle, for this population."""
+        if self.bundle is None:
+            raise ReportError(f"{self.path}: the results folder was not opened as a bundle")
+        return views.View(self.bundle, self.pop.id if self.scenario.populations else None)
 
     # ------------------------------------------------------------- metadata
     @property
     def runs(self) -> list[int]:
         """Run indices (0 … n−1)."""
-        seen = {int(r) for r in self.stocks["run"].unique()}
-        return sorted(set(range(self.run.runs)) | seen)
+        return list(range(max(self.run.runs, 1)))
 
     @property
     def seeds(self) -> list[int]:
@@ -272,6 +472,11 @@ class ResultSet:
         return self.run.scenario
 
     @property
+    def title(self) -> str:
+        """The scenario's title (its name when it has none)."""
+        return self.scenario.title or self.run.scenario_title or self.run.scenario
+
+    @property
     def variant(self) -> str | None:
         """The what-if variant of the run, if any."""
         return self.run.variant
@@ -281,10 +486,15 @@ class ResultSet:
         """Whether the numbers are exact expected values (one noiseless "run")."""
         return self.run.mode is RunMode.EXPECTED
 
+    @property
+    def banded(self) -> bool:
+        """Whether figures have a 5–95% band (several agent runs; not one run, not expected)."""
+        return not self.expected and self.run.runs > 1
+
     def kind_of(self, state: str) -> str:
-        """The kind of a state (``outside`` for entries)."""
-        if state == "outside":
-            return "outside"
+        """The kind of a state (``outside`` for entries, ``start`` for those there at first)."""
+        if state in (OUTSIDE, START):
+            return state
         if not self._kinds:
             self._kinds = {st.id: st.kind for st in self.scenario.states}
         return self._kinds.get(state, "other")
@@ -299,7 +509,7 @@ class ResultSet:
 
     def _table_states(self) -> set[str]:
         if not self._states:
-            found = {"outside", *self._all_states()}
+            found = {OUTSIDE, START, *self._all_states()}
             for frame, cols in (
                 (self.stocks, ("state",)),
                 (self.outcomes, ("state",)),
@@ -307,6 +517,9 @@ class ResultSet:
             ):
                 for c in cols:
                     found.update(str(x) for x in frame[c].unique())
+            if self.cohort_flows is not None:
+                for c in ("from_state", "to_state"):
+                    found.update(str(x) for x in self.cohort_flows[c].unique())
             self._states = found
         return self._states
 
@@ -316,12 +529,7 @@ class ResultSet:
 
     def series_title(self, series: str) -> str:
         """Readable title of an observation series (its name in the scenario)."""
-        base = series[: -len("_female_share")] if series.endswith("_female_share") else series
-        obs = self.scenario.observation(base)
-        name = obs.name if obs is not None else base.replace("_", " ")
-        if base != series:
-            return f"Women's share — {name}"
-        return name[:1].upper() + name[1:]
+        return views.series_title(self.scenario, series)
 
     def policy_spans(self) -> list[PolicySpan]:
         """The scenario's policy timeline as dates."""
@@ -351,7 +559,7 @@ class ResultSet:
         if state in self._stage_cache:
             return self._stage_cache[state]
         kind = self.kind_of(state)
-        stage = {"outside": "entry"}.get(kind, kind)
+        stage = {OUTSIDE: "entry"}.get(kind, kind)
         if kind == "sentence":
             stage = "sentence:" + state
         elif kind == "travel":
@@ -375,28 +583,26 @@ class ResultSet:
 
     def stage_label(self, stage: str) -> str:
         """Readable name of a stage."""
-        if stage.startswith("entry:"):
-            return f"entered ({self.stage_label(stage.split(':', 1)[1])})"
+        if stage.startswith("again_in:"):
+            return STAGE_LABELS.get(":".join(stage.split(":")[:2]), "back again (counted again)")
         if stage.startswith("sentence:"):
             return self.name_of(stage.split(":", 1)[1])
+        if stage == "start":
+            return f"already there on {_day(self.run.start)}"
         return STAGE_LABELS.get(stage, stage.replace("_", " "))
 
     def stage_colour(self, stage: str) -> str:
         """Colour of a stage (each sentence its own shade of red)."""
-        if stage.startswith("entry:"):
-            return STAGE_COLOURS["entry"]
         if stage.startswith("sentence:"):
             sentences = sorted(
                 {self.stage_of(s) for s in self._all_states() if self.kind_of(s) == "sentence"}
             )
             i = sentences.index(stage) if stage in sentences else 0
             return SENTENCE_COLOURS[i % len(SENTENCE_COLOURS)]
-        return STAGE_COLOURS.get(stage, STAGE_COLOURS["other"])
+        return STAGE_COLOURS.get(stage_base(stage), STAGE_COLOURS["other"])
 
     def stage_rank(self, stage: str) -> tuple[int, int, str]:
         """Sort key of a stage (the order of a journey)."""
-        if stage.startswith("entry:"):
-            return 0, self.stage_rank(stage.split(":", 1)[1])[0], stage
         base = stage_base(stage)
         idx = STAGE_ORDER.index(base) if base in STAGE_ORDER else len(STAGE_ORDER)
         return idx, 0, stage
@@ -404,38 +610,7 @@ class ResultSet:
     def _all_states(self) -> list[str]:
         return [st.id for st in self.scenario.states]
 
-    # ------------------------------------------------------------- summaries
-    def stage_flows(self) -> pd.DataFrame:
-        """Moves between stages over the whole run: median over runs.
-
-        Returns:
-            Columns ``source, target, count``; moves within a stage are left out.
-            People still in a stage at the end appear as moves to ``held_end``
-            (custody) or ``abroad_end`` (hiding, on the way, in transit).
-        """
-        f = self.flows
-        src = f["from_state"].astype(str).map(self.stages())
-        dst = f["to_state"].astype(str).map(self.stages())
-        keep = src != dst
-        # entries get one node per first stage: "entered (hiding)", "entered (camp)", …
-        src = src.where(src != "entry", "entry:" + dst)
-        moves = pd.DataFrame(
-            {
-                "run": f["run"][keep],
-                "source": src[keep],
-                "target": dst[keep],
-                "count": f["count"][keep],
-            }
-        )
-        med = median_over_runs(moves, ["source", "target"], self.runs)
-        rows = [
-            (str(a), str(b), float(c))
-            for a, b, c in zip(med["source"], med["target"], med["median"], strict=True)
-            if c > 0
-        ]
-        rows.extend(_end_links(self.final_stage_stock().items()))
-        return pd.DataFrame(rows, columns=["source", "target", "count"])
-
+    # ------------------------------------------------------------- the Sankey
     def cohort_years(self) -> list[int]:
         """Entry years in ``cohort_flows.parquet`` (empty when the folder has none)."""
         cf = self.cohort_flows
@@ -443,56 +618,70 @@ class ResultSet:
             return []
         return sorted({int(y) for y in cf["cohort_year"].unique()})
 
-    def cohort_stage_flows(self, years: Sequence[int] | None = None) -> pd.DataFrame:
-        """Moves between stages of the people who entered in ``years`` (median over runs).
+    def sankey_links(self, years: Sequence[int] | None = None) -> pd.DataFrame:
+        """Moves between stages (median over runs) as the links of a Sankey without loops.
 
-        Releases made by a hazard tagged ``bribe`` (see ``cohort_hazards.parquet``)
-        go to a separate ``bribed`` outcome instead of their target stage. People
-        still in a stage at the end (from ``outcomes.parquet``) appear as moves to
-        ``held_end`` or ``abroad_end``, as in :meth:`stage_flows`.
-
-        Args:
-            years: Entry years to include; None for every cohort.
+        With ``cohort_flows.parquet``, the moves of the people who entered in
+        ``years`` (None: everyone, including the people there at the start);
+        without it, every move of the whole run. Moves within a stage are left
+        out; the instant classification step is bridged (interrogation goes
+        straight to each sentence). Releases made by a hazard tagged
+        ``bribe`` go to "bribed out". Where people are at the end is a link to
+        "still held", "still abroad" or "back home". A move back to an earlier
+        stage (set out again after release, re-arrested) is drawn as a link to
+        an outcome ("set out again") and one coming in again on the left, so
+        every link goes rightwards; those people are counted again.
 
         Returns:
-            Columns ``source, target, count``; empty without ``cohort_flows.parquet``.
+            Columns ``source, target, count``.
         """
-        cf = self.cohort_flows
-        if cf is None:
-            return pd.DataFrame(columns=["source", "target", "count"])
-        f = cf[~cf["to_state"].astype(str).str.startswith("flag:")]
-        if years is not None:
-            f = f[f["cohort_year"].astype(int).isin(list(years))]
         stages = self.stages()
+        if self.cohort_flows is not None:
+            f = self.cohort_flows
+            f = f[~f["to_state"].astype(str).str.startswith("flag:")]
+            if years is not None:
+                f = f[f["cohort_year"].astype(int).isin(list(years))]
+        else:
+            f = self.flows
         for col in ("from_state", "to_state"):
             for st in f[col].astype(str).unique():
                 if st not in stages:
                     stages[st] = self.stage_of(st)
-        src = f["from_state"].astype(str).map(stages)
-        dst = f["to_state"].astype(str).map(stages)
-        src = src.where(src != "entry", "entry:" + dst)
         moves = pd.DataFrame(
-            {"run": f["run"], "source": src, "target": dst, "count": f["count"].astype(float)}
+            {
+                "run": f["run"],
+                "source": f["from_state"].astype(str).map(stages),
+                "target": f["to_state"].astype(str).map(stages),
+                "count": f["count"].astype(float),
+            }
         )
-        bribes = self._bribe_moves(years, stages)
+        bribes = self._bribe_moves(years if self.cohort_flows is not None else None, stages)
         if not bribes.empty:
             # take the bribed releases out of their move and send them to "bribed"
             taken = bribes.assign(count=-bribes["count"])
             moves = pd.concat([moves, taken, bribes.assign(target="bribed")], ignore_index=True)
         moves = moves[moves["source"] != moves["target"]]
         med = median_over_runs(moves, ["source", "target"], self.runs)
-        rows = [
-            (str(a), str(b), float(c))
-            for a, b, c in zip(med["source"], med["target"], med["median"], strict=True)
-            if c > 0
-        ]
-        o = self.outcomes
-        if years is not None:
-            o = o[o["cohort_year"].astype(int).isin(list(years))]
-        end = pd.DataFrame(
-            {"run": o["run"], "stage": o["state"].astype(str).map(stages), "count": o["count"]}
-        )
-        rows.extend(_end_links(zip(*_median_by(end, "stage", self.runs), strict=True)))
+        links: dict[tuple[str, str], float] = {}
+        for a, b, c in zip(med["source"], med["target"], med["median"], strict=True):
+            if c > 0:
+                links[(str(a), str(b))] = links.get((str(a), str(b)), 0.0) + float(c)
+        if self.cohort_flows is not None:
+            o = self.outcomes
+            if years is not None:
+                o = o[o["cohort_year"].astype(int).isin(list(years))]
+            end = pd.DataFrame(
+                {"run": o["run"], "stage": o["state"].astype(str).map(stages), "count": o["count"]}
+            )
+            final = dict(zip(*_median_by(end, "stage", self.runs), strict=True))
+        else:
+            final = self.final_stage_stock()
+        for a, b, c in _end_links(final.items()):
+            links[(a, b)] = links.get((a, b), 0.0) + c
+        for passing in {b for _, b in links if stage_base(b) == "classification"}:
+            links = bridge(links, passing)
+        links = acyclic(_split_bribed(links))
+        rows = [(a, b, c) for (a, b), c in links.items() if c > 0]
         return pd.DataFrame(rows, columns=["source", "target", "count"])
 
     def _bribe_moves(self, years: Sequence[int] | None, stages: dict[str, str]) -> pd.DataFrame:
@@ -543,6 +732,14 @@ class ResultSet:
         )
         return median_over_runs(frame, ["cohort_year", "stage"], self.runs)
 
+    def present_at_start(self) -> float:
+        """People already there when the span begins (median over runs)."""
+        f = self.flows[self.flows["from_state"].astype(str) == START]
+        if f.empty:
+            return 0.0
+        per_run = f.groupby("run")["count"].sum().reindex(self.runs, fill_value=0)
+        return float(np.median(per_run.to_numpy(dtype=float)))
+
     def stock_lines(self) -> list[tuple[str, str, str, pd.DataFrame]]:
         """Monthly stocks to draw: (panel, key, label, frame of date/median/p05/p95).
 
@@ -591,7 +788,7 @@ class ResultSet:
         Returns:
             Columns ``source, target, count``.
         """
-        f = self.flows[self.flows["from_state"] != "outside"]
+        f = self.flows[~self.flows["from_state"].astype(str).isin([OUTSIDE, START])]
         frame = pd.DataFrame(
             {
                 "run": f["run"],
@@ -605,12 +802,13 @@ class ResultSet:
             {"source": med["source"], "target": med["target"], "count": med["median"].astype(float)}
         )
 
-    def place_flows(self) -> pd.DataFrame:
+    def place_flows(self, skip: frozenset[str] = frozenset()) -> pd.DataFrame:
         """Moves between places over the whole run (median over runs).
 
         States without a place that people pass through (such as a
         classification step) are bridged: their inflows are passed on in
-        proportion to their outflows. Moves within a place are left out.
+        proportion to their outflows. Moves within a place are left out, and
+        so are moves out of states of the kinds in ``skip``.
 
         Returns:
             Columns ``source, target, category, count`` (place ids).
@@ -624,38 +822,32 @@ class ResultSet:
         for a, b, c in zip(sf["source"], sf["target"], sf["count"], strict=True):
             if a != b and c > 0:
                 moves[(str(a), str(b))] = moves.get((str(a), str(b)), 0.0) + float(c)
-        bridge = {
+        passing = {
             s
             for pair in moves
             for s in pair
             if s not in where and self.kind_of(s) not in ("dead", "exited")
         }
-        for c in sorted(bridge):
-            inflow = {a: v for (a, b), v in moves.items() if b == c}
-            outflow = {b: v for (a, b), v in moves.items() if a == c}
-            total = sum(outflow.values())
-            moves = {k: v for k, v in moves.items() if c not in k}
-            if total <= 0:
-                continue
-            for a, vin in inflow.items():
-                for b, vout in outflow.items():
-                    if a != b:
-                        moves[(a, b)] = moves.get((a, b), 0.0) + vin * vout / total
+        for c in sorted(passing):
+            moves = bridge(moves, c)
         rows: dict[tuple[str, str, str], float] = {}
         for (a, b), v in moves.items():
             pa, pb, cat = where.get(a), where.get(b), self.map_category(b)
-            if pa is None or pb is None or pa == pb or cat is None:
+            if pa is None or pb is None or pa == pb or cat is None or self.kind_of(a) in skip:
                 continue
             rows[(pa, pb, cat)] = rows.get((pa, pb, cat), 0.0) + v
         return pd.DataFrame([(*k, v) for k, v in rows.items()], columns=cols)
 
     # ------------------------------------------------------------- per run
     def entries_by_year(self, kind: str) -> pd.DataFrame:
-        """People entering states of ``kind`` from other kinds, per run (rows) and year."""
+        """People entering states of ``kind`` from other kinds, per run (rows) and year.
+
+        The people already there at the start are not counted as entering.
+        """
         f = self.flows
         to_kind = f["to_state"].astype(str).map(self.kinds())
         from_kind = f["from_state"].astype(str).map(self.kinds())
-        sel = f[(to_kind == kind) & (from_kind != kind)]
+        sel = f[(to_kind == kind) & (from_kind != kind) & (from_kind != START)]
         years = sorted({int(y) for y in f["year"].unique()})
         table = sel.pivot_table(
             index="run", columns="year", values="count", aggfunc="sum", fill_value=0
@@ -673,43 +865,14 @@ class ResultSet:
         return table.reindex(index=self.runs, columns=dates, fill_value=0).astype(float)
 
     def has_kind(self, kind: str) -> bool:
-        """Whether any state of the results has this kind."""
-        return any(self.kind_of(s) == kind for s in self._all_states())
-
-    def run_metrics(self) -> pd.DataFrame:
-        """Headline numbers per run (rows: run index); only for kinds the results have."""
-        if self._metrics is not None:
-            return self._metrics
-        metrics: dict[str, pd.Series] = {}
-        for key, kind in (
-            ("arrivals", "arrived"),
-            ("returned", "interrogation"),
-            ("sentenced", "sentence"),
-            ("deaths", "dead"),
-        ):
-            if self.has_kind(kind):
-                metrics[key] = self.entries_by_year(kind).sum(axis=1)
-        for key, kind in (("hiding", "hiding"), ("detained", "detained"), ("sentence", "sentence")):
-            if self.has_kind(kind):
-                table = self.stock_by_kind(kind)
-                if key == "detained":
-                    metrics["detained_peak"] = table.max(axis=1)
-                metrics[f"{key}_end"] = table.iloc[:, -1] if table.shape[1] else table.sum(axis=1)
-        self._metrics = pd.DataFrame(metrics, index=pd.Index(self.runs, name="run"))
-        return self._metrics
+        """Whether any state of this population has this kind."""
+        states = views.population_states(self.scenario, self.pop.id)
+        return any(self.kind_of(s) == kind for s in states)
 
 
-METRIC_LABELS: dict[str, str] = {
-    "arrivals": "arrivals in safety, whole run (people)",
-    "returned": "sent back and interrogated, whole run (people)",
-    "sentenced": "sentenced, whole run (people)",
-    "deaths": "deaths, whole run (people)",
-    "detained_peak": "detention queue at its peak (people)",
-    "detained_end": "detention queue at the end (people)",
-    "hiding_end": "people hiding abroad at the end",
-    "sentence_end": "people serving sentences at the end",
-}
-"""What-if quantities: key → label with unit."""
+def _day(d: dt.date) -> str:
+    """A date in words: ``1 January 1998``."""
+    return f"{d.day} {d:%B %Y}"
 
 
 def stage_base(stage: str) -> str:
@@ -751,15 +914,6 @@ def _median_by(frame: pd.DataFrame, key: str, runs: list[int]) -> tuple[list[str
     return [str(k) for k in med[key]], [float(v) for v in med["median"]]
 
 
-def quantiles(values: NDArray[np.float64]) -> tuple[float, float, float]:
-    """Median, 5% and 95% of a 1-d array (NaN for an empty one)."""
-    v = values[np.isfinite(values)]
-    if not v.size:
-        return float("nan"), float("nan"), float("nan")
-    q = np.quantile(v, [0.5, 0.05, 0.95], method="linear")
-    return float(q[0]), float(q[1]), float(q[2])
-
-
 def is_year(label: object) -> bool:
     """Whether an observation row label is a single year."""
     return bool(_YEAR.fullmatch(str(label)))
@@ -777,14 +931,6 @@ def yearly_series(obs: pd.DataFrame) -> list[str]:
     keep = {str(s) for s, n in counts.items() if n >= 2}
     # count series first, their derived shares after
     return sorted((s for s in order if s in keep), key=lambda s: s.endswith("_share"))
-
-
-def other_observations(obs: pd.DataFrame) -> pd.DataFrame:
-    """Observation rows not drawn as yearly series (point reports, ranges, buckets)."""
-    if obs.empty:
-        return obs
-    drawn = set(yearly_series(obs))
-    return obs[~(obs["series"].isin(drawn) & obs["year"].map(is_year))]
 
 
 # ----------------------------------------------------------------- loading
@@ -846,6 +992,7 @@ def _result_set(bundle: Bundle) -> ResultSet:
         estimates=estimates,
         cohort_flows=cohort_flows,
         cohort_hazards=cohort_hazards,
+        bundle=bundle,
         label=bundle.run.label,
     )
 
@@ -860,54 +1007,3 @@ def _columns(bundle: Bundle, table: str, columns: Sequence[str]) -> pd.DataFrame
             f"{', '.join(lacking)})"
         )
     return frame
-
-
-def compare_metrics(base: ResultSet, other: ResultSet) -> pd.DataFrame:
-    """Headline numbers of a what-if against the baseline, with their difference.
-
-    Runs with the same seed are paired (variants share random numbers wherever
-    they agree), and the difference is summarised over pairs; without common
-    seeds it is the difference of the medians.
-
-    Args:
-        base: The baseline results.
-        other: The what-if results.
-
-    Returns:
-        One row per quantity: ``quantity``, ``base_*``, ``other_*``, ``diff_*``
-        (``*`` = median, p05, p95) and ``method``.
-    """
-    mb, mo = base.run_metrics(), other.run_metrics()
-    seed_b = dict(zip(base.seeds, base.runs, strict=True))
-    seed_o = dict(zip(other.seeds, other.runs, strict=True))
-    common = sorted(set(seed_b) & set(seed_o))
-    rows = []
-    for key, label in METRIC_LABELS.items():
-        if key not in mb.columns or key not in mo.columns:
-            continue
-        b = quantiles(mb[key].to_numpy(dtype=float))
-        o = quantiles(mo[key].to_numpy(dtype=float))
-        if common:
-            vb, vo = mb[key].to_dict(), mo[key].to_dict()
-            diff = np.array([float(vo[seed_o[s]]) - float(vb[seed_b[s]]) for s in common])
-            d = quantiles(diff)
-            method = f"paired by seed ({len(common)} pair{'s' if len(common) > 1 else ''})"
-        else:
-            d = (o[0] - b[0], float("nan"), float("nan"))
-            method = "difference of medians (no common seeds)"
-        rows.append(
-            {
-                "quantity": label,
-                "base_median": b[0],
-                "base_p05": b[1],
-                "base_p95": b[2],
-                "other_median": o[0],
-                "other_p05": o[1],
-                "other_p95": o[2],
-                "diff_median": d[0],
-                "diff_p05": d[1],
-                "diff_p95": d[2],
-                "method": method,
-            }
-        )
-    return pd.DataFrame(rows)

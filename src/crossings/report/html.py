@@ -1,5 +1,13 @@
 """The report page: one self-contained HTML file (scripts, styles and figures inline).
 
+The first screen answers first: what was run (scenario, mode, variant,
+changed values), the what-if's differences when there are several folders,
+and the headline figures of the headline population (model estimates with
+their bands) next to how well the simulation meets what is counted. Context
+populations are shown apart and never added in. Numbers, labels and verdicts
+come from :mod:`crossings.results.views`, as in the command line and the web
+app.
+
 Plotly's JavaScript bundle is inlined once in the head; each figure is a
 ``<div>`` followed by a small script that draws it from inline JSON. Nothing
 is loaded from the network: the page opens from disk.
@@ -9,48 +17,51 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.io as pio
 import plotly.offline
 
-from crossings.report.data import (
-    METRIC_LABELS,
-    ResultSet,
-    compare_metrics,
-    median_over_runs,
-    other_observations,
-)
+from crossings.report.data import ResultSet, is_year, median_over_runs, yearly_series
 from crossings.report.errors import ReportError
 from crossings.report.figures import SEX_LABELS, ReportFigure
+from crossings.results import views
+from crossings.results.bundle import Bundle, PopulationInfo
 
 PLOT_CONFIG = '{"responsive": true, "displaylogo": false, "scrollZoom": false}'
-
 CSS = """
 :root { --ink: #1d1d1f; --muted: #5f6368; --line: #e3e3e3; --accent: #1f4e79;
-        --note: #fff6e0; --note-line: #e8c36a; }
+        --note: #fff6e0; --note-line: #e8c36a; --answer: #f3f7fb; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica,
        Arial, sans-serif; color: var(--ink); background: #fafafa; }
 header, main, footer { max-width: 1280px; margin: 0 auto; padding: 0 24px; }
-header { padding-top: 28px; }
-h1 { font-size: 28px; margin: 0 0 6px; }
+header { padding-top: 18px; }
+h1 { font-size: 25px; line-height: 1.25; margin: 0 0 4px; }
 h2 { font-size: 22px; margin: 44px 0 8px; padding-top: 12px; border-top: 2px solid var(--line); }
-h3 { font-size: 17px; margin: 26px 0 6px; }
+h3 { font-size: 17px; margin: 22px 0 6px; }
+.answer h3 { margin: 10px 0 4px; font-size: 16px; }
 p { max-width: 900px; }
-.sub { color: var(--muted); margin: 0 0 14px; }
-nav ol { columns: 2; max-width: 700px; padding-left: 22px; margin: 8px 0 0; }
+.sub { color: var(--muted); margin: 0 0 10px; font-size: 14px; }
+.ran { margin: 0 0 8px; max-width: none; }
+.answer { background: var(--answer); border: 1px solid #d5e1ee; border-radius: 8px;
+          padding: 6px 16px 10px; margin: 8px 0 12px; }
+.lead { font-size: 16px; margin: 6px 0 8px; max-width: none; }
+.cards { display: flex; flex-wrap: wrap; gap: 8px 28px; align-items: flex-start; }
+.cards > div { flex: 1 1 520px; min-width: 0; }
+.answer table { width: 100%; }
+.answer td, .answer th { padding: 3px 8px; }
+nav ol { columns: 2; max-width: 760px; padding-left: 22px; margin: 8px 0 0; }
 nav a, td a { color: var(--accent); text-decoration: none; }
 nav a:hover, td a:hover { text-decoration: underline; }
 .note { background: var(--note); border-left: 4px solid var(--note-line); padding: 8px 12px;
         max-width: 900px; }
+.est { color: var(--muted); font-size: 12px; white-space: nowrap; }
 figure { margin: 14px 0 22px; background: #fff; border: 1px solid var(--line);
          border-radius: 6px; padding: 8px 8px 4px; }
 figcaption { color: var(--muted); font-size: 13.5px; padding: 4px 8px 8px; max-width: 1000px; }
@@ -69,24 +80,31 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
        color: var(--muted); word-break: break-all; }
 table.sources td:nth-child(2) { width: 46%; }
 table.sources td:nth-child(4) { max-width: 200px; word-break: break-word; }
-table.params td:nth-child(1) { width: 22%; }
-table.params td:nth-child(2) { width: 18%; }
-table.params td:nth-child(4) { width: 36%; }
+table.params td:nth-child(1) { width: 30%; }
+table.params td:nth-child(2) { width: 16%; }
+table.params td:nth-child(4) { width: 34%; }
+code.path { color: var(--muted); font-size: 11.5px; background: none; padding: 0; }
 .meta td:first-child { color: var(--muted); white-space: nowrap; }
+details { margin: 6px 0; }
+summary { cursor: pointer; color: var(--accent); }
 code { font-size: 12.5px; background: #f1f3f5; padding: 1px 4px; border-radius: 3px; }
 footer { color: var(--muted); font-size: 13px; padding: 30px 24px 40px; }
 """
 
+
 SECTIONS = (
     ("observed", "1. Arrivals vs observed"),
-    ("outcomes", "2. Where everyone ended up"),
+    ("outcomes", "2. Where the people went"),
     ("map", "3. The map"),
     ("stocks", "4. Stocks over time"),
     ("uncounted", "5. The uncounted"),
     ("whatif", "6. What-if comparison"),
     ("sources", "7. Where the numbers come from"),
 )
-"""Section anchors and headings, in order."""
+"""Section anchors and headings, in order (section 2 is named after the headline population)."""
+
+ANSWER_METRICS = ("arrivals", "caught_abroad", "sent_back", "sentenced", "deaths")
+"""The figures a what-if's one-sentence answer names (when the scenario has them)."""
 
 
 def esc(value: object) -> str:
@@ -94,15 +112,9 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def fmt(x: float, share: bool = False) -> str:
-    """A number for a table: thousands separators, shares as percentages, – for NaN."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    if share:
-        return f"{100 * x:.1f}%"
-    if abs(x) >= 100 or float(x).is_integer():
-        return f"{x:,.0f}"
-    return f"{x:,.1f}"
+def fmt(x: float | None, share: bool = False) -> str:
+    """A number for a table: thousands separators, shares as percentages, – for nothing."""
+    return views.number(x, share=share)
 
 
 def figure_html(fig: ReportFigure) -> str:
@@ -169,12 +181,10 @@ def note(text: str) -> str:
     return f'<p class="note">{esc(text)}</p>'
 
 
-def _source_links(rs: ResultSet, ids: str | float) -> str:
-    if not isinstance(ids, str) or not ids:
-        return ""
+def _source_links(rs: ResultSet, ids: Iterable[str]) -> str:
     known = rs.scenario.source_ids()
     parts = []
-    for sid in (i.strip() for i in ids.split(";")):
+    for sid in ids:
         if sid in known:
             parts.append(f'<a href="#src-{esc(sid)}">{esc(sid)}</a>')
         elif sid:
@@ -182,69 +192,279 @@ def _source_links(rs: ResultSet, ids: str | float) -> str:
     return ", ".join(parts)
 
 
-# ----------------------------------------------------------------- sections
+def _verdict_html(row: views.ObservedRow) -> str:
+    text = row.verdict_text
+    if not text:
+        return ""
+    return f'<span class="{"off" if text.startswith("outside") else "ok"}">{esc(text)}</span>'
+
+
+def _bundle(rs: ResultSet) -> Bundle:
+    if rs.bundle is None:
+        raise ReportError(f"{rs.path}: the results folder was not opened as a bundle")
+    return rs.bundle
+
+
+def _day(d: dt.date) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# ----------------------------------------------------------------- the first screen
+def what_was_run(rs: ResultSet, *, whatif: bool = False) -> str:
+    """What was run, in plain words: mode, span, variant and changed values.
+
+    ``whatif`` describes a what-if folder (its variant first) after the baseline's.
+    """
+    r = rs.run
+    info = rs.scenario
+    how = esc(views.run_text(_bundle(rs)))
+    span = f"{esc(_day(r.start))} to {esc(_day(r.end))}" + (
+        ", in daily steps" if r.step_days == 1 else f", in steps of {r.step_days} days"
+    )
+    variant = ""
+    if r.variant:
+        desc = f" — {esc(info.variant_description)}" if info.variant_description else ""
+        variant = f"the what-if variant <b>{esc(r.variant)}</b>{desc}"
+    if whatif:
+        name = f"the what-if variant <b>{esc(r.variant)}</b>" if r.variant else esc(rs.label)
+        parts = [f"<b>What-if run:</b> {name}; {how}."]
+    else:
+        parts = [
+            f"<b>What was run:</b> {how} of the scenario <code>{esc(r.scenario)}</code>"
+            + (f", {variant}" if variant else "")
+            + f", {span}."
+        ]
+    if r.overrides:
+        parts.append(
+            "Changed values: " + "; ".join(f"<code>{esc(o)}</code>" for o in r.overrides) + "."
+        )
+    if whatif:
+        return f'<p class="ran">{" ".join(parts)}</p>'
+    if rs.expected:
+        parts.append(
+            "Exact expected values have no band, so the observed numbers get no "
+            "inside/outside verdict."
+        )
+    elif not rs.banded:
+        parts.append(
+            "<b>One run:</b> the figures have no band and the observed numbers get no "
+            "inside/outside verdict (run with <code>--runs 10</code> or more for a band)."
+        )
+    else:
+        parts.append("Figures: the median of the runs, with the 5–95% of runs in brackets.")
+    return f'<p class="ran">{" ".join(parts)}</p>'
+
+
+def figures_table(rs: ResultSet, pop: PopulationInfo) -> str:
+    """The headline figures of one population: model estimates, median and band."""
+    view = rs.view()
+    rows = []
+    for metric, s in views.headline_figures(view, pop.id):
+        if metric.how == "present" and s.median == 0 and (s.p95 or 0) == 0:
+            continue  # nobody was there at the start: not worth a line
+        rows.append([esc(_cap(metric.label)), esc(views.band_text(s))])
+    head = "value" if rs.expected else ("value (one run)" if not rs.banded else "median (5–95%)")
+    return table_html(["model estimate, people", head], rows, [False, True], raw=True)
+
+
+def checks_table(rs: ResultSet) -> str:
+    """What is counted or reported, and how many of its numbers lie inside the band."""
+    rows = views.observed_rows(_bundle(rs))
+    if not rows:
+        return "<p>No observed series to compare with.</p>"
+    if not rs.banded:
+        n_series = len({r.series for r in rows})
+        return (
+            f"<p>{len(rows)} observed numbers in {n_series} series are listed in section 1, "
+            "next to the simulated values; without a band there is no inside/outside verdict."
+            "</p>"
+        )
+    out = []
+    for c in views.series_checks(rows):
+        years = sorted({r.year for r in rows if r.series == c.series})
+        span = years[0] if len(years) == 1 else f"{years[0]} to {years[-1]}"
+        worst = c.outside[0] if c.outside else None
+        sex = f" ({SEX_LABELS.get(worst.sex, worst.sex)})" if worst and worst.sex != "total" else ""
+        miss = (
+            f"{esc(worst.year)}{esc(sex)}: {esc(worst.verdict_text)}"
+            + (f" (and {len(c.outside) - 1} more)" if len(c.outside) > 1 else "")
+            if worst is not None
+            else ""
+        )
+        out.append(
+            [
+                f"{esc(c.title)} <span class=est>{esc(span)}</span>",
+                esc(f"{c.inside} of {c.rows}"),
+                f'<span class="off">{miss}</span>' if miss else '<span class="ok">none</span>',
+            ]
+        )
+    compared = sum(c.rows for c in views.series_checks(rows))
+    inside = sum(c.inside for c in views.series_checks(rows))
+    lead = (
+        f"<p class=sub>{inside} of {compared} counted or reported numbers lie inside the "
+        "simulation's 5–95% band, widened by the scatter the observation model allows; "
+        "details in section 1.</p>"
+    )
+    return lead + table_html(
+        ["counted or reported", "inside", "furthest outside"], out, [False, True, False], raw=True
+    )
+
+
+def _answer_sentence(diffs: Sequence[views.Difference]) -> str:
+    by_key = {d.metric.key: d for d in diffs}
+    bits = [
+        f"{esc(by_key[k].metric.label)} <b>{esc(views.band_text(by_key[k].diff, diff=True))}</b>"
+        for k in ANSWER_METRICS
+        if k in by_key
+    ]
+    return "; ".join(bits)
+
+
+def whatif_answer(
+    base: ResultSet, other: ResultSet, pop: PopulationInfo, *, named: bool = False
+) -> str:
+    """The what-if's answer: its differences from the baseline, paired by seed.
+
+    ``named`` puts the population's name in the heading (section 6, every population).
+    """
+    diffs = views.compare(base.view(), other.view(), pop.id)
+    if not diffs:
+        return ""
+    paired = diffs[0].paired
+    how = (
+        f"paired by seed: {paired} pair{'s' if paired != 1 else ''} of runs that share random "
+        "numbers wherever the two scenarios agree, so the difference is mostly the policy's "
+        "effect"
+        if paired
+        else "the difference of the medians: no runs share a seed, so there is no band"
+    )
+    desc = other.scenario.variant_description
+    title = f"What if — {other.label}" + (f": {desc}" if desc else "")
+    if named:
+        title = f"{views.population_title(pop)}: {title[:1].lower()}{title[1:]}"
+    rows = [
+        [
+            esc(_cap(d.metric.label)),
+            esc(views.band_text(d.base)),
+            esc(views.band_text(d.other)),
+            f"<b>{esc(views.band_text(d.diff, diff=True))}</b>",
+        ]
+        for d in diffs
+        if not (d.metric.how == "present" and d.base.median == 0 and d.other.median == 0)
+    ]
+    who = "everyone in the model" if pop.name == "everyone" else pop.name
+    return (
+        f"<h3>{esc(title)}</h3>"
+        f'<p class="lead">Against the baseline <b>{esc(base.label)}</b>, {esc(who)}, '
+        f"{esc(_day(base.run.start))} to {esc(_day(base.run.end))}: "
+        f"{_answer_sentence(diffs)}.</p>"
+        f"<p class=sub>Model estimates, what-if minus baseline; {esc(how)}.</p>"
+        + table_html(
+            [
+                "model estimate, people",
+                "baseline",
+                "what-if",
+                "difference (what-if − baseline)",
+            ],
+            rows,
+            [False, True, True, True],
+            raw=True,
+        )
+    )
+
+
 def _header(sets: Sequence[ResultSet]) -> str:
     base = sets[0]
-    names = " vs ".join(rs.label for rs in sets)
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    pops = base.populations()
+    head = pops[0]
+    parts = [f"<header><h1>{esc(base.title)}</h1>"]
+    parts.append(
+        f'<p class="sub">Crossings report, generated {esc(now)}. Every figure is a model '
+        "estimate from simulation, not a count; what was counted or reported is labelled "
+        "as such.</p>"
+    )
+    parts.append('<section id="answer" class="answer">')
+    parts.append(what_was_run(base))
+    for rs in sets[1:]:
+        parts.append(what_was_run(rs, whatif=True))
+        parts.append(whatif_answer(base, rs, head))
+    title = views.population_title(head) if head.id != "everyone" else "Everyone in the model"
+    parts.append('<div class="cards">')
+    if len(sets) == 1:
+        parts.append(f"<div><h3>{esc(title)}: headline figures</h3>")
+        parts.append(figures_table(base, head) + "</div>")
+    parts.append("<div><h3>Compared with what is counted</h3>")
+    parts.append(checks_table(base) + "</div>")
+    for pop in pops[1:]:
+        parts.append(f"<div><h3>{esc(views.population_title(pop))}</h3>")
+        if pop.description:
+            parts.append(f"<p class=sub>{esc(pop.description)}</p>")
+        parts.append(figures_table(base, pop) + "</div>")
+    parts.append("</div>")
+    if not base.scenario.populations:
+        parts.append(
+            '<p class="sub">This scenario declares no populations: the figures count everyone '
+            "in the model, including the people already there when the simulation starts "
+            "and anyone entering by other inflows.</p>"
+        )
+    parts.append("</section>")
+    parts.append(_run_details(sets))
+    notes = "".join(note(f"{rs.label}: {n}") for rs in sets for n in rs.notes)
+    if len(sets) > 1:
+        parts.append(
+            f"<p>Sections 1–5 and 7 show <b>{esc(base.label)}</b> (the first folder); "
+            "section 6 compares all folders.</p>"
+        )
+    toc = "".join(
+        f'<li><a href="#{a}">{esc(_section_title(base, a)[3:])}</a></li>' for a, _ in SECTIONS
+    )
+    parts.append(f"{notes}<nav><ol>{toc}</ol></nav></header>")
+    return "".join(parts)
+
+
+def _run_details(sets: Sequence[ResultSet]) -> str:
     rows = []
     for rs in sets:
         r = rs.run
-        agents = r.agents_created
         rows.append(
             [
                 esc(rs.label),
                 f"<code>{esc(rs.path)}</code>",
-                esc(f"{r.start} → {r.end}"),
-                esc(
-                    "expected values (no agents, no noise)"
-                    if rs.expected
-                    else f"{r.runs} (seeds {', '.join(str(s) for s in rs.seeds)})"
-                ),
-                esc(f"{int(np.median(agents)):,}" if agents else "–"),
-                esc(r.scenario_sha256[:12]),
-                esc(f"{r.crossings_version}, {r.created}"),
+                esc(views.run_text(_bundle(rs))),
+                esc(r.scenario_sha256[:12] or "–"),
+                esc(f"{r.crossings_version or '–'}, {r.created or '–'}"),
             ]
         )
-    meta = table_html(
-        [
-            "results",
-            "folder",
-            "period",
-            "runs",
-            "people entered (median)",
-            "scenario hash",
-            "Crossings version, run at",
-        ],
+    table = table_html(
+        ["results", "folder", "runs", "scenario hash", "Crossings version, run at"],
         rows,
         raw=True,
     )
-    toc = "".join(f'<li><a href="#{a}">{esc(t[3:])}</a></li>' for a, t in SECTIONS)
-    notes = "".join(note(f"{rs.label}: {n}") for rs in sets for n in rs.notes)
-    scope = (
-        f"<p>Sections 1–5 and 7 show <b>{esc(base.label)}</b> (the first folder); "
-        "section 6 compares all folders.</p>"
-        if len(sets) > 1
-        else ""
-    )
-    return (
-        f"<header><h1>Crossings report: {esc(names)}</h1>"
-        f'<p class="sub">Generated {esc(now)}. Every figure summarises several '
-        "simulation runs: the median and the 5–95% band of runs.</p>"
-        f"{meta}{scope}{notes}<nav><ol>{toc}</ol></nav></header>"
-    )
+    return f"<details><summary>Run details (folders, seeds, versions)</summary>{table}</details>"
 
 
-def _section(anchor: str, body: str) -> str:
-    title = dict(SECTIONS)[anchor]
-    return f'<section id="{anchor}"><h2>{esc(title)}</h2>\n{body}</section>\n'
+def _section_title(rs: ResultSet, anchor: str) -> str:
+    if anchor == "outcomes":
+        name = rs.pop.name
+        return f"2. Where {'everyone' if name == 'everyone' else name} went"
+    return dict(SECTIONS)[anchor]
 
 
+def _section(rs: ResultSet, anchor: str, body: str) -> str:
+    return f'<section id="{anchor}"><h2>{esc(_section_title(rs, anchor))}</h2>\n{body}</section>\n'
+
+
+# ----------------------------------------------------------------- sections
 def observed_section(rs: ResultSet, figs: list[ReportFigure]) -> str:
     """Section 1: yearly series as figures, the other observations as a table."""
-    obs = rs.observations
     parts = []
-    if obs.empty:
+    rows = views.observed_rows(_bundle(rs))
+    if not rows:
         parts.append(note("No observation series: observations.csv is empty."))
     for fig in figs:
         parts.append(figure_html(fig))
@@ -255,88 +475,73 @@ def observed_section(rs: ResultSet, figs: list[ReportFigure]) -> str:
                 "the simulated span."
             )
         )
-    other = other_observations(obs)
-    if len(other):
-        rows = []
-        for r in records(other):
-            share = str(r.get("kind", "")) == "share"
-            lo, hi, point = (
-                float(r.get("observed_low", np.nan)),
-                float(r.get("observed_high", np.nan)),
-                float(r["observed"]),
-            )
-            if math.isnan(lo) and math.isnan(hi):
-                lo = hi = point
-            if not math.isnan(lo) and not math.isnan(hi) and lo == hi:
-                observed = fmt(lo, share)
-            elif math.isnan(lo):
-                observed = "≤ " + fmt(hi, share)
-            elif math.isnan(hi):
-                observed = "≥ " + fmt(lo, share)
-            else:
-                observed = f"{fmt(lo, share)}–{fmt(hi, share)}"
-                if point not in (lo, hi):
-                    observed += f" (point {fmt(point, share)})"
-            p05, p95 = float(r["simulated_p05"]), float(r["simulated_p95"])
-            low = -math.inf if math.isnan(lo) else lo
-            high = math.inf if math.isnan(hi) else hi
-            inside = p95 >= low and p05 <= high
-            verdict = (
-                '<span class="ok">overlaps</span>' if inside else '<span class="off">outside</span>'
-            )
-            rows.append(
-                [
-                    esc(rs.series_title(str(r["series"]))),
-                    esc(r["year"]),
-                    esc(SEX_LABELS.get(str(r["sex"]), r["sex"])),
-                    esc(observed),
-                    esc(fmt(float(r["simulated"]), share)),
-                    esc(f"{fmt(p05, share)}–{fmt(p95, share)}"),
-                    verdict,
-                    _source_links(rs, r.get("sources", "")),
-                ]
-            )
+    drawn = set(yearly_series(rs.observations))
+    other = [r for r in rows if not (r.series in drawn and is_year(r.year))]
+    if other:
         parts.append(
             "<h3>Other observations: reports, estimates and ranges</h3>"
-            "<p>Observed figure or range against the simulated median and the "
-            "5–95% band of runs; 'overlaps' when the band meets the observed range."
-            "</p>"
-        )
-        parts.append(
-            table_html(
-                [
-                    "series",
-                    "year or date",
-                    "sex",
-                    "observed",
-                    "simulated (median)",
-                    "simulated 5–95%",
-                    "band vs observed",
-                    "sources",
-                ],
-                rows,
-                [False, False, False, True, True, True, False, False],
-                scroll=True,
-                raw=True,
+            + (
+                "<p>What was counted or reported against the simulation (median, with the "
+                "5–95% band of runs). 'Inside' when the band, widened by the scatter the "
+                "observation model allows, meets the observed number or range; otherwise "
+                "by how much it misses.</p>"
+                if rs.banded
+                else "<p>What was counted or reported against the simulation (no band: "
+                "no inside/outside verdict).</p>"
             )
         )
-    return _section("observed", "".join(parts))
+        parts.append(_observed_table(rs, other))
+    if rows:
+        parts.append(
+            "<details><summary>Every observed number ("
+            f"{len(rows)})</summary>{_observed_table(rs, rows)}</details>"
+        )
+    return _section(rs, "observed", "".join(parts))
 
 
-def outcomes_section(rs: ResultSet, figs: list[ReportFigure]) -> str:
-    """Section 2: the Sankey of moves, cohort outcomes, waves and reclassifications."""
+def _observed_table(rs: ResultSet, rows: Sequence[views.ObservedRow]) -> str:
+    body = [
+        [
+            esc(r.title),
+            esc(r.year),
+            esc(SEX_LABELS.get(r.sex, r.sex)),
+            esc(r.observed_text),
+            esc(r.simulated_text),
+            _verdict_html(r),
+            _source_links(rs, r.sources),
+        ]
+        for r in rows
+    ]
+    sim = "simulated: median (5–95%)" if rs.banded else "simulated"
+    return table_html(
+        ["series", "year or date", "sex", "observed", sim, "verdict", "sources"],
+        body,
+        [False, False, False, True, True, False, False],
+        scroll=True,
+        raw=True,
+    )
+
+
+def outcomes_section(
+    rs: ResultSet, figs: list[ReportFigure], context: Sequence[tuple[ResultSet, str]] = ()
+) -> str:
+    """Section 2: the Sankey and cohort outcomes of the headline population, then the rest."""
     parts = [figure_html(f) for f in figs]
     if not figs:
         parts.append(note("No moves were recorded."))
-    final = rs.final_stage_stock()
-    rows = [
-        [esc(rs.stage_label(s)), esc(fmt(v))]
-        for s, v in sorted(final.items(), key=lambda kv: rs.stage_rank(kv[0]))
-        if v >= 0.5
-    ]
-    last = pd.Timestamp(rs.stocks["date"].max()).date()
-    parts.append(f"<h3>Where everyone is on {last:%d %B %Y}</h3>")
-    parts.append(table_html(["stage", "people (median over runs)"], rows, [False, True], raw=True))
+    last = pd.Timestamp(rs.stocks["date"].max()).date() if len(rs.stocks) else rs.run.end
+    for pr, title in ((rs, ""), *context):
+        final = pr.final_stage_stock()
+        rows = [
+            [esc(pr.stage_label(s)), esc(fmt(v))]
+            for s, v in sorted(final.items(), key=lambda kv: pr.stage_rank(kv[0]))
+            if v >= 0.5
+        ]
+        who = title or ("everyone" if pr.pop.name == "everyone" else pr.pop.name)
+        parts.append(f"<h3>Where {esc(who)} are on {esc(_day(last))}</h3>")
+        parts.append(
+            table_html(["stage", "people (median over runs)"], rows, [False, True], raw=True)
+        )
     ev = rs.events
     if ev is not None and len(ev):
         med = median_over_runs(
@@ -353,7 +558,7 @@ def outcomes_section(rs: ResultSet, figs: list[ReportFigure]) -> str:
                     if bool(happened.get(r.id, True))
                     else "did not happen (border closed)"
                 ),
-                esc(f"{fmt(float(r.p05))}–{fmt(float(r.p95))}"),
+                esc(f"{fmt(float(r.p05))}–{fmt(float(r.p95))}" if rs.banded else "–"),
             ]
             for r in map(_Row, records(med.sort_values("date")))
         ]
@@ -366,7 +571,7 @@ def outcomes_section(rs: ResultSet, figs: list[ReportFigure]) -> str:
                 raw=True,
             )
         )
-    return _section("outcomes", "".join(parts))
+    return _section(rs, "outcomes", "".join(parts))
 
 
 def uncounted_section(rs: ResultSet, fig: ReportFigure | None) -> str:
@@ -374,6 +579,7 @@ def uncounted_section(rs: ResultSet, fig: ReportFigure | None) -> str:
     est = rs.estimates
     if est is None or est.empty:
         return _section(
+            rs,
             "uncounted",
             note(
                 "Calibration results are not present: this results folder has no estimates.csv "
@@ -387,9 +593,10 @@ def uncounted_section(rs: ResultSet, fig: ReportFigure | None) -> str:
     ]
     if fig is not None:
         parts.append(figure_html(fig))
+    names = rs.scenario.estimates
     rows = [
         [
-            esc(r.quantity),
+            esc(names.get(str(r.quantity), str(r.quantity).replace("_", " "))),
             esc(r.year),
             esc(SEX_LABELS.get(str(r.sex), r.sex)),
             esc(fmt(float(r.p50))),
@@ -406,13 +613,15 @@ def uncounted_section(rs: ResultSet, fig: ReportFigure | None) -> str:
             raw=True,
         )
     )
-    return _section("uncounted", "".join(parts))
+    return _section(rs, "uncounted", "".join(parts))
 
 
 def whatif_section(sets: Sequence[ResultSet], fig: ReportFigure | None) -> str:
-    """Section 6: overlays and a table of differences against the first folder."""
+    """Section 6: overlays and the differences per population against the first folder."""
+    base = sets[0]
     if len(sets) < 2:
         return _section(
+            base,
             "whatif",
             note(
                 "Only one results folder was given. Give several (e.g. "
@@ -420,64 +629,21 @@ def whatif_section(sets: Sequence[ResultSet], fig: ReportFigure | None) -> str:
                 "baseline."
             ),
         )
-    base = sets[0]
     parts = [
         f"<p>Baseline: <b>{esc(base.label)}</b>. Differences are what-if minus "
         "baseline. Where runs share seeds they are paired (what-if variants share random "
         "numbers wherever they agree) and the table gives the median and 5–95% of the "
         "paired differences; otherwise the difference of the medians.</p>"
     ]
-    for rs in sets:
-        desc = _variant_description(rs)
-        if desc:
-            parts.append(f"<p><b>{esc(rs.label)}</b>: {esc(desc)}</p>")
     diff = _policy_difference(sets)
     if diff:
         parts.append(f"<p>{esc(diff)}</p>")
     if fig is not None:
         parts.append(figure_html(fig))
     for rs in sets[1:]:
-        cmp = compare_metrics(base, rs)
-        if cmp.empty:
-            continue
-        rows = [
-            [
-                esc(r.quantity),
-                esc(f"{fmt(r.base_median)} ({fmt(r.base_p05)}–{fmt(r.base_p95)})"),
-                esc(f"{fmt(r.other_median)} ({fmt(r.other_p05)}–{fmt(r.other_p95)})"),
-                esc(("+" if r.diff_median > 0 else "") + fmt(r.diff_median)),
-                esc(f"{fmt(r.diff_p05)} to {fmt(r.diff_p95)}"),
-                esc(r.method),
-            ]
-            for r in map(_Row, records(cmp))
-        ]
-        parts.append(f"<h3>{esc(rs.label)} minus {esc(base.label)}</h3>")
-        parts.append(
-            table_html(
-                [
-                    "quantity",
-                    "baseline: median (5–95%)",
-                    "what-if: median (5–95%)",
-                    "difference (median)",
-                    "difference 5–95%",
-                    "how",
-                ],
-                rows,
-                [False, True, True, True, True, False],
-                raw=True,
-            )
-        )
-    missing = [k for k in METRIC_LABELS if all(k not in s.run_metrics().columns for s in sets)]
-    if missing:
-        parts.append(
-            f"<p class=sub>Not compared (no such states): "
-            f"{esc(', '.join(METRIC_LABELS[k] for k in missing))}.</p>"
-        )
-    return _section("whatif", "".join(parts))
-
-
-def _variant_description(rs: ResultSet) -> str:
-    return rs.scenario.variant_description or ""
+        for pop in base.populations():
+            parts.append(whatif_answer(base, rs, pop, named=pop.id != "everyone"))
+    return _section(base, "whatif", "".join(parts))
 
 
 def _policy_difference(sets: Sequence[ResultSet]) -> str:
@@ -504,7 +670,7 @@ def sources_section(rs: ResultSet) -> str:
             assumption = '<span class="off">unlabelled</span>'
         rows.append(
             [
-                f"{esc(p.label)}<br><code class=path>{esc(p.path)}</code>",
+                f"{esc(_cap(p.label))}<br><code class=path>{esc(p.path)}</code>",
                 esc(p.value),
                 srcs,
                 assumption,
@@ -522,9 +688,10 @@ def sources_section(rs: ResultSet) -> str:
     n_src = sum(1 for p in params if p.sources)
     n_unl = sum(1 for p in params if not (p.sources or p.assumption))
     parts = [
-        f"<p>{len(params)} sourced parameter groups of <b>{esc(sc.name)}</b>: {n_src} "
+        f"<p>{len(params)} sourced parameter groups of <b>{esc(rs.title)}</b>: {n_src} "
         f"cite sources, {len(params) - n_src} state an assumption, {n_unl} unlabelled. "
-        "Also listed by <code>crossings sources</code>.</p>",
+        "Each is named in words, with its place in the scenario file below it. Also listed "
+        "by <code>crossings sources</code>.</p>",
         "<h3>Parameters</h3>",
         table_html(
             ["parameter", "value", "sources", "assumption", "note"],
@@ -563,7 +730,7 @@ def sources_section(rs: ResultSet) -> str:
             cls="sources",
         )
     )
-    return _section("sources", "".join(parts))
+    return _section(rs, "sources", "".join(parts))
 
 
 def _cited_by(params: int, series: int) -> str:
@@ -576,25 +743,33 @@ def _cited_by(params: int, series: int) -> str:
 
 
 # ----------------------------------------------------------------- page
-def render_page(sets: Sequence[ResultSet], figs: dict[str, list[ReportFigure]]) -> str:
+def render_page(
+    sets: Sequence[ResultSet],
+    figs: dict[str, list[ReportFigure]],
+    context: Sequence[tuple[ResultSet, str]] = (),
+) -> str:
     """The whole report as one HTML string.
 
     Args:
-        sets: Result sets; the first is the baseline shown in sections 1–5 and 7.
+        sets: Result sets (each for the headline population); the first is the
+            baseline shown in sections 1–5 and 7.
         figs: Figures by section anchor.
+        context: The baseline for each other population, with its title (shown apart).
     """
     base = sets[0]
     body = [
         _header(sets),
         "<main>",
         observed_section(base, figs.get("observed", [])),
-        outcomes_section(base, figs.get("outcomes", [])),
+        outcomes_section(base, figs.get("outcomes", []), context),
         _section(
+            base,
             "map",
             "".join(figure_html(f) for f in figs.get("map", []))
             or note("No map: the scenario's places have no coordinates."),
         ),
         _section(
+            base,
             "stocks",
             "".join(figure_html(f) for f in figs.get("stocks", [])) or note("No stocks to draw."),
         ),

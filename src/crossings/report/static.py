@@ -26,15 +26,16 @@ from crossings.atomic import atomic_directory
 from crossings.report import geo
 from crossings.report.data import (
     MAP_CATEGORIES,
+    OUTCOME_COLUMN,
     PolicySpan,
     ResultSet,
     is_year,
+    sankey_column,
     yearly_series,
 )
 from crossings.report.errors import ReportError
 from crossings.report.figures import (
     PLACE_STYLE,
-    SANKEY_COLUMNS,
     SEX_COLOURS,
     SEX_LABELS,
     STOCK_PANELS,
@@ -48,7 +49,6 @@ from crossings.report.figures import (
     place_label,
     place_weights,
     policy_colour,
-    short,
     slugify,
     visible_spans,
 )
@@ -122,6 +122,7 @@ def _umask() -> int:
 
 
 def _figures(sets: Sequence[ResultSet]) -> list[tuple[str, Figure]]:
+    sets = [rs.for_population() for rs in sets]  # the headline population of each
     base = sets[0]
     out: list[tuple[str, Figure]] = []
     for i, series in enumerate(yearly_series(base.observations), start=1):
@@ -159,7 +160,7 @@ def _timeline(ax: Axes, spans: Sequence[PolicySpan], lo: dt.date, hi: dt.date) -
         ax.text(
             date2num(at),
             i - 0.25,
-            short(sp.name, 70),
+            sp.name,
             fontsize=7.5,
             va="bottom",
             ha="left" if rightwards else "right",
@@ -233,11 +234,11 @@ def observed(rs: ResultSet, series: str) -> Figure:
 
 def moves(rs: ResultSet) -> Figure | None:
     """The largest moves between stages (the Sankey's links) as horizontal bars."""
-    links = rs.stage_flows().sort_values("count", ascending=False).head(30)
+    links = rs.sankey_links().sort_values("count", ascending=False).head(30)
     if links.empty:
         return None
     labels = [
-        f"{short(rs.stage_label(a), 30)} → {short(rs.stage_label(b), 30)}"
+        f"{rs.stage_label(a)} → {rs.stage_label(b)}"
         for a, b in zip(links["source"], links["target"], strict=True)
     ]
     fig = Figure(figsize=(10, 0.28 * len(links) + 1.2), layout="constrained")
@@ -265,9 +266,7 @@ def cohorts(rs: ResultSet) -> Figure | None:
         v = d.to_numpy(dtype=float)
         if v.max() < 0.5:
             continue
-        ax.bar(
-            years, v, bottom=bottom, color=rs.stage_colour(st), label=short(rs.stage_label(st), 40)
-        )
+        ax.bar(years, v, bottom=bottom, color=rs.stage_colour(st), label=rs.stage_label(st))
         bottom += v
     ax.set_xlabel("year of entry (cohort)")
     ax.set_ylabel("people (median over runs)")
@@ -284,12 +283,11 @@ def cohort_outcomes(rs: ResultSet) -> Figure | None:
     years = rs.cohort_years()
     if not years:
         return None
-    last = max(SANKEY_COLUMNS.values())
     groups = cohort_groups(years)
     rows: dict[str, list[float]] = {}
     for i, (_, ys) in enumerate(groups):
-        links = rs.cohort_stage_flows(ys)
-        ends = links[links["target"].map(lambda t: SANKEY_COLUMNS.get(str(t)) == last)]
+        links = rs.sankey_links(ys)
+        ends = links[links["target"].map(lambda t: sankey_column(str(t)) == OUTCOME_COLUMN)]
         for target, count in ends.groupby("target")["count"].sum().items():
             rows.setdefault(str(target), [0.0] * len(groups))[i] += float(count)
     if not rows:
@@ -300,7 +298,7 @@ def cohort_outcomes(rs: ResultSet) -> Figure | None:
     bottom = np.zeros(len(groups))
     for st in sorted(rows, key=rs.stage_rank):
         v = np.asarray(rows[st], dtype=float)
-        ax.bar(x, v, bottom=bottom, color=rs.stage_colour(st), label=short(rs.stage_label(st), 40))
+        ax.bar(x, v, bottom=bottom, color=rs.stage_colour(st), label=rs.stage_label(st))
         bottom += v
     ax.set_xticks(x, [lab for lab, _ in groups], rotation=90 if len(groups) > 12 else 0, fontsize=8)
     ax.set_xlabel("year of entry (cohort)")
@@ -424,7 +422,7 @@ def stocks(rs: ResultSet) -> Figure | None:
             )
             x = np.asarray(pd.to_datetime(frame["date"]), dtype="datetime64[ns]")
             ax.fill_between(x, frame["p05"], frame["p95"], color=colour, alpha=0.2, lw=0)
-            ax.plot(x, frame["median"], color=colour, lw=1.6, label=short(label, 50))
+            ax.plot(x, frame["median"], color=colour, lw=1.6, label=label)
         ax.set_title(title, loc="left")
         ax.set_ylabel("people")
         ax.set_ylim(bottom=0)
@@ -460,7 +458,7 @@ def estimates(rs: ResultSet) -> Figure | None:
             c = SEX_COLOURS.get(sex, "#555555")
             ax.fill_between(ds["year"], ds["p05"], ds["p95"], color=c, alpha=0.2, lw=0)
             ax.plot(ds["year"], ds["p50"], "-o", ms=3, color=c, label=SEX_LABELS.get(sex, sex))
-        ax.set_title(q)
+        ax.set_title(rs.scenario.estimates.get(q, q.replace("_", " ")))
         ax.set_xlabel("year")
         ax.set_ylabel("people (model estimate)")
         ax.set_ylim(bottom=0)

@@ -469,7 +469,8 @@ def population_title(pop: PopulationInfo) -> str:
     """A population's heading: its name, capitalised, with ``context`` or ``part of`` noted."""
     name = pop.name[:1].upper() + pop.name[1:]
     if pop.context:
-        return f"{name} — context, not included in the figures above"
+        said = "context" in pop.name.lower()
+        return f"{name} — {'' if said else 'context, '}not included in the figures above"
     if pop.within:
         return f"{name} (part of the above)"
     return name
@@ -627,6 +628,95 @@ def series_checks(rows: Sequence[ObservedRow]) -> list[SeriesCheck]:
     return out
 
 
+# ------------------------------------------------------------------ journeys told with stories
+_PRONOUN = {"female": ("woman", "she", "She", "her"), "male": ("man", "he", "He", "him")}
+
+
+def _day(iso: str) -> str:
+    import datetime as dt  # noqa: PLC0415 - only journeys need dates
+
+    d = dt.date.fromisoformat(iso)
+    return f"{d.day} {d:%B %Y}"
+
+
+def detected_names(info: ScenarioInfo, detail: str) -> list[str]:
+    """The names of the flags in a ``classified`` event's detail (comma-separated ids)."""
+    return [
+        info.flags.get(f.strip(), f.strip().replace("_", " "))
+        for f in detail.split(",")
+        if f.strip()
+    ]
+
+
+def story_text(
+    info: ScenarioInfo, agent: dict[str, object], events: Sequence[dict[str, object]]
+) -> str | None:
+    """A sampled person's simulated history told with the scenario's own story phrases.
+
+    Each state may carry a ``story`` (a present-tense verb phrase without its
+    subject: "is handed over to North Korea at the Tumen bridge"); the
+    history is told with them, and each classification says what
+    interrogation detected ("interrogation detected: contact with South
+    Koreans"). None when the scenario gives no stories (then
+    :func:`crossings.results.journeys.describe_journey` tells it).
+    """
+    if not any(s.story for s in info.states):
+        return None
+    noun, she, she_cap, her = _PRONOUN.get(
+        str(agent.get("sex")), ("person", "they", "They", "them")
+    )
+    origin = str(agent.get("origin", ""))
+    place = info.place(origin)
+    where = (
+        f" from {place.name if place is not None else origin.replace('_', ' ')}" if origin else ""
+    )
+    others = int(str(agent.get("household", 1))) - 1
+    family = (
+        f", leaving {others} family member{'s' if others != 1 else ''} behind" if others > 0 else ""
+    )
+    age = str(agent.get("age_band", "")).replace("-", "–")
+    parts = [f"A {noun}{f' aged {age}' if age else ''}{where}{family}."]
+    cls = {s.id for s in info.states if s.kind == "classification"}
+
+    def does(state: str) -> str:
+        st = info.state(state)
+        if st is not None and st.story:
+            return st.story
+        return f"is now: {info.state_name(state)}"
+
+    for ev in events:
+        when = _day(str(ev["date"]))
+        to = str(ev["to_state"])
+        kind = str(ev["kind"])
+        if kind == "flag":
+            flag = str(ev.get("detail") or "")
+            parts.append(f"By {when}: {info.flags.get(flag, flag.replace('_', ' '))}.")
+        elif to in cls:
+            continue  # told with the classification's outcome
+        elif kind == "classified":
+            found = detected_names(info, str(ev.get("detail") or ""))
+            if found:
+                parts.append(
+                    f"On {when} interrogation detected: {'; '.join(found)}. {she_cap} {does(to)}."
+                )
+            else:
+                parts.append(
+                    f"On {when} interrogation detected nothing against {her}; {she} {does(to)}."
+                )
+        elif kind == "wave":
+            parts.append(f"On {when}, in a mass repatriation, {she} {does(to)}.")
+        elif kind == "reclassified":
+            parts.append(f"On {when}, re-arrested under a new rule, {she} {does(to)}.")
+        elif kind == "entry" and str(ev.get("step")) == "0":
+            parts.append(f"When the simulation starts, on {when}, {she} {does(to)}.")
+        else:
+            parts.append(f"On {when} {she} {does(to)}.")
+    final = str(agent.get("final_state", ""))
+    if events and str(events[-1]["to_state"]) == final:
+        parts.append(f"{she_cap} is still there on {_day(info.end.isoformat())}.")
+    return " ".join(parts)
+
+
 __all__ = [
     "METRICS",
     "Difference",
@@ -638,6 +728,7 @@ __all__ = [
     "View",
     "band_text",
     "compare",
+    "detected_names",
     "has_band",
     "headline",
     "headline_figures",
@@ -651,6 +742,7 @@ __all__ = [
     "series_checks",
     "series_title",
     "signed",
+    "story_text",
     "summarise",
     "verdict",
     "verdict_text",

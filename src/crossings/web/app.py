@@ -31,6 +31,7 @@ from crossings.scenario.errors import ScenarioError
 from crossings.web import security
 from crossings.web.data import ResultsError
 from crossings.web.limits import MAX_BODY_BYTES, BodySizeLimit
+from crossings.web.results import RunResults
 from crossings.web.routes import compare, pages, runs, scenarios, static, variants
 from crossings.web.security import (
     LOOPBACK_NAMES,
@@ -173,6 +174,7 @@ def create_app(
     headers = security_headers(policy(styles=("'self'", *plotly_style_hashes(plotly_js))))
     app.state.store = RunStore(Path(data_dir), workers=workers, max_pending=max_pending)
     app.state.variants = VariantStore(Path(data_dir))
+    app.state.results = RunResults()
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.state.plotly_js = plotly_js.encode("utf-8")
     app.state.security_headers = headers

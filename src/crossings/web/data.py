@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from crossings.results import views
 from crossings.results.bundle import BundleError, ScenarioInfo, open_bundle
 from crossings.results.journeys import describe_journey
 
@@ -302,7 +303,8 @@ def arrivals(d: Path) -> dict[str, Any]:
             return _quantiles(table.reindex(index=years, columns=range(n_runs), fill_value=0))
 
         med, p05, p95 = guarded(d, "flows.parquet", yearly)
-        label = "arrivals (entries into " + ", ".join(targets) + ")"
+        info_s = open_run(d)
+        label = "Arrivals in safety (" + ", ".join(info_s.state_name(s) for s in targets) + ")"
     else:
         rows = [
             r for r in obs if r["series"] == series and r["sex"] == "total" and r["year"].isdigit()
@@ -347,7 +349,12 @@ def journeys(d: Path, info: ScenarioInfo, outcome: str | None, limit: int) -> di
     outcomes = sorted({str(a["final_state"]) for a in agents})
     picked = [a for a in agents if outcome is None or str(a["final_state"]) == outcome]
     out = guarded(d, "journeys.jsonl", lambda: _described(info, picked[:limit]))
-    return {"outcomes": outcomes, "total": len(picked), "journeys": out}
+    return {
+        "outcomes": outcomes,
+        "outcome_names": [info.state_name(o) for o in outcomes],
+        "total": len(picked),
+        "journeys": out,
+    }
 
 
 def _described(info: ScenarioInfo, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -361,8 +368,25 @@ def _described(info: ScenarioInfo, records: list[dict[str, Any]]) -> list[dict[s
                 "agent": int(rec["agent"]),
                 "sex": str(rec["sex"]),
                 "final_state": str(rec["final_state"]),
+                "final_name": info.state_name(str(rec["final_state"])),
                 "entry_date": str(rec.get("entry_date", "")),
-                "text": describe_journey(info, rec, events),
+                "text": views.story_text(info, rec, events) or describe_journey(info, rec, events),
+                "detected": detected_flags(info, events),
             }
         )
     return out
+
+
+def detected_flags(info: ScenarioInfo, events: list[Any]) -> list[str] | None:
+    """What interrogation detected in a history: the flag names of its ``classified`` events.
+
+    Empty when interrogation detected nothing; None when the person was never interrogated.
+    """
+    found: list[str] | None = None
+    for ev in events:
+        if isinstance(ev, dict) and ev.get("kind") == "classified":
+            found = found or []
+            found += [
+                n for n in views.detected_names(info, str(ev.get("detail") or "")) if n not in found
+            ]
+    return found

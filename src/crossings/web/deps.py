@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from crossings.scenario.load import builtin_names
 from crossings.web.loading import scenario_detail
 from crossings.web.models import ErrorOut
+from crossings.web.results import RunResults
 from crossings.web.store import RUN_ID_RE, RunStore
 from crossings.web.variants import VARIANT_NAME_RE, VariantStore
 
@@ -43,6 +44,12 @@ def get_variants(request: Request) -> VariantStore:
     return variants
 
 
+def get_results(request: Request) -> RunResults:
+    """The app's finished runs opened as the report reads them (a few cached)."""
+    results: RunResults = request.app.state.results
+    return results
+
+
 def get_templates(request: Request) -> Jinja2Templates:
     """The app's page templates."""
     templates: Jinja2Templates = request.app.state.templates
@@ -52,6 +59,7 @@ def get_templates(request: Request) -> Jinja2Templates:
 Store = Annotated[RunStore, Depends(get_store)]
 Variants = Annotated[VariantStore, Depends(get_variants)]
 Templates = Annotated[Jinja2Templates, Depends(get_templates)]
+Results = Annotated[RunResults, Depends(get_results)]
 
 
 def builtin_or_404(scenario: str) -> None:

@@ -166,6 +166,7 @@ def scenario_detail(name: str) -> dict[str, Any]:
         params.append(
             {
                 "path": row.path,
+                "label": row.label,
                 "kind": row.kind,
                 "value": row.value,
                 "number": number,

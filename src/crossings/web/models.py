@@ -126,6 +126,7 @@ class ParameterOut(BaseModel):
     """One sourced parameter (a row of ``provenance.parameter_table``)."""
 
     path: str
+    label: str = Field("", description="the parameter in words (the path is its secondary id)")
     kind: str
     value: str
     number: float | None = Field(None, description="the editable number (Param rows only)")
@@ -240,12 +241,19 @@ class ObservationRow(BaseModel):
     kind: str | None
     unit: str | None
     sources: str | None
+    title: str | None = Field(None, description="the series in words")
+    observed_text: str | None = Field(None, description="what was observed: number or range")
+    simulated_text: str | None = Field(None, description="median (5–95%), or the value alone")
+    verdict: str | None = Field(
+        None, description="inside, outside by …, or empty without a band (one run)"
+    )
 
 
 class StockSeries(BaseModel):
     """People in one state at the end of each month: median and 5–95% over runs."""
 
     state: str
+    name: str | None = Field(None, description="the state in words")
     kind: str | None
     dates: list[str]
     median: list[float]
@@ -253,10 +261,28 @@ class StockSeries(BaseModel):
     p95: list[float]
 
 
+class StateRef(BaseModel):
+    """A state: its id and its name."""
+
+    id: str
+    name: str
+
+
+class StateGroup(BaseModel):
+    """The states of one kind in one population (the state picker's groups)."""
+
+    population: str
+    population_title: str
+    kind: str
+    title: str
+    states: list[StateRef]
+
+
 class StocksOut(BaseModel):
     """Monthly stocks of the chosen states, and every state there is."""
 
     states: list[str]
+    groups: list[StateGroup] = Field(default_factory=list)
     series: list[StockSeries]
 
 
@@ -289,14 +315,21 @@ class JourneyOut(BaseModel):
     agent: int
     sex: str
     final_state: str
+    final_name: str | None = Field(None, description="where the person was at the end, in words")
     entry_date: str
     text: str
+    detected: list[str] | None = Field(
+        None,
+        description="what interrogation detected (flag names; empty: nothing; "
+        "null: never interrogated)",
+    )
 
 
 class JourneysOut(BaseModel):
     """Sampled histories, filtered by final state."""
 
     outcomes: list[str]
+    outcome_names: list[str] = Field(default_factory=list, description="the outcomes in words")
     total: int
     journeys: list[JourneyOut]
 
@@ -310,10 +343,74 @@ class CompareRow(BaseModel):
     difference: float | None
 
 
+class DifferenceOut(BaseModel):
+    """One headline figure of run B against run A (the baseline), paired by seed."""
+
+    population: str
+    population_title: str
+    key: str
+    label: str
+    base: str
+    other: str
+    difference: str
+    paired: int
+
+
 class CompareOut(BaseModel):
-    """Arrivals of two runs side by side."""
+    """Arrivals of two runs side by side, and the differences of the headline figures."""
 
     a: str
     b: str
     label: str
     rows: list[CompareRow]
+    differences: list[DifferenceOut] = Field(default_factory=list)
+
+
+class FigureRow(BaseModel):
+    """A headline figure: a model estimate, median and 5–95% over runs."""
+
+    key: str
+    label: str
+    text: str
+    median: float | None
+    p05: float | None
+    p95: float | None
+
+
+class PopulationFigures(BaseModel):
+    """The headline figures of one population."""
+
+    id: str
+    title: str
+    headline: bool
+    context: bool
+    description: str
+    figures: list[FigureRow]
+
+
+class SeriesCheckOut(BaseModel):
+    """How many observed numbers of a series lie inside the simulation's band."""
+
+    series: str
+    title: str
+    rows: int
+    inside: int
+    worst: str | None
+
+
+class RunSummaryOut(BaseModel):
+    """What was run, the headline figures per population and the checks against counts."""
+
+    title: str
+    scenario: str
+    how: str
+    start: str
+    end: str
+    variant: str | None
+    variant_description: str | None
+    overrides: list[str]
+    banded: bool
+    note: str
+    declared_populations: bool
+    populations: list[PopulationFigures]
+    checks: list[SeriesCheckOut]

@@ -7,13 +7,18 @@ block, which is data, not code.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 from typing import Any
 
+import plotly.io as pio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from crossings.scenario.load import builtin_names
+from crossings.report.data import PolicySpan
+from crossings.report.figures import policy_timeline_figure
+from crossings.scenario.load import DEFAULT_SCENARIO, builtin_names
 from crossings.web.deps import Store, Templates, cached_detail
 from crossings.web.security import inline_policy
 from crossings.web.store import RUN_ID_RE
@@ -38,22 +43,47 @@ def error_page(
     return page(templates, request, "error.html", status_code, title=title, message=message)
 
 
+DEFAULT = "north-korea"
+"""The scenario the app opens on (as ``crossings run`` runs it), when it is built in."""
+
+
+def default_scenario() -> str:
+    """The built-in scenario the app opens on: North Korea, or the loader's default."""
+    return DEFAULT if DEFAULT in builtin_names() else DEFAULT_SCENARIO
+
+
+def timeline_json(detail: dict[str, Any]) -> str:
+    """The scenario's policy timeline as the report draws it (plotly JSON for the page)."""
+    lo, hi = dt.date.fromisoformat(detail["start"]), dt.date.fromisoformat(detail["end"])
+    spans = []
+    for p in detail["policies"]:
+        end = dt.date.fromisoformat(p["to"]) + dt.timedelta(days=1) if p["to"] else hi
+        spans.append(
+            PolicySpan(p["id"], p["name"] or p["id"], dt.date.fromisoformat(p["from"]), end)
+        )
+    fig = policy_timeline_figure(spans, lo, hi, "As written in the scenario")
+    return str(pio.to_json(fig, validate=False, remove_uids=True))
+
+
 @router.get("/", response_class=HTMLResponse)
 def scenario_page(
-    request: Request, templates: Templates, scenario: str = "example"
+    request: Request, templates: Templates, scenario: str | None = None
 ) -> HTMLResponse:
-    """The scenario form: policies, parameters, run and save buttons."""
+    """The scenario form: policies, parameters, run and save buttons (default: North Korea)."""
+    scenario = scenario or default_scenario()
     if scenario not in builtin_names():
         return error_page(
             templates, request, f"There is no built-in scenario called '{scenario[:100]}'."
         )
+    detail = cached_detail(request, scenario)
     return page(
         templates,
         request,
         "scenario.html",
         title="Scenario",
-        detail=cached_detail(request, scenario),
+        detail=detail,
         names=builtin_names(),
+        timeline=json.loads(timeline_json(detail)) if detail["policies"] else None,
     )
 
 

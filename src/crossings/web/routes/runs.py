@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
 
+from crossings.results import views
 from crossings.scenario.errors import Issue, Location, ScenarioError
 from crossings.scenario.load import builtin_names
 from crossings.web import data
-from crossings.web.deps import INVALID, NOT_DONE, NOT_FOUND, Store, Variants, finished
+from crossings.web import results as run_views
+from crossings.web.deps import (
+    INVALID,
+    NOT_DONE,
+    NOT_FOUND,
+    Results,
+    Store,
+    Variants,
+    finished,
+)
 from crossings.web.deps import status_or_404 as _status_or_404
 from crossings.web.loading import load_request, unknown_scenario
 from crossings.web.models import (
@@ -20,6 +31,7 @@ from crossings.web.models import (
     RunCreated,
     RunRequest,
     RunStatus,
+    RunSummaryOut,
     StocksOut,
 )
 from crossings.web.strictjson import StrictJSONRoute
@@ -111,9 +123,68 @@ def cancel_run(run_id: str, store: Store) -> dict[str, Any]:
     tags=["results"],
     responses=NOT_DONE,
 )
-def run_observations(run_id: str, store: Store) -> list[dict[str, Any]]:
-    """Observed vs simulated (median and 5–95% over runs) for every observed row."""
-    return data.observations(finished(store, run_id))
+def run_observations(run_id: str, store: Store, results: Results) -> list[dict[str, Any]]:
+    """Observed vs simulated (median and 5–95% over runs) for every observed row.
+
+    Each row also comes in words, as the report writes it: the series' title,
+    what was observed (a number or a range), the simulated median with its
+    band, and the verdict (inside, or outside by how much; none for one run).
+    """
+    d = finished(store, run_id)
+    rows = data.observations(d)
+    bundle = results.result_set(d).bundle
+    words = views.observed_rows(bundle) if bundle is not None else []
+    if len(words) == len(rows):
+        for row, w in zip(rows, words, strict=True):
+            row.update(
+                title=w.title,
+                observed_text=w.observed_text,
+                simulated_text=w.simulated_text,
+                verdict=w.verdict_text,
+            )
+    return rows
+
+
+@router.get(
+    "/api/runs/{run_id}/summary",
+    response_model=RunSummaryOut,
+    tags=["results"],
+    responses=NOT_DONE,
+)
+def run_summary(run_id: str, store: Store, results: Results) -> dict[str, Any]:
+    """What was run and the headline figures per population (model estimates with bands).
+
+    The people the scenario is about come first; a context population (such as
+    people in camps before the simulated span) is listed apart, never added in.
+    """
+    return run_views.summary(results.result_set(finished(store, run_id)))
+
+
+@router.get(
+    "/api/runs/{run_id}/figures/{name}",
+    tags=["results"],
+    responses={
+        **NOT_DONE,
+        200: {"content": {"application/json": {}}, "description": "a plotly figure"},
+        204: {"description": "nothing to draw for this run"},
+    },
+)
+def run_figure(
+    run_id: str,
+    name: Literal["arrivals", "sankey", "cohorts", "stocks"],
+    store: Store,
+    results: Results,
+) -> Response:
+    """One of the report's figures for this run, as plotly JSON (``data`` and ``layout``).
+
+    The same specification the report embeds: arrivals against what was
+    counted, where the people went (a Sankey without loops), each cohort's
+    fate and the stocks over time, for the headline population.
+    """
+    text = results.figure_json(finished(store, run_id), name)
+    if text is None:
+        return Response(status_code=204)
+    return Response(text, media_type="application/json")
 
 
 @router.get(
@@ -144,6 +215,7 @@ def run_stocks(
     """People in each state at the end of each month: median and 5–95% over runs."""
     d = finished(store, run_id)
     kinds = data.state_kinds(d)
+    info = store.scenario_info(run_id)
     if state:
         unknown = [s for s in state if s not in kinds]
         if unknown:
@@ -153,8 +225,21 @@ def run_stocks(
             )
         chosen = list(dict.fromkeys(state))
     else:
-        chosen = [s for s, k in kinds.items() if k in DEFAULT_STOCK_KINDS][:MAX_STOCK_STATES]
-    return {"states": list(kinds), "series": data.stocks(d, chosen)}
+        mine = views.population_states(info, None)  # the headline population's
+        per_kind = MAX_STOCK_STATES // len(DEFAULT_STOCK_KINDS)
+        chosen = [
+            s
+            for kind in DEFAULT_STOCK_KINDS
+            for s in [s for s, k in kinds.items() if k == kind and s in mine][:per_kind]
+        ]
+    series = data.stocks(d, chosen)
+    for s in series:
+        s["name"] = info.state_name(s["state"])
+    return {
+        "states": list(kinds),
+        "groups": run_views.state_groups(info, set(kinds)),
+        "series": series,
+    }
 
 
 @router.get(

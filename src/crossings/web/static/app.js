@@ -228,22 +228,10 @@ function initScenario() {
     refreshSaved();
   }
 
-  // policy timeline chart: one bar per policy, from its start to its end
-  const policies = pageData() || [];
-  const end = form.querySelector('input[data-path="time.end"]').dataset.initial;
-  if (policies.length && window.Plotly) {
-    const names = policies.map((p) => p.name || p.id);
-    const starts = policies.map((p) => p.from);
-    const lengths = policies.map((p) => new Date(p.to || end) - new Date(p.from) + 86400000);
-    Plotly.newPlot("timeline-chart", [{
-      type: "bar", orientation: "h", y: names, base: starts, x: lengths,
-      marker: { color: "#1f5fa8" },
-      hovertemplate: "%{y}<br>%{base|%d %b %Y} → %{x}<extra></extra>",
-    }], {
-      margin: { l: 180, r: 20, t: 10, b: 40 },
-      xaxis: { type: "date", title: { text: "date" } },
-      yaxis: { autorange: "reversed", title: { text: "" } },
-    }, PLOT_CONFIG);
+  // the policy timeline, drawn from the figure the report draws (names never cut off)
+  const page = pageData() || {};
+  if (page.timeline && window.Plotly) {
+    Plotly.newPlot("timeline-chart", page.timeline.data, page.timeline.layout, PLOT_CONFIG);
   }
 }
 
@@ -270,48 +258,112 @@ function initRuns() {
 }
 
 // ------------------------------------------------------------ run page
-function bandTraces(x, lo, hi, name, color) {
-  return [
-    { x: x, y: hi, mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" },
-    { x: x, y: lo, mode: "lines", line: { width: 0 }, fill: "tonexty",
-      fillcolor: color, name: name, hoverinfo: "skip" },
-  ];
+// figures are the report's own (GET /api/runs/{id}/figures/{name}: plotly JSON)
+async function drawFigure(divId, runId, name) {
+  const fig = await getJSON("/api/runs/" + runId + "/figures/" + name);
+  const div = document.getElementById(divId);
+  if (!fig) { div.textContent = "Nothing to draw for this run."; div.classList.add("hint"); return null; }
+  Plotly.newPlot(divId, fig.data, fig.layout, PLOT_CONFIG);
+  return fig;
 }
 
-async function drawArrivals(runId) {
-  const a = await getJSON("/api/runs/" + runId + "/arrivals");
-  const traces = bandTraces(a.years, a.p05, a.p95, "simulated 5–95% band", "rgba(31,95,168,0.2)");
-  traces.push({ x: a.years, y: a.median, mode: "lines+markers", name: "simulated (median)",
-    line: { color: "#1f5fa8" } });
-  const obs = a.observed.filter((o) => /^\d{4}$/.test(o.year) && o.value !== null);
-  if (obs.length) {
-    traces.push({
-      x: obs.map((o) => Number(o.year)), y: obs.map((o) => o.value), mode: "markers",
-      name: "observed (" + a.observed_series + ")", marker: { color: "#b3261e", size: 9, symbol: "diamond" },
-      error_y: { type: "data", symmetric: false,
-        array: obs.map((o) => (o.high ?? o.value) - o.value),
-        arrayminus: obs.map((o) => o.value - (o.low ?? o.value)) },
-    });
+function tableOf(headers, rows, numeric) {
+  const table = el("table");
+  const head = el("tr");
+  headers.forEach((h, i) => head.appendChild(el("th", h, numeric[i] ? "num" : null)));
+  const thead = el("thead"); thead.appendChild(head); table.appendChild(thead);
+  const body = el("tbody");
+  rows.forEach((r) => {
+    const tr = el("tr");
+    r.forEach((c, i) => tr.appendChild(c instanceof Node ? wrapCell(c) : el("td", c, numeric[i] ? "num" : null)));
+    body.appendChild(tr);
+  });
+  table.appendChild(body);
+  return table;
+}
+
+function wrapCell(node) { const td = el("td"); td.appendChild(node); return td; }
+
+async function drawSummary(runId) {
+  const s = await getJSON("/api/runs/" + runId + "/summary");
+  const box = document.getElementById("answer");
+  let what = "What was run: " + s.how + " of the scenario " + s.scenario + ", " + s.start + " to " + s.end + ".";
+  if (s.variant) what += " What-if variant " + s.variant + (s.variant_description ? " — " + s.variant_description : "") + ".";
+  if (s.overrides.length) what += " Changed values: " + s.overrides.join("; ") + ".";
+  document.getElementById("run-what").textContent = what;
+  document.getElementById("run-note").textContent = s.note || (s.declared_populations ? "" :
+    "This scenario declares no populations: the figures count everyone in the model, including people already there at the start.");
+  const cards = document.getElementById("headline");
+  cards.textContent = "";
+  const card = (p) => {
+    const div = el("div");
+    div.appendChild(el("h3", p.title + (p.headline ? ": headline figures" : "")));
+    if (p.description && !p.headline) div.appendChild(el("p", p.description, "hint"));
+    div.appendChild(tableOf(["model estimate, people", s.banded ? "median (5–95%)" : "value"],
+      p.figures.map((f) => [f.label, f.text]), [false, true]));
+    return div;
+  };
+  s.populations.filter((p) => p.headline).forEach((p) => cards.appendChild(card(p)));
+  if (s.checks.length) {
+    const div = el("div");
+    div.appendChild(el("h3", "Compared with what is counted"));
+    const inside = s.checks.reduce((n, c) => n + c.inside, 0);
+    const rows = s.checks.reduce((n, c) => n + c.rows, 0);
+    div.appendChild(el("p", inside + " of " + rows + " counted or reported numbers lie inside the simulation's 5–95% band, widened by the scatter the observation model allows.", "hint"));
+    div.appendChild(tableOf(["counted or reported", "inside", "furthest outside"],
+      s.checks.map((c) => [c.title, c.inside + " of " + c.rows,
+        el("span", c.worst || "none", c.worst ? "off" : "ok")]), [false, true, false]));
+    cards.appendChild(div);
   }
-  Plotly.newPlot("arrivals-chart", traces, {
-    margin: { l: 70, r: 20, t: 30, b: 50 }, title: { text: a.label, font: { size: 13 } },
-    xaxis: yearAxis(a.years), yaxis: { title: { text: "people per year" }, rangemode: "tozero" },
-    legend: { orientation: "h", y: -0.2 },
-  }, PLOT_CONFIG);
+  s.populations.filter((p) => !p.headline).forEach((p) => cards.appendChild(card(p)));
+  box.hidden = false;
+  return s;
+}
+
+// the state picker: checkboxes grouped by population and kind, with the states' names
+function statePicker(runId, res) {
+  const box = document.getElementById("stock-states");
+  box.textContent = "";
+  const shown = new Set(res.series.map((s) => s.state));
+  let pop = null;
+  let grid = null;
+  res.groups.forEach((g) => {
+    if (g.population !== pop) {
+      pop = g.population;
+      box.appendChild(el("h3", g.population_title, "group-title"));
+      grid = el("div", null, "state-grid");
+      box.appendChild(grid);
+    }
+    const fs = el("fieldset");
+    fs.appendChild(el("legend", g.title));
+    grid.appendChild(fs);
+    g.states.forEach((st) => {
+      const label = el("label");
+      const cb = el("input");
+      cb.type = "checkbox"; cb.value = st.id; cb.checked = shown.has(st.id);
+      cb.setAttribute("aria-label", st.name);
+      cb.addEventListener("change", () => {
+        const chosen = Array.from(box.querySelectorAll("input:checked")).map((c) => c.value);
+        if (chosen.length) drawStocks(runId, chosen);
+      });
+      label.appendChild(cb); label.appendChild(el("span", st.name));
+      fs.appendChild(label);
+    });
+  });
 }
 
 async function drawStocks(runId, states) {
   const q = states.map((s) => "state=" + encodeURIComponent(s)).join("&");
   const res = await getJSON("/api/runs/" + runId + "/stocks" + (q ? "?" + q : ""));
-  const traces = [];
-  res.series.forEach((s) => {
-    traces.push({ x: s.dates, y: s.median, mode: "lines", name: s.state + " (" + s.kind + ")" });
-  });
+  const traces = res.series.map((s) => ({
+    x: s.dates, y: s.median, mode: "lines", name: s.name || s.state,
+    hovertemplate: (s.name || s.state) + "<br>%{x|%b %Y}: %{y:,.0f}<extra></extra>",
+  }));
   Plotly.newPlot("stocks-chart", traces, {
     margin: { l: 70, r: 20, t: 20, b: 50 },
     xaxis: { title: { text: "date (end of month)" }, type: "date" },
     yaxis: { title: { text: "people (median over runs)" }, rangemode: "tozero" },
-    legend: { orientation: "h", y: -0.2 },
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
   }, PLOT_CONFIG);
   return res;
 }
@@ -320,34 +372,26 @@ async function drawObservations(runId) {
   const rows = await getJSON("/api/runs/" + runId + "/observations");
   const body = document.querySelector("#observations tbody");
   body.textContent = "";
+  const sexes = { total: "total", female: "women", male: "men" };
   rows.forEach((r) => {
     const tr = el("tr");
-    const observed = r.observed_low !== null && r.observed_high !== null && r.observed_low !== r.observed_high
-      ? fmt(r.observed_low) + "–" + fmt(r.observed_high) : fmt(r.observed);
-    [r.series, r.year, r.sex].forEach((t) => tr.appendChild(el("td", t)));
-    [observed, fmt(r.simulated), fmt(r.simulated_p05) + "–" + fmt(r.simulated_p95)]
+    [r.title || r.series, r.year, sexes[r.sex] || r.sex].forEach((t) => tr.appendChild(el("td", t)));
+    [r.observed_text || fmt(r.observed), r.simulated_text || fmt(r.simulated)]
       .forEach((t) => tr.appendChild(el("td", t, "num")));
-    tr.appendChild(el("td", r.sources || ""));
+    const v = r.verdict || "";
+    tr.appendChild(el("td", v, v.startsWith("outside") ? "off" : (v ? "ok" : null)));
+    tr.appendChild(el("td", (r.sources || "").split(";").join(", ")));
     body.appendChild(tr);
   });
 }
 
 async function showResults(runId) {
-  await drawArrivals(runId);
+  await drawSummary(runId);
+  await drawFigure("arrivals-chart", runId, "arrivals");
+  const sankey = await drawFigure("sankey-chart", runId, "sankey");
+  if (sankey && sankey.layout.title) document.getElementById("sankey-title").textContent = sankey.layout.title.text;
   const first = await drawStocks(runId, []);
-  const box = document.getElementById("stock-states");
-  const shown = new Set(first.series.map((s) => s.state));
-  first.states.forEach((s) => {
-    const label = el("label");
-    const cb = el("input");
-    cb.type = "checkbox"; cb.value = s; cb.checked = shown.has(s);
-    cb.addEventListener("change", () => {
-      const chosen = Array.from(box.querySelectorAll("input:checked")).map((c) => c.value);
-      if (chosen.length) drawStocks(runId, chosen);
-    });
-    label.appendChild(cb); label.appendChild(document.createTextNode(" " + s));
-    box.appendChild(label);
-  });
+  statePicker(runId, first);
   await drawObservations(runId);
 }
 
@@ -385,12 +429,30 @@ async function initCompare() {
   let res;
   try { res = await getJSON("/api/compare?a=" + d.a + "&b=" + d.b); }
   catch (e) { msg.textContent = e.message; return; }
+  if (res.differences.length) {
+    const pairs = res.differences[0].paired;
+    document.getElementById("compare-how").textContent = "Model estimates, run B minus run A. " + (pairs
+      ? "Paired by seed: " + pairs + " pair" + (pairs === 1 ? "" : "s") + " of runs that share random numbers; median and 5–95% of the paired differences."
+      : "The runs share no seed: the difference of the medians, without a band.");
+    const box = document.getElementById("compare-differences");
+    const pops = [...new Set(res.differences.map((d) => d.population))];
+    pops.forEach((p) => {
+      const mine = res.differences.filter((d) => d.population === p);
+      if (pops.length > 1) box.appendChild(el("h3", mine[0].population_title));
+      const t = tableOf(["model estimate, people", "run A (baseline)", "run B (what-if)", "B − A"],
+        mine.map((d) => [d.label, d.base, d.other, d.difference]), [false, true, true, true]);
+      t.id = pops.length > 1 ? "compare-differences-" + p : "compare-differences-table";
+      box.appendChild(t);
+    });
+    document.getElementById("compare-answer").hidden = false;
+  }
+  document.getElementById("compare-chart-title").hidden = false;
   const years = res.rows.map((r) => r.year);
   Plotly.newPlot("compare-chart", [
     { x: years, y: res.rows.map((r) => r.a), mode: "lines+markers", name: "run A " + res.a },
     { x: years, y: res.rows.map((r) => r.b), mode: "lines+markers", name: "run B " + res.b },
   ], {
-    margin: { l: 70, r: 20, t: 30, b: 60 }, title: { text: res.label + " — median over runs", font: { size: 13 } },
+    margin: { l: 70, r: 20, t: 40, b: 60 }, title: { text: res.label + " — median over runs", font: { size: 13 } },
     xaxis: yearAxis(years), yaxis: { title: { text: "people per year" }, rangemode: "tozero" },
   }, PLOT_CONFIG);
   Plotly.newPlot("difference-chart", [
@@ -425,15 +487,22 @@ function initJourneys() {
     try { res = await getJSON("/api/runs/" + runId + "/journeys?" + params.toString()); }
     catch (e) { count.textContent = e.message; return; }
     if (!filled) {
-      res.outcomes.forEach((o) => { const opt = el("option", o); opt.value = o; select.appendChild(opt); });
+      (res.outcome_names || res.outcomes).forEach((o, i) => {
+        const opt = el("option", typeof o === "string" ? o : o.name); opt.value = res.outcomes[i]; select.appendChild(opt); });
       filled = true;
     }
-    count.textContent = "Showing " + res.journeys.length + " of " + res.total + " sampled histories.";
+    count.textContent = "Showing " + res.journeys.length + " of " + res.total + " simulated histories.";
     list.textContent = "";
     res.journeys.forEach((j) => {
       const li = el("li");
-      li.appendChild(el("div", "person " + j.agent + " · " + j.sex + " · entered " + j.entry_date + " · ended: " + j.final_state, "meta"));
+      const sex = { female: "woman", male: "man" }[j.sex] || j.sex;
+      li.appendChild(el("div", "simulated person " + j.agent + " · " + sex + " · entered " + j.entry_date + " · at the end: " + (j.final_name || j.final_state), "meta"));
       li.appendChild(el("p", j.text));
+      if (j.detected !== null && j.detected !== undefined) {
+        li.appendChild(el("p", j.detected.length
+          ? "Interrogation detected: " + j.detected.join("; ") + "."
+          : "Interrogation detected nothing.", "detected"));
+      }
       list.appendChild(li);
     });
   }
