@@ -167,6 +167,9 @@ class ObservationInfo(_Model):
     measure: str = ""
     sources: list[str] = []
     rows_outside_span: int = 0
+    population: str | None = None
+    role: str = "fit"
+    reason: str | None = None
 
 
 class SourceInfo(_Model):

@@ -114,6 +114,9 @@ def describe(loaded: LoadedScenario, model: CompiledModel) -> ScenarioInfo:
             measure=measure_text(o.measure),
             sources=sorted({*(o.sources or []), *(s for r in o.rows for s in (r.sources or []))}),
             rows_outside_span=outside.get(o.id, 0),
+            population=o.population,
+            role=o.role,
+            reason=o.reason,
         )
         for o in sc.observations
     ]

@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 from crossings.results.bundle import Bundle, ScenarioInfo
+from crossings.results.views import story_text
 
 _SEX_WORD = {"female": "woman", "male": "man"}
 _MONTHS = (
@@ -83,11 +84,18 @@ def describe_journey(
 ) -> str:
     """One agent's history as a short paragraph.
 
+    When the scenario gives its states ``story`` phrases, the history is told
+    with them (:func:`crossings.results.views.story_text`, which also says what
+    interrogation detected); otherwise with generic phrases by kind of state.
+
     Args:
         info: The bundle's scenario description (names and places).
         agent: The agent's attributes (a record of ``journeys.jsonl``).
         events: The agent's events, in order (its ``events``).
     """
+    told = story_text(info, agent, events)
+    if told is not None:
+        return told
     sex = _SEX_WORD.get(str(agent["sex"]), "person")
     origin = str(agent["origin"])
     place = info.place(origin)
