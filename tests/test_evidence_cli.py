@@ -206,10 +206,10 @@ def test_scripted_review_and_audit(db: str) -> None:
 
 
 def test_conflicts_json_has_the_real_ones(db: str) -> None:
-    r = run("evidence", "conflicts", "--db", db, "--json")
+    r = run("evidence", "conflicts", "--db", db, "--json", "--all")
     assert r.exit_code == 0, _all(r)
     doc = json.loads(r.stdout)
-    assert doc["tolerance_about"] == 0.05
+    assert doc["tolerance_about"] == 0.05 and doc["all"]
     by = {
         (
             c["quantity"]["subject"],
@@ -230,6 +230,22 @@ def test_conflicts_json_has_the_real_ones(db: str) -> None:
     }
     text = run("evidence", "conflicts", "--db", db, "--subject", "athletes").stdout
     assert "athletes" in text and "+9.8%" in text and "HF (C, 0.3)" in text
+    # by default only the conflicts that matter: no revision of a few people
+    default = json.loads(run("evidence", "conflicts", "--db", db, "--json").stdout)
+    quantities = {
+        (c["quantity"]["subject"], c["quantity"]["sex"], c["quantity"]["period"])
+        for c in default["conflicts"]
+    }
+    assert ("arrived", "total", "2002") not in quantities  # revisions: 1,138–1,143
+    assert ("arrived", "male", "..2025-12-31") not in quantities  # 9,593 vs 9,594
+    # 2009 is listed for the confidential 3,100 (+6.4%), not for the revisions of 2,914
+    c2009 = next(c for c in default["conflicts"] if c["quantity"]["period"] == "2009")
+    assert {s["value"] for s in c2009["sides"] if s["gap"] > 0.05} == {3100}
+    assert ("athletes", "total", "2012") in quantities
+    assert all(c["material"] for c in default["conflicts"])
+    assert default["found"] > len(default["conflicts"])
+    text = run("evidence", "conflicts", "--db", db).stdout
+    assert "left out; --all shows them" in text and "9,594" not in text
 
 
 def test_bench_prints_precision_and_recall(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -382,7 +398,9 @@ def test_interactive_review(db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.setattr(evidence_cli, "_stdin_is_tty", lambda: True)
     # accept the first, edit the second (one field, then done), quit before the third
     result = runner.invoke(
-        app, ["evidence", "review", "--source", sid, "--db", db], input="a\ne\nvalue=2400\n\nq\n"
+        app,
+        ["evidence", "review", "--source", sid, "--db", db],
+        input="a\ny\ne\nvalue=2400\n\nq\n",
     )
     assert result.exit_code == 0, _all(result)
     assert "2 claim(s) reviewed" in result.stdout
@@ -395,7 +413,11 @@ def test_interactive_review(db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: 
     ]
     assert states == [("accepted", 2914), ("edited", 2400), ("suggested", 2706)]
     entries = json.loads(run("evidence", "audit", "--db", db, "--json").stdout)["entries"]
-    assert [e["action"] for e in entries[-2:]] == ["accept", "edit"]
+    assert [e["action"] for e in entries[-3:]] == ["accept", "link", "edit"]
+    # accepting proposed the row it is about, and linking it was confirmed
+    assert "series 'arrivals' row 2009 (total), already observed: 2,914" in result.stdout
+    assert entries[-2]["after"]["observations"] == [{"observation": "arrivals", "row": "2009"}]
+    assert entries[-2]["after"]["how"] == "confirmed"
 
 
 # ----------------------------------------------------------------- add: nothing names a secret
@@ -571,8 +593,8 @@ def test_stored_text_is_printed_without_terminal_escapes(
         ("evidence", "claims", "--source", src["id"], "--json"),
         ("evidence", "show", str(claim["id"])),
         ("evidence", "show", str(claim["id"]), "--json"),
-        ("evidence", "conflicts", "--subject", "arrived"),
-        ("evidence", "conflicts", "--subject", "arrived", "--json"),
+        ("evidence", "conflicts", "--subject", "arrived", "--all"),
+        ("evidence", "conflicts", "--subject", "arrived", "--all", "--json"),
         ("evidence", "audit"),
         ("evidence", "audit", "--json"),
     ):
@@ -585,7 +607,10 @@ def test_stored_text_is_printed_without_terminal_escapes(
     shown = run("evidence", "show", str(claim["id"]), "--db", db).stdout
     assert "Evil link wipe red gnp.exebell" in shown  # the words stay
     assert "Ministry of Unification" in shown
-    assert src["id"] in run("evidence", "conflicts", "--subject", "arrived", "--db", db).stdout
+    assert (
+        src["id"]
+        in run("evidence", "conflicts", "--subject", "arrived", "--all", "--db", db).stdout
+    )
 
 
 @pytest.mark.parametrize(

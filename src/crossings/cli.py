@@ -761,10 +761,24 @@ def calibrate(
             "--no-alternatives", help="Do not refit under the scenario's structural alternatives."
         ),
     ] = False,
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare",
+            help="A previous calibration folder: which estimates moved, by how much, and "
+            "which new rows (evidence claims) moved them.",
+        ),
+    ] = None,
     sets: SetOpt = None,
     variant: VariantOpt = None,
 ) -> None:
     """Fit the scenario's declared unknowns to its observations (Bayesian posterior)."""
+    from crossings.calibrate.compare import (  # noqa: PLC0415
+        CompareError,
+        compare_calibrations,
+        print_comparison,
+        read_calibration,
+    )
     from crossings.calibrate.outputs import calibrate_to_dir  # noqa: PLC0415
     from crossings.calibrate.unknowns import CalibrationError  # noqa: PLC0415
     from crossings.console import JobProgress  # noqa: PLC0415
@@ -783,6 +797,12 @@ def calibrate(
         prior_draws,
         not no_alternatives,
     )
+    previous = None
+    if compare is not None:
+        try:
+            previous = read_calibration(compare)  # before the fit: --out may be that folder
+        except CompareError as exc:
+            _fail(f"error: {exc}")
     with JobProgress(f"calibrating {loaded.scenario.name}") as job:
         try:
             calibrate_to_dir(loaded, out_dir, opts, resume=resume, progress=job.update)
@@ -790,6 +810,11 @@ def calibrate(
             _fail(f"error: {exc}")
             return
     print_calibration(out, out_dir)
+    if previous is not None:
+        try:
+            print_comparison(compare_calibrations(previous, out_dir, scenario=loaded), out)
+        except CompareError as exc:
+            _fail(f"error: {exc}")
 
 
 @app.command()

@@ -73,6 +73,8 @@ DATA_FILES = (
 )
 
 CONFIDENCE = {"high": 0.9, "medium": 0.6, "low": 0.3}
+#: Links made by a person (by hand, or confirmed at review): kept when links are rebuilt.
+KEPT_LINKS = ("manual", "confirmed")
 GRADE = {"high": "B", "medium": "C", "low": "D"}
 _MONTHS = {
     m: i
@@ -951,7 +953,9 @@ def link_scenario_in(
 
     Every source the scenario cites is made sure to exist (from the
     scenario's ``sources`` block) with at least one claim (a ``scenario-use``
-    rule claim when it has no figure). Links of the scenario are replaced.
+    rule claim when it has no figure). Links of the scenario are replaced,
+    except those a person made (:data:`KEPT_LINKS`: by hand, or confirmed
+    when a claim was accepted).
 
     Returns:
         (parameter links, observation links) written.
@@ -962,14 +966,27 @@ def link_scenario_in(
         uses = scenario_uses() if name == builtin_scenario() else {}
     grades = manifest().grades if name == builtin_scenario() else {}
     session.execute(
-        delete(ParameterLink).where(ParameterLink.scenario == name, ParameterLink.link != "manual")
+        delete(ParameterLink).where(
+            ParameterLink.scenario == name, ParameterLink.link.not_in(KEPT_LINKS)
+        )
     )
     manual = set(
         session.execute(
             select(ParameterLink.path, ParameterLink.claim_id).where(ParameterLink.scenario == name)
         )
     )
-    session.execute(delete(ObservationLink).where(ObservationLink.scenario == name))
+    session.execute(
+        delete(ObservationLink).where(
+            ObservationLink.scenario == name, ObservationLink.link.not_in(KEPT_LINKS)
+        )
+    )
+    kept_rows = set(
+        session.execute(
+            select(
+                ObservationLink.observation, ObservationLink.row, ObservationLink.claim_id
+            ).where(ObservationLink.scenario == name)
+        )
+    )
     cited = _cited_sources(sc)
     known = set(session.scalars(select(Source.id)))
     for sid in sorted(cited - known):  # a validated scenario defines every source it cites
@@ -1057,6 +1074,7 @@ def link_scenario_in(
     session.add_all(
         ObservationLink(scenario=name, observation=o, row=r, claim_id=cid, link=link)
         for o, r, cid, link in sorted(olinks)
+        if (o, r, cid) not in kept_rows
     )
     set_meta(session, f"links:{name}", loaded.sha256)
     return len(plinks), len(olinks)

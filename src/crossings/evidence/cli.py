@@ -274,75 +274,151 @@ def add(
 
 
 # ----------------------------------------------------------------------- claims
-def _claims_table(title: str, rows: Sequence[dict[str, Any]], *, with_link: bool = False) -> Table:
-    """A table of claims given as redacted dicts (:func:`~crossings.evidence.redact.redact`)."""
-    t = Table(title=title)
-    for col in (
-        "id",
-        "source",
-        "name",
-        "subject",
-        "sex",
-        "period",
-        "place",
-        "value",
-        "state",
-        "confidence",
-        *(["link"] if with_link else []),
-    ):
-        t.add_column(
-            col,
-            justify="right" if col == "id" else "left",
-            no_wrap=col in ("name", "source", "period", "value", "confidence"),
-            max_width=40 if col == "name" else None,
-            overflow="ellipsis",
-        )
+#: Below this width the claims table drops the source's name and wraps its cells.
+WIDE_TABLE = 120
+
+
+def _value_cell(d: dict[str, Any], *, compact: bool) -> str:
+    text = str(d["value_text"])
+    if compact and text.endswith(" people"):
+        text = text[: -len(" people")]
+    return text
+
+
+def _what_cell(d: dict[str, Any]) -> str:
+    parts = [str(d["subject"])]
+    if d["sex"]:
+        parts.append(str(d["sex"]))
+    if d["place"]:
+        parts.append(str(d["place"]))
+    return ", ".join(parts)
+
+
+def _claims_table(
+    title: str,
+    rows: Sequence[dict[str, Any]],
+    *,
+    with_link: bool = False,
+    width: int | None = None,
+) -> Table:
+    """A table of claims given as redacted dicts (:func:`~crossings.evidence.redact.redact`).
+
+    Readable at 80 columns: below :data:`WIDE_TABLE` columns the source's name
+    is left out (its id stays), subject, sex and place share one column, and
+    every cell wraps instead of being cut to "…".
+    """
+    from rich import box  # noqa: PLC0415
+
+    wide = (width or out.width) >= WIDE_TABLE
+    t = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    cols: list[tuple[str, dict[str, Any]]] = [
+        ("id", {"justify": "right", "min_width": 3}),
+        ("source", {"min_width": 6}),
+        *([("name", {"max_width": 40, "min_width": 34})] if wide else []),
+        ("what", {"ratio": 2, "min_width": 8}),
+        ("period", {"min_width": 7}),
+        ("value", {"ratio": 1, "min_width": 6}),
+        ("state", {"min_width": 6}),
+        ("conf.", {"justify": "right", "min_width": 4}),
+        *([("link", {})] if with_link else []),
+    ]
+    for name, opts in cols:
+        t.add_column(name, overflow="fold", **opts)
     for d in rows:
+        label = str(d["source_label"])
+        source = str(d["source_id"])
+        if label.startswith("[confidential") and not wide:
+            source = label  # "[confidential source D…]": its id, never its identity
         t.add_row(
             str(d["id"]),
-            _cell(d["source_id"]),
-            _cell(d["source_label"]),
-            _cell(d["subject"]),
-            _cell(d["sex"] or ""),
+            _cell(source),
+            *([_cell(label)] if wide else []),
+            _cell(_what_cell(d)),
             _cell(d["period"]),
-            _cell(d["place"] or ""),
-            _cell(d["value_text"]),
+            _cell(_value_cell(d, compact=not wide)),
             _cell(d["review_state"]),
-            f"{d['confidence']:.2f} {d['confidence_label']}",
+            f"{d['confidence']:.2f}",
             *([_cell(d["link"])] if with_link else []),
         )
     return t
 
 
+_TEXT_FIELDS = (
+    "subject",
+    "place",
+    "quote",
+    "statement",
+    "attributed_to",
+    "source_label",
+    "source_id",
+    "note",
+    "value_text",
+    "key",
+)
+
+
+def _matches_text(d: dict[str, Any], needle: str) -> bool:
+    """Whether a redacted claim shows the text (a confidential quote is never searched)."""
+    return any(needle in str(d.get(k) or "").lower() for k in _TEXT_FIELDS)
+
+
 @app.command()
 def claims(
     source: Annotated[str | None, typer.Option("--source", help="Only this source id.")] = None,
-    subject: Annotated[str | None, typer.Option("--subject", help="Only this subject.")] = None,
-    state: Annotated[
+    subject: Annotated[
+        str | None, typer.Option("--subject", help="Only this subject (arrived, detained, …).")
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Only claims whose period overlaps this year.")
+    ] = None,
+    status: Annotated[
         str | None,
         typer.Option(
-            "--state", help="Only this review state (suggested, accepted, rejected, edited)."
+            "--status",
+            "--state",
+            help="Only this review state (suggested, accepted, rejected, edited).",
+        ),
+    ] = None,
+    text: Annotated[
+        str | None,
+        typer.Option(
+            "--text",
+            help="Only claims showing this text (subject, place, quote, statement, source; "
+            "case-insensitive; a confidential claim's quote is not searched).",
         ),
     ] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
     show_confidential: ShowOpt = False,
 ) -> None:
-    """List claims (values, periods, sources, review state and confidence)."""
+    """List claims: added documents' first, then the built-in ones (filters narrow it)."""
     from crossings.evidence.models import REVIEW_STATES  # noqa: PLC0415
     from crossings.evidence.redact import redact  # noqa: PLC0415
 
-    if state is not None and state not in REVIEW_STATES:
-        _fail(f"error: --state must be one of {', '.join(REVIEW_STATES)}")
+    if status is not None and status not in REVIEW_STATES:
+        _fail(f"error: --status must be one of {', '.join(REVIEW_STATES)}")
     with _errors(), _open(db) as store:
         if source is not None and store.source(source) is None:
             _fail(f"error: no source '{source}' (see 'crossings evidence sources')")
-        rows = store.claims(source=source, subject=subject, states=[state] if state else None)
+        rows = store.claims(
+            source=source,
+            subject=subject,
+            states=[status] if status else None,
+            year=year,
+            ingested_first=True,
+        )
     data = [redact(c, show_confidential=show_confidential) for c in rows]
+    if text:
+        needle = text.lower()
+        data = [d for d in data if _matches_text(d, needle)]
     if json_out:
         _print_json({"claims": data})
         return
-    out.print(_claims_table(f"{len(rows)} claim(s)", data))
+    n_added = sum(1 for d in data if d.get("source_origin") == "ingested")
+    title = f"{len(data)} claim(s)" + (
+        f": {n_added} from added documents, {len(data) - n_added} built-in" if data else ""
+    )
+    out.print(_claims_table(title, data))
 
 
 @app.command()
@@ -359,11 +435,15 @@ def show(
         claim = store.claim(claim_id)
         src = store.source(claim.source_id)
         params = store.claim_parameters(claim.id)
+        observed = store.claim_observations(claim.id)
         history = store.audit(claim=claim.id)
     conf = frozenset({claim.source_id}) if claim.source_confidential else frozenset()
     data = redact(claim, show_confidential=show_confidential)
     data["source"] = redact(src, show_confidential=show_confidential) if src else None
     data["parameters"] = [{"scenario": s, "path": p, "link": link} for s, p, link in params]
+    data["observations"] = [
+        {"scenario": s, "observation": o, "row": r, "link": link} for s, o, r, link in observed
+    ]
     data["history"] = [
         redact(a, show_confidential=show_confidential, confidential_sources=conf) for a in history
     ]
@@ -406,12 +486,101 @@ def show(
             "supports: " + ", ".join(f"{_cell(s)}:{_cell(p)} ({link})" for s, p, link in params),
             highlight=False,
         )
+    if observed:
+        out.print(
+            "observed in: "
+            + ", ".join(
+                f"{_cell(s)}:{_cell(o)} {_cell(r)} ({_cell(link)})" for s, o, r, link in observed
+            ),
+            highlight=False,
+        )
     for a in data["history"]:
         out.print(f"  {a['at']} {_cell(a['actor'])}: {_cell(a['action'])}", highlight=False)
 
 
 # ----------------------------------------------------------------------- review
-def _interactive_review(store: EvidenceStore, source: str | None, show: bool) -> None:
+class _Linker:
+    """Proposes the links of accepted claims to a scenario, and writes the confirmed ones.
+
+    Args:
+        scenario: The scenario (name or file) whose parameters and rows are matched.
+        yes: Link without asking.
+        ask: Ask on the terminal (else only print the proposal).
+    """
+
+    def __init__(self, scenario: str | None, *, yes: bool, ask: bool) -> None:
+        from crossings.evidence.matching import StateIndex  # noqa: PLC0415
+        from crossings.scenario.load import load_scenario  # noqa: PLC0415
+
+        self.loaded = load_scenario(_scenario(scenario))
+        self.index = StateIndex.of(self.loaded.scenario)
+        self.yes = yes
+        self.ask = ask
+
+    def __call__(self, store: EvidenceStore, claim_id: int) -> None:
+        """Propose, confirm and link one accepted claim."""
+        from rich.prompt import Confirm  # noqa: PLC0415
+
+        from crossings.evidence.matching import match_claim  # noqa: PLC0415
+
+        sc = self.loaded.scenario
+        claim = store.claim(claim_id)
+        p = match_claim(claim, sc, index=self.index)
+        obs, par = p.best_observation, p.best_parameter
+        if claim.kind in ("rate", "share") or claim.unit.startswith(("percent", "per ")):
+            obs = None
+        else:
+            par = None
+        if obs is None and par is None:
+            why = "; ".join(p.notes[:3]) or "nothing matches"
+            out.print(
+                f"claim {claim.id}: links to nothing in '{_cell(sc.name)}' ({_cell(why)})",
+                highlight=False,
+            )
+            return
+        out.print(f"claim {claim.id}: proposed links in '{_cell(sc.name)}':", highlight=False)
+        reasons: list[str] = []
+        if obs is not None:
+            out.print(f"  observation: {_cell(obs.describe())}", highlight=False)
+            out.print(f"    because: {_cell('; '.join(obs.reasons))}", highlight=False)
+            reasons += obs.reasons
+            for alt in p.observations[1:3]:
+                out.print(f"    (also possible: {_cell(alt.describe())})", highlight=False)
+        if par is not None:
+            out.print(f"  parameter: {_cell(par.describe())}", highlight=False)
+            out.print(f"    because: {_cell('; '.join(par.reasons))}", highlight=False)
+            reasons += par.reasons
+            for alt_p in p.parameters[1:3]:
+                out.print(f"    (also possible: {_cell(alt_p.describe())})", highlight=False)
+        if not self.yes:
+            if not self.ask:
+                out.print(
+                    f"  not linked: add --yes to link it (or 'crossings evidence link "
+                    f"{claim.id} PATH')",
+                    highlight=False,
+                )
+                return
+            if not Confirm.ask("  link it?", default=True, console=out):
+                out.print("  not linked", highlight=False)
+                return
+        n = store.link_claim(
+            claim.id,
+            sc.name,
+            observations=[(obs.series, obs.row.label)] if obs is not None else [],
+            parameters=[par.path] if par is not None else [],
+            reasons=reasons,
+        )
+        out.print(
+            f"  linked ({n} new link(s); see 'crossings evidence show {claim.id}')"
+            if n
+            else "  already linked",
+            highlight=False,
+        )
+
+
+def _interactive_review(
+    store: EvidenceStore, source: str | None, show: bool, linker: _Linker | None = None
+) -> None:
     from rich.prompt import Prompt  # noqa: PLC0415
 
     from crossings.evidence.redact import REDACTED, redact  # noqa: PLC0415
@@ -461,6 +630,8 @@ def _interactive_review(store: EvidenceStore, source: str | None, show: bool) ->
         if choice in ("a", "r"):
             store.review(c.id, "accept" if choice == "a" else "reject")
             done += 1
+            if choice == "a" and linker is not None:
+                linker(store, c.id)
             continue
         changes: dict[str, str] = {}
         while True:
@@ -516,12 +687,25 @@ def review(
         list[str] | None,
         typer.Option("--edit", help="Edit this claim with the FIELD=VALUE arguments (repeatable)."),
     ] = None,
+    scenario: ScenarioOpt = None,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes", "-y", help="Link accepted claims to the proposed rows and parameters."
+        ),
+    ] = False,
+    no_link: Annotated[
+        bool, typer.Option("--no-link", help="Do not propose links for accepted claims.")
+    ] = False,
     db: DbOpt = None,
     show_confidential: ShowOpt = False,
 ) -> None:
     """Review suggested claims: interactively, or with --accept/--reject/--edit.
 
-    Every change appends an entry to the audit log.
+    Accepting a claim proposes the scenario's observation rows and parameters
+    it is about (subject, period, place, sex) and links them once confirmed
+    (asked on a terminal; --yes links without asking). Every change and link
+    appends an entry to the audit log.
     """
     scripted = bool(accept or reject or edit)
     if changes and not edit:
@@ -541,20 +725,24 @@ def review(
                 )
             if source is not None and store.source(source) is None:
                 _fail(f"error: no source '{source}' (see 'crossings evidence sources')")
-            _interactive_review(store, source, show_confidential)
+            linker = None if no_link else _Linker(scenario, yes=yes, ask=True)
+            _interactive_review(store, source, show_confidential, linker)
             return
         for ref in accept or []:
             store.claim(ref)
         for ref in [*(reject or []), *(edit or [])]:
             store.claim(ref)  # every id is checked before anything changes
+        linker = None if no_link or not accept else _Linker(scenario, yes=yes, ask=_stdin_is_tty())
         done: list[tuple[str, str, bool]] = []
         for action, refs in (("accept", accept), ("reject", reject), ("edit", edit)):
             for ref in refs or []:
                 res = store.review(ref, action, parsed if action == "edit" else None)
                 done.append((action, str(res.claim.id), res.changed))
-    for action, cid, changed in done:
-        past = {"accept": "accepted", "reject": "rejected", "edit": "edited"}[action]
-        out.print(f"claim {cid}: {past}" + ("" if changed else " (no change)"), highlight=False)
+        for action, cid, changed in done:
+            past = {"accept": "accepted", "reject": "rejected", "edit": "edited"}[action]
+            out.print(f"claim {cid}: {past}" + ("" if changed else " (no change)"), highlight=False)
+            if action == "accept" and linker is not None:
+                linker(store, int(cid))
 
 
 # ----------------------------------------------------------------------- sources
@@ -605,6 +793,9 @@ def conflict_json(c: Conflict, show: bool) -> dict[str, Any]:
         },
         "reference": c.reference.value_text,
         "max_relative_difference": c.max_relative_difference,
+        "max_gap": c.max_gap,
+        "score": c.score,
+        "material": c.material(),
         "sides": [
             {
                 "value": s.value,
@@ -613,6 +804,8 @@ def conflict_json(c: Conflict, show: bool) -> dict[str, Any]:
                 "value_text": s.value_text,
                 "interval": [s.low, s.high],
                 "relative_difference": s.relative_difference,
+                "gap": s.gap,
+                "weight": s.weight,
                 "agrees_with_reference": s.agrees_with_reference,
                 "sources": list(s.sources),
                 "claims": [redact(x, show_confidential=show) for x in s.claims],
@@ -625,28 +818,65 @@ def conflict_json(c: Conflict, show: bool) -> dict[str, Any]:
 @app.command()
 def conflicts(
     subject: Annotated[str | None, typer.Option("--subject", help="Only this subject.")] = None,
+    show_all: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Every disagreement, rounding and revisions of a few people included."
+        ),
+    ] = False,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            min=0.0,
+            help="Smallest gap that matters, as a fraction of the reference value (default "
+            "0.05; shares 0.01, in points).",
+        ),
+    ] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
     show_confidential: ShowOpt = False,
 ) -> None:
-    """Claims about the same quantity whose values disagree (beyond their qualifiers)."""
-    from crossings.evidence.conflicts import ABOUT_TOLERANCE, find_conflicts  # noqa: PLC0415
+    """Claims about one quantity that disagree beyond rounding and their qualifiers, ranked.
+
+    By default only conflicts that matter are listed: a side whose interval
+    (its qualifier: exact, about ±5%, at least, …) lies more than 5% of the
+    reference value away from the reference's (shares: one point). Ranked by
+    the size of the gap and the reliability of the weaker side (source grade
+    and confidence). --all lists every disagreement.
+    """
+    from crossings.evidence.conflicts import (  # noqa: PLC0415
+        ABOUT_TOLERANCE,
+        MATERIAL_GAP,
+        MATERIAL_SHARE_GAP,
+        conflicts_that_matter,
+        find_conflicts,
+    )
     from crossings.evidence.redact import source_name  # noqa: PLC0415
 
     with _errors(), _open(db) as store:
-        found = find_conflicts(store.claims(subject=subject))
+        every = find_conflicts(store.claims(subject=subject))
+    found = conflicts_that_matter(every, threshold=threshold, everything=show_all)
     if json_out:
         _print_json(
             {
                 "tolerance_about": ABOUT_TOLERANCE,
+                "threshold": threshold if threshold is not None else MATERIAL_GAP,
+                "threshold_shares": threshold if threshold is not None else MATERIAL_SHARE_GAP,
+                "all": show_all,
+                "found": len(every),
                 "conflicts": [conflict_json(c, show_confidential) for c in found],
             }
         )
         return
-    t = Table(title=f"{len(found)} conflict(s) between claims")
+    hidden = len(every) - len(found)
+    title = f"{len(found)} conflict(s) between claims" + (
+        f" ({hidden} within rounding and qualifiers left out; --all shows them)" if hidden else ""
+    )
+    t = Table(title=title)
     for col in ("quantity", "value", "rel. diff.", "sources (reliability, confidence)"):
-        t.add_column(col)
-    for c in found:
+        t.add_column(col, overflow="fold")
+    for rank, c in enumerate(found, 1):
         for i, s in enumerate(c.sides):
             srcs = ", ".join(
                 dict.fromkeys(
@@ -661,14 +891,105 @@ def conflicts(
                 )
             )
             rd = "reference" if i == 0 else f"{s.relative_difference:+.1%}"
+            if i and s.agrees_with_reference:
+                rd += " (agrees)"
+            quantity = f"{rank}. {c.key.describe()}" if i == 0 else ""
+            if i == 0 and not c.material(threshold):
+                quantity += " (within rounding)"
             t.add_row(
-                _cell(c.key.describe()) if i == 0 else "",
+                _cell(quantity),
                 _cell(s.value_text),
                 rd,
                 _cell(srcs),
                 end_section=i == len(c.sides) - 1,
             )
     out.print(t)
+
+
+# ----------------------------------------------------------------------- use
+@app.command()
+def use(
+    claim_ids: Annotated[
+        list[str], typer.Argument(metavar="CLAIM...", help="Accepted claims (ids or keys).")
+    ],
+    scenario: ScenarioOpt = None,
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="The overlay to write (default: SCENARIO-NAME-evidence.yaml here)."
+        ),
+    ] = None,
+    fit: Annotated[
+        bool,
+        typer.Option(
+            "--fit",
+            help="Fit rows from claims that are estimates or reports (default: held back as "
+            "checks).",
+        ),
+    ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Replace a row that is already observed (default: leave it)."
+        ),
+    ] = False,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Turn accepted claims into observations or priors, in an overlay of the scenario.
+
+    A count becomes an observation row ("at least" a lower bound, "about" a
+    range as wide as its rounding, a range a range), in the series the claim
+    was linked to when accepted; a rate or share about a parameter becomes the
+    prior of the unknown that sets it. The overlay extends the scenario, cites
+    each claim's source (a confidential one by an opaque id) and names the
+    claims in its rows' notes: 'crossings check OVERLAY', then 'crossings
+    calibrate OVERLAY'.
+    """
+    from crossings.evidence.overlay import use_claims  # noqa: PLC0415
+    from crossings.scenario.load import load_scenario  # noqa: PLC0415
+
+    ref = _scenario(scenario)
+    with _errors():
+        if out_path is None:
+            out_path = Path(f"{load_scenario(ref).scenario.name}-evidence.yaml")
+        with _open(db) as store:
+            result = use_claims(store, ref, claim_ids, out_path, fit=fit, replace=replace)
+    if json_out:
+        _print_json(
+            {
+                "overlay": str(result.path),
+                "name": result.name,
+                "extends": result.extends,
+                "steps": [
+                    {
+                        "claim": st.claim_id,
+                        "action": st.action,
+                        "target": st.target,
+                        "message": st.message,
+                    }
+                    for st in result.steps
+                ],
+            }
+        )
+        return
+    for st in result.steps:
+        colour = "yellow" if st.action == "skipped" else "green"
+        out.print(
+            f"claim {st.claim_id}: [{colour}]{st.action}[/{colour}] {_cell(st.message)}",
+            highlight=False,
+        )
+    out.print(
+        f"wrote {_cell(result.path)} (scenario '{_cell(result.name)}', extends "
+        f"{_cell(result.extends)}): {len(result.used)} of {len(result.steps)} claim(s) used",
+        highlight=False,
+    )
+    if result.used:
+        out.print(
+            f"next: crossings check {_cell(result.path)}; crossings calibrate "
+            f"{_cell(result.path)} --out DIR [--compare PREVIOUS_DIR]",
+            highlight=False,
+        )
 
 
 # ----------------------------------------------------------------------- bench

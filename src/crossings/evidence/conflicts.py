@@ -28,6 +28,23 @@ two of its claims conflict. Its *reference* side is the best-supported value
 (highest claim confidence, then most sources, then best reliability grade);
 each side's relative difference is ``(value − reference) / reference``, with
 the midpoint standing for a range.
+
+**Conflicts that matter.** Most disagreements between exact figures are
+revisions and rounding (9,593 against 9,594 people). A conflict *matters*
+(:attr:`Conflict.material`) when some side is further from the reference than
+its qualifier and rounding allow: the *gap* between the two sides' intervals
+(zero when they overlap) is more than :data:`MATERIAL_GAP` (5%) of the
+reference value, or for shares more than :data:`MATERIAL_SHARE_GAP` (one
+percentage point). "about 3,000" against 2,914 is no conflict at all; 196
+against 210 arrivals (a gap of 7%) matters; 9,593 against 9,594 does not.
+
+Conflicts are ranked by :attr:`Conflict.score`: the largest gap of a side
+(``log(1 + gap)``, so that a gap of 2900% does not drown all others; a share's
+gap in points taken relative to the reference share) times the
+reliability of the *weaker* of that side and the reference
+(:func:`side_weight`: the best source grade of its claims, A 1.0 … E 0.1, F
+0.5, times its best claim confidence). Two reliable sources that disagree by
+10% come before an unreliable one that disagrees by 60%.
 """
 
 from __future__ import annotations
@@ -49,6 +66,13 @@ ABOUT_TOLERANCE = 0.05
 SHARE_ROUNDING = 0.0005
 SHARE_ABOUT = 0.01
 NUMERIC_KINDS = ("count", "rate", "share")
+#: A conflict matters when a side's interval is further than this from the
+#: reference's, relative to the reference value (counts and rates).
+MATERIAL_GAP = 0.05
+#: The same for shares, in fractions (one percentage point).
+MATERIAL_SHARE_GAP = 0.01
+#: Weight of a source grade when ranking conflicts (F: cannot be judged).
+GRADE_WEIGHT = {"A": 1.0, "B": 0.85, "C": 0.65, "D": 0.4, "E": 0.1, "F": 0.5}
 
 
 @dataclass(frozen=True)
@@ -81,6 +105,9 @@ class ConflictSide:
         relative_difference: ``(value − reference) / reference`` (midpoints).
         agrees_with_reference: Whether its interval overlaps the reference's.
         claims: The claims stating it.
+        gap: How far its interval lies from the reference's (0 when they
+            overlap), relative to the reference value; for shares in fractions.
+        weight: Its reliability (:func:`side_weight`).
     """
 
     value: float
@@ -91,6 +118,8 @@ class ConflictSide:
     relative_difference: float
     agrees_with_reference: bool
     claims: tuple[ClaimRecord, ...]
+    gap: float = 0.0
+    weight: float = 0.0
 
     @property
     def value_text(self) -> str:
@@ -113,12 +142,27 @@ class Conflict:
         reference: The best-supported side.
         sides: Every side, the reference first, then by value.
         max_relative_difference: The largest absolute relative difference.
+        max_gap: The largest gap of a side (see :class:`ConflictSide`).
+        score: How much it matters, for ranking (see the module docstring).
     """
 
     key: QuantityKey
     reference: ConflictSide
     sides: tuple[ConflictSide, ...]
     max_relative_difference: float
+    max_gap: float = 0.0
+    score: float = 0.0
+
+    def material(self, threshold: float | None = None) -> bool:
+        """Whether it matters: a side further from the reference than rounding allows.
+
+        Args:
+            threshold: The smallest gap that matters (default
+                :data:`MATERIAL_GAP`, or :data:`MATERIAL_SHARE_GAP` for shares).
+        """
+        if threshold is None:
+            threshold = MATERIAL_SHARE_GAP if self.key.kind == "share" else MATERIAL_GAP
+        return self.max_gap > threshold
 
 
 def _is_share(c: ClaimRecord) -> bool:
@@ -195,6 +239,23 @@ def _support(claims: list[ClaimRecord]) -> tuple[float, int, int]:
     return (max(c.confidence for c in claims), len({c.source_id for c in claims}), -best_grade)
 
 
+def side_weight(claims: Iterable[ClaimRecord]) -> float:
+    """The reliability of a side: its best source grade's weight times its best confidence."""
+    cs = list(claims)
+    if not cs:
+        return 0.0
+    grade = max(GRADE_WEIGHT.get(c.source_reliability, 0.5) for c in cs)
+    return grade * max(c.confidence for c in cs)
+
+
+def _gap(a: tuple[float, float], b: tuple[float, float], ref: float, share: bool) -> float:
+    """Distance between two intervals (0 when they overlap), relative to ``ref``."""
+    d = max(a[0] - b[1], b[0] - a[1], 0.0)
+    if d == 0 or math.isinf(d):
+        return 0.0 if d == 0 else math.inf
+    return d if share else d / abs(ref) if ref else math.inf
+
+
 def find_conflicts(claims: Iterable[ClaimRecord]) -> list[Conflict]:
     """Groups of claims about the same quantity whose values disagree.
 
@@ -224,9 +285,19 @@ def find_conflicts(claims: Iterable[ClaimRecord]) -> list[Conflict]:
         ref_key = max(ks, key=lambda k: (_support(by_value[k]), -ks.index(k)))
         ref_mid = _mid(ref_key[0], ref_key[1])
         sides = []
+        share = key.kind == "share"
+        ref_weight = side_weight(by_value[ref_key])
+        score = 0.0
         for k in [ref_key, *sorted((k for k in ks if k != ref_key), key=lambda k: k[0])]:
             mid = _mid(k[0], k[1])
             rd = (mid - ref_mid) / abs(ref_mid) if ref_mid else (0.0 if mid == 0 else math.inf)
+            gap = _gap(intervals[k], intervals[ref_key], ref_mid, share)
+            weight = side_weight(by_value[k])
+            if gap > 0:
+                # shares: the gap in points relative to the reference share, like counts
+                rel = gap / max(abs(ref_mid), SHARE_ABOUT) if share else gap
+                size = math.log1p(rel) if math.isfinite(rel) else 10.0
+                score = max(score, size * min(weight, ref_weight))
             sides.append(
                 ConflictSide(
                     value=k[0],
@@ -237,6 +308,8 @@ def find_conflicts(claims: Iterable[ClaimRecord]) -> list[Conflict]:
                     relative_difference=rd,
                     agrees_with_reference=_overlap(intervals[k], intervals[ref_key]),
                     claims=tuple(by_value[k]),
+                    gap=gap,
+                    weight=weight,
                 )
             )
         out.append(
@@ -245,17 +318,66 @@ def find_conflicts(claims: Iterable[ClaimRecord]) -> list[Conflict]:
                 reference=sides[0],
                 sides=tuple(sides),
                 max_relative_difference=max(abs(s.relative_difference) for s in sides),
+                max_gap=max(s.gap for s in sides),
+                score=score,
             )
         )
     return sorted(out, key=lambda c: (c.key.subject, c.key.period, c.key.sex, c.key.place))
 
 
+def conflicts_that_matter(
+    conflicts: Iterable[Conflict], *, threshold: float | None = None, everything: bool = False
+) -> list[Conflict]:
+    """The conflicts that matter, most important first.
+
+    Args:
+        conflicts: Found by :func:`find_conflicts`.
+        threshold: The smallest gap that matters (default :data:`MATERIAL_GAP`,
+            shares :data:`MATERIAL_SHARE_GAP`); a share's threshold is in
+            fractions when given.
+        everything: Keep every conflict (still ranked).
+
+    Returns:
+        By score (then by largest gap, subject and period).
+    """
+    keep = [c for c in conflicts if everything or c.material(threshold)]
+    return sorted(
+        keep,
+        key=lambda c: (-c.score, -c.max_gap, c.key.subject, c.key.period, c.key.sex, c.key.place),
+    )
+
+
 __all__ = [
     "ABOUT_TOLERANCE",
+    "GRADE_WEIGHT",
+    "MATERIAL_GAP",
+    "MATERIAL_SHARE_GAP",
     "Conflict",
     "ConflictSide",
     "QuantityKey",
     "claim_interval",
+    "conflicts_that_matter",
     "find_conflicts",
     "quantity_key",
+    "rounding_unit",
+    "side_weight",
 ]
+
+
+def rounding_unit(value: float) -> float:
+    """The unit a stated number is rounded to: 3,000 → 1,000; 2,600 → 100; 2,914 → 1.
+
+    Numbers that are not whole are rounded to their last decimal shown (at
+    most 6): 12.5 → 0.1.
+    """
+    v = abs(value)
+    if v == 0:
+        return 1.0
+    if float(v).is_integer():
+        n, unit = int(v), 1
+        while n % 10 == 0:
+            n //= 10
+            unit *= 10
+        return float(unit)
+    text = f"{v:.6f}".rstrip("0")
+    return 10.0 ** -(len(text.split(".")[1]))

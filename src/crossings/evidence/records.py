@@ -89,7 +89,8 @@ class ClaimRecord:
     """A stored claim, with the facts of its source needed to judge it.
 
     Attributes mirror :class:`crossings.evidence.models.Claim`; ``source_*``
-    fields are copied from the claim's source.
+    fields are copied from the claim's source (``source_origin``: ``ingested``
+    for added documents, ``builtin:NAME`` or ``scenario:NAME`` otherwise).
     """
 
     id: int
@@ -120,6 +121,12 @@ class ClaimRecord:
     source_reliability: str
     source_confidential: bool
     source_confidence: str | None = None
+    source_origin: str | None = None
+
+    @property
+    def ingested(self) -> bool:
+        """Whether the claim comes from a document added to the evidence base."""
+        return self.source_origin == "ingested"
 
     @property
     def period(self) -> Period | None:
@@ -145,7 +152,8 @@ class LinkedClaim:
 
     Attributes:
         link: How the link was made (``subject-match``, ``cites-source``,
-            ``scenario-use``).
+            ``scenario-use``, ``manual``, or ``confirmed``: proposed when the
+            claim was accepted and confirmed by the reviewer).
         claim: The claim.
     """
 

@@ -229,6 +229,7 @@ def claim_record(c: Claim, s: Source) -> ClaimRecord:
         source_reliability=s.reliability,
         source_confidential=bool(s.confidential),
         source_confidence=s.confidence,
+        source_origin=s.origin,
     )
 
 
@@ -346,8 +347,20 @@ class EvidenceStore(Database):
         source: str | None = None,
         subject: str | None = None,
         states: Iterable[str] | None = None,
+        year: int | None = None,
+        ingested_first: bool = False,
     ) -> list[ClaimRecord]:
-        """Claims, optionally of one source, subject, or review states, by id."""
+        """Claims, optionally of one source, subject, review states or year, by id.
+
+        Args:
+            source: Only this source's claims.
+            subject: Only this subject.
+            states: Only these review states.
+            year: Only claims whose period overlaps this year (a period open at
+                its start, "cumulative to", only when it ends in that year).
+            ingested_first: Claims of added documents first, then the
+                built-in ones (each by id).
+        """
         q = select(Claim, Source).join(Source, Claim.source_id == Source.id)
         if source is not None:
             q = q.where(Claim.source_id == source)
@@ -355,8 +368,18 @@ class EvidenceStore(Database):
             q = q.where(Claim.subject == subject)
         if states is not None:
             q = q.where(Claim.review_state.in_(list(states)))
+        if year is not None:
+            first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+            q = q.where(Claim.period_end.is_not(None), Claim.period_end >= first)
+            q = q.where(
+                ((Claim.period_start.is_(None)) & (Claim.period_end <= last))
+                | (Claim.period_start <= last)
+            )
         with Session(self._engine) as s:
-            return [claim_record(c, src) for c, src in s.execute(q.order_by(Claim.id))]
+            out = [claim_record(c, src) for c, src in s.execute(q.order_by(Claim.id))]
+        if ingested_first:
+            out.sort(key=lambda c: (not c.ingested, c.id))
+        return out
 
     def claim(self, ref: str | int) -> ClaimRecord:
         """A claim by numeric id or key.
@@ -496,6 +519,107 @@ class EvidenceStore(Database):
             return True
 
         return self.write(work)
+
+    def link_claim(
+        self,
+        ref: str | int,
+        scenario: str,
+        *,
+        observations: Iterable[tuple[str, str]] = (),
+        parameters: Iterable[str] = (),
+        how: str = "confirmed",
+        reasons: Iterable[str] = (),
+        actor: str | None = None,
+    ) -> int:
+        """Link a claim to observation rows and parameters of a scenario (one audit entry).
+
+        The links are kept when the scenario's links are rebuilt (like
+        ``manual`` ones); links that exist already are left as they are.
+
+        Args:
+            ref: Claim id or key.
+            scenario: The scenario's name.
+            observations: ``(series id, row label)`` pairs.
+            parameters: Parameter paths.
+            how: How the link was made (``confirmed``: proposed when the claim
+                was accepted and confirmed by the reviewer; ``manual``).
+            reasons: Why the links were proposed (kept in the audit entry).
+            actor: Who (default: the login name).
+
+        Returns:
+            How many links were written.
+
+        Raises:
+            UnknownClaimError: Unknown claim.
+        """
+        who = actor or current_actor()
+        obs = list(dict.fromkeys(observations))
+        params = list(dict.fromkeys(parameters))
+
+        def work(s: Session) -> int:
+            c = self._find(s, ref)
+            written_obs: list[dict[str, str]] = []
+            written_params: list[str] = []
+            for series, row in obs:
+                exists = s.scalar(
+                    select(ObservationLink.id).where(
+                        ObservationLink.scenario == scenario,
+                        ObservationLink.observation == series,
+                        ObservationLink.row == row,
+                        ObservationLink.claim_id == c.id,
+                    )
+                )
+                if exists is None:
+                    s.add(
+                        ObservationLink(
+                            scenario=scenario, observation=series, row=row, claim_id=c.id, link=how
+                        )
+                    )
+                    written_obs.append({"observation": series, "row": row})
+            for path in params:
+                exists = s.scalar(
+                    select(ParameterLink.id).where(
+                        ParameterLink.scenario == scenario,
+                        ParameterLink.path == path,
+                        ParameterLink.claim_id == c.id,
+                    )
+                )
+                if exists is None:
+                    s.add(ParameterLink(scenario=scenario, path=path, claim_id=c.id, link=how))
+                    written_params.append(path)
+            if written_obs or written_params:
+                append_audit(
+                    s,
+                    actor=who,
+                    action="link",
+                    claim_id=c.id,
+                    source_id=c.source_id,
+                    after={
+                        "scenario": scenario,
+                        "how": how,
+                        "observations": written_obs,
+                        "parameters": written_params,
+                        "reasons": list(reasons),
+                    },
+                )
+            return len(written_obs) + len(written_params)
+
+        return self.write(work)
+
+    def claim_observations(self, claim_id: int) -> list[tuple[str, str, str, str]]:
+        """The observation rows a claim is linked to: (scenario, series, row, link)."""
+        q = (
+            select(
+                ObservationLink.scenario,
+                ObservationLink.observation,
+                ObservationLink.row,
+                ObservationLink.link,
+            )
+            .where(ObservationLink.claim_id == claim_id)
+            .order_by(ObservationLink.scenario, ObservationLink.observation, ObservationLink.row)
+        )
+        with Session(self._engine) as s:
+            return [(a, b, c, d) for a, b, c, d in s.execute(q)]
 
     def claim_parameters(self, claim_id: int) -> list[tuple[str, str, str]]:
         """The parameters a claim is linked to: (scenario, path, link)."""

@@ -185,7 +185,9 @@ def _merge(
                 result[k] = base[k]
                 out_map.update(bmap.rebase((*path, k), (*path, k)))
         for k, v in over.items():
-            if k in base and k not in META_KEYS:
+            # the top-level `sources` table merges by id (an overlay adds sources);
+            # `sources:` lists of a value replace the base's as every meta key does
+            if k in base and (k not in META_KEYS or (path == () and k == "sources")):
                 result[k] = _merge(base[k], v, (*path, k), bmap, omap, out_map)
             else:
                 result[k] = v
