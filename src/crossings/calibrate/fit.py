@@ -217,7 +217,7 @@ def start_z(prob: Problem, *, from_prior: bool = False) -> F64:
     values = np.array([component_value(prob.loaded.scenario, c) for c in prob.space.components])
     z = prob.space.coordinates_of(values[None])[0]
     return np.asarray(
-        np.clip(np.nan_to_num(z, nan=0.0, posinf=3.0, neginf=-3.0), -3.0, 3.0), np.float64
+        np.clip(np.nan_to_num(z, nan=0.0, posinf=6.0, neginf=-6.0), -6.0, 6.0), np.float64
     )
 
 

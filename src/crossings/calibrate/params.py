@@ -216,9 +216,10 @@ class ParamSpace:
     def coordinates_of(self, values: F64) -> F64:
         """Coordinates that give ``values`` (P, components), knot values as given.
 
-        For a series the step coordinates are those of the knots' log
-        differences at a step size equal to the smoothness prior's median;
-        values between knots are ignored.
+        For a series the step size is the root mean square of the knots' log
+        changes (the smoothness prior's median when they do not change) and
+        the steps are the changes in units of it; values between knots are
+        ignored.
         """
         values = np.atleast_2d(np.asarray(values, np.float64))
         out = np.zeros((values.shape[0], self.dim))
@@ -235,9 +236,13 @@ class ParamSpace:
             at = [b.years.index(k) for k in b.knots]
             kv = np.maximum(v[:, at], 1e-300)
             out[:, b.start] = coordinate_of(u.prior, kv[:, 0])
+            # the step size that makes the steps standard: the rms of the log changes
+            diffs = np.diff(np.log(kv), axis=1)
             s_med = float(value_of(u.smoothness.step_sd, np.zeros(1))[0])
-            out[:, b.start + 1] = 0.0
-            out[:, b.start + 2 : b.start + b.size] = np.diff(np.log(kv), axis=1) / s_med
+            rms = np.sqrt(np.mean(diffs**2, axis=1)) if diffs.shape[1] else np.zeros(len(kv))
+            step = np.where(rms > 1e-6, rms, s_med)
+            out[:, b.start + 1] = coordinate_of(u.smoothness.step_sd, step)
+            out[:, b.start + 2 : b.start + b.size] = diffs / step[:, None]
         return out
 
     @staticmethod
