@@ -393,7 +393,10 @@ def test_back_reference_and_subset_sentence() -> None:
         "the ministry said."
     )
     claims = extract_claims(text, published=dt.date(2024, 7, 2))
-    got = [(c.value, c.subject, c.sex, c.period.start.year if c.period else None) for c in claims]
+    got = [
+        (c.value, c.subject, c.sex, c.period.start.year if c.period and c.period.start else None)
+        for c in claims
+    ]
     assert got == [
         (196, "arrived", None, 2023),
         (166, "arrived", "female", 2023),
@@ -457,7 +460,6 @@ def test_role_and_name_attribution() -> None:
         "The battery was at 80% and the shop offered a 20% discount.",
         "The camp is roughly 31 miles long and 25 miles wide.",
         "One possibility is Kwanliso No. 25 near Chongjin, where prisoners are held.",
-        "Shin Dong-hyuk was born in Camp 14 and spent 23 years there before escaping.",
         "She lives at 25 Red Lion Square in London.",
         "The Korea Justice Archive interviewed 610 escapees who were detained.",
         "Interviewees were aged between 19 and 54 and had all escaped.",
@@ -649,11 +651,14 @@ def test_labelled_set_shape() -> None:
     dev = [d for d in docs if d.split == "dev"]
     heldout = [d for d in docs if d.split.startswith("heldout")]
     assert len(dev) >= 20 and len(heldout) >= 8
-    assert {d.split for d in docs} == {"dev", "heldout", "heldout2", "heldout3"}
+    assert {d.split for d in docs} == {"dev", "dev2", "heldout", "heldout2", "heldout3", "blind"}
+    assert len([d for d in docs if d.split == "dev2"]) >= 15
+    assert len([d for d in docs if d.split == "blind"]) >= 15
     suffixes = [d.path.suffix for d in docs]
     assert suffixes.count(".html") >= 12 and suffixes.count(".txt") >= 10
     assert suffixes.count(".md") >= 6
     assert all(d.published is not None for d in docs)
+    assert any(not d.give_date for d in docs)  # some must read their own dateline
 
 
 def test_dev_set_meets_targets() -> None:
@@ -667,10 +672,47 @@ def test_dev_set_meets_targets() -> None:
     assert float(str(report["seconds_per_article"])) < 0.25
 
 
+def test_round4_dev_set_meets_targets() -> None:
+    report = run_benchmark(ARTICLES, split="dev2", named_periods=NAMED)
+    claims, attribution = report["claims"], report["attribution"]
+    assert isinstance(claims, dict) and isinstance(attribution, dict)
+    assert claims["precision"] >= 0.95 and claims["recall"] >= 0.95, claims
+    assert attribution["precision"] >= 0.95 and attribution["recall"] >= 0.95, attribution
+    assert report["furniture_claims"] == 0
+
+
+#: The blind set's figures as measured once with rules-2.0 (after three label fixes, see
+#: tests/evidence_articles/RESULTS.md): claims P 0.926 / R 0.870, attribution P 0.855 /
+#: R 0.770, no page-furniture number. The issue-14 target (0.90 for all four) is NOT met
+#: for claims recall and attribution; the guard holds the measured floor.
+BLIND_FLOOR = {"claims": (0.92, 0.86), "attribution": (0.85, 0.76)}
+BLIND_TARGET = 0.90
+
+
+def test_blind_set_regression_guard() -> None:
+    """REGRESSION GUARD, NOT A TUNING TARGET.
+
+    The blind set (``tests/evidence_articles/blind``) was written and labelled before
+    the round-4 rules and measured once at the end (see its README). This test only
+    makes a later change that lowers its figures below the recorded ones fail (and,
+    once a round reaches them, below the issue-14 targets: raise ``BLIND_FLOOR``
+    towards ``BLIND_TARGET`` with a new blind set). Do not read its failures to tune
+    rules -- add the phenomenon to ``dev2`` instead.
+    """
+    report = run_benchmark(ARTICLES, split="blind", named_periods=NAMED)
+    ok = report["furniture_claims"] == 0
+    for key, (p_min, r_min) in BLIND_FLOOR.items():
+        scores = report[key]
+        assert isinstance(scores, dict)
+        ok = ok and scores["precision"] >= p_min and scores["recall"] >= r_min
+    assert ok, "blind-set figures fell below their recorded floor (regression guard)"
+
+
 def test_heldout_figures_are_computed() -> None:
     report = run_benchmark(ARTICLES, named_periods=NAMED)
     splits = report["splits"]
-    assert isinstance(splits, dict) and {"dev", "heldout", "heldout2", "heldout3"} <= set(splits)
+    assert isinstance(splits, dict)
+    assert {"dev", "dev2", "heldout", "heldout2", "heldout3", "blind"} <= set(splits)
     for name in ("heldout", "heldout2", "heldout3"):
         held = splits[name]
         assert held["articles"] >= 8
@@ -721,7 +763,7 @@ def test_the_generic_extractor_holds_no_dates_of_its_own() -> None:
     assert by_name["border-closure"].start == dt.date(2020, 1, 1)
     assert by_name["korean-war-end"].start == dt.date(1953, 7, 27)
     assert one(
-        "It was the first such expulsion since the Korean War: 2 fishermen were deported.",
+        "Since the Korean War, 2 fishermen have been deported to the North.",
         named_periods=NAMED,
     ).period == Period(dt.date(1953, 7, 27), PUB, "cumulative-to")
 
@@ -821,3 +863,218 @@ def test_a_run_of_capitalised_words_does_not_backtrack() -> None:
     headline = "SEOUL NORTH KOREA UNIFICATION MINISTRY " * 12 + "SAYS 1,047 ARRIVED IN 2019."
     assert attribution.find_attributions(headline, 0, len(headline)) == []
     extract_claims(headline * 3, published=PUB)
+
+
+# --------------------------------------------------------------------------- round 4: real text
+# Each passage is new text that reproduces a structure seen on real pages (issue 14); the
+# numbers are test values.
+
+PUB4 = dt.date(2024, 9, 10)
+
+
+def _claims(text: str, published: dt.date | None = PUB4) -> list[ExtractedClaim]:
+    return extract_claims(text, published=published, named_periods=NAMED)
+
+
+def _period_of(text: str, value: float, published: dt.date | None = PUB4) -> Period | None:
+    (claim,) = [c for c in _claims(text, published) if c.value == value]
+    return claim.period
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "period"),
+    [
+        (
+            "So far this year through August, 132 defectors reached the South.",
+            132,
+            Period(dt.date(2024, 1, 1), dt.date(2024, 8, 31), "range"),
+        ),
+        (
+            "Police detained 41 North Koreans in July–September, activists said.",
+            41,
+            Period(dt.date(2024, 7, 1), dt.date(2024, 9, 30), "range"),
+        ),
+        (
+            "A total of 58 defectors arrived in the April-June period.",
+            58,
+            Period(dt.date(2024, 4, 1), dt.date(2024, 6, 30), "range"),
+        ),
+        (
+            "As of September last year, 33,981 defectors had resettled in the South.",
+            33981,
+            Period(None, dt.date(2023, 9, 30), "cumulative-to"),
+        ),
+        (
+            "The cumulative number of arrivals stood at 34,078 as of the end of June.",
+            34078,
+            Period(None, dt.date(2024, 6, 30), "cumulative-to"),
+        ),
+        (
+            "More than 30,000 North Koreans have fled to the South since the end of the 1950–53"
+            " war.",
+            30000,
+            Period(dt.date(1953, 7, 27), PUB4, "cumulative-to"),
+        ),
+        (
+            "Today, about 2,000 North Koreans are held in Chinese detention centres.",
+            2000,
+            Period(None, PUB4, "cumulative-to"),
+        ),
+        (
+            "Chinese police sent back 60 North Koreans today.",
+            60,
+            Period(PUB4, PUB4, "day"),
+        ),
+        (
+            "Police in Jilin arrested 12 North Koreans on Tuesday, activists said.",
+            12,
+            Period(dt.date(2024, 9, 10), dt.date(2024, 9, 10), "day"),
+        ),
+        (
+            "Last year, 196 defectors arrived in the South.",
+            196,
+            Period(dt.date(2023, 1, 1), dt.date(2023, 12, 31), "year"),
+        ),
+        (
+            "By quarter, 44 arrived in the first quarter, 49 in the second and 58 in the third.",
+            49,
+            Period(dt.date(2024, 4, 1), dt.date(2024, 6, 30), "quarter"),
+        ),
+    ],
+)
+def test_periods_resolve_against_the_publication_date(
+    text: str, value: float, period: Period
+) -> None:
+    assert _period_of(text, value) == period
+
+
+def test_a_reporting_day_is_not_the_period() -> None:
+    text = "Of them, 31 were women, the ministry said on Tuesday."
+    claims = _claims("In 2023, 196 defectors arrived in the South. " + text)
+    assert claims[-1].value == 31 and claims[-1].period == year(2023)
+
+
+def test_a_dateline_is_the_publication_date_and_its_day_no_count() -> None:
+    text = "SEOUL, January 17, 2025 — A total of 236 defectors arrived in the South last year."
+    (claim,) = _claims(text, published=None)
+    assert claim.value == 236 and claim.period == year(2024)
+    (claim,) = _claims(
+        "SEOUL, Jan. 17 (Newswire) -- 236 defectors arrived last year.", dt.date(2025, 1, 17)
+    )
+    assert claim.value == 236
+    assert plain_to_text(
+        "Headline\n\nCHIANG RAI, 9 June 2019 – Police said.", markdown=False
+    ).date == (dt.date(2019, 6, 9))
+
+
+def test_cumulative_stocks_are_typed_as_stocks() -> None:
+    (stock,) = _claims("A cumulative 34,078 defectors had entered the South as of the end of June.")
+    assert stock.extra["measure"] == "stock" and stock.period is not None
+    assert stock.period.granularity == "cumulative-to"
+    (dated,) = _claims(
+        "The cumulative number of defectors in 2024 reached 34,078 as of the end of June."
+    )
+    assert dated.period == Period(None, dt.date(2024, 6, 30), "cumulative-to")
+    (now,) = _claims("Currently, about 32,000 North Korean defectors are living in South Korea.")
+    assert now.extra["measure"] == "stock" and now.period == Period(None, PUB4, "cumulative-to")
+    (flow,) = _claims("In the first half of the year, 105 defectors arrived.")
+    assert flow.extra["measure"] == "flow"
+    (milestone,) = _claims(
+        "The number of defectors settling in the South topped 30-thousand in November 2016."
+    )
+    assert milestone.value == 30000 and milestone.qualifier == "over"
+    assert milestone.period == Period(None, dt.date(2016, 11, 30), "cumulative-to")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sources told the group that people were detained in March.[3] Most were women.",
+        "Slide 3 of 12\nArrivals in South Korea",
+        "Contents\nI. Introduction ................ 3\nII. Arrivals in the South ........... 12",
+        "Distr.: General\n21 September 2015\nThirty-first session\nAgenda item 4\nGE.15-16102(E)",
+        "Latest headlines\n1\n(LEAD) Daily infections below 4,000 for third day\n2\n"
+        "(2nd LD) 17 arrested after brawl at port",
+        "SEOUL, Oct. 15 (Newswire) -- Defectors arrived.",
+        "Written: 2016-11-14 13:52:27Updated: 2016-11-14 14:07:03",
+        "Loading slides... 3,812 views",
+        "12. The panel heard that prisoners are held in camps.",
+    ],
+)
+def test_page_furniture_is_never_a_claim(text: str) -> None:
+    claims = _claims(text)
+    assert claims == [], [(c.value, c.subject, c.extra.get("number_text")) for c in claims]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("About 65-thousand North Koreans are estimated to be living in China.", 65000),
+        ("The cumulative number of defectors reached 30-thousand-five on Friday.", 30005),
+        ("Last year's total stood at one-hundred-99 arrivals.", 199),
+        ("Almost 31,000 North Koreans had resettled in the South by the end of 2017.", 31000),
+        ("Last year's total of arrivals stood at one-thousand-275.", 1275),
+        ("North Korea has a population of over 25 million people.", 25_000_000),
+        ("A few sites list peak arrivals as in 2,941 in 2009.", 2941),
+    ],
+)
+def test_number_forms(text: str, value: float) -> None:
+    assert [c.value for c in _claims(text)] == [value]
+
+
+def test_garbled_tables_give_no_numbers() -> None:
+    text = "runs such as 20091,043 and 2023 (as of June)99"
+    assert [n.value for n in find_numbers(text)] == [2023]  # a year, never a claim
+    assert _claims("Arrivals: " + text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("At least 130 women remain incarcerated in the North, relatives say.", "imprisoned"),
+        ("Up to 200 returnees are held in penal labour colonies in North Hamgyong.", "imprisoned"),
+        ("Of the 229 who arrived in 2020, 31 came directly from the North.", "arrived"),
+        ("Thai police arrested eight North Koreans on Saturday in Chiang Rai.", "detained"),
+        ("Laos arrested a group of 9 North Koreans in Luang Namtha last month.", "detained"),
+        ("Vietnamese police took 11 North Koreans into custody near Lang Son.", "detained"),
+        ("North Korea is home to almost 26 million people.", "population"),
+        ("More than 33,000 North Koreans have defected to the South since 1998.", "arrived"),
+    ],
+)
+def test_round4_subjects(text: str, subject: str) -> None:
+    assert [c.subject for c in _claims(text)][-1] == subject
+
+
+def test_emigration_and_reentry_are_not_escapes() -> None:
+    text = (
+        "The ministry says 771 resettled defectors have emigrated to other countries since 2012. "
+        "About 220 North Koreans have been granted asylum in the United States. "
+        "Records show 9 individuals have re-entered the North in the past five years."
+    )
+    assert _claims(text) == []
+
+
+def test_durations_are_claims() -> None:
+    text = (
+        "One survivor spent 23 years in a camp before his release. "
+        "She was sentenced to 15 years of reform through labour. "
+        "A teenager received a six-month sentence. "
+        "He has worked in Seoul for 6 years and left China 10 years ago."
+    )
+    got = [(c.value, c.unit, c.subject, c.period, c.extra["measure"]) for c in _claims(text)]
+    assert got == [
+        (23, "years", "imprisoned", None, "duration"),
+        (15, "years", "sentenced", None, "duration"),
+        (6, "months", "sentenced", None, "duration"),
+    ]
+
+
+def test_attribution_keeps_the_whole_name_and_canonical_bodies() -> None:
+    (claim,) = _claims(
+        "According to Human Rights Watch, China returned 60 people on 26 April 2024."
+    )
+    assert claim.attribution is not None and claim.attribution.who == "Human Rights Watch"
+    (claim,) = _claims("The unification ministry said 196 defectors arrived in 2023.")
+    assert claim.attribution is not None and claim.attribution.who == "Ministry of Unification"
+    (claim,) = _claims("The number caught rose to 130 in 2018, immigration figures show.")
+    assert claim.attribution is not None and claim.attribution.who == "immigration figures"

@@ -8,6 +8,10 @@ The public API:
 * :func:`~crossings.evidence.extract.text.html_to_text` and
   :func:`~crossings.evidence.extract.text.plain_to_text` produce that text (and
   metadata) from a fetched page or a plain/markdown file.
+* :func:`~crossings.evidence.extract.furniture.document_date` reads the date a
+  text gives itself (its dateline); page furniture (footnote marks, slide
+  counters, tables of contents, sidebars of other headlines) is found by
+  :mod:`~crossings.evidence.extract.furniture` and never yields a claim.
 * :func:`~crossings.evidence.extract.bench.run_benchmark` measures the extractor
   against the shipped labelled set.
 """

@@ -19,12 +19,21 @@ document by :func:`resolve`.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from types import MappingProxyType
 
-__all__ = ["AttributionMention", "AttributionResolver", "find_attributions", "resolve"]
+__all__ = [
+    "AttributionMention",
+    "AttributionResolver",
+    "canonical_name",
+    "find_attributions",
+    "resolve",
+]
 
 _VERB = re.compile(
     r"\b(?:(?:has|have|had|also|previously|earlier|later|further)\s+)*"
@@ -33,6 +42,7 @@ _VERB = re.compile(
     r"|records|documented|documents|confirmed|confirms|claimed|claims|wrote|writes|revealed"
     r"|reveals|disclosed|discloses|believes|believe|showed|shows|show|suggests|suggested"
     r"|registered|released|publishes|published|issued"
+    r"|received\s+(?:information|reports|testimony|accounts)|(?:was|were)\s+informed"
     r"|put\s+the\s+(?:number|figure|total|toll|count|tally)"
     r"|puts\s+the\s+(?:number|figure|total|toll|count|tally))\b"
 )
@@ -57,7 +67,8 @@ _POSSESSIVE = re.compile(rf"^(?P<x>.+?)['’]s?\s+{_DATA_NOUN}\b.*$", re.IGNOREC
 _TRAILING_DATA = re.compile(rf"\s+{_DATA_NOUN}$", re.IGNORECASE)
 _NOT_SUBJECT = re.compile(
     r"\b(?:is|are|was|were|be|been|being|will|would|could|should|can|may|might|must|do|does"
-    r"|did|if|when|while|because|although|though|than|so|not|no)\b|\d",
+    r"|did|if|when|while|because|although|though|than|so|not|no|said|says|had|has|have"
+    r"|received)\b|\d",
     re.IGNORECASE,
 )
 _PRONOUNS = frozenset({"he", "she"})
@@ -260,12 +271,69 @@ _ORG_GENERIC = frozenset(
         "analysis",
     }
 )
+# Descriptors before a name ("the Seoul-based charity X"): lower-case words only, so that
+# the words of a name ("Human Rights Watch") are never taken for a descriptor.
 _DESCRIPTORS = re.compile(
-    r"^(?:(?:the|a|an|seoul-based|us-based|uk-based|london-based|non-profit|nonprofit|"
-    r"independent|human\s+rights|rights|advocacy|charity|group|organisation|organization|ngo|"
-    r"think\s+tank|campaign|research|aid|refugee|legal|christian)\s+)+",
-    re.IGNORECASE,
+    r"^(?:(?:[Tt]he|[Aa]n?|[\w-]+-based|non-profit|nonprofit|independent|human\s+rights|rights"
+    r"|advocacy|charity|group|organisation|organization|ngo|NGO|think\s+tank|campaign|research|aid"
+    r"|refugee|legal|christian|Christian|watchdog|monitoring)\s+)+"
 )
+_TIMELINE_PREFIX = re.compile(
+    r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
+    r"|\d{1,2}:\d{2}\s*[A-Z]{0,3})\s+"
+)
+# "immigration figures show", "government data showed": the data's owner, as written
+_DATA_OWNER = re.compile(
+    r"^(?:the\s+)?(?P<mod>[a-z][\w-]+(?:\s+[a-z][\w-]+)?)\s+(?:data|figures|statistics|records)$"
+)
+_NOT_OWNERS = frozenset(
+    {
+        "preliminary",
+        "provisional",
+        "latest",
+        "new",
+        "final",
+        "recent",
+        "monthly",
+        "annual",
+        "quarterly",
+        "these",
+        "those",
+        "such",
+        "our",
+        "own",
+        "tentative",
+        "the",
+        "available",
+        "same",
+    }
+)
+_FAMILY = frozenset(
+    {
+        "brother",
+        "sister",
+        "mother",
+        "father",
+        "son",
+        "daughter",
+        "husband",
+        "wife",
+        "cousin",
+        "uncle",
+        "aunt",
+        "neighbour",
+        "neighbor",
+        "friend",
+        "relatives",
+        "family",
+    }
+)
+# a sentence about an unnamed person, who is the "he" of its "he said"
+_UNNAMED_PERSON = re.compile(
+    r"\W*(?:A|An|One|Another|The)\s+(?:[a-z-]+\s+){0,3}?(?:man|woman|boy|girl|defector|escapee"
+    r"|survivor|witness|prisoner|inmate|returnee|teenager|person|mother|father|guard)\b"
+)
+
 # One alternative only: "[A-Z]{2,}" and "[A-Z]\." (once alternatives here) match nothing
 # "[A-Z][\w'’.-]*" does not, and alternatives that overlap make a run of capitalised words
 # backtrack exponentially when the rest of a pattern fails (an all-caps headline hung).
@@ -284,7 +352,7 @@ _POSS_ANY = re.compile(
     rf"(?P<x>(?:[Tt]he\s+)?(?:{_NAME_WORD}(?:\s+(?:{_CONNECT}\s+)*{_NAME_WORD})*"
     r"|ministry|group|government|agency|network|centre|center|organisation|organization|charity"
     r"|commission|institute|rapporteur|forum|archive|alliance|project|coalition|office))['’]s\s+(?:own\s+|provisional\s+|final\s+|latest\s+"
-    r"|official\s+|annual\s+|new\s+|monthly\s+)*(?:figures|data|count|tally|statistics"
+    r"|official\s+|annual\s+|new\s+|monthly\s+|arrival\s+)*(?:figures?|data|count|tally|statistics"
     r"|estimates?|records|table|report|survey|study|white\s+paper)\b"
 )
 
@@ -474,11 +542,28 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
         return None
     pron = re.search(r"\b([Hh]e|[Ss]he)\s*$", before)
     if pron:
+        if _UNNAMED_PERSON.match(text, start, m.start()):
+            return None  # "One man ... spent 3,000 days in a camp, he said": nobody named
         s, e = start + pron.start(1), start + pron.end(1)
         return AttributionMention(text[s:e], s, e, m.start(), text[s:e].lower())
     cut = max(before.rfind(ch) for ch in ',;:—–("“”')
     seg_start = start + cut + 1 if cut >= 0 else start
+    while seg_start < m.start() and text[seg_start].isspace():
+        seg_start += 1
+    prefix = _TIMELINE_PREFIX.match(text, seg_start, m.start())
+    if prefix is not None:
+        seg_start = prefix.end()  # "Aug 17    Relatives in Seoul say ..."
     phrase = text[seg_start : m.start()].strip()
+    owner = _DATA_OWNER.match(phrase)
+    if owner is not None:
+        if owner.group("mod").split()[0] in _NOT_OWNERS:
+            return None
+        s = seg_start + (
+            len(text[seg_start : m.start()]) - len(text[seg_start : m.start()].lstrip())
+        )
+        s += phrase.find(owner.group("mod"))
+        e = seg_start + len(text[seg_start : m.start()].rstrip())
+        return AttributionMention(text[s:e], s, e, m.start(), None)
     if not phrase:
         # inverted: ", said Irina Volkova, a lawyer"
         if verb.startswith(("said", "says", "told")):
@@ -514,13 +599,38 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
         return AttributionMention(text[s:e], s, e, m.start(), None)
     if who.lower() in _SKIP_SUBJECTS:
         return None
-    if (
-        not who[:1].isupper()
-        and _classify(who) is None
-        and not (set(who.lower().split()[:4]) & _PLURAL_SOURCES)
-    ):
+    if not who[:1].isupper() and _classify(who) is None and not _source_phrase(who):
         return None
+    if who.split()[0].lower() in _NOT_OWNERS and len(who.split()) == 1:
+        return None  # "Preliminary figures showed": no body
     return AttributionMention(who, s, e, m.start(), _classify(who))
+
+
+_SOURCE_PHRASE = re.compile(
+    r"(?:(?:the|a|an|her|his|their|its|our|one|two|three|several|some|many)\s+)?"
+    r"(?:[\w'’-]+\s+){0,3}?(?P<head>[a-z]+)"
+    r"(?:\s+(?:in|at|for|of|from|on|[a-z]+ed|based|working|living)\b[\w'’ -]{0,40})?"
+)
+
+
+def _source_phrase(who: str) -> bool:
+    """Whether a lower-case phrase names a source ("a rights group in Seoul", "her brother").
+
+    Its head -- the last word, or the word before "in / at / for ..." -- must be
+    a noun for a body or a person who can be a source.
+
+    Args:
+        who: The phrase.
+
+    Returns:
+        True for a source.
+    """
+    if len(who.split()) > 8:
+        return False
+    m = _SOURCE_PHRASE.fullmatch(who.strip())
+    if m is None:
+        return False
+    return m.group("head").lower() in (_PLURAL_SOURCES | _GENERIC_HEADS | _FAMILY)
 
 
 def find_attributions(text: str, start: int, end: int) -> list[AttributionMention]:
@@ -698,3 +808,45 @@ def _is_org(who: str) -> bool:
         True when it contains an organisation word.
     """
     return any(w.strip("'’s").lower() in _ORG_WORDS for w in who.split())
+
+
+def _read_organisations() -> Mapping[str, str]:
+    """Read ``data/organisations.csv``: the names a body goes by, and the one it is given.
+
+    Returns:
+        Case-folded alias (and canonical name) -> canonical name.
+    """
+    raw = (
+        resources.files("crossings.evidence.extract")
+        .joinpath("data/organisations.csv")
+        .read_text(encoding="utf-8")
+    )
+    table: dict[str, str] = {}
+    for row in csv.DictReader(io.StringIO(raw)):
+        canonical = row["canonical"].strip()
+        table[canonical.casefold()] = canonical
+        for alias in (row.get("aliases") or "").split("|"):
+            if alias.strip():
+                table[" ".join(alias.split()).casefold()] = canonical
+    return MappingProxyType(table)
+
+
+_ORGANISATIONS = _read_organisations()
+
+
+def canonical_name(who: str) -> str:
+    """The name a body goes by in the evidence base ("MOU" -> "Ministry of Unification").
+
+    Only exact aliases of ``data/organisations.csv`` (case-insensitive) are
+    replaced; any other name is returned as written.
+
+    Args:
+        who: An attributed name.
+
+    Returns:
+        The canonical name, or ``who``.
+    """
+    key = " ".join(who.split()).casefold()
+    if key.startswith("the "):
+        key = key[4:]
+    return _ORGANISATIONS.get(key, who)

@@ -12,7 +12,19 @@ with a gold file ``<name>.gold.yaml`` next to it, possibly in sub-folders
 
 Optional claim fields: ``kind`` (count), ``qualifier`` (exact), ``sex``,
 ``place``, ``attribution`` (``null``, a name, or a list of acceptable names),
-``note``. Periods are written as ``null``, a mapping (start, end,
+``unit`` (people; ``years``, ``months`` or ``days`` for a duration), ``measure``
+(``flow``, ``stock`` or ``duration``; by default ``stock`` for a cumulative-to
+period, ``duration`` for a unit of time, else ``flow``), ``note``.
+
+Optional document fields: ``give_date`` (default true; false: the extractor is
+not told the publication date and must read it from the document itself, its
+metadata or dateline) and ``furniture`` (the text of numbers that are page
+furniture -- footnote marks, slide counters, tables of contents, front matter,
+sidebars of other headlines, datelines, time stamps; a predicted claim that
+matches no gold claim and whose number is one of them is counted as a
+furniture number taken as a claim).
+
+Periods are written as ``null``, a mapping (start, end,
 granularity) or in the period syntax of the evidence base
 (:func:`crossings.evidence.types.parse_period`):
 
@@ -69,6 +81,7 @@ __all__ = [
 ]
 
 _ARTICLE_SUFFIXES = (".html", ".htm", ".txt", ".md")
+_TIME_UNITS = frozenset({"years", "months", "weeks", "days"})
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,8 @@ class GoldClaim:
         sex: "female", "male" or ``None``.
         place: Place name or ``None``.
         attribution: Acceptable attributed names (empty: none).
+        unit: "people", or the unit of time of a duration.
+        measure: "flow", "stock" or "duration".
     """
 
     value: float
@@ -94,6 +109,8 @@ class GoldClaim:
     sex: str | None = None
     place: str | None = None
     attribution: tuple[str, ...] = ()
+    unit: str = "people"
+    measure: str = "flow"
 
 
 @dataclass(frozen=True)
@@ -105,12 +122,17 @@ class GoldDocument:
         split: Sub-folder name ("dev", "heldout") or "".
         published: Publication date.
         claims: Gold claims.
+        give_date: Whether the extractor is told the publication date (false:
+            it must find the date in the document).
+        furniture: Number texts that are page furniture.
     """
 
     path: Path
     split: str
     published: dt.date | None
     claims: tuple[GoldClaim, ...]
+    give_date: bool = True
+    furniture: tuple[str, ...] = ()
 
 
 def gold_period(value: object) -> Period | None:
@@ -161,15 +183,26 @@ def _gold_claim(raw: Mapping[str, Any]) -> GoldClaim:
         names = (attr,)
     else:
         names = tuple(str(a) for a in attr)
+    period = gold_period(raw.get("period"))
+    unit = str(raw.get("unit", "people"))
+    default_measure = (
+        "duration"
+        if unit in _TIME_UNITS
+        else "stock"
+        if period is not None and period.granularity == "cumulative-to"
+        else "flow"
+    )
     return GoldClaim(
         value=float(raw["value"]),
         subject=str(raw["subject"]),
-        period=gold_period(raw.get("period")),
+        period=period,
         kind=str(raw.get("kind", "count")),
         qualifier=str(raw.get("qualifier", "exact")),
         sex=raw.get("sex"),
         place=raw.get("place"),
         attribution=names,
+        unit=unit,
+        measure=str(raw.get("measure", default_measure)),
     )
 
 
@@ -230,7 +263,9 @@ def load_gold(path: Path) -> list[GoldDocument]:
         rel = gold_path.parent.relative_to(path)
         split = rel.parts[0] if rel.parts else ""
         claims = tuple(_gold_claim(c) for c in raw.get("claims") or ())
-        docs.append(GoldDocument(article, split, published, claims))
+        furniture = tuple(str(f) for f in raw.get("furniture") or ())
+        give_date = bool(raw.get("give_date", True))
+        docs.append(GoldDocument(article, split, published, claims, give_date, furniture))
     if not docs:
         raise FileNotFoundError(f"no *.gold.yaml files under {path}")
     return docs
@@ -404,15 +439,24 @@ def _score(
     """
     n_pred = n_gold = tp = 0
     a_tp = a_fp = a_fn = 0
-    extras = {"qualifier": [0, 0], "sex": [0, 0], "place": [0, 0], "kind": [0, 0]}
+    extras = {
+        "qualifier": [0, 0],
+        "sex": [0, 0],
+        "place": [0, 0],
+        "kind": [0, 0],
+        "unit": [0, 0],
+        "measure": [0, 0],
+    }
     details: list[dict[str, object]] = []
     elapsed = 0.0
     n_docs = 0
+    n_furniture = 0
     for doc in docs:
         n_docs += 1
         t0 = time.perf_counter()
         text = read_article(doc.path)
-        published = doc.published or text.date
+        # give_date: false -- the extractor must find the date itself (metadata or dateline)
+        published = (doc.published or text.date) if doc.give_date else text.date
         predicted = extract_claims(text.text, published=published, named_periods=named_periods)
         elapsed += time.perf_counter() - t0
         pairs = match_claims(predicted, doc.claims)
@@ -435,16 +479,26 @@ def _score(
                     attr_errors.append(
                         {"value": g.value, "predicted": pw, "gold": list(g.attribution)}
                     )
+            p_unit = p.unit if p.unit in _TIME_UNITS else "people"
             for key, pv, gv in (
                 ("qualifier", p.qualifier, g.qualifier),
                 ("sex", p.sex, g.sex),
                 ("place", p.place, g.place),
                 ("kind", p.kind, g.kind),
+                ("unit", p_unit, g.unit),
+                ("measure", p.extra.get("measure", "flow"), g.measure),
             ):
                 extras[key][1] += 1
                 extras[key][0] += int(pv == gv)
         matched_p = {i for i, _ in pairs}
         matched_g = {j for _, j in pairs}
+        furniture = set(doc.furniture)
+        furniture_claims = [
+            p.extra.get("number_text", "")
+            for i, p in enumerate(predicted)
+            if i not in matched_p and p.extra.get("number_text", "") in furniture
+        ]
+        n_furniture += len(furniture_claims)
         details.append(
             {
                 "article": f"{doc.split}/{doc.path.name}" if doc.split else doc.path.name,
@@ -468,6 +522,7 @@ def _score(
                     if j not in matched_g
                 ],
                 "attribution_errors": attr_errors,
+                "furniture_claims": furniture_claims,
             }
         )
     claims = _prf(tp, n_pred, n_gold)
@@ -482,6 +537,7 @@ def _score(
             "false_negatives": a_fn,
         },
         "field_accuracy_on_matched": {k: (v[0] / v[1] if v[1] else 1.0) for k, v in extras.items()},
+        "furniture_claims": n_furniture,
         "seconds_per_article": elapsed / n_docs if n_docs else 0.0,
         "details": details,
     }
@@ -492,6 +548,7 @@ def run_benchmark(
     *,
     split: str | None = None,
     named_periods: Sequence[NamedPeriod] = (),
+    exclude: Sequence[str] = (),
 ) -> dict[str, object]:
     """Measure the extractor on a labelled set.
 
@@ -504,18 +561,21 @@ def run_benchmark(
             pandemic"); the shipped set is about North Korea and is labelled
             with the built-in evidence's
             (:func:`crossings.evidence.builtin.named_periods`).
+        exclude: Sub-folders to leave out (when ``split`` is ``None``).
 
     Returns:
         A report: ``claims`` and ``attribution`` (precision, recall, f1 and
         counts), ``field_accuracy_on_matched``, ``seconds_per_article``,
-        ``details`` (per article: misses, false positives, attribution
-        errors) and, without ``split``, ``splits`` (the same per split).
+        ``furniture_claims`` (predicted claims on numbers the gold marks as page
+        furniture), ``details`` (per article: misses, false positives,
+        attribution errors, furniture numbers taken as claims) and, without
+        ``split``, ``splits`` (the same per split).
 
     Raises:
         FileNotFoundError: When the labelled set cannot be found.
     """
     root = path if path is not None else default_set_path()
-    docs = load_gold(root)
+    docs = [d for d in load_gold(root) if d.split not in set(exclude)]
     if split is not None:
         chosen = [d for d in docs if d.split == split]
         if not chosen:

@@ -2,8 +2,17 @@
 
 How a number becomes a claim:
 
+0. Without a publication date, the document's own is used: its dateline
+   ("SEOUL, January 17, 2025 —") or a "Published:" line
+   (:func:`~crossings.evidence.extract.furniture.document_date`). Page
+   furniture is found once (:mod:`~crossings.evidence.extract.furniture`):
+   footnote marks, slide and view counters, tables of contents, front
+   matter, footnote lines, time stamps, lists of other headlines, datelines.
+   Its numbers are never candidates and its dates never periods.
 1. The text is split into paragraphs (blank lines) and sentences of at most
-   1,000 characters (:mod:`~crossings.evidence.extract.segment`).
+   1,000 characters (:mod:`~crossings.evidence.extract.segment`); a
+   paragraph of items (slides, timelines, tables, headline lists) is cut at
+   its line breaks first.
 2. Every number (digits or words, with scale words and percent signs:
    :mod:`~crossings.evidence.extract.numerals`) is a candidate unless it is a
    trap: part of a date or period expression, a year, a place name ("Camp
@@ -27,20 +36,43 @@ How a number becomes a claim:
    one's subject. A number with no cue inherits the subject of an antecedent
    claim (the first claim of the latest sentence with claims) when it refers
    back ("of whom", "of them", "the figure", "were women", "Ten were ...",
-   "the 196"), or, for a bare number or share, when a claim came earlier in
-   the same paragraph. Otherwise the number is not a claim.
+   "the 196"), or, for a bare number or share in a sentence of prose, when a
+   claim came earlier in the same paragraph; a bare number in an item under
+   a short heading ("- 2016: 1,418" under "Arrivals in the South", a table
+   row under "| Year | Arrivals |") takes the heading's subject. A count of
+   five million people or more with no other subject is a ``population``.
+   Cues for emigration, asylum elsewhere and re-entry to the North
+   (subject ``other``) outweigh the rest: such a number is no claim.
+   Otherwise the number is not a claim.
+   A time spent imprisoned or detained, or a prison term ("23 years in a
+   camp", "sentenced to 15 years", "a six-month sentence"), is a *duration*
+   claim: unit years / months / weeks / days, no period,
+   ``extra["measure"] == "duration"``; it never hides the period of another
+   number.
 4. Period (:mod:`~crossings.evidence.extract.periods`): the nearest period
    expression of the sentence not separated by another candidate number
    (numbers joined by "out of" count as one); if all are taken, the period of
    the sentence's previous claim; else the antecedent's period when the
    number refers back; else ``None``. Vague expressions ("before the
-   pandemic", "in recent years") give ``None``.
+   pandemic", "in recent years") give ``None``. A day named as the time of
+   reporting ("the ministry said on Tuesday", "told parliament in November
+   that ...") is not a period; neither is a "since" after a superlative
+   ("the most since the pandemic began"), a period across a semicolon or in
+   a relative clause about a name (", which ended on Sunday"). "Today" with a
+   state ("are held", "live") is a stock to publication, with an event a day.
+   A number whose sentence calls it cumulative or a milestone passed
+   ("topped 30-thousand in November 2016") is a stock: its period becomes
+   cumulative-to, and ``extra["measure"]`` says ``stock`` (any
+   cumulative-to period) or ``flow``. "Respectively" pairs numbers and
+   periods in order.
 5. Attribution (:mod:`~crossings.evidence.extract.attribution`): the nearest
    attribution phrase in the sentence; else the nearest one in an earlier
    sentence of the same paragraph. Generic mentions ("the ministry", "the
    group", "he") are resolved to earlier names in the document. The
    publisher's own voice ("we estimate", "our researchers") is no
-   attribution.
+   attribution. Names of bodies are given in the form of
+   ``data/organisations.csv`` ("unification ministry" -> "Ministry of
+   Unification", "HRW" -> "Human Rights Watch").
 6. Ranges ("between 80,000 and 120,000", "200 to 600", "200-600") become two
    claims with the same quote: the low end with qualifier "at least", the
    high end with "up to"; both carry ``extra["range_low"]``,
@@ -72,11 +104,15 @@ from dataclasses import dataclass, field
 from crossings.evidence.extract.attribution import (
     AttributionMention,
     AttributionResolver,
+    canonical_name,
     find_attributions,
 )
+from crossings.evidence.extract.furniture import document_date, furniture_spans
 from crossings.evidence.extract.lexicon import (
+    CAMP_WORDS,
     GENERIC_PEOPLE,
     HEAD_SKIP,
+    NON_CLAIM_SUBJECTS,
     NON_PEOPLE_UNITS,
     OTHER_PEOPLE,
     Cue,
@@ -95,7 +131,7 @@ from crossings.evidence.types import Attribution, ExtractedClaim, NamedPeriod, P
 
 __all__ = ["EXTRACTOR_VERSION", "extract_claims"]
 
-EXTRACTOR_VERSION = "rules-1.0"
+EXTRACTOR_VERSION = "rules-2.0"
 _MAX_QUOTE = 400
 
 # --------------------------------------------------------------------------- trap patterns
@@ -103,7 +139,8 @@ _MAX_QUOTE = 400
 _TRAP_SPANS = re.compile(
     r"https?://\S+|www\.\S+|\S+@\S+\.\w+"  # URLs, e-mail
     r"|(?<![\w,.])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,5}){2,}(?![\w,])"
-    r"|\b\d{1,2}[:.]\d{2}\s*(?:a\.?m\.?|p\.?m\.?)?(?!\d)|\b\d{1,2}\s*(?:a\.m\.|p\.m\.|am|pm)\b"
+    r"|\b(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\s*(?:a\.?m\.?|p\.?m\.?)?(?!\d)"
+    r"|\b(?:[01]?\d|2[0-3])\.[0-5]\d\s*(?:a\.?m\.?|p\.?m\.?)|\b\d{1,2}\s*(?:a\.m\.|p\.m\.|am|pm)\b"
     r"|\bCC[\s-]+BY(?:[\s-]+(?:NC|SA|ND))*[\s-]+\d(?:\.\d)?"  # licences
     r"|\b(?:version|v)\s*\d+(?:\.\d+)+"
     r"|\b501\(c\)\(\d\)"
@@ -117,7 +154,38 @@ _RATIO = re.compile(
     r"(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\b",
     re.IGNORECASE,
 )
-_GROUP_JOIN = re.compile(r"^\s+(?:[\w'’-]+\s+){0,3}?(?:out\s+of|of\s+the)\s+$", re.IGNORECASE)
+# "Four fishermen whose boat was found drifting last week have asked to stay in ...":
+# a relative clause between a noun and its own verb
+_RELATIVE_THEN_VERB = re.compile(
+    r"\s*(?:[\w'’-]+\s+){0,4}?,?\s*(?:who|whose|that)\b[^,;.]{0,100}?\b(?:have|has|had|were|was|are|is)\s+$",
+    re.IGNORECASE,
+)
+# "the most since the pandemic began", "the first time since 2001": a record, not a period
+_SUPERLATIVE_SINCE = re.compile(
+    r"\b(?:the\s+)?(?:most|highest|lowest|largest|smallest|fewest|biggest|first|best|worst)"
+    r"(?:\s+[\w-]+){0,3}\s*$",
+    re.IGNORECASE,
+)
+_SINCE_KINDS = frozenset({"since", "since_clause", "since_named", "since_span"})
+# ", which ended on Sunday": a relative clause about something else
+_WHICH_BETWEEN = re.compile(r"\b[A-Z][\w'’-]*,\s*(?:which|whose)\b")
+_PART_OF = re.compile(r"\s+of\s+(?:the|these|those|its|their)\s+([A-Za-z]+)\b")
+_SUBCLAUSE = re.compile(r"\b(?:when|after|before|while|as|since|until|because)\b", re.IGNORECASE)
+_AMONG_BEFORE = re.compile(
+    r"\b(?:were|was|are|is)\s+among\s+(?:the\s+|last\s+year's\s+|this\s+year's\s+|[\d,]+\s+)?$",
+    re.IGNORECASE,
+)
+# "11 women, three men and a boy": one group for blocking, so the verb after it reaches all
+_ENUM_JOIN = re.compile(
+    r"^\s+(?:women|men|girls|boys|children|adults|minors|males|females|teenagers)"
+    r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)$",
+    re.IGNORECASE,
+)
+_GROUP_JOIN = re.compile(
+    r"^\s+(?:[\w'’-]+\s+){0,3}?(?:out\s+of|of\s+the)\s+$"
+    r"|^-?[\w'’-]*(?:\s+[\w'’-]+){0,3}\s*,\s+including\s+$",
+    re.IGNORECASE,
+)
 # _BASE_BEFORE and _SUBSET_START are used with .fullmatch(text, sentence start, pos)
 _BASE_BEFORE = re.compile(
     r"\W*(?:(?:but|and|yet)\s+)?(?:of|among)\s+"
@@ -150,6 +218,11 @@ _SUFFIX_TRAP = re.compile(
     r"|\s*(?:years?|yrs?)[-\s]+old\b|\s*(?:st|nd|rd|th)\b|\s*\(\s*[a-z]\s*\)|\s*/\s*\d"
     r"|\s*(?:yuan|won|dollars?|euros?|pounds|usd|krw|rmb|cents?)\b|\s*[a-z]{1,2}\d"
     r"|\s+[A-Z][a-z]+\s+(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Square|Lane|Boulevard|Place)\b)"
+)
+# "a six-month sentence", "a 15-year prison term": a duration, not a unit to skip
+_TERM_SUFFIX = re.compile(
+    r"-(?:year|month|week|day)s?[-\s]+(?:(?:prison|jail|labou?r|camp)\s+)?(?:sentence|term)",
+    re.IGNORECASE,
 )
 _AGE_AFTER_NAME = re.compile(r"[A-Z][\w'-]+,\s*$")
 _AGE_RANGE_BEFORE = re.compile(
@@ -189,10 +262,12 @@ _CHANGE_VERBS = re.compile(
 )
 _ANAPHOR = re.compile(
     r"\b(?:of\s+(?:them|whom|those|these)|among\s+(?:them|those|these)|including"
-    r"|the\s+(?:figure|number|total|count|tally)|this\s+(?:figure|number)"
+    r"|the\s+(?:(?:annual|yearly|monthly|quarterly|overall|latest|year's)\s+)?"
+    r"(?:figure|number|total|count|tally)|this\s+(?:figure|number)"
     r"|(?:count|total|figure|number|tally)\s+(?:was|stood|reached|rose|fell|is)"
-    r"|put\s+the\s+(?:number|figure|total|toll|count)|down\s+from|up\s+from"
-    r"|compared\s+(?:with|to)|the\s+peak\s+of|(?:that|this|it)\s+was|a\s+record\s+of)\b",
+    r"|put\s+the\s+(?:number|figure|total|toll|count)|down\s+from|up\s+from|the\s+group"
+    r"|compared\s+(?:with|to)|the\s+peak\s+of|(?:that|this|it)\s+was|a\s+record\s+of)\b"
+    r"|\bthe\s+(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,3})\s*(?:--|—|–)",
     re.IGNORECASE,
 )
 _COMPARE_BEFORE = re.compile(
@@ -243,6 +318,34 @@ _PER_YEAR = re.compile(
     r"^\s*(?:[\w-]+\s+){0,3}?(?:a|per|each|every)\s+year\b|^\s*annually\b", re.IGNORECASE
 )
 _BOUNDARY_CHARS = frozenset(",;:()—–")
+_TIME_UNITS = frozenset({"years", "months", "weeks", "days"})
+# periods whose year is not a year the text is about ("since 1998", "a year earlier", "today")
+_NO_YEAR_KINDS = frozenset(
+    {"shift", "since", "sofar", "asof", "asof_part", "that_year", "same", "today", "now", "weekday"}
+)
+#: Counts this large with no other subject are a country's population.
+_POPULATION_MIN = 5_000_000
+_POPULATION_HEADS = frozenset(
+    {"people", "persons", "inhabitants", "citizens", "koreans", "north", "residents", "nationals"}
+)
+_CAMP_WORDS = CAMP_WORDS
+_CAMP_RE = re.compile(rf"\b{CAMP_WORDS}\b", re.IGNORECASE)
+# a state, not an event: "are held", "live in", "remain", "stands at"
+_STATE = re.compile(
+    r"\b(?:are|is|remain|remains|live|lives|living|held|hold|holds|hiding|reside|resides"
+    r"|stands|stand|stood|number|numbers|total|totals|house|houses)\b",
+    re.IGNORECASE,
+)
+_STOCK_CUE = re.compile(
+    r"\bcumulative(?:ly)?\b|\b(?:in\s+total|altogether|all\s+told)\s+since\b"
+    r"|\bbring(?:ing|s)?\s+the\s+(?:total|tally)\b",
+    re.IGNORECASE,
+)
+_MILESTONE = re.compile(
+    r"\b(?:exceeded|topped|surpassed|passed|crossed\s+the|broke\s+the)\b(?![^.;]{0,40}\bborder\b)",
+    re.IGNORECASE,
+)
+_RESPECTIVELY = re.compile(r",?\s*respectively\b", re.IGNORECASE)
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*|[^\sA-Za-z]")
 _HEAD_STOP = frozenset(
     {
@@ -278,6 +381,8 @@ _HEAD_STOP = frozenset(
         "this",
         "per",
         "each",
+        "every",
+        "annually",
         "into",
         "across",
         "after",
@@ -350,6 +455,9 @@ class _SentenceInfo:
     cues: tuple[Cue, ...]
     places: tuple[PlaceMention, ...]
     earlier_attribution: tuple[AttributionMention, str] | None = None
+    furniture: tuple[tuple[int, int], ...] = ()
+    heading_subject: str | None = None
+    published: dt.date | None = None
 
 
 @dataclass
@@ -493,6 +601,11 @@ def _head(text: str, pos: int, end: int) -> tuple[str | None, list[str], int]:
         if w in NON_PEOPLE_UNITS or w in GENERIC_PEOPLE or w in OTHER_PEOPLE:
             return w, words, run_end
     content = [w for w in words if w not in HEAD_SKIP]
+    if not words:
+        # "Three of the golds came ...": a part of things is not people
+        part = _PART_OF.match(window)
+        if part is not None and part.group(1).lower() in NON_PEOPLE_UNITS:
+            return part.group(1).lower(), words, run_end
     return (content[-1] if content else None), words, run_end
 
 
@@ -590,7 +703,7 @@ def _is_trap(
         return "year"
     if _PREFIX_TRAP.search(before):
         return "identifier or age prefix"
-    if _SUFFIX_TRAP.match(after):
+    if _SUFFIX_TRAP.match(after) and not _TERM_SUFFIX.match(after):
         return "unit, ordinal or money suffix"
     if _AGE_AFTER_NAME.search(before) and re.match(r"^\s*,", after) and not n.percent:
         return "age after a name"
@@ -684,10 +797,14 @@ def _pick_subject(
     for cue in info.cues:
         if cue.strength < 2:
             continue
+        if cue.subject == "population" and (n.percent or n.value < 1_000_000):
+            continue
         attached = own[1] <= cue.start < run_end + 1
         lo, hi = _gap(own[0], own[1], cue.start, cue.end)
         if not attached and _blocked(lo, hi, blockers, own):
             continue
+        if ";" in text[lo:hi]:
+            continue  # another clause: "31,000 live in the South; the rest have moved abroad"
         dist = hi - lo
         bounds = _boundaries(text, lo, hi)
         if restricted and not attached:
@@ -696,7 +813,12 @@ def _pick_subject(
                 continue
             if cue.start >= own[1]:
                 rest = _AFTER_FILLER.sub(" ", text[max(lo, run_end) : hi]).strip()
-                if len(rest) > 12:
+                # "Ten diplomats and trade officials were among last year's arrivals"
+                if (
+                    len(rest) > 12
+                    and not _AMONG_BEFORE.search(text, lo, hi)
+                    and not _RELATIVE_THEN_VERB.match(text, own[1], hi)
+                ):
                     continue
             elif hi - lo > 20 or _CLAUSE_BREAK.search(text, lo, hi):
                 continue
@@ -719,6 +841,13 @@ def _pick_subject(
     if best is None:
         return None
     chosen = best[3]
+    if (
+        chosen.subject == "detained"
+        and text[chosen.start : chosen.end].lower() == "held"
+        and _CAMP_RE.search(text, info.sentence.start, info.sentence.end)
+    ):
+        # "it once held roughly 46,500 people" of a camp
+        best = (best[0], "imprisoned", best[2], chosen)
     for cue in info.cues:
         # "caught by police and handed back", "sentenced to death and executed": the outcome
         if (
@@ -738,6 +867,8 @@ def _pick_period(
     info: _SentenceInfo,
     blockers: Sequence[tuple[int, int]],
     cue: Cue | None = None,
+    *,
+    skip_shift: bool = False,
 ) -> PeriodMention | None:
     """Choose the nearest unblocked period expression in the sentence.
 
@@ -750,21 +881,56 @@ def _pick_period(
         info: The sentence's findings.
         blockers: Spans of other candidate numbers.
         cue: The strong subject cue chosen for the number, if any.
+        skip_shift: Leave out comparison periods ("from the year before") when
+            the sentence has another (a rate of change).
 
     Returns:
         The period mention or ``None``.
     """
     best: tuple[int, PeriodMention] | None = None
-    for p in info.periods:
+    periods = info.periods
+    if skip_shift and any(p.kind != "shift" for p in periods):
+        periods = tuple(p for p in periods if p.kind != "shift")
+    for p in periods:
         lo, hi = _gap(own[0], own[1], p.start, p.end)
-        if _blocked(lo, hi, blockers, own):
+        if _blocked(lo, hi, blockers, own) or ";" in text[lo:hi]:
+            continue
+        if p.kind in _SINCE_KINDS and _SUPERLATIVE_SINCE.search(
+            text, max(info.sentence.start, p.start - 40), p.start
+        ):
             continue
         score = (hi - lo) + 25 * _boundaries(text, lo, hi)
-        if cue is not None and cue.strength == 3 and cue.start >= own[1] and p.start >= cue.end:
+        if cue is not None and cue.strength == 3 and cue.end > own[1] and p.start >= cue.end:
+            # "600 ... were rearrested in July", "sent 18 of them across the border on Tuesday"
             score = min(score, (p.start - cue.end) + 25 * _boundaries(text, cue.end, p.start))
+        if p.start >= own[1] and _WHICH_BETWEEN.search(text, lo, hi):
+            continue
         if best is None or score < best[0]:
             best = (score, p)
-    return best[1] if best else None
+    if best is None:
+        return None
+    chosen = best[1]
+    for p in periods:
+        # "In 2022, just 19 arrived in the first half": the finer period inside the coarser
+        if (
+            p is not chosen
+            and p.kind != "shift"
+            and chosen.period.start is not None
+            and p.period.start is not None
+            and p.period.end is not None
+            and chosen.period.end is not None
+            and chosen.period.start <= p.period.start
+            and p.period.end <= chosen.period.end
+            and (p.period.start, p.period.end) != (chosen.period.start, chosen.period.end)
+            and chosen.period.granularity == "year"
+            and chosen.end <= own[0]
+            and p.start >= own[1]
+            and not _blocked(*_gap(own[0], own[1], p.start, p.end), blockers, own)
+            and text.count(";", min(p.start, own[0]), max(p.end, own[1])) == 0
+            and not _SUBCLAUSE.search(text, min(p.start, own[1]), max(p.start, own[1]))
+        ):
+            return p
+    return chosen
 
 
 def _pick_attribution(text: str, own: tuple[int, int], info: _SentenceInfo) -> Attribution | None:
@@ -791,7 +957,7 @@ def _pick_attribution(text: str, own: tuple[int, int], info: _SentenceInfo) -> A
     if best is None:
         return None
     _score, mention, who = best
-    return Attribution(who=who, start=mention.start, end=mention.end)
+    return Attribution(who=canonical_name(who), start=mention.start, end=mention.end)
 
 
 def _pick_place(text: str, own: tuple[int, int], info: _SentenceInfo) -> str | None:
@@ -877,36 +1043,98 @@ def extract_claims(
         The claims in text order (a range gives two claims).
     """
     gazetteer = gazetteer_for(places)
+    if published is None:
+        published = document_date(text)  # the dateline or "Published:" line
+    furniture = furniture_spans(text)
+    f_next = 0  # furniture spans before this one end before the current sentence
     names = AttributionResolver()
     last_year_named: int | None = None
+    previous_period: Period | None = None
     paragraph_attribution: tuple[AttributionMention, str] | None = None
+    heading_subject: str | None = None
+    heading_colon = False
     paragraph = -1
     found = _Claims()
     for sent in segment(text):
+        while f_next < len(furniture) and furniture[f_next][1] <= sent.start:
+            f_next += 1
+        in_sentence: list[tuple[int, int]] = []
+        k = f_next
+        while k < len(furniture) and furniture[k][0] < sent.end:
+            in_sentence.append(furniture[k])
+            k += 1
         periods = tuple(
-            find_periods(text, sent.start, sent.end, published, last_year_named, named_periods)
+            p
+            for p in find_periods(
+                text,
+                sent.start,
+                sent.end,
+                published,
+                last_year_named,
+                named_periods,
+                previous_period,
+            )
+            if not p.reporting and not _in_spans(p.start, p.end, in_sentence)
         )
+        previous_period = None
         for p in periods:
-            if p.kind not in ("shift", "since", "sofar", "asof", "that_year") and p.period.start:
+            if p.kind not in _NO_YEAR_KINDS and p.period.start:
                 last_year_named = p.period.start.year
+            if p.kind not in ("vague", "now", "today", "weekday"):
+                previous_period = p.period  # for "in the same period" in the next sentence
         resolved: list[tuple[AttributionMention, str]] = []
         for mention in find_attributions(text, sent.start, sent.end):
             resolved.append((mention, names.resolve(mention)))
             names.add(*resolved[-1])
         if sent.paragraph != paragraph:
+            # "Arrivals by year:" introduces the list in the next paragraph
             paragraph, paragraph_attribution = sent.paragraph, None
+            heading_subject = heading_subject if heading_colon else None
+        heading_colon = False
+        cues = tuple(find_cues(text, sent.start, sent.end))
         info = _SentenceInfo(
             sentence=sent,
             periods=periods,
             attributions=tuple(resolved),
-            cues=tuple(find_cues(text, sent.start, sent.end)),
+            cues=cues,
             places=tuple(gazetteer.find(text, sent.start, sent.end)),
             earlier_attribution=paragraph_attribution,
+            furniture=tuple(in_sentence),
+            heading_subject=heading_subject,
+            published=published,
         )
         if resolved:
             paragraph_attribution = resolved[-1]
-        found.add(_sentence_claims(text, info, found))
+        drafts = _sentence_claims(text, info, found)
+        found.add(drafts)
+        heading = _heading_subject(text, sent, cues) if not drafts else None
+        if heading is not None:
+            # "Arrivals in the South" over a slide's bullets, "| Year | Arrivals |" over a table
+            heading_subject = heading
+            heading_colon = text[sent.start : sent.end].rstrip().endswith(":")
     return [_finish(text, d) for d in found.drafts]
+
+
+_HEADING_MAX_WORDS = 10
+
+
+def _heading_subject(text: str, sent: Sentence, cues: Sequence[Cue]) -> str | None:
+    """The subject a short heading line names for the items under it.
+
+    Args:
+        text: Document text.
+        sent: A sentence that made no claim.
+        cues: Its subject cues.
+
+    Returns:
+        The subject of its strongest cue when it is short (a heading, a table
+        header), else ``None``.
+    """
+    line = text[sent.start : sent.end].rstrip()
+    if not cues or len(line.split()) > _HEADING_MAX_WORDS or line.endswith((".", "!", "?", ";")):
+        return None
+    best = max(cues, key=lambda c: c.strength)
+    return None if best.subject in NON_CLAIM_SUBJECTS else best.subject
 
 
 def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[_Draft]:
@@ -925,6 +1153,7 @@ def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[
     excluded += [(p.start, p.end) for p in info.places]
     excluded += [(m.start(), m.end()) for m in _TRAP_SPANS.finditer(text, sent.start, sent.end)]
     excluded += [(m.start(), m.end()) for m in _RATIO.finditer(text, sent.start, sent.end)]
+    excluded += info.furniture
     every = _EVERY.search(text, sent.start, sent.end)
     dl = _DATELINE.match(text, sent.start, sent.end)
     if dl:
@@ -951,10 +1180,23 @@ def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[
     for lo_i, hi_i in ranges.values():
         range_of[lo_i] = (lo_i, hi_i)
         range_of[hi_i] = (lo_i, hi_i)
+    # "26 percent and 46 percent in 2007 and 2006, respectively": pair them in order
+    respectively: dict[int, PeriodMention] = {}
+    resp = _RESPECTIVELY.search(text, sent.start, sent.end)
+    if resp is not None:
+        idxs = [k for k, c in enumerate(cands) if c.end <= resp.start() and k not in range_of]
+        pers = [p for p in info.periods if p.end <= resp.start() and p.kind != "vague"]
+        if len(idxs) == len(pers) >= 2:
+            respectively = dict(zip(idxs, pers, strict=True))
     blockers: list[tuple[int, int]] = []
     seen: set[int] = set()
     for i, n in enumerate(cands):
         if i in seen:
+            continue
+        lo_c, hi_c = (cands[range_of[i][0]], cands[range_of[i][1]]) if i in range_of else (n, n)
+        if _duration(text, lo_c, hi_c, sent) is not None:
+            # "40 people were jailed for 10 years in 2022": the term does not hide the year
+            seen.update(range_of.get(i, (i, i)))
             continue
         if i in range_of:
             lo_i, hi_i = range_of[i]
@@ -965,7 +1207,8 @@ def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[
     # "845 women out of 1,047 arrivals in 2019": one group for blocking
     merged: list[tuple[int, int]] = []
     for span in blockers:
-        if merged and _GROUP_JOIN.match(text[merged[-1][1] : span[0]]):
+        join = text[merged[-1][1] : span[0]] if merged else ""
+        if merged and (_GROUP_JOIN.match(join) or _ENUM_JOIN.match(join)):
             merged[-1] = (merged[-1][0], span[1])
         else:
             merged.append(span)
@@ -984,74 +1227,64 @@ def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[
         own = (first.start, last.end)
         percent = last.percent
         head, words, run_end = _head(text, last.end, sent.end)
-        if head in NON_PEOPLE_UNITS and not percent:
-            continue
-        subj = _pick_subject(text, last, own, head, run_end, info, blockers)
-        compared: str | None = None
-        backref = None
-        if (
-            subj is None
-            and not percent
-            and _BACKREF_BEFORE.search(text[max(sent.start, first.start - 12) : first.start])
-        ):
-            backref = next(
-                (d for d in reversed(out) if d.kind == "count" and d.value == first.value),
-                previous.count_by_value.get(first.value),
-            )
-        if out and _COMPARE_BEFORE.search(text[max(sent.start, first.start - 30) : first.start]):
-            attached_cue = subj is not None and any(
-                last.end <= c.start <= run_end + 1 for c in info.cues
-            )
-            if not attached_cue:
-                subj = None
-                compared = out[0].subject
-        antecedent: _Draft | None = None
-        subject_source = "cue"
-        anaphor = bool(_ANAPHOR.search(text, sent.start, min(sent.end, last.end + 12)))
+        duration = None if percent else _duration(text, first, last, sent)
         sex, sex_predicated = _sex(text, last, words, sent)
-        cue_used: Cue | None = None
-        if compared is not None:
-            subject, strength, subject_source = compared, 2, "comparison"
-        elif backref is not None:
-            # "the 196", "of the 67": a figure named before, counted again
-            antecedent = backref
-            subject, strength, subject_source = backref.subject, 2, "back-reference"
-        elif subj is None:
-            if head is not None and head not in GENERIC_PEOPLE and not percent:
-                continue
-            subset = bool(_SUBSET_START.fullmatch(text, sent.start, first.start)) and bool(
-                _SUBSET_VERB.match(text, last.end, sent.end)
-            )
-            if anaphor or sex_predicated or subset:
-                antecedent = _antecedent(previous, out)
-            elif head is None or percent:
-                antecedent = _antecedent(previous, out, sent.paragraph)
-            if antecedent is None:
-                continue
-            subject = antecedent.subject
-            strength = 1
-            subject_source = "inherited"
-        else:
-            subject, strength, cue_used = subj
-        pmention = _pick_period(text, own, info, blockers, cue_used)
+        antecedent: _Draft | None = None
         period: Period | None
-        if pmention is not None and pmention.kind == "vague":
-            period, period_source = None, "vague"
-        elif pmention is not None:
-            period, period_source = pmention.period, "sentence"
-        elif antecedent is not None:
-            period, period_source = antecedent.period, "antecedent"
-        elif info.periods and out:
-            # every period of the sentence is taken by an earlier number: share its frame
-            period, period_source = out[-1].period, "sentence frame"
-        elif anaphor and (ante := _antecedent(previous, out)) is not None:
-            period, period_source = ante.period, "antecedent"
+        measure = "flow"
+        if duration is not None:
+            # "23 years in a camp", "sentenced to 15 years": how long, not how many
+            subject, unit_of_time = duration
+            strength, subject_source = 3, "duration"
+            period, period_source, measure = None, "duration", "duration"
+            sex = None
         else:
-            period, period_source = None, "none"
+            unit_of_time = ""
+            if head in NON_PEOPLE_UNITS and not percent:
+                continue
+            picked = _subject_of(
+                text,
+                first,
+                last,
+                own,
+                head,
+                run_end,
+                percent,
+                sex_predicated,
+                info,
+                blockers,
+                out,
+                previous,
+            )
+            if picked is None:
+                continue
+            subject, strength, subject_source, cue_used, antecedent, anaphor = picked
+            if subject in NON_CLAIM_SUBJECTS:
+                continue
+            period, period_source = _period_of(
+                text,
+                own,
+                first,
+                info,
+                blockers,
+                cue_used,
+                antecedent,
+                anaphor,
+                out,
+                previous,
+                percent,
+                respectively.get(members[0]),
+            )
+            period, measure = _stock(text, first, sent, period, info)
+            if subject == "population":
+                # how many live in a country: a year or a date of the count, never "since ..."
+                if period is not None and period.granularity == "cumulative-to":
+                    period = None
+                measure = "stock"
         attribution = _pick_attribution(text, own, info)
         place = _pick_place(text, own, info)
         kind = "count"
-        unit = "people"
+        unit = unit_of_time or "people"
         if percent:
             before_txt = text[max(sent.start, first.start - 40) : first.start]
             after_txt = text[last.end : min(sent.end, last.end + 30)]
@@ -1059,12 +1292,18 @@ def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[
                 kind, unit = "rate", "percent change"
             else:
                 kind, unit = "share", "percent"
-        elif _PER_YEAR.match(text[run_end : min(sent.end, run_end + 30)]):
+        elif not unit_of_time and _PER_YEAR.match(text[run_end : min(sent.end, run_end + 30)]):
             unit = "people per year"
         q_before = qualifier_before(text[max(sent.start, first.start - 40) : first.start])
         qualifier = q_before[0] if q_before else None
         if qualifier is None:
             qualifier = qualifier_after(text[last.end : min(sent.end, last.end + 10)])
+        if (
+            qualifier is None
+            and measure == "stock"
+            and _MILESTONE.search(text, max(sent.start, first.start - 80), first.start)
+        ):
+            qualifier = "over"  # "exceeded ten-thousand in 2006 and 20-thousand in 2010"
         if qualifier is None:
             qualifier = "about" if "dozen" in text[first.start : last.end].lower() else "exact"
         confidence = 0.5 + {3: 0.25, 2: 0.15, 1: 0.0}[strength]
@@ -1091,6 +1330,7 @@ def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[
                 "number_text": text[num.start : num.end],
                 "subject_source": subject_source,
                 "period_source": period_source,
+                "measure": measure,
             }
             if role:
                 q = "at least" if role == "low" else "up to"
@@ -1119,6 +1359,309 @@ def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[
                 )
             )
     return out
+
+
+def _subject_of(
+    text: str,
+    first: NumberMention,
+    last: NumberMention,
+    own: tuple[int, int],
+    head: str | None,
+    run_end: int,
+    percent: bool,
+    sex_predicated: bool,
+    info: _SentenceInfo,
+    blockers: Sequence[tuple[int, int]],
+    out: Sequence[_Draft],
+    previous: _Claims,
+) -> tuple[str, int, str, Cue | None, _Draft | None, bool] | None:
+    """The subject of a number (see the module docstring, step 3).
+
+    Args:
+        text: Document text.
+        first: The number (or the low end of its range).
+        last: The number (or the high end of its range).
+        own: Span of the number or range.
+        head: Head noun after it.
+        run_end: End of the head-noun run.
+        percent: Whether it is a percentage.
+        sex_predicated: Whether a sex is predicated of it ("were women").
+        info: The sentence's findings.
+        blockers: Spans of other candidate numbers.
+        out: The sentence's claims so far.
+        previous: The claims of earlier sentences.
+
+    Returns:
+        (subject, strength, how it was found, the cue, the antecedent claim,
+        whether the number refers back), or ``None`` when it has none.
+    """
+    sent = info.sentence
+    subj = _pick_subject(text, last, own, head, run_end, info, blockers)
+    compared: str | None = None
+    backref = None
+    if (
+        subj is None
+        and not percent
+        and _BACKREF_BEFORE.search(text[max(sent.start, first.start - 12) : first.start])
+    ):
+        backref = next(
+            (d for d in reversed(out) if d.kind == "count" and d.value == first.value),
+            previous.count_by_value.get(first.value),
+        )
+    if out and _COMPARE_BEFORE.search(text[max(sent.start, first.start - 30) : first.start]):
+        attached_cue = subj is not None and any(
+            last.end <= c.start <= run_end + 1 for c in info.cues
+        )
+        if not attached_cue:
+            subj = None
+            compared = out[0].subject
+    anaphor = bool(_ANAPHOR.search(text, sent.start, min(sent.end, last.end + 12)))
+    if compared is not None:
+        return compared, 2, "comparison", None, None, anaphor
+    if backref is not None:
+        # "the 196", "of the 67": a figure named before, counted again
+        return backref.subject, 2, "back-reference", None, backref, anaphor
+    if subj is not None:
+        subject, strength, cue = subj
+        return subject, strength, "cue", cue, None, anaphor
+    if (
+        not percent
+        and last.value >= _POPULATION_MIN
+        and (head is None or head in _POPULATION_HEADS)
+    ):
+        # "over 25 million people": no event happens to that many people but living there
+        return "population", 2, "population", None, None, anaphor
+    if head is not None and head not in GENERIC_PEOPLE and not percent:
+        return None
+    subset = bool(_SUBSET_START.fullmatch(text, sent.start, first.start)) and bool(
+        _SUBSET_VERB.match(text, last.end, sent.end)
+    )
+    antecedent: _Draft | None = None
+    if anaphor or sex_predicated or subset:
+        antecedent = _antecedent(previous, out)
+    elif (head is None or percent) and _ends_like_prose(text, sent):
+        # a bare number in a line without sentence punctuation is an item of its own
+        # (a headline of another story, a table row): it does not continue the paragraph
+        antecedent = _antecedent(previous, out, sent.paragraph)
+    if antecedent is None and info.heading_subject is not None and head is None:
+        # "- 2016: 1,418" under "Arrivals in the South", "| 2018 | 1,137 |" under "| Arrivals |"
+        return info.heading_subject, 1, "heading", None, None, anaphor
+    if antecedent is None or antecedent.unit in _TIME_UNITS:
+        return None
+    return antecedent.subject, 1, "inherited", None, antecedent, anaphor
+
+
+def _ends_like_prose(text: str, sent: Sentence) -> bool:
+    """Whether a sentence ends with sentence punctuation (not a headline or a list line).
+
+    Args:
+        text: Document text.
+        sent: The sentence.
+
+    Returns:
+        True for prose.
+    """
+    tail = text[max(sent.start, sent.end - 3) : sent.end].rstrip()
+    return tail.endswith((".", "!", "?", '"', "”", "’", ")", ":", ";"))
+
+
+def _period_of(
+    text: str,
+    own: tuple[int, int],
+    first: NumberMention,
+    info: _SentenceInfo,
+    blockers: Sequence[tuple[int, int]],
+    cue: Cue | None,
+    antecedent: _Draft | None,
+    anaphor: bool,
+    out: Sequence[_Draft],
+    previous: _Claims,
+    percent: bool,
+    assigned: PeriodMention | None,
+) -> tuple[Period | None, str]:
+    """The period of a number (see the module docstring, step 4).
+
+    Args:
+        text: Document text.
+        own: Span of the number or range.
+        first: The number (or the low end of its range).
+        info: The sentence's findings.
+        blockers: Spans of other candidate numbers.
+        cue: The subject cue, if any.
+        antecedent: The claim it refers back to, if any.
+        anaphor: Whether it refers back.
+        out: The sentence's claims so far.
+        previous: The claims of earlier sentences.
+        percent: Whether it is a percentage (a rate takes the period of what
+            changed, not of the comparison: "down 8.7 percent from the year
+            before").
+        assigned: The period "respectively" pairs it with, if any.
+
+    Returns:
+        (period, how it was found).
+    """
+    sent = info.sentence
+    if assigned is not None:
+        return assigned.period, "respectively"
+    pmention = _pick_period(text, own, info, blockers, cue, skip_shift=percent)
+    if pmention is not None and pmention.kind == "vague":
+        return None, "vague"
+    if pmention is not None:
+        period = pmention.period
+        if pmention.kind == "today" and _STATE.search(text, sent.start, sent.end):
+            # "Today, 2,000 are held": a stock as of publication, not an event of the day
+            period = Period(None, period.end, "cumulative-to")
+        return period, "sentence"
+    if antecedent is not None:
+        return antecedent.period, "antecedent"
+    if info.periods and out:
+        # every period of the sentence is taken by an earlier number: share its frame
+        return out[-1].period, "sentence frame"
+    if anaphor and (ante := _antecedent(previous, out)) is not None:
+        return ante.period, "antecedent"
+    return None, "none"
+
+
+def _stock(
+    text: str, first: NumberMention, sent: Sentence, period: Period | None, info: _SentenceInfo
+) -> tuple[Period | None, str]:
+    """Whether a number is a stock (a total to a date) and its period as one.
+
+    A cumulative-to period is a stock. So is a number called cumulative ("a
+    cumulative 34,078", "bringing the cumulative number to ...") or a
+    milestone passed ("topped 30-thousand in November 2016"): its period
+    becomes the cumulative period to the end of the stated one.
+
+    Args:
+        text: Document text.
+        first: The number (or the low end of its range).
+        sent: Its sentence.
+        period: The period found for it.
+        info: The sentence's findings.
+
+    Returns:
+        (period, "stock" or "flow").
+    """
+    if period is not None and period.granularity == "cumulative-to":
+        return period, "stock"
+    lo = max(sent.start, first.start - 80)
+    stock = bool(_STOCK_CUE.search(text, lo, first.start)) or bool(
+        _MILESTONE.search(text, lo, first.start)
+    )
+    if stock and _PER_YEAR.match(text[first.end : min(sent.end, first.end + 30)]):
+        stock = False  # "topped 1,000 every year": a yearly flow
+    if not stock:
+        return period, "flow"
+    cumulative = [
+        p
+        for p in info.periods
+        if p.period.granularity == "cumulative-to"
+        and ";" not in text[min(p.start, first.start) : max(p.end, first.end)]
+    ]
+    if cumulative:
+        # "the cumulative number in 2024 reached 34,078 as of the end of June": the stock's date
+        return min(cumulative, key=lambda p: abs(p.start - first.start)).period, "stock"
+    if period is not None and period.end is not None:
+        end = period.end
+        if info.published is not None and end > info.published:
+            end = info.published  # "the total for this year": so far
+        # a year's running total starts with the year; a milestone counts from the beginning
+        start = period.start if period.granularity == "year" else None
+        return Period(start, end, "cumulative-to"), "stock"
+    return period, "stock"
+
+
+_DUR_UNIT = re.compile(r"[ \t]*-?[ \t]*(?P<u>years?|months?|weeks?|days?)\b", re.IGNORECASE)
+_DUR_NOT = re.compile(
+    r"\s*(?:-?\s*old|ago|later|after|earlier|before|on\b|into\b|of\s+age|running|in\s+a\s+row)",
+    re.IGNORECASE,
+)
+_DUR_TERM_AFTER = re.compile(
+    r"[\s-]*(?:(?:prison|jail|labou?r|camp|reform|re-education)[\s-]+)?(?:sentences?|terms?)\b",
+    re.IGNORECASE,
+)
+_DUR_DETENTION = re.compile(r"\bdetention\b|\bcustody\b|\bdetain", re.IGNORECASE)
+_DUR_PLACE_AFTER = re.compile(
+    rf"\s*(?:(?:of|in)\s+(?:[\w'’-]+\s+){{0,3}}?)?(?:in|inside|at|behind|within)\s+"
+    rf"(?:[\w'’-]+\s+){{0,4}}?(?:{_CAMP_WORDS}|detention|custody)\b"
+    r"|\s+(?:there|behind\s+bars)\b",
+    re.IGNORECASE,
+)
+_DUR_LABOUR_AFTER = re.compile(
+    r"\s+of\s+(?:(?:hard|forced|correctional|penal)\s+labou?r|reform\s+through\s+labou?r"
+    r"|labou?r\s+(?:training|reform)|imprisonment|re-education|prison)",
+    re.IGNORECASE,
+)
+_DUR_SENTENCED_BEFORE = re.compile(
+    r"\b(?:sentenc(?:ed|es|ing)|sentence\s+of|given|received|handed(?:\s+down)?|gets?|got)\s+"
+    r"(?:\w+\s+){0,2}?(?:to\s+)?(?:a\s+|an\s+)?(?:(?:up\s+to|at\s+least|between|some|about"
+    r"|nearly|almost|(?:more|less|fewer)\s+than)\s+)?$",
+    re.IGNORECASE,
+)
+_DUR_HELD_BEFORE = re.compile(
+    r"\b(?:spent|spend|spends|served|serving|serve|serves|held|kept|imprisoned|jailed|detained"
+    r"|incarcerated|locked\s+up|face|faces|facing|terms?\s+of)\b(?:\s+[\w'’-]+){0,6}?"
+    r"\s+(?:for\s+)?(?:(?:up\s+to|at\s+least|between|some|about|nearly|almost"
+    r"|(?:more|less|fewer)\s+than)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _duration(
+    text: str, first: NumberMention, last: NumberMention, sent: Sentence
+) -> tuple[str, str] | None:
+    """Whether a number is a time spent imprisoned or detained, or a prison term.
+
+    "spent 23 years in a camp", "3,000 days in a political prison camp",
+    "held in detention for 3 months", "sentenced to 15 years of reform through
+    labour", "a six-month sentence", "terms of 10 to 15 years" (held in
+    colonies). Not: ages, "5 years ago", "for years", time spent in China or
+    at work.
+
+    Args:
+        text: Document text.
+        first: The number (or the low end of its range).
+        last: The number (or the high end of its range).
+        sent: Its sentence.
+
+    Returns:
+        (subject, unit) or ``None``.
+    """
+    m = _DUR_UNIT.match(text, last.end, sent.end)
+    if m is None or first.percent:
+        return None
+    unit = m.group("u").lower()
+    unit = unit if unit.endswith("s") else unit + "s"
+    after_end = min(sent.end, m.end() + 80)
+    if _DUR_NOT.match(text, m.end(), after_end):
+        return None
+    before = text[max(sent.start, first.start - 70) : first.start]
+    if _DUR_TERM_AFTER.match(text, m.end(), after_end):
+        return "sentenced", unit
+    sentenced = bool(_DUR_SENTENCED_BEFORE.search(before))
+    if sentenced:
+        return "sentenced", unit
+    place = _DUR_PLACE_AFTER.match(text, m.end(), after_end)
+    labour = _DUR_LABOUR_AFTER.match(text, m.end(), after_end)
+    held = _DUR_HELD_BEFORE.search(before)
+    in_camp = bool(_CAMP_RE.search(text, sent.start, sent.end))
+    if place is not None:
+        if m.group(0) and place.group(0).strip().startswith(("there", "behind")) and not in_camp:
+            return None
+        detained = bool(_DUR_DETENTION.search(place.group(0)))
+        return ("detained" if detained else "imprisoned"), unit
+    if labour is not None:
+        return "imprisoned" if held else "sentenced", unit
+    if held is not None:
+        verb = held.group(0).lower()
+        if re.search(r"\b(?:imprisoned|jailed|incarcerated|locked\s+up)\b", verb):
+            return "imprisoned", unit
+        window = text[max(sent.start, first.start - 70) : after_end]
+        if _DUR_DETENTION.search(window):
+            return "detained", unit
+        if in_camp:
+            return "imprisoned", unit
+    return None
 
 
 def _finish(text: str, d: _Draft) -> ExtractedClaim:

@@ -7,7 +7,19 @@ Subjects form a controlled vocabulary:
 returned, sent back, deported, handed over), ``detained`` (detained, arrested,
 caught, held), ``sentenced``, ``executed``, ``imprisoned`` (political prison
 camps, kwanliso, kyohwaso, prisoners), ``trafficked``, ``died``, ``missing``,
-``athletes`` (athletes, players, cheerleaders, delegation members).
+``athletes`` (athletes, players, cheerleaders, delegation members),
+``population`` (the people of a country: "a population of 25.7 million").
+
+Two more cue subjects never make claims: ``other`` (emigration from South
+Korea, asylum in other countries, re-entry to the North: "emigrated", "granted
+asylum", "re-entered the North") outweighs every other cue so that such a
+number is not taken for an escape or an arrival; ``none`` covers words that
+look like a cue but are not one ("the death penalty", "until they die") and
+is dropped.
+
+The country knowledge of the cues (where arrivals arrive, the country left,
+transit countries, what is crossed, places of imprisonment) is data:
+``data/lexicon.yaml``.
 
 Cue strength: 3 = a verb or event noun naming the subject ("arrived",
 "repatriations"); 2 = a noun for people defined by the subject ("prisoners",
@@ -19,9 +31,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib import resources
+
+import yaml
 
 __all__ = [
+    "CAMP_WORDS",
     "GENERIC_PEOPLE",
+    "NON_CLAIM_SUBJECTS",
     "NON_PEOPLE_UNITS",
     "OTHER_PEOPLE",
     "SUBJECTS",
@@ -41,19 +58,100 @@ SUBJECTS: tuple[str, ...] = (
     "died",
     "missing",
     "athletes",
+    "population",
     "people",
 )
+#: Cue subjects that never make a claim (see the module docstring).
+NON_CLAIM_SUBJECTS: frozenset[str] = frozenset({"other", "none"})
 
-_SK = r"(?:South\s+Korea|the\s+South|Seoul|safety|the\s+Republic\s+of\s+Korea)"
-_CAMP = r"(?:camps?|prisons?|kwanliso|kyohwaso|gulags?|labou?r\s+camps?)"
+
+def _read_lexicon() -> dict[str, str]:
+    """Read ``data/lexicon.yaml`` into one alternation per entry.
+
+    Returns:
+        Entry name -> ``(?:a|b|...)``.
+
+    Raises:
+        ValueError: When an entry is missing or empty.
+    """
+    raw = (
+        resources.files("crossings.evidence.extract")
+        .joinpath("data/lexicon.yaml")
+        .read_text(encoding="utf-8")
+    )
+    data = yaml.safe_load(raw) or {}
+    out: dict[str, str] = {}
+    for key in ("destination", "origin", "transit", "crossing", "camp"):
+        items = [str(x) for x in data.get(key) or ()]
+        if not items:
+            raise ValueError(f"lexicon.yaml: no entries for {key!r}")
+        out[key] = "(?:" + "|".join(items) + ")"
+    return out
+
+
+_LEX = _read_lexicon()
+_SK = _LEX["destination"]
+_ORIGIN = _LEX["origin"]
+_TRANSIT = _LEX["transit"]
+_CROSSING = _LEX["crossing"]
+_CAMP = _LEX["camp"]
+#: Places of imprisonment, as one alternation (from ``data/lexicon.yaml``).
+CAMP_WORDS = _CAMP
 
 # (pattern, subject, strength)
 _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
+    # never a claim: emigration, asylum elsewhere, re-entry to the North (outweighs the rest)
+    (r"\bemigrat(?:e|es|ed|ing|ion)\b", "other", 4),
+    (r"\bmoved\s+(?:on\s+)?(?:abroad|to\s+(?:a\s+)?(?:third|other)\s+countr(?:y|ies))", "other", 4),
+    (
+        r"\b(?:granted|given|received|won|sought|seeking|applied\s+for|claimed)\s+(?:political\s+)?"
+        r"asylum\b|\basylum\s+(?:in|seekers?)\b",
+        "other",
+        4,
+    ),
+    (rf"\bre-?entered\s+{_ORIGIN}|\bre-?defect\w*|\bcrossed\s+back\s+into\s+{_ORIGIN}", "other", 4),
+    # look like cues, are none
+    (
+        r"\bdeath\s+(?:penalty|penalties|sentences?|row)\b|\buntil\s+(?:they|he|she)\s+die\b"
+        r"|\b(?:could|may|might|would|will|to)\s+die\b|\brisks?\s+(?:of\s+)?(?:death|dying)\b",
+        "none",
+        3,
+    ),
     # arrived
+    (
+        rf"\b(?:defect(?:s|ed|ing)?|fled|flee(?:s|ing)?|escap(?:e|es|ed|ing))\s+"
+        rf"(?:from\s+{_ORIGIN}\s+)?to\s+{_SK}",
+        "arrived",
+        3,
+    ),
+    (
+        rf"\b(?:came|come|comes|coming|arriv(?:e|es|ed|ing)|entered|fled)\s+directly\s+from\s+"
+        rf"{_ORIGIN}",
+        "arrived",
+        3,
+    ),
+    (rf"\bsettl(?:e|es|ed|ing)\s+in\s+{_SK}", "arrived", 3),
+    (rf"\bregistered\s+in\s+{_SK}", "arrived", 3),
+    (r"\bentered\s+the\s+country\b", "arrived", 2),
+    (
+        r"\b(?:cumulative|total)\s+(?:number\s+of\s+)?(?:North\s+Korean\s+)?(?:defectors|escapees)\b",
+        "arrived",
+        2,
+    ),
     (r"\barriv(?:e|es|ed|ing|als?)\b", "arrived", 3),
     (rf"\b(?:reach|reaches|reached|reaching|made\s+it\s+to|make\s+it\s+to)\s+{_SK}", "arrived", 3),
     (rf"\b(?:enter|enters|entered|entering)\s+{_SK}", "arrived", 3),
-    (r"\bresettl(?:e|es|ed|ing|ement)\b", "arrived", 3),
+    (
+        r"\bresettl(?:e|es|ed|ing|ement)\b(?!\s+(?:cent(?:re|er)s?|support|benefits?|programmes?"
+        r"|programs?|process|funds?|agency|officials?))",
+        "arrived",
+        3,
+    ),
+    (
+        r"\b(?:defectors|escapees|arrivals)\s+(?:were\s+|are\s+|had\s+been\s+)?registered\b",
+        "arrived",
+        2,
+    ),
     (rf"\bsettled\s+in\s+{_SK}", "arrived", 3),
     (rf"\b(?:came|come|comes|coming)\s+to\s+{_SK}", "arrived", 3),
     (rf"\b(?:living|live|lives|lived)\s+in\s+{_SK}", "arrived", 3),
@@ -69,17 +167,13 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (r"\bescap(?:e|es|ed|ing)\b(?!\s+(?:route|routes))", "escaped", 3),
     (r"\bdefect(?:ed|ing|ions?)?\b", "escaped", 3),
     (r"\b(?:fled|flee|flees|fleeing)\b", "escaped", 3),
-    (
-        r"\bcross(?:ed|es|ing)?\s+(?:(?:the|a)\s+)?(?:border|river|Tumen|Yalu|DMZ|frontier|into)\b",
-        "escaped",
-        3,
-    ),
+    (rf"\bcross(?:ed|es|ing)?\s+(?:(?:the|a)\s+)?{_CROSSING}\b", "escaped", 3),
     (r"\bleft\s+North\s+Korea\b", "escaped", 3),
     (r"\b(?:hiding|living|staying)\s+(?:illegally\s+|secretly\s+)?in\s+China\b", "escaped", 2),
     (r"\b(?:border[-\s])?crossers\b", "escaped", 2),
     (
-        r"\b(?:travel(?:led|ed|s)?\s+on\s+to|made\s+it\s+(?:out\s+)?to|reach(?:ed|es)?)\s+"
-        r"(?:Thailand|Laos|Vietnam|Mongolia|Cambodia|Myanmar|South-East\s+Asia|Southeast\s+Asia)",
+        rf"\b(?:travel(?:led|ed|s)?\s+on\s+to|made\s+it\s+(?:out\s+)?to|reach(?:ed|es)?)\s+"
+        rf"{_TRANSIT}",
         "escaped",
         3,
     ),
@@ -99,6 +193,18 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
         3,
     ),
     (r"\brefoul(?:ed|ement)\b", "repatriated", 3),
+    (
+        rf"\b(?:{_TRANSIT}|Beijing|Chinese\s+(?:authorities|police|officials))\s+"
+        r"(?:[\w-]+\s+){0,5}?return(?:s|ed|ing)?\b(?!\s+(?:from|home\s+from))",
+        "repatriated",
+        3,
+    ),
+    (r"\bsen[dt]\s+(?:[\w,]+\s+){0,5}?across\s+the\s+border\b", "repatriated", 3),
+    (
+        rf"\bhand(?:s|ed|ing)?\s+(?:\w+\s+){{0,3}}?(?:over\s+)?to\s+(?:North\s+Korean|{_ORIGIN})",
+        "repatriated",
+        3,
+    ),
     (r"\bexpel(?:s|led)\b", "repatriated", 3),
     (r"\b(?:returnees|deportees)\b", "repatriated", 2),
     # detained
@@ -108,7 +214,14 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (r"\bapprehend(?:ed|ing|s)?\b", "detained", 3),
     (r"\bcaptur(?:es|ed)\b", "detained", 3),
     (r"\brounded\s+up\b", "detained", 3),
-    (r"\bin\s+(?:\w+\s+)?(?:custody|detention)\b", "detained", 3),
+    (r"\b(?:in|into)\s+(?:\w+\s+)?(?:custody|detention)\b", "detained", 3),
+    (
+        r"\b(?:were|was|been|being|got|get)\s+picked\s+up\b|\bpicked\s+up\s+(?:[\d,]+\b|(?:[\w-]+\s+)?"
+        r"(?:North\s+Koreans|defectors|people|women|men))|\bintercepted\b",
+        "detained",
+        3,
+    ),
+    (r"\billegal\s+entry\b", "detained", 2),
     (r"\bdetention\b", "detained", 2),
     (r"\bdetainees\b", "detained", 2),
     (r"\bheld\b", "detained", 2),
@@ -116,6 +229,7 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (r"\bsentenc(?:ed|ing)\b|\bsentences?\s+(?:them|him|her)\b", "sentenced", 3),
     (r"\bconvict(?:s|ed)\b", "sentenced", 3),
     (r"\bgiven\s+(?:a\s+)?life\s+(?:terms?|sentences?)\b", "sentenced", 3),
+    (r"\blife\s+(?:terms?|sentences?)\b", "sentenced", 3),
     # executed
     (r"\bexecut(?:e|es|ed|ing|ions?)\b", "executed", 3),
     (r"\bput\s+to\s+death\b", "executed", 3),
@@ -123,9 +237,21 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (r"\bshot\b(?=[^.;,]{0,60}\bfor\b)", "executed", 3),
     # imprisoned
     (r"\bimprison(?:s|ed|ment|ing)?\b", "imprisoned", 3),
+    (r"\bincarcerat(?:e|es|ed|ing|ion)\b", "imprisoned", 3),
+    (r"\bbehind\s+bars\b|\blocked\s+up\b", "imprisoned", 3),
+    (
+        rf"\b(?:remain(?:s|ed|ing)?|live|lives|living|languish(?:es|ed|ing)?|serv(?:e|es|ed|ing)\s+"
+        rf"(?:\w+\s+){{0,3}}?(?:sentences?|terms?))\s+in\s+(?:[\w'’-]+\s+){{0,4}}?{_CAMP}",
+        "imprisoned",
+        3,
+    ),
     (r"\bjail(?:s|ed)\b", "imprisoned", 3),
     (rf"\bheld\s+(?:there|in\s+(?:[\w'’-]+\s+){{0,4}}?{_CAMP})", "imprisoned", 3),
-    (rf"\bsent\s+to\s+(?:[\w'’-]+\s+){{0,3}}?{_CAMP}", "imprisoned", 3),
+    (
+        rf"\b(?:sent|transferred|taken|moved|dispatched)\s+to\s+(?:[\w'’-]+\s+){{0,3}}?{_CAMP}",
+        "imprisoned",
+        3,
+    ),
     (r"\b(?:political\s+)?(?:prisoners|inmates)\b", "imprisoned", 2),
     (
         r"\bin\s+(?:a\s+|the\s+)?(?:kyohwaso|kwanliso|(?:political\s+)?prison\s+camp|labou?r\s+camp)",
@@ -134,7 +260,11 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     ),
     # trafficked
     (r"\btraffick(?:ed|ing)\b|\btraffics\b", "trafficked", 3),
-    (r"\bsold\s+(?:into|as)\b|\b(?:were|was|been|being|are|is)\s+sold\b", "trafficked", 3),
+    (
+        r"\bsold\s+(?:into|as|to)\b|\b(?:were|was|been|being|are|is)\s+sold\b",
+        "trafficked",
+        3,
+    ),
     # died
     (r"\b(?:die|dies|died|dying)\b", "died", 3),
     (r"(?<!to\s)\bdeaths?\b", "died", 3),
@@ -154,6 +284,10 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (r"\bdelegat(?:es|ion\s+members)\b", "athletes", 2),
     (r"-member\s+(?:delegation|squad)\b", "athletes", 2),
     (r"\b(?:delegations?|squads?|troupes?|orchestras?|performers|musicians)\b", "athletes", 2),
+    (r"\b(?:team|squad)\s+of\b|\bOlympians\b", "athletes", 2),
+    # population
+    (r"\bpopulation\s+of\b", "population", 3),
+    (r"\bpopulation\b|\binhabitants\b|\b(?:home\s+to|nation\s+of|country\s+of)\b", "population", 2),
     # last resort
     (r"\b(?:defectors|escapees|refugees)\b", "escaped", 1),
 )
@@ -206,7 +340,8 @@ def find_cues(text: str, start: int, end: int) -> list[Cue]:
                 out[-1] = c
             continue
         out.append(c)
-    return out
+    # "the death penalty", "until they die": they only hide the cue words inside them
+    return [c for c in out if c.subject != "none"]
 
 
 # Nouns after a number that are not people: the number is never a claim.

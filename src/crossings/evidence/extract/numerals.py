@@ -5,6 +5,13 @@ Every mention keeps its character span. Vague quantities ("hundreds",
 are not numbers here: they are never matched, so they never become claims.
 "One" on its own is skipped too (it is mostly a pronoun: "one of them");
 "one hundred", "one thousand" and so on are numbers.
+
+Broadcast and transcript forms join digits, scale words and words with
+hyphens: "65-thousand" (65,000), "34-thousand-259" (34,259),
+"30-thousand-five" (30,005), "one-thousand-137" (1,137), "12-hundred"
+(1,200), "12-point-seven percent" (12.7 %). A number written straight after
+a closing bracket or a letter ("(as of June)99", a table flattened into
+"20091,043") is a garble, not a number.
 """
 
 from __future__ import annotations
@@ -63,8 +70,34 @@ _WORD_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _DIGITS = re.compile(
-    r"(?<![\w.,/#$£€¥₩])(?<![A-Za-z]-)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\w]|[.,/:]\d)"
+    r"(?<![\w.,/#$£€¥₩)\]])(?<![A-Za-z]-)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\w]|[.,/:]\d)"
     r"(?:\s*(million|billion|thousand|mn|bn)\b)?",
+    re.IGNORECASE,
+)
+_DIGIT_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "zero": "0",
+        "oh": "0",
+        "one": "1",
+        "two": "2",
+        "three": "3",
+        "four": "4",
+        "five": "5",
+        "six": "6",
+        "seven": "7",
+        "eight": "8",
+        "nine": "9",
+    }
+)
+_LEAD = rf"(?:\d{{1,3}}|(?:{_SMALL})(?:-(?:{_SMALL}))?)"
+# "65-thousand", "34-thousand-259", "one-thousand-137", "12-hundred", "12-point-seven"
+_HYPHEN_NUMBER = re.compile(
+    rf"(?<![\w.,/#$£€¥₩)\]-])(?P<lead>{_LEAD})"
+    rf"(?:-point-(?P<frac>\d+|(?:{'|'.join(_DIGIT_WORDS)})(?:-(?:{'|'.join(_DIGIT_WORDS)}))*)"
+    r"(?:[-\s](?P<scale1>hundred|thousand|million|billion)\b)?"
+    r"|-(?P<scale>hundred|thousand|million|billion)"
+    rf"(?:-(?P<rest>\d{{1,3}}|(?:{_SMALL})(?:-(?:{_SMALL}))?(?:-hundred(?:-(?:and-)?(?:{_SMALL})"
+    rf"(?:-(?:{_SMALL}))?)?)?))?)\b(?!-\w)",
     re.IGNORECASE,
 )
 _PERCENT = re.compile(r"\s*(?:%|per\s?cent\b|pct\b|percentage\s+points?\b)", re.IGNORECASE)
@@ -80,7 +113,8 @@ _QUALIFIERS: tuple[tuple[str, str], ...] = (
     (r"up\s+to|as\s+many\s+as|as\s+much\s+as|at\s+most|a\s+maximum\s+of|no\s+more\s+than", "up to"),
     (
         r"(?:well\s+|just\s+|slightly\s+|far\s+)?(?:more\s+than|over|above|in\s+excess\s+of"
-        r"|upwards\s+of|exceeding|north\s+of)",
+        r"|upwards\s+of|exceeding|exceeded|exceeds|topped|tops|surpassed|surpasses|north\s+of"
+        r"|passed\s+the)",
         "over",
     ),
     (
@@ -173,6 +207,52 @@ def parse_number_words(phrase: str) -> float | None:
     return float(total + current)
 
 
+def _small_value(token: str) -> int | None:
+    """Value of "65", "sixty-five" or "two-hundred-and-five" (below 1,000).
+
+    Args:
+        token: Digits or number words joined by hyphens.
+
+    Returns:
+        The value, or ``None``.
+    """
+    if token.isdigit():
+        return int(token)
+    value = parse_number_words(token.replace("-", " "))
+    return int(value) if value is not None and value < 1000 else None
+
+
+def _hyphen_value(m: re.Match[str]) -> float | None:
+    """Value of a hyphenated broadcast form (see :data:`_HYPHEN_NUMBER`).
+
+    Args:
+        m: The match.
+
+    Returns:
+        The value, or ``None`` when the parts do not form one number.
+    """
+    lead = _small_value(m.group("lead"))
+    if lead is None:
+        return None
+    frac = m.group("frac")
+    if frac is not None:
+        digits = "".join(_DIGIT_WORDS.get(t.lower(), t) for t in frac.split("-"))
+        value = float(f"{lead}.{digits}")
+        scale = m.group("scale1")
+        return value * _SCALES[scale.lower()] if scale else value
+    scale_word = m.group("scale")
+    if scale_word is None:
+        return None
+    total = lead * _SCALES[scale_word.lower()]
+    rest = m.group("rest")
+    if rest:
+        add = _small_value(rest)
+        if add is None or add >= _SCALES[scale_word.lower()]:
+            return None
+        total += add
+    return float(total)
+
+
 def qualifier_before(prefix: str) -> tuple[str, int] | None:
     """Find a qualifier that ends right before a number.
 
@@ -238,6 +318,15 @@ def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[Numb
     """
     stop = len(text) if end is None else end
     found: list[NumberMention] = []
+    for m in _HYPHEN_NUMBER.finditer(text, start, stop):
+        value_h = _hyphen_value(m)
+        if value_h is None:
+            continue
+        n_end = m.end()
+        pm = _PERCENT.match(text, n_end, stop)
+        if pm:
+            n_end = pm.end()
+        found.append(NumberMention(m.start(), n_end, value_h, bool(pm), True, ""))
     for m in _DIGITS.finditer(text, start, stop):
         whole, frac, scale_word = m.group(1), m.group(2), m.group(3)
         if "," in whole and not re.fullmatch(r"\d{1,3}(?:,\d{3})+", whole):

@@ -10,26 +10,44 @@ expression                                             period
 "that year" (the last year named before)
 "the first half of 2018", "H1 2018"                    half-year
 "the third quarter of 2019", "Q3 2019"                 quarter
+"the first quarter" (no year: the latest one ended
+by publication); "in the third" after a quarter
+(the next quarter of the same year)
 "in March 2019", "last month", "in October" (no        month
 year: the sentence's year, else the latest such
 month not after publication)
 "on 9 October 2023", "October 9, 2023", "2023-10-09"   day
+"on Tuesday", "Friday night" (the latest such day
+on or before publication), "today", "yesterday"
 "between 2012 and 2019", "2012-2019", "in the          range
 1990s", "between July and September 2017", "the
 first five months of this year", "the three months
-to the end of September"
-"since 1998", "since June", "since the 1990s"          cumulative-to (start .. published)
+to the end of September", "the January-October
+period", "in July–September last year", "so far this
+year through August", "the final three months of
+2023", "in 2021 and 2022 combined"
+"since 1998", "since June", "since the 1990s",         cumulative-to (start .. published)
+"since last year", "since the leader took power in
+late 2011", "since the end of the 1950-53 war"
 "since <a named period>": "since the pandemic began"   cumulative-to (its start .. published)
 (named periods are passed in by the caller)
 "as of end-2019", "as of the end of December",         cumulative-to (open start .. end)
-"by the end of 2019", "as of October 2022"
-"so far this year", "in 2020 so far", "to date"        cumulative-to (.. published)
+"by the end of 2019", "as of October 2022", "as of
+September last year", "at the end of 2021", "as of
+the third quarter of 2024"
+"so far this year", "in 2020 so far", "to date",       cumulative-to (.. published)
+"currently", "now", "at present"
 "the same period last year", "a year earlier"          the previous period in the
-                                                       sentence, one year earlier
+                                                       sentence (else the previous
+                                                       sentence), one year earlier
+"in the same period"                                   the previous period
 =====================================================  ===============================
 
-Not supported (no period): "the past decade", "recent years", "today", "the early
-2010s".
+Not supported (no period): "the past decade", "recent years", "the early 2010s".
+
+A day named as the time of reporting ("the ministry said on Tuesday") or a time
+before a reported "that" clause ("told parliament in November that ...") is
+marked :attr:`PeriodMention.reporting`; claim extraction leaves it out.
 
 This module knows no country's history: events that a text dates periods from
 ("since the pandemic began", "since the Korean War") are
@@ -129,15 +147,40 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "since_clause",
         _rx(
-            rf"\bsince\s+(?:the\s+)?(?:[\w'-]+\s+){{1,5}}?in\s+(?P<m>{MONTH})(?:\s+(?P<y>{YEAR}))?"
-            r"(?![\w-])"
+            rf"\bsince\s+(?:the\s+)?(?:[\w'-]+\s+){{1,6}}?in\s+(?:(?:early|mid|late)[-\s]+)?"
+            rf"(?:(?P<m>{MONTH})(?:\s+(?P<y>{YEAR}))?|(?P<yo>{YEAR}))(?![\w-])"
+        ),
+    ),
+    (
+        "sofar_through",
+        _rx(
+            rf"\b(?:so\s+far\s+(?:this\s+year|in\s+(?P<y1>{YEAR}))|this\s+year|in\s+(?P<y2>{YEAR}))"
+            rf"\s+(?:so\s+far\s+)?(?:through|to|until|till|up\s+to)\s+(?:the\s+end\s+of\s+)?"
+            rf"(?P<m>{MONTH})(?![\w-])"
         ),
     ),
     (
         "range_months",
         _rx(
-            rf"\b(?:between|from)\s+(?P<m1>{MONTH})(?:\s+(?P<y1>{YEAR}))?\s+(?:and|to|until|through)"
-            rf"\s+(?P<m2>{MONTH})(?:\s+(?:of\s+)?(?P<y2>{YEAR}))?"
+            rf"\b(?:(?:between|from|in|during|over|for)\s+)?(?:the\s+)?(?P<m1>{MONTH})(?:\s+(?P<y1>{YEAR}))?"
+            rf"(?:\s+(?:and|to|until|through|till)\s+|\s*[-–—/]\s*)(?:the\s+end\s+of\s+)?"
+            rf"(?P<m2>{MONTH})(?:\s+period)?(?:,?\s+(?:of\s+)?(?P<y2>{YEAR}|this\s+year|last\s+year"
+            rf"|the\s+previous\s+year))?(?![\w-])"
+        ),
+    ),
+    (
+        "last_months",
+        _rx(
+            rf"\b(?:the\s+)?(?:last|final|closing)\s+(?P<n>{_NMONTHS})\s+months\s+of\s+"
+            rf"(?P<y>{_REL_YEAR})"
+        ),
+    ),
+    (
+        "asof_part",
+        _rx(
+            r"\b(?:as\s+(?:of|at)|by|at)\s+(?:the\s+)?(?:end\s+of\s+(?:the\s+)?)?"
+            r"(?P<o>first|second|third|fourth|1st|2nd|3rd|4th)\s+(?P<unit>quarter|half)"
+            rf"(?:\s+(?:of\s+)?(?P<y>{YEAR}|this\s+year|last\s+year))?"
         ),
     ),
     (
@@ -162,16 +205,17 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "since",
         _rx(
             rf"\bsince\s+(?:(?:the\s+)?(?:end|start|beginning)\s+of\s+)?(?:(?P<m>{MONTH})\s+)?"
-            rf"(?P<y>{YEAR})\b|\bsince\s+(?:the\s+)?(?P<dec>(?:19|20)\d)0s\b"
+            rf"(?P<y>{YEAR}|last\s+year|this\s+year)\b|\bsince\s+(?:the\s+)?(?P<dec>(?:19|20)\d)0s\b"
             rf"|\bsince\s+(?P<m2>{MONTH})(?!\s*\d)"
         ),
     ),
     (
         "asof",
         _rx(
-            rf"\b(?:as\s+(?:of|at)|by)\s+(?:the\s+)?end[-\s]+(?:of\s+)?(?:(?P<m>{MONTH})\s*)?"
-            rf"(?P<y>{YEAR}|(?<=of\s)(?:last\s+year|this\s+year|the\s+year))?"
-            rf"|\bas\s+(?:of|at)\s+(?:(?P<m2>{MONTH})\s+)?(?P<y2>{YEAR})\b"
+            rf"\b(?:as\s+(?:of|at)|by|at)\s+(?:the\s+)?end[-\s]+(?:of\s+)?(?:(?P<m>{MONTH})\s*)?"
+            rf"(?:(?:of\s+)?(?P<y>{YEAR}|last\s+year|this\s+year|(?<=of\s)the\s+year))?"
+            rf"|\bas\s+(?:of|at)\s+(?:(?P<m2>{MONTH}),?\s*(?:(?:of\s+)?(?P<y2>{YEAR}|last\s+year"
+            rf"|this\s+year))?|(?P<y3>{YEAR})\b)"
         ),
     ),
     (
@@ -185,7 +229,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "half",
         _rx(
-            rf"\b(?:the\s+)?(?P<o>first|second|1st|2nd)\s+half\s+(?:of\s+)?(?P<y>{_REL_YEAR})?"
+            rf"\b(?:the\s+)?(?P<o>first|second|1st|2nd)\s+half\b(?:\s+(?:of\s+)?(?P<y>{_REL_YEAR}))?"
             rf"|\bH(?P<h>[12])\s*(?P<y2>{YEAR})\b|\b(?P<y3>{YEAR})\s*H(?P<h3>[12])\b"
         ),
     ),
@@ -198,11 +242,19 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        "since_span",
+        _rx(
+            rf"\bsince\s+(?:the\s+)?(?:end\s+of\s+(?:the\s+)?)?(?P<a>{YEAR})\s*[-–—]\s*"
+            r"(?P<b>(?:19|20)\d\d|\d\d)\s+(?:[A-Za-z-]+\s+){0,2}?(?:war|conflict|famine|crisis)\b"
+        ),
+    ),
+    (
         "year_range",
         _rx(
             rf"\bbetween\s+(?P<a>{YEAR})\s+and\s+(?P<b>{YEAR})\b"
             rf"|\bfrom\s+(?P<a2>{YEAR})\s+(?:to|until|through)\s+(?P<b2>{YEAR})\b"
             rf"|\b(?P<a3>{YEAR})\s*[-–—]\s*(?P<b3>{YEAR}|\d\d)\b"
+            rf"|\b(?:in\s+)?(?P<a4>{YEAR})\s+and\s+(?P<b4>{YEAR})\s+(?:combined|together|taken\s+together)\b"
         ),
     ),
     (
@@ -216,10 +268,40 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "day_noyear",
         _rx(
             rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{MONTH})(?![\w-])(?!\s+\d)"
-            rf"|\b(?P<m2>{MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s*\d)"
+            rf"|\b(?P<m2>{MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s?\d)"
         ),
     ),
     ("relative", _rx(r"\b(?P<which>last|this)\s+(?P<unit>year|month)(?:'s)?(?!\s+\d)")),
+    (
+        "today",
+        _rx(
+            r"\b(?:earlier\s+|later\s+)?(?:today|tonight|this\s+(?:morning|afternoon|evening))\b"
+            r"|\b(?P<yesterday>yesterday)\b"
+        ),
+    ),
+    (
+        "now",
+        _rx(
+            r"\b(?:currently|presently|at\s+present|as\s+things\s+stand|these\s+days"
+            r"|to\s+this\s+day|(?<!until\s)(?<!till\s)(?<!for\s)now)\b(?!\s+that\b)"
+        ),
+    ),
+    (
+        "weekday",
+        re.compile(
+            r"\b(?:(?P<pre>[Oo]n|[Ll]ast|[Tt]his|[Ss]ince|[Ee]arly|[Ll]ate)\s+)?"
+            r"(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+            r"(?:\s+(?:night|morning|evening|afternoon))?\b"
+            rf"(?!,?\s+(?:\d|{MONTH}\s*\d|the\s+\d))"
+        ),
+    ),
+    (
+        "ordinal_bare",
+        _rx(
+            r"\b(?:in\s+|for\s+|during\s+)?the\s+(?:remaining\s+)?(?P<o>first|second|third|fourth)\b"
+            r"(?=\s*(?:[,.;:)]|$|and\b|or\b|while\b|with\b|alone\b))"
+        ),
+    ),
     (
         "that_year",
         _rx(
@@ -232,7 +314,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         _rx(
             r"\bpre-pandemic\b|\bbefore\s+the\s+pandemic\b|\bin\s+recent\s+years\b"
             r"|\b(?:over|in|during)\s+the\s+(?:past|last)\s+(?:few\s+|several\s+|\w+\s+)?"
-            r"(?:years|decades?|months)\b|\bcurrently\b|\bthese\s+days\b"
+            r"(?:years|decades?|months)\b|\bthe\s+decade\s+before\b"
         ),
     ),
     (
@@ -241,6 +323,13 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"\bthe\s+same\s+(?:period|time|months?|quarter|half)\s+(?:of\s+|in\s+)?"
             rf"(?:last\s+year|the\s+previous\s+year|a\s+year\s+(?:earlier|before|ago)|(?P<y>{YEAR}))"
             r"|\ba\s+year\s+(?:earlier|before|ago)\b|\bthe\s+previous\s+year\b|\bthe\s+year\s+before\b"
+        ),
+    ),
+    (
+        "same",
+        _rx(
+            r"\b(?:in|during|over|for)\s+the\s+same\s+(?:period|time|months?|year|quarter)\b"
+            rf"(?!\s+(?:of\s+|in\s+)?(?:last\s+year|the\s+previous\s+year|a\s+year|{YEAR}))"
         ),
     ),
     (
@@ -264,12 +353,15 @@ class PeriodMention:
         end: End offset.
         period: The resolved period.
         kind: Pattern name ("year", "half", "since", "shift", ...).
+        reporting: A day named as the time of reporting rather than of what is
+            reported ("the ministry said on Tuesday", "told reporters today").
     """
 
     start: int
     end: int
     period: Period
     kind: str
+    reporting: bool = False
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -402,6 +494,47 @@ def _context_year(month: int, published: dt.date | None, sentence_year: int | No
     return published.year if dt.date(published.year, month, 1) <= published else published.year - 1
 
 
+def _completed_year(
+    first_month: int, last_month: int, published: dt.date | None, sentence_year: int | None
+) -> int | None:
+    """Year of a quarter, half or run of months named without a year.
+
+    Args:
+        first_month: Its first month.
+        last_month: Its last month.
+        published: Publication date.
+        sentence_year: An explicit year elsewhere in the sentence.
+
+    Returns:
+        The sentence's year, else the latest year in which the period had
+        ended by publication (figures for "the first quarter" published in
+        February are last year's), else ``None``.
+    """
+    if sentence_year is not None:
+        return sentence_year
+    if published is None:
+        return None
+    y = published.year
+    return y if _month_end(y, last_month) <= published else y - 1
+
+
+def _weekday_before(published: dt.date, weekday: int, strictly: bool) -> dt.date:
+    """The latest given weekday on (or strictly before) the publication date.
+
+    Args:
+        published: Publication date.
+        weekday: 0 (Monday) to 6 (Sunday).
+        strictly: Whether the publication day itself is excluded ("last Monday").
+
+    Returns:
+        The date.
+    """
+    back = (published.weekday() - weekday) % 7
+    if back == 0 and strictly:
+        back = 7
+    return published - dt.timedelta(days=back)
+
+
 def _count(token: str) -> int:
     """A small month count in words or digits.
 
@@ -436,6 +569,8 @@ def _resolve(
     """
     g = m.groupdict()
     if kind == "since_clause":
+        if g["yo"]:
+            return Period(dt.date(int(g["yo"]), 1, 1), published, "cumulative-to")
         if not _capitalised(g["m"]):
             return None
         mo = _month(g["m"])
@@ -449,7 +584,12 @@ def _resolve(
             return None
         m1, m2 = _month(g["m1"]), _month(g["m2"])
         assert m1 is not None and m2 is not None
-        y2 = int(g["y2"]) if g["y2"] else _context_year(m2, published, sentence_year)
+        y2_tok = g["y2"]
+        y2 = (
+            (int(y2_tok) if y2_tok.isdigit() else _rel_year(y2_tok, published, sentence_year))
+            if y2_tok
+            else _context_year(m2, published, sentence_year)
+        )
         if y2 is None:
             return None
         y1 = int(g["y1"]) if g["y1"] else (y2 if m1 <= m2 else y2 - 1)
@@ -466,11 +606,70 @@ def _resolve(
         first = (y * 12 + mo - 1) - (n - 1)
         return Period(dt.date(first // 12, first % 12 + 1, 1), _month_end(y, mo), "range")
     if kind == "first_months":
-        y = _rel_year(g["y"], published, sentence_year)
         n = _count(g["n"])
-        if y is None or not 1 <= n <= 12:
+        if not 1 <= n <= 12:
+            return None
+        if g["y"] is None or g["y"].lower().split() == ["the", "year"]:
+            y = _completed_year(1, n, published, sentence_year)
+        else:
+            y = _rel_year(g["y"], published, sentence_year)
+        if y is None:
             return None
         return Period(dt.date(y, 1, 1), _month_end(y, n), "range")
+    if kind == "last_months":
+        n = _count(g["n"])
+        y = _rel_year(g["y"], published, sentence_year)
+        if y is None or not 1 <= n <= 12:
+            return None
+        return Period(dt.date(y, 13 - n, 1), dt.date(y, 12, 31), "range")
+    if kind == "sofar_through":
+        if not _capitalised(g["m"]):
+            return None
+        mo = _month(g["m"])
+        assert mo is not None
+        ytok = g["y1"] or g["y2"]
+        y = int(ytok) if ytok else (published.year if published else None)
+        if y is None:
+            return None
+        return Period(dt.date(y, 1, 1), _month_end(y, mo), "range")
+    if kind == "asof_part":
+        o = _ORD[g["o"].lower()]
+        half = g["unit"].lower() == "half"
+        if half and o > 2:
+            return None
+        last = 6 * o if half else 3 * o
+        ytok = g["y"]
+        y_opt = (
+            _rel_year(ytok, published, sentence_year)
+            if ytok
+            else _completed_year(last - (5 if half else 2), last, published, sentence_year)
+        )
+        if y_opt is None:
+            return None
+        return Period(None, _month_end(y_opt, last), "cumulative-to")
+    if kind == "since_span":
+        b_tok = g["b"]
+        a = int(g["a"])
+        b = int(b_tok) if len(b_tok) == 4 else (a // 100) * 100 + int(b_tok)
+        if b < a:
+            return None
+        return Period(dt.date(b, 1, 1), published, "cumulative-to")
+    if kind == "today":
+        if published is None:
+            return None
+        day = published - dt.timedelta(days=1) if g["yesterday"] else published
+        return Period(day, day, "day")
+    if kind == "now":
+        return Period(None, published, "cumulative-to") if published else None
+    if kind == "weekday":
+        if published is None:
+            return None
+        wd = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        pre = (g["pre"] or "").lower()
+        day = _weekday_before(published, wd.index(g["wd"].lower()), strictly=pre == "last")
+        if pre == "since":
+            return Period(day, published, "cumulative-to")
+        return Period(day, day, "day")
     if kind == "sofar":
         ytok = g["y1"] or g["y2"]
         text = m.group(0).lower()
@@ -493,13 +692,19 @@ def _resolve(
             if y is None:
                 return None
             return Period(dt.date(y, mo, 1), published, "cumulative-to")
-        y = int(g["y"])
+        y_tok = g["y"]
+        if not y_tok[0].isdigit():
+            y_rel = _rel_year(y_tok, published, sentence_year)
+            if y_rel is None:
+                return None
+            y_tok = str(y_rel)
+        y = int(y_tok)
         if "end of" in m.group(0).lower():
             return Period(dt.date(y + 1, 1, 1), published, "cumulative-to")
         mo = _month(g["m"]) if g["m"] and _capitalised(g["m"]) else 1
         return Period(dt.date(y, mo or 1, 1), published, "cumulative-to")
     if kind == "asof":
-        mtok, ytok = (g["m"], g["y"]) if (g["m"] or g["y"]) else (g["m2"], g["y2"])
+        mtok, ytok = (g["m"], g["y"]) if (g["m"] or g["y"]) else (g["m2"], g["y2"] or g["y3"])
         if mtok and not _capitalised(mtok):
             return None
         mo = _month(mtok)
@@ -556,9 +761,11 @@ def _resolve(
             y = int(g["y2"] or g["y3"])
         else:
             h = _ORD[g["o"].lower()]
-            y_opt = _rel_year(g["y"], published, sentence_year)
-            if y_opt is None:
-                y_opt = _context_year(1 if h == 1 else 7, published, sentence_year)
+            if g["y"] is None or g["y"].lower().split() == ["the", "year"]:
+                first = 1 if h == 1 else 7
+                y_opt = _completed_year(first, first + 5, published, sentence_year)
+            else:
+                y_opt = _rel_year(g["y"], published, sentence_year)
             if y_opt is None:
                 return None
             y = y_opt
@@ -571,16 +778,17 @@ def _resolve(
             y = int(g["y2"] or g["y3"])
         else:
             q = _ORD[g["o"].lower()]
-            y_opt = _rel_year(g["y"], published, sentence_year)
-            if y_opt is None:
-                y_opt = _context_year(3 * q - 2, published, sentence_year)
+            if g["y"] is None or g["y"].lower().split() == ["the", "year"]:
+                y_opt = _completed_year(3 * q - 2, 3 * q, published, sentence_year)
+            else:
+                y_opt = _rel_year(g["y"], published, sentence_year)
             if y_opt is None:
                 return None
             y = y_opt
         return Period(dt.date(y, 3 * q - 2, 1), _month_end(y, 3 * q), "quarter")
     if kind == "year_range":
-        a = int(g["a"] or g["a2"] or g["a3"])
-        btok = g["b"] or g["b2"] or g["b3"]
+        a = int(g["a"] or g["a2"] or g["a3"] or g["a4"])
+        btok = g["b"] or g["b2"] or g["b3"] or g["b4"]
         b = int(btok) if len(btok) == 4 else (a // 100) * 100 + int(btok)
         if b <= a:
             return None
@@ -633,6 +841,11 @@ def _resolve(
     if kind == "year":
         return _year_period(int(g["y"]))
     return None  # "shift" is resolved by the caller
+
+
+_ANCHOR_KINDS = frozenset(
+    {"since", "since_clause", "since_span", "since_named", "asof", "asof_part"}
+)
 
 
 def _sentence_years(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
@@ -704,6 +917,7 @@ def find_periods(
     published: dt.date | None,
     last_year_named: int | None = None,
     named_periods: Sequence[NamedPeriod] = (),
+    previous_period: Period | None = None,
 ) -> list[PeriodMention]:
     """Find time expressions in one sentence.
 
@@ -717,10 +931,15 @@ def find_periods(
             (for "that year").
         named_periods: Events the text may date a period from ("since the
             pandemic began"); they win over the built-in patterns, in order.
+        previous_period: The last period named in an earlier sentence (for
+            "in the same period" when the sentence names none before it).
 
     Returns:
         Non-overlapping period mentions in text order. A dateline ("SEOUL,
-        Jan 25 -") is not a period.
+        Jan 25 -") is not a period. "in the third" after a quarter ("320 in
+        the second quarter, 226 in the third") is the next quarter of the same
+        year. A day named as the time of reporting ("said on Tuesday") is
+        marked ``reporting``.
     """
     candidates: list[tuple[int, int, int, str, re.Match[str], NamedPeriod | None]] = []
     n_named = len(named_periods)
@@ -744,7 +963,11 @@ def find_periods(
             continue
         chosen.append((kind, m, named))
         taken_until = m.end()
-    years = _sentence_years(text, start, end)
+    # a year inside "since 1998" or "as of 2019" is not the year of the rest of the sentence
+    anchored = [(m.start(), m.end()) for kind, m, _n in chosen if kind in _ANCHOR_KINDS]
+    years = [
+        y for y in _sentence_years(text, start, end) if not any(a <= y[0] < b for a, b in anchored)
+    ]
     out: list[PeriodMention] = []
     for kind, m, named in chosen:
         if named is not None:
@@ -755,14 +978,25 @@ def find_periods(
             continue  # dateline
         if kind == "shift":
             prev = next((p for p in reversed(out) if p.kind != "shift"), None)
-            if prev is None or prev.period.start is None:
+            base = prev.period if prev is not None else previous_period
+            if base is None or base.start is None:
                 continue
             ytok = m.groupdict().get("y")
-            if ytok and prev.period.start is not None:
-                period = shift_year(prev.period, int(ytok) - prev.period.start.year)
-            else:
-                period = shift_year(prev.period, -1)
+            years_back = int(ytok) - base.start.year if ytok else -1
+            period = shift_year(base, years_back)
             out.append(PeriodMention(m.start(), m.end(), period, kind))
+            continue
+        if kind == "same":
+            prev = next((p for p in reversed(out) if p.kind != "vague"), None)
+            base = prev.period if prev is not None else previous_period
+            if base is None:
+                continue
+            out.append(PeriodMention(m.start(), m.end(), base, kind))
+            continue
+        if kind == "ordinal_bare":
+            ordinal = _ordinal_period(m, out)
+            if ordinal is not None:
+                out.append(PeriodMention(m.start(), m.end(), ordinal, kind))
             continue
         s_year = _sentence_year(years, (m.start(), m.end()))
         if kind == "that_year":
@@ -772,8 +1006,94 @@ def find_periods(
         period_opt = _resolve(kind, m, published, s_year, last_year_named)
         if period_opt is None:
             continue
-        out.append(PeriodMention(m.start(), m.end(), period_opt, kind))
+        reporting = (
+            kind in ("weekday", "today") and _reporting_time(text, start, end, m)
+        ) or _reported_that(text, start, end, m)
+        out.append(PeriodMention(m.start(), m.end(), period_opt, kind, reporting))
     return _merge_since_asof(out)
+
+
+_REPORTING_BEFORE = re.compile(
+    r"\b(?:said|says|say|told\s+(?:[\w-]+\s+){0,2}?|announced|reported|showed|shows|released"
+    r"|published|confirmed|stated|noted|added|disclosed|revealed|wrote|briefing|statement"
+    r"|announcement|report)\s*,?\s*(?:on\s+|late\s+|early\s+)?$",
+    re.IGNORECASE,
+)
+_REPORTING_AFTER = re.compile(
+    r"\s*,?\s*(?:said|says|announced|told|reported|released|published|confirmed)\b",
+    re.IGNORECASE,
+)
+
+
+def _reporting_time(text: str, start: int, end: int, m: re.Match[str]) -> bool:
+    """Whether a day names when something was reported ("the ministry said on Tuesday").
+
+    Args:
+        text: Document text.
+        start: Sentence start.
+        end: Sentence end.
+        m: The day mention.
+
+    Returns:
+        True when an attributing verb comes right before or after it.
+    """
+    before = text[max(start, m.start() - 40) : m.start()]
+    if _REPORTING_BEFORE.search(before):
+        return True
+    return _REPORTING_AFTER.match(text, m.end(), min(end, m.end() + 20)) is not None
+
+
+_REPORTING_VERB_BEFORE = re.compile(
+    r"\b(?:said|says|told\s+(?:[\w-]+\s+){0,2}?|announced|reported|stated|noted|disclosed"
+    r"|revealed|wrote|estimated)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _reported_that(text: str, start: int, end: int, m: re.Match[str]) -> bool:
+    """Whether a time names when a "that" clause was reported ("told parliament in November that").
+
+    Args:
+        text: Document text.
+        start: Sentence start.
+        end: Sentence end.
+        m: The time mention.
+
+    Returns:
+        True for "<said> <time> that ...".
+    """
+    if not re.match(r"\s*,?\s+that\b", text[m.end() : min(end, m.end() + 12)]):
+        return False
+    before = text[max(start, m.start() - 40) : m.start()]
+    return _REPORTING_VERB_BEFORE.search(before) is not None
+
+
+def _ordinal_period(m: re.Match[str], earlier: Sequence[PeriodMention]) -> Period | None:
+    """Resolve "in the third" after "in the second quarter": that quarter of the same year.
+
+    Args:
+        m: The bare ordinal.
+        earlier: The sentence's periods before it.
+
+    Returns:
+        The period, or ``None`` without a quarter or half before it.
+    """
+    o = _ORD[m.group("o").lower()]
+    for p in reversed(earlier):
+        if p.period.start is None or p.period.end is None:
+            continue
+        months = (p.period.end.year - p.period.start.year) * 12
+        months += p.period.end.month - p.period.start.month + 1
+        if p.period.granularity == "quarter" or (p.kind == "first_months" and months == 3):
+            y = p.period.start.year
+            return Period(dt.date(y, 3 * o - 2, 1), _month_end(y, 3 * o), "quarter")
+        if p.period.granularity == "half-year" or (p.kind == "first_months" and months == 6):
+            if o > 2:
+                return None
+            y = p.period.start.year
+            return Period(dt.date(y, 6 * o - 5, 1), _month_end(y, 6 * o), "half-year")
+        return None
+    return None
 
 
 def _merge_since_asof(mentions: list[PeriodMention]) -> list[PeriodMention]:

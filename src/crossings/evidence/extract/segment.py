@@ -1,5 +1,14 @@
 """Paragraph and sentence segmentation with character offsets.
 
+A paragraph whose lines are items rather than wrapped prose -- a slide, a
+timeline, a table, a list of other headlines, front matter -- is first cut at
+its line breaks: a line break ends a sentence when the next line starts like
+an item (a bullet, a digit, a bracket, a table bar, a date such as "May 10",
+"Q." / "A.") or with a capital while the line before neither ends with a word
+that needs more ("of", "the", a comma) nor is as long as the paragraph's
+wrapped lines. A footnote mark after a full stop ("in March.[1] Most",
+"camps.23 Former") stays with its sentence.
+
 No sentence is longer than :data:`MAX_SENTENCE` characters: a longer run
 without sentence punctuation (a table, a list, a page flattened to one line)
 is cut at a line break, else after clause punctuation, else at a space, in
@@ -9,6 +18,7 @@ so segmentation and extraction take time linear in the length of the text.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -20,7 +30,21 @@ _CLAUSE_MARKS = ";:,"
 
 _PARA_BREAK = re.compile(r"\n[ \t]*\n+")
 _BOUNDARY = re.compile(
-    r"[.!?]+[\"'”’)\]*]*(?=\s)|;(?=\s+[A-Z])|\n(?=\s*(?:[-*•]\s|\d+[.)]\s|[QA]:))"
+    r"(?<=[A-Za-z”\"’)])[.!?](?:\[\d{1,3}(?:[,–-]\s?\d{1,3})*\]|\d{1,3})[\"'”’)]*(?=\s)"
+    r"|[.!?]+[\"'”’)\]*]*(?=\s)|;(?=\s+[A-Z])|\n(?=\s*(?:[-*•]\s|\d+[.)]\s|[QA]:))"
+)
+_MONTH_START = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b"
+# a line that starts like a list item, a table row or a slide: always a new sentence
+_ITEM_START = re.compile(
+    r"[ \t]*(?:[-*•·▪–]\s|\[|\||#|[QA][.:]\s|Slide\b"
+    rf"|(?:{_MONTH_START}|\d{{1,2}}:\d{{2}}\w*|\d{{4}})(?:[ \t]{{2,}}|\t))"
+)
+# a line that may start a new item (a timeline date, a rank, a tagged headline) or prose
+_MAYBE_START = re.compile(rf"[ \t]*(?:[\"'“‘(]?[A-Z]|\d|\(|{_MONTH_START})")
+_NEEDS_MORE = re.compile(
+    r"(?:[,;:(–—/&-]|\b(?:the|a|an|of|to|and|or|in|on|at|for|with|by|from|as|that|which|who"
+    r"|than|its|their|his|her|is|are|was|were))\s*$",
+    re.IGNORECASE,
 )
 _NEXT_START = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9•*-]")
 _ABBREV = frozenset(
@@ -150,6 +174,62 @@ def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         text: The document text.
         start: Paragraph start.
         end: Paragraph end.
+
+    Returns:
+        Sentence spans in order.
+    """
+    out: list[tuple[int, int]] = []
+    for a, b in _line_pieces(text, start, end):
+        out.extend(_split_piece(text, a, b))
+    return out
+
+
+def _line_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut a paragraph at the line breaks that end items (see the module docstring).
+
+    Args:
+        text: The document text.
+        start: Paragraph start.
+        end: Paragraph end.
+
+    Returns:
+        Spans of the pieces, in order, covering the paragraph.
+    """
+    if text.find("\n", start, end) < 0:
+        return [(start, end)]
+    lines: list[tuple[int, int]] = []
+    pos = start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl < 0 else nl
+        lines.append((pos, stop))
+        pos = stop + 1
+    longest = max(b - a for a, b in lines)
+    pieces: list[tuple[int, int]] = []
+    piece_start = start
+    for (a, b), (c, _d) in itertools.pairwise(lines):
+        line = text[a:b]
+        if _ITEM_START.match(text, c):
+            cut = True
+        elif _MAYBE_START.match(text, c):
+            wrapped = longest >= 50 and (b - a) >= 0.75 * longest
+            cut = not wrapped and not _NEEDS_MORE.search(line)
+        else:
+            cut = False
+        if cut:
+            pieces.append((piece_start, b))
+            piece_start = c
+    pieces.append((piece_start, end))
+    return pieces
+
+
+def _split_piece(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split one piece of a paragraph into sentence spans (see :func:`_split_sentences`).
+
+    Args:
+        text: The document text.
+        start: Piece start.
+        end: Piece end.
 
     Returns:
         Sentence spans in order.

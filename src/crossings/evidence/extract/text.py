@@ -26,6 +26,8 @@ from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
+from crossings.evidence.extract.furniture import document_date
+
 __all__ = [
     "DocumentText",
     "html_to_text",
@@ -370,6 +372,7 @@ def html_to_text(html: str) -> DocumentText:
 
     raw_text = str(data["text"]) if data else "\n".join(parser.lines)
     text = remove_boilerplate(unescape(raw_text) if not data else raw_text, title=title)
+    date = date or document_date(text)  # no metadata: the dateline or a "Published:" line
     return DocumentText(
         text=text, title=title, author=author, publisher=publisher, date=date, language=language
     )
@@ -392,7 +395,7 @@ _MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _MD_ITALIC = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 _MD_CODE = re.compile(r"`([^`]+)`")
 _MD_TABLE_SEP = re.compile(
-    r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.MULTILINE
+    r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*(?:\n|$)", re.MULTILINE
 )
 _MD_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
@@ -471,4 +474,5 @@ def plain_to_text(raw: str, *, markdown: bool) -> DocumentText:
         first, sep, _rest = text.partition("\n\n")
         if sep and "\n" not in first and len(first.split()) <= 20:
             title = _clean(first)
-    return DocumentText(text=text, title=title)
+    # a dateline ("SEOUL, January 17, 2025 —") or a "Published:" line dates the document
+    return DocumentText(text=text, title=title, date=document_date(text))
