@@ -110,9 +110,16 @@ def test_calibrate_cli_outputs_and_resume(tmp_path: Path) -> None:
     ):
         assert (out / name).exists(), name
     fitf = pd.read_csv(out / "fit.csv")
-    assert list(
-        fitf.columns[:8]
-    ) == ["series", "year", "sex", "role", "kind", "observed", "low", "high"]
+    assert list(fitf.columns[:8]) == [
+        "series",
+        "year",
+        "sex",
+        "role",
+        "kind",
+        "observed",
+        "low",
+        "high",
+    ]
     assert {"p05", "p25", "p50", "p75", "p95", "inside50", "inside90", "period"} <= set(fitf)
     assert (fitf["p05"] <= fitf["p50"]).all() and (fitf["p50"] <= fitf["p95"]).all()
     est = pd.read_csv(out / "estimates.csv")
