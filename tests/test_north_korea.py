@@ -17,7 +17,8 @@ import pytest
 
 import crossings
 from crossings.cli import _default_scenario
-from crossings.results import Results
+from crossings.results import Results, open_bundle, write_results
+from crossings.results.views import View
 from crossings.scenario.load import load_scenario
 from crossings.scenario.provenance import parameter_table
 
@@ -446,3 +447,25 @@ def test_sources_command_on_the_default() -> None:
     )
     data = json.loads(p.stdout)
     assert data["scenario"] == "north-korea" and data["unlabelled"] == 0
+
+
+def test_totals_of_the_people_who_left_leave_the_camp_stock_apart(
+    nk: Results, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Deaths, sentences and punished households of the people who left never exceed the
+    number who left; the political-camp population is reported apart (issue 13)."""
+    out = write_results(nk, tmp_path_factory.mktemp("nk") / "res")
+    view = View(open_bundle(out))
+    left = view.per_run("people_who_left").iloc[0]
+    camp = view.per_run("camp_population").iloc[0]
+    people = left["entered"] + left["present_at_start"]
+    assert people > 100_000
+    for key in ("deaths", "sentenced", "households"):
+        assert left[key] <= people, key
+    # a household of at most six: five others per person sentenced, each counted once
+    assert left["families"] <= 5 * left["sentenced"]
+    # the 1998 camp stock is the camp population's, never the headline's
+    assert camp["present_at_start"] == 170_000
+    assert left["present_at_start"] == 60_000
+    assert camp["deaths"] > 0
+    assert float(camp.get("families", 0.0)) == 0.0  # their families are not counted
