@@ -1,13 +1,19 @@
-"""Calibration speed: the full fit of a scenario, its model evaluations and their cost.
+"""Calibration speed against the agent engine, in one run (issue 15's figures).
 
 Usage:
-    python benchmarks/bench_calibrate.py [--scenario north-korea] [--max-iter 8]
-        [--lump-days D | --exact] [--json]
+    python benchmarks/bench_calibrate.py [--scenario north-korea] [--target-ess 1000]
+        [--method importance|laplace] [--max-iter 20] [--lump-days D | --exact]
+        [--skip-fit] [--json]
 
-Prints the wall-clock time of the fit (excluding loading), the number of
-parameter sets evaluated by the expected-value mode, the time per evaluation
-(batches run on all cores), the numba threads used, and the target (≤ 60 s
-on 2 cores for the North Korea scenario).
+Prints, measured in this process on this machine:
+
+* the time of one agent run of the scenario (load and compile apart);
+* the time of ``crossings run --expected`` (the exact expected value of every
+  tally, cohort tables included) and its ratio to one agent run (target ≤ 2);
+* the default calibration (``crossings calibrate``): preparation, the mode
+  search, the posterior sampling, its model evaluations, effective sample
+  size and Pareto k̂, the wall time against the target (≤ 60 s on 2 cores);
+* one expected-value evaluation alone and per set in a batch.
 """
 
 from __future__ import annotations
@@ -16,101 +22,79 @@ import argparse
 import json
 import os
 import time
+from typing import Any
 
 import numba
 import numpy as np
 
 from crossings import load_scenario
-from crossings.calibrate.fit import fit, prepare, start_z
-from crossings.expected import ExpectedModel
-from crossings.scenario.load import LoadedScenario
+from crossings.calibrate.fit import fit, prepare
+from crossings.compile.compiler import compile_scenario
+from crossings.engine.core import Simulation
+from crossings.runs import RunMode, RunPlan, execute
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="north-korea")
-    ap.add_argument("--max-iter", type=int, default=8)
-    ap.add_argument("--draws", type=int, default=1000)
-    ap.add_argument(
-        "--lump-days",
-        type=int,
-        default=None,
-        help="as `crossings calibrate --lump-days` (default: the scenario's)",
-    )
-    ap.add_argument("--exact", action="store_true", help="as `crossings calibrate --exact`")
-    ap.add_argument(
-        "--lump-error",
-        action="store_true",
-        help="only measure the lumping error: observed rows and estimates at the "
-        "starting point, lumped against exact",
-    )
+    ap.add_argument("--method", default="importance")
+    ap.add_argument("--target-ess", type=float, default=1000.0)
+    ap.add_argument("--max-iter", type=int, default=20)
+    ap.add_argument("--lump-days", type=int, default=None)
+    ap.add_argument("--exact", action="store_true")
+    ap.add_argument("--skip-fit", action="store_true", help="only the run figures")
     ap.add_argument("--json", action="store_true")
-    args = ap.parse_args()
-    loaded = load_scenario(args.scenario)
-    if args.lump_error:
-        lump_error(loaded, args.lump_days)
-        return
-    t0 = time.perf_counter()
-    prob = prepare(loaded, lump_days=args.lump_days, exact=args.exact)
-    t_prep = time.perf_counter() - t0
-    ev: ExpectedModel = prob.ev
-    ev.run(ev.base_arrays(1))  # compile the kernels (cached on disk after the first time)
-    t1 = time.perf_counter()
-    ev.run(ev.base_arrays(1))
-    t_one = time.perf_counter() - t1
-    post = fit(prob, seed=1, draws=args.draws, max_iter=args.max_iter)
-    res = {
-        "scenario": loaded.scenario.name,
-        "unknowns": prob.dim,
-        "rows": len(prob.rows),
-        "steps": prob.model.n_steps,
-        "person_types": ev.NT,
-        "prepare_s": round(t_prep, 2),
-        "one_evaluation_s": round(t_one, 3),
-        "fit_s": round(post.seconds, 2),
-        "evaluations": post.evaluations,
-        "s_per_evaluation_batched": round(post.seconds / max(post.evaluations, 1), 3),
-        "iterations": post.iterations,
-        "threads": numba.get_num_threads(),
-        "lumped_states": [prob.model.state_ids[i] for i in ev.lumped.nonzero()[0]],
-        "cpus": os.cpu_count(),
-        "target_s": 60.0,
+    a = ap.parse_args()
+    res: dict[str, Any] = {
+        "scenario": a.scenario,
+        "cores": os.cpu_count(),
+        "numba_threads": numba.get_num_threads(),
     }
-    if args.json:
+    loaded = load_scenario(a.scenario)
+    model = compile_scenario(loaded)
+    Simulation(model, seed=1).run()  # compile the engine's kernels (cached on disk)
+    t0 = time.perf_counter()
+    Simulation(model, seed=2).run()
+    res["agent_run_s"] = round(time.perf_counter() - t0, 2)
+    execute(loaded, RunPlan(RunMode.EXPECTED))  # compile the expected-value kernels
+    t0 = time.perf_counter()
+    execute(loaded, RunPlan(RunMode.EXPECTED))
+    res["run_expected_s"] = round(time.perf_counter() - t0, 2)
+    res["run_expected_vs_agent_run"] = round(res["run_expected_s"] / res["agent_run_s"], 2)
+    if not a.skip_fit:
+        t0 = time.perf_counter()
+        prob = prepare(loaded, lump_days=a.lump_days, exact=a.exact)
+        z = np.zeros((1, prob.dim))
+        prob.evaluate(z)  # compile with these shapes
+        res["prepare_s"] = round(time.perf_counter() - t0, 2)
+        t0 = time.perf_counter()
+        prob.evaluate(z)
+        res["one_set_s"] = round(time.perf_counter() - t0, 3)
+        zs = np.random.default_rng(1).standard_normal((32, prob.dim)) * 0.1
+        t0 = time.perf_counter()
+        prob.evaluate(zs)
+        res["per_set_in_batch_of_32_s"] = round((time.perf_counter() - t0) / 32, 4)
+        prob.evaluations = 0
+        t0 = time.perf_counter()
+        post = fit(prob, method=a.method, target_ess=a.target_ess, max_iter=a.max_iter)
+        res["fit_s"] = round(time.perf_counter() - t0, 1)
+        res.update(
+            coordinates=prob.dim,
+            rows=len(prob.rows),
+            method=post.method,
+            iterations=post.mode.iterations,
+            converged=post.mode.converged,
+            evaluations=post.evaluations,
+            ess=round(post.ess, 1),
+            khat=None if post.khat is None else round(post.khat, 3),
+            calibrate_wall_s=round(res["prepare_s"] + res["fit_s"], 1),
+            target_s=60,
+        )
+    if a.json:
         print(json.dumps(res))
         return
     for k, v in res.items():
-        print(f"{k:>26}: {v}")
-    verdict = "meets" if post.seconds + t_prep <= 60 else "misses"
-    print(f"fit + preparation {post.seconds + t_prep:.1f} s: {verdict} the 60 s target")
-
-
-def lump_error(loaded: LoadedScenario, lump_days: int | None) -> None:
-    """Print the largest relative differences between lumped and exact values."""
-    exact = prepare(loaded, exact=True)
-    lumped = prepare(loaded, lump_days=lump_days)
-    z = start_z(exact)
-    lumped.ev.run(lumped.ev.base_arrays(1))  # compile the kernels before timing
-    t0 = time.perf_counter()
-    v_x, e_x = exact.values(z[None])
-    t1 = time.perf_counter()
-    v_l, e_l = lumped.values(z[None])
-    t2 = time.perf_counter()
-    print(f"lumped states: {[lumped.model.state_ids[i] for i in lumped.ev.lumped.nonzero()[0]]}")
-    print(f"one evaluation: exact {t1 - t0:.1f} s, lumped {t2 - t1:.1f} s")
-    for name, a, b, rows in (
-        ("observed rows", v_x[0], v_l[0], exact.rows),
-        ("estimates", e_x[0], e_l[0], exact.estimate_rows),
-    ):
-        big = np.abs(a) >= 1.0  # relative differences of counts of at least one person
-        rel = np.where(big, np.abs(b - a) / np.maximum(np.abs(a), 1e-300), 0.0)
-        i = int(np.argmax(rel))
-        r = rows[i]
-        print(
-            f"{name}: largest relative difference {rel[i]:.3%} "
-            f"({r.series} {r.label} {r.sex}: exact {a[i]:.1f}, lumped {b[i]:.1f}); "
-            f"{int(big.sum())} values of at least 1"
-        )
+        print(f"{k:>28}: {v}")
 
 
 if __name__ == "__main__":
