@@ -30,6 +30,14 @@ the fixed tables once; :meth:`ExpectedModel.run` takes per-set copies of the
 arrays that calibration changes (hazard rates, inflow rates, detection
 probabilities, wave and reclassification shares, family shares) and runs the
 sets in parallel threads.
+
+Two propagations compute the same tallies (to rounding): ``fast``, the
+default (:mod:`crossings.expected.fast`, planned by
+:mod:`crossings.expected.plan` and :mod:`crossings.expected.fir`: only the
+reachable (state, type) pairs, types projected onto what is read downstream,
+identical states merged, durations by sliding sums and FFT stages), and
+``daily`` (:mod:`crossings.expected.kernel`), the plain reference it is tested
+against.
 """
 
 from __future__ import annotations
@@ -43,12 +51,18 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from crossings.compile.model import CompiledModel, Targets
-from crossings.expected import kernel
+from crossings.expected import fast, kernel
+from crossings.expected.fir import FirBank
+from crossings.expected.plan import FastPlan, build_plan, choose_rule
 from crossings.tallies import Tallies
 
 log = logging.getLogger(__name__)
 
 F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+METHODS = ("fast", "daily")
+"""Propagation methods: ``fast`` (default) and ``daily`` (the reference)."""
 
 VARYING = ("rate", "combo_rate", "det_prob", "wave_share", "rc_share", "family_share")
 """Compiled arrays that may differ between the parameter sets of one batch."""
@@ -81,6 +95,17 @@ class ExpectedModel:
             the type within a sex). Much faster for long sentences; no longer
             exact where the type mix of a long state changes while people stay
             in it. ``None`` (default) is exact.
+        method: ``"fast"`` (default): the propagation of
+            :mod:`crossings.expected.fast`, over the reachable (state, type)
+            pairs only, durations by sliding sums and FFT stages;
+            ``"daily"``: the plain daily kernel of
+            :mod:`crossings.expected.kernel`, the reference. Both give the same
+            tallies (to rounding; the tests hold them to 10⁻⁹).
+        project: (``fast``) Drop the attributes nothing downstream reads.
+        merge: (``fast``) Propagate identical states with a duration once.
+        stages: (``fast``) FFT stages for long durations (else direct sums).
+        share_filters: (``fast``) One duration filter for all states with the
+            same duration distribution.
 
     Raises:
         ExpectedModeError: For a flag acquired by hazard in a state that has a
@@ -94,7 +119,27 @@ class ExpectedModel:
         >>> tallies = ev.run(ev.base_arrays())
     """
 
-    def __init__(self, model: CompiledModel, lump_steps: int | None = None) -> None:
+    def __init__(
+        self,
+        model: CompiledModel,
+        lump_steps: int | None = None,
+        *,
+        method: str = "fast",
+        project: bool = True,
+        merge: bool = True,
+        stages: bool = True,
+        share_filters: bool = True,
+    ) -> None:
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        self.method = method
+        self._fast_options = {
+            "project": project,
+            "merge": merge,
+            "stages": stages,
+            "share_filters": share_filters,
+        }
+        self._plans: dict[bool, tuple[FastPlan, tuple[I64, F64]]] = {}
         self.model = m = model
         hz = m.hazards
         S, T = m.n_states, m.n_steps
@@ -252,17 +297,37 @@ class ExpectedModel:
         }
         return {k: np.repeat(np.asarray(v, np.float64)[None], n, axis=0) for k, v in base.items()}
 
-    def _classification(self, det_prob: F64) -> F64:
-        """P(rule | segment, type) for each set: (P, G, NT, rules)."""
+    def _classification(
+        self, det_prob: F64, flags: I64 | None = None, sex: I64 | None = None
+    ) -> F64:
+        """P(rule | segment, type) for each set: (P, G, types, rules).
+
+        ``flags``/``sex`` give the types' full flag masks and sexes (default:
+        the daily kernel's types).
+        """
         m = self.model
+        full = self.tau_flags if flags is None else flags
+        tsex = self.tau_sex if sex is None else sex
         P, G, F = det_prob.shape
         n_rules = max(len(m.rule_labels), 1)
-        out = np.zeros((P, G, self.NT, n_rules))
+        out = np.zeros((P, G, full.size, n_rules))
         if m.classify_node < 0 or not len(m.rule_labels):
             return out
-        full = self.tau_flags
         sets = [np.flatnonzero(m.rule_ruleset == r) for r in range(max(1, len(m.ruleset_ids)))]
-        # enumerate detected subsets of each distinct flag mask
+        seg_rs = np.asarray(m.seg_ruleset[:G], np.int64)
+        g_idx = np.arange(G)
+        chosen: dict[tuple[int, int, int], int] = {}
+        by_seg: dict[tuple[int, int], I64] = {}
+
+        def choose(rs: int, sx: int, det: int) -> int:
+            """The rule applied to someone of sex ``sx`` with the flags ``det`` detected."""
+            key = (rs, sx, det)
+            if key not in chosen:
+                chosen[key] = choose_rule(m, sets[rs], sx, det)
+            return chosen[key]
+
+        # enumerate the detected subsets of each distinct flag mask (vectorised over sets
+        # and segments): P(detected = D) × [rule chosen for D]
         for mask in np.unique(full):
             fl = [f for f in range(F) if int(mask) >> f & 1]
             taus = np.flatnonzero(full == mask)
@@ -276,26 +341,17 @@ class ExpectedModel:
                         prob = prob * pf
                     else:
                         prob = prob * (1.0 - pf)
-                for g in range(G):
-                    rules = sets[int(m.seg_ruleset[g])]
-                    for sx in (0, 1):
-                        chosen = int(rules[-1]) if rules.size else 0
-                        for r_ in rules:
-                            r = int(r_)
-                            if m.rule_default[r]:
-                                chosen = r
-                                break
-                            ok = not (m.rule_any[r] and not det & int(m.rule_any[r]))
-                            ok = ok and not (
-                                m.rule_all[r] and det & int(m.rule_all[r]) != int(m.rule_all[r])
-                            )
-                            ok = ok and not (m.rule_none[r] and det & int(m.rule_none[r]))
-                            ok = ok and not (m.rule_sex[r] >= 0 and sx != m.rule_sex[r])
-                            if ok:
-                                chosen = r
-                                break
-                        tt = taus[self.tau_sex[taus] == sx]
-                        out[:, g, tt, chosen] += prob[:, g][:, None]
+                for sx in (0, 1):
+                    tt = taus[tsex[taus] == sx]
+                    if not tt.size:
+                        continue
+                    if (sx, det) not in by_seg:
+                        by_seg[sx, det] = np.array(
+                            [choose(int(rs), sx, det) for rs in seg_rs], np.int64
+                        )
+                    rule_g = by_seg[sx, det]
+                    # distinct types: no index repeats within one assignment
+                    out[:, g_idx[:, None], tt[None, :], rule_g[:, None]] += prob[:, :, None]
         return out
 
     def _entries(self, combo_rate: F64) -> tuple[F64, F64]:
@@ -348,13 +404,9 @@ class ExpectedModel:
         P = next(iter(arrays.values())).shape[0] if arrays else 1
         base = self.base_arrays(P) if len(arrays) < len(VARYING) else {}
         a = {k: np.ascontiguousarray(arrays.get(k, base.get(k)), dtype=np.float64) for k in VARYING}
-        S, T, H, NT = self.S, self.T, self.H, self.NT
-        Y = len(m.years)
-        F = max(m.n_flags, 1)
-        W, R = len(m.wave_ids), len(m.rc_ids)
+        S, T = self.S, self.T
         C = len(m.consequence_ids)
-        n_rules = max(len(m.rule_labels), 1)
-        cls = self._classification(a["det_prob"])
+        cls = self._classification(a["det_prob"]) if self.method == "daily" else np.zeros(0)
         ent, init = self._entries(a["combo_rate"])
         if entry_weights is not None:
             wts = np.asarray(entry_weights, np.float64)
@@ -365,21 +417,51 @@ class ExpectedModel:
         fm, fh = (
             self._families(a["family_share"]) if C else (np.zeros((P, S, 0)), np.zeros((P, S, 0)))
         )
-        n = max(1, min(nb.get_num_threads(), P))
-        Pc = -(-P // n)
-        pick = np.minimum(np.arange(n * Pc), P - 1).reshape(n, Pc)
+        if self.method == "daily":
+            kw = self._run_daily(a, cls, ent, init, fm, fh, P)
+        else:
+            kw = self._run_fast(a, ent, init, fm, fh, P)
+        return Tallies(**kw, leading="set")
 
-        def chunk(arr: F64) -> F64:
-            """(P, ...) → (chunks, ..., sets of the chunk): sets on the last axis."""
-            return np.ascontiguousarray(np.moveaxis(np.asarray(arr)[pick], 1, -1))
+    # ------------------------------------------------------------------
+    @property
+    def plan(self) -> FastPlan:
+        """The tables of the fast propagation (built on first use)."""
+        return self._fast_plan(self._fast_options["merge"])[0]
+
+    def _fast_plan(self, merge: bool) -> tuple[FastPlan, tuple[I64, F64]]:
+        """The plan (merged twins or not) and its packed filter bank, built once."""
+        if merge not in self._plans:
+            o = self._fast_options
+            plan = build_plan(
+                self, project=o["project"], merge=merge, share_filters=o["share_filters"]
+            )
+            bank = FirBank.build(plan.pmfs, plan.fir_types, stages=o["stages"])
+            self._plans[merge] = (plan, bank.pack())
+        return self._plans[merge]
+
+    def _twins_hold(self, plan: FastPlan, rate: F64) -> bool:
+        """Whether every parameter set keeps the merged states' hazard rates identical."""
+        for members in plan.info["merged_components"]:
+            first = rate[:, :, members[0]]
+            if any(not np.array_equal(rate[:, :, c], first) for c in members[1:]):
+                return False
+        return True
+
+    def _outputs(self, n: int, Pc: int) -> dict[str, F64]:
+        """Zeroed tallies with a leading chunk axis and sets last."""
+        m = self.model
+        S, T, H = self.S, self.T, self.H
+        Y = len(m.years)
+        F = max(m.n_flags, 1)
+        W, R = len(m.wave_ids), len(m.rc_ids)
+        C = len(m.consequence_ids)
+        n_rules = max(len(m.rule_labels), 1)
 
         def zeros(*shape: int) -> F64:
             return np.zeros((n, *shape, Pc))
 
-        rate = a["rate"]
-        if rate.shape[2] == 0:
-            rate = np.zeros((P, rate.shape[1], 1))
-        o = {
+        return {
             "stocks": zeros(T, S, 2),
             "flows": zeros(Y, S + 1, S, 2),
             "flag_flows": zeros(Y, F, S, 2),
@@ -390,6 +472,37 @@ class ExpectedModel:
             "rule_counts": zeros(Y, n_rules, 2),
             "hazard_counts": zeros(Y, max(H, 1)),
         }
+
+    @staticmethod
+    def _chunks(P: int) -> tuple[int, int, NDArray[np.intp]]:
+        """Threads, sets per thread and the set each (thread, slot) computes."""
+        n = max(1, min(nb.get_num_threads(), P))
+        Pc = -(-P // n)
+        pick = np.minimum(np.arange(n * Pc), P - 1).reshape(n, Pc)
+        return n, Pc, pick
+
+    @staticmethod
+    def _unchunk(arr: F64, n: int, Pc: int, P: int) -> F64:
+        full = np.moveaxis(arr, -1, 1)
+        return np.ascontiguousarray(full.reshape(n * Pc, *full.shape[2:])[:P])
+
+    def _run_daily(
+        self, a: dict[str, F64], cls: F64, ent: F64, init: F64, fm: F64, fh: F64, P: int
+    ) -> dict[str, Any]:
+        """The daily kernel (the reference)."""
+        m = self.model
+        S, T, NT = self.S, self.T, self.NT
+        H = self.H
+        n, Pc, pick = self._chunks(P)
+
+        def chunk(arr: F64) -> F64:
+            """(P, ...) → (chunks, ..., sets of the chunk): sets on the last axis."""
+            return np.ascontiguousarray(np.moveaxis(np.asarray(arr)[pick], 1, -1))
+
+        rate = a["rate"]
+        if rate.shape[2] == 0:
+            rate = np.zeros((P, rate.shape[1], 1))
+        o = self._outputs(n, Pc)
         i64 = np.int64
         kernel.propagate_many(
             T,
@@ -452,13 +565,108 @@ class ExpectedModel:
             o["rule_counts"],
             o["hazard_counts"],
         )
+        return {k: self._unchunk(v, n, Pc, P) for k, v in o.items()}
 
-        def unchunk(arr: F64) -> F64:
-            full = np.moveaxis(arr, -1, 1)
-            return np.ascontiguousarray(full.reshape(n * Pc, *full.shape[2:])[:P])
+    def _run_fast(
+        self, a: dict[str, F64], ent: F64, init: F64, fm: F64, fh: F64, P: int
+    ) -> dict[str, Any]:
+        """The fast propagation (:mod:`crossings.expected.fast`)."""
+        m = self.model
+        plan, (fi, ff) = self._fast_plan(self._fast_options["merge"])
+        if self._fast_options["merge"] and not self._twins_hold(plan, a["rate"]):
+            # a set gives the twins different rates: propagate them apart
+            plan, (fi, ff) = self._fast_plan(False)
+        n, Pc, pick = self._chunks(P)
 
-        kw: dict[str, Any] = {k: unchunk(v) for k, v in o.items()}
-        return Tallies(**kw, leading="set")
+        def chunk(arr: F64) -> F64:
+            return np.ascontiguousarray(np.moveaxis(np.asarray(arr)[pick], 1, -1))
+
+        rate = a["rate"]
+        if rate.shape[2] == 0:
+            rate = np.zeros((P, rate.shape[1], 1))
+        # classification of the node's arrival types, and where each rule sends them
+        G = a["det_prob"].shape[1]
+        types = plan.cls_rules
+        daily = np.argsort(plan.types.perm)
+        if plan.cn >= 0:
+            cls = self._classification(
+                a["det_prob"], self.tau_flags[daily[types]], plan.types.sex[types]
+            )
+            to_d = np.zeros((cls.shape[3], plan.cn_d.size))
+            col = {int(d): j for j, d in enumerate(plan.cn_d)}
+            for r in range(self.rt_ptr.size - 1):
+                for j in range(int(self.rt_ptr[r]), int(self.rt_ptr[r + 1])):
+                    to_d[r, col[int(self.rt_state[j])]] += self.rt_p[j]
+            route = np.einsum("pgir,rj->pgji", cls, to_d)
+        else:
+            cls = np.zeros((P, G, 1, 1))
+            route = np.zeros((P, G, 1, 1))
+        cls_c = chunk(cls)  # (n, G, types, rules, Pc)
+        route_c = chunk(route)  # (n, G, J, types, Pc)
+        route_c = np.ascontiguousarray(route_c.reshape(route_c.shape[0], -1))
+        o = self._outputs(n, Pc)
+        i64 = np.int64
+        fast.propagate_many(
+            self.T,
+            m.step_seg.astype(i64),
+            self.year_index,
+            plan.args(),
+            fi,
+            ff,
+            chunk(rate),
+            cls_c,
+            route_c,
+            m.wave_step.astype(i64),
+            chunk(a["wave_share"]),
+            m.wave_active.astype(np.bool_),
+            m.rc_step.astype(i64),
+            m.rc_from.astype(i64),
+            m.rc_to.astype(i64),
+            chunk(a["rc_share"]),
+            chunk(ent),
+            chunk(init),
+            chunk(fm),
+            chunk(fh),
+            o["stocks"],
+            o["flows"],
+            o["flag_flows"],
+            o["wave_moved"],
+            o["rc_moved"],
+            o["family_members"],
+            o["family_households"],
+            o["rule_counts"],
+            o["hazard_counts"],
+        )
+        out = {k: self._unchunk(v, n, Pc, P) for k, v in o.items()}
+        self._entry_flows(out["flows"], ent, init, plan.en_wsex)
+        return out
+
+    def _entry_flows(self, flows: F64, ent: F64, init: F64, wsex: F64) -> None:
+        """Add the moves from outside (entries) to ``flows`` (P, Y, S + 1, S, 2).
+
+        As the daily kernel counts them: on each step, each entry combination
+        whose entries summed over the sets are positive; the initial people on
+        step 0.
+        """
+        m = self.model
+        S = self.S
+        K = ent.shape[2]
+        if K == 0:
+            return
+        Y = flows.shape[1]
+        on = ent.sum(axis=0) > 0  # (T, K)
+        e = np.where(on[None], ent, 0.0)  # (P, T, K)
+        by_year = np.zeros((ent.shape[0], Y, K))
+        for y in range(Y):
+            by_year[:, y] = e[:, self.year_index == y].sum(axis=1)
+        y0 = int(self.year_index[0])
+        if init.sum() > 0:
+            by_year[:, y0] += np.where(init.sum(axis=0) > 0, init, 0.0)
+        for k in range(K):
+            d = int(m.combo_state[k])
+            for sx in (0, 1):
+                if wsex[k, sx] > 0:
+                    flows[:, :, S, d, sx] += by_year[:, :, k] * wsex[k, sx]
 
 
 def expected_values(model: CompiledModel, lump_steps: int | None = None) -> Tallies[np.float64]:
