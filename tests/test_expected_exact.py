@@ -296,6 +296,35 @@ def test_waves_on_a_state_without_and_with_a_duration() -> None:
     check(m3, 20, P=2)  # and lumped
 
 
+def test_a_wave_that_empties_a_state_with_a_duration_in_sets_without_entrants() -> None:
+    """A wave of share 1 leaves a ring's survival factor at 0; sets of one batch whose
+    entry weights give that ring no entrants must not divide by it (a regression:
+    ``crossings run --expected`` on North Korea, cohort sets in one chunk)."""
+    d = queue_scenario()
+    d["detention"][0]["waves"][1]["share"] = 1.0
+    d["states"][1]["duration"] = {
+        "distribution": "gamma",
+        "mean": 50,
+        "sd": 20,
+        "unit": "days",
+        **A,
+    }
+    d["states"][1]["then"] = "c"
+    m = compile_dict(d)
+    m = dataclasses.replace(m, wave_state=np.full_like(m.wave_state, m.state_index("b")))
+    ref = ExpectedModel(m, method="daily")
+    T = m.n_steps
+    w = np.zeros((4, T))
+    w[0] = 1.0  # everyone
+    w[1, : T // 3] = 1.0  # entrants before the waves only
+    w[2, 2 * T // 3 :] = 1.0  # entrants after the last wave only
+    w[3, T // 3 : 2 * T // 3] = 1.0
+    a = ref.run(ref.base_arrays(4), w)
+    b = ExpectedModel(m).run(ref.base_arrays(4), w)
+    assert_same(a, b)
+    assert b.wave_moved[1].sum() > 0
+
+
 def test_cycle_between_states_with_durations() -> None:
     d = base_scenario(n=1000, days=700)
     d["inflows"][0]["rate"] = rate(500.0)
@@ -439,6 +468,23 @@ def test_north_korea(nk_model: CompiledModel, lump: int | None) -> None:
     (which also separates the merged SSD holding centres)."""
     check(nk_model, lump)
     check(nk_model, lump, P=3)
+
+
+@pytest.mark.slow
+def test_north_korea_cohort_sets_in_one_batch(nk_model: CompiledModel) -> None:
+    """The sets of ``crossings run --expected`` (one per entry year, several to a thread):
+    sets without entrants in a ring whose factor another set keeps alive (a regression:
+    a division by a zero factor)."""
+    ref = ExpectedModel(nk_model, method="daily")
+    Y, T = len(nk_model.years), nk_model.n_steps
+    w = np.zeros((Y + 1, T))
+    w[0] = 1.0
+    w[1 + ref.year_index, np.arange(T)] = 1.0
+    pick = [0, 1, 2, 20, 25, 26, 27, 28]
+    assert_same(
+        ref.run(ref.base_arrays(len(pick)), w[pick]),
+        ExpectedModel(nk_model).run(ref.base_arrays(len(pick)), w[pick]),
+    )
 
 
 def test_dates_are_steps_of_the_daily_model() -> None:

@@ -1351,7 +1351,9 @@ def _steps(
                             )  # fmt: skip
                 xo = fbase[fir_of[u]] + fir_row[u] * P
                 for r in range(n):
-                    xf[xo + r] = newm[b + r] / kc[b + r]
+                    # nobody entering adds nothing (and its row's factor may be 0 after a
+                    # wave that took everyone: it is rebased only when people enter)
+                    xf[xo + r] = newm[b + r] / kc[b + r] if newm[b + r] != 0.0 else 0.0
             elif dur[u] == 2:
                 _seg_sums(u, nj, P, newm, b, ones, 0, seg_ptr, seg_lo, seg_hi, seg_sex, tmp2)
                 for k2 in range(2 * P):
@@ -1361,7 +1363,9 @@ def _steps(
                             fir_of[u], fir_row[u] * P + k2, P, kcl, kk, fi, bo, ring, sums, blk,
                             dre, dim,
                         )  # fmt: skip
-                    xf[fbase[fir_of[u]] + fir_row[u] * P + k2] = tmp2[k2] / kcl[kk]
+                    xf[fbase[fir_of[u]] + fir_row[u] * P + k2] = (
+                        tmp2[k2] / kcl[kk] if tmp2[k2] != 0.0 else 0.0
+                    )
             for r in range(n):
                 mass[b + r] += newm[b + r]
                 newm[b + r] = 0.0
