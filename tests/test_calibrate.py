@@ -397,3 +397,36 @@ def test_scenario_approximation_lumps_unless_exact(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as exc:
         load_scenario(bad)
     assert "approximation gives no reason" in exc.value.format()
+
+
+def test_structural_alternatives_report_how_far_the_estimates_move(tmp_path: Path) -> None:
+    """An alternative in which the journey takes a year: base and alternative medians are
+    both reported (keyed as the estimates' totals), the change is their relative
+    difference, and it is not zero."""
+    text = SMALL.read_text(encoding="utf-8")
+    text = text.replace(
+        "calibration:\n",
+        "variants:\n"
+        "  alt_slow_travel:\n"
+        "    description: structural alternative, the journey takes a year\n"
+        '    set: {"states.travelling.duration.min": 50, "states.travelling.duration.max": 54}\n'
+        "calibration:\n  alternatives: [alt_slow_travel]\n",
+        1,
+    )
+    path = tmp_path / "alt.yaml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "cal"
+    calibrate_to_dir(load_scenario(path), out, Options(method="laplace", draws=300, prior_draws=0))
+    sens = pd.read_csv(out / "sensitivity.csv")
+    alt = sens[sens["check"] == "alternative: alt_slow_travel"].set_index("quantity")
+    assert set(alt.index) == {"attempts (all years)", "hiding (yearly mean)"}
+    est = pd.read_csv(out / "estimates.csv")
+    base = est[(est["sex"] == "total") & (est["quantity"] == "attempts")]
+    base_total = float(base[base["year"] == "all years"]["p50"].iloc[0])
+    assert alt.loc["attempts (all years)", "base_median"] == pytest.approx(base_total)
+    for q in alt.index:
+        b, m = alt.loc[q, "base_median"], alt.loc[q, "alternative_median"]
+        assert np.isfinite(b) and np.isfinite(m)
+        assert alt.loc[q, "change"] == pytest.approx((m - b) / b)
+    # arrivals a year later need other crossing numbers to explain the same arrivals
+    assert alt.loc["attempts (all years)", "change"] != 0

@@ -158,7 +158,11 @@ def test_detention_queue_builds_in_the_closure_and_is_flushed_in_waves(nk: Resul
     assert 200 <= moved <= 700  # reported 200–600
     after = _stock(nk, q, dt.date(2023, 10, 9))
     assert after < 0.8 * _stock(nk, q, dt.date(2023, 10, 8))
-    assert _stock(nk, q, dt.date(2025, 6, 30)) < 0.3 * peak
+    # about 1,000 were still held after the October 2023 wave (S79)
+    assert 600 <= after <= 1600, after
+    # no source dates an end to the waves-and-trickle pattern, so the queue is not
+    # emptied by 2025; it stays below its closure peak (the April 2024 wave, the trickle)
+    assert _stock(nk, q, dt.date(2025, 6, 30)) < peak
 
 
 def test_kwanliso_population_of_the_right_order(nk: Results) -> None:

@@ -8,7 +8,7 @@
   estimate, the width of its posterior against the width of its prior (for
   an estimate: its prior predictive, the model run at draws from the prior),
   with a plain label — *set by the data*, *partly* or *prior-driven: the
-  counted series say nothing about it*.
+  fitted series say little about it*.
 * **Prior and likelihood sensitivity** (:func:`power_scaling`): the posterior
   re-weighted as if the prior (or the likelihood) were raised to a power α
   (the power-scaling diagnostic of ``priorsense``, Kallioinen et al. 2023):

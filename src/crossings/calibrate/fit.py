@@ -262,16 +262,6 @@ class Mode:
     converged: bool
 
 
-@dataclass
-class _Best:
-    """The best point of the mode search so far."""
-
-    z: F64
-    values: dict[str, F64]
-    jac: dict[str, F64]
-    lp: float
-
-
 def _checkpoint(path: Path | None, name: str, **arrays: object) -> None:
     if path is None:
         return
@@ -287,6 +277,29 @@ def _load(path: Path | None, name: str) -> dict[str, F64] | None:
         return {k: f[k] for k in f.files}
 
 
+def _full(prob: Problem, z: F64, h: float) -> tuple[dict[str, F64], dict[str, F64]]:
+    """Values at ``z`` and their forward-difference Jacobians (one batch of d + 1 sets)."""
+    out = prob.evaluate(fd_points(z, h))
+    values = {k: v[0] for k, v in out.items()}
+    jac = {k: ((v[1:] - v[0]) / h).T for k, v in out.items()}  # (rows, dim)
+    return values, jac
+
+
+def _newton_parts(
+    prob: Problem, values: dict[str, F64], jac: dict[str, F64], z: F64
+) -> tuple[F64, F64]:
+    """Gradient of the log posterior and the Gauss–Newton Hessian of its negative."""
+    d1, d2 = _derivs(prob.likelihood, values["fit"])
+    J = jac["fit"].T  # (dim, R)
+    g = J @ d1 - z
+    Hm = (J * (-d2)) @ J.T + np.eye(prob.dim)
+    return g, Hm
+
+
+MAX_CHEAP_STEPS = 12
+"""Broyden-updated steps at most between two full forward-difference Jacobians."""
+
+
 def find_mode(
     prob: Problem,
     *,
@@ -297,11 +310,20 @@ def find_mode(
 ) -> Mode:
     """Levenberg–Marquardt to the posterior mode, then the Laplace covariance there.
 
+    The Jacobian of the expected values in the coordinates is computed by
+    forward differences (one batch of ``d + 1`` parameter sets) and, between
+    two such batches, updated by Broyden's rank-one rule from each trial
+    step (one parameter set per step): a step is accepted only on the exact
+    log posterior at the trial point, and convergence is declared only when
+    a freshly differenced Jacobian confirms it, so the cheap updates change
+    the cost, not the mode or the Laplace covariance.
+
     Args:
         prob: The problem.
-        max_iter: Iterations at most.
+        max_iter: Full Jacobian evaluations at most (each costs ``d + 1``
+            parameter sets; the cheap Broyden steps between them are not counted).
         from_prior: Start from the prior medians (see :func:`start_z`).
-        checkpoint: Folder for a checkpoint after every iteration (and to resume from).
+        checkpoint: Folder for a checkpoint after every step (and to resume from).
         progress: Called as ``progress(stage, fraction, detail)``.
     """
     d = prob.dim
@@ -312,71 +334,105 @@ def find_mode(
         z = state["z"]
         lam = float(state["lam"])
         it0 = int(state["iter"])
-        done = bool(state["done"])
         log.info("resuming calibration at iteration %d", it0)
     else:
         z = start_z(prob, from_prior=from_prior)
-        lam, it0, done = 1e-3, 0, False
-    best: _Best | None = None
-    g = Hm = np.zeros(0)
+        lam, it0 = 1e-3, 0
     it = it0
-    converged = done
-    while True:
-        out = prob.evaluate(fd_points(z, h))
-        mu = out["fit"][0]
-        lp = float(lik.total(mu) + prob.log_prior(z[None])[0])
+    steps = 0
+
+    def refresh(at: F64) -> tuple[dict[str, F64], dict[str, F64], float]:
+        nonlocal it
+        vals, jc = _full(prob, at, h)
         it += 1
+        _checkpoint(checkpoint, "mode", z=at, lam=np.array(lam), iter=np.array(it))
         if progress is not None:
             progress(
                 "finding the mode",
                 min(1.0, (it - it0) / max_iter),
-                f"iteration {it}, {prob.evaluations} model evaluations",
+                f"Jacobian {it}, {steps} steps, {prob.evaluations} model evaluations",
             )
-        stop = done or it >= max_iter + it0
-        if best is None or lp >= best.lp:
-            gain = np.inf if best is None else lp - best.lp
-            jac = {k: ((v[1:] - v[0]) / h).T for k, v in out.items()}  # (rows, dim)
-            best = _Best(z.copy(), {k: v[0] for k, v in out.items()}, jac, lp)
+        return vals, jc, float(lik.total(vals["fit"]) + prob.log_prior(at[None])[0])
+
+    values, jac, lp = refresh(z)
+    fresh, cheap, rejects, moved = True, 0, 0, False
+    converged = False
+    while True:
+        g, Hm = _newton_parts(prob, values, jac, z)
+        newton = np.linalg.solve(Hm, g)
+        post_sd = np.sqrt(np.clip(np.diag(np.linalg.inv(Hm)), 1e-30, None))
+        # converged when the full Newton step is a small fraction of a posterior sd:
+        # moving further would not change any interval noticeably
+        small = (
+            float(np.max(np.abs(newton) / post_sd)) < 0.02 or float(np.max(np.abs(newton))) < 1e-4
+        )
+        if small:
+            if fresh:
+                converged = True
+                break
+            if it - it0 >= max_iter:
+                break
+            values, jac, lp = refresh(z)
+            fresh, cheap, rejects, moved = True, 0, 0, False
+            continue
+        step = np.clip(np.linalg.solve(Hm + lam * np.diag(np.diag(Hm)), g), -2.0, 2.0)
+        trial = z + step
+        out = prob.evaluate(trial[None])
+        new = {k: v[0] for k, v in out.items()}
+        lp_new = float(lik.total(new["fit"]) + prob.log_prior(trial[None])[0])
+        steps += 1
+        if progress is not None:
+            progress(
+                "finding the mode",
+                min(1.0, (it - it0) / max_iter),
+                f"Jacobian {it}, {steps} steps, {prob.evaluations} model evaluations",
+            )
+        # Broyden's rank-one update: the Jacobian now maps the step onto the change seen
+        ss = float(step @ step)
+        if ss > 0 and np.isfinite(lp_new):
+            for k in jac:
+                jac[k] = jac[k] + np.outer(new[k] - values[k] - jac[k] @ step, step) / ss
+        fresh = False
+        cheap += 1
+        if np.isfinite(lp_new) and lp_new >= lp:
+            gain = lp_new - lp
+            z, values, lp = trial, new, lp_new
             lam = max(lam / 3, 1e-7)
-            J = jac["fit"].T  # (dim, R)
-            d1, d2 = _derivs(lik, mu)
-            g = J @ d1 - z
-            Hm = (J * (-d2)) @ J.T + np.eye(d)
-            step = np.linalg.solve(Hm + lam * np.diag(np.diag(Hm)), g)
-            newton = np.linalg.solve(Hm, g)
-            post_sd = np.sqrt(np.clip(np.diag(np.linalg.inv(Hm)), 1e-30, None))
-            # converged when the full Newton step is a small fraction of a posterior sd:
-            # moving further would not change any interval noticeably
-            if (
-                float(np.max(np.abs(newton) / post_sd)) < 0.02
-                or float(np.max(np.abs(step))) < 1e-4
-                or (gain < 1e-9 * max(1.0, abs(lp)) and float(np.max(np.abs(step))) < 1e-3)
-            ):
-                stop = converged = True
+            rejects = 0
+            moved = True
+            tiny = gain < 1e-9 * max(1.0, abs(lp)) and float(np.max(np.abs(step))) < 1e-3
         else:
             lam *= 10
+            rejects += 1
+            tiny = False
+        _checkpoint(checkpoint, "mode", z=z, lam=np.array(lam), iter=np.array(it))
+        if not moved:
+            # every step since the last fresh Jacobian was refused: classic LM damping
             if lam > 1e8:
-                stop = True
-            step = np.linalg.solve(Hm + lam * np.diag(np.diag(Hm)), g)
-        assert best is not None
-        _checkpoint(
-            checkpoint,
-            "mode",
-            z=best.z,
-            lam=np.array(lam),
-            iter=np.array(it),
-            done=np.array(converged),
-        )
-        if stop:
-            break
-        z = best.z + np.clip(step, -2.0, 2.0)
-    assert best is not None
-    d1, d2 = _derivs(lik, best.values["fit"])
-    J = best.jac["fit"].T
-    Hm = (J * (-d2)) @ J.T + np.eye(d)
+                break
+            continue
+        if tiny or rejects >= 2 or cheap >= MAX_CHEAP_STEPS:
+            # converging, or the updated Jacobian has gone stale: difference it afresh
+            if it - it0 >= max_iter:
+                break
+            values, jac, lp = refresh(z)
+            fresh, cheap, rejects, moved = True, 0, 0, False
+            lam = min(lam, 1.0)
+    if not fresh:
+        # the Laplace covariance and the linearised predictions need an exact Jacobian
+        values, jac, lp = refresh(z)
+    g, Hm = _newton_parts(prob, values, jac, z)
     cov = np.linalg.inv(Hm)
     cov = (cov + cov.T) / 2
-    return Mode(best.z, cov, best.values, best.jac, best.lp, it, converged)
+    _checkpoint(checkpoint, "mode", z=z, lam=np.array(lam), iter=np.array(it))
+    log.info(
+        "mode: %d Jacobians, %d steps, %d evaluations, converged=%s",
+        it - it0,
+        steps,
+        prob.evaluations,
+        converged,
+    )
+    return Mode(z, cov, values, jac, lp, it, converged)
 
 
 @dataclass

@@ -11,6 +11,12 @@ observation model (:class:`~crossings.scenario.schema.ObservationModel`):
   that a normal with mean ``mu`` and sd ``range_sd × midpoint`` falls inside;
 * estimates (``kind: estimate``, a number): log-normal around the estimate
   with sd ``range_sd`` on the log scale.
+
+A count that is the sum of other counts of the same series (a year's total
+beside its women and men, a bucket beside its single years) carries no
+information of its own: :func:`independent_rows` keeps a largest linearly
+independent set of each series' counts, finest rows first, and only those
+enter the likelihood (the others are still predicted and checked).
 """
 
 from __future__ import annotations
@@ -25,17 +31,60 @@ from crossings.scenario.schema import ObservationModel
 F64 = NDArray[np.float64]
 
 
+def independent_rows(rows: list[Row]) -> NDArray[np.bool_]:
+    """Which count rows are independent of the others of their series.
+
+    Every count row is a sum over cells (year × sex; a total covers both
+    sexes, a bucket several years). Within each series the rows are taken
+    finest first (fewest cells, then in order) and kept when they are not a
+    linear combination of the rows kept so far, so a year's total beside its
+    split by sex, or a bucket beside its single years, is not counted twice.
+    Ranges and estimates are always kept.
+
+    Returns:
+        A boolean per row: ``True`` where the row enters the likelihood.
+    """
+    keep = np.ones(len(rows), bool)
+    by_series: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        if r.kind == "count":
+            by_series.setdefault(r.series, []).append(i)
+    for idx in by_series.values():
+        cells: dict[tuple[object, str], int] = {}
+        vecs: dict[int, list[int]] = {}
+        for i in idx:
+            r = rows[i]
+            when: tuple[object, ...] = (r.date,) if r.date is not None else tuple(r.years)
+            sexes = ("female", "male") if r.sex == "total" else (r.sex,)
+            vecs[i] = [cells.setdefault((w, s), len(cells)) for w in when for s in sexes]
+        basis = np.zeros((0, len(cells)))
+        for i in sorted(idx, key=lambda j: (len(vecs[j]), j)):
+            v = np.zeros(len(cells))
+            v[vecs[i]] = 1.0
+            trial = np.vstack([basis, v])
+            if np.linalg.matrix_rank(trial) > basis.shape[0]:
+                basis = trial
+            else:
+                keep[i] = False
+    return keep
+
+
 class Likelihood:
     """Log-likelihood of the observed rows given expected values.
 
     Args:
         rows: The observed rows.
         om: The scenario's observation model.
+
+    Attributes:
+        used: Rows that enter the likelihood (see :func:`independent_rows`);
+            the others get weight zero.
     """
 
     def __init__(self, rows: list[Row], om: ObservationModel) -> None:
         self.rows = rows
         self.om = om
+        self.used = independent_rows(rows)
         self.y = np.array([r.observed for r in rows])
         self.kind = np.array([r.kind for r in rows])
         self.lo = np.array([r.low for r in rows])
@@ -83,7 +132,7 @@ class Likelihood:
         if e.any():
             sd = self.om.range_sd
             out[..., e] = -0.5 * ((np.log(mu[..., e]) - np.log(np.maximum(y[e], 1e-9))) / sd) ** 2
-        return out
+        return np.where(self.used, out, 0.0)
 
     def total(self, mu: F64) -> F64:
         """Summed log-likelihood over rows: shape (…,)."""
@@ -101,7 +150,11 @@ class Likelihood:
             else:
                 r = 1.0 / self.om.dispersion
                 out[..., c] = rng.negative_binomial(r, r / (r + mc))
-        g = self.is_range | self.is_est
+        g = self.is_range
         if g.any():
-            out[..., g] = mu[..., g] * np.exp(rng.normal(0.0, self.om.range_sd, mu[..., g].shape))
+            # the range likelihood's normal around the expectation
+            out[..., g] = mu[..., g] + self.scale[g] * rng.standard_normal(mu[..., g].shape)
+        e = self.is_est
+        if e.any():
+            out[..., e] = mu[..., e] * np.exp(rng.normal(0.0, self.om.range_sd, mu[..., e].shape))
         return out

@@ -310,7 +310,13 @@ def structural_alternatives(loaded: LoadedScenario, opts: Options, base: Report)
     cal = loaded.scenario.calibration
     alts = list(cal.alternatives) if cal else []
     out = []
-    base_tot = base.estimates[base.estimates["sex"] == "total"].groupby("quantity")["p50"].sum()
+    est = base.estimates
+    agg = est[(est["sex"] == "total") & est["year"].isin([ALL_YEARS, YEARLY_MEAN])]
+    # keyed like the names of _totals: "quantity (all years)" / "quantity (yearly mean)"
+    base_tot = {
+        f"{q} ({y})": float(v)
+        for q, y, v in zip(agg["quantity"], agg["year"], agg["p50"], strict=True)
+    }
     for alt in alts:
         alt_loaded = load_scenario(loaded.origin, overrides=list(loaded.overrides), variant=alt)
         prob = prepare(alt_loaded, lump_days=opts.lump_days, exact=opts.exact)
