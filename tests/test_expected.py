@@ -129,6 +129,8 @@ def test_all_tallies_agree_with_agents(example_runs: tuple[list, object]) -> Non
         "hazard_counts",
         "flag_flows",
         "family_households",
+        "family_affected",
+        "family_affected_households",
     ):
         per_run = np.array([getattr(r, name).sum() for r in raws], dtype=float)
         e = float(getattr(ev, name)[0].sum())

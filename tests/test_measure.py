@@ -10,11 +10,14 @@ import pytest
 from crossings.calibrate.fit import prepare, start_z
 from crossings.calibrate.unknowns import apply_components
 from crossings.compile.compiler import compile_scenario
+from crossings.executors import run_seeds
 from crossings.expected import ExpectedModel
-from crossings.measure import build_rows, row_values, rows_outside_span
+from crossings.measure import build_rows, measure_values, row_values, rows_outside_span
 from crossings.results.results import Results
 from crossings.runs import RunMode
-from crossings.scenario.load import load_scenario_text
+from crossings.scenario.load import load_scenario, load_scenario_text
+from crossings.scenario.schema import Measure
+from crossings.tallies import stack
 
 SMALL = Path(__file__).parent / "data" / "calib_small.yaml"
 
@@ -57,3 +60,24 @@ def test_measurement_needs_a_stack(loaded) -> None:  # type: ignore[no-untyped-d
     single = ExpectedModel(model).run({}).item(0)
     with pytest.raises(ValueError, match="stack"):
         row_values(single, model, rows)
+
+
+def test_family_any_counts_each_member_once_in_both_producers() -> None:
+    """``family: [any]`` measures each family member once: in the agent engine it is the
+    members hit by at least one consequence, in the expected-value mode 1 − Π(1 − p);
+    both are below the sum over consequences (which counts a member hit twice twice)."""
+
+    model = compile_scenario(load_scenario("example"))
+    any_m = Measure.model_validate({"family": ["any"]})
+    cons = Measure.model_validate({"family": list(model.consequence_ids)})
+    years = tuple(model.years)
+    ev = ExpectedModel(model).run({})
+    e_any = measure_values(ev, model, any_m, years, None, "total")[0]
+    e_sum = measure_values(ev, model, cons, years, None, "total")[0]
+    assert 0 < e_any < e_sum
+    runs = stack(run_seeds(model, list(range(1, 13)), workers=2))
+    a_any = measure_values(runs, model, any_m, years, None, "total")
+    a_sum = measure_values(runs, model, cons, years, None, "total")
+    assert (a_any < a_sum).all()
+    se = a_any.std(ddof=1) / np.sqrt(a_any.size)
+    assert abs(a_any.mean() - e_any) <= 4 * se + 1e-9

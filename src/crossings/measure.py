@@ -276,6 +276,11 @@ def measure_values(
         w = list(m.wave_indices(measure.wave))  # one wave id may move several queues
         return np.asarray(tallies.wave_moved[:, w][..., sx].reshape(N, -1).sum(axis=1), np.float64)
     if measure.family is not None:
+        if list(measure.family) == ["any"]:
+            if tallies.family_affected is None:
+                raise ValueError("these tallies do not count family members once (family: [any])")
+            aff = tallies.family_affected[:, yidx]
+            return np.asarray(aff.reshape(N, -1).sum(axis=1), np.float64)
         cidx = [m.consequence_ids.index(c) for c in measure.family]
         fam = tallies.family_members[:, yidx][:, :, cidx]
         return np.asarray(fam.reshape(N, -1).sum(axis=1), np.float64)

@@ -346,13 +346,15 @@ def find_mode(
         vals, jc = _full(prob, at, h)
         it += 1
         _checkpoint(checkpoint, "mode", z=at, lam=np.array(lam), iter=np.array(it))
+        lp_at = float(lik.total(vals["fit"]) + prob.log_prior(at[None])[0])
         if progress is not None:
             progress(
                 "finding the mode",
                 min(1.0, (it - it0) / max_iter),
-                f"Jacobian {it}, {steps} steps, {prob.evaluations} model evaluations",
+                f"Jacobian {it}, {steps} steps, log posterior {lp_at:.1f}, "
+                f"{prob.evaluations} model evaluations",
             )
-        return vals, jc, float(lik.total(vals["fit"]) + prob.log_prior(at[None])[0])
+        return vals, jc, lp_at
 
     values, jac, lp = refresh(z)
     fresh, cheap, rejects, moved = True, 0, 0, False

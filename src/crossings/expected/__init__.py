@@ -372,17 +372,26 @@ class ExpectedModel:
         return ent, init
 
     def _families(self, family_share: F64) -> tuple[F64, F64]:
-        """Expected members and households affected per entrant: (P, S, C) each."""
+        """Expected members and households affected per entrant: (P, S, C + 1) each.
+
+        Column ``c < C`` is consequence ``c``; the last column counts each member
+        once however many consequences they suffer (the agent engine draws each
+        member's consequences independently: ``1 − Π_c (1 − p_c)``) and each
+        household once if any member is affected.
+        """
         P, S, C = family_share.shape
-        fm = np.zeros((P, S, C))
-        fh = np.zeros((P, S, C))
+        fm = np.zeros((P, S, C + 1))
+        fh = np.zeros((P, S, C + 1))
         J = self.n_others
+        hit = 1.0 - np.prod(1.0 - family_share, axis=2)  # a member suffers at least one
         for j, pj in enumerate(self.size_pmf):
             others = min(j, J)  # size j + 1 → j others, at most J
             if pj <= 0 or others <= 0:
                 continue
-            fm += pj * others * family_share
-            fh += pj * (1.0 - (1.0 - family_share) ** others)
+            fm[:, :, :C] += pj * others * family_share
+            fh[:, :, :C] += pj * (1.0 - (1.0 - family_share) ** others)
+            fm[:, :, C] += pj * others * hit
+            fh[:, :, C] += pj * (1.0 - (1.0 - hit) ** others)
         return fm, fh
 
     def run(self, arrays: dict[str, F64], entry_weights: F64 | None = None) -> Tallies[np.float64]:
@@ -421,6 +430,14 @@ class ExpectedModel:
             kw = self._run_daily(a, cls, ent, init, fm, fh, P)
         else:
             kw = self._run_fast(a, ent, init, fm, fh, P)
+        if C:
+            # the last family column counts each member (household) once
+            kw["family_affected"] = np.ascontiguousarray(kw["family_members"][:, :, C])
+            kw["family_affected_households"] = np.ascontiguousarray(
+                kw["family_households"][:, :, C]
+            )
+            kw["family_members"] = np.ascontiguousarray(kw["family_members"][:, :, :C])
+            kw["family_households"] = np.ascontiguousarray(kw["family_households"][:, :, :C])
         return Tallies(**kw, leading="set")
 
     # ------------------------------------------------------------------
@@ -456,6 +473,7 @@ class ExpectedModel:
         F = max(m.n_flags, 1)
         W, R = len(m.wave_ids), len(m.rc_ids)
         C = len(m.consequence_ids)
+        C = C + 1 if C else 0  # the consequences and "any of them" (see _families)
         n_rules = max(len(m.rule_labels), 1)
 
         def zeros(*shape: int) -> F64:

@@ -42,7 +42,9 @@ def measure_text(m: Measure) -> str:
     if m.wave is not None:
         return f"people sent back by wave {m.wave}"
     if m.family is not None:
-        return "family members affected: " + ", ".join(m.family)
+        if list(m.family) == ["any"]:
+            return "family members affected by any consequence (each person once)"
+        return "family members affected: " + ", ".join(m.family) + " (summed)"
     return ""
 
 

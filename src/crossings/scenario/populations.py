@@ -137,6 +137,8 @@ def measured_states(sc: Scenario, m: Measure) -> list[str]:
         return [q.id for q in sc.detention if any(w.id == m.wave for w in q.waves)]
     if m.family is not None and sc.families is not None:
         wanted = set(m.family)
+        if "any" in wanted:
+            return [s for o in sc.families.outcomes for s in o.on_enter]
         return [
             s
             for o in sc.families.outcomes

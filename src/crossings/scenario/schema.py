@@ -719,7 +719,8 @@ class Measure(Strict):
     these states on 31 December (or on the row's ``date``); ``flow``: moves from
     one state to another per year; ``wave``: people moved by a named wave;
     ``family``: family members affected per year by these consequences (by
-    sex not available).
+    sex not available); a list sums the consequences (a member who suffers two
+    counts twice), ``[any]`` counts each member once, whatever they suffer.
     """
 
     entries: list[str] | None = None
@@ -739,6 +740,11 @@ class Measure(Strict):
             raise ValueError("a measure needs exactly one of entries, stock, flow, wave, family")
         if self.flow is not None and set(self.flow) != {"from", "to"}:
             raise ValueError("a flow measure needs 'from' and 'to'")
+        if self.family is not None and "any" in self.family and len(self.family) > 1:
+            raise ValueError(
+                "family: [any] counts each member once and stands alone; "
+                "list consequences without 'any' to sum them"
+            )
         return self
 
 

@@ -1070,6 +1070,8 @@ class _Checker:
             fam = self.sc.families
             cons = sorted({c for o in (fam.outcomes if fam else []) for c in o.consequences.values})
             for k, c in enumerate(m.family):
+                if c == "any" and fam is not None:
+                    continue  # each member once, whatever they suffer
                 self.ref(c, cons, "family consequence", (*base, "measure", "family", k))
 
     def check_calibration(self) -> None:
