@@ -390,16 +390,43 @@ def print_calibration(console: Console, folder: Path) -> None:
         else "a normal approximation at the mode (a preview: use the default method for "
         "the exact posterior)"
     )
+    rows = f"{meta['rows']} observed numbers"
+    if meta.get("rows_independent") is not None and meta["rows_independent"] < meta["rows"]:
+        rows += (
+            f" ({meta['rows_independent']} independent: totals that are sums of other "
+            "counts are predicted, not fitted twice)"
+        )
     console.print(
         f"Calibrated {meta['scenario']}: {len(meta['unknowns'])} unknowns "
-        f"({meta['coordinates']} coordinates) fitted to {meta['rows']} observed numbers; "
+        f"({meta['coordinates']} coordinates) fitted to {rows}; "
         f"{method}; {meta['evaluations']:,} model evaluations in {meta['seconds']:,.0f} s.",
         highlight=False,
     )
+    if not meta.get("converged", True):
+        console.print(
+            f"Warning: the mode search stopped at its limit ({meta['iterations']} Jacobians) "
+            "before its convergence test was met"
+            + (
+                "; the importance weights correct the proposal, but check k̂ and the "
+                "effective sample size"
+                if meta["method"] == "importance"
+                else "; the Laplace preview is centred on an approximate mode (raise "
+                "--max-iter, or use the default method)"
+            )
+            + ".",
+            highlight=False,
+        )
     if meta["method"] == "importance" and (meta["khat"] or 0) > 0.7:
         console.print(
             "Warning: k̂ is above 0.7, so the importance sample is not reliable; rerun with "
             "a larger --target-ess or report the Laplace preview as such.",
+            highlight=False,
+        )
+    elif meta["method"] == "importance" and meta["ess"] < meta.get("target_ess", 0):
+        console.print(
+            f"Warning: the effective sample size ({meta['ess']:,.0f}) fell short of its "
+            f"target ({meta['target_ess']:,.0f}) within the sampler's draw limit; tail "
+            "quantiles are less precise than asked.",
             highlight=False,
         )
     console.print(

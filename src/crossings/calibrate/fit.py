@@ -296,7 +296,7 @@ def _newton_parts(
     return g, Hm
 
 
-MAX_CHEAP_STEPS = 12
+MAX_CHEAP_STEPS = 40
 """Broyden-updated steps at most between two full forward-difference Jacobians."""
 
 
@@ -365,8 +365,11 @@ def find_mode(
         post_sd = np.sqrt(np.clip(np.diag(np.linalg.inv(Hm)), 1e-30, None))
         # converged when the full Newton step is a small fraction of a posterior sd:
         # moving further would not change any interval noticeably
+        # or when the full Newton step promises less than 0.01 in log posterior density
         small = (
-            float(np.max(np.abs(newton) / post_sd)) < 0.02 or float(np.max(np.abs(newton))) < 1e-4
+            float(np.max(np.abs(newton) / post_sd)) < 0.02
+            or float(np.max(np.abs(newton))) < 1e-4
+            or 0.5 * float(g @ newton) < 0.01
         )
         if small:
             if fresh:
