@@ -11,6 +11,7 @@ calibration uses. Summaries over runs are the median and the 5–95% band.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -450,9 +451,10 @@ class Results:
         the span; a row partly outside is not compared, as in calibration).
         Columns: :data:`OBSERVATION_COLUMNS` — ``simulated`` is the median over
         runs, ``simulated_p05``/``_p95`` the 5–95% band; ``observed`` is the
-        number observed, or for a reported range its midpoint (or its one
-        bound), with the range in ``observed_low``/``observed_high`` (NaN for an
-        open end); ``year`` is a year, a bucket ``1999-2001`` or a date.
+        number observed, empty (NaN) for a reported range, which is held whole
+        in ``observed_low``/``observed_high`` (NaN for an open end: "more than
+        2,000" is a lower bound, never a midpoint); ``year`` is a year, a
+        bucket ``1999-2001`` or a date.
         """
         rows = self.observation_rows()
         if not rows:
@@ -467,7 +469,7 @@ class Results:
                     "series": r.series,
                     "year": r.label,
                     "sex": r.sex,
-                    "observed": r.observed,
+                    "observed": r.observed if r.kind != "range" else math.nan,
                     "simulated": float(med[j]),
                     "simulated_p05": float(p05[j]),
                     "simulated_p95": float(p95[j]),
