@@ -305,6 +305,7 @@ def find_mode(
     *,
     max_iter: int = 20,
     from_prior: bool = False,
+    start: F64 | None = None,
     checkpoint: Path | None = None,
     progress: ProgressFn | None = None,
 ) -> Mode:
@@ -323,6 +324,7 @@ def find_mode(
         max_iter: Full Jacobian evaluations at most (each costs ``d + 1``
             parameter sets; the cheap Broyden steps between them are not counted).
         from_prior: Start from the prior medians (see :func:`start_z`).
+        start: Start here instead (for example the mode of a related fit).
         checkpoint: Folder for a checkpoint after every step (and to resume from).
         progress: Called as ``progress(stage, fraction, detail)``.
     """
@@ -336,7 +338,11 @@ def find_mode(
         it0 = int(state["iter"])
         log.info("resuming calibration at iteration %d", it0)
     else:
-        z = start_z(prob, from_prior=from_prior)
+        z = (
+            np.asarray(start, np.float64).copy()
+            if start is not None
+            else start_z(prob, from_prior=from_prior)
+        )
         lam, it0 = 1e-3, 0
     it = it0
     steps = 0
@@ -490,6 +496,7 @@ def fit(
     target_ess: float = 1000.0,
     max_iter: int = 20,
     from_prior: bool = False,
+    start: F64 | None = None,
     checkpoint: Path | None = None,
     progress: ProgressFn | None = None,
 ) -> Posterior:
@@ -504,6 +511,7 @@ def fit(
         target_ess: Effective sample size the importance sampler aims for.
         max_iter: Optimiser iterations at most.
         from_prior: Start the mode search at the prior medians.
+        start: Start the mode search here (overrides ``from_prior``).
         checkpoint: Folder for checkpoints (and to resume from).
         progress: Called as ``progress(stage, fraction, detail)``.
 
@@ -514,7 +522,12 @@ def fit(
         raise CalibrationError(f"unknown method {method!r}; choose {' or '.join(METHODS)}")
     t0 = time.perf_counter()
     mode = find_mode(
-        prob, max_iter=max_iter, from_prior=from_prior, checkpoint=checkpoint, progress=progress
+        prob,
+        max_iter=max_iter,
+        from_prior=from_prior,
+        start=start,
+        checkpoint=checkpoint,
+        progress=progress,
     )
     rng = np.random.default_rng([seed, 4748])
     if method == "laplace":
