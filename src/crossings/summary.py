@@ -30,39 +30,14 @@ from crossings.results.views import (
     View,
     compare,
     headline_figures,
+    number,
+    observed_text,
     populations,
     verdict,
 )
 
 MISSES_SHOWN = 12
 """Observed numbers listed by default when the simulation misses them."""
-
-
-def number(x: float | None, *, share: bool = False) -> str:
-    """A number for reading: ``1,234``, ``45.8%``, ``0.37``; a dash for nothing."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "–"
-    if share:
-        return f"{100 * x:.1f}%"
-    if abs(x) >= 100 or float(x).is_integer():
-        return f"{x:,.0f}"
-    if abs(x) >= 10:
-        return f"{x:,.1f}"
-    return f"{x:.2g}"
-
-
-def observed_text(low: float, high: float, *, share: bool = False) -> str:
-    """What was observed: a number, a range, or an open-ended range in words."""
-    lo_ok, hi_ok = math.isfinite(low), math.isfinite(high)
-    if lo_ok and hi_ok and low == high:
-        return number(low, share=share)
-    if lo_ok and hi_ok:
-        return f"{number(low, share=share)}–{number(high, share=share)}"
-    if lo_ok:
-        return f"more than {number(low, share=share)}"
-    if hi_ok:
-        return f"at most {number(high, share=share)}"
-    return "–"
 
 
 def band_text(s: Summary, *, share: bool = False, signed: bool = False) -> str:
