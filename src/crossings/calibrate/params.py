@@ -202,7 +202,9 @@ class ParamSpace:
             logk = level[:, None] + np.concatenate(
                 [np.zeros((z.shape[0], 1)), np.cumsum(steps, axis=1)], axis=1
             )
-            knot_vals = np.exp(logk)  # (P, knots)
+            # far in the tails (a heavy-tailed proposal's draw) the walk can leave the
+            # floating-point range: such a value is absurd either way, keep it finite
+            knot_vals = np.exp(np.clip(logk, -700.0, 700.0))  # (P, knots)
             kx = np.asarray(b.knots, np.float64)
             yx = np.asarray(b.years, np.float64)
             # linear interpolation of the values between knots (every knot is a year)
