@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from crossings.calibrate.fit import fit, prepare, sbc
 from crossings.calibrate.observe import Likelihood
 from crossings.calibrate.outputs import Options, calibrate_to_dir
+from crossings.calibrate.sample import HOPELESS_KHAT, importance_sample
 from crossings.calibrate.unknowns import CalibrationError
 from crossings.cli import app
 from crossings.scenario import load_scenario
@@ -430,3 +431,51 @@ def test_structural_alternatives_report_how_far_the_estimates_move(tmp_path: Pat
         assert alt.loc[q, "change"] == pytest.approx((m - b) / b)
     # arrivals a year later need other crossing numbers to explain the same arrivals
     assert alt.loc["attempts (all years)", "change"] != 0
+
+
+def test_a_hopeless_proposal_stops_after_its_pilot() -> None:
+    """A target far from the proposal (N(4, 0.05²) in 20 dimensions against a Student-t
+    around 0): the pilot's k̂ is far above 1, so the sampler stops after the pilot's 200
+    evaluations and says it failed; a good proposal (the target itself) goes on."""
+    d = 20
+    calls: list[int] = []
+
+    def far(z: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        calls.append(z.shape[0])
+        return -0.5 * (((z - 4.0) / 0.05) ** 2).sum(axis=1), {"fit": z[:, :1]}
+
+    s = importance_sample(far, np.zeros(d), np.eye(d), seed=1, first=2000, pilot=200)
+    assert s.failed and s.khat > HOPELESS_KHAT and s.evaluations == 200 and calls == [200]
+
+    def near(z: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        return -0.5 * (z**2).sum(axis=1), {"fit": z[:, :1]}
+
+    ok = importance_sample(near, np.zeros(d), np.eye(d), seed=1, target_ess=500, pilot=200)
+    assert not ok.failed and ok.ess >= 500 and ok.khat < 0.7
+
+
+def test_a_failed_importance_sampler_reports_the_laplace_fit_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the sampler fails, the posterior written is the Laplace one, labelled so in
+    calibration.json, summary.md and the printed summary (never as the exact posterior)."""
+    import crossings.calibrate.fit as fitmod  # noqa: PLC0415
+
+    real = fitmod.importance_sample
+
+    def hopeless(*args: object, **kw: object) -> object:
+        out = real(*args, **kw)  # type: ignore[arg-type]
+        return dataclasses.replace(out, failed=True, khat=3.5, ess=2.0)
+
+    monkeypatch.setattr(fitmod, "importance_sample", hopeless)
+    out = tmp_path / "cal"
+    r = runner.invoke(
+        app,
+        ["calibrate", str(SMALL), "--out", str(out), "--target-ess", "300", "--prior-draws", "0"],
+    )
+    assert r.exit_code == 0, r.output
+    meta = json.loads((out / "calibration.json").read_text())
+    assert meta["method"] == "laplace"
+    assert meta["importance_failed"]["khat"] == 3.5
+    assert "importance sampling from it failed" in (out / "summary.md").read_text()
+    assert "could not be sampled" in " ".join(r.output.split())

@@ -377,6 +377,16 @@ def print_calibration(console: Console, folder: Path) -> None:
         f"{method}; {meta['evaluations']:,} model evaluations in {meta['seconds']:,.0f} s.",
         highlight=False,
     )
+    failed = meta.get("importance_failed")
+    if failed:
+        console.print(
+            f"Warning: the exact posterior could not be sampled: importance sampling from the "
+            f"Laplace fit was hopeless on a pilot of {failed['pilot_draws']:,} draws (Pareto "
+            f"k̂ {failed['khat']:.2f}, effective sample size {failed['ess']:,.0f}). The "
+            "intervals reported are the Laplace approximation's: a normal at the mode, "
+            "which misses skew and heavy tails.",
+            highlight=False,
+        )
     if not meta.get("converged", True):
         console.print(
             f"Warning: the mode search stopped at its limit ({meta['iterations']} Jacobians) "

@@ -459,6 +459,9 @@ class Posterior:
         sample: The weighted importance sample (``None`` for Laplace).
         evaluations: Parameter sets evaluated by the expected-value mode.
         seconds: Wall-clock time.
+        importance_failed: When the exact posterior was asked for but its
+            importance sampler's pilot was hopeless, that pilot (the
+            posterior is then the Laplace approximation, ``method="laplace"``).
     """
 
     method: str
@@ -468,6 +471,7 @@ class Posterior:
     sample: Sample | None
     evaluations: int
     seconds: float
+    importance_failed: Sample | None = None
 
     @property
     def ess(self) -> float:
@@ -530,13 +534,24 @@ def fit(
         progress=progress,
     )
     rng = np.random.default_rng([seed, 4748])
-    if method == "laplace":
+
+    def laplace(failed: Sample | None = None) -> Posterior:
         chol = np.linalg.cholesky(mode.cov + 1e-12 * np.eye(prob.dim))
         z = mode.z + rng.standard_normal((draws, prob.dim)) @ chol.T
         values = {k: linearised(mode, k, z) for k in mode.values}
         return Posterior(
-            "laplace", mode, z, values, None, prob.evaluations, time.perf_counter() - t0
+            "laplace",
+            mode,
+            z,
+            values,
+            None,
+            prob.evaluations,
+            time.perf_counter() - t0,
+            importance_failed=failed,
         )
+
+    if method == "laplace":
+        return laplace()
     sample = importance_sample(
         prob.log_posterior,
         mode.z,
@@ -545,8 +560,18 @@ def fit(
         target_ess=target_ess,
         first=max(int(2 * target_ess), 200),
         more=max(int(target_ess), 100),
+        pilot=min(max(200, 2 * prob.dim), max(int(2 * target_ess), 200)),
         progress=progress,
     )
+    if sample.failed:
+        log.warning(
+            "importance sampling failed (pilot: k̂ %.2f, effective sample size %.0f of %d): "
+            "the posterior reported is the Laplace approximation, labelled as such",
+            sample.khat,
+            sample.ess,
+            sample.evaluations,
+        )
+        return laplace(sample)
     pick = sample.resample(draws, seed)
     z = sample.z[pick]
     values = {k: v[pick] for k, v in sample.outputs.items()}

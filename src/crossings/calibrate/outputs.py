@@ -412,6 +412,18 @@ def plain_summary(prob: Problem, post: Posterior, rep: Report) -> str:
         if post.method == "importance"
         else "a normal (Laplace) approximation at the mode — a preview, not the exact posterior"
     )
+    if post.importance_failed is not None:
+        f = post.importance_failed
+        method += (
+            f", because importance sampling from it failed (a pilot of {f.evaluations:,} "
+            f"draws had Pareto k̂ {f.khat:.2f} and an effective sample size of {f.ess:,.0f}): "
+            "the intervals miss whatever skew and heavy tails the exact posterior has"
+        )
+    if not post.mode.converged:
+        method += (
+            f"; the mode search stopped at its limit ({post.mode.iterations} Jacobians) "
+            "before its convergence test was met"
+        )
     labels = rep.identifiability
     n_set = int((labels["label"] == label_of(0.0)).sum())
     n_prior = int(labels["label"].str.startswith("prior-driven").sum())
@@ -566,6 +578,15 @@ def calibrate_to_dir(
         "seconds": post.seconds,
         "ess": post.ess,
         "khat": post.khat,
+        "importance_failed": (
+            {
+                "pilot_draws": post.importance_failed.evaluations,
+                "ess": post.importance_failed.ess,
+                "khat": post.importance_failed.khat,
+            }
+            if post.importance_failed is not None
+            else None
+        ),
         "log_posterior_at_mode": post.mode.log_post,
         "ard": ard(fitted),
         "coverage90": coverage(fitted, 90),
@@ -660,6 +681,15 @@ def validate(
         "method": post.method,
         "ess": post.ess,
         "khat": post.khat,
+        "importance_failed": (
+            {
+                "pilot_draws": post.importance_failed.evaluations,
+                "ess": post.importance_failed.ess,
+                "khat": post.importance_failed.khat,
+            }
+            if post.importance_failed is not None
+            else None
+        ),
         "ard_in_sample": ard(fit_in),
         "ard_holdout": ard(fit_out),
         "coverage50_in_sample": coverage(fit_in, 50),

@@ -34,6 +34,13 @@ F64 = NDArray[np.float64]
 NU = 7.0
 """Degrees of freedom of the Student-t proposal (heavier tails than the normal)."""
 
+HOPELESS_KHAT = 1.0
+"""A pilot's Pareto shape above which importance sampling cannot be rescued.
+
+Above 1 the weights have no finite mean: more draws or moment matching to a
+handful of effective draws do not help (Vehtari et al.), so the sampler stops
+after the pilot and says so rather than spend its whole budget."""
+
 
 # ---------------------------------------------------------------------- PSIS
 def _gpd_fit(x: F64) -> tuple[float, float]:
@@ -153,6 +160,8 @@ class Sample:
         khat: Pareto shape of the largest weights (< 0.7: reliable).
         rounds: Adaptation rounds used.
         evaluations: Model evaluations spent.
+        failed: The pilot draws showed the proposal hopeless (see
+            :data:`HOPELESS_KHAT`): sampling stopped there.
     """
 
     z: F64
@@ -163,6 +172,7 @@ class Sample:
     khat: float
     rounds: int
     evaluations: int
+    failed: bool = False
 
     @property
     def weights(self) -> F64:
@@ -194,6 +204,7 @@ def importance_sample(
     more: int = 1000,
     max_rounds: int = 4,
     max_draws: int = 8000,
+    pilot: int = 0,
     progress: Callable[[str, float, str], None] | None = None,
 ) -> Sample:
     """Draw from the posterior by adaptive, Pareto-smoothed importance sampling.
@@ -208,6 +219,8 @@ def importance_sample(
         more: Draws in each further round.
         max_rounds: Rounds at most (each refits the proposal to the weighted draws).
         max_draws: Draws at most over all rounds.
+        pilot: Evaluate this many of the first round's draws first, and stop
+            there if their Pareto shape exceeds :data:`HOPELESS_KHAT` (0: no pilot).
         progress: Called as ``progress(stage, fraction, detail)``.
 
     Returns:
@@ -225,10 +238,30 @@ def importance_sample(
     khat = math.inf
     ess_now = 0.0
     rounds = 0
+    failed = False
     while rounds < max_rounds and total < max_draws:
         n = min(first if rounds == 0 else more, max_draws - total)
         z = _t_draws(rng, n, mean, chol)
-        lp, out = evaluate(z)
+        if rounds == 0 and pilot < n:
+            # a pilot of the first round's own draws: a hopeless proposal shows at once
+            lp_p, out_p = evaluate(z[:pilot])
+            logq_p = _t_logpdf(z[:pilot], mean, chol)
+            lw_p, k_p = psis(np.asarray(lp_p, np.float64) - logq_p)
+            if progress is not None:
+                progress(
+                    "sampling",
+                    0.0,
+                    f"pilot of {pilot} draws, effective sample size {ess(lw_p):,.0f}, k̂ {k_p:.2f}",
+                )
+            if k_p > HOPELESS_KHAT:
+                zs, lps, outs = [z[:pilot]], [np.asarray(lp_p, np.float64)], [out_p]
+                total, rounds, khat, lw, ess_now, failed = pilot, 1, k_p, lw_p, ess(lw_p), True
+                break
+            lp_r, out_r = evaluate(z[pilot:])
+            lp = np.concatenate([np.asarray(lp_p, np.float64), np.asarray(lp_r, np.float64)])
+            out = {k: np.concatenate([out_p[k], out_r[k]]) for k in out_p}
+        else:
+            lp, out = evaluate(z)
         zs.append(z)
         lps.append(np.asarray(lp, np.float64))
         outs.append(out)
@@ -268,6 +301,7 @@ def importance_sample(
         khat=khat,
         rounds=rounds,
         evaluations=total,
+        failed=failed,
     )
 
 
@@ -287,4 +321,4 @@ def weighted_quantiles(values: F64, weights: F64, q: F64 | list[float]) -> F64:
     return out.reshape((qs.size, *v.shape[1:]))
 
 
-__all__ = ["Sample", "ess", "importance_sample", "psis", "weighted_quantiles"]
+__all__ = ["HOPELESS_KHAT", "Sample", "ess", "importance_sample", "psis", "weighted_quantiles"]
