@@ -305,6 +305,10 @@ def _sensitivity(prob: Problem, post: Posterior, names: list[str]) -> pd.DataFra
     return frame
 
 
+ALTERNATIVE_JACOBIANS = 5
+"""Jacobians at most for an alternative's mode search started at the base fit's mode."""
+
+
 def structural_alternatives(
     loaded: LoadedScenario,
     opts: Options,
@@ -318,8 +322,9 @@ def structural_alternatives(
         opts: The calibration options.
         base: The base fit's tables.
         start: The base fit's component names and mode: an alternative with the
-            same coordinates starts its mode search there (it converges in a
-            few steps when the alternative moves the mode little).
+            same coordinates starts its mode search there, with at most
+            :data:`ALTERNATIVE_JACOBIANS` Jacobians (the change it reports is
+            then the move of an approximate mode).
     """
     cal = loaded.scenario.calibration
     alts = list(cal.alternatives) if cal else []
@@ -334,12 +339,11 @@ def structural_alternatives(
     for alt in alts:
         alt_loaded = load_scenario(loaded.origin, overrides=list(loaded.overrides), variant=alt)
         prob = prepare(alt_loaded, lump_days=opts.lump_days, exact=opts.exact)
-        z0 = None
+        z0, iters = None, opts.max_iter
         if start is not None and [c.name for c in prob.space.components] == start[0]:
-            z0 = start[1]
-        post = fit(
-            prob, method="laplace", seed=opts.seed, draws=400, max_iter=opts.max_iter, start=z0
-        )
+            # from the base mode a few Jacobians move to the alternative's mode
+            z0, iters = start[1], min(opts.max_iter, ALTERNATIVE_JACOBIANS)
+        post = fit(prob, method="laplace", seed=opts.seed, draws=400, max_iter=iters, start=z0)
         vals = post.values["estimates"]
         names, tot = _totals(prob.estimate_rows, vals)
         for n, col in zip(names, tot.T, strict=True):
