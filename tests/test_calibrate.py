@@ -313,8 +313,18 @@ def test_run_with_posterior(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     obs = pd.read_csv(out / "observations.csv")
     assert len(obs)
-    # the calibration's estimates travel with the runs, for the report
-    assert pd.read_csv(out / "estimates.csv").equals(pd.read_csv(cal / "estimates.csv"))
+    # the calibration's estimates travel with the runs, for the report, and what the
+    # calibration says of them: identifiability, held-back checks, sensitivity, coverage
+    for name in ("estimates", "identifiability", "checks", "sensitivity", "coverage"):
+        assert pd.read_csv(out / f"{name}.csv").equals(pd.read_csv(cal / f"{name}.csv")), name
+    html = tmp_path / "report.html"
+    r = runner.invoke(app, ["report", str(out), "-o", str(html)])
+    assert r.exit_code == 0, r.output
+    text = html.read_text(encoding="utf-8")
+    assert "What the data can tell" in text and "what the data say" in text
+    idf = pd.read_csv(cal / "identifiability.csv")
+    for label in set(idf.loc[idf["kind"] == "estimate", "label"]):
+        assert label in text  # each estimate's label is shown next to its number
     # with an override the runs are a what-if: the calibration's estimates do not apply
     out2 = tmp_path / "runs2"
     r = runner.invoke(

@@ -57,6 +57,12 @@ TABLES: dict[str, tuple[str, ...]] = {
 
 EVENTS_COLUMNS = ("run", "event", "id", "date", "sex", "count", "happened")
 ESTIMATES_COLUMNS = ("quantity", "year", "sex", "p05", "p50", "p95")
+CALIBRATION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "identifiability": ("kind", "quantity", "ratio", "label"),
+    "checks": ("series", "year", "sex", "low", "high", "p05", "p50", "p95", "verdict"),
+    "sensitivity": ("check", "quantity"),
+}
+"""Columns the report reads from a calibration's companion tables."""
 COHORT_FLOWS_COLUMNS = ("run", "cohort_year", "from_state", "to_state", "count")
 COHORT_HAZARDS_COLUMNS = (
     "run",
@@ -361,6 +367,12 @@ class ResultSet:
         outcomes: ``outcomes.parquet``.
         events: ``events.parquet`` if present.
         estimates: ``estimates.csv`` if present (model estimates of what is not counted).
+        identifiability: The calibration's ``identifiability.csv`` if present (what
+            the data can tell about each unknown and estimate).
+        checks: The calibration's ``checks.csv`` if present (held-back reports
+            against the posterior predictive, with verdicts).
+        sensitivity: The calibration's ``sensitivity.csv`` if present (power-scaling
+            and structural alternatives).
         cohort_flows: ``cohort_flows.parquet`` if present (every move, by entry cohort).
         cohort_hazards: ``cohort_hazards.parquet`` if present (which hazard made each
             move, by entry cohort).
@@ -379,6 +391,9 @@ class ResultSet:
     outcomes: pd.DataFrame
     events: pd.DataFrame | None = None
     estimates: pd.DataFrame | None = None
+    identifiability: pd.DataFrame | None = None
+    checks: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
     cohort_flows: pd.DataFrame | None = None
     cohort_hazards: pd.DataFrame | None = None
     bundle: Bundle | None = field(default=None, repr=False)
@@ -439,6 +454,9 @@ class ResultSet:
                 ),
                 events=self.events if pop.headline else None,
                 estimates=self.estimates if pop.headline else None,
+                identifiability=self.identifiability if pop.headline else None,
+                checks=self.checks if pop.headline else None,
+                sensitivity=self.sensitivity if pop.headline else None,
                 population=pop,
                 _pops={},
             )
@@ -970,6 +988,10 @@ def _result_set(bundle: Bundle) -> ResultSet:
     estimates = (
         _columns(bundle, "estimates", ESTIMATES_COLUMNS) if bundle.has("estimates") else None
     )
+    calibration = {
+        name: _columns(bundle, name, cols) if estimates is not None and bundle.has(name) else None
+        for name, cols in CALIBRATION_COLUMNS.items()
+    }
     cohort_flows = (
         _columns(bundle, "cohort_flows", COHORT_FLOWS_COLUMNS)
         if bundle.has("cohort_flows")
@@ -990,6 +1012,9 @@ def _result_set(bundle: Bundle) -> ResultSet:
         outcomes=outcomes,
         events=events,
         estimates=estimates,
+        identifiability=calibration["identifiability"],
+        checks=calibration["checks"],
+        sensitivity=calibration["sensitivity"],
         cohort_flows=cohort_flows,
         cohort_hazards=cohort_hazards,
         bundle=bundle,

@@ -1557,6 +1557,10 @@ def stocks_figure(
 def estimates_figure(rs: ResultSet) -> ReportFigure | None:
     """Model estimates of what nobody counts (``estimates.csv``), by quantity and sex."""
     est = rs.estimates
+    if est is not None:
+        # yearly rows only: the totals over the span ("all years", "yearly mean") are tabled
+        est = est[[is_year(y) for y in est["year"]]]
+        est = est.assign(year=est["year"].astype(int))
     if est is None or est.empty:
         return None
     quantities = list(dict.fromkeys(str(q) for q in est["quantity"]))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -594,6 +595,7 @@ def uncounted_section(rs: ResultSet, fig: ReportFigure | None) -> str:
     if fig is not None:
         parts.append(figure_html(fig))
     names = rs.scenario.estimates
+    said = _what_the_data_say(rs)
     rows = [
         [
             esc(names.get(str(r.quantity), str(r.quantity).replace("_", " "))),
@@ -601,19 +603,119 @@ def uncounted_section(rs: ResultSet, fig: ReportFigure | None) -> str:
             esc(SEX_LABELS.get(str(r.sex), r.sex)),
             esc(fmt(float(r.p50))),
             esc(f"{fmt(float(r.p05))}–{fmt(float(r.p95))}"),
+            esc(said.get(f"{r.quantity} ({r.year})", "") if str(r.sex) == "total" else ""),
         ]
         for r in map(_Row, records(est))
     ]
     parts.append(
         table_html(
-            ["quantity (model estimate)", "year", "sex", "median", "5–95%"],
+            ["quantity (model estimate)", "year", "sex", "median", "5–95%", "what the data say"],
             rows,
-            [False, False, False, True, True],
+            [False, False, False, True, True, False],
             scroll=True,
             raw=True,
         )
     )
+    parts.append(_calibration_checks(rs))
     return _section(rs, "uncounted", "".join(parts))
+
+
+def _what_the_data_say(rs: ResultSet) -> dict[str, str]:
+    """Identifiability labels of the estimates' totals ("attempts (all years)" → label)."""
+    idf = rs.identifiability
+    if idf is None or idf.empty:
+        return {}
+    est = idf[idf["kind"].astype(str) == "estimate"]
+    return {str(q): str(lab) for q, lab in zip(est["quantity"], est["label"], strict=True)}
+
+
+def _calibration_checks(rs: ResultSet) -> str:
+    """The calibration's held-back checks, identifiability of its unknowns and sensitivity."""
+    parts: list[str] = []
+    chk = rs.checks
+    if chk is not None and not chk.empty:
+        rows = [
+            [
+                esc(views.series_title(rs.scenario, str(r.series))),
+                esc(r.year),
+                esc(views.observed_text(_num(r.low), _num(r.high))),
+                esc(f"{fmt(float(r.p50))} ({fmt(float(r.p05))}–{fmt(float(r.p95))})"),
+                esc(r.verdict),
+            ]
+            for r in map(_Row, records(chk))
+        ]
+        parts.append(
+            "<h3>Reported figures held back as checks</h3><p>These reports were kept out "
+            "of the fit (decided before it); each is compared with the posterior "
+            "predictive interval of what it measures.</p>"
+            + table_html(
+                ["series", "year or date", "observed", "predicted median (90%)", "verdict"],
+                rows,
+                [False, False, True, True, False],
+                raw=True,
+            )
+        )
+    idf = rs.identifiability
+    if idf is not None and not idf.empty:
+        unk = idf[idf["kind"].astype(str) == "unknown"]
+        labels = unk["label"].astype(str)
+        counts = labels.value_counts()
+        rows = [[esc(lab), esc(str(int(n)))] for lab, n in counts.items()]
+        parts.append(
+            "<h3>What the data can tell</h3><p>Posterior width against prior width for "
+            f"each of the calibration's {len(unk)} unknown coordinates (identifiability.csv "
+            "lists each): a prior-driven interval repeats the prior's assumption.</p>"
+            + table_html(["label", "unknown coordinates"], rows, [False, True], raw=True)
+        )
+    sens = rs.sensitivity
+    if sens is not None and not sens.empty and "change" in sens.columns:
+        alt = sens[sens["check"].astype(str).str.startswith("alternative")]
+        if len(alt):
+            rows = [
+                [
+                    esc(str(r.check).removeprefix("alternative: ")),
+                    esc(r.quantity),
+                    esc(fmt(float(r.base_median))),
+                    esc(fmt(float(r.alternative_median))),
+                    esc(_pct(float(r.change))),
+                ]
+                for r in map(_Row, records(alt))
+            ]
+            parts.append(
+                "<h3>Structural alternatives</h3><p>The calibration refitted under each "
+                "alternative way the system may work; how far the estimates move.</p>"
+                + table_html(
+                    ["alternative", "estimate", "base median", "alternative median", "change"],
+                    rows,
+                    [False, False, True, True, True],
+                    raw=True,
+                )
+            )
+    if sens is not None and not sens.empty and "prior_sensitive" in sens.columns:
+        ps = sens[sens["check"].astype(str) == "power-scaling"]
+        flagged = ps[ps["prior_sensitive"].astype(str).str.lower() == "true"]
+        if len(ps):
+            parts.append(
+                f"<p>Prior sensitivity (power-scaling): {len(flagged)} of {len(ps)} "
+                "unknowns and estimates move noticeably when the prior is made weaker or "
+                "stronger (sensitivity.csv).</p>"
+            )
+    return "".join(parts)
+
+
+def _num(x: object) -> float:
+    """A table cell as a float (NaN when empty)."""
+    try:
+        return float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _pct(x: float) -> str:
+    """A relative change as a signed percentage (a dash when unknown)."""
+    if not math.isfinite(x):
+        return "–"
+    return f"{100 * x:+.0f}%".replace("-", "−")
 
 
 def whatif_section(sets: Sequence[ResultSet], fig: ReportFigure | None) -> str:

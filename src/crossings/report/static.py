@@ -444,6 +444,10 @@ def stocks(rs: ResultSet) -> Figure | None:
 def estimates(rs: ResultSet) -> Figure | None:
     """Model estimates (estimates.csv) by quantity and sex."""
     est = rs.estimates
+    if est is not None:
+        # yearly rows only: the totals over the span ("all years", "yearly mean") are tabled
+        est = est[[is_year(y) for y in est["year"]]]
+        est = est.assign(year=est["year"].astype(int))
     if est is None or est.empty:
         return None
     quantities = list(dict.fromkeys(str(q) for q in est["quantity"]))

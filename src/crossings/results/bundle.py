@@ -324,8 +324,15 @@ TABLE_FILES: dict[str, str] = {
     "classification": "classification.parquet",
     "agents": "agents.parquet",
     "estimates": "estimates.csv",
+    "identifiability": "identifiability.csv",
+    "checks": "checks.csv",
+    "sensitivity": "sensitivity.csv",
+    "coverage": "coverage.csv",
 }
-"""Table name → file of a bundle (``estimates`` only when drawn from a calibration)."""
+"""Table name → file of a bundle (the last five only when drawn from a calibration)."""
+
+CALIBRATION_TABLES = ("estimates", "identifiability", "checks", "sensitivity", "coverage")
+"""Tables a posterior run carries from its calibration (the scenario unchanged)."""
 
 OBSERVATION_COLUMNS = (
     "series",
@@ -511,6 +518,7 @@ def record_json(record: RunRecord | ScenarioInfo) -> str:
 
 __all__ = [
     "BUNDLE_VERSION",
+    "CALIBRATION_TABLES",
     "FAMILY_ANY",
     "OBSERVATION_COLUMNS",
     "Bundle",

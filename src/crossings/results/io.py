@@ -13,6 +13,7 @@ from typing import SupportsInt, cast
 
 from crossings.atomic import atomic_directory
 from crossings.results.bundle import (
+    CALIBRATION_TABLES,
     JOURNEYS_FILE,
     RUN_FILE,
     SCENARIO_FILE,
@@ -30,7 +31,9 @@ def write_results(results: Results, out: Path) -> Path:
     needs to label the tables), ``observations.csv``, the Parquet tables
     (stocks by month, flows, outcomes, cohort flows, hazards, families,
     events, classification, sampled agents), ``journeys.jsonl`` and, for runs
-    drawn from a calibration of the unchanged scenario, its ``estimates.csv``.
+    drawn from a calibration of the unchanged scenario, its ``estimates.csv``
+    with its ``identifiability.csv``, ``checks.csv``, ``sensitivity.csv`` and
+    ``coverage.csv``.
 
     Raises:
         ValueError: If the results have no scenario (a bundle describes it).
@@ -58,7 +61,11 @@ def write_results(results: Results, out: Path) -> Path:
         agents = results.agents_frame()
         agents.to_parquet(d / tables["agents"], index=False)
         if results.estimates is not None and results.estimates.is_file():
-            shutil.copyfile(results.estimates, d / tables["estimates"])
+            # the calibration's estimates and, beside them, what it says of them
+            for name in CALIBRATION_TABLES:
+                src = results.estimates.with_name(tables[name])
+                if src.is_file():
+                    shutil.copyfile(src, d / tables[name])
         journeys = results.journeys_frame()
         with (d / JOURNEYS_FILE).open("w", encoding="utf-8") as fh:
             by_agent = (
