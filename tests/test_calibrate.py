@@ -489,3 +489,72 @@ def test_a_failed_importance_sampler_reports_the_laplace_fit_as_such(
     assert meta["importance_failed"]["khat"] == 3.5
     assert "importance sampling from it failed" in (out / "summary.md").read_text()
     assert "could not be sampled" in " ".join(r.output.split())
+
+
+def test_an_alternative_that_makes_an_unknown_inert_is_refitted_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A factor on a rate that the alternative sets to zero changes nothing there: the
+    refit leaves it out (rather than failing the whole calibration, as it once did after
+    the base fit was done), and an alternative that cannot be refitted at all gets a row
+    saying why while the others go on."""
+    text = SMALL.read_text(encoding="utf-8")
+    text = text.replace(
+        '      rate: {per_year: 0.2, assumption: "test value"}\n',
+        '      rate: {per_year: 0.2, assumption: "test value"}\n'
+        "    - id: deport\n"
+        "      to: returned\n"
+        '      rate: {per_year: 0.05, assumption: "test value"}\n',
+        1,
+    )
+    text = text.replace(
+        "  estimates:\n",
+        "    - id: deport_scale\n"
+        "      path: transitions.hiding[2].rate\n"
+        '      prior: {distribution: lognormal, median: 1.0, sigma: 0.5, assumption: "test"}\n'
+        "  estimates:\n",
+        1,
+    )
+    text = text.replace(
+        "calibration:\n",
+        "variants:\n"
+        "  alt_no_deport:\n"
+        "    description: structural alternative, nobody is deported\n"
+        '    set: {"transitions.hiding.deport.rate.per_year": 0.0}\n'
+        "  alt_nobody_crosses:\n"
+        "    description: structural alternative that leaves nothing to fit\n"
+        '    set: {"inflows.crossers.rate.by_year.2010": 0,'
+        ' "inflows.crossers.rate.by_year.2014": 0,'
+        ' "inflows.crossers.rate.by_year.2017": 0}\n'
+        "calibration:\n  alternatives: [alt_no_deport, alt_nobody_crosses]\n",
+        1,
+    )
+    path = tmp_path / "inert.yaml"
+    path.write_text(text, encoding="utf-8")
+    loaded = load_scenario(path)
+    assert prepare(loaded).dim == 4
+    alt = load_scenario(path, variant="alt_no_deport")
+    with pytest.raises(CalibrationError, match="deport_scale"):
+        prepare(alt)
+    assert [b.unknown.id for b in prepare(alt, drop_inert=True).space.blocks] == [
+        "crossers_scale",
+        "move_on_rate",
+        "arrest_rate",
+    ]
+    import crossings.calibrate.outputs as outmod  # noqa: PLC0415
+
+    real_prepare = outmod.prepare
+
+    def failing(ld: object, **kw: object) -> object:
+        if getattr(ld, "variant", None) == "alt_nobody_crosses":
+            raise CalibrationError("no observation rows to fit inside the simulated span")
+        return real_prepare(ld, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outmod, "prepare", failing)
+    out = tmp_path / "cal"
+    calibrate_to_dir(loaded, out, Options(method="laplace", draws=300, prior_draws=0))
+    sens = pd.read_csv(out / "sensitivity.csv")
+    ok = sens[sens["check"] == "alternative: alt_no_deport"]
+    assert len(ok) == 2 and ok["alternative_median"].notna().all()
+    bad = sens[sens["check"] == "alternative: alt_nobody_crosses"]
+    assert len(bad) == 1 and bad["quantity"].iloc[0].startswith("(not refitted:")

@@ -42,6 +42,7 @@ from crossings.calibrate.sample import Sample, importance_sample
 from crossings.calibrate.unknowns import (
     CalibrationError,
     Effect,
+    InertUnknownError,
     applies,
     batch_arrays,
     component_value,
@@ -145,6 +146,7 @@ def prepare(
     rows: list[Row] | None = None,
     lump_days: int | None = None,
     exact: bool = False,
+    drop_inert: bool = False,
 ) -> Problem:
     """Set up the calibration of a loaded scenario.
 
@@ -157,6 +159,9 @@ def prepare(
             can exceed this many days (see :class:`~crossings.expected.ExpectedModel`);
             ``None``: the scenario's ``calibration.approximation.lump_days``.
         exact: Ignore any lumping: the exact expected-value mode.
+        drop_inert: Leave out unknowns that change nothing in this scenario (a
+            structural alternative may make one inert, such as a factor on a
+            rate it sets to zero) instead of refusing them.
 
     Raises:
         CalibrationError: No unknowns, no rows, or an unknown the method
@@ -175,8 +180,16 @@ def prepare(
         log.info("unknowns that do not apply to this variant are left out: %s", dropped)
     if not unknowns:
         raise CalibrationError("none of the scenario's unknowns applies to this variant")
-    space = ParamSpace(unknowns)
-    model, effects = linearise(sc, space.components)
+    while True:
+        space = ParamSpace(unknowns)
+        try:
+            model, effects = linearise(sc, space.components)
+            break
+        except InertUnknownError as exc:
+            if not drop_inert or len(unknowns) == 1:
+                raise
+            log.info("unknown %s changes nothing here and is left out", exc.unknown_id)
+            unknowns = [u for u in unknowns if u.id != exc.unknown_id]
     checks = tuple(o.id for o in sc.observations if o.role == "check")
     if rows is None:
         rows = build_rows(sc, model, exclude=(*cal.exclude, *checks), before=before)

@@ -309,26 +309,42 @@ ALTERNATIVE_JACOBIANS = 5
 """Jacobians at most for an alternative's mode search started at the base fit's mode."""
 
 
+def _start_from(base: Problem, z: F64, prob: Problem) -> F64 | None:
+    """The base mode's coordinates, unknown by unknown, for another problem (or None)."""
+    by_id = {b.unknown.id: b for b in base.space.blocks}
+    out = np.zeros(prob.dim)
+    for b in prob.space.blocks:
+        src = by_id.get(b.unknown.id)
+        if src is None or src.size != b.size:
+            return None
+        out[b.start : b.start + b.size] = z[src.start : src.start + src.size]
+    return out
+
+
 def structural_alternatives(
     loaded: LoadedScenario,
     opts: Options,
     base: Report,
-    start: tuple[list[str], F64] | None = None,
+    start: tuple[Problem, F64] | None = None,
 ) -> pd.DataFrame:
     """Refit (Laplace) under each structural alternative: how far the estimates move.
+
+    An unknown that an alternative makes inert (a factor on a rate it sets to
+    zero) is left out of that refit; an alternative that cannot be refitted
+    gets a row saying why, and the others go on.
 
     Args:
         loaded: The scenario.
         opts: The calibration options.
         base: The base fit's tables.
-        start: The base fit's component names and mode: an alternative with the
-            same coordinates starts its mode search there, with at most
+        start: The base problem and its mode: an alternative's mode search
+            starts there, unknown by unknown, with at most
             :data:`ALTERNATIVE_JACOBIANS` Jacobians (the change it reports is
             then the move of an approximate mode).
     """
     cal = loaded.scenario.calibration
     alts = list(cal.alternatives) if cal else []
-    out = []
+    out: list[dict[str, Any]] = []
     est = base.estimates
     agg = est[(est["sex"] == "total") & est["year"].isin([ALL_YEARS, YEARLY_MEAN])]
     # keyed like the names of _totals: "quantity (all years)" / "quantity (yearly mean)"
@@ -338,12 +354,23 @@ def structural_alternatives(
     }
     for alt in alts:
         alt_loaded = load_scenario(loaded.origin, overrides=list(loaded.overrides), variant=alt)
-        prob = prepare(alt_loaded, lump_days=opts.lump_days, exact=opts.exact)
-        z0, iters = None, opts.max_iter
-        if start is not None and [c.name for c in prob.space.components] == start[0]:
-            # from the base mode a few Jacobians move to the alternative's mode
-            z0, iters = start[1], min(opts.max_iter, ALTERNATIVE_JACOBIANS)
-        post = fit(prob, method="laplace", seed=opts.seed, draws=400, max_iter=iters, start=z0)
+        try:
+            prob = prepare(alt_loaded, lump_days=opts.lump_days, exact=opts.exact, drop_inert=True)
+            z0 = _start_from(start[0], start[1], prob) if start is not None else None
+            iters = opts.max_iter if z0 is None else min(opts.max_iter, ALTERNATIVE_JACOBIANS)
+            post = fit(prob, method="laplace", seed=opts.seed, draws=400, max_iter=iters, start=z0)
+        except CalibrationError as exc:
+            log.warning("structural alternative %s could not be refitted: %s", alt, exc)
+            out.append(
+                {
+                    "check": f"alternative: {alt}",
+                    "quantity": f"(not refitted: {exc})",
+                    "base_median": math.nan,
+                    "alternative_median": math.nan,
+                    "change": math.nan,
+                }
+            )
+            continue
         vals = post.values["estimates"]
         names, tot = _totals(prob.estimate_rows, vals)
         for n, col in zip(names, tot.T, strict=True):
@@ -556,8 +583,7 @@ def calibrate_to_dir(
             and (loaded.scenario.calibration.alternatives)
         ):
             progress("structural alternatives", 0.0, "refitting under each alternative")
-        names = [c.name for c in prob.space.components]
-        alt = structural_alternatives(loaded, opts, rep, start=(names, post.mode.z))
+        alt = structural_alternatives(loaded, opts, rep, start=(prob, post.mode.z))
         if len(alt):
             rep.sensitivity = pd.concat([rep.sensitivity, alt], ignore_index=True)
     fitted = rep.fit[rep.fit["role"] == "fit"]

@@ -123,6 +123,20 @@ def _find(sc: Scenario, path: str) -> object:
     raise CalibrationError(f"no sourced parameter at {path!r} (see `crossings sources`)")
 
 
+class InertUnknownError(CalibrationError):
+    """An unknown that changes nothing in the compiled model.
+
+    For example a factor on a rate that a variant sets to zero.
+
+    Attributes:
+        unknown_id: Its id.
+    """
+
+    def __init__(self, message: str, unknown_id: str) -> None:
+        super().__init__(message)
+        self.unknown_id = unknown_id
+
+
 def applies(sc: Scenario, u: Unknown) -> bool:
     """Whether every path of an unknown names something in ``sc`` (a variant may remove it)."""
     return all(resolve_path(sc, p) is not None for p in (u.path, *u.also))
@@ -340,9 +354,10 @@ def linearise(sc: Scenario, comps: list[Component]) -> tuple[CompiledModel, list
                     )
             if not eff.entries:
                 where = f" in {c.year}" if c.year is not None else ""
-                raise CalibrationError(
+                raise InertUnknownError(
                     f"unknown {c.name!r} changes nothing in the compiled model{where} "
-                    f"(is {c.unknown.path!r} used, and within the years given?)"
+                    f"(is {c.unknown.path!r} used, and within the years given?)",
+                    c.unknown.id,
                 )
             effects[j] = eff
     done = [e for e in effects if e is not None]
