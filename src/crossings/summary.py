@@ -362,6 +362,9 @@ def print_calibration(console: Console, folder: Path) -> None:
         f"the exact posterior (importance sampling: effective sample size "
         f"{meta['ess']:,.0f}, Pareto k̂ {meta['khat']:.2f})"
         if meta["method"] == "importance"
+        else "a normal approximation at the mode (the exact posterior could not be "
+        "sampled: see the warning)"
+        if meta.get("importance_failed")
         else "a normal approximation at the mode (a preview: use the default method for "
         "the exact posterior)"
     )
@@ -395,8 +398,8 @@ def print_calibration(console: Console, folder: Path) -> None:
                 "; the importance weights correct the proposal, but check k̂ and the "
                 "effective sample size"
                 if meta["method"] == "importance"
-                else "; the Laplace preview is centred on an approximate mode (raise "
-                "--max-iter, or use the default method)"
+                else "; the Laplace approximation is centred on an approximate mode (raise "
+                "--max-iter)"
             )
             + ".",
             highlight=False,

@@ -663,9 +663,10 @@ def _calibration_checks(rs: ResultSet) -> str:
         rows = [[esc(lab), esc(str(int(n)))] for lab, n in counts.items()]
         parts.append(
             "<h3>What the data can tell</h3><p>Posterior width against prior width for "
-            f"each of the calibration's {len(unk)} unknown coordinates (identifiability.csv "
-            "lists each): a prior-driven interval repeats the prior's assumption.</p>"
-            + table_html(["label", "unknown coordinates"], rows, [False, True], raw=True)
+            f"each of the {len(unk)} scenario numbers the calibration sets (every year of a "
+            "series counts; identifiability.csv lists each): a prior-driven interval "
+            "repeats the prior's assumption.</p>"
+            + table_html(["label", "scenario numbers"], rows, [False, True], raw=True)
         )
     sens = rs.sensitivity
     if sens is not None and not sens.empty and "change" in sens.columns:
