@@ -430,6 +430,14 @@ def _exactness(prob: Problem) -> str:
     )
 
 
+def importance_failure(post: Posterior) -> dict[str, float] | None:
+    """The failed importance pilot behind a Laplace fallback (``None`` when none)."""
+    f = post.importance_failed
+    if f is None:
+        return None
+    return {"pilot_draws": float(f.evaluations), "ess": f.ess, "khat": f.khat}
+
+
 def plain_summary(prob: Problem, post: Posterior, rep: Report) -> str:
     """A short plain-language account of the fit (Markdown)."""
     sc = prob.loaded.scenario
@@ -608,15 +616,7 @@ def calibrate_to_dir(
         "seconds": post.seconds,
         "ess": post.ess,
         "khat": post.khat,
-        "importance_failed": (
-            {
-                "pilot_draws": post.importance_failed.evaluations,
-                "ess": post.importance_failed.ess,
-                "khat": post.importance_failed.khat,
-            }
-            if post.importance_failed is not None
-            else None
-        ),
+        "importance_failed": importance_failure(post),
         "log_posterior_at_mode": post.mode.log_post,
         "ard": ard(fitted),
         "coverage90": coverage(fitted, 90),
@@ -711,15 +711,7 @@ def validate(
         "method": post.method,
         "ess": post.ess,
         "khat": post.khat,
-        "importance_failed": (
-            {
-                "pilot_draws": post.importance_failed.evaluations,
-                "ess": post.importance_failed.ess,
-                "khat": post.importance_failed.khat,
-            }
-            if post.importance_failed is not None
-            else None
-        ),
+        "importance_failed": importance_failure(post),
         "ard_in_sample": ard(fit_in),
         "ard_holdout": ard(fit_out),
         "coverage50_in_sample": coverage(fit_in, 50),

@@ -645,14 +645,13 @@ def _calibration_checks(rs: ResultSet) -> str:
             for r in map(_Row, records(chk))
         ]
         parts.append(
-            "<h3>Reported figures held back as checks</h3><p>These reports were kept out "
-            "of the fit (decided before it); each is compared with the posterior "
-            "predictive interval of what it measures.</p>"
-            + table_html(
+            _titled_table(
+                "Reported figures held back as checks",
+                "These reports were kept out of the fit (decided before it); each is "
+                "compared with the posterior predictive interval of what it measures.",
                 ["series", "year or date", "observed", "predicted median (90%)", "verdict"],
                 rows,
                 [False, False, True, True, False],
-                raw=True,
             )
         )
     idf = rs.identifiability
@@ -683,13 +682,13 @@ def _calibration_checks(rs: ResultSet) -> str:
                 for r in map(_Row, records(alt))
             ]
             parts.append(
-                "<h3>Structural alternatives</h3><p>The calibration refitted under each "
-                "alternative way the system may work; how far the estimates move.</p>"
-                + table_html(
+                _titled_table(
+                    "Structural alternatives",
+                    "The calibration refitted under each alternative way the system may "
+                    "work; how far the estimates move.",
                     ["alternative", "estimate", "base median", "alternative median", "change"],
                     rows,
                     [False, False, True, True, True],
-                    raw=True,
                 )
             )
     if sens is not None and not sens.empty and "prior_sensitive" in sens.columns:
@@ -702,6 +701,13 @@ def _calibration_checks(rs: ResultSet) -> str:
                 "stronger (sensitivity.csv).</p>"
             )
     return "".join(parts)
+
+
+def _titled_table(
+    title: str, intro: str, headers: list[str], rows: list[list[str]], right: list[bool]
+) -> str:
+    """A sub-heading, a sentence and a table (cells already escaped)."""
+    return f"<h3>{esc(title)}</h3><p>{esc(intro)}</p>" + table_html(headers, rows, right, raw=True)
 
 
 def _num(x: object) -> float:
