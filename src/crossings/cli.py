@@ -684,7 +684,16 @@ EssOpt = Annotated[
     typer.Option("--target-ess", min=50, help="Effective sample size to reach (importance)."),
 ]
 MaxIterOpt = Annotated[
-    int, typer.Option("--max-iter", min=1, max=200, help="Optimiser iterations at most.")
+    int,
+    typer.Option(
+        "--max-iter",
+        min=1,
+        max=200,
+        help=(
+            "Mode search: fresh Jacobians at most (d + 1 model runs each; the Broyden "
+            "steps between them are not counted)."
+        ),
+    ),
 ]
 LumpOpt = Annotated[
     int | None,

@@ -262,7 +262,8 @@ class Mode:
         values: Expected values at the mode (``fit``, ``checks``, ``estimates``).
         jac: Their derivatives in ``z`` (name → (rows, dim)).
         log_post: Log posterior density at the mode.
-        iterations: Optimiser iterations.
+        iterations: Fresh forward-difference Jacobians computed (the count a resumed
+            search continues from).
         converged: Whether the stopping rule was met (not the iteration limit).
     """
 
@@ -360,19 +361,21 @@ def find_mode(
     it = it0
     steps = 0
 
+    def report(extra: str = "") -> None:
+        if progress is not None:
+            progress(
+                "finding the mode",
+                min(1.0, (it - it0) / max_iter),
+                f"Jacobian {it}, {steps} steps{extra}, {prob.evaluations} model evaluations",
+            )
+
     def refresh(at: F64) -> tuple[dict[str, F64], dict[str, F64], float]:
         nonlocal it
         vals, jc = _full(prob, at, h)
         it += 1
         _checkpoint(checkpoint, "mode", z=at, lam=np.array(lam), iter=np.array(it))
         lp_at = float(lik.total(vals["fit"]) + prob.log_prior(at[None])[0])
-        if progress is not None:
-            progress(
-                "finding the mode",
-                min(1.0, (it - it0) / max_iter),
-                f"Jacobian {it}, {steps} steps, log posterior {lp_at:.1f}, "
-                f"{prob.evaluations} model evaluations",
-            )
+        report(f", log posterior {lp_at:.1f}")
         return vals, jc, lp_at
 
     values, jac, lp = refresh(z)
@@ -382,9 +385,9 @@ def find_mode(
         g, Hm = _newton_parts(prob, values, jac, z)
         newton = np.linalg.solve(Hm, g)
         post_sd = np.sqrt(np.clip(np.diag(np.linalg.inv(Hm)), 1e-30, None))
-        # converged when the full Newton step is a small fraction of a posterior sd:
-        # moving further would not change any interval noticeably
-        # or when the full Newton step promises less than 0.01 in log posterior density
+        # converged when the full Newton step is a small fraction of a posterior sd (moving
+        # further would not change any interval noticeably), or when it promises less than
+        # 0.01 in log posterior density
         small = (
             float(np.max(np.abs(newton) / post_sd)) < 0.02
             or float(np.max(np.abs(newton))) < 1e-4
@@ -405,12 +408,7 @@ def find_mode(
         new = {k: v[0] for k, v in out.items()}
         lp_new = float(lik.total(new["fit"]) + prob.log_prior(trial[None])[0])
         steps += 1
-        if progress is not None:
-            progress(
-                "finding the mode",
-                min(1.0, (it - it0) / max_iter),
-                f"Jacobian {it}, {steps} steps, {prob.evaluations} model evaluations",
-            )
+        report()
         # Broyden's rank-one update: the Jacobian now maps the step onto the change seen
         ss = float(step @ step)
         if ss > 0 and np.isfinite(lp_new):
@@ -448,7 +446,6 @@ def find_mode(
     g, Hm = _newton_parts(prob, values, jac, z)
     cov = np.linalg.inv(Hm)
     cov = (cov + cov.T) / 2
-    _checkpoint(checkpoint, "mode", z=z, lam=np.array(lam), iter=np.array(it))
     log.info(
         "mode: %d Jacobians, %d steps, %d evaluations, converged=%s",
         it - it0,
@@ -526,7 +523,7 @@ def fit(
         seed: Seed of the draws (same seed → same posterior).
         draws: Equally weighted draws to return.
         target_ess: Effective sample size the importance sampler aims for.
-        max_iter: Optimiser iterations at most.
+        max_iter: Fresh Jacobians at most in the mode search (see :func:`find_mode`).
         from_prior: Start the mode search at the prior medians.
         start: Start the mode search here (overrides ``from_prior``).
         checkpoint: Folder for checkpoints (and to resume from).

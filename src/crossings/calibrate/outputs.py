@@ -82,7 +82,7 @@ class Options:
         seed: Seed of every draw (same seed → same posterior).
         draws: Equally weighted posterior draws to keep.
         target_ess: Effective sample size the importance sampler aims for.
-        max_iter: Optimiser iterations at most.
+        max_iter: Fresh Jacobians at most in the mode search.
         lump_days: Lumping of long stays (``None``: the scenario's choice).
         exact: No lumping at all.
         prior_draws: Draws from the prior run through the model (the prior

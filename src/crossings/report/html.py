@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -638,7 +637,7 @@ def _calibration_checks(rs: ResultSet) -> str:
             [
                 esc(views.series_title(rs.scenario, str(r.series))),
                 esc(r.year),
-                esc(views.observed_text(_num(r.low), _num(r.high))),
+                esc(views.observed_text(views.as_float(r.low), views.as_float(r.high))),
                 esc(f"{fmt(float(r.p50))} ({fmt(float(r.p05))}–{fmt(float(r.p95))})"),
                 esc(r.verdict),
             ]
@@ -677,7 +676,7 @@ def _calibration_checks(rs: ResultSet) -> str:
                     esc(r.quantity),
                     esc(fmt(float(r.base_median))),
                     esc(fmt(float(r.alternative_median))),
-                    esc(_pct(float(r.change))),
+                    esc(views.signed(views.as_float(r.change), share=True)),
                 ]
                 for r in map(_Row, records(alt))
             ]
@@ -708,21 +707,6 @@ def _titled_table(
 ) -> str:
     """A sub-heading, a sentence and a table (cells already escaped)."""
     return f"<h3>{esc(title)}</h3><p>{esc(intro)}</p>" + table_html(headers, rows, right, raw=True)
-
-
-def _num(x: object) -> float:
-    """A table cell as a float (NaN when empty)."""
-    try:
-        return float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
-
-
-def _pct(x: float) -> str:
-    """A relative change as a signed percentage (a dash when unknown)."""
-    if not math.isfinite(x):
-        return "–"
-    return f"{100 * x:+.0f}%".replace("-", "−")
 
 
 def whatif_section(sets: Sequence[ResultSet], fig: ReportFigure | None) -> str:

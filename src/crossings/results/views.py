@@ -539,7 +539,8 @@ class ObservedRow:
         return verdict_text(self.verdict, share=self.share)
 
 
-def _float(x: object) -> float:
+def as_float(x: object) -> float:
+    """A table cell as a float (NaN when empty or not a number)."""
     try:
         return float(x)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -561,14 +562,14 @@ def observed_rows(bundle: Bundle) -> list[ObservedRow]:
     out = []
     for rec in obs.to_dict("records"):
         kind = str(rec.get("kind") or "count")
-        point = _float(rec.get("observed"))
-        lo, hi = _float(rec.get("observed_low")), _float(rec.get("observed_high"))
+        point = as_float(rec.get("observed"))
+        lo, hi = as_float(rec.get("observed_low")), as_float(rec.get("observed_high"))
         if math.isnan(lo) and math.isnan(hi):
             lo = hi = point
         sim = Summary(
-            _float(rec.get("simulated")),
-            _float(rec.get("simulated_p05")) if band else None,
-            _float(rec.get("simulated_p95")) if band else None,
+            as_float(rec.get("simulated")),
+            as_float(rec.get("simulated_p05")) if band else None,
+            as_float(rec.get("simulated_p95")) if band else None,
         )
         ranged = not (math.isfinite(lo) and math.isfinite(hi) and lo == hi)
         how = "range" if kind == "count" and ranged else kind
@@ -726,6 +727,7 @@ __all__ = [
     "Summary",
     "Verdict",
     "View",
+    "as_float",
     "band_text",
     "compare",
     "detected_names",
