@@ -659,12 +659,37 @@ def serve(
             "only the bound address and the loopback names are answered.",
         ),
     ] = None,
+    calibration: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--calibration",
+            help="A `crossings calibrate` folder of a built-in scenario (repeatable): runs "
+            "started in the app may draw their parameters from its posterior, and its "
+            "estimates are shown with what the data can tell of each.",
+        ),
+    ] = None,
 ) -> None:
     """Start the local web app (scenario form, runs, charts, journeys, JSON API)."""
+    from crossings.scenario.load import builtin_names  # noqa: PLC0415
     from crossings.web import serve as serve_app  # noqa: PLC0415
+    from crossings.web.calibrations import (  # noqa: PLC0415
+        CalibrationFolderError,
+        CalibrationRegistry,
+    )
 
+    folders = tuple(calibration or ())
+    try:
+        CalibrationRegistry(folders, scenarios=builtin_names())  # refuse bad folders first
+    except CalibrationFolderError as exc:
+        _fail(str(exc))
     out.print(f"Crossings web app on http://{host}:{port}/ (Ctrl-C to stop)", highlight=False)
-    serve_app(host=host, port=port, data_dir=data_dir, extra_hosts=tuple(allow_host or ()))
+    serve_app(
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        extra_hosts=tuple(allow_host or ()),
+        calibrations=folders,
+    )
 
 
 PosteriorSeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the posterior draws.")]

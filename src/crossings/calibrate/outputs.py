@@ -13,8 +13,9 @@ old output at the end; checkpoints live in ``DIR.checkpoint`` until then):
 * ``coverage.csv``: 50%/90% coverage by series and by period;
 * ``checks.csv``: the held-back checks with a verdict;
 * ``estimates.csv``: ``quantity,year,sex,p05,p50,p95`` for the scenario's
-  declared uncounted quantities (with the agent engine's Poisson noise), and
-  their prior predictive 5–95%;
+  declared uncounted quantities (with the agent engine's Poisson noise),
+  their prior predictive 5–95%, and per row what the data say of it
+  (``ratio``, ``label``);
 * ``identifiability.csv``: prior against posterior width for every unknown
   and every estimate total, with its label;
 * ``sensitivity.csv``: prior and likelihood power-scaling, and the
@@ -173,6 +174,10 @@ def _estimates(prob: Problem, post: Posterior, prior_est: F64 | None, seed: int)
 
     The model's expected value at each posterior draw gets the agent engine's
     Poisson noise (an estimate is what one run of the system would give).
+    Each row also says what the data can tell about it: ``ratio`` is its
+    posterior against its prior 90% width (of the expected values, on the log
+    scale, as in ``identifiability.csv``) and ``label`` the plain label of that
+    ratio; both are empty without prior draws.
     """
     rows = prob.estimate_rows
     rng = np.random.default_rng([seed, 31])
@@ -180,6 +185,7 @@ def _estimates(prob: Problem, post: Posterior, prior_est: F64 | None, seed: int)
     noisy = rng.poisson(np.maximum(vals, 0)).astype(np.float64) if rows else vals
     labels = [(r.series, r.label, r.sex) for r in rows]
     cols = [noisy[:, j] for j in range(len(rows))]
+    clean = [vals[:, j] for j in range(len(rows))]
     prior_cols = [prior_est[:, j] for j in range(len(rows))] if prior_est is not None else []
     for series in dict.fromkeys(r.series for r in rows):
         for sex in dict.fromkeys(r.sex for r in rows if r.series == series):
@@ -187,19 +193,22 @@ def _estimates(prob: Problem, post: Posterior, prior_est: F64 | None, seed: int)
             stock = _is_stock(rows, series)
             labels.append((series, _aggregate_label(rows, series), sex))
             cols.append(noisy[:, idx].mean(axis=1) if stock else noisy[:, idx].sum(axis=1))
+            clean.append(vals[:, idx].mean(axis=1) if stock else vals[:, idx].sum(axis=1))
             if prior_est is not None:
                 agg = prior_est[:, idx]
                 prior_cols.append(agg.mean(axis=1) if stock else agg.sum(axis=1))
+    columns = ["quantity", "year", "sex", "p05", "p50", "p95", "prior_p05", "prior_p95"]
     if not cols:
-        return pd.DataFrame(
-            columns=["quantity", "year", "sex", "p05", "p50", "p95", "prior_p05", "prior_p95"]
-        )
+        return pd.DataFrame(columns=[*columns, "ratio", "label"])
     q = np.quantile(np.stack(cols, axis=1), [0.05, 0.5, 0.95], axis=0)
-    qp = (
-        np.quantile(np.stack(prior_cols, axis=1), [0.05, 0.95], axis=0)
-        if prior_cols
-        else np.full((2, len(cols)), math.nan)
-    )
+    if prior_cols:
+        prior = np.stack(prior_cols, axis=1)
+        qp = np.quantile(prior, [0.05, 0.95], axis=0)
+        idf = identifiability([str(i) for i in range(len(cols))], prior, np.stack(clean, axis=1))
+        ratio, label = idf["ratio"].to_numpy(), idf["label"].astype(object).to_numpy()
+    else:
+        qp = np.full((2, len(cols)), math.nan)
+        ratio, label = np.full(len(cols), math.nan), np.full(len(cols), "", dtype=object)
     return pd.DataFrame(
         {
             "quantity": [x[0] for x in labels],
@@ -210,6 +219,8 @@ def _estimates(prob: Problem, post: Posterior, prior_est: F64 | None, seed: int)
             "p95": q[2],
             "prior_p05": qp[0],
             "prior_p95": qp[1],
+            "ratio": ratio,
+            "label": label,
         }
     )
 

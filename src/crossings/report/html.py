@@ -593,18 +593,16 @@ def uncounted_section(rs: ResultSet, fig: ReportFigure | None) -> str:
     ]
     if fig is not None:
         parts.append(figure_html(fig))
-    names = rs.scenario.estimates
-    said = _what_the_data_say(rs)
     rows = [
         [
-            esc(names.get(str(r.quantity), str(r.quantity).replace("_", " "))),
+            esc(r.title),
             esc(r.year),
-            esc(SEX_LABELS.get(str(r.sex), r.sex)),
-            esc(fmt(float(r.p50))),
-            esc(f"{fmt(float(r.p05))}–{fmt(float(r.p95))}"),
-            esc(said.get(f"{r.quantity} ({r.year})", "") if str(r.sex) == "total" else ""),
+            esc(SEX_LABELS.get(r.sex, r.sex)),
+            esc(fmt(r.median)),
+            esc(f"{fmt(r.p05)}–{fmt(r.p95)}"),
+            esc(r.label),
         ]
-        for r in map(_Row, records(est))
+        for r in views.estimate_rows(rs.scenario, est, rs.identifiability)
     ]
     parts.append(
         table_html(
@@ -619,29 +617,14 @@ def uncounted_section(rs: ResultSet, fig: ReportFigure | None) -> str:
     return _section(rs, "uncounted", "".join(parts))
 
 
-def _what_the_data_say(rs: ResultSet) -> dict[str, str]:
-    """Identifiability labels of the estimates' totals ("attempts (all years)" → label)."""
-    idf = rs.identifiability
-    if idf is None or idf.empty:
-        return {}
-    est = idf[idf["kind"].astype(str) == "estimate"]
-    return {str(q): str(lab) for q, lab in zip(est["quantity"], est["label"], strict=True)}
-
-
 def _calibration_checks(rs: ResultSet) -> str:
     """The calibration's held-back checks, identifiability of its unknowns and sensitivity."""
     parts: list[str] = []
-    chk = rs.checks
-    if chk is not None and not chk.empty:
+    checks = views.held_back_checks(rs.scenario, rs.checks)
+    if checks:
         rows = [
-            [
-                esc(views.series_title(rs.scenario, str(r.series))),
-                esc(r.year),
-                esc(views.observed_text(views.as_float(r.low), views.as_float(r.high))),
-                esc(f"{fmt(float(r.p50))} ({fmt(float(r.p05))}–{fmt(float(r.p95))})"),
-                esc(r.verdict),
-            ]
-            for r in map(_Row, records(chk))
+            [esc(c.title), esc(c.year), esc(c.observed), esc(c.predicted), esc(c.verdict)]
+            for c in checks
         ]
         parts.append(
             _titled_table(
@@ -653,17 +636,14 @@ def _calibration_checks(rs: ResultSet) -> str:
                 [False, False, True, True, False],
             )
         )
-    idf = rs.identifiability
-    if idf is not None and not idf.empty:
-        unk = idf[idf["kind"].astype(str) == "unknown"]
-        labels = unk["label"].astype(str)
-        counts = labels.value_counts()
-        rows = [[esc(lab), esc(str(int(n)))] for lab, n in counts.items()]
+    counts = views.identifiability_counts(rs.identifiability)
+    if counts:
+        rows = [[esc(lab), esc(str(n))] for lab, n in counts]
         parts.append(
             "<h3>What the data can tell</h3><p>Posterior width against prior width for "
-            f"each of the {len(unk)} scenario numbers the calibration sets (every year of a "
-            "series counts; identifiability.csv lists each): a prior-driven interval "
-            "repeats the prior's assumption.</p>"
+            f"each of the {sum(n for _, n in counts)} scenario numbers the calibration sets "
+            "(every year of a series counts; identifiability.csv lists each): a prior-driven "
+            "interval repeats the prior's assumption.</p>"
             + table_html(["label", "scenario numbers"], rows, [False, True], raw=True)
         )
     sens = rs.sensitivity

@@ -547,6 +547,130 @@ def as_float(x: object) -> float:
         return math.nan
 
 
+@dataclass(frozen=True)
+class EstimateRow:
+    """A calibration's model estimate of something nobody counts, with what the data say.
+
+    Attributes:
+        quantity: The estimate's key in the scenario (``attempts``).
+        title: Its name in words (the scenario's ``estimates`` name).
+        year: A year, or ``all years``.
+        sex: ``total``, ``female`` or ``male``.
+        median: Posterior median.
+        p05: 5th percentile.
+        p95: 95th percentile.
+        label: What the data can tell about it ("set by the data", "partly set by
+            the data", "prior-driven: …"): the row's posterior against its prior
+            width; empty when the calibration measured none.
+    """
+
+    quantity: str
+    title: str
+    year: str
+    sex: str
+    median: float
+    p05: float
+    p95: float
+    label: str
+
+    @property
+    def text(self) -> str:
+        """``median (p05 to p95)``, as every figure with a band is written."""
+        return band_text(Summary(self.median, self.p05, self.p95))
+
+
+def _label(x: object) -> str:
+    """A label cell as text (empty for a missing one)."""
+    return x if isinstance(x, str) else ""
+
+
+def identifiability_labels(identifiability: pd.DataFrame | None) -> dict[str, str]:
+    """The label of each estimate's total, by ``quantity (year)`` as the calibration writes it."""
+    if identifiability is None or identifiability.empty:
+        return {}
+    est = identifiability[identifiability["kind"].astype(str) == "estimate"]
+    return {str(q): str(lab) for q, lab in zip(est["quantity"], est["label"], strict=True)}
+
+
+def estimate_rows(
+    info: ScenarioInfo, estimates: pd.DataFrame, identifiability: pd.DataFrame | None = None
+) -> list[EstimateRow]:
+    """A calibration's ``estimates.csv`` rows in words, each with what the data say of it.
+
+    The label is the row's own (``estimates.csv``'s ``label``: its posterior
+    against its prior 90% width); a calibration written before that column
+    existed has labels for the totals only, from ``identifiability.csv``.
+    """
+    said = identifiability_labels(identifiability)
+    own = "label" in estimates.columns
+    out = []
+    for rec in estimates.to_dict("records"):
+        q, year = str(rec["quantity"]), str(rec["year"])
+        out.append(
+            EstimateRow(
+                quantity=q,
+                title=info.estimates.get(q, q.replace("_", " ")),
+                year=year,
+                sex=str(rec["sex"]),
+                median=as_float(rec["p50"]),
+                p05=as_float(rec["p05"]),
+                p95=as_float(rec["p95"]),
+                label=_label(rec["label"]) if own else said.get(f"{q} ({year})", ""),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class HeldBackCheck:
+    """A reported figure kept out of the fit, against the posterior predictive.
+
+    Attributes:
+        series: The observation series' id.
+        title: The series in words.
+        year: The year or date it is about.
+        observed: What was reported, in words (a number, a range, "more than …").
+        predicted: Posterior predictive median with its 90% interval, in words.
+        verdict: The calibration's verdict (consistent, or how it misses).
+    """
+
+    series: str
+    title: str
+    year: str
+    observed: str
+    predicted: str
+    verdict: str
+
+
+def held_back_checks(info: ScenarioInfo, checks: pd.DataFrame | None) -> list[HeldBackCheck]:
+    """A calibration's ``checks.csv`` in words (empty without one)."""
+    if checks is None or checks.empty:
+        return []
+    out = []
+    for rec in checks.to_dict("records"):
+        med, lo, hi = (as_float(rec[k]) for k in ("p50", "p05", "p95"))
+        out.append(
+            HeldBackCheck(
+                series=str(rec["series"]),
+                title=series_title(info, str(rec["series"])),
+                year=str(rec["year"]),
+                observed=observed_text(as_float(rec["low"]), as_float(rec["high"])),
+                predicted=f"{number(med)} ({number(lo)}–{number(hi)})",
+                verdict=str(rec["verdict"]),
+            )
+        )
+    return out
+
+
+def identifiability_counts(identifiability: pd.DataFrame | None) -> list[tuple[str, int]]:
+    """How many of the calibration's scenario numbers carry each label, most common first."""
+    if identifiability is None or identifiability.empty:
+        return []
+    unk = identifiability[identifiability["kind"].astype(str) == "unknown"]
+    counts = unk["label"].astype(str).value_counts()
+    return [(str(lab), int(n)) for lab, n in counts.items()]
+
+
 def observed_rows(bundle: Bundle) -> list[ObservedRow]:
     """Every observed number of a bundle against the simulation, with its verdict.
 
@@ -721,6 +845,8 @@ def story_text(
 __all__ = [
     "METRICS",
     "Difference",
+    "EstimateRow",
+    "HeldBackCheck",
     "Metric",
     "ObservedRow",
     "SeriesCheck",
@@ -731,9 +857,13 @@ __all__ = [
     "band_text",
     "compare",
     "detected_names",
+    "estimate_rows",
     "has_band",
     "headline",
     "headline_figures",
+    "held_back_checks",
+    "identifiability_counts",
+    "identifiability_labels",
     "number",
     "observed_rows",
     "observed_text",

@@ -28,10 +28,13 @@ from fastapi.responses import JSONResponse
 from fastapi.templating import Jinja2Templates
 
 from crossings.scenario.errors import ScenarioError
+from crossings.scenario.load import builtin_names
 from crossings.web import security
+from crossings.web.calibrations import CalibrationRegistry
 from crossings.web.data import ResultsError
 from crossings.web.limits import MAX_BODY_BYTES, BodySizeLimit
 from crossings.web.results import RunResults
+from crossings.web.routes import calibrations as calibration_routes
 from crossings.web.routes import compare, pages, runs, scenarios, static, variants
 from crossings.web.security import (
     LOOPBACK_NAMES,
@@ -135,6 +138,7 @@ def create_app(
     workers: int | None = None,
     allowed_hosts: Sequence[str] = LOOPBACK_NAMES,
     max_pending: int = MAX_PENDING,
+    calibrations: Sequence[Path] = (),
 ) -> FastAPI:
     """Build the web app.
 
@@ -147,9 +151,16 @@ def create_app(
             the bound address with its port. (Tests pass ``testserver``, the
             test client's name.)
         max_pending: Runs that may be queued or running at once (429 beyond).
+        calibrations: ``crossings calibrate`` folders runs may draw their
+            parameters from (named by their folder names; see
+            :mod:`crossings.web.calibrations`).
 
     Returns:
         The FastAPI application (state on ``app.state``).
+
+    Raises:
+        CalibrationFolderError: If a calibration folder is not a finished
+            calibration of a built-in scenario.
     """
 
     @asynccontextmanager
@@ -172,6 +183,7 @@ def create_app(
 
     plotly_js = str(get_plotlyjs())
     headers = security_headers(policy(styles=("'self'", *plotly_style_hashes(plotly_js))))
+    app.state.calibrations = CalibrationRegistry(calibrations, scenarios=builtin_names())
     app.state.store = RunStore(Path(data_dir), workers=workers, max_pending=max_pending)
     app.state.variants = VariantStore(Path(data_dir))
     app.state.results = RunResults()
@@ -179,13 +191,14 @@ def create_app(
     app.state.plotly_js = plotly_js.encode("utf-8")
     app.state.security_headers = headers
     app.state.scenarios = {}
+    app.state.calibration_infos = {}
     app.state.allowed_hosts = tuple(allowed_hosts)
     # the last added runs first: headers on every response, then the Host check, then the size
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(HostGuard, allowed=tuple(allowed_hosts), headers=headers)
     app.add_middleware(SecurityHeaders, headers=headers)
     _install_error_handlers(app)
-    for module in (scenarios, runs, variants, compare, pages):
+    for module in (scenarios, runs, variants, compare, calibration_routes, pages):
         app.include_router(module.router)
     static.mount_static(app)
     return app
@@ -196,6 +209,7 @@ def serve(
     port: int = 8787,
     data_dir: Path | str = Path("crossings-web"),
     extra_hosts: Sequence[str] = (),
+    calibrations: Sequence[Path] = (),
 ) -> None:
     """Run the web app with uvicorn (blocks until stopped).
 
@@ -208,11 +222,16 @@ def serve(
         data_dir: Folder for the app's runs (``data_dir/runs/<run_id>/``).
         extra_hosts: Further ``name`` or ``name:port`` values to answer (e.g.
             the machine's name when bound to all interfaces).
+        calibrations: ``crossings calibrate`` folders runs may draw their
+            parameters from.
+
+    Raises:
+        CalibrationFolderError: If a calibration folder is not a finished
+            calibration of a built-in scenario (before the server starts).
     """
     import uvicorn  # noqa: PLC0415
 
     hosts = (*security.allowed_hosts(host, port), *extra_hosts)
     log.info("answering requests addressed to %s", ", ".join(hosts))
-    uvicorn.run(
-        create_app(Path(data_dir), allowed_hosts=hosts), host=host, port=port, log_level="info"
-    )
+    app = create_app(Path(data_dir), allowed_hosts=hosts, calibrations=calibrations)
+    uvicorn.run(app, host=host, port=port, log_level="info")

@@ -13,6 +13,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
 from crossings.scenario.load import builtin_names
+from crossings.web.calibrations import CalibrationRegistry
 from crossings.web.loading import scenario_detail
 from crossings.web.models import ErrorOut
 from crossings.web.results import RunResults
@@ -56,7 +57,14 @@ def get_templates(request: Request) -> Jinja2Templates:
     return templates
 
 
+def get_calibrations(request: Request) -> CalibrationRegistry:
+    """The calibrations the app was started with."""
+    calibrations: CalibrationRegistry = request.app.state.calibrations
+    return calibrations
+
+
 Store = Annotated[RunStore, Depends(get_store)]
+Calibrations = Annotated[CalibrationRegistry, Depends(get_calibrations)]
 Variants = Annotated[VariantStore, Depends(get_variants)]
 Templates = Annotated[Jinja2Templates, Depends(get_templates)]
 Results = Annotated[RunResults, Depends(get_results)]

@@ -160,6 +160,7 @@ class ValidateResponse(BaseModel):
 
 
 VariantName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+CalibrationName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")]
 
 
 class RunRequest(ValidateRequest):
@@ -171,6 +172,12 @@ class RunRequest(ValidateRequest):
         None,
         description="a variant saved with POST /api/variants; its overrides apply "
         "under any explicit overrides",
+    )
+    calibration: CalibrationName | None = Field(
+        None,
+        description="a calibration the server was started with (GET /api/calibrations): "
+        "each run draws its parameters from its posterior, so the band holds the "
+        "parameters' uncertainty as well as the engine's noise",
     )
 
 
@@ -218,6 +225,9 @@ class RunStatus(BaseModel):
     overrides: dict[str, Any] = Field(default_factory=dict)
     runs: int | None = None
     seed: int | None = None
+    calibration: str | None = Field(
+        None, description="the calibration each run drew its parameters from, if any"
+    )
     created: str | None = None
     error: str | None = None
     summary: dict[str, Any] | None = None
@@ -398,6 +408,65 @@ class SeriesCheckOut(BaseModel):
     worst: str | None
 
 
+class EstimateOut(BaseModel):
+    """A calibration's model estimate (not a count), with what the data can tell of it."""
+
+    quantity: str
+    title: str
+    year: str
+    sex: str
+    median: float | None
+    p05: float | None
+    p95: float | None
+    text: str = Field(description="median (5% to 95%), in words")
+    label: str = Field(
+        description='"set by the data", "partly set by the data" or "prior-driven: …" '
+        "(posterior against prior width); empty when the calibration measured none"
+    )
+
+
+class HeldBackCheckOut(BaseModel):
+    """A reported figure the calibration kept out of its fit, against its prediction."""
+
+    series: str
+    title: str
+    year: str
+    observed: str
+    predicted: str
+    verdict: str
+
+
+class LabelCount(BaseModel):
+    """How many of a calibration's numbers carry one identifiability label."""
+
+    label: str
+    count: int
+
+
+class CalibrationOut(BaseModel):
+    """A calibration the server was started with."""
+
+    name: str
+    scenario: str
+    method: str
+    importance_failed: str | None = Field(
+        None,
+        description="why the exact posterior could not be sampled (the Laplace "
+        "approximation was reported instead); null when it was",
+    )
+    draws: int
+    ess: float | None
+    converged: bool
+
+
+class CalibrationDetailOut(CalibrationOut):
+    """What a calibration says: estimates with labels, held-back checks, identifiability."""
+
+    estimates: list[EstimateOut]
+    checks: list[HeldBackCheckOut]
+    identifiability: list[LabelCount]
+
+
 class RunSummaryOut(BaseModel):
     """What was run, the headline figures per population and the checks against counts."""
 
@@ -414,3 +483,13 @@ class RunSummaryOut(BaseModel):
     declared_populations: bool
     populations: list[PopulationFigures]
     checks: list[SeriesCheckOut]
+    calibration: CalibrationOut | None = Field(
+        None, description="the calibration the runs drew their parameters from, if any"
+    )
+    estimates: list[EstimateOut] = Field(
+        default_factory=list,
+        description="the calibration's estimates (runs of the scenario as it was fitted "
+        "only: a what-if's runs carry none)",
+    )
+    held_back: list[HeldBackCheckOut] = Field(default_factory=list)
+    identifiability: list[LabelCount] = Field(default_factory=list)

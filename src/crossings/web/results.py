@@ -29,7 +29,8 @@ from crossings.report.figures import (
     stocks_figure,
 )
 from crossings.results import views
-from crossings.results.bundle import PopulationInfo, ScenarioInfo
+from crossings.results.bundle import PopulationInfo, RunMode, ScenarioInfo
+from crossings.web.calibrations import checks_json, estimates_json
 from crossings.web.data import ResultsError
 
 FIGURES = ("arrivals", "sankey", "cohorts", "stocks")
@@ -171,7 +172,18 @@ def summary(rs: ResultSet) -> dict[str, Any]:
     rows = views.observed_rows(bundle)
     checks = views.series_checks(rows) if rs.banded else []
     note = ""
-    if rs.expected:
+    if r.mode is RunMode.POSTERIOR and r.posterior is not None:
+        note = (
+            f"Each run drew its parameters from the calibration's posterior ({r.runs} "
+            "draws): the band holds what the calibration does not know about them as well "
+            "as the engine's chance."
+        )
+        if not r.posterior.estimates_attached:
+            note += (
+                " A what-if: the calibration's estimates describe the scenario as fitted, "
+                "so they are not shown for these runs."
+            )
+    elif rs.expected:
         note = "Exact expected values: no band, and no inside/outside verdict."
     elif not rs.banded:
         note = (
@@ -200,6 +212,12 @@ def summary(rs: ResultSet) -> dict[str, Any]:
                 "worst": _worst(c),
             }
             for c in checks
+        ],
+        "estimates": estimates_json(rs.scenario, rs.estimates, rs.identifiability),
+        "held_back": checks_json(rs.scenario, rs.checks),
+        "identifiability": [
+            {"label": lab, "count": n}
+            for lab, n in views.identifiability_counts(rs.identifiability)
         ],
     }
 

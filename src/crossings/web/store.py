@@ -30,8 +30,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from crossings.api import simulate
-from crossings.results.bundle import ScenarioInfo
+from crossings.results.bundle import RunMode, ScenarioInfo
 from crossings.results.io import write_results
+from crossings.runs import RunPlan, execute
 from crossings.scenario.load import LoadedScenario
 from crossings.web.data import DamagedResultsError, guarded, open_run, read_json
 from crossings.web.models import RunStatus
@@ -79,6 +80,8 @@ class Job:
     runs: int
     seed: int | None
     created: str
+    calibration: str | None = None
+    calibration_path: Path | None = field(default=None, repr=False)
     state: str = "queued"
     progress: float = 0.0
     error: str | None = None
@@ -97,6 +100,7 @@ class Job:
             "overrides": dict(self.overrides),
             "runs": self.runs,
             "seed": self.seed,
+            "calibration": self.calibration,
             "created": self.created,
             "error": self.error,
             "summary": self.summary,
@@ -139,6 +143,7 @@ def _disk_status(run_id: str, info: dict[str, Any]) -> dict[str, Any]:
         "overrides": web.get("overrides") or {},
         "runs": info.get("runs"),
         "seed": (info.get("seeds") or [None])[0],
+        "calibration": web.get("calibration"),
         "created": info.get("created"),
         "summary": _summary(info),
     }
@@ -202,8 +207,12 @@ class RunStore:
         variant: str | None,
         runs: int,
         seed: int | None,
+        calibration: tuple[str, Path] | None = None,
     ) -> Job:
         """Queue a validated scenario; returns the job record.
+
+        ``calibration`` (a registered calibration's name and folder) makes each
+        run draw its parameters from that posterior.
 
         Raises:
             QueueFullError: If :attr:`max_pending` runs are queued or running.
@@ -223,6 +232,8 @@ class RunStore:
                 runs=runs,
                 seed=seed,
                 created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                calibration=calibration[0] if calibration else None,
+                calibration_path=calibration[1] if calibration else None,
             )
             self._jobs[job.run_id] = job
             job.future = self._executor.submit(self._work, job, loaded)
@@ -285,19 +296,30 @@ class RunStore:
                 return
             job.state = "running"
         try:
-            results = simulate(
-                loaded,
-                seed=job.seed,
-                runs=job.runs,
-                workers=self.workers,
-                progress=lambda f: self._progress(job, f),
-            )
+            if job.calibration_path is not None:
+                plan = RunPlan(
+                    RunMode.POSTERIOR,
+                    runs=job.runs,
+                    seed=job.seed,
+                    workers=self.workers,
+                    posterior=job.calibration_path,
+                )
+                results = execute(loaded, plan, progress=lambda f: self._progress(job, f))
+            else:
+                results = simulate(
+                    loaded,
+                    seed=job.seed,
+                    runs=job.runs,
+                    workers=self.workers,
+                    progress=lambda f: self._progress(job, f),
+                )
             results.meta["web"] = {
                 "scenario": job.scenario,
                 "overrides": job.overrides,
                 "variant": job.variant,
                 "runs": job.runs,
                 "seed": job.seed,
+                "calibration": job.calibration,
             }
             with self._lock:
                 if job.stopping():

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from crossings.report.data import PolicySpan
 from crossings.report.figures import policy_timeline_figure
 from crossings.scenario.load import DEFAULT_SCENARIO, builtin_names
-from crossings.web.deps import Store, Templates, cached_detail
+from crossings.web.deps import Calibrations, Store, Templates, cached_detail
 from crossings.web.security import inline_policy
 from crossings.web.store import RUN_ID_RE
 
@@ -67,7 +67,7 @@ def timeline_json(detail: dict[str, Any]) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def scenario_page(
-    request: Request, templates: Templates, scenario: str | None = None
+    request: Request, templates: Templates, calibrations: Calibrations, scenario: str | None = None
 ) -> HTMLResponse:
     """The scenario form: policies, parameters, run and save buttons (default: North Korea)."""
     scenario = scenario or default_scenario()
@@ -84,6 +84,7 @@ def scenario_page(
         detail=detail,
         names=builtin_names(),
         timeline=json.loads(timeline_json(detail)) if detail["policies"] else None,
+        calibrations=[c.public() for c in calibrations.for_scenario(scenario)],
     )
 
 

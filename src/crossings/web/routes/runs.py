@@ -16,6 +16,7 @@ from crossings.web.deps import (
     INVALID,
     NOT_DONE,
     NOT_FOUND,
+    Calibrations,
     Results,
     Store,
     Variants,
@@ -53,12 +54,36 @@ MAX_STOCK_STATES = 12
         503: {"model": ErrorOut, "description": "the server is shutting down"},
     },
 )
-def start_run(req: RunRequest, store: Store, variants: Variants) -> dict[str, Any]:
+def start_run(
+    req: RunRequest, store: Store, variants: Variants, calibrations: Calibrations
+) -> dict[str, Any]:
     """Validate and queue a run; poll ``GET /api/runs/{run_id}`` for progress.
 
     At most 8 runs may be queued or running at once (429 beyond); cancel one
-    with ``POST /api/runs/{run_id}/cancel``.
+    with ``POST /api/runs/{run_id}/cancel``. With ``calibration`` each run
+    draws its parameters from that calibration's posterior (a what-if's
+    overrides and variant still apply on top; give the same seed to a
+    what-if and its base to pair them draw by draw).
     """
+    cal = None
+    if req.calibration is not None:
+        cal = calibrations.get(req.calibration)
+        if cal is None or cal.scenario != req.scenario:
+            mine = [c.name for c in calibrations.for_scenario(req.scenario)]
+            raise ScenarioError(
+                [
+                    Issue(
+                        f"no calibration '{req.calibration}' of '{req.scenario}'",
+                        ("calibration",),
+                        Location("request"),
+                        expected="a calibration of this scenario the server was started "
+                        "with: " + (", ".join(mine) or "none"),
+                        found=repr(req.calibration),
+                        hint="GET /api/calibrations lists them; start the server with "
+                        "`crossings serve --calibration DIR` to add one",
+                    )
+                ]
+            )
     if req.saved_variant is not None:
         if req.scenario not in builtin_names():
             raise unknown_scenario(req.scenario)
@@ -78,7 +103,15 @@ def start_run(req: RunRequest, store: Store, variants: Variants) -> dict[str, An
         merged = {**saved["overrides"], **req.overrides}
         req = req.model_copy(update={"overrides": merged})
     loaded = load_request(req)
-    job = store.submit(loaded, req.scenario, dict(req.overrides), req.variant, req.runs, req.seed)
+    job = store.submit(
+        loaded,
+        req.scenario,
+        dict(req.overrides),
+        req.variant,
+        req.runs,
+        req.seed,
+        calibration=(cal.name, cal.path) if cal is not None else None,
+    )
     return {"run_id": job.run_id}
 
 
@@ -151,13 +184,19 @@ def run_observations(run_id: str, store: Store, results: Results) -> list[dict[s
     tags=["results"],
     responses=NOT_DONE,
 )
-def run_summary(run_id: str, store: Store, results: Results) -> dict[str, Any]:
+def run_summary(
+    run_id: str, store: Store, results: Results, calibrations: Calibrations
+) -> dict[str, Any]:
     """What was run and the headline figures per population (model estimates with bands).
 
     The people the scenario is about come first; a context population (such as
     people in camps before the simulated span) is listed apart, never added in.
     """
-    return run_views.summary(results.result_set(finished(store, run_id)))
+    out = run_views.summary(results.result_set(finished(store, run_id)))
+    name = (store.status(run_id) or {}).get("calibration")
+    cal = calibrations.get(name) if isinstance(name, str) else None
+    out["calibration"] = cal.public() if cal is not None else None
+    return out
 
 
 @router.get(

@@ -135,6 +135,8 @@ function initScenario() {
     req.runs = Number(document.getElementById("runs").value || 1);
     const seed = document.getElementById("seed").value;
     req.seed = seed === "" ? null : Number(seed);
+    const cal = document.getElementById("calibration");
+    if (cal && cal.value) req.calibration = cal.value;
     runButton.disabled = true;
     msg.textContent = "starting…";
     try {
@@ -316,8 +318,42 @@ async function drawSummary(runId) {
     cards.appendChild(div);
   }
   s.populations.filter((p) => !p.headline).forEach((p) => cards.appendChild(card(p)));
+  if (s.calibration) cards.appendChild(calibrationCard(s));
   box.hidden = false;
   return s;
+}
+
+// what the calibration the runs drew from says: estimates with what the data can tell
+// of each, the reported figures it held back as checks, how many of its numbers the data set
+function calibrationCard(s) {
+  const c = s.calibration;
+  const div = el("div", null, "calibration");
+  div.appendChild(el("h3", "Calibration " + c.name));
+  const how = c.method === "importance" && !c.importance_failed
+    ? "the exact posterior (importance sampling" + (c.ess ? ", effective sample size " + Math.round(c.ess).toLocaleString("en") : "") + ")"
+    : "a Laplace (normal) approximation at the mode" + (c.importance_failed ? " — the exact posterior could not be sampled: " + c.importance_failed : "");
+  div.appendChild(el("p", "Parameters drawn from " + how + (c.converged ? "." : "; the mode search did not converge."), "hint"));
+  if (s.estimates.length) {
+    div.appendChild(el("h4", "Model estimates of what nobody counts (not observations)"));
+    const sexes = { total: "total", female: "women", male: "men" };
+    div.appendChild(tableOf(["estimate", "year", "sex", "median (5–95%)", "what the data say"],
+      s.estimates.map((e) => [e.title, e.year, sexes[e.sex] || e.sex, e.text,
+        el("span", e.label || "–", e.label.startsWith("prior-driven") ? "off" : null)]),
+      [false, false, false, true, false]));
+  }
+  if (s.held_back.length) {
+    div.appendChild(el("h4", "Reported figures held back as checks"));
+    div.appendChild(tableOf(["series", "year or date", "observed", "predicted median (90%)", "verdict"],
+      s.held_back.map((h) => [h.title, h.year, h.observed, h.predicted,
+        el("span", h.verdict, h.verdict.startsWith("consistent") ? "ok" : "off")]),
+      [false, false, true, true, false]));
+  }
+  if (s.identifiability.length) {
+    const total = s.identifiability.reduce((n, x) => n + x.count, 0);
+    div.appendChild(el("p", "What the data can tell of the calibration's " + total + " numbers: " +
+      s.identifiability.map((x) => x.count + " " + x.label).join("; ") + ".", "hint"));
+  }
+  return div;
 }
 
 // the state picker: checkboxes grouped by population and kind, with the states' names
