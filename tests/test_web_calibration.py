@@ -119,6 +119,7 @@ def test_runs_drawn_from_the_posterior_carry_its_estimates(client: TestClient) -
     s = client.get(f"/api/runs/{run_id}/summary").json()
     assert s["calibration"]["name"] == "example-cal"
     assert "posterior" in s["note"] and s["banded"]
+    assert "'example-cal'" in s["how"] and "/" not in s["how"]  # named, not its server path
     assert s["estimates"] and all(e["label"] for e in s["estimates"])
     assert s["identifiability"]
     # same seed, same draws: the same figures
@@ -172,7 +173,7 @@ def test_registry_refuses_folders_that_are_not_calibrations(
     partial = tmp_path / "partial"
     shutil.copytree(calibration, partial)
     (partial / "posterior.parquet").unlink()
-    with pytest.raises(CalibrationFolderError, match="posterior.parquet"):
+    with pytest.raises(CalibrationFolderError, match=r"posterior\.parquet"):
         CalibrationRegistry([partial])
     other = tmp_path / "other"
     shutil.copytree(calibration, other)

@@ -442,13 +442,21 @@ def has_band(bundle: Bundle) -> bool:
     return bundle.run.mode is not RunMode.EXPECTED and bundle.run.runs > 1
 
 
-def run_text(bundle: Bundle) -> str:
-    """How the numbers were produced, in words (agent runs and seeds, expected values, draws)."""
+def run_text(bundle: Bundle, calibration: str | None = None) -> str:
+    """How the numbers were produced, in words (agent runs and seeds, expected values, draws).
+
+    Args:
+        bundle: The results.
+        calibration: How to name the calibration of a posterior run (the web
+            app gives its registered name); default: its folder as recorded.
+    """
     r = bundle.run
     if r.mode is RunMode.EXPECTED:
         return "exact expected values (no agents, no noise)"
     if r.mode is RunMode.POSTERIOR:
         origin = f" in {r.posterior.path}" if r.posterior else ""
+        if calibration is not None:
+            origin = f" '{calibration}'"
         return (
             f"{r.runs} agent run{'s' if r.runs != 1 else ''}, each with its parameters drawn "
             f"from the calibration's posterior{origin}"

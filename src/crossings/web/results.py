@@ -163,8 +163,14 @@ def _population(rs: ResultSet, pop: PopulationInfo) -> dict[str, Any]:
     }
 
 
-def summary(rs: ResultSet) -> dict[str, Any]:
-    """What was run and the headline figures per population, as the report's first screen."""
+def summary(rs: ResultSet, calibration: str | None = None) -> dict[str, Any]:
+    """What was run and the headline figures per population, as the report's first screen.
+
+    Args:
+        rs: The finished run.
+        calibration: The registered name of the calibration a posterior run
+            drew from (named instead of its server-side folder).
+    """
     bundle = rs.bundle
     if bundle is None:  # pragma: no cover - load_result_set always keeps the bundle
         raise ResultsError(f"run {rs.path.name}: the results were not opened as a bundle")
@@ -193,7 +199,7 @@ def summary(rs: ResultSet) -> dict[str, Any]:
     return {
         "title": rs.title,
         "scenario": r.scenario,
-        "how": views.run_text(bundle),
+        "how": views.run_text(bundle, calibration),
         "start": r.start.isoformat(),
         "end": r.end.isoformat(),
         "variant": r.variant,

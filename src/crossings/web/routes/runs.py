@@ -192,9 +192,10 @@ def run_summary(
     The people the scenario is about come first; a context population (such as
     people in camps before the simulated span) is listed apart, never added in.
     """
-    out = run_views.summary(results.result_set(finished(store, run_id)))
     name = (store.status(run_id) or {}).get("calibration")
     cal = calibrations.get(name) if isinstance(name, str) else None
+    rs = results.result_set(finished(store, run_id))
+    out = run_views.summary(rs, name if isinstance(name, str) else None)
     out["calibration"] = cal.public() if cal is not None else None
     return out
 
