@@ -66,6 +66,8 @@ OPERATIONS = [
     ("GET", "/api/variants/{scenario}/{name}"),
     ("DELETE", "/api/variants/{scenario}/{name}"),
     ("GET", "/api/compare"),
+    ("GET", "/api/calibrations"),
+    ("GET", "/api/calibrations/{name}"),
 ]
 
 
