@@ -218,6 +218,23 @@ def initial_stock(model: CompiledModel) -> NDArray[np.int64]:
     return out
 
 
+def initial_stocks(model: CompiledModel, initial: F64) -> F64:
+    """Per parameter set, the people present at the start by state and sex: (P, S, 2).
+
+    Args:
+        model: The compiled model.
+        initial: Each set's people present at the start per entry combination
+            (P, K), as the expected-value mode is given them (a calibration
+            may vary a start stock).
+    """
+    ini = np.asarray(initial, np.float64)
+    out = np.zeros((ini.shape[0], model.n_states, 2))
+    st, sx = model.combo_state.astype(np.int64), model.combo_sex.astype(np.int64)
+    for k in np.flatnonzero(ini.any(axis=0)):
+        out[:, st[k], sx[k]] += ini[:, k]
+    return out
+
+
 def measure_values(
     tallies: Tallies[np.int64] | Tallies[np.float64],
     model: CompiledModel,
@@ -225,6 +242,7 @@ def measure_values(
     years: tuple[int, ...],
     date: dt.date | None,
     sex: str,
+    start: F64 | None = None,
 ) -> F64:
     """One measured quantity for every member of a stack of tallies: shape (N,).
 
@@ -235,6 +253,9 @@ def measure_values(
         years: The years (all inside the span: see :func:`in_span`).
         date: The date of a dated stock.
         sex: ``total``, ``female`` or ``male``.
+        start: Each member's people present at the start (N, S, 2), when they
+            differ from the compiled ones (:func:`initial_stocks`); entries
+            measures take them out of the first year.
 
     Raises:
         ValueError: If ``tallies`` is not a stack, or the measure is empty.
@@ -251,8 +272,11 @@ def measure_values(
         inside[idx] = True
         f = tallies.flows[:, yidx][:, :, ~inside][:, :, :, idx]  # (N, y, from, to, 2)
         total = np.asarray(f[..., sx].reshape(N, -1).sum(axis=1), np.float64)
-        if m.years[0] in years:
-            total -= float(initial_stock(m)[idx][:, sx].sum())  # present, not entering
+        if m.years[0] in years:  # present, not entering
+            if start is None:
+                total -= float(initial_stock(m)[idx][:, sx].sum())
+            else:
+                total -= start[:, idx][..., sx].reshape(N, -1).sum(axis=1)
         return total
     if measure.flow is not None:
         a = m.state_index(measure.flow["from"])
@@ -288,13 +312,21 @@ def measure_values(
 
 
 def row_values(
-    tallies: Tallies[np.int64] | Tallies[np.float64], model: CompiledModel, rows: list[Row]
+    tallies: Tallies[np.int64] | Tallies[np.float64],
+    model: CompiledModel,
+    rows: list[Row],
+    start: F64 | None = None,
 ) -> F64:
-    """The value of every row for every member of a stack: shape (N, rows)."""
+    """The value of every row for every member of a stack: shape (N, rows).
+
+    ``start`` (N, S, 2): each member's people present at the start, when they
+    differ from the compiled ones (see :func:`measure_values`).
+    """
     if not rows:
         return np.zeros((tallies.n, 0))
     return np.stack(
-        [measure_values(tallies, model, r.measure, r.years, r.date, r.sex) for r in rows], axis=1
+        [measure_values(tallies, model, r.measure, r.years, r.date, r.sex, start) for r in rows],
+        axis=1,
     )
 
 
@@ -303,6 +335,7 @@ __all__ = [
     "build_rows",
     "in_span",
     "initial_stock",
+    "initial_stocks",
     "measure_values",
     "observation_rows",
     "quantity_rows",

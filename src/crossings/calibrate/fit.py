@@ -50,7 +50,7 @@ from crossings.calibrate.unknowns import (
 )
 from crossings.compile.model import CompiledModel
 from crossings.expected import ExpectedModel
-from crossings.measure import Row, build_rows, quantity_rows, row_values
+from crossings.measure import Row, build_rows, initial_stocks, quantity_rows, row_values
 from crossings.scenario.load import LoadedScenario
 from crossings.scenario.schema import Calibration
 from crossings.tallies import Tallies
@@ -108,9 +108,16 @@ class Problem:
 
     def run(self, z: F64) -> Tallies[np.float64]:
         """The expected-value mode at points ``z`` (one parallel batch)."""
+        return self._run(z)[0]
+
+    def _run(self, z: F64) -> tuple[Tallies[np.float64], F64 | None]:
+        """The expected-value mode at ``z``, and each set's start stocks if varied."""
         self.evaluations += z.shape[0]
         values = self.space.values(z)
-        return self.ev.run(batch_arrays(self.model, self.effects, values))
+        arrays = batch_arrays(self.model, self.effects, values)
+        varied = any("initial" in e.entries for e in self.effects)
+        start = initial_stocks(self.model, arrays["initial"]) if varied else None
+        return self.ev.run(arrays), start
 
     def evaluate(self, z: F64) -> dict[str, F64]:
         """Expected values at ``z`` (P, dim): ``fit`` (P, R), ``checks``, ``estimates``.
@@ -121,10 +128,10 @@ class Problem:
         z = np.atleast_2d(z)
         parts: dict[str, list[F64]] = {"fit": [], "checks": [], "estimates": []}
         for i in range(0, max(z.shape[0], 1), MAX_BATCH):
-            b = self.run(z[i : i + MAX_BATCH])
-            parts["fit"].append(row_values(b, self.model, self.rows))
-            parts["checks"].append(row_values(b, self.model, self.check_rows))
-            parts["estimates"].append(row_values(b, self.model, self.estimate_rows))
+            b, start = self._run(z[i : i + MAX_BATCH])
+            parts["fit"].append(row_values(b, self.model, self.rows, start))
+            parts["checks"].append(row_values(b, self.model, self.check_rows, start))
+            parts["estimates"].append(row_values(b, self.model, self.estimate_rows, start))
         return {k: np.concatenate(v) for k, v in parts.items()}
 
     def values(self, z: F64) -> tuple[F64, F64]:

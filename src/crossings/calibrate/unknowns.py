@@ -29,7 +29,12 @@ from crossings.scenario.validate import walk_models
 
 F64 = NDArray[np.float64]
 
-FIXED_ARRAYS = ("dur_cdf", "combo_fixed", "combo_initial", "combo_age_cdf", "household_cdf")
+FIXED_ARRAYS = ("dur_cdf", "combo_fixed", "combo_age_cdf", "household_cdf")
+"""Compiled arrays no unknown may change (``combo_fixed`` without its start stock)."""
+WHOLE_PEOPLE = ("initial",)
+"""Varying arrays of whole people: a start stock is split over its entry combinations
+by largest remainder, so it follows its number to within one person per combination
+(and is scaled exactly in proportion in the expected-value mode)."""
 
 
 class CalibrationError(ValueError):
@@ -276,7 +281,16 @@ def _arrays(m: CompiledModel) -> dict[str, F64]:
         "wave_share": m.wave_share,
         "rc_share": m.rc_share,
         "family_share": m.family_share,
+        "initial": m.combo_initial.astype(np.float64),
     }
+
+
+def _fixed_entries(m: CompiledModel) -> NDArray[np.int64]:
+    """The compiled fixed entries without the start stock (which an unknown may scale)."""
+    fixed = np.array(m.combo_fixed, np.int64, copy=True)
+    if fixed.shape[0]:
+        fixed[0] -= m.combo_initial
+    return fixed
 
 
 def _perturbed(
@@ -293,7 +307,10 @@ def _perturbed(
         vals[j] = vals0[j] * factor if vals0[j] != 0 else 0.1
     m = compile_scenario(apply_components(sc, comps, vals))
     for name in FIXED_ARRAYS:
-        if not np.array_equal(getattr(m, name), getattr(base_model, name)):
+        got, want = getattr(m, name), getattr(base_model, name)
+        if name == "combo_fixed":
+            got, want = _fixed_entries(m), _fixed_entries(base_model)
+        if not np.array_equal(got, want):
             raise CalibrationError(
                 f"unknown {comps[which[0]].unknown.id!r} changes {name}, which calibration "
                 "cannot vary (durations, fixed entries and age mixes are not supported as "
@@ -375,8 +392,9 @@ def _check_effects(
     got = _arrays(compile_scenario(apply_components(sc, comps, vals)))
     pred = batch_arrays(model, effects, vals[None], clip=False)
     for name in VARYING:
-        if not np.allclose(pred[name][0], got[name], rtol=1e-8, atol=1e-14):
-            bad = np.flatnonzero(~np.isclose(pred[name][0], got[name], rtol=1e-8, atol=1e-14))
+        atol = 1.0 if name in WHOLE_PEOPLE else 1e-14
+        if not np.allclose(pred[name][0], got[name], rtol=1e-8, atol=atol):
+            bad = np.flatnonzero(~np.isclose(pred[name][0], got[name], rtol=1e-8, atol=atol))
             owners = sorted(
                 {
                     e.component.unknown.id
@@ -409,7 +427,10 @@ def batch_arrays(
         for name, (idx, b, slope) in eff.entries.items():
             flat = out[name].reshape(P, -1)
             th = values[:, j][:, None]
-            if eff.theta0 != 0 and np.allclose(b, slope * eff.theta0, rtol=1e-9, atol=0.0):
+            whole = name in WHOLE_PEOPLE  # rounded to people: proportional by construction
+            if eff.theta0 != 0 and (
+                whole or np.allclose(b, slope * eff.theta0, rtol=1e-9, atol=0.0)
+            ):
                 flat[:, idx] *= th / eff.theta0  # entries proportional to the number
             else:
                 flat[:, idx] += slope[None] * (th - eff.theta0)
@@ -418,4 +439,5 @@ def batch_arrays(
             np.clip(out[name], 0.0, 1.0, out=out[name])
         np.clip(out["rate"], 0.0, None, out=out["rate"])
         np.clip(out["combo_rate"], 0.0, None, out=out["combo_rate"])
+        np.clip(out["initial"], 0.0, None, out=out["initial"])
     return out

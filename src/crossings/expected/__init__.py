@@ -64,8 +64,20 @@ I64 = NDArray[np.int64]
 METHODS = ("fast", "daily")
 """Propagation methods: ``fast`` (default) and ``daily`` (the reference)."""
 
-VARYING = ("rate", "combo_rate", "det_prob", "wave_share", "rc_share", "family_share")
-"""Compiled arrays that may differ between the parameter sets of one batch."""
+VARYING = (
+    "rate",
+    "combo_rate",
+    "det_prob",
+    "wave_share",
+    "rc_share",
+    "family_share",
+    "initial",
+)
+"""Compiled arrays that may differ between the parameter sets of one batch.
+
+``initial`` is the people present at the start per entry combination
+(``combo_initial``, as floats): a calibration may scale a start stock.
+"""
 
 
 class ExpectedModeError(ValueError):
@@ -294,6 +306,7 @@ class ExpectedModel:
             "wave_share": m.wave_share,
             "rc_share": m.rc_share,
             "family_share": m.family_share,
+            "initial": m.combo_initial,
         }
         return {k: np.repeat(np.asarray(v, np.float64)[None], n, axis=0) for k, v in base.items()}
 
@@ -354,12 +367,24 @@ class ExpectedModel:
                     out[:, g_idx[:, None], tt[None, :], rule_g[:, None]] += prob[:, :, None]
         return out
 
-    def _entries(self, combo_rate: F64) -> tuple[F64, F64]:
-        """Expected non-initial entries (P, T, K) and initial people at step 0 (P, K)."""
+    def _entries(self, combo_rate: F64, initial: F64 | None = None) -> tuple[F64, F64]:
+        """Expected non-initial entries (P, T, K) and initial people at step 0 (P, K).
+
+        ``initial`` (P, K) gives each set's people present at the start (default:
+        the compiled ``combo_initial``). The compiled fixed entries of step 0
+        include the compiled initial people; a set's own start stock replaces
+        them, and the others entering on step 0 are counted as compiled.
+        """
         m = self.model
         ent = combo_rate + m.combo_fixed[None].astype(np.float64)
-        init = np.zeros((ent.shape[0], ent.shape[2]))
-        for k in np.flatnonzero(m.combo_initial > 0):
+        P = ent.shape[0]
+        init = np.zeros((P, ent.shape[2]))
+        given = (
+            np.broadcast_to(m.combo_initial.astype(np.float64), init.shape)
+            if initial is None
+            else np.asarray(initial, np.float64)
+        )
+        for k in np.flatnonzero((m.combo_initial > 0) | (given > 0).any(axis=0)):
             k0 = int(m.combo_initial[k])
             fixed = int(m.combo_fixed[0, k])
             lam = combo_rate[:, 0, k]
@@ -368,7 +393,7 @@ class ExpectedModel:
             pm = stats.poisson.pmf(n[None, :], lam[:, None])
             below = ((k0 - fixed - n)[None, :] * pm).sum(axis=1)
             ent[:, 0, k] = (lam + fixed - k0) + below
-            init[:, k] = k0
+            init[:, k] = given[:, k]
         return ent, init
 
     def _families(self, family_share: F64) -> tuple[F64, F64]:
@@ -416,7 +441,7 @@ class ExpectedModel:
         S, T = self.S, self.T
         C = len(m.consequence_ids)
         cls = self._classification(a["det_prob"]) if self.method == "daily" else np.zeros(0)
-        ent, init = self._entries(a["combo_rate"])
+        ent, init = self._entries(a["combo_rate"], a["initial"])
         if entry_weights is not None:
             wts = np.asarray(entry_weights, np.float64)
             if wts.shape != (P, T):
