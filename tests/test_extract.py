@@ -646,14 +646,21 @@ def test_gold_helpers() -> None:
     assert not attribution_agrees("Human Rights Watch", ["Ministry of Unification"])
 
 
+#: The sub-folders of the labelled set (round 5: the round-4 blind set became ``heldout4``;
+#: the round-5 blind set, measured once, became ``heldout5``).
+SPLITS = {"dev", "dev2", "dev3", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"}
+
+
 def test_labelled_set_shape() -> None:
     docs = load_gold(ARTICLES)
     dev = [d for d in docs if d.split == "dev"]
     heldout = [d for d in docs if d.split.startswith("heldout")]
     assert len(dev) >= 20 and len(heldout) >= 8
-    assert {d.split for d in docs} == {"dev", "dev2", "heldout", "heldout2", "heldout3", "blind"}
+    assert {d.split for d in docs} == SPLITS
     assert len([d for d in docs if d.split == "dev2"]) >= 15
-    assert len([d for d in docs if d.split == "blind"]) >= 15
+    assert len([d for d in docs if d.split == "dev3"]) >= 15
+    assert len([d for d in docs if d.split == "heldout4"]) >= 15
+    assert len([d for d in docs if d.split == "heldout5"]) >= 15
     suffixes = [d.path.suffix for d in docs]
     assert suffixes.count(".html") >= 12 and suffixes.count(".txt") >= 10
     assert suffixes.count(".md") >= 6
@@ -681,39 +688,60 @@ def test_round4_dev_set_meets_targets() -> None:
     assert report["furniture_claims"] == 0
 
 
-#: The blind set's figures as measured once with rules-2.0 (after three label fixes, see
-#: tests/evidence_articles/RESULTS.md): claims P 0.926 / R 0.870, attribution P 0.855 /
-#: R 0.770, no page-furniture number. The issue-14 target (0.90 for all four) is NOT met
-#: for claims recall and attribution; the guard holds the measured floor.
-BLIND_FLOOR = {"claims": (0.92, 0.86), "attribution": (0.85, 0.76)}
-BLIND_TARGET = 0.90
+def test_round5_dev_set_meets_targets() -> None:
+    report = run_benchmark(ARTICLES, split="dev3", named_periods=NAMED)
+    claims, attribution = report["claims"], report["attribution"]
+    assert isinstance(claims, dict) and isinstance(attribution, dict)
+    assert claims["precision"] >= 0.95 and claims["recall"] >= 0.95, claims
+    assert attribution["precision"] >= 0.95 and attribution["recall"] >= 0.95, attribution
+    assert report["furniture_claims"] == 0
 
 
-def test_blind_set_regression_guard() -> None:
-    """REGRESSION GUARD, NOT A TUNING TARGET.
+#: ``heldout4`` (the round-4 blind set, seen since round 5). Measured once with rules-2.0
+#: (after its round-4 label fixes): claims P 0.926 / R 0.870, attribution P 0.855 / R 0.770;
+#: rules-2.1 (round 5, after the two relabels listed in RESULTS.md): 1.000 / 1.000 for both.
+#: The floor sits a little under the rules-2.1 figures.
+HELDOUT4_FLOOR = {"claims": (0.97, 0.97), "attribution": (0.97, 0.97)}
 
-    The blind set (``tests/evidence_articles/blind``) was written and labelled before
-    the round-4 rules and measured once at the end (see its README). This test only
-    makes a later change that lowers its figures below the recorded ones fail (and,
-    once a round reaches them, below the issue-14 targets: raise ``BLIND_FLOOR``
-    towards ``BLIND_TARGET`` with a new blind set). Do not read its failures to tune
-    rules -- add the phenomenon to ``dev2`` instead.
+
+def test_heldout4_floor_guard() -> None:
+    """REGRESSION GUARD: the round-4 blind set, seen since round 5, must not fall back.
+
+    Its failures were studied in round 5 (the rules were developed with them in view),
+    so its figure is no quality estimate any more; this only makes a later change that
+    loses what round 5 gained fail.
     """
-    report = run_benchmark(ARTICLES, split="blind", named_periods=NAMED)
-    ok = report["furniture_claims"] == 0
-    for key, (p_min, r_min) in BLIND_FLOOR.items():
+    report = run_benchmark(ARTICLES, split="heldout4", named_periods=NAMED)
+    assert report["furniture_claims"] == 0
+    for key, (p_min, r_min) in HELDOUT4_FLOOR.items():
         scores = report[key]
         assert isinstance(scores, dict)
-        ok = ok and scores["precision"] >= p_min and scores["recall"] >= r_min
-    assert ok, "blind-set figures fell below their recorded floor (regression guard)"
+        assert scores["precision"] >= p_min and scores["recall"] >= r_min, (key, scores)
+
+
+#: ``heldout5`` (the round-5 blind set): its one blind run with rules-2.1 gave claims
+#: P 0.748 / R 0.634, attribution P 1.000 / R 0.788, 7 furniture numbers. The floor is
+#: that first run, rounded down: a later change may not lose what it got right.
+HELDOUT5_FLOOR = {"claims": (0.74, 0.63), "attribution": (0.99, 0.78)}
+HELDOUT5_MAX_FURNITURE = 7
+
+
+def test_heldout5_floor_guard() -> None:
+    """REGRESSION GUARD: the round-5 blind set, measured once, must not fall back."""
+    report = run_benchmark(ARTICLES, split="heldout5", named_periods=NAMED)
+    assert int(str(report["furniture_claims"])) <= HELDOUT5_MAX_FURNITURE
+    for key, (p_min, r_min) in HELDOUT5_FLOOR.items():
+        scores = report[key]
+        assert isinstance(scores, dict)
+        assert scores["precision"] >= p_min and scores["recall"] >= r_min, (key, scores)
 
 
 def test_heldout_figures_are_computed() -> None:
     report = run_benchmark(ARTICLES, named_periods=NAMED)
     splits = report["splits"]
     assert isinstance(splits, dict)
-    assert {"dev", "dev2", "heldout", "heldout2", "heldout3", "blind"} <= set(splits)
-    for name in ("heldout", "heldout2", "heldout3"):
+    assert set(splits) >= SPLITS
+    for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5"):
         held = splits[name]
         assert held["articles"] >= 8
         for key in ("precision", "recall", "f1"):
@@ -721,6 +749,22 @@ def test_heldout_figures_are_computed() -> None:
             assert 0.0 <= held["attribution"][key] <= 1.0
     details = report["details"]
     assert isinstance(details, list) and len(details) == report["articles"]
+
+
+def test_a_blind_folder_is_measured_when_present(tmp_path: Path) -> None:
+    # no split name is built into the benchmark: a round's blind/ folder is one more split
+    source = ARTICLES / "dev3"
+    for split in ("dev3", "blind"):
+        (tmp_path / split).mkdir()
+        for name in ("e01_wire_compound_quarters.txt", "e01_wire_compound_quarters.gold.yaml"):
+            (tmp_path / split / name).write_bytes((source / name).read_bytes())
+    splits = run_benchmark(tmp_path, named_periods=NAMED)["splits"]
+    assert isinstance(splits, dict) and set(splits) == {"blind", "dev3"}
+    assert run_benchmark(tmp_path, split="blind", named_periods=NAMED)["articles"] == 1
+    without = run_benchmark(tmp_path, named_periods=NAMED, exclude=["blind", "absent"])["splits"]
+    assert isinstance(without, dict) and set(without) == {"dev3"}
+    with pytest.raises(FileNotFoundError, match="no articles in split"):
+        run_benchmark(tmp_path, split="absent")
 
 
 def test_default_path_is_found() -> None:
@@ -1078,3 +1122,266 @@ def test_attribution_keeps_the_whole_name_and_canonical_bodies() -> None:
     assert claim.attribution is not None and claim.attribution.who == "Ministry of Unification"
     (claim,) = _claims("The number caught rose to 130 in 2018, immigration figures show.")
     assert claim.attribution is not None and claim.attribution.who == "immigration figures"
+
+
+# --------------------------------------------------------------------------- round 5
+# New passages for the structures of real pages studied in round 5 (the failure classes of the
+# round-4 blind set, now heldout4); every number is a test value.
+
+PUB5 = dt.date(2024, 10, 15)
+
+
+def _claims5(text: str, published: dt.date | None = PUB5) -> list[ExtractedClaim]:
+    return extract_claims(text, published=published, named_periods=NAMED)
+
+
+def _got(text: str, published: dt.date | None = PUB5) -> list[tuple[float, str, Period | None]]:
+    return [(c.value, c.subject, c.period) for c in _claims5(text, published)]
+
+
+def _who(claim: ExtractedClaim) -> str | None:
+    return claim.attribution.who if claim.attribution else None
+
+
+Q3_2024 = Period(dt.date(2024, 7, 1), dt.date(2024, 9, 30), "quarter")
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "period"),
+    [
+        ("Of the third-quarter arrivals, 9 were men.", 9, Q3_2024),
+        (
+            "The first-half total was 105 defectors arriving in the South.",
+            105,
+            Period(dt.date(2024, 1, 1), dt.date(2024, 6, 30), "half-year"),
+        ),
+        (
+            "China has forcibly returned at least 60 North Koreans since mid-April.",
+            60,
+            Period(dt.date(2024, 4, 15), PUB5, "cumulative-to"),
+        ),
+        (
+            "Police have arrested 14 people since early August.",
+            14,
+            Period(dt.date(2024, 8, 1), PUB5, "cumulative-to"),
+        ),
+        (
+            "At least 92 were detained in raids since late 2023.",
+            92,
+            Period(dt.date(2023, 9, 1), PUB5, "cumulative-to"),
+        ),
+        (
+            "In the first nine months, 1,041 North Koreans arrived in South Korea.",
+            1041,
+            Period(dt.date(2024, 1, 1), dt.date(2024, 9, 30), "range"),
+        ),
+        (
+            "In February of last year, 31 North Koreans were arrested in China.",
+            31,
+            Period(dt.date(2023, 2, 1), dt.date(2023, 2, 28), "month"),
+        ),
+    ],
+)
+def test_round5_periods(text: str, value: float, period: Period) -> None:
+    (claim,) = [c for c in _claims5(text) if c.value == value]
+    assert claim.period == period
+
+
+def test_the_same_period_is_the_main_figures_not_the_comparisons() -> None:
+    text = (
+        "The ministry recorded 1,277 arrivals in 2015, down from 1,396 in 2014.16 In the same "
+        "period, at least 340 North Koreans were sent back from China."
+    )
+    got = _got(text)
+    assert got[-1] == (340.0, "repatriated", year(2015))
+    assert (1396.0, "arrived", year(2014)) in got  # the footnote mark "16" ends the sentence
+
+
+def test_a_count_reached_by_a_change_keeps_the_sentences_period() -> None:
+    text = "Defectors who arrived last year rose 12.7 percent from a year earlier to 224."
+    got = {(v, s): p for v, s, p in _got(text, dt.date(2025, 1, 14))}
+    assert got[(224, "arrived")] == year(2024)
+    assert got[(0.127, "arrived")] == year(2024)
+    text = "Arrests for illegal entry this year surged to more than 300 from 90 last year."
+    assert _got(text, dt.date(2018, 6, 4)) == [
+        (300, "detained", year(2018)),
+        (90, "detained", year(2017)),
+    ]
+
+
+def test_a_time_of_reporting_is_not_the_period() -> None:
+    text = "The ministry said earlier this month that 105 North Koreans arrived in the first half."
+    (claim,) = _claims5(text, dt.date(2024, 8, 20))
+    assert claim.period == Period(dt.date(2024, 1, 1), dt.date(2024, 6, 30), "half-year")
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("- 29 August 2023: 80 people returned through Dandong", "repatriated"),
+        (
+            "North Korea holds an estimated 120,000 people in its political prison camps.",
+            "imprisoned",
+        ),
+        (
+            "Satellite images show the state is holding 80,000 people in its network of camps.",
+            "imprisoned",
+        ),
+        ("Over the last ten years, 26 defectors took their own lives.", "died"),
+        ("Of the 27 executed, four were hanged in public.", "executed"),
+        ("More than 800 defectors cannot be located by the authorities.", "missing"),
+        (
+            "Since 2015, 19 defectors have been handed prison terms of more than a year.",
+            "sentenced",
+        ),
+        (
+            "In January, 110 repatriated North Korean workers were sent to political prison camps.",
+            "imprisoned",
+        ),
+        ("In all, 26 defectors living in the South took their own lives.", "died"),
+        (
+            "They include 200 women who were detained in Kunming before being repatriated.",
+            "repatriated",
+        ),
+        (
+            "The ministry pointed to eight diplomats and their families among the arrivals.",
+            "arrived",
+        ),
+        ("The team of 16 competed in seven sports.", "athletes"),
+        ("Malnutrition and disease kill as many as 4,000 prisoners a year.", "died"),
+    ],
+)
+def test_round5_subjects(text: str, subject: str) -> None:
+    claims = _claims5(text)
+    assert claims and claims[-1].subject == subject, [(c.value, c.subject) for c in claims]
+
+
+def test_a_return_from_abroad_is_no_repatriation() -> None:
+    assert _claims5("The 16 athletes returned from Paris on Monday.")[0].subject == "athletes"
+    assert _claims5("About 40 workers returned to their jobs in Dandong.") == []
+
+
+def test_a_share_of_the_country_lost_to_famine_is_deaths() -> None:
+    text = "The country lost an estimated 3 per cent of its people to famine in the late 1990s."
+    (claim,) = _claims5(text)
+    assert claim.value == pytest.approx(0.03)
+    assert (claim.kind, claim.subject) == ("share", "died")
+    assert claim.period == Period(dt.date(1996, 1, 1), dt.date(1999, 12, 31), "range")
+
+
+def test_numbers_of_things_neither_count_nor_block() -> None:
+    text = (
+        "A boat carrying nine North Koreans crossed the sea border with two engines running "
+        "on the night of 19 August."
+    )
+    assert _got(text, dt.date(2024, 8, 20)) == [
+        (9, "escaped", Period(dt.date(2024, 8, 19), dt.date(2024, 8, 19), "day"))
+    ]
+    assert _claims5("A lawmaker put the number of sea crossings this year at three.") == []
+    text = "The nine on board were spotted by a patrol at 4 a.m. on Monday."
+    assert [c.value for c in _claims5("Nine North Koreans crossed the border. " + text)] == [9, 9]
+
+
+def test_a_breakdown_in_dashes_does_not_hide_the_totals_period() -> None:
+    text = (
+        "A total of 55 North Koreans -- 27 women and 28 men -- defected to the South in the "
+        "first nine months of 2021."
+    )
+    nine_months = Period(dt.date(2021, 1, 1), dt.date(2021, 9, 30), "range")
+    got = _got(text, dt.date(2021, 10, 22))
+    assert [(v, p) for v, _s, p in got] == [(55, nine_months), (27, nine_months), (28, nine_months)]
+
+
+def test_round5_no_claims() -> None:
+    # members of a movement are no population; a sample; a question
+    assert _claims5("The group is a movement of more than 9 million people who campaign.") == []
+    assert _claims5("It mapped the accounts of 683 escapees it interviewed over six years.") == []
+    assert _claims5("Q: Is it true that more than 40 escapees are held in Shenyang?") == []
+
+
+def test_a_title_repeating_the_body_is_no_claim_of_its_own() -> None:
+    text = (
+        "Timeline: nine young North Koreans sent back from Laos\n\n"
+        "Laos deported 9 North Koreans to China on 27 May."
+    )
+    (claim,) = _claims5(text, dt.date(2013, 6, 5))
+    assert claim.period == Period(dt.date(2013, 5, 27), dt.date(2013, 5, 27), "day")
+    text = "Nine North Koreans sent back from Laos\n\nThe foreign ministry protested."
+    assert [c.value for c in _claims5(text)] == [9]  # a title the body does not repeat
+
+
+@pytest.mark.parametrize(
+    ("text", "who"),
+    [
+        ("A former inmate told the panel that he spent 19 years in a camp.", "former inmate"),
+        (
+            "The country had over 25 million people, according to several studies.17",
+            "several studies",
+        ),
+        (
+            "Over 30,000 have settled in the South, according to Seoul's unification ministry.",
+            "Ministry of Unification",
+        ),
+        ("At least 300 fled through Laos in 2012, aid workers estimate.", "aid workers"),
+        (
+            "Human Rights Watch has separately verified that China sent back 600 people.",
+            "Human Rights Watch",
+        ),
+        (
+            "The ministry put the cumulative number of defectors at 34,221.",
+            "The ministry",
+        ),
+        (
+            "According to data the unification ministry submitted to Rep. Choi Min-seo, 26 "
+            "defectors died.",
+            "Ministry of Unification",
+        ),
+        ("More than 800 defectors cannot be located, News 1 reported Tuesday.", "News 1"),
+        (
+            "Park Sun-hee, a former inmate of Camp 18, told the group she spent 11 years there.",
+            "Park Sun-hee",
+        ),
+        (
+            "A separate think tank, KINU, put the number executed at 1,382.",
+            "Korea Institute for National Unification",
+        ),
+        ("Our partners in China say 70% of those sent back were women.", "partners in China"),
+        (
+            "Disease kills up to 4,000 prisoners a year, according to a 2013 Global Rights Forum "
+            "report.",
+            "Global Rights Forum",
+        ),
+        (
+            "He can be sentenced to 10 years, according to defectors interviewed by the "
+            "Seoul-based Database Center for North Korean Human Rights.",
+            "defectors",
+        ),
+        ("Eight were arrested on Saturday, a district police chief said.", "district police chief"),
+    ],
+)
+def test_round5_attribution(text: str, who: str) -> None:
+    claims = _claims5(text)
+    assert claims and _who(claims[-1]) == who, [(c.value, _who(c)) for c in claims]
+
+
+def test_round5_attribution_in_context() -> None:
+    # a generic "ministry data" is the ministry named before; "the unification ministry" is a name
+    text = (
+        "Defectors rise in third quarter, ministry data show\n\n"
+        "A total of 58 defectors reached the South in the July-September period, the "
+        "unification ministry said Tuesday. Of them, 49 were women, ministry data show."
+    )
+    assert [_who(c) for c in _claims5(text)] == ["Ministry of Unification"] * 2
+    # the spokesman of the paragraph before, "he added"
+    text = (
+        "The spokesman also mentioned that by the end of December, the number of defectors who "
+        "had settled in the South had reached 34,314.\n\nHe added that the total had first "
+        "passed 30-thousand in November 2016."
+    )
+    assert [_who(c) for c in _claims5(text, dt.date(2025, 2, 4))] == ["The spokesman"] * 2
+    # a transcript's "A." is no name, "our records" the publisher's own voice
+    text = "A. Our records show 135 arrivals between January and June."
+    assert [_who(c) for c in _claims5(text)] == [None]
+    # "attributed the fall to" names no source for the next sentence's figure
+    text = "Officials attributed the fall to tighter borders. Last year's total was 1,127 arrivals."
+    assert [_who(c) for c in _claims5(text)] == [None]

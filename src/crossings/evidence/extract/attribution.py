@@ -10,11 +10,24 @@ Recognised forms (per sentence):
   said";
 * inverted ", said X";
 * "X's data / figures show", "data from X showed", "a report by X
-  estimates".
+  estimates";
+* (round 5) more verbs ("mentioned", "added", "explained", "verified",
+  "testified", "attributed" -- the last for its own sentence only) and
+  adverbs before them ("has separately verified"); "put the cumulative number
+  at"; sources such as "a former inmate", "aid workers", "a district police
+  chief", "our partners in China" (people outside the publisher); "according
+  to several studies.17" (a footnote mark ends the phrase); "according to
+  Seoul's unification ministry"; "according to data the ministry submitted to
+  Rep. X" (the data's owner); "according to a 2013 X report" (X);
+  "according to defectors interviewed by X" (the defectors); appositions
+  ("Park, a former inmate of Camp 18, told", "A think tank, KINU, put the
+  number at"); names with a number ("News 1 reported"); a transcript's
+  "A." / "Q:" is no name.
 
 The result is a raw mention; generic mentions ("the ministry", "the group",
-"the sources", "he") are resolved against earlier named mentions of the same
-document by :func:`resolve`.
+"the sources", "he", "ministry data") are resolved against earlier named
+mentions of the same document by :func:`resolve`; a known body written with
+an article ("the unification ministry") is a name, not a generic mention.
 """
 
 from __future__ import annotations
@@ -23,7 +36,7 @@ import csv
 import io
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from types import MappingProxyType
 
@@ -36,18 +49,21 @@ __all__ = [
 ]
 
 _VERB = re.compile(
-    r"\b(?:(?:has|have|had|also|previously|earlier|later|further)\s+)*"
+    r"\b(?:(?:has|have|had|also|previously|earlier|later|further|separately|independently"
+    r"|repeatedly|recently|publicly|officially|reportedly|initially|subsequently|first|again"
+    r"|now|then|still|already)\s+)*"
     r"(?P<verb>said|says|say|told|tells|reported|reports|estimated|estimates|estimate"
+    r"|mentioned|mentions|added|adds|explained|explains|attributed|attributes|testified|testifies"
+    r"|recounted|indicated|indicates|pointed\s+out|points\s+out|verified|verifies"
     r"|announced|announces|stated|states|noted|notes|found|finds|counted|counts|recorded"
     r"|records|documented|documents|confirmed|confirms|claimed|claims|wrote|writes|revealed"
     r"|reveals|disclosed|discloses|believes|believe|showed|shows|show|suggests|suggested"
     r"|registered|released|publishes|published|issued"
-    r"|received\s+(?:information|reports|testimony|accounts)|(?:was|were)\s+informed"
-    r"|put\s+the\s+(?:number|figure|total|toll|count|tally)"
-    r"|puts\s+the\s+(?:number|figure|total|toll|count|tally))\b"
+    r"|received\s+(?:[a-z]+\s+)?(?:information|reports|testimony|accounts)|(?:was|were)\s+informed"
+    r"|puts?\s+the\s+(?:[\w-]+\s+){0,2}?(?:number|figure|total|toll|count|tally))\b"
 )
 _ACCORDING = re.compile(r"\baccording\s+to\s+", re.IGNORECASE)
-_HARD_END = re.compile(r"[,.;:()\[\]\"“”]\s|[,;:()\[\]\"“”]|\.$|\s[-–—]\s")
+_HARD_END = re.compile(r"[,.;:()\[\]\"“”]\s|[,;:()\[\]\"“”]|\.$|\.(?=\d)|\s[-–—]\s")
 _CLAUSE_END = re.compile(
     r"[,.;:()\[\]\"“”]\s|[,;:()\[\]\"“”]|\.$|\s[-–—]\s|\s(?:which|who|whose|that|and|but"
     r"|while|as|when|because|released|published|issued|on\s+(?:Monday|Tuesday|Wednesday"
@@ -63,6 +79,22 @@ _BY_FROM = re.compile(
     rf"^(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){{0,2}}?{_DATA_NOUN}\b.*?\b(?:by|from|of)\s+(?P<x>.+)$",
     re.IGNORECASE,
 )
+# "data the ministry submitted to Rep. Choi", "figures that the police provided to lawmakers"
+_DATA_GIVEN = re.compile(
+    rf"(?:the\s+|a\s+)?(?:[\w-]+\s+)?{_DATA_NOUN}\s+(?:that\s+|which\s+)?"
+    r"(?P<x>(?:the\s+)?[\w'’-]+(?:\s+[\w'’-]+){0,4}?)\s+(?:had\s+|has\s+|have\s+)?"
+    r"(?:submitted|provided|gave|handed|sent|released|presented|shared|supplied)\s+(?:to|with)\b",
+    re.IGNORECASE,
+)
+_DATED_REPORT = re.compile(
+    r"(?:an?|the|its)\s+(?:(?:19|20)\d\d\s+)?"
+    r"(?P<x>[A-Z][\w'’&.-]*(?:\s+(?:(?:of|for|on|and|&|the|in)\s+)*[A-Z][\w'’&.-]*)*)"
+    rf"\s+{_DATA_NOUN}\b"
+)
+_PLACE_POSSESSIVE = re.compile(r"[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*['’]s\s+(?=[a-z])")
+_INTERVIEWED_BY = re.compile(
+    r"\s+(?:interviewed|cited|quoted|surveyed|contacted|questioned|consulted|polled)\s+by\b"
+)
 _POSSESSIVE = re.compile(rf"^(?P<x>.+?)['’]s?\s+{_DATA_NOUN}\b.*$", re.IGNORECASE)
 _TRAILING_DATA = re.compile(rf"\s+{_DATA_NOUN}$", re.IGNORECASE)
 _NOT_SUBJECT = re.compile(
@@ -72,6 +104,9 @@ _NOT_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _PRONOUNS = frozenset({"he", "she"})
+_NUMBERED_NAME = re.compile(r"[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*)*\s+\d{1,3}")
+# people outside the publisher, though "our" ("our partners in China", "our sources")
+_OUR_OUTSIDE = re.compile(r"[Oo]ur\s+(?=(?:partners|sources|contacts|correspondents)\b)")
 _PLURAL_SOURCES = frozenset(
     {
         "police",
@@ -118,6 +153,30 @@ _PLURAL_SOURCES = frozenset(
         "relative",
         "survivor",
         "survivors",
+        "inmate",
+        "inmates",
+        "prisoner",
+        "prisoners",
+        "detainee",
+        "detainees",
+        "worker",
+        "workers",
+        "chief",
+        "colonel",
+        "captain",
+        "officer",
+        "officers",
+        "commander",
+        "partner",
+        "partners",
+        "contacts",
+        "missionary",
+        "missionaries",
+        "pastor",
+        "broker",
+        "brokers",
+        "organisers",
+        "organizers",
     }
 )
 _PREPOSITIONS = frozenset(
@@ -369,6 +428,9 @@ class AttributionMention:
             distances to numbers).
         generic: The head noun when ``who`` is generic ("ministry" for "the
             ministry", "he" for a pronoun), else ``None``.
+        local: Whether it attributes only numbers of its own sentence
+            ("Officials attributed the fall to ..." names no source for the
+            next sentence's figure).
     """
 
     who: str
@@ -376,6 +438,7 @@ class AttributionMention:
     end: int
     anchor: int
     generic: str | None
+    local: bool = False
 
 
 def _trim_name(phrase: str) -> tuple[int, int] | None:
@@ -420,6 +483,8 @@ def _classify(who: str) -> str | None:
     words = low.split()
     if not words:
         return None
+    if len(words) > 1 and " ".join(words[1:] if words[0] == "the" else words) in _ORGANISATIONS:
+        return None  # "the unification ministry": a known body
     if (
         words[0] in ("the", "a", "an", "this", "that", "its", "his", "her", "their")
         and len(words) <= 3
@@ -459,11 +524,16 @@ def _clean_subject(text: str, a: int, b: int) -> tuple[int, int] | None:
     t = _TRAILING_DATA.search(phrase)
     if t and t.start() > 0 and phrase[: t.start()].lower() not in ("the", "a", "an", "its", "our"):
         return _clean_subject(text, a, a + t.start())
+    if _NUMBERED_NAME.fullmatch(phrase):
+        return a, b  # "News 1", "Channel 4": a name with a number
     if len(phrase.split()) > 14 or _NOT_SUBJECT.search(phrase):
         return None
     if phrase.split()[-1].lower() in _PREPOSITIONS:
         return None
     low = phrase.lower()
+    outside = _OUR_OUTSIDE.match(phrase)
+    if outside is not None:
+        return _clean_subject(text, a + outside.end(), b)  # "Our partners in China say"
     if low in _SKIP_SUBJECTS or low.startswith(("our ", "we ", "i ", "it ", "they ")):
         return None
     if low.startswith(("the ", "a ", "an ")) and _classify(phrase) is None:
@@ -488,9 +558,15 @@ def _according(text: str, m: re.Match[str], end: int) -> AttributionMention | No
     a = m.end()
     hard = _HARD_END.search(text, a, end)
     b = hard.start() if hard else end
+    given = _DATA_GIVEN.match(text, a, b)
+    if given:
+        a, b = given.start("x"), given.end("x")  # "data the ministry submitted to Rep. Choi"
     by = _BY_FROM.match(text[a:b])
     if by:
         a += by.start("x")
+    dated = _DATED_REPORT.match(text, a, b)
+    if dated:
+        a, b = dated.start("x"), dated.end("x")  # "a 2013 Global Rights Forum report"
     stop = _CLAUSE_END.search(text, a, b)
     b = stop.start() if stop else b
     phrase = text[a:b]
@@ -506,6 +582,14 @@ def _according(text: str, m: re.Match[str], end: int) -> AttributionMention | No
     if role:
         s, e = a + role.start("name"), a + role.end("name")
         return AttributionMention(text[s:e], s, e, m.start(), None)
+    poss = _PLACE_POSSESSIVE.match(phrase)
+    if poss is not None:
+        # "Seoul's unification ministry": the body, with its country
+        cleaned = _clean_subject(text, a, b)
+        if cleaned is not None:
+            s, e = cleaned
+            who = text[s:e]
+            return AttributionMention(who, s, e, m.start(), _classify(text[a + poss.end() : e]))
     if phrase[:1].isupper():
         span = _trim_name(phrase)
         if span is not None and span[0] == 0:
@@ -513,6 +597,10 @@ def _according(text: str, m: re.Match[str], end: int) -> AttributionMention | No
             who = text[s:e]
             return AttributionMention(who, s, e, m.start(), _classify(who))
     # a lowercase noun phrase: "sources inside North Korea", "the ministry"
+    by_part = _INTERVIEWED_BY.search(phrase)
+    if by_part is not None:
+        b = a + by_part.start()  # "defectors interviewed by the Database Center"
+        phrase = phrase[: by_part.start()]
     if len(phrase.split()) > 8:
         return None
     cleaned = _clean_subject(text, a, b)
@@ -553,11 +641,19 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
     prefix = _TIMELINE_PREFIX.match(text, seg_start, m.start())
     if prefix is not None:
         seg_start = prefix.end()  # "Aug 17    Relatives in Seoul say ..."
+    speaker = _SPEAKER_MARK.match(text, seg_start, m.start())
+    if speaker is not None:
+        seg_start = speaker.end()  # a transcript's "A. Our records show ...": "A." is no name
     phrase = text[seg_start : m.start()].strip()
     owner = _DATA_OWNER.match(phrase)
     if owner is not None:
         if owner.group("mod").split()[0] in _NOT_OWNERS:
             return None
+        if owner.group("mod") in _GENERIC_HEADS:
+            # "ministry data show": the ministry named before
+            s = seg_start + text[seg_start : m.start()].find(owner.group("mod"))
+            e = s + len(owner.group("mod"))
+            return AttributionMention(text[s:e], s, e, m.start(), owner.group("mod"))
         s = seg_start + (
             len(text[seg_start : m.start()]) - len(text[seg_start : m.start()].lstrip())
         )
@@ -574,6 +670,20 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
                 if span is not None:
                     s = m.end() + inv.start(1) + span[0]
                     e = m.end() + inv.start(1) + span[1]
+                    who = text[s:e]
+                    return AttributionMention(who, s, e, m.start(), _classify(who))
+        app = _APPOSITIVE.search(before)
+        if app is not None:
+            if _APPOSITION_HEAD.match(app.group("app")) and app.group("head").strip()[:1].isupper():
+                part = "head"  # "Park Sun-hee, a former inmate of Camp 18, told"
+            elif app.group("app")[:1].isupper() and _is_proper(app.group("app").strip()):
+                part = "app"  # "A separate think tank, KINU, put the number at"
+            else:
+                part = ""
+            if part:
+                cleaned = _clean_subject(text, start + app.start(part), start + app.end(part))
+                if cleaned is not None:
+                    s, e = cleaned
                     who = text[s:e]
                     return AttributionMention(who, s, e, m.start(), _classify(who))
         # "X, which helps ..., said": skip back over a relative clause
@@ -606,6 +716,9 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
     return AttributionMention(who, s, e, m.start(), _classify(who))
 
 
+_SPEAKER_MARK = re.compile(r"\s*(?:[QA]|MODERATOR|SPOKESPERSON)\s*[.:]\s+")
+_APPOSITIVE = re.compile(r"(?P<head>[^,;:()“”\"]+),\s*(?P<app>[^,;:()“”\"]+),\s*$")
+_APPOSITION_HEAD = re.compile(r"\s*(?:a|an|the|one|another|now|then)\s", re.IGNORECASE)
 _SOURCE_PHRASE = re.compile(
     r"(?:(?:the|a|an|her|his|their|its|our|one|two|three|several|some|many)\s+)?"
     r"(?:[\w'’-]+\s+){0,3}?(?P<head>[a-z]+)"
@@ -652,6 +765,8 @@ def find_attributions(text: str, start: int, end: int) -> list[AttributionMentio
     for m in _VERB.finditer(text, start, end):
         mention = _verb_subject(text, start, m, end)
         if mention is not None and not any(o.start == mention.start for o in out):
+            if m.group("verb").lower().startswith("attribut"):
+                mention = replace(mention, local=True)
             out.append(mention)
     for m in _POSS_ANY.finditer(text, start, end):
         a = m.start("x")

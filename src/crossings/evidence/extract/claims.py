@@ -30,7 +30,11 @@ How a number becomes a claim:
    cues inside a relative clause about the number ("who had been held in
    detention were forcibly returned") and across "while"/"but" count less, a
    share's base population wins ("Of those executed, 35 percent ..."), and of
-   two coordinated verbs the later one wins ("caught ... and handed back").
+   two coordinated verbs the later one wins ("caught ... and handed back",
+   "detained ... before being repatriated"); a participle before the head
+   noun or right after it yields to the main verb ("110 repatriated workers
+   were sent to camps", "26 defectors living in the South took their own
+   lives").
    Nouns such as "workers" or "brokers" need a strong cue right next to them.
    A number compared with an earlier one ("down from 1,418") takes that
    one's subject. A number with no cue inherits the subject of an antecedent
@@ -40,7 +44,11 @@ How a number becomes a claim:
    claim came earlier in the same paragraph; a bare number in an item under
    a short heading ("- 2016: 1,418" under "Arrivals in the South", a table
    row under "| Year | Arrivals |") takes the heading's subject. A count of
-   five million people or more with no other subject is a ``population``.
+   five million people or more with no other subject is a ``population``
+   (not the members of a movement). "of those who ..." defines its group and
+   refers back to nothing; "Of the 27, 23 were ..." refers back to the 27.
+   A count of things ("the number of sea crossings ... at three", "two
+   engines") is no claim and stands in the way of no other number.
    Cues for emigration, asylum elsewhere and re-entry to the North
    (subject ``other``) outweigh the rest: such a number is no claim.
    Otherwise the number is not a claim.
@@ -64,7 +72,10 @@ How a number becomes a claim:
    ("topped 30-thousand in November 2016") is a stock: its period becomes
    cumulative-to, and ``extra["measure"]`` says ``stock`` (any
    cumulative-to period) or ``flow``. "Respectively" pairs numbers and
-   periods in order.
+   periods in order. A count a change reached ("rose 12.7 percent from a
+   year earlier to 224") takes the sentence's period, not the comparison's;
+   "in the same period" in the next sentence is the period of this
+   sentence's main (first) figure.
 5. Attribution (:mod:`~crossings.evidence.extract.attribution`): the nearest
    attribution phrase in the sentence; else the nearest one in an earlier
    sentence of the same paragraph. Generic mentions ("the ministry", "the
@@ -73,6 +84,9 @@ How a number becomes a claim:
    attribution. Names of bodies are given in the form of
    ``data/organisations.csv`` ("unification ministry" -> "Ministry of
    Unification", "HRW" -> "Human Rights Watch").
+   A question ("Is it true that 600 were returned?") makes no claim, and the
+   numbers of a title line that the body states again are the body's claims
+   only ("Timeline: nine young North Koreans sent back from Laos").
 6. Ranges ("between 80,000 and 120,000", "200 to 600", "200-600") become two
    claims with the same quote: the low end with qualifier "at least", the
    high end with "up to"; both carry ``extra["range_low"]``,
@@ -131,7 +145,7 @@ from crossings.evidence.types import Attribution, ExtractedClaim, NamedPeriod, P
 
 __all__ = ["EXTRACTOR_VERSION", "extract_claims"]
 
-EXTRACTOR_VERSION = "rules-2.0"
+EXTRACTOR_VERSION = "rules-2.1"
 _MAX_QUOTE = 400
 
 # --------------------------------------------------------------------------- trap patterns
@@ -140,7 +154,7 @@ _TRAP_SPANS = re.compile(
     r"https?://\S+|www\.\S+|\S+@\S+\.\w+"  # URLs, e-mail
     r"|(?<![\w,.])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,5}){2,}(?![\w,])"
     r"|\b(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\s*(?:a\.?m\.?|p\.?m\.?)?(?!\d)"
-    r"|\b(?:[01]?\d|2[0-3])\.[0-5]\d\s*(?:a\.?m\.?|p\.?m\.?)|\b\d{1,2}\s*(?:a\.m\.|p\.m\.|am|pm)\b"
+    r"|\b(?:[01]?\d|2[0-3])\.[0-5]\d\s*(?:a\.?m\.?|p\.?m\.?)|\b\d{1,2}\s*(?:a\.m\.|p\.m\.|am\b|pm\b)"
     r"|\bCC[\s-]+BY(?:[\s-]+(?:NC|SA|ND))*[\s-]+\d(?:\.\d)?"  # licences
     r"|\b(?:version|v)\s*\d+(?:\.\d+)+"
     r"|\b501\(c\)\(\d\)"
@@ -172,7 +186,7 @@ _WHICH_BETWEEN = re.compile(r"\b[A-Z][\w'’-]*,\s*(?:which|whose)\b")
 _PART_OF = re.compile(r"\s+of\s+(?:the|these|those|its|their)\s+([A-Za-z]+)\b")
 _SUBCLAUSE = re.compile(r"\b(?:when|after|before|while|as|since|until|because)\b", re.IGNORECASE)
 _AMONG_BEFORE = re.compile(
-    r"\b(?:were|was|are|is)\s+among\s+(?:the\s+|last\s+year's\s+|this\s+year's\s+|[\d,]+\s+)?$",
+    r"\b(?:(?:were|was|are|is)\s+)?among\s+(?:the\s+|last\s+year's\s+|this\s+year's\s+|[\d,]+\s+)?$",
     re.IGNORECASE,
 )
 # "11 women, three men and a boy": one group for blocking, so the verb after it reaches all
@@ -181,8 +195,13 @@ _ENUM_JOIN = re.compile(
     r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)$",
     re.IGNORECASE,
 )
+_ENUM_HEAD = re.compile(
+    r"\s+(?:[\w'’-]+\s+)?(?:women|men|girls|boys|children|adults|minors|males|females|teenagers)\b",
+    re.IGNORECASE,
+)
 _GROUP_JOIN = re.compile(
     r"^\s+(?:[\w'’-]+\s+){0,3}?(?:out\s+of|of\s+the)\s+$"
+    r"|^\s+(?:[\w'’-]+\s+){0,3}[\w'’-]+\s*(?:--|—|–|\(|,)\s*$"
     r"|^-?[\w'’-]*(?:\s+[\w'’-]+){0,3}\s*,\s+including\s+$",
     re.IGNORECASE,
 )
@@ -232,7 +251,7 @@ _AGE_RANGE_BEFORE = re.compile(
 _SAMPLE_BEFORE = re.compile(
     r"\b(?:interview(?:s|ed|ing)?(?:\s+with)?|survey(?:s|ed|ing)?(?:\s+of)?|poll(?:ed)?(?:\s+of)?"
     r"|spoke\s+(?:to|with)|spoken\s+(?:to|with)|talked\s+to|met(?:\s+with)?|relatives\s+of"
-    r"|families\s+of|testimon(?:y|ies)\s+(?:of|from)|sample\s+of|questioned)"
+    r"|families\s+of|testimon(?:y|ies)\s+(?:of|from)|accounts\s+of|sample\s+of|questioned)"
     r"\s+(?:[\w'-]+\s+){0,2}$",
     re.IGNORECASE,
 )
@@ -261,7 +280,9 @@ _CHANGE_VERBS = re.compile(
     re.IGNORECASE,
 )
 _ANAPHOR = re.compile(
-    r"\b(?:of\s+(?:them|whom|those|these)|among\s+(?:them|those|these)|including"
+    r"\b(?:of\s+(?:them|whom|(?:those|these)(?!\s+(?:who|that|which|whose)\b))"
+    r"|among\s+(?:them|(?:those|these)(?!\s+(?:who|that|which|whose)\b))|including"
+    r"|(?:of|among)\s+the\s+\d[\d,]*(?![\d,]*\s*(?:%|percent|per\s+cent))"
     r"|the\s+(?:(?:annual|yearly|monthly|quarterly|overall|latest|year's)\s+)?"
     r"(?:figure|number|total|count|tally)|this\s+(?:figure|number)"
     r"|(?:count|total|figure|number|tally)\s+(?:was|stood|reached|rose|fell|is)"
@@ -290,7 +311,46 @@ _SAID_AFTER = re.compile(
 _COUNT_OF_BEFORE = re.compile(r"\d[\d,]*\s+of\s+(?:the\s+)?$")
 _BACKREF_BEFORE = re.compile(r"\b(?:the|all|these|those)\s+$", re.IGNORECASE)
 _CONTRAST = re.compile(r"\b(?:while|whereas|but|although)\b", re.IGNORECASE)
-_COORDINATED = re.compile(r"(?:\s+[\w'’-]+){0,5}?\s+and\s+(?:then\s+|later\s+)?", re.IGNORECASE)
+_COORDINATED = re.compile(
+    r"(?:\s+[\w'’-]+){0,5}?\s+(?:and\s+(?:then\s+|later\s+)?"
+    r"|before\s+(?:being|they\s+were|he\s+was|she\s+was)\s+)",
+    re.IGNORECASE,
+)
+# "110 repatriated North Korean workers were sent to camps": the premodifier yields to the verb
+_AUX_GAP = re.compile(
+    r"\s+(?:(?:were|was|are|is|have|has|had|been|being|reportedly|later|then|also|all|since)\s+)+",
+    re.IGNORECASE,
+)
+_PARTICIPLE = re.compile(r"[a-z]+ing\b", re.IGNORECASE)
+_CLAUSE_CUT = re.compile(r"[,;:()—–]|\b(?:while|but|whereas|although|who|which|that)\b")
+# "rose 12.7 percent from a year earlier to 224": the count the change reached
+_CHANGE_TO = re.compile(
+    r"\b(?:rose|risen|rising|fell|fallen|falling|increased|decreased|dropped|declined|climbed"
+    r"|jumped|grew|surged|plunged|slumped|went\s+(?:up|down)|up(?!\s+to\b)|down)\b"
+    r"(?:[^.;]|\.(?=\d)){0,80}?\bto\s+"
+    r"(?:(?:about|nearly|almost|more\s+than|over|some|around|roughly|just|only|a\s+record)\s+)?$",
+    re.IGNORECASE,
+)
+# "the number of sea crossings this year at three": a count of things, not of people
+_NUMBER_OF = re.compile(
+    r"\b(?:number|count|total|tally)\s+of\s+(?:[\w'’-]+\s+){0,3}?(?P<noun>[a-z]+)"
+    r"(?=\s+(?:this|last|in|at|to|for|during|since|over|was|were|is|stood|reached|rose|fell|had|has)\b)"
+    r"[^.;]{0,50}$",
+    re.IGNORECASE,
+)
+# "a movement of more than 9 million people": members, not a country's people
+_NOT_POPULATION = re.compile(
+    r"\b(?:movement|members|membership|supporters|followers|subscribers|signatures|signatories"
+    r"|petition|campaigners|volunteers|donors|users|viewers|listeners|readers|audience)\b",
+    re.IGNORECASE,
+)
+# "the accounts of 683 escapees it interviewed": a sample
+_SAMPLE_AFTER = re.compile(
+    r"\s+(?:[\w'’-]+\s+){0,3}?(?:whom\s+|that\s+)?(?:it|they|we|he|she|researchers|the\s+group)\s+"
+    r"(?:had\s+|has\s+|have\s+)?(?:interviewed|surveyed|questioned|polled|spoke\s+(?:to|with)|met)\b",
+    re.IGNORECASE,
+)
+
 _RELATIVE = re.compile(r"\b(?:who|which|that)\b", re.IGNORECASE)
 _MAIN_VERB = re.compile(r"\b(?:were|was|are|is)\b", re.IGNORECASE)
 _AUX_START = re.compile(r"\s*(?:were|was|are|is|had|have|has)\b", re.IGNORECASE)
@@ -314,6 +374,7 @@ _SEX_BEFORE = re.compile(
     r"|account\s+for|comprised|represented|were|numbered|totalled|totaled)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
+_QUESTION_END = re.compile(r"\?[\"'”’)]*\s*$")
 _PER_YEAR = re.compile(
     r"^\s*(?:[\w-]+\s+){0,3}?(?:a|per|each|every)\s+year\b|^\s*annually\b", re.IGNORECASE
 )
@@ -346,6 +407,7 @@ _MILESTONE = re.compile(
     re.IGNORECASE,
 )
 _RESPECTIVELY = re.compile(r",?\s*respectively\b", re.IGNORECASE)
+_PAST_VERB = re.compile(r"[a-z]{3,}ed")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*|[^\sA-Za-z]")
 _HEAD_STOP = frozenset(
     {
@@ -443,6 +505,14 @@ class _Draft:
     sentence: Sentence
     confidence: float
     extra: dict[str, str] = field(default_factory=dict)
+
+    def measure_flow(self) -> bool:
+        """Whether the claim is a flow (neither a stock nor a duration).
+
+        Returns:
+            True for a flow.
+        """
+        return self.extra.get("measure", "flow") == "flow"
 
 
 @dataclass(frozen=True)
@@ -595,6 +665,8 @@ def _head(text: str, pos: int, end: int) -> tuple[str | None, list[str], int]:
             break
         words.append(low)
         run_end = pos + m.end()
+    if len(words) == 1 and _PAST_VERB.fullmatch(words[0]) and words[0] not in HEAD_SKIP:
+        return None, words, run_end  # "16 competed in seven sports"
     for w in words:
         if w in HEAD_SKIP:
             continue
@@ -714,6 +786,8 @@ def _is_trap(
     if _AGE_RANGE_BEFORE.search(before):
         return "age"
     if _SAMPLE_BEFORE.search(before):
+        return "sample size"
+    if not n.percent and _SAMPLE_AFTER.match(text, n.end, min(sent.end, n.end + 60)):
         return "sample size"
     return None
 
@@ -848,6 +922,29 @@ def _pick_subject(
     ):
         # "it once held roughly 46,500 people" of a camp
         best = (best[0], "imprisoned", best[2], chosen)
+    if (
+        best[2] == 3
+        and own[1] < chosen.start <= run_end + 1
+        and _PARTICIPLE.match(text, chosen.start, chosen.end)
+    ):
+        for cue in info.cues:
+            if (
+                cue.strength == 3
+                and cue.start > chosen.end
+                and cue.subject != chosen.subject
+                and not _CLAUSE_CUT.search(text, chosen.end, cue.start)
+            ):
+                return cue.subject, cue.strength, cue
+    if own[1] <= chosen.start and chosen.end < run_end and best[2] == 3:
+        for cue in info.cues:
+            # "110 repatriated North Korean workers were sent to political prison camps"
+            if (
+                cue.strength == 3
+                and cue.start >= run_end
+                and cue.subject != chosen.subject
+                and _AUX_GAP.fullmatch(text, run_end, cue.start)
+            ):
+                return cue.subject, cue.strength, cue
     for cue in info.cues:
         # "caught by police and handed back", "sentenced to death and executed": the outcome
         if (
@@ -1103,16 +1200,40 @@ def extract_claims(
             heading_subject=heading_subject,
             published=published,
         )
-        if resolved:
-            paragraph_attribution = resolved[-1]
+        carried = [r for r in resolved if not r[0].local]
+        if carried:
+            paragraph_attribution = carried[-1]
         drafts = _sentence_claims(text, info, found)
         found.add(drafts)
+        if drafts and drafts[0].period is not None and drafts[0].measure_flow():
+            # "1,277 arrivals in 2015, down from 1,396 in 2014. In the same period, ...":
+            # the sentence's main figure, not its comparison
+            previous_period = drafts[0].period
         heading = _heading_subject(text, sent, cues) if not drafts else None
         if heading is not None:
             # "Arrivals in the South" over a slide's bullets, "| Year | Arrivals |" over a table
             heading_subject = heading
             heading_colon = text[sent.start : sent.end].rstrip().endswith(":")
-    return [_finish(text, d) for d in found.drafts]
+    return [_finish(text, d) for d in _drop_repeated_title(text, found.drafts)]
+
+
+def _drop_repeated_title(text: str, drafts: Sequence[_Draft]) -> list[_Draft]:
+    """Leave out the claims of a title line whose numbers the body states again.
+
+    A headline ("Timeline: nine young North Koreans sent back from Laos")
+    summarises the body: the body's sentence is the claim.
+
+    Args:
+        text: Document text.
+        drafts: All claims in text order.
+
+    Returns:
+        The claims without the repeated title's.
+    """
+    if not drafts or drafts[0].sentence.index != 0 or _ends_like_prose(text, drafts[0].sentence):
+        return list(drafts)
+    later = {d.value for d in drafts if d.sentence.index > 0}
+    return [d for d in drafts if d.sentence.index > 0 or d.value not in later]
 
 
 _HEADING_MAX_WORDS = 10
@@ -1149,6 +1270,8 @@ def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[
         New drafts in text order.
     """
     sent = info.sentence
+    if _QUESTION_END.search(text, max(sent.start, sent.end - 4), sent.end):
+        return []  # "Is it true that 600 were returned?": a question asserts no number
     excluded: list[tuple[int, int]] = [(p.start, p.end) for p in info.periods]
     excluded += [(p.start, p.end) for p in info.places]
     excluded += [(m.start(), m.end()) for m in _TRAP_SPANS.finditer(text, sent.start, sent.end)]
@@ -1202,13 +1325,19 @@ def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[
             lo_i, hi_i = range_of[i]
             blockers.append((cands[lo_i].start, cands[hi_i].end))
             seen.update((lo_i, hi_i))
-        else:
+        elif n.percent or _head(text, n.end, sent.end)[0] not in NON_PEOPLE_UNITS:
             blockers.append((n.start, n.end))
+        # "with two engines running", "at five crossing points": no people, no claim, no block
     # "845 women out of 1,047 arrivals in 2019": one group for blocking
     merged: list[tuple[int, int]] = []
     for span in blockers:
         join = text[merged[-1][1] : span[0]] if merged else ""
-        if merged and (_GROUP_JOIN.match(join) or _ENUM_JOIN.match(join)):
+        if merged and _GROUP_JOIN.match(join) and join.rstrip()[-1:] in ",(—–-":
+            # an apposition: only a breakdown by sex or age ("-- 27 women and 28 men --")
+            breakdown = _ENUM_HEAD.match(text, span[1], sent.end) is not None
+        else:
+            breakdown = True
+        if merged and breakdown and (_GROUP_JOIN.match(join) or _ENUM_JOIN.match(join)):
             merged[-1] = (merged[-1][0], span[1])
         else:
             merged.append(span)
@@ -1241,6 +1370,8 @@ def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[
         else:
             unit_of_time = ""
             if head in NON_PEOPLE_UNITS and not percent:
+                continue
+            if not percent and _counts_things(text, sent, first):
                 continue
             picked = _subject_of(
                 text,
@@ -1361,6 +1492,21 @@ def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[
     return out
 
 
+def _counts_things(text: str, sent: Sentence, first: NumberMention) -> bool:
+    """Whether "the number of X" before a number names things, not people.
+
+    Args:
+        text: Document text.
+        sent: The sentence.
+        first: The number.
+
+    Returns:
+        True for "the number of sea crossings this year at three".
+    """
+    m = _NUMBER_OF.search(text[max(sent.start, first.start - 90) : first.start])
+    return m is not None and m.group("noun").lower() in NON_PEOPLE_UNITS
+
+
 def _subject_of(
     text: str,
     first: NumberMention,
@@ -1415,7 +1561,7 @@ def _subject_of(
         if not attached_cue:
             subj = None
             compared = out[0].subject
-    anaphor = bool(_ANAPHOR.search(text, sent.start, min(sent.end, last.end + 12)))
+    anaphor = _refers_back(text, sent, last)
     if compared is not None:
         return compared, 2, "comparison", None, None, anaphor
     if backref is not None:
@@ -1428,6 +1574,9 @@ def _subject_of(
         not percent
         and last.value >= _POPULATION_MIN
         and (head is None or head in _POPULATION_HEADS)
+        and not _NOT_POPULATION.search(
+            text, max(sent.start, first.start - 40), min(sent.end, last.end + 40)
+        )
     ):
         # "over 25 million people": no event happens to that many people but living there
         return "population", 2, "population", None, None, anaphor
@@ -1449,6 +1598,28 @@ def _subject_of(
     if antecedent is None or antecedent.unit in _TIME_UNITS:
         return None
     return antecedent.subject, 1, "inherited", None, antecedent, anaphor
+
+
+def _refers_back(text: str, sent: Sentence, last: NumberMention) -> bool:
+    """Whether the text up to just after a number refers back to an earlier figure.
+
+    Args:
+        text: Document text.
+        sent: The sentence.
+        last: The number (or the high end of its range).
+
+    Returns:
+        True when an anaphor ("of them", "the figure", "Of the 27") ends within
+        12 characters after the number; its own look-ahead ("of those who ..."
+        defines its group, refers to nothing) reads the rest of the sentence.
+    """
+    limit = min(sent.end, last.end + 12)
+    m = _ANAPHOR.search(text, sent.start, sent.end)
+    while m is not None and m.start() < limit:
+        if m.end() <= limit:
+            return True
+        m = _ANAPHOR.search(text, m.start() + 1, sent.end)
+    return False
 
 
 def _ends_like_prose(text: str, sent: Sentence) -> bool:
@@ -1503,7 +1674,8 @@ def _period_of(
     sent = info.sentence
     if assigned is not None:
         return assigned.period, "respectively"
-    pmention = _pick_period(text, own, info, blockers, cue, skip_shift=percent)
+    reached = _CHANGE_TO.search(text[max(sent.start, first.start - 120) : first.start]) is not None
+    pmention = _pick_period(text, own, info, blockers, cue, skip_shift=percent or reached)
     if pmention is not None and pmention.kind == "vague":
         return None, "vague"
     if pmention is not None:

@@ -167,7 +167,12 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (r"\bescap(?:e|es|ed|ing)\b(?!\s+(?:route|routes))", "escaped", 3),
     (r"\bdefect(?:ed|ing|ions?)?\b", "escaped", 3),
     (r"\b(?:fled|flee|flees|fleeing)\b", "escaped", 3),
-    (rf"\bcross(?:ed|es|ing)?\s+(?:(?:the|a)\s+)?{_CROSSING}\b", "escaped", 3),
+    (
+        rf"\bcross(?:ed|es|ing)?\s+(?:(?:the|a)\s+)?(?:(?:sea|land|river|inter-Korean|Chinese)\s+)?"
+        rf"{_CROSSING}\b",
+        "escaped",
+        3,
+    ),
     (r"\bleft\s+North\s+Korea\b", "escaped", 3),
     (r"\b(?:hiding|living|staying)\s+(?:illegally\s+|secretly\s+)?in\s+China\b", "escaped", 2),
     (r"\b(?:border[-\s])?crossers\b", "escaped", 2),
@@ -207,6 +212,12 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     ),
     (r"\bexpel(?:s|led)\b", "repatriated", 3),
     (r"\b(?:returnees|deportees)\b", "repatriated", 2),
+    (
+        r"\b(?:return(?:ed|s)|forced\s+returns?)\b(?!\s+(?:from|to\s+(?:South\s+Korea|Seoul|the\s+South"
+        r"|work|school|China|their\s+(?:jobs|homes|posts|units))|home\s+from|safely))",
+        "repatriated",
+        2,
+    ),
     # detained
     (r"\bdetain(?:s|ed|ing)?\b", "detained", 3),
     (r"\b(?:re-?)?arrest(?:s|ed|ing)?\b", "detained", 3),
@@ -228,11 +239,18 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     # sentenced
     (r"\bsentenc(?:ed|ing)\b|\bsentences?\s+(?:them|him|her)\b", "sentenced", 3),
     (r"\bconvict(?:s|ed)\b", "sentenced", 3),
+    (
+        r"\b(?:handed|given|received|got|gets|receive|receiving)\s+(?:down\s+)?(?:[\w-]+\s+){0,2}?"
+        r"(?:prison|jail|labou?r(?:\s+camp)?)\s+(?:terms?|sentences?)\b",
+        "sentenced",
+        3,
+    ),
     (r"\bgiven\s+(?:a\s+)?life\s+(?:terms?|sentences?)\b", "sentenced", 3),
     (r"\blife\s+(?:terms?|sentences?)\b", "sentenced", 3),
     # executed
     (r"\bexecut(?:e|es|ed|ing|ions?)\b", "executed", 3),
     (r"\bput\s+to\s+death\b", "executed", 3),
+    (r"\b(?:were|was|been|being)\s+hanged\b|\bpublicly\s+hanged\b", "executed", 3),
     (r"\bpublicly\s+shot\b|\bfiring\s+squads?\b", "executed", 3),
     (r"\bshot\b(?=[^.;,]{0,60}\bfor\b)", "executed", 3),
     # imprisoned
@@ -247,6 +265,12 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     ),
     (r"\bjail(?:s|ed)\b", "imprisoned", 3),
     (rf"\bheld\s+(?:there|in\s+(?:[\w'’-]+\s+){{0,4}}?{_CAMP})", "imprisoned", 3),
+    (
+        rf"\b(?:hold|holds|holding|held|keeps|kept|keeping)\b(?=[^.;]{{0,90}}?\b(?:in|inside|within)\s+"
+        rf"(?:its\s+|their\s+|the\s+)?(?:[\w'’-]+\s+){{0,4}}?(?:of\s+(?:[\w'’-]+\s+){{0,3}})?{_CAMP}\b)",
+        "imprisoned",
+        3,
+    ),
     (
         rf"\b(?:sent|transferred|taken|moved|dispatched)\s+to\s+(?:[\w'’-]+\s+){{0,3}}?{_CAMP}",
         "imprisoned",
@@ -268,13 +292,31 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     # died
     (r"\b(?:die|dies|died|dying)\b", "died", 3),
     (r"(?<!to\s)\bdeaths?\b", "died", 3),
-    (r"\bkill(?:s|ed)\b", "died", 3),
+    (r"\bkill(?:s|ed)?\b", "died", 3),
     (r"\bshot\s+dead\b", "died", 3),
     (r"\b(?:drown(?:ed|ing)|perish(?:ed)?|starved\s+to\s+death)\b", "died", 3),
+    (
+        r"\b(?:took|take|taken|taking)\s+(?:their|his|her)\s+own\s+lives?\b|\bcommitted\s+suicide\b"
+        r"|\bsuicides\b",
+        "died",
+        3,
+    ),
+    (
+        r"\blost\b(?=[^.;]{0,70}?\bto\s+(?:the\s+)?(?:hunger|famine|starvation|malnutrition|disease"
+        r"|illness)\b)",
+        "died",
+        3,
+    ),
     # missing
     (r"\bmissing\b", "missing", 3),
     (r"\bdisappear(?:s|ed)\b", "missing", 3),
     (r"\bunaccounted\s+for\b", "missing", 3),
+    (
+        r"\b(?:can(?:not|'t|’t)|could\s+not|could(?:n't|n’t))\s+be\s+(?:located|found|traced)\b"
+        r"|\bwhereabouts\s+(?:are\s+|is\s+|remain\s+)?unknown\b",
+        "missing",
+        3,
+    ),
     # athletes / delegations
     (
         r"\b(?:athletes?|players|skaters|cheerleaders|competitors|sportsmen|sportswomen)\b",
@@ -447,6 +489,20 @@ NON_PEOPLE_UNITS: frozenset[str] = frozenset(
         "seats",
         "car",
         "cars",
+        "bus",
+        "buses",
+        "truck",
+        "trucks",
+        "van",
+        "vans",
+        "train",
+        "trains",
+        "plane",
+        "planes",
+        "flight",
+        "flights",
+        "engine",
+        "engines",
         "vehicle",
         "vehicles",
         "boat",

@@ -8,25 +8,30 @@ expression                                             period
 "in 2017", "2017's", "2009 figures", "London 2012",    year
 "fiscal 2019", "FY2019", "last year", "this year",
 "that year" (the last year named before)
-"the first half of 2018", "H1 2018"                    half-year
-"the third quarter of 2019", "Q3 2019"                 quarter
+"the first half of 2018", "H1 2018", "first-half"     half-year
+"the third quarter of 2019", "Q3 2019",                quarter
+"third-quarter arrivals"
 "the first quarter" (no year: the latest one ended
 by publication); "in the third" after a quarter
 (the next quarter of the same year)
 "in March 2019", "last month", "in October" (no        month
 year: the sentence's year, else the latest such
-month not after publication)
+month not after publication), "in February of last
+year"
 "on 9 October 2023", "October 9, 2023", "2023-10-09"   day
 "on Tuesday", "Friday night" (the latest such day
 on or before publication), "today", "yesterday"
 "between 2012 and 2019", "2012-2019", "in the          range
 1990s", "between July and September 2017", "the
-first five months of this year", "the three months
+first five months of this year", "the first nine
+months" (no year: the latest ended), "the three months
 to the end of September", "the January-October
 period", "in July–September last year", "so far this
 year through August", "the final three months of
 2023", "in 2021 and 2022 combined"
 "since 1998", "since June", "since the 1990s",         cumulative-to (start .. published)
+"since mid-April" (the 15th), "since late December"
+(the 21st), "since late 2019" (September),
 "since last year", "since the leader took power in
 late 2011", "since the end of the 1950-53 war"
 "since <a named period>": "since the pandemic began"   cumulative-to (its start .. published)
@@ -40,14 +45,19 @@ the third quarter of 2024"
 "the same period last year", "a year earlier"          the previous period in the
                                                        sentence (else the previous
                                                        sentence), one year earlier
-"in the same period"                                   the previous period
+"in the same period"                                   the previous period (claim
+                                                       extraction passes the main
+                                                       figure's period of the
+                                                       sentence before, not a
+                                                       comparison's)
 =====================================================  ===============================
 
 Not supported (no period): "the past decade", "recent years", "the early 2010s".
 
 A day named as the time of reporting ("the ministry said on Tuesday") or a time
-before a reported "that" clause ("told parliament in November that ...") is
-marked :attr:`PeriodMention.reporting`; claim extraction leaves it out.
+before a reported "that" clause ("told parliament in November that ...", "said
+earlier this month that ...") is marked :attr:`PeriodMention.reporting`; claim
+extraction leaves it out.
 
 This module knows no country's history: events that a text dates periods from
 ("since the pandemic began", "since the Korean War") are
@@ -116,6 +126,9 @@ _COUNT_WORDS: Mapping[str, int] = MappingProxyType(
         "twelve": 12,
     }
 )
+#: The day of a month, and the month of a year, that "early", "mid" and "late" start on.
+_PART_DAY: Mapping[str, int] = MappingProxyType({"early": 1, "mid": 15, "late": 21})
+_PART_MONTH: Mapping[str, int] = MappingProxyType({"early": 1, "mid": 5, "late": 9})
 _DECADE_PART: Mapping[str | None, tuple[int, int]] = MappingProxyType(
     {None: (0, 9), "early": (0, 3), "mid": (3, 6), "late": (6, 9)}
 )
@@ -192,7 +205,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "first_months",
-        _rx(rf"\b(?:the\s+)?first\s+(?P<n>{_NMONTHS})\s+months\s+(?:of\s+)?(?P<y>{_REL_YEAR})"),
+        _rx(
+            rf"\b(?:the\s+)?first\s+(?P<n>{_NMONTHS})\s+months\b(?:\s+(?:of\s+)?(?P<y>{_REL_YEAR}))?"
+        ),
     ),
     (
         "sofar",
@@ -204,9 +219,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "since",
         _rx(
-            rf"\bsince\s+(?:(?:the\s+)?(?:end|start|beginning)\s+of\s+)?(?:(?P<m>{MONTH})\s+)?"
-            rf"(?P<y>{YEAR}|last\s+year|this\s+year)\b|\bsince\s+(?:the\s+)?(?P<dec>(?:19|20)\d)0s\b"
-            rf"|\bsince\s+(?P<m2>{MONTH})(?!\s*\d)"
+            rf"\bsince\s+(?:(?:the\s+)?(?:end|start|beginning)\s+of\s+)?(?:(?P<part>early|mid|late)[-\s]+)?"
+            rf"(?:(?P<m>{MONTH})\s+)?(?P<y>{YEAR}|last\s+year|this\s+year)\b"
+            rf"|\bsince\s+(?:the\s+)?(?P<dec>(?:19|20)\d)0s\b"
+            rf"|\bsince\s+(?:(?P<part2>early|mid|late)[-\s]+)?(?P<m2>{MONTH})(?![\w-])(?!\s*\d)"
         ),
     ),
     (
@@ -229,14 +245,14 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "half",
         _rx(
-            rf"\b(?:the\s+)?(?P<o>first|second|1st|2nd)\s+half\b(?:\s+(?:of\s+)?(?P<y>{_REL_YEAR}))?"
+            rf"\b(?:the\s+)?(?P<o>first|second|1st|2nd)[-\s]+half\b(?:\s+(?:of\s+)?(?P<y>{_REL_YEAR}))?"
             rf"|\bH(?P<h>[12])\s*(?P<y2>{YEAR})\b|\b(?P<y3>{YEAR})\s*H(?P<h3>[12])\b"
         ),
     ),
     (
         "quarter",
         _rx(
-            rf"\b(?:the\s+)?(?P<o>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter"
+            rf"\b(?:the\s+)?(?P<o>first|second|third|fourth|1st|2nd|3rd|4th)[-\s]+quarter"
             rf"(?:\s+(?:of\s+)?(?P<y>{_REL_YEAR}))?|\bQ(?P<q>[1-4])\s*(?P<y2>{YEAR})\b"
             rf"|\b(?P<y3>{YEAR})\s*Q(?P<q3>[1-4])\b"
         ),
@@ -264,6 +280,13 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("month_year", _rx(rf"\b(?P<m>{MONTH}),?\s+(?:of\s+)?(?P<y>{YEAR})\b")),
+    (
+        "month_rel",
+        _rx(
+            rf"\b(?:(?:in|during|for|by|of)\s+)?(?:(?:early|mid|late)[-\s]+)?(?P<m>{MONTH}),?\s+"
+            r"(?:of\s+)?(?P<y>last\s+year|this\s+year|the\s+previous\s+year)\b"
+        ),
+    ),
     (
         "day_noyear",
         _rx(
@@ -691,7 +714,9 @@ def _resolve(
             y = _context_year(mo, published, sentence_year)
             if y is None:
                 return None
-            return Period(dt.date(y, mo, 1), published, "cumulative-to")
+            # "since mid-April": the middle of the month; "since late December": its last third
+            first_day = _PART_DAY.get((g["part2"] or "").lower(), 1)
+            return Period(dt.date(y, mo, first_day), published, "cumulative-to")
         y_tok = g["y"]
         if not y_tok[0].isdigit():
             y_rel = _rel_year(y_tok, published, sentence_year)
@@ -701,8 +726,12 @@ def _resolve(
         y = int(y_tok)
         if "end of" in m.group(0).lower():
             return Period(dt.date(y + 1, 1, 1), published, "cumulative-to")
-        mo = _month(g["m"]) if g["m"] and _capitalised(g["m"]) else 1
-        return Period(dt.date(y, mo or 1, 1), published, "cumulative-to")
+        mo = _month(g["m"]) if g["m"] and _capitalised(g["m"]) else None
+        part = (g["part"] or "").lower()
+        if mo is None:
+            # "since late 2019": the last months of the year
+            return Period(dt.date(y, _PART_MONTH.get(part, 1), 1), published, "cumulative-to")
+        return Period(dt.date(y, mo, _PART_DAY.get(part, 1)), published, "cumulative-to")
     if kind == "asof":
         mtok, ytok = (g["m"], g["y"]) if (g["m"] or g["y"]) else (g["m2"], g["y2"] or g["y3"])
         if mtok and not _capitalised(mtok):
@@ -818,6 +847,14 @@ def _resolve(
     if kind == "that_year":
         y_that = sentence_year if sentence_year is not None else last_year_named
         return _year_period(y_that) if y_that else None
+    if kind == "month_rel":
+        if not _capitalised(g["m"]):
+            return None
+        mo = _month(g["m"])
+        y_rel = _rel_year(g["y"], published, sentence_year)
+        if mo is None or y_rel is None:
+            return None
+        return _month_period(y_rel, mo)
     if kind == "month_only":
         if not _capitalised(g["m"]):
             return None
@@ -1045,7 +1082,7 @@ def _reporting_time(text: str, start: int, end: int, m: re.Match[str]) -> bool:
 
 _REPORTING_VERB_BEFORE = re.compile(
     r"\b(?:said|says|told\s+(?:[\w-]+\s+){0,2}?|announced|reported|stated|noted|disclosed"
-    r"|revealed|wrote|estimated)\s*$",
+    r"|revealed|wrote|estimated)\s*(?:\b(?:earlier|later|only|first)\s+)?$",
     re.IGNORECASE,
 )
 

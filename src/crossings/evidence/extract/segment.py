@@ -7,7 +7,7 @@ an item (a bullet, a digit, a bracket, a table bar, a date such as "May 10",
 "Q." / "A.") or with a capital while the line before neither ends with a word
 that needs more ("of", "the", a comma) nor is as long as the paragraph's
 wrapped lines. A footnote mark after a full stop ("in March.[1] Most",
-"camps.23 Former") stays with its sentence.
+"camps.23 Former", "in 2014.16 In") stays with its sentence.
 
 No sentence is longer than :data:`MAX_SENTENCE` characters: a longer run
 without sentence punctuation (a table, a list, a page flattened to one line)
@@ -31,6 +31,7 @@ _CLAUSE_MARKS = ";:,"
 _PARA_BREAK = re.compile(r"\n[ \t]*\n+")
 _BOUNDARY = re.compile(
     r"(?<=[A-Za-z”\"’)])[.!?](?:\[\d{1,3}(?:[,–-]\s?\d{1,3})*\]|\d{1,3})[\"'”’)]*(?=\s)"
+    r"|(?<=(?:19|20)\d\d)\.\d{1,3}(?=\s+[A-Z])"
     r"|[.!?]+[\"'”’)\]*]*(?=\s)|;(?=\s+[A-Z])|\n(?=\s*(?:[-*•]\s|\d+[.)]\s|[QA]:))"
 )
 _MONTH_START = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b"
