@@ -17,7 +17,11 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from crossings import load_scenario
 from crossings.cli import app as cli
+from crossings.compile.compiler import compile_scenario
+from crossings.results.describe import describe
+from crossings.results.views import estimate_rows
 from crossings.web import create_app
 from crossings.web.calibrations import CalibrationFolderError, CalibrationRegistry
 from test_web_timing import wait_until
@@ -192,3 +196,21 @@ def test_serve_refuses_a_bad_calibration_before_starting(tmp_path: Path) -> None
     r = runner.invoke(cli, ["serve", "--calibration", str(tmp_path / "absent")])
     assert r.exit_code == 2
     assert "no such folder" in r.output and "Traceback" not in r.output
+
+
+def test_an_older_calibration_without_row_labels_labels_its_totals(calibration: Path) -> None:
+    """estimates.csv written before it had ``label``: the totals take identifiability.csv's."""
+    est = pd.read_csv(calibration / "estimates.csv").drop(columns=["ratio", "label"])
+    idf = pd.read_csv(calibration / "identifiability.csv")
+    info = _info_of_example()
+    rows = estimate_rows(info, est, idf)
+    said = dict(zip(idf["quantity"], idf["label"], strict=True))
+    for r in rows:
+        key = f"{r.quantity} ({r.year})"
+        assert r.label == said.get(key, ""), key
+    assert any(r.label for r in rows) and any(not r.label for r in rows)
+
+
+def _info_of_example() -> Any:
+    loaded = load_scenario("example")
+    return describe(loaded, compile_scenario(loaded.scenario, sha256=loaded.sha256))
