@@ -11,11 +11,11 @@ from crossings.results.bundle import ScenarioInfo
 from crossings.results.describe import describe
 from crossings.scenario.load import load_scenario
 from crossings.web.calibrations import Calibration, detail
-from crossings.web.deps import Calibrations
+from crossings.web.deps import INVALID, Calibrations
 from crossings.web.models import CalibrationDetailOut, CalibrationOut, ErrorOut
 from crossings.web.strictjson import StrictJSONRoute
 
-router = APIRouter(route_class=StrictJSONRoute, tags=["calibrations"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["calibrations"], responses=INVALID)
 
 
 @router.get("/api/calibrations", response_model=list[CalibrationOut])
