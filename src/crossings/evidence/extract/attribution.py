@@ -51,7 +51,7 @@ __all__ = [
 _VERB = re.compile(
     r"\b(?:(?:has|have|had|also|previously|earlier|later|further|separately|independently"
     r"|repeatedly|recently|publicly|officially|reportedly|initially|subsequently|first|again"
-    r"|now|then|still|already)\s+)*"
+    r"|now|then|still|already|on\s+the\s+\d{1,2}(?:st|nd|rd|th))\s+)*"
     r"(?P<verb>said|says|say|told|tells|reported|reports|estimated|estimates|estimate"
     r"|mentioned|mentions|added|adds|explained|explains|attributed|attributes|testified|testifies"
     r"|recounted|indicated|indicates|pointed\s+out|points\s+out|verified|verifies"
@@ -62,7 +62,10 @@ _VERB = re.compile(
     r"|received\s+(?:[a-z]+\s+)?(?:information|reports|testimony|accounts)|(?:was|were)\s+informed"
     r"|puts?\s+the\s+(?:[\w-]+\s+){0,2}?(?:number|figure|total|toll|count|tally))\b"
 )
-_ACCORDING = re.compile(r"\baccording\s+to\s+", re.IGNORECASE)
+_ACCORDING = re.compile(
+    r"\baccording\s+to\s+|\bby\s+the\s+(?:reckoning|count|estimates?|tally|calculations?)\s+of\s+",
+    re.IGNORECASE,
+)
 _HARD_END = re.compile(r"[,.;:()\[\]\"“”]\s|[,;:()\[\]\"“”]|\.$|\.(?=\d)|\s[-–—]\s")
 _CLAUSE_END = re.compile(
     r"[,.;:()\[\]\"“”]\s|[,;:()\[\]\"“”]|\.$|\s[-–—]\s|\s(?:which|who|whose|that|and|but"
@@ -95,6 +98,8 @@ _PLACE_POSSESSIVE = re.compile(r"[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*['’]s\s+(?=[a
 _INTERVIEWED_BY = re.compile(
     r"\s+(?:interviewed|cited|quoted|surveyed|contacted|questioned|consulted|polled)\s+by\b"
 )
+# a relative clause without "who": "aid workers I have known", "officials we spoke to"
+_CONTACT_CLAUSE = re.compile(r"\s+(?:I|we|they|you)\s+(?=[a-z])")
 _POSSESSIVE = re.compile(rf"^(?P<x>.+?)['’]s?\s+{_DATA_NOUN}\b.*$", re.IGNORECASE)
 _TRAILING_DATA = re.compile(rf"\s+{_DATA_NOUN}$", re.IGNORECASE)
 _NOT_SUBJECT = re.compile(
@@ -597,6 +602,10 @@ def _according(text: str, m: re.Match[str], end: int) -> AttributionMention | No
             who = text[s:e]
             return AttributionMention(who, s, e, m.start(), _classify(who))
     # a lowercase noun phrase: "sources inside North Korea", "the ministry"
+    contact = _CONTACT_CLAUSE.search(phrase)
+    if contact is not None:
+        b = a + contact.start()  # "aid workers I have known for years": the workers
+        phrase = phrase[: contact.start()]
     by_part = _INTERVIEWED_BY.search(phrase)
     if by_part is not None:
         b = a + by_part.start()  # "defectors interviewed by the Database Center"

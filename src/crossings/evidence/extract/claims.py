@@ -113,7 +113,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from crossings.evidence.extract.attribution import (
     AttributionMention,
@@ -145,7 +145,7 @@ from crossings.evidence.types import Attribution, ExtractedClaim, NamedPeriod, P
 
 __all__ = ["EXTRACTOR_VERSION", "extract_claims"]
 
-EXTRACTOR_VERSION = "rules-2.1"
+EXTRACTOR_VERSION = "rules-2.2"
 _MAX_QUOTE = 400
 
 # --------------------------------------------------------------------------- trap patterns
@@ -259,7 +259,7 @@ _CHANGE_BEFORE = re.compile(
     r"\b(?:fell|fall|falls|dropped|drop|declined|decline|decreased|decrease|plunged|slumped"
     r"|shrank|down|rose|rise|rises|increased|increase|grew|jumped|climbed|surged"
     r"|(?<!made\s)(?<!make\s)(?<!makes\s)up"
-    r"|a\s+(?:fall|drop|decline|decrease|rise|increase|jump)\s+of)\s+(?:by\s+)?"
+    r"|(?:a|an|the)\s+(?:fall|drop|decline|decrease|rise|increase|jump|growth)\s+of)\s+(?:by\s+)?"
     r"(?:(?:about|nearly|almost|some|around|roughly|more\s+than|over|just|a)\s+)?$",
     re.IGNORECASE,
 )
@@ -370,8 +370,9 @@ _SEX_AFTER = re.compile(
     re.IGNORECASE,
 )
 _SEX_BEFORE = re.compile(
-    r"\b(?P<sex>women|females?|girls|men|males?|boys)\s+(?:made\s+up|make\s+up|accounted\s+for"
-    r"|account\s+for|comprised|represented|were|numbered|totalled|totaled)\s+(?:\w+\s+){0,2}$",
+    r"\b(?P<sex>women|woman|females?|girls|men|man|males?|boys)\s+(?:made\s+up|make\s+up"
+    r"|accounted\s+for|account\s+for|comprised|represented|were|was|is|numbered|totalled"
+    r"|totaled)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
 _QUESTION_END = re.compile(r"\?[\"'”’)]*\s*$")
@@ -1180,7 +1181,9 @@ def extract_claims(
             if p.kind not in ("vague", "now", "today", "weekday"):
                 previous_period = p.period  # for "in the same period" in the next sentence
         resolved: list[tuple[AttributionMention, str]] = []
-        for mention in find_attributions(text, sent.start, sent.end):
+        # a table row or caption ("| Table 2. Executions reported by witnesses |") names no source
+        table_row = text.startswith("|", text.rfind("\n", 0, sent.start) + 1)
+        for mention in () if table_row else find_attributions(text, sent.start, sent.end):
             resolved.append((mention, names.resolve(mention)))
             names.add(*resolved[-1])
         if sent.paragraph != paragraph:
@@ -1298,6 +1301,7 @@ def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[
         base = find_numbers(text, every.start(1), every.end(1))
         if base:  # "out of every ten women ..., seven ...": a proportion, not counts
             cands = [n for n in cands if n.value > base[0].value]
+    cands = _join_compound_durations(text, cands, sent)
     ranges = _find_ranges(text, cands)
     range_of: dict[int, tuple[int, int]] = {}
     for lo_i, hi_i in ranges.values():
@@ -1489,6 +1493,44 @@ def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[
                     extra=extra,
                 )
             )
+    return out
+
+
+_COMPOUND_JOIN = re.compile(r"[ \t]*-?[ \t]*years?,?[ \t]+and[ \t]+$", re.IGNORECASE)
+_MONTHS_AFTER = re.compile(r"[ \t]*-?[ \t]*months?\b", re.IGNORECASE)
+
+
+def _join_compound_durations(
+    text: str, cands: Sequence[NumberMention], sent: Sentence
+) -> list[NumberMention]:
+    """Join "two years and six months" into one number of months (30).
+
+    Args:
+        text: Document text.
+        cands: The sentence's candidate numbers in text order.
+        sent: The sentence.
+
+    Returns:
+        The candidates, each compound duration as one mention in months.
+    """
+    out: list[NumberMention] = []
+    i = 0
+    while i < len(cands):
+        n = cands[i]
+        if i + 1 < len(cands) and not n.percent:
+            nxt = cands[i + 1]
+            if (
+                _COMPOUND_JOIN.fullmatch(text, n.end, nxt.start)
+                and _MONTHS_AFTER.match(text, nxt.end, sent.end)
+                and nxt.value < 12
+            ):
+                out.append(
+                    replace(nxt, start=n.start, value=n.value * 12 + nxt.value, integer_digits="")
+                )
+                i += 2
+                continue
+        out.append(n)
+        i += 1
     return out
 
 
@@ -1765,7 +1807,10 @@ _DUR_LABOUR_AFTER = re.compile(
     re.IGNORECASE,
 )
 _DUR_SENTENCED_BEFORE = re.compile(
-    r"\b(?:sentenc(?:ed|es|ing)|sentence\s+of|given|received|handed(?:\s+down)?|gets?|got)\s+"
+    r"\b(?:sentenc(?:ed|es|ing)|sentence\s+of|given|received|handed(?:\s+down)?|gets?|got"
+    # a statutory term: "carries up to five years", "punishable by", "a maximum of"
+    r"|carr(?:y|ies|ied|ying)|punishable\s+(?:by|with)|maximum(?:\s+(?:penalty|sentence|term))?"
+    r"(?:\s+of)?|(?:sentenced|condemned)\s+to\s+terms?\s+of)\s+"
     r"(?:\w+\s+){0,2}?(?:to\s+)?(?:a\s+|an\s+)?(?:(?:up\s+to|at\s+least|between|some|about"
     r"|nearly|almost|(?:more|less|fewer)\s+than)\s+)?$",
     re.IGNORECASE,

@@ -121,6 +121,18 @@ _INLINE = re.compile(
 )
 # "12. The panel ...", "1. Minister's Schedule", "(a) ...": the number of a paragraph or item
 _ITEM_NUMBER = re.compile(r"[ \t]*(?:#+[ \t]*)?(?:\d{1,3}|[ivxIVX]{1,5}|[a-zA-Z])[.)](?=[ \t]+\S)")
+# "3.1 BJN documented ...", "2.4 The panel ...": a report's numbered paragraph
+_SECTION_NUMBER = re.compile(r"[ \t]*\d{1,2}(?:\.\d{1,2}){1,3}\.?(?=[ \t]+[A-Z(\"“‘])")
+# "Sent Back | Border Justice Network 2025        5": a running header or footer with its page
+_RUNNING_HEAD = re.compile(
+    r"[ \t]*(?=[^\n]*[A-Za-z])[^\n.!?;]{3,100}?\S(?:[ \t]{3,}|[ \t]+\|[ \t]+(?:page[ \t]+)?)"
+    r"\d{1,4}[ \t]*$",
+    re.IGNORECASE,
+)
+# "2008160", "201052", "2011 (to Dec.)41": a table row whose year and count lost their column
+_FLAT_ROW = re.compile(
+    r"[ \t]*(?:19[5-9]\d|20[0-3]\d)(?:\d{1,6}|[ \t]*\([^)\n]{0,20}\)[\d,]+)[ \t]*$"
+)
 _FOOTNOTE_LINE = re.compile(r"\s*(?:\[\d{1,3}\]|\d{1,3}(?=\s+[A-Z\"“]))")
 _MAX_SIDEBAR_WORDS = 16
 
@@ -330,6 +342,8 @@ def furniture_spans(text: str) -> list[tuple[int, int]]:
                 or _LEADERS.search(line)
                 or _TOC_COLUMNS.search(line)
                 or _FRONT_MATTER.match(line)
+                or _RUNNING_HEAD.match(line)
+                or _FLAT_ROW.match(line)
                 or _RANK_LINE.match(line)
                 or _TAGGED_HEADLINE.match(line)
                 or (line.lstrip().startswith("[") and re.match(r"\s*\[\d{1,3}\]\s", line))
@@ -345,7 +359,7 @@ def furniture_spans(text: str) -> list[tuple[int, int]]:
                 dl = dateline_at(text, pos + lead, stop)
                 if dl is not None:
                     spans.append((dl.start, dl.end))
-            item = _ITEM_NUMBER.match(text, pos, stop)
+            item = _ITEM_NUMBER.match(text, pos, stop) or _SECTION_NUMBER.match(text, pos, stop)
             if item is not None:
                 spans.append((item.start(), item.end()))
             for m in _INLINE.finditer(text, pos, stop):

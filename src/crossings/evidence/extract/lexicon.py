@@ -133,6 +133,13 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (rf"\bsettl(?:e|es|ed|ing)\s+in\s+{_SK}", "arrived", 3),
     (rf"\bregistered\s+in\s+{_SK}", "arrived", 3),
     (r"\bentered\s+the\s+country\b", "arrived", 2),
+    # translated copy: "escapees who were entered to domestic", "the entering persons"
+    (
+        r"\b(?:were\s+)?entered\s+(?:in)?to\s+(?:the\s+)?domestic\b|\bdomestic\s+entr(?:y|ies)\b"
+        r"|\b(?:escapees?|defectors?)\s+entering\b|\bentering\s+(?:persons|people|number)\b",
+        "arrived",
+        3,
+    ),
     (
         r"\b(?:cumulative|total)\s+(?:number\s+of\s+)?(?:North\s+Korean\s+)?(?:defectors|escapees)\b",
         "arrived",
@@ -232,6 +239,14 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
         "detained",
         3,
     ),
+    (
+        r"\b(?:held|kept|housed|locked\s+up)\s+(?:at|in)\s+(?:an?\s+|the\s+)?(?:[\w'’-]+\s+){0,2}?"
+        r"(?:police\s+stations?|detention\s+(?:cent(?:re|er)s?|facilit(?:y|ies)|camps?)"
+        r"|immigration\s+(?:cent(?:re|er)s?|jails?|prisons?)|border\s+(?:posts?|stations?))"
+        r"|\bremain(?:s|ed|ing)?\s+(?:in\s+)?(?:[\w'’-]+\s+){0,2}?(?:detention|custody)\b",
+        "detained",
+        3,
+    ),
     (r"\billegal\s+entry\b", "detained", 2),
     (r"\bdetention\b", "detained", 2),
     (r"\bdetainees\b", "detained", 2),
@@ -276,6 +291,13 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
         "imprisoned",
         3,
     ),
+    # a camp as the subject: "Camp 25 ... may now hold about 5,000 people"
+    (
+        rf"\b{_CAMP}\b(?:\s+\d{{1,3}})?[^.;]{{0,80}}?\b(?:hold|holds|holding|held|house|houses"
+        rf"|housed|contains?|contained)\b",
+        "imprisoned",
+        3,
+    ),
     (r"\b(?:political\s+)?(?:prisoners|inmates)\b", "imprisoned", 2),
     (
         r"\bin\s+(?:a\s+|the\s+)?(?:kyohwaso|kwanliso|(?:political\s+)?prison\s+camp|labou?r\s+camp)",
@@ -284,6 +306,13 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     ),
     # trafficked
     (r"\btraffick(?:ed|ing)\b|\btraffics\b", "trafficked", 3),
+    # "rescued 48 women from traffickers", "freed from brokers who had sold them"
+    (
+        r"\b(?:rescu(?:e|es|ed|ing)|free(?:s|d|ing)?|liberat(?:e|es|ed|ing))\b(?=[^.;]{0,60}?\bfrom\s+"
+        r"(?:[\w'’-]+\s+){0,2}?(?:traffickers|brothels|forced\s+marriages?|captivity|sex\s+trade))",
+        "trafficked",
+        3,
+    ),
     (
         r"\bsold\s+(?:into|as|to)\b|\b(?:were|was|been|being|are|is)\s+sold\b",
         "trafficked",

@@ -160,7 +160,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "since_clause",
         _rx(
-            rf"\bsince\s+(?:the\s+)?(?:[\w'-]+\s+){{1,6}}?in\s+(?:(?:early|mid|late)[-\s]+)?"
+            rf"\bsince\s+(?:the\s+)?(?:[\w'-]+\s+){{1,6}}?(?:in\s+|on\s+(?P<d>\d{{1,2}})\s+|(?P<rel>last|this)\s+)"
+            rf"(?:(?:early|mid|late)[-\s]+)?"
             rf"(?:(?P<m>{MONTH})(?:\s+(?P<y>{YEAR}))?|(?P<yo>{YEAR}))(?![\w-])"
         ),
     ),
@@ -346,6 +347,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"\bthe\s+same\s+(?:period|time|months?|quarter|half)\s+(?:of\s+|in\s+)?"
             rf"(?:last\s+year|the\s+previous\s+year|a\s+year\s+(?:earlier|before|ago)|(?P<y>{YEAR}))"
             r"|\ba\s+year\s+(?:earlier|before|ago)\b|\bthe\s+previous\s+year\b|\bthe\s+year\s+before\b"
+            # translated copy: "compared with before year", "than the previous year's"
+            r"|\b(?:the\s+)?before\s+year\b|\bthe\s+preceding\s+year\b"
         ),
     ),
     (
@@ -601,6 +604,13 @@ def _resolve(
         y_opt = int(g["y"]) if g["y"] else _context_year(mo, published, sentence_year)
         if y_opt is None:
             return None
+        if g["d"]:
+            # "since Kim Jong Un took power on 17 December 2011": from that day
+            day_of_month = min(int(g["d"]), calendar.monthrange(y_opt, mo)[1])
+            return Period(dt.date(y_opt, mo, day_of_month), published, "cumulative-to")
+        if (g["rel"] or "").lower() == "last" and not g["y"] and published is not None:
+            # "since the border reopened last August": the latest August before this month
+            y_opt = published.year if mo < published.month else published.year - 1
         return Period(dt.date(y_opt, mo, 1), published, "cumulative-to")
     if kind == "range_months":
         if not (_capitalised(g["m1"]) and _capitalised(g["m2"])):

@@ -129,6 +129,33 @@ def _is_boilerplate(line: str) -> bool:
     return False
 
 
+_TABLE_SEPARATOR = re.compile(r"^\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$")
+
+
+def _table_row(line: str) -> str | None:
+    """A table row of extracted text in its normal form.
+
+    trafilatura writes a table as ``| cell | cell |`` lines with ``|---|`` separators and
+    empty cells for spans; the fallback parser writes cells the same way.
+
+    Args:
+        line: One whitespace-normalised line.
+
+    Returns:
+        ``None`` when the line is no table row, ``""`` for a separator or an empty row,
+        else ``"| a | b |"`` without empty cells.
+    """
+    if not line.startswith("|"):
+        return None
+    if _TABLE_SEPARATOR.match(line):
+        return ""
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    cells = [c for c in cells if c]
+    if not cells:
+        return ""
+    return "| " + " | ".join(cells) + " |"
+
+
 def remove_boilerplate(text: str, *, title: str | None = None) -> str:
     """Drop web boilerplate lines from extracted main text.
 
@@ -147,11 +174,24 @@ def remove_boilerplate(text: str, *, title: str | None = None) -> str:
     """
     kept: list[str] = []
     in_sidebar = False
+    in_table = False
     norm_title = " ".join(title.split()).casefold() if title else None
     for raw in text.split("\n"):
         line = " ".join(raw.split())
         if not line:
+            in_table = False
             continue
+        row = _table_row(line)
+        if row is not None:
+            # a table's rows stay together as one paragraph, one row a line
+            if row:
+                if in_table and kept:
+                    kept[-1] += "\n" + row
+                else:
+                    kept.append(row)
+                in_table = True
+            continue
+        in_table = False
         if norm_title is not None and line.casefold() == norm_title:
             continue
         if _SIDEBAR_HEADINGS.match(line):
@@ -243,12 +283,16 @@ class _FallbackParser(HTMLParser):
             self.skip_depth += 1
         if tag in self._BLOCK:
             self.flush()
+        if tag in {"td", "th"} and self.skip_depth == 0:
+            self.current.append(" | " if self.current else "| ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self.in_title = False
         if tag in self._SKIP and self.skip_depth > 0:
             self.skip_depth -= 1
+        if tag == "tr" and self.current:
+            self.current.append(" |")
         if tag in self._BLOCK:
             self.flush()
 
@@ -314,7 +358,7 @@ def _trafilatura_extract(html: str) -> dict[str, Any] | None:
             html,
             favor_precision=True,
             include_comments=False,
-            include_tables=False,
+            include_tables=True,
             include_links=False,
             include_images=False,
             include_formatting=False,
