@@ -710,74 +710,35 @@ def test_round5_dev_set_meets_targets() -> None:
     assert report["furniture_claims"] == 0
 
 
-#: ``heldout4`` (the round-4 blind set, seen since round 5). Measured once with rules-2.0
-#: (after its round-4 label fixes): claims P 0.926 / R 0.870, attribution P 0.855 / R 0.770;
-#: rules-2.1 (round 5, after the two relabels listed in RESULTS.md): 1.000 / 1.000 for both.
-#: The floor sits a little under the rules-2.1 figures.
-HELDOUT4_FLOOR = {"claims": (0.97, 0.97), "attribution": (0.97, 0.97)}
+#: REGRESSION GUARDS of the seen sets: split → (claims P, R), (attribution P, R), the most
+#: page-furniture numbers. Each floor is the set's figure rounded down, so a later change
+#: that loses what a round gained fails; none of these is a quality estimate any more.
+#:
+#: * ``heldout4``, the round-4 blind set: its blind run with rules-2.0 (after its round-4
+#:   label fixes) gave claims 0.926 / 0.870, attribution 0.855 / 0.770; studied in round 5,
+#:   rules-2.1 gives 1.000 / 1.000 for both (after two relabels listed in RESULTS.md).
+#: * ``heldout5``, the round-5 blind set: its blind run with rules-2.1 gave claims 0.748 /
+#:   0.634, attribution 1.000 / 0.788, 7 furniture; tuned on in round 6, rules-2.2 gives
+#:   claims 0.890 / 0.802, attribution 1.000 / 0.827, no furniture.
+#: * ``heldout6``, the round-6 blind set: its one blind run with rules-2.2 gave claims
+#:   0.758 / 0.722, attribution 0.969 / 0.900, no furniture.
+#: * ``dev4``, the round-6 dev set: rules-2.1 gave claims 0.452 / 0.286; rules-2.2 gives
+#:   claims 0.820 / 0.837, attribution 1.000 / 0.917 (remaining errors in RESULTS.md).
+SEEN_FLOORS = {
+    "heldout4": ((0.97, 0.97), (0.97, 0.97), 0),
+    "heldout5": ((0.88, 0.80), (0.99, 0.82), 0),
+    "heldout6": ((0.75, 0.72), (0.96, 0.90), 0),
+    "dev4": ((0.82, 0.83), (0.99, 0.91), 0),
+}
 
 
-def test_heldout4_floor_guard() -> None:
-    """REGRESSION GUARD: the round-4 blind set, seen since round 5, must not fall back.
-
-    Its failures were studied in round 5 (the rules were developed with them in view),
-    so its figure is no quality estimate any more; this only makes a later change that
-    loses what round 5 gained fail.
-    """
-    report = run_benchmark(ARTICLES, split="heldout4", named_periods=NAMED)
-    assert report["furniture_claims"] == 0
-    for key, (p_min, r_min) in HELDOUT4_FLOOR.items():
-        scores = report[key]
-        assert isinstance(scores, dict)
-        assert scores["precision"] >= p_min and scores["recall"] >= r_min, (key, scores)
-
-
-#: ``heldout5`` (the round-5 blind set): its one blind run with rules-2.1 gave claims
-#: P 0.748 / R 0.634, attribution P 1.000 / R 0.788, 7 furniture numbers. The floor is
-#: that first run, rounded down: a later change may not lose what it got right.
-#: Round 6 (rules-2.2, the set seen and tuned on): claims P 0.890 / R 0.802, attribution
-#: P 1.000 / R 0.827, no furniture; the floor is those figures rounded down.
-HELDOUT5_FLOOR = {"claims": (0.88, 0.80), "attribution": (0.99, 0.82)}
-HELDOUT5_MAX_FURNITURE = 0
-
-
-def test_heldout5_floor_guard() -> None:
-    """REGRESSION GUARD: the round-5 blind set, measured once, must not fall back."""
-    report = run_benchmark(ARTICLES, split="heldout5", named_periods=NAMED)
-    assert int(str(report["furniture_claims"])) <= HELDOUT5_MAX_FURNITURE
-    for key, (p_min, r_min) in HELDOUT5_FLOOR.items():
-        scores = report[key]
-        assert isinstance(scores, dict)
-        assert scores["precision"] >= p_min and scores["recall"] >= r_min, (key, scores)
-
-
-#: ``heldout6`` (the round-6 blind set): its one blind run with rules-2.2 gave claims
-#: P 0.758 / R 0.722, attribution P 0.969 / R 0.900, no furniture. The floor is that
-#: first run, rounded down.
-HELDOUT6_FLOOR = {"claims": (0.75, 0.72), "attribution": (0.96, 0.90)}
-
-
-def test_heldout6_floor_guard() -> None:
-    """REGRESSION GUARD: the round-6 blind set, measured once, must not fall back."""
-    report = run_benchmark(ARTICLES, split="heldout6", named_periods=NAMED)
-    assert int(str(report["furniture_claims"])) == 0
-    for key, (p_min, r_min) in HELDOUT6_FLOOR.items():
-        scores = report[key]
-        assert isinstance(scores, dict)
-        assert scores["precision"] >= p_min and scores["recall"] >= r_min, (key, scores)
-
-
-#: ``dev4`` (round 6): written with the round-6 rules; rules-2.1 gave claims P 0.452 /
-#: R 0.286, rules-2.2 gives claims P 0.820 / R 0.837, attribution P 1.000 / R 0.917 (its
-#: remaining errors are listed in RESULTS.md). The floor is those figures rounded down.
-DEV4_FLOOR = {"claims": (0.82, 0.83), "attribution": (0.99, 0.91)}
-
-
-def test_dev4_floor_guard() -> None:
-    """REGRESSION GUARD: the round-6 dev set must not fall back."""
-    report = run_benchmark(ARTICLES, split="dev4", named_periods=NAMED)
-    assert report["furniture_claims"] == 0
-    for key, (p_min, r_min) in DEV4_FLOOR.items():
+@pytest.mark.parametrize("split", sorted(SEEN_FLOORS))
+def test_seen_set_floor_guard(split: str) -> None:
+    """REGRESSION GUARD: a seen set must not fall back below its recorded figures."""
+    claims_floor, attribution_floor, most_furniture = SEEN_FLOORS[split]
+    report = run_benchmark(ARTICLES, split=split, named_periods=NAMED)
+    assert int(str(report["furniture_claims"])) <= most_furniture
+    for key, (p_min, r_min) in (("claims", claims_floor), ("attribution", attribution_floor)):
         scores = report[key]
         assert isinstance(scores, dict)
         assert scores["precision"] >= p_min and scores["recall"] >= r_min, (key, scores)
