@@ -860,7 +860,8 @@ class AttributionResolver:
         "the ministry" becomes the last earlier name containing "ministry";
         "the group" / "the organisation" the last earlier organisation name;
         "he" / "she" the last earlier person's name, else the last attributed
-        name. Unresolvable mentions keep their text.
+        name; "the same sources" the last attributed name. Unresolvable
+        mentions keep their text.
 
         Args:
             mention: The mention.
@@ -868,6 +869,8 @@ class AttributionResolver:
         Returns:
             The attributed name.
         """
+        if _THE_SAME.match(mention.who) and self.resolved is not None:
+            return self.resolved  # "The same sources say ...": the source named last
         head = mention.generic
         if head is None:
             return mention.who
@@ -886,6 +889,9 @@ class AttributionResolver:
         elif head in _ORG_GENERIC and self.organisation is not None:
             return self.organisation
         return mention.who
+
+
+_THE_SAME = re.compile(r"the\s+same\b", re.IGNORECASE)
 
 
 def resolve(mention: AttributionMention, earlier: Sequence[tuple[AttributionMention, str]]) -> str:

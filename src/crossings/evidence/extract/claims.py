@@ -145,7 +145,7 @@ from crossings.evidence.types import Attribution, ExtractedClaim, NamedPeriod, P
 
 __all__ = ["EXTRACTOR_VERSION", "extract_claims"]
 
-EXTRACTOR_VERSION = "rules-2.2"
+EXTRACTOR_VERSION = "rules-2.3"
 _MAX_QUOTE = 400
 
 # --------------------------------------------------------------------------- trap patterns
@@ -168,10 +168,13 @@ _RATIO = re.compile(
     r"(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\b",
     re.IGNORECASE,
 )
-# "Four fishermen whose boat was found drifting last week have asked to stay in ...":
-# a relative clause between a noun and its own verb
+# "Four fishermen whose boat was found drifting last week have asked to stay in ...",
+# "11 residents accused of organising crossings were sentenced": a (reduced) relative
+# clause between a noun and its own verb
 _RELATIVE_THEN_VERB = re.compile(
-    r"\s*(?:[\w'’-]+\s+){0,4}?,?\s*(?:who|whose|that)\b[^,;.]{0,100}?\b(?:have|has|had|were|was|are|is)\s+$",
+    r"\s*(?:[\w'’-]+\s+){0,4}?,?\s*(?:who|whose|that|accused\s+of|charged\s+with"
+    r"|convicted\s+of|found\s+guilty\s+of|suspected\s+of)\b[^,;.]{0,100}?"
+    r"\b(?:have|has|had|were|was|are|is)\s+$",
     re.IGNORECASE,
 )
 # "the most since the pandemic began", "the first time since 2001": a record, not a period
@@ -212,6 +215,15 @@ _BASE_BEFORE = re.compile(
     r"(?:[\d,]+\s+)?(?:[\w'’-]+\s+){0,3}",
     re.IGNORECASE,
 )
+# "70 percent of Monday's returnees": the group a share is taken of
+_SHARE_OF = re.compile(
+    r"\s*(?:%|percent|per\s+cent)?\s+of\s+(?:(?:the|these|those|all|[\w-]+['’]s)\s+)?"
+    r"(?:[\w-]+\s+){0,2}?",
+    re.IGNORECASE,
+)
+# "Four others received terms ...", "The remaining five were given ...": the rest of a group
+_OTHERS_AFTER = re.compile(r"[ \t]+others\b", re.IGNORECASE)
+_REMAINING_BEFORE = re.compile(r"\b(?:the\s+)?remaining\s+$", re.IGNORECASE)
 _SUBSET_START = re.compile(
     r"\s*(?:(?:of|among)\s+(?:them|these|those|whom)\s*,?\s*)?", re.IGNORECASE
 )
@@ -904,6 +916,8 @@ def _pick_subject(
             and _BASE_BEFORE.fullmatch(text, info.sentence.start, cue.start)
         ):
             penalty -= 60  # "Of those executed, 35 percent were killed ...": the base population
+        if n.percent and cue.start >= own[1] and _SHARE_OF.fullmatch(text, own[1], cue.start):
+            penalty -= 100  # "70 percent of Monday's returnees were women, many ... sold": the base
         if _CONTRAST.search(text, lo, hi):
             penalty += 50  # "..., while five women received ...": another clause
         if cue.subject == "arrived" and any(
@@ -1224,7 +1238,10 @@ def _drop_repeated_title(text: str, drafts: Sequence[_Draft]) -> list[_Draft]:
     """Leave out the claims of a title line whose numbers the body states again.
 
     A headline ("Timeline: nine young North Koreans sent back from Laos")
-    summarises the body: the body's sentence is the claim.
+    summarises the body: the body's sentence is the claim. The title lines are
+    the lines without sentence punctuation that make claims before the first
+    prose sentence or line, among the first few sentences (a site name or a
+    kicker may come first).
 
     Args:
         text: Document text.
@@ -1233,10 +1250,23 @@ def _drop_repeated_title(text: str, drafts: Sequence[_Draft]) -> list[_Draft]:
     Returns:
         The claims without the repeated title's.
     """
-    if not drafts or drafts[0].sentence.index != 0 or _ends_like_prose(text, drafts[0].sentence):
+    title: set[int] = set()  # sentence indexes of the lead's title lines
+    for d in drafts:
+        if (
+            d.sentence.index >= _TITLE_MAX_INDEX
+            or _ends_like_prose(text, d.sentence)
+            or _PROSE_LINE.search(text, 0, d.sentence.start)
+        ):
+            break  # the body starts: a kicker or a site name may come before the headline
+        title.add(d.sentence.index)
+    if not title:
         return list(drafts)
-    later = {d.value for d in drafts if d.sentence.index > 0}
-    return [d for d in drafts if d.sentence.index > 0 or d.value not in later]
+    later = {d.value for d in drafts if d.sentence.index not in title}
+    return [d for d in drafts if d.sentence.index not in title or d.value not in later]
+
+
+_TITLE_MAX_INDEX = 4
+_PROSE_LINE = re.compile(r"[.!?:;\"”’)][ \t]*(?:\n|$)")
 
 
 _HEADING_MAX_WORDS = 10
@@ -1255,7 +1285,8 @@ def _heading_subject(text: str, sent: Sentence, cues: Sequence[Cue]) -> str | No
         header), else ``None``.
     """
     line = text[sent.start : sent.end].rstrip()
-    if not cues or len(line.split()) > _HEADING_MAX_WORDS or line.endswith((".", "!", "?", ";")):
+    words = [w for w in line.split() if w != "|"]  # a table header's cell bars are no words
+    if not cues or len(words) > _HEADING_MAX_WORDS or line.endswith((".", "!", "?", ";")):
         return None
     best = max(cues, key=lambda c: c.strength)
     return None if best.subject in NON_CLAIM_SUBJECTS else best.subject
@@ -1651,10 +1682,16 @@ def _refers_back(text: str, sent: Sentence, last: NumberMention) -> bool:
         last: The number (or the high end of its range).
 
     Returns:
-        True when an anaphor ("of them", "the figure", "Of the 27") ends within
-        12 characters after the number; its own look-ahead ("of those who ..."
-        defines its group, refers to nothing) reads the rest of the sentence.
+        True when the number counts the rest of a group named before ("Four
+        others", "The remaining five") or an anaphor ("of them", "the figure",
+        "Of the 27") ends within 12 characters after the number; its own
+        look-ahead ("of those who ..." defines its group, refers to nothing)
+        reads the rest of the sentence.
     """
+    if _OTHERS_AFTER.match(text, last.end, sent.end) or _REMAINING_BEFORE.search(
+        text[max(sent.start, last.start - 16) : last.start]
+    ):
+        return True  # "Four others received terms", "The remaining five": the same event's
     limit = min(sent.end, last.end + 12)
     m = _ANAPHOR.search(text, sent.start, sent.end)
     while m is not None and m.start() < limit:
@@ -1811,7 +1848,9 @@ _DUR_SENTENCED_BEFORE = re.compile(
     # a statutory term: "carries up to five years", "punishable by", "a maximum of"
     r"|carr(?:y|ies|ied|ying)|punishable\s+(?:by|with)|maximum(?:\s+(?:penalty|sentence|term))?"
     r"(?:\s+of)?|(?:sentenced|condemned)\s+to\s+terms?\s+of)\s+"
-    r"(?:\w+\s+){0,2}?(?:to\s+)?(?:a\s+|an\s+)?(?:(?:up\s+to|at\s+least|between|some|about"
+    # "were handed prison terms of up to 15 years": the terms given, not time served
+    r"(?:\w+\s+){0,2}?(?:(?:terms?|sentences?)\s+of\s+)?(?:to\s+)?(?:a\s+|an\s+)?"
+    r"(?:(?:up\s+to|at\s+least|between|some|about"
     r"|nearly|almost|(?:more|less|fewer)\s+than)\s+)?$",
     re.IGNORECASE,
 )

@@ -133,6 +133,12 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (rf"\bsettl(?:e|es|ed|ing)\s+in\s+{_SK}", "arrived", 3),
     (rf"\bregistered\s+in\s+{_SK}", "arrived", 3),
     (r"\bentered\s+the\s+country\b", "arrived", 2),
+    # "38 people entered in the first quarter" (translated copy): entered with no place named
+    (
+        r"\bentered\b(?=\s+(?:in|during|over|last|this|between|so\s+far)\b|\s*[.,;])",
+        "arrived",
+        2,
+    ),
     # translated copy: "escapees who were entered to domestic", "the entering persons"
     (
         r"\b(?:were\s+)?entered\s+(?:in)?to\s+(?:the\s+)?domestic\b|\bdomestic\s+entr(?:y|ies)\b"
@@ -146,6 +152,8 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
         2,
     ),
     (r"\barriv(?:e|es|ed|ing|als?)\b", "arrived", 3),
+    # a statistics table's caption or header: "Entries of North Korean defectors by year"
+    (r"(?<!diary )(?<!blog )\bentr(?:ies|ants)\b", "arrived", 2),
     (rf"\b(?:reach|reaches|reached|reaching|made\s+it\s+to|make\s+it\s+to)\s+{_SK}", "arrived", 3),
     (rf"\b(?:enter|enters|entered|entering)\s+{_SK}", "arrived", 3),
     (
@@ -191,6 +199,8 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     ),
     # repatriated
     (r"\brepatriat(?:e|es|ed|ing|ion|ions)\b", "repatriated", 3),
+    # a table's header cell: "| Date | People returned |"
+    (r"\b(?:returned|returns)\b(?=[ \t]*\|)", "repatriated", 2),
     (r"\b(?:forcibly\s+)?(?:sent|sending|send|sends)\s+(?:them\s+)?back\b", "repatriated", 3),
     (r"\bforcibly\s+return(?:s|ed|ing)?\b", "repatriated", 3),
     (r"\bforced\s+(?:returns?|back|across)\b", "repatriated", 3),
@@ -219,6 +229,17 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     ),
     (r"\bexpel(?:s|led)\b", "repatriated", 3),
     (r"\b(?:returnees|deportees)\b", "repatriated", 2),
+    # "verified the return of more than 670 North Koreans": the noun
+    (r"\b(?:the|forced|their)\s+returns?\s+of\b", "repatriated", 3),
+    # "500 people were moved through Tumen, ... with buses arriving at each customs post":
+    # people taken through official crossing points are handed over, not escaping
+    (
+        r"\b(?:moved|taken|transferred|bused|bussed|driven|escorted|trucked)\s+(?:back\s+)?"
+        r"(?:through|across|over)\b(?=[^.;]{0,120}?\b(?:customs|checkpoints?|border\s+(?:gates?"
+        r"|posts?|bridges?)|crossing\s+points?)\b)",
+        "repatriated",
+        3,
+    ),
     (
         r"\b(?:return(?:ed|s)|forced\s+returns?)\b(?!\s+(?:from|to\s+(?:South\s+Korea|Seoul|the\s+South"
         r"|work|school|China|their\s+(?:jobs|homes|posts|units))|home\s+from|safely))",
@@ -257,6 +278,13 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (
         r"\b(?:handed|given|received|got|gets|receive|receiving)\s+(?:down\s+)?(?:[\w-]+\s+){0,2}?"
         r"(?:prison|jail|labou?r(?:\s+camp)?)\s+(?:terms?|sentences?)\b",
+        "sentenced",
+        3,
+    ),
+    # "Four others received terms of between 10 and 15 years", "given six-month terms in a camp"
+    (
+        r"\b(?:handed|given|received|got|receive|receiving)\s+(?:down\s+)?(?!the\b)"
+        r"(?:[\w-]+\s+){0,2}?(?:terms?|sentences?)\s+(?:of|in)\b",
         "sentenced",
         3,
     ),
@@ -632,6 +660,12 @@ NON_PEOPLE_UNITS: frozenset[str] = frozenset(
         "houses",
         "families",
         "households",
+        # an explainer's title: "Seven numbers that explain escapes from North Korea"
+        "numbers",
+        "facts",
+        "reasons",
+        "charts",
+        "takeaways",
     }
 )
 

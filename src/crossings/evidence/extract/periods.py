@@ -160,7 +160,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "since_clause",
         _rx(
-            rf"\bsince\s+(?:the\s+)?(?:[\w'-]+\s+){{1,6}}?(?:in\s+|on\s+(?P<d>\d{{1,2}})\s+|(?P<rel>last|this)\s+)"
+            rf"\bsince\s+(?:the\s+)?(?:[\w'-]+\s+){{1,12}}?(?:in\s+|on\s+(?P<d>\d{{1,2}})\s+|(?P<rel>last|this)\s+)"
             rf"(?:(?:early|mid|late)[-\s]+)?"
             rf"(?:(?P<m>{MONTH})(?:\s+(?P<y>{YEAR}))?|(?P<yo>{YEAR}))(?![\w-])"
         ),

@@ -402,8 +402,8 @@ def html_to_text(html: str) -> DocumentText:
     author = author or _clean(meta.get("author") or meta.get("article:author"))
     publisher = _clean(data.get("sitename")) if data else None
     publisher = publisher or _clean(meta.get("og:site_name") or meta.get("publisher"))
-    date = _parse_date(_clean(data.get("date"))) if data else None
-    date = date or _parse_date(
+    guessed = _parse_date(_clean(data.get("date"))) if data else None
+    date = _parse_date(
         meta.get("article:published_time")
         or meta.get("date")
         or meta.get("datepublished")
@@ -416,7 +416,9 @@ def html_to_text(html: str) -> DocumentText:
 
     raw_text = str(data["text"]) if data else "\n".join(parser.lines)
     text = remove_boilerplate(unescape(raw_text) if not data else raw_text, title=title)
-    date = date or document_date(text)  # no metadata: the dateline or a "Published:" line
+    # no metadata: the dateline or a "Published:" line, before trafilatura's guess (which
+    # may be a date read anywhere in the page, such as an event's)
+    date = date or document_date(text) or guessed
     return DocumentText(
         text=text, title=title, author=author, publisher=publisher, date=date, language=language
     )
