@@ -209,16 +209,11 @@ def initial_stock(model: CompiledModel) -> NDArray[np.int64]:
     them as entries from outside on the first step, and every measure of
     entries takes them out again.
     """
-    out = np.zeros((model.n_states, 2), np.int64)
-    np.add.at(
-        out,
-        (model.combo_state.astype(np.int64), model.combo_sex.astype(np.int64)),
-        model.combo_initial.astype(np.int64),
-    )
-    return out
+    stock: NDArray[np.int64] = initial_stocks(model, model.combo_initial[None])[0].astype(np.int64)
+    return stock
 
 
-def initial_stocks(model: CompiledModel, initial: F64) -> F64:
+def initial_stocks(model: CompiledModel, initial: NDArray[np.number]) -> F64:
     """Per parameter set, the people present at the start by state and sex: (P, S, 2).
 
     Args:
@@ -230,8 +225,8 @@ def initial_stocks(model: CompiledModel, initial: F64) -> F64:
     ini = np.asarray(initial, np.float64)
     out = np.zeros((ini.shape[0], model.n_states, 2))
     st, sx = model.combo_state.astype(np.int64), model.combo_sex.astype(np.int64)
-    for k in np.flatnonzero(ini.any(axis=0)):
-        out[:, st[k], sx[k]] += ini[:, k]
+    sets = np.arange(ini.shape[0])[:, None]
+    np.add.at(out, (sets, st[None, :], sx[None, :]), ini)
     return out
 
 

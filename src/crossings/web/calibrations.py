@@ -52,7 +52,6 @@ class Calibration:
         draws: Posterior draws in ``posterior.parquet``.
         ess: Effective sample size (importance sampling; NaN otherwise).
         converged: Whether the mode search converged.
-        meta: The whole ``calibration.json``.
     """
 
     name: str
@@ -63,7 +62,6 @@ class Calibration:
     draws: int
     ess: float
     converged: bool
-    meta: dict[str, Any]
 
     def public(self) -> dict[str, Any]:
         """What a client may see of it (no path)."""
@@ -144,7 +142,6 @@ class CalibrationRegistry:
                 draws=draws,
                 ess=float(ess) if isinstance(ess, int | float) else math.nan,
                 converged=bool(meta.get("converged", False)),
-                meta=meta,
             )
 
     def _unique(self, base: str) -> str:
@@ -195,9 +192,7 @@ def detail(cal: Calibration, info: ScenarioInfo) -> dict[str, Any]:
         **cal.public(),
         "estimates": estimates_json(info, est, idf),
         "checks": checks_json(info, chk),
-        "identifiability": [
-            {"label": lab, "count": n} for lab, n in views.identifiability_counts(idf)
-        ],
+        "identifiability": identifiability_json(idf),
     }
 
 
@@ -227,6 +222,11 @@ def estimates_json(
     ]
 
 
+def identifiability_json(identifiability: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """How many of a calibration's numbers carry each identifiability label."""
+    return [{"label": lab, "count": n} for lab, n in views.identifiability_counts(identifiability)]
+
+
 def checks_json(info: ScenarioInfo, checks: pd.DataFrame | None) -> list[dict[str, Any]]:
     """A calibration's held-back checks in words, with their verdicts."""
     return [
@@ -250,4 +250,5 @@ __all__ = [
     "checks_json",
     "detail",
     "estimates_json",
+    "identifiability_json",
 ]

@@ -30,7 +30,7 @@ from crossings.report.figures import (
 )
 from crossings.results import views
 from crossings.results.bundle import PopulationInfo, RunMode, ScenarioInfo
-from crossings.web.calibrations import checks_json, estimates_json
+from crossings.web.calibrations import checks_json, estimates_json, identifiability_json
 from crossings.web.data import ResultsError
 
 FIGURES = ("arrivals", "sankey", "cohorts", "stocks")
@@ -221,10 +221,7 @@ def summary(rs: ResultSet, calibration: str | None = None) -> dict[str, Any]:
         ],
         "estimates": estimates_json(rs.scenario, rs.estimates, rs.identifiability),
         "held_back": checks_json(rs.scenario, rs.checks),
-        "identifiability": [
-            {"label": lab, "count": n}
-            for lab, n in views.identifiability_counts(rs.identifiability)
-        ],
+        "identifiability": identifiability_json(rs.identifiability),
     }
 
 

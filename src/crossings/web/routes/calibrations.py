@@ -10,7 +10,7 @@ from crossings.compile.compiler import compile_scenario
 from crossings.results.bundle import ScenarioInfo
 from crossings.results.describe import describe
 from crossings.scenario.load import load_scenario
-from crossings.web.calibrations import Calibration, detail
+from crossings.web.calibrations import detail
 from crossings.web.deps import INVALID, Calibrations
 from crossings.web.models import CalibrationDetailOut, CalibrationOut, ErrorOut
 from crossings.web.strictjson import StrictJSONRoute
@@ -28,13 +28,13 @@ def list_calibrations(
     return [c.public() for c in cals]
 
 
-def _info(request: Request, cal: Calibration) -> ScenarioInfo:
-    """The description of a calibration's scenario (names of estimates and series), cached."""
+def _info(request: Request, scenario: str) -> ScenarioInfo:
+    """The description of a calibrated scenario (names of estimates and series), cached."""
     cache: dict[str, ScenarioInfo] = request.app.state.calibration_infos
-    if cal.name not in cache:
-        loaded = load_scenario(cal.scenario)
-        cache[cal.name] = describe(loaded, compile_scenario(loaded.scenario, sha256=loaded.sha256))
-    return cache[cal.name]
+    if scenario not in cache:
+        loaded = load_scenario(scenario)
+        cache[scenario] = describe(loaded, compile_scenario(loaded.scenario, sha256=loaded.sha256))
+    return cache[scenario]
 
 
 @router.get(
@@ -52,4 +52,4 @@ def get_calibration(name: str, request: Request, calibrations: Calibrations) -> 
     if cal is None:
         known = ", ".join(calibrations.names()) or "none (start the server with --calibration DIR)"
         raise HTTPException(404, detail=f"unknown calibration '{name[:80]}'; known: {known}")
-    return detail(cal, _info(request, cal))
+    return detail(cal, _info(request, cal.scenario))
