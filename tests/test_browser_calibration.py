@@ -92,3 +92,32 @@ def test_a_run_drawn_from_the_posterior_shows_estimates_with_labels(
     sync_api.expect(page.locator("#run-note")).to_contain_text("posterior")
     shot(page, "20-run-from-calibration")
     watch.assert_clean()
+
+
+def test_expected_values_of_the_draws_from_the_form(
+    session: tuple[Any, Watch],  # noqa: F811 - the shared fixture
+    calibrated_url: str,
+) -> None:
+    page, watch = session
+    page.goto(f"{calibrated_url}/?scenario=example")
+    box = page.locator("#expected")
+    sync_api.expect(box).to_be_disabled()  # only with a calibration
+    page.locator("#calibration").select_option("example-cal")
+    sync_api.expect(box).to_be_enabled()
+    box.check()
+    runs = page.locator("#runs")
+    sync_api.expect(runs).to_have_value("100")  # draws are cheap: more of them
+    sync_api.expect(runs).to_have_attribute("max", "100")
+    sync_api.expect(page.locator("#runs-label")).to_contain_text("Posterior draws")
+    runs.fill("40")
+    button = page.locator("#run-button")
+    sync_api.expect(button).to_be_enabled()
+    with page.expect_navigation(url=re.compile(r"/runs/[0-9a-f]+$")):
+        button.click()
+    sync_api.expect(page.locator("h1 + p")).to_contain_text("expected values of each draw")
+    sync_api.expect(page.locator("#run-state .state")).to_have_text(
+        "done", timeout=run_timeout_ms()
+    )
+    sync_api.expect(page.locator("#run-note")).to_contain_text("not the engine's chance")
+    shot(page, "21-expected-values-of-draws")
+    watch.assert_clean()

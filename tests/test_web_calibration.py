@@ -147,6 +147,50 @@ def test_a_what_if_drawn_from_the_posterior_shows_no_estimates(client: TestClien
     assert rows and all(d["paired"] for d in rows)
 
 
+def test_expected_values_of_the_draws_give_a_paired_what_if(client: TestClient) -> None:
+    base = {
+        "scenario": "example",
+        "runs": 30,  # more than agent runs may use: draws of expected values are cheap
+        "seed": 5,
+        "calibration": "example-cal",
+        "expected": True,
+    }
+    a, b = run(client, base), run(client, {**base, "variant": "no_crackdown"})
+    status = client.get(f"/api/runs/{a}").json()
+    assert status["expected"] is True and status["runs"] == 30
+    s = client.get(f"/api/runs/{a}/summary").json()
+    assert "exact expected values of 30 parameter sets" in s["how"]
+    assert "'example-cal'" in s["how"] and "/" not in s["how"]
+    assert "not the engine's chance" in s["note"] and s["banded"]
+    assert s["estimates"]  # the scenario as fitted: the calibration's estimates are shown
+    assert client.get(f"/api/runs/{b}/summary").json()["estimates"] == []
+    rows = client.get(f"/api/compare?a={a}&b={b}").json()["differences"]
+    assert rows and all(d["paired"] for d in rows)
+    page = client.get(f"/runs/{a}")
+    assert "expected values of each draw" in page.text
+    # agent runs of the same draws are a different thing: not the same numbers
+    agents = run(client, {**base, "expected": False, "runs": 3})
+    assert client.get(f"/api/runs/{agents}").json()["expected"] is False
+
+
+def test_expected_values_need_a_calibration_and_agent_runs_stay_capped(
+    client: TestClient,
+) -> None:
+    r = client.post("/api/runs", json={"scenario": "example", "expected": True})
+    assert r.status_code == 422, r.text
+    issue = r.json()["issues"][0]
+    assert issue["path"] == "expected" and "calibration" in issue["expected"]
+    r = client.post("/api/runs", json={"scenario": "example", "runs": 21})
+    assert r.status_code == 422, r.text
+    issue = r.json()["issues"][0]
+    assert issue["path"] == "runs" and issue["found"] == "21" and "expected" in issue["expected"]
+    r = client.post(
+        "/api/runs",
+        json={"scenario": "example", "runs": 101, "calibration": "example-cal", "expected": True},
+    )
+    assert r.status_code == 422, r.text
+
+
 def test_a_calibration_that_is_not_there_is_refused(client: TestClient) -> None:
     for body, found in (
         ({"scenario": "example", "calibration": "nope"}, "nope"),
@@ -165,6 +209,7 @@ def test_scenario_form_offers_the_calibration(client: TestClient) -> None:
     page = client.get("/?scenario=example")
     assert page.status_code == 200
     assert 'id="calibration"' in page.text and "example-cal" in page.text
+    assert 'id="expected"' in page.text  # expected values of each draw, with a calibration
     nk = client.get("/?scenario=north-korea")
     assert "example-cal" not in nk.text and "crossings serve --calibration" in nk.text
 

@@ -101,6 +101,8 @@ RunsOpt = Annotated[
     ),
 ]
 DEFAULT_RUNS = 10
+POSTERIOR_EXPECTED_DRAWS = 100
+"""Posterior draws of ``run --posterior DIR --expected`` unless --runs says otherwise."""
 """Agent runs by default: enough for a usable 5–95% band in seconds (README, Speed)."""
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="First seed.")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes.")]
@@ -151,7 +153,8 @@ def run(
         typer.Option(
             "--expected",
             help="Exact expected values instead of agent runs: no noise, no "
-            "journeys (docs/calibration.md).",
+            "journeys (docs/calibration.md). With --posterior: the expected values "
+            f"of each draw (default {POSTERIOR_EXPECTED_DRAWS} draws; no cohort tables).",
         ),
     ] = False,
     overwrite: OverwriteOpt = False,
@@ -161,17 +164,18 @@ def run(
     from crossings.runs import RunPlan  # noqa: PLC0415
 
     loaded = _load(scenario, sets, variant)
-    mode = (
-        RunMode.EXPECTED
-        if expected
-        else RunMode.POSTERIOR
-        if posterior is not None
-        else RunMode.AGENT
-    )
+    if posterior is not None:
+        mode = RunMode.POSTERIOR_EXPECTED if expected else RunMode.POSTERIOR
+    else:
+        mode = RunMode.EXPECTED if expected else RunMode.AGENT
     explicit_runs = runs != DEFAULT_RUNS
+    if explicit_runs or mode is RunMode.AGENT or mode is RunMode.POSTERIOR:
+        n_runs = runs
+    else:  # expected values: one; expected values of posterior draws: cheap, so many
+        n_runs = POSTERIOR_EXPECTED_DRAWS if mode is RunMode.POSTERIOR_EXPECTED else 1
     plan = RunPlan(
         mode,
-        runs=runs if (explicit_runs or not expected) else 1,
+        runs=n_runs,
         seed=seed,
         workers=workers,
         shards=shards,
@@ -181,8 +185,8 @@ def run(
     path, wall = _run_to(loaded, plan, out_dir, executor=executor, quiet=quiet, overwrite=overwrite)
     if not quiet:
         _print_bundle(path, full=full)
-    done = "expected values" if mode is RunMode.EXPECTED else "results"
-    took = "" if mode is RunMode.EXPECTED else " simulated"
+    done = "expected values" if mode.noiseless else "results"
+    took = "" if mode.noiseless else " simulated"
     out.print(f"{done} written to {path}/ ({wall:.1f} s{took})", highlight=False)
     if variant is not None and not quiet:
         out.print(
@@ -239,7 +243,6 @@ def _run_to(
     from crossings.calibrate.unknowns import CalibrationError  # noqa: PLC0415
     from crossings.compile import preflight  # noqa: PLC0415
     from crossings.expected import ExpectedModeError  # noqa: PLC0415
-    from crossings.results.bundle import RunMode  # noqa: PLC0415
     from crossings.results.io import write_results  # noqa: PLC0415
     from crossings.runs import RunPlanError, execute  # noqa: PLC0415
 
@@ -249,7 +252,7 @@ def _run_to(
         _fail(exc.format())
     try:
         plan.check()
-        if plan.mode is RunMode.EXPECTED and executor is not None:
+        if plan.mode.noiseless and executor is not None:
             raise RunPlanError("--expected computes expectations without agents; drop --executor")
     except RunPlanError as exc:
         _fail(f"error: {exc}")
@@ -258,7 +261,7 @@ def _run_to(
     for w in loaded.warnings:
         err.print(w.format(), markup=False, highlight=False, soft_wrap=True)
     label = loaded.scenario.name + (f" [{loaded.variant}]" if loaded.variant else "")
-    expected = plan.mode is RunMode.EXPECTED
+    expected = plan.mode.noiseless
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -11,7 +11,11 @@
   entry year: entry cohorts never interact, so this is exact);
 * ``POSTERIOR`` — ``runs`` agent runs, run ``i`` with seed ``seed + i`` and
   its parameters drawn from a calibration's posterior (matched by unknown
-  id, so a what-if variant takes the same draws as its base).
+  id, so a what-if variant takes the same draws as its base);
+* ``POSTERIOR_EXPECTED`` — the same draws, each run as exact expected values
+  (one batch of the expected-value mode: seconds where agent runs take
+  minutes; the band holds the parameters' uncertainty only, and there are no
+  tallies by entry cohort).
 
 The command line, the web app and the Python API all call :func:`execute`;
 they only parse options and print. The mode is recorded in the results
@@ -20,6 +24,7 @@ they only parse options and print. The mode is recorded in the results
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from crossings.compile.compiler import compile_scenario
+from crossings.compile.model import CompiledModel
 from crossings.executors import Executor, run_models, run_seeds
 from crossings.results.bundle import PosteriorOrigin, RunMode
 from crossings.results.results import Results
@@ -37,6 +43,10 @@ from crossings.tallies import Tallies
 ProgressFn = Callable[[float], None]
 
 __all__ = ["RunMode", "RunPlan", "RunPlanError", "execute"]
+
+
+EXPECTED_BATCH = 25
+"""Parameter sets per batch of the expected-value mode in posterior-expected runs."""
 
 
 class RunPlanError(ValueError):
@@ -90,14 +100,14 @@ class RunPlan:
                 raise RunPlanError(
                     "--expected computes expectations without agents; drop " + ", ".join(clash)
                 )
-        if self.mode is RunMode.POSTERIOR:
+        if self.mode.drawn:
             if self.posterior is None:
                 raise RunPlanError("posterior runs need a calibration folder (--posterior DIR)")
             if self.shards != 1:
                 raise RunPlanError("posterior runs are not split into shards; drop --shards")
         elif self.posterior is not None and self.mode is RunMode.AGENT:
             raise RunPlanError("a posterior folder was given for plain agent runs")
-        if self.mode is not RunMode.EXPECTED and self.lump_days is not None:
+        if not self.mode.noiseless and self.lump_days is not None:
             raise RunPlanError("lumping of long stays applies to expected values only")
 
 
@@ -132,6 +142,8 @@ def execute(
         return _expected(loaded, plan, progress)
     if plan.mode is RunMode.POSTERIOR:
         return _posterior(loaded, plan, executor, progress)
+    if plan.mode is RunMode.POSTERIOR_EXPECTED:
+        return _posterior_expected(loaded, plan, progress)
     return _agents(loaded, plan, executor, progress)
 
 
@@ -214,13 +226,23 @@ def _expected(loaded: LoadedScenario, plan: RunPlan, progress: ProgressFn | None
     )
 
 
-def _posterior(
-    loaded: LoadedScenario,
-    plan: RunPlan,
-    executor: Executor | None,
-    progress: ProgressFn | None,
-) -> Results:
-    """Agent runs, each with its own posterior draw; run ``i`` has seed ``seed + i``."""
+@dataclass(frozen=True)
+class _Draws:
+    """A posterior run's draws: the models compiled from them, seeds and origin."""
+
+    models: list[CompiledModel]
+    seeds: list[int]
+    origin: PosteriorOrigin
+    estimates: Path | None
+
+
+def _draws(loaded: LoadedScenario, plan: RunPlan) -> _Draws:
+    """Draw ``plan.runs`` parameter sets from the calibration and compile each.
+
+    Draw ``i`` depends on the first seed only (so a what-if variant takes the
+    same draws as its base), and a draw's numbers that the variant removes (a
+    policy it drops) do not apply.
+    """
     from crossings.calibrate.outputs import posterior_record, posterior_thetas  # noqa: PLC0415
     from crossings.calibrate.params import ParamSpace  # noqa: PLC0415
     from crossings.calibrate.unknowns import (  # noqa: PLC0415
@@ -246,20 +268,13 @@ def _posterior(
             f"the posterior's numbers {missing[:5]} are not set by this scenario's "
             "calibration unknowns (was it calibrated from another scenario?)"
         )
-    # a what-if variant may remove what an unknown sets (a policy): those draws do not apply
     keep = [j for j, n in enumerate(names) if applies(loaded.scenario, known[n].unknown)]
     comps = [known[names[j]] for j in keep]
     theta = theta[:, keep]
-    t0 = time.perf_counter()
     models = [
         compile_scenario(apply_components(loaded.scenario, comps, th), sha256=loaded.sha256)
         for th in theta
     ]
-    # independent engine noise across draws, and the same (draw, seed) pairs for a
-    # variant and its base
-    raws = run_models(
-        models, [[s] for s in seeds], executor=executor, workers=plan.workers, progress=progress
-    )
     # the calibration's estimates describe the scenario as fitted, not a variant of it
     unchanged = loaded.variant is None and not loaded.overrides
     estimates = folder / "estimates.csv"
@@ -269,13 +284,76 @@ def _posterior(
         draws=plan.runs,
         estimates_attached=unchanged and estimates.is_file(),
     )
+    return _Draws(models, seeds, origin, estimates if origin.estimates_attached else None)
+
+
+def _posterior(
+    loaded: LoadedScenario,
+    plan: RunPlan,
+    executor: Executor | None,
+    progress: ProgressFn | None,
+) -> Results:
+    """Agent runs, each with its own posterior draw; run ``i`` has seed ``seed + i``."""
+    t0 = time.perf_counter()
+    d = _draws(loaded, plan)
+    # independent engine noise across draws, and the same (draw, seed) pairs for a
+    # variant and its base
+    raws = run_models(
+        d.models, [[s] for s in d.seeds], executor=executor, workers=plan.workers, progress=progress
+    )
     return Results(
-        model=models[0],
+        model=d.models[0],
         runs=[r[0] for r in raws],
-        seeds=seeds,
+        seeds=d.seeds,
         loaded=loaded,
         wall_seconds=time.perf_counter() - t0,
         mode=RunMode.POSTERIOR,
-        posterior=origin,
-        estimates=estimates if origin.estimates_attached else None,
+        posterior=d.origin,
+        estimates=d.estimates,
+    )
+
+
+def _posterior_expected(
+    loaded: LoadedScenario, plan: RunPlan, progress: ProgressFn | None
+) -> Results:
+    """The expected tallies of each posterior draw, in one batch of the expected-value mode.
+
+    Draw ``i`` is the one the agent posterior mode gives run ``i``, so the
+    numbers are what many agent runs at that draw would average to; the band
+    over draws holds the parameters' uncertainty only. No tallies by entry
+    cohort (they would cost one set per entry year and draw).
+    """
+    from crossings.expected import ExpectedModel, stacked_arrays  # noqa: PLC0415 - numba
+
+    t0 = time.perf_counter()
+    d = _draws(loaded, plan)
+    model = d.models[0]
+    lump = None if plan.lump_days is None else max(1, plan.lump_days // model.step_days)
+    ev = ExpectedModel(model, lump)
+    runs: list[Tallies[np.float64]] = []
+    for lo in range(0, len(d.models), EXPECTED_BATCH):  # bounded memory: a batch at a time
+        batch = ev.run(stacked_arrays(d.models[lo : lo + EXPECTED_BATCH]))
+        for i in range(batch.stocks.shape[0]):
+            one = batch.item(i)
+            one = dataclasses.replace(
+                one,
+                **{k: np.array(v) for k, v in one.arrays().items()},  # own copies
+                agents_created=float(batch.flows[i, :, -1].sum()),
+            )
+            for arr in one.arrays().values():  # a billionth of a person is numerically nobody
+                arr[np.abs(arr) < 1e-9] = 0
+            runs.append(one)
+        del batch
+        if progress is not None:
+            progress(len(runs) / len(d.models))
+    return Results(
+        model=model,
+        runs=runs,
+        seeds=d.seeds,
+        loaded=loaded,
+        wall_seconds=time.perf_counter() - t0,
+        mode=RunMode.POSTERIOR_EXPECTED,
+        posterior=d.origin,
+        estimates=d.estimates,
+        meta={"lumped_states": [model.state_ids[i] for i in np.flatnonzero(ev.lumped)]},
     )

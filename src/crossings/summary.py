@@ -60,6 +60,12 @@ def _header(console: Console, bundle: Bundle) -> None:
     elif r.mode is RunMode.POSTERIOR:
         origin = r.posterior.path if r.posterior else "?"
         how = f"{r.runs} agent runs, parameters drawn from the calibration in {origin}"
+    elif r.mode is RunMode.POSTERIOR_EXPECTED:
+        origin = r.posterior.path if r.posterior else "?"
+        how = (
+            f"exact expected values of {r.runs} parameter sets drawn from the calibration in "
+            f"{origin} (the band is the parameters' uncertainty only)"
+        )
     else:
         seeds = f"seed {r.seeds[0]}" if r.runs == 1 else f"seeds {r.seeds[0]}–{r.seeds[-1]}"
         how = f"{r.runs} agent run{'s' if r.runs > 1 else ''} ({seeds})"

@@ -657,6 +657,7 @@ def compile_hazards(
     comps = sorted(comps, key=lambda c: c.state)
     H, G = len(comps), seg.n
     rate = np.zeros((G, H))
+    in_force = [[seg.active(clock, p, g) for p in sc.policies] for g in range(G)]
     for h, c in enumerate(comps):
         for g in range(G):
             if c.fixed_per_step is not None:
@@ -664,8 +665,8 @@ def compile_hazards(
             else:
                 base = rate_per_day_at(c.rate, seg.dates[g]) * clock.step
             factor = c.scale
-            for p in sc.policies:
-                if not seg.active(clock, p, g):
+            for p, active in zip(sc.policies, in_force[g], strict=True):
+                if not active:
                     continue
                 for e in p.effects:
                     if e.scale is not None and e.factor is not None and c.names & set(e.scale):
@@ -828,20 +829,42 @@ def _policy_factors(sc: Scenario, clock: Clock, names: set[str]) -> F64:
     return out
 
 
-def _rate_series(rate: Rate, step_dates: Sequence[dt.date], step: int) -> F64:
-    """People per step of an inflow rate (none before the first year of a ``by_year`` table)."""
-    out = np.empty(len(step_dates))
-    if not rate_change_dates(rate):
-        out[:] = rate_per_day_at(rate, step_dates[0]) * step
-        return out
-    for k, d in enumerate(step_dates):
-        out[k] = rate_per_day_at(rate, d) * step
+@dataclass(frozen=True)
+class StepDates:
+    """The first day of every step, as arrays (for rates that change on dates)."""
+
+    start: dt.date
+    day: I64  # days since the start
+    year: I64  # calendar year
+
+    @classmethod
+    def of(cls, clock: Clock) -> StepDates:
+        """The step dates of ``clock``."""
+        day = np.arange(clock.n_steps, dtype=np.int64) * clock.step
+        return cls(clock.start, day, clock.step_year.astype(np.int64))
+
+
+def _rate_series(rate: Rate, dates: StepDates, step: int) -> F64:
+    """People per step of an inflow rate (none before the first year of a ``by_year`` table).
+
+    The value on each step is :func:`rate_per_day_at` on its first day, computed
+    for all steps at once.
+    """
+    n = dates.day.size
     if rate.by_year is not None:
-        first = dt.date(min(rate.by_year), 1, 1)
-        for k, d in enumerate(step_dates):
-            if d < first:
-                out[k] = 0.0
-    return out
+        years = sorted(rate.by_year)
+        per_year = np.full(n, float(rate.by_year[years[0]]))
+        for y in years:
+            per_year[dates.year >= y] = rate.by_year[y]
+        out = per_year / DAYS_PER_YEAR * step
+        out[dates.year < years[0]] = 0.0
+        return out
+    if rate.schedule is not None:
+        per_year = np.full(n, float(rate.schedule[0].per_year))
+        for p in rate.schedule:
+            per_year[dates.day >= (p.from_ - dates.start).days] = p.per_year
+        return per_year / DAYS_PER_YEAR * step
+    return np.full(n, rate_per_day_at(rate, dates.start) * step)
 
 
 def _age_cdf(ab: AgeBands | None, sex: str, age_ids: tuple[str, ...]) -> F64:
@@ -871,7 +894,7 @@ def compile_entries(sc: Scenario, clock: Clock, st: StateTable, people: PeopleAx
     rate_cols: list[F64] = []
     fixed_cols: list[I64] = []
     initial: dict[int, int] = {}
-    step_dates = [clock.date_of(k) for k in range(n)]
+    step_dates = StepDates.of(clock)
     for inf in sc.inflows:
         origins = inf.origins.values if inf.origins else {people.origin_ids[0]: 1.0}
         first_col = len(rate_cols)

@@ -21,8 +21,9 @@ reclassifications move their share of the members at the start of a step.
 The results are the expectations of the agent engine's tallies: stocks,
 yearly flows, flags acquired, wave and reclassification moves, classification
 decisions, family members and households affected, hazard counts. Tallies
-by entry cohort are not kept per run; :func:`crossings.expected.results.expected_results`
-gets them from one extra parameter set per entry year (exact by linearity).
+by entry cohort are not kept per run; ``crossings run --expected``
+(:func:`crossings.runs.execute`) gets them from one extra parameter set per entry
+year (exact by linearity).
 Times in the system are not computed (they are left at zero).
 
 The mode is vectorised over parameter sets: :class:`ExpectedModel` prepares
@@ -42,7 +43,9 @@ against.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import numba as nb
@@ -296,19 +299,22 @@ class ExpectedModel:
         self.year_index = (m.step_year - m.years[0]).astype(np.int64)
 
     # ------------------------------------------------------------------
+    @staticmethod
+    def varying(m: CompiledModel) -> dict[str, F64]:
+        """The :data:`VARYING` arrays of a compiled model (as floats, no set axis)."""
+        return {
+            "rate": np.asarray(m.hazards.rate, np.float64),
+            "combo_rate": np.asarray(m.combo_rate, np.float64),
+            "det_prob": np.asarray(m.det_prob, np.float64),
+            "wave_share": np.asarray(m.wave_share, np.float64),
+            "rc_share": np.asarray(m.rc_share, np.float64),
+            "family_share": np.asarray(m.family_share, np.float64),
+            "initial": np.asarray(m.combo_initial, np.float64),
+        }
+
     def base_arrays(self, n: int = 1) -> dict[str, F64]:
         """The compiled values of the varying arrays, repeated ``n`` times (leading axis)."""
-        m = self.model
-        base = {
-            "rate": m.hazards.rate,
-            "combo_rate": m.combo_rate,
-            "det_prob": m.det_prob,
-            "wave_share": m.wave_share,
-            "rc_share": m.rc_share,
-            "family_share": m.family_share,
-            "initial": m.combo_initial,
-        }
-        return {k: np.repeat(np.asarray(v, np.float64)[None], n, axis=0) for k, v in base.items()}
+        return {k: np.repeat(v[None], n, axis=0) for k, v in self.varying(self.model).items()}
 
     def _classification(
         self, det_prob: F64, flags: I64 | None = None, sex: I64 | None = None
@@ -712,6 +718,93 @@ class ExpectedModel:
                     flows[:, :, S, d, sx] += by_year[:, :, k] * wsex[k, sx]
 
 
+_PER_SET_FIELDS = frozenset(
+    {
+        "sha256",
+        "hazards.rate",
+        "combo_rate",
+        "combo_fixed",
+        "combo_initial",
+        "det_prob",
+        "wave_share",
+        "rc_share",
+        "family_share",
+    }
+)
+"""Compiled fields a parameter set of a batch may change (the :data:`VARYING` arrays)."""
+
+
+def _first_difference(a: object, b: object, path: str) -> str | None:
+    """The first field (dotted path) where two compiled objects differ.
+
+    Fields in :data:`_PER_SET_FIELDS` are skipped; ``None`` if they agree.
+    """
+    if path in _PER_SET_FIELDS:
+        return None
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        for f in dataclasses.fields(a):
+            sub = f"{path}.{f.name}" if path else f.name
+            diff = _first_difference(getattr(a, f.name), getattr(b, f.name), sub)
+            if diff is not None:
+                return diff
+        return None
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        if len(a) != len(b):
+            return path
+        for j, (x, y) in enumerate(zip(a, b, strict=True)):
+            diff = _first_difference(x, y, f"{path}[{j}]")
+            if diff is not None:
+                return diff
+        return None
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        same = (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and np.array_equal(a, b)
+        )
+        return None if same else path
+    return None if a == b else path
+
+
+def stacked_arrays(models: Sequence[CompiledModel]) -> dict[str, F64]:
+    """The :data:`VARYING` arrays of several compilations of one scenario, one set each.
+
+    An :class:`ExpectedModel` of ``models[0]`` run on these arrays gives, for
+    each model, its own expected tallies (what :func:`expected_values` gives
+    for it alone), provided the models differ in the varying arrays only:
+    rates, inflow rates, detection probabilities, shares and start stocks.
+
+    Raises:
+        ExpectedModeError: If a model differs from the first elsewhere (a
+            duration, a date, a state), naming the field.
+    """
+    if not models:
+        raise ValueError("no models to stack")
+    first = models[0]
+    fixed0 = _fixed_without_start(first)
+    for i, m in enumerate(models[1:], start=1):
+        diff = _first_difference(first, m, "")
+        if diff is None and not np.array_equal(_fixed_without_start(m), fixed0):
+            diff = "combo_fixed"
+        if diff is not None:
+            raise ExpectedModeError(
+                f"parameter set {i} changes the compiled model's {diff}, not only its rates, "
+                "shares and inflows: its expected values cannot share a batch with the "
+                "others; run it on its own (or use agent runs)"
+            )
+    arrays = [ExpectedModel.varying(m) for m in models]
+    return {k: np.stack([a[k] for a in arrays]) for k in VARYING}
+
+
+def _fixed_without_start(m: CompiledModel) -> NDArray[np.int64]:
+    """The compiled fixed entries, less the people present at the start."""
+    fixed = np.array(m.combo_fixed, np.int64, copy=True)
+    if fixed.shape[0]:
+        fixed[0] -= m.combo_initial
+    return fixed
+
+
 def expected_values(model: CompiledModel, lump_steps: int | None = None) -> Tallies[np.float64]:
     """The expected tallies of ``model`` (floats, one set); exact by default.
 
@@ -723,4 +816,4 @@ def expected_values(model: CompiledModel, lump_steps: int | None = None) -> Tall
     return ExpectedModel(model, lump_steps).run({}).item(0)
 
 
-__all__ = ["VARYING", "ExpectedModeError", "ExpectedModel", "expected_values"]
+__all__ = ["VARYING", "ExpectedModeError", "ExpectedModel", "expected_values", "stacked_arrays"]

@@ -49,6 +49,23 @@ class RunMode(StrEnum):
     """The exact expected value of every tally (no agents, no noise)."""
     POSTERIOR = "posterior"
     """Agent runs, each with its parameters drawn from a calibration's posterior."""
+    POSTERIOR_EXPECTED = "posterior-expected"
+    """The exact expected value of every tally for each of several posterior draws.
+
+    The band holds the parameters' uncertainty only (no engine noise), and the
+    tallies by entry cohort, the journeys and the time in the system are not
+    computed.
+    """
+
+    @property
+    def drawn(self) -> bool:
+        """Whether each run's parameters were drawn from a calibration's posterior."""
+        return self in (RunMode.POSTERIOR, RunMode.POSTERIOR_EXPECTED)
+
+    @property
+    def noiseless(self) -> bool:
+        """Whether the numbers are expected values (no agents, no engine noise)."""
+        return self in (RunMode.EXPECTED, RunMode.POSTERIOR_EXPECTED)
 
 
 class BundleError(ValueError):

@@ -50,9 +50,12 @@ def write_results(results: Results, out: Path) -> Path:
         results.stocks_frame("month").to_parquet(d / tables["stocks"], index=False)
         results.flows_frame().to_parquet(d / tables["flows"], index=False)
         results.outcomes_frame().to_parquet(d / tables["outcomes"], index=False)
-        results.cohort_flows_frame().to_parquet(d / tables["cohort_flows"], index=False)
+        by_cohort = all(r.cohort_flows is not None for r in results.runs)
+        if by_cohort:  # not in posterior-expected runs: readers then go without them
+            results.cohort_flows_frame().to_parquet(d / tables["cohort_flows"], index=False)
         results.hazards_frame("year").to_parquet(d / tables["hazards"], index=False)
-        results.hazards_frame("cohort").to_parquet(d / tables["cohort_hazards"], index=False)
+        if by_cohort:
+            results.hazards_frame("cohort").to_parquet(d / tables["cohort_hazards"], index=False)
         results.families_frame().to_parquet(d / tables["families"], index=False)
         ev = results.events_frame()
         ev["date"] = ev["date"].astype(str)

@@ -229,7 +229,9 @@ class Results:
         S = m.n_states
         frames = []
         for r, raw in enumerate(self.runs):
-            base = _cohort(raw.cohort_flows)
+            if raw.cohort_flows is None:
+                continue  # posterior expected values: no tables by entry cohort
+            base = raw.cohort_flows
             cf = np.concatenate([base, np.zeros_like(base[:, :1])], axis=1)
             cf[0, S] -= initial.astype(cf.dtype)
             cf[0, S + 1] += initial.astype(cf.dtype)
@@ -244,6 +246,10 @@ class Results:
                         "count": cf[y, a, b],
                     }
                 )
+            )
+        if not frames:
+            return _empty(
+                run="int64", cohort_year="int64", from_state=str, to_state=str, count=float
             )
         return pd.concat(frames, ignore_index=True)
 
@@ -260,7 +266,9 @@ class Results:
         col = "year" if by == "year" else "cohort_year"
         frames = []
         for r, raw in enumerate(self.runs):
-            counts = raw.hazard_counts if by == "year" else _cohort(raw.hazard_counts_cohort)
+            counts = raw.hazard_counts if by == "year" else raw.hazard_counts_cohort
+            if counts is None:
+                continue  # posterior expected values: no tables by entry cohort
             y, c = np.nonzero(counts)
             target = [
                 m.state_ids[int(t)] if t >= 0 else "flag:" + m.flag_ids[-int(t) - 1]
@@ -291,7 +299,9 @@ class Results:
         m = self.model
         frames = []
         for r, raw in enumerate(self.runs):
-            co = _cohort(raw.cohort_outcomes)
+            co = raw.cohort_outcomes
+            if co is None:
+                continue  # posterior expected values: no tables by entry cohort
             y, s, x = np.nonzero(co)
             frames.append(
                 pd.DataFrame(
@@ -304,6 +314,10 @@ class Results:
                         "count": co[y, s, x],
                     }
                 )
+            )
+        if not frames:
+            return _empty(
+                run="int64", cohort_year="int64", state=str, kind=str, sex=str, count=float
             )
         return pd.concat(frames, ignore_index=True)
 
@@ -653,12 +667,6 @@ def _flag_list(m: CompiledModel, mask: int) -> str:
     return ",".join(f for i, f in enumerate(m.flag_ids) if mask >> i & 1)
 
 
-def _cohort(arr: NDArray[Any] | None) -> NDArray[Any]:
-    """A tally by entry cohort, which every run written as results has.
-
-    Raises:
-        ValueError: For tallies without cohorts (a calibration batch).
-    """
-    if arr is None:
-        raise ValueError("these tallies have no tables by entry cohort")
-    return arr
+def _empty(**dtypes: Any) -> pd.DataFrame:
+    """A table without rows but with its columns and their types."""
+    return pd.DataFrame({k: pd.Series(dtype=v) for k, v in dtypes.items()})

@@ -453,10 +453,16 @@ def run_text(bundle: Bundle, calibration: str | None = None) -> str:
     r = bundle.run
     if r.mode is RunMode.EXPECTED:
         return "exact expected values (no agents, no noise)"
-    if r.mode is RunMode.POSTERIOR:
+    if r.mode.drawn:
         origin = f" in {r.posterior.path}" if r.posterior else ""
         if calibration is not None:
             origin = f" '{calibration}'"
+        if r.mode is RunMode.POSTERIOR_EXPECTED:
+            return (
+                f"exact expected values of {r.runs} parameter set{'s' if r.runs != 1 else ''} "
+                f"drawn from the calibration's posterior{origin} (no agents: the band is the "
+                "parameters' uncertainty only)"
+            )
         return (
             f"{r.runs} agent run{'s' if r.runs != 1 else ''}, each with its parameters drawn "
             f"from the calibration's posterior{origin}"

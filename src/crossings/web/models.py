@@ -159,6 +159,11 @@ class ValidateResponse(BaseModel):
     issues: list[IssueOut]
 
 
+MAX_AGENT_RUNS = 20
+"""Agent runs one web request may ask for."""
+MAX_EXPECTED_DRAWS = 100
+"""Posterior draws one web request may ask for in the expected-value mode."""
+
 VariantName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 CalibrationName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")]
 
@@ -166,7 +171,11 @@ CalibrationName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z
 class RunRequest(ValidateRequest):
     """A simulation to start."""
 
-    runs: Annotated[int, Field(ge=1, le=20)] = 1
+    runs: Annotated[int, Field(ge=1, le=MAX_EXPECTED_DRAWS)] = Field(
+        1,
+        description=f"agent runs (at most {MAX_AGENT_RUNS}), or with `expected` the "
+        f"calibration's posterior draws (at most {MAX_EXPECTED_DRAWS})",
+    )
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
     saved_variant: VariantName | None = Field(
         None,
@@ -178,6 +187,12 @@ class RunRequest(ValidateRequest):
         description="a calibration the server was started with (GET /api/calibrations): "
         "each run draws its parameters from its posterior, so the band holds the "
         "parameters' uncertainty as well as the engine's noise",
+    )
+    expected: bool = Field(
+        False,
+        description="with `calibration`: the exact expected values of each posterior "
+        "draw instead of agent runs (seconds instead of minutes; the band holds the "
+        "parameters' uncertainty only; no journeys and no tables by year of entry)",
     )
 
 
@@ -228,6 +243,7 @@ class RunStatus(BaseModel):
     calibration: str | None = Field(
         None, description="the calibration each run drew its parameters from, if any"
     )
+    expected: bool = Field(False, description="expected values of posterior draws, no agents")
     created: str | None = None
     error: str | None = None
     summary: dict[str, Any] | None = None

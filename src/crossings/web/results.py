@@ -178,7 +178,19 @@ def summary(rs: ResultSet, calibration: str | None = None) -> dict[str, Any]:
     rows = views.observed_rows(bundle)
     checks = views.series_checks(rows) if rs.banded else []
     note = ""
-    if r.mode is RunMode.POSTERIOR and r.posterior is not None:
+    if r.mode is RunMode.POSTERIOR_EXPECTED and r.posterior is not None:
+        note = (
+            f"Exact expected values for {r.runs} parameter sets drawn from the calibration's "
+            "posterior: the band holds what the calibration does not know about the "
+            "parameters, and not the engine's chance (a count would scatter more around "
+            "it). No journeys and no tables by year of entry in this mode."
+        )
+        if not r.posterior.estimates_attached:
+            note += (
+                " A what-if: the calibration's estimates describe the scenario as fitted, "
+                "so they are not shown for these runs."
+            )
+    elif r.mode is RunMode.POSTERIOR and r.posterior is not None:
         note = (
             f"Each run drew its parameters from the calibration's posterior ({r.runs} "
             "draws): the band holds what the calibration does not know about them as well "

@@ -82,6 +82,7 @@ class Job:
     created: str
     calibration: str | None = None
     calibration_path: Path | None = field(default=None, repr=False)
+    expected: bool = False
     state: str = "queued"
     progress: float = 0.0
     error: str | None = None
@@ -101,6 +102,7 @@ class Job:
             "runs": self.runs,
             "seed": self.seed,
             "calibration": self.calibration,
+            "expected": self.expected,
             "created": self.created,
             "error": self.error,
             "summary": self.summary,
@@ -144,6 +146,7 @@ def _disk_status(run_id: str, info: dict[str, Any]) -> dict[str, Any]:
         "runs": info.get("runs"),
         "seed": (info.get("seeds") or [None])[0],
         "calibration": web.get("calibration"),
+        "expected": bool(web.get("expected", False)),
         "created": info.get("created"),
         "summary": _summary(info),
     }
@@ -208,11 +211,13 @@ class RunStore:
         runs: int,
         seed: int | None,
         calibration: tuple[str, Path] | None = None,
+        expected: bool = False,
     ) -> Job:
         """Queue a validated scenario; returns the job record.
 
         ``calibration`` (a registered calibration's name and folder) makes each
-        run draw its parameters from that posterior.
+        run draw its parameters from that posterior; ``expected`` computes the
+        exact expected values of each draw instead of agent runs.
 
         Raises:
             QueueFullError: If :attr:`max_pending` runs are queued or running.
@@ -234,6 +239,7 @@ class RunStore:
                 created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 calibration=calibration[0] if calibration else None,
                 calibration_path=calibration[1] if calibration else None,
+                expected=expected and calibration is not None,
             )
             self._jobs[job.run_id] = job
             job.future = self._executor.submit(self._work, job, loaded)
@@ -298,11 +304,13 @@ class RunStore:
         try:
             if job.calibration_path is not None:
                 plan = RunPlan(
-                    RunMode.POSTERIOR,
+                    RunMode.POSTERIOR_EXPECTED if job.expected else RunMode.POSTERIOR,
                     runs=job.runs,
                     seed=job.seed,
                     workers=self.workers,
                     posterior=job.calibration_path,
+                    # the approximation the calibration was fitted with
+                    lump_days=_fit_lumping(loaded) if job.expected else None,
                 )
                 results = execute(loaded, plan, progress=lambda f: self._progress(job, f))
             else:
@@ -320,6 +328,7 @@ class RunStore:
                 "runs": job.runs,
                 "seed": job.seed,
                 "calibration": job.calibration,
+                "expected": job.expected,
             }
             with self._lock:
                 if job.stopping():
@@ -404,3 +413,9 @@ class RunStore:
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _fit_lumping(loaded: LoadedScenario) -> int | None:
+    """The lumping of long stays a scenario's calibration is fitted with (None: exact)."""
+    cal = loaded.scenario.calibration
+    return cal.approximation.lump_days if cal and cal.approximation else None

@@ -25,6 +25,8 @@ from crossings.web.deps import (
 from crossings.web.deps import status_or_404 as _status_or_404
 from crossings.web.loading import load_request, unknown_scenario
 from crossings.web.models import (
+    MAX_AGENT_RUNS,
+    MAX_EXPECTED_DRAWS,
     ArrivalsOut,
     ErrorOut,
     JourneysOut,
@@ -66,6 +68,32 @@ def start_run(
     what-if and its base to pair them draw by draw).
     """
     cal = None
+    if req.expected and req.calibration is None:
+        raise ScenarioError(
+            [
+                Issue(
+                    "expected values in the web app are computed for a calibration's draws",
+                    ("expected",),
+                    Location("request"),
+                    expected="`calibration` set to a calibration of this scenario",
+                    found="expected: true without a calibration",
+                    hint="GET /api/calibrations lists them; or drop `expected` for agent runs",
+                )
+            ]
+        )
+    if not req.expected and req.runs > MAX_AGENT_RUNS:
+        raise ScenarioError(
+            [
+                Issue(
+                    f"at most {MAX_AGENT_RUNS} agent runs per request",
+                    ("runs",),
+                    Location("request"),
+                    expected=f"1 to {MAX_AGENT_RUNS} (up to {MAX_EXPECTED_DRAWS} posterior "
+                    "draws with `expected: true` and a calibration)",
+                    found=str(req.runs),
+                )
+            ]
+        )
     if req.calibration is not None:
         cal = calibrations.get(req.calibration)
         if cal is None or cal.scenario != req.scenario:
@@ -111,6 +139,7 @@ def start_run(
         req.runs,
         req.seed,
         calibration=(cal.name, cal.path) if cal is not None else None,
+        expected=req.expected,
     )
     return {"run_id": job.run_id}
 

@@ -137,6 +137,8 @@ function initScenario() {
     req.seed = seed === "" ? null : Number(seed);
     const cal = document.getElementById("calibration");
     if (cal && cal.value) req.calibration = cal.value;
+    const exp = document.getElementById("expected");
+    if (exp && exp.checked && req.calibration) req.expected = true;
     runButton.disabled = true;
     msg.textContent = "starting…";
     try {
@@ -151,6 +153,31 @@ function initScenario() {
   }
 
   runButton.addEventListener("click", () => startRun(request()));
+
+  // expected values of posterior draws: only with a calibration; many more draws allowed
+  const expBox = document.getElementById("expected");
+  const calBox = document.getElementById("calibration");
+  function updateEngine() {
+    if (!expBox) return;
+    expBox.disabled = !(calBox && calBox.value);
+    if (expBox.disabled) expBox.checked = false;
+    const runsIn = document.getElementById("runs");
+    const label = document.getElementById("runs-label");
+    if (expBox.checked) {
+      runsIn.max = "100";
+      if (Number(runsIn.value) === 10) runsIn.value = "100";
+      label.textContent = "Posterior draws (1–100)";
+    } else {
+      runsIn.max = "20";
+      if (Number(runsIn.value) > 20) runsIn.value = "20";
+      label.textContent = "Runs (seeds, 1–20; one run gives no band)";
+    }
+  }
+  if (expBox) {
+    expBox.addEventListener("change", updateEngine);
+    if (calBox) calBox.addEventListener("change", updateEngine);
+    updateEngine();
+  }
 
   // saved variants: save the form's overrides under a name; load or run them later
   function loadOverrides(saved) {
