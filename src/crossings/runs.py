@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -335,11 +336,8 @@ def _posterior_expected(
         batch = ev.run(stacked_arrays(d.models[lo : lo + EXPECTED_BATCH]))
         for i in range(batch.stocks.shape[0]):
             one = batch.item(i)
-            one = dataclasses.replace(
-                one,
-                **{k: np.array(v) for k, v in one.arrays().items()},  # own copies
-                agents_created=float(batch.flows[i, :, -1].sum()),
-            )
+            own: dict[str, Any] = {k: np.array(v) for k, v in one.arrays().items()}  # copies
+            one = dataclasses.replace(one, **own, agents_created=float(batch.flows[i, :, -1].sum()))
             for arr in one.arrays().values():  # a billionth of a person is numerically nobody
                 arr[np.abs(arr) < 1e-9] = 0
             runs.append(one)
