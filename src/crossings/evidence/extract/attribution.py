@@ -44,6 +44,7 @@ __all__ = [
     "AttributionMention",
     "AttributionResolver",
     "canonical_name",
+    "document_bodies",
     "find_attributions",
     "resolve",
 ]
@@ -247,6 +248,17 @@ _ORG_WORDS = frozenset(
         "police",
         "media",
         "inquiry",
+        "forum",
+        "initiative",
+        "society",
+        "observatory",
+        "institution",
+        "tribunal",
+        "secretariat",
+        "mission",
+        "fund",
+        "trust",
+        "board",
     }
 )
 _SKIP_SUBJECTS = frozenset(
@@ -333,6 +345,7 @@ _ORG_GENERIC = frozenset(
         "survey",
         "assessment",
         "analysis",
+        "tank",
     }
 )
 # Descriptors before a name ("the Seoul-based charity X"): lower-case words only, so that
@@ -473,6 +486,30 @@ def _trim_name(phrase: str) -> tuple[int, int] | None:
     return m.start(), m.start() + len(name)
 
 
+# "the Seoul-based human rights group", "the New York-based organisation", "this UN body":
+# a description of a body already named, read as its head word (lower-case words, places
+# before "-based" and the UN / US / EU abbreviations only; never a name's own words)
+_DESCRIPTOR = r"(?:(?:[A-Z][\w.]*\s+){0,2}[A-Z][\w.]*-based|UN|U\.N\.|US|U\.S\.|EU|[a-z][a-z-]*)"
+_DESCRIBED = re.compile(
+    rf"(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:{_DESCRIPTOR}\s+){{1,5}}(?P<head>[a-z]+)"
+)
+
+
+def _described_head(who: str) -> str | None:
+    """The head of a description of a body ("the Seoul-based rights group" -> "group").
+
+    Args:
+        who: The phrase.
+
+    Returns:
+        The generic head word, or ``None`` when the phrase is not such a description.
+    """
+    m = _DESCRIBED.fullmatch(who.strip())
+    if m is None or m.group("head") not in _GENERIC_HEADS:
+        return None
+    return m.group("head")
+
+
 def _classify(who: str) -> str | None:
     """Return the generic head of a phrase, or ``None`` when it is a name.
 
@@ -499,7 +536,7 @@ def _classify(who: str) -> str | None:
         return words[-1]
     if len(words) == 1 and words[0] in _GENERIC_HEADS:
         return words[0]
-    return None
+    return _described_head(who)
 
 
 def _clean_subject(text: str, a: int, b: int) -> tuple[int, int] | None:
@@ -637,6 +674,12 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
     # "an estimated 5,000", "the peak of 2,914 recorded in 2009": not attributions
     if re.search(r"\b(?:an?|the)\s*$", before, re.IGNORECASE):
         return None
+    it = re.fullmatch(r"\s*(?:[A-Z][a-z]+,\s*)?(It)\s*", before)
+    if it:
+        # "It also puts the number at 340": the body the text spoke of last (dropped
+        # when there is none, see claims.py)
+        s, e = start + it.start(1), start + it.end(1)
+        return AttributionMention(text[s:e], s, e, m.start(), "it")
     pron = re.search(r"\b([Hh]e|[Ss]he)\s*$", before)
     if pron:
         if _UNNAMED_PERSON.match(text, start, m.start()):
@@ -683,7 +726,8 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
                     return AttributionMention(who, s, e, m.start(), _classify(who))
         app = _APPOSITIVE.search(before)
         if app is not None:
-            if _APPOSITION_HEAD.match(app.group("app")) and app.group("head").strip()[:1].isupper():
+            head_words = re.sub(r"^[Tt]he\s+", "", app.group("head").strip())
+            if _APPOSITION_HEAD.match(app.group("app")) and head_words[:1].isupper():
                 part = "head"  # "Park Sun-hee, a former inmate of Camp 18, told"
             elif app.group("app")[:1].isupper() and _is_proper(app.group("app").strip()):
                 part = "app"  # "A separate think tank, KINU, put the number at"
@@ -825,6 +869,8 @@ class AttributionResolver:
         person: The latest proper name that is not an organisation.
         organisation: The latest proper name of an organisation.
         resolved: The latest resolved name of a mention that is not a pronoun.
+        noted_by_head: As ``by_head``, for bodies named outside attributions.
+        noted_organisation: The latest organisation named outside attributions.
     """
 
     named: list[str] = field(default_factory=list)
@@ -832,6 +878,8 @@ class AttributionResolver:
     person: str | None = None
     organisation: str | None = None
     resolved: str | None = None
+    noted_by_head: dict[str, str] = field(default_factory=dict)
+    noted_organisation: str | None = None
 
     def add(self, mention: AttributionMention, who: str) -> None:
         """Record a mention of the document and the name it was resolved to.
@@ -853,6 +901,21 @@ class AttributionResolver:
                     self.person = name
         if mention.generic not in _PRONOUNS:
             self.resolved = who
+
+    def note(self, name: str) -> None:
+        """Record a body the document names outside any attribution.
+
+        "A new report from the Asia Policy Forum ... The report says": a later
+        generic mention may refer to it. Only organisations are noted (see
+        :func:`document_bodies`).
+
+        Args:
+            name: The body's name as written.
+        """
+        for head, pattern in _HEAD_PATTERNS.items():
+            if pattern.search(name):
+                self.noted_by_head[head] = name
+        self.noted_organisation = name
 
     def resolve(self, mention: AttributionMention) -> str:
         """Resolve a mention against the mentions added so far.
@@ -886,12 +949,66 @@ class AttributionResolver:
                 return self.person
             if self.resolved is not None:
                 return self.resolved
-        elif head in _ORG_GENERIC and self.organisation is not None:
+            return mention.who
+        if head == "it":  # a body, never a person
+            return self.organisation or self.noted_organisation or mention.who
+        if head in _ORG_GENERIC and self.organisation is not None:
             return self.organisation
-        return mention.who
+        # bodies the document named without attributing anything to them: a last resort
+        noted = self.noted_by_head.get(head)
+        if noted is None and head in _ORG_GENERIC:
+            noted = self.noted_organisation
+        return noted if noted is not None else mention.who
 
 
 _THE_SAME = re.compile(r"the\s+same\b", re.IGNORECASE)
+_CONNECTORS = frozenset({"of", "for", "on", "and", "&", "de", "du", "la", "the", "in"})
+
+
+def document_bodies(text: str, start: int, end: int) -> list[str]:
+    """The organisations a sentence names, wherever they stand in it.
+
+    A capitalised run of words counts when it ends in an organisation word
+    ("Asia Policy Forum", "Justice Mapping Initiative") or has one followed by
+    "of" / "for" ("Ministry of Unification", "Citizens' Alliance for North
+    Korean Human Rights"), or when it is a known body's name or alias ("HRW");
+    a headline's run ("Rights Group Wants China") does not.
+
+    Args:
+        text: Document text.
+        start: Sentence start.
+        end: Sentence end.
+
+    Returns:
+        The names, in text order (a leading "The" and a possessive dropped).
+    """
+    out: list[str] = []
+    runs = (
+        part
+        for m in _NAME.finditer(text, start, end)
+        for part in re.split(r"\s+(?:and|&)\s+", m.group(0))
+    )
+    for run in runs:
+        name = re.sub(r"^(?:[Tt]he|An?|an?)\s+", "", run)
+        name = re.sub(r"(?<=[a-z]{2})\.$", "", name)  # a sentence's full stop, not "U.S."
+        name = re.sub(r"['’]s?$", "", name)
+        cut = re.search(r"\s+in\s+", name)  # "Center for Strategic Studies in Washington"
+        if cut and len(name[: cut.start()].split()) > 1:
+            name = name[: cut.start()]
+        name = re.sub(rf"(?:\s+{_CONNECT})+$", "", name)
+        words = name.split()
+        if not words:
+            continue
+        low = [w.strip("'’").lower() for w in words]
+        known = " ".join(words).casefold() in _ORGANISATIONS
+        ends = len(words) > 1 and low[-1] in _ORG_WORDS
+        leads = any(
+            w in _ORG_WORDS and i + 1 < len(low) and low[i + 1] in ("of", "for", "on")
+            for i, w in enumerate(low)
+        )
+        if known or ends or leads:
+            out.append(name)
+    return out
 
 
 def resolve(mention: AttributionMention, earlier: Sequence[tuple[AttributionMention, str]]) -> str:

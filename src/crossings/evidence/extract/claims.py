@@ -119,6 +119,7 @@ from crossings.evidence.extract.attribution import (
     AttributionMention,
     AttributionResolver,
     canonical_name,
+    document_bodies,
     find_attributions,
 )
 from crossings.evidence.extract.furniture import document_date, furniture_spans
@@ -145,7 +146,7 @@ from crossings.evidence.types import Attribution, ExtractedClaim, NamedPeriod, P
 
 __all__ = ["EXTRACTOR_VERSION", "extract_claims"]
 
-EXTRACTOR_VERSION = "rules-2.3"
+EXTRACTOR_VERSION = "rules-2.4"
 _MAX_QUOTE = 400
 
 # --------------------------------------------------------------------------- trap patterns
@@ -298,7 +299,10 @@ _ANAPHOR = re.compile(
     r"|the\s+(?:(?:annual|yearly|monthly|quarterly|overall|latest|year's)\s+)?"
     r"(?:figure|number|total|count|tally)|this\s+(?:figure|number)"
     r"|(?:count|total|figure|number|tally)\s+(?:was|stood|reached|rose|fell|is)"
-    r"|put\s+the\s+(?:number|figure|total|toll|count)|down\s+from|up\s+from|the\s+group"
+    r"|put\s+the\s+(?:number|figure|total|toll|count)|down\s+from|up\s+from"
+    # "the group" of people counted before, not the group that speaks ("the group added")
+    r"|the\s+group(?!\s+(?:also\s+)?(?:said|says|added|adds|told|estimated|estimates|reported"
+    r"|noted|stated|claimed|found|counted|documented|believes|recorded|confirmed)\b)"
     r"|compared\s+(?:with|to)|the\s+peak\s+of|(?:that|this|it)\s+was|a\s+record\s+of)\b"
     r"|\bthe\s+(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,3})\s*(?:--|—|–)",
     re.IGNORECASE,
@@ -1197,8 +1201,16 @@ def extract_claims(
         resolved: list[tuple[AttributionMention, str]] = []
         # a table row or caption ("| Table 2. Executions reported by witnesses |") names no source
         table_row = text.startswith("|", text.rfind("\n", 0, sent.start) + 1)
-        for mention in () if table_row else find_attributions(text, sent.start, sent.end):
-            resolved.append((mention, names.resolve(mention)))
+        mentions = () if table_row else find_attributions(text, sent.start, sent.end)
+        named_here = {m.who for m in mentions}
+        for body in () if table_row else document_bodies(text, sent.start, sent.end):
+            if body not in named_here:  # an attribution's own name is added below
+                names.note(body)
+        for mention in mentions:
+            who = names.resolve(mention)
+            if mention.generic == "it" and who == mention.who:
+                continue  # "It said ...", and no body named before: no attribution
+            resolved.append((mention, who))
             names.add(*resolved[-1])
         if sent.paragraph != paragraph:
             # "Arrivals by year:" introduces the list in the next paragraph
