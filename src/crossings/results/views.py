@@ -22,9 +22,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from crossings.results.bundle import (
     FAMILY_ANY,
@@ -131,47 +133,71 @@ class View:
 
     def per_run(self, population: str | None = None) -> pd.DataFrame:
         """Every metric for every run (rows: run index), for one population."""
+        pop = population or self.population
+        key = f"per_run:{pop}"
+        if key not in self._cache:
+            self._cache[key] = self._per_run(population)
+        return self._cache[key].copy()
+
+    def _per_run(self, population: str | None) -> pd.DataFrame:
         states = self.states(population)
         pop = population or self.population
         sub = any(p.id == pop and p.within for p in self.scenario.populations)
         kind = {s.id: s.kind for s in self.scenario.states}
-        flows = self._table("flows")
-        flows = flows[flows["to_state"].astype(str).isin(states)]
-        src = flows["from_state"].astype(str)
-        src_kind = src.map(lambda x: kind.get(x, x))
-        dst_kind = flows["to_state"].astype(str).map(kind)
-        stocks = self._table("stocks")
-        stocks = stocks[stocks["state"].astype(str).isin(states)]
-        out: dict[str, pd.Series] = {}
+        n_runs = len(self.runs)
         index = pd.Index(self.runs, name="run")
+        # numpy over codes: each distinct state id is looked up once, not once per row
+        flows = self._table("flows")
+        f_run = flows["run"].to_numpy(np.int64)
+        f_count = flows["count"].to_numpy(np.float64)
+        src_c, src_u = _codes(flows["from_state"])
+        dst_c, dst_u = _codes(flows["to_state"])
+        inside = np.array([u in states for u in dst_u], bool)[dst_c]
+        src_kind = np.array([kind.get(u, u) for u in src_u], dtype=object)
+        dst_kind = np.array([kind.get(u, "") for u in dst_u], dtype=object)
+        is_start = np.array([u == START for u in src_u], bool)[src_c]
+        is_outside = np.array([u == OUTSIDE for u in src_u], bool)[src_c]
+        same_kind = src_kind[src_c] == dst_kind[dst_c]
+        stocks = self._table("stocks")
+        s_run = stocks["run"].to_numpy(np.int64)
+        s_count = stocks["count"].to_numpy(np.float64)
+        st_c, st_u = _codes(stocks["state"])
+        date_c, date_u = pd.factorize(stocks["date"], sort=True)
+        s_inside = np.array([u in states for u in st_u], bool)[st_c]
+        st_kind = np.array([kind.get(u, "") for u in st_u], dtype=object)
+
+        def per_run_sum(run: NDArray[np.int64], w: NDArray[np.float64], mask: Any) -> pd.Series:
+            total = np.bincount(run[mask], weights=w[mask], minlength=n_runs)[:n_runs]
+            return pd.Series(total, index=index)
+
+        out: dict[str, pd.Series] = {}
         for m in METRICS:
             if m.whole and sub:
                 continue
             if m.how == "entries":
-                entering = src != START
                 if m.kinds != ("*",):
-                    entering &= dst_kind.isin(m.kinds) & (src_kind != dst_kind)
+                    to_kind = np.isin(dst_kind, list(m.kinds))[dst_c] & inside
+                    if not to_kind.any():
+                        continue  # the scenario has no such states
+                    entering = to_kind & ~is_start & ~same_kind
                 else:
-                    entering &= src == OUTSIDE
-                sel = flows[entering]
-                if m.kinds != ("*",) and not dst_kind.isin(m.kinds).any():
-                    continue  # the scenario has no such states
-                out[m.key] = sel.groupby("run")["count"].sum().reindex(index, fill_value=0)
+                    entering = inside & ~is_start & is_outside
+                out[m.key] = per_run_sum(f_run, f_count, entering)
             elif m.how == "present":
-                sel = flows[src == START]
-                out[m.key] = sel.groupby("run")["count"].sum().reindex(index, fill_value=0)
+                out[m.key] = per_run_sum(f_run, f_count, inside & is_start)
             elif m.how in ("end", "peak"):
-                in_kind = stocks["state"].astype(str).map(kind).isin(m.kinds)
+                in_kind = np.isin(st_kind, list(m.kinds))[st_c] & s_inside
                 if not in_kind.any():
                     continue
-                sel = stocks[in_kind]
-                by_date = sel.groupby(["run", "date"])["count"].sum()
-                if m.how == "end":
-                    last = stocks["date"].max()
-                    vals = by_date.xs(last, level="date") if len(by_date) else by_date
+                D = max(len(date_u), 1)
+                key = s_run[in_kind] * D + date_c[in_kind]
+                grid = np.bincount(key, weights=s_count[in_kind], minlength=n_runs * D)
+                grid = grid[: n_runs * D].reshape(n_runs, D)
+                if m.how == "end":  # the last date of the population's stocks
+                    vals = grid[:, int(date_c[s_inside].max())]
                 else:
-                    vals = by_date.groupby(level="run").max()
-                out[m.key] = vals.reindex(index, fill_value=0)
+                    vals = grid.max(axis=1)
+                out[m.key] = pd.Series(vals, index=index)
             elif m.how in ("families", "households") and self.bundle.has("families"):
                 fam = self._table("families")
                 fam = fam[
@@ -893,3 +919,9 @@ __all__ = [
     "verdict",
     "verdict_text",
 ]
+
+
+def _codes(col: pd.Series) -> tuple[NDArray[np.intp], list[str]]:
+    """A column of ids as integer codes and the distinct ids (as str)."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=False)
+    return np.asarray(codes, np.intp), [str(u) for u in uniques]
