@@ -203,3 +203,29 @@ def test_cli_run_posterior_expected(posterior: Path, tmp_path: Path) -> None:
         ],
     )
     assert r.exit_code != 0 and "drop --executor" in r.output
+
+
+@pytest.mark.parametrize("scenario", ["example", "north-korea"])
+def test_draws_compile_as_a_full_copy_would_and_leave_the_scenario_alone(scenario: str) -> None:
+    """``apply_components`` copies only the sections it writes, and a ``CompileMemo``
+    shares the durations: the compiled draws are the same as without either."""
+    from crossings.calibrate.unknowns import component_value  # noqa: PLC0415
+    from crossings.compile.compiler import CompileMemo  # noqa: PLC0415
+    from crossings.expected import _first_difference  # noqa: PLC0415
+
+    loaded = load_scenario(scenario)
+    sc = loaded.scenario
+    comps = ParamSpace(list(sc.calibration.unknowns)).components  # type: ignore[union-attr]
+    before = [component_value(sc, c) for c in comps]
+    memo = CompileMemo()
+    for factor in (0.7, 1.3):
+        values = np.array(before) * factor
+        shared = compile_scenario(apply_components(sc, comps, values), memo=memo)
+        full_copy = sc.model_copy(deep=True)
+        alone = compile_scenario(apply_components(full_copy, comps, values))
+        assert _first_difference(shared, alone, "") is None
+        for name in ("combo_rate", "combo_initial", "det_prob", "family_share"):
+            np.testing.assert_array_equal(getattr(shared, name), getattr(alone, name))
+        np.testing.assert_array_equal(shared.hazards.rate, alone.hazards.rate)
+    assert [component_value(sc, c) for c in comps] == before  # the scenario is untouched
+    assert memo.durations  # the durations were computed once and shared

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from crossings.compile.compiler import compile_scenario
+from crossings.compile.compiler import CompileMemo, compile_scenario
 from crossings.compile.model import CompiledModel
 from crossings.executors import Executor, run_models, run_seeds
 from crossings.results.bundle import PosteriorOrigin, RunMode
@@ -272,8 +272,11 @@ def _draws(loaded: LoadedScenario, plan: RunPlan) -> _Draws:
     keep = [j for j, n in enumerate(names) if applies(loaded.scenario, known[n].unknown)]
     comps = [known[names[j]] for j in keep]
     theta = theta[:, keep]
+    memo = CompileMemo()
     models = [
-        compile_scenario(apply_components(loaded.scenario, comps, th), sha256=loaded.sha256)
+        compile_scenario(
+            apply_components(loaded.scenario, comps, th), sha256=loaded.sha256, memo=memo
+        )
         for th in theta
     ]
     # the calibration's estimates describe the scenario as fitted, not a variant of it

@@ -11,6 +11,7 @@ compilation — so the fast path is the compiler's own arithmetic, not a copy.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 
@@ -194,10 +195,39 @@ def current_value(sc: Scenario, u: Unknown) -> float:
     return component_value(sc, Component(u.id, u))
 
 
+def _touched_sections(sc: Scenario, comps: list[Component]) -> dict[str, str] | None:
+    """The top-level sections the components' paths lie in: attribute name -> path key.
+
+    ``None`` when a path's section cannot be told (then everything is copied).
+    """
+    keys = {(f.alias or name): name for name, f in type(sc).model_fields.items()}
+    out: dict[str, str] = {}
+    for c in comps:
+        for path in (c.unknown.path, *c.unknown.also):
+            first = path.split(".", 1)[0].split("[", 1)[0]
+            if first not in keys:
+                return None
+            out[keys[first]] = first
+    return out
+
+
 def apply_components(sc: Scenario, comps: list[Component], values: F64) -> Scenario:
-    """A copy of ``sc`` with each component set to its value."""
-    out = sc.model_copy(deep=True)
-    index = {format_path(p): obj for p, obj in walk_models(out, ())}
+    """A copy of ``sc`` with each component set to its value.
+
+    Only the sections the components write into are copied (the others are
+    shared with ``sc``, which nothing here or in the compiler changes).
+    """
+    sections = _touched_sections(sc, comps)
+    if sections is None:
+        out = sc.model_copy(deep=True)
+        index = {format_path(p): obj for p, obj in walk_models(out, ())}
+    else:
+        out = sc.model_copy(update={name: copy.deepcopy(getattr(sc, name)) for name in sections})
+        index = {
+            format_path(p): obj
+            for name, key in sections.items()
+            for p, obj in walk_models(getattr(out, name), (key,))
+        }
 
     def find(path: str) -> object:
         obj = index.get(resolve_path(out, path) or path)

@@ -50,7 +50,7 @@ import datetime as dt
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -257,9 +257,8 @@ def compile_time(sc: Scenario) -> Clock:
     """The ``time`` section: the span cut into whole steps."""
     t = sc.time
     n = ((t.end - t.start).days + 1 + t.step - 1) // t.step
-    step_year = np.array(
-        [(t.start + dt.timedelta(days=k * t.step)).year for k in range(n)], dtype=np.int32
-    )
+    first_days = np.datetime64(t.start, "D") + np.arange(n, dtype=np.int64) * t.step
+    step_year = (first_days.astype("datetime64[Y]").astype(np.int64) + 1970).astype(np.int32)
     years = tuple(range(int(step_year[0]), int(step_year[-1]) + 1))
     return Clock(start=t.start, step=t.step, n_steps=n, step_year=step_year, years=years)
 
@@ -741,15 +740,37 @@ class Durations:
     then: Targets
 
 
-def compile_durations(sc: Scenario, clock: Clock, st: StateTable) -> Durations:
+@dataclass
+class CompileMemo:
+    """What several compilations of one scenario may share (posterior draws, say).
+
+    Attributes:
+        durations: Discretised durations by their written form and step length.
+    """
+
+    durations: dict[tuple[str, int], F64 | None] = field(default_factory=dict)
+
+    def duration(self, d: Duration, step_days: int) -> F64 | None:
+        """:func:`duration_cdf` of ``d``, computed once per distinct duration."""
+        key = (d.model_dump_json(), step_days)
+        if key not in self.durations:
+            self.durations[key] = duration_cdf(d, step_days)
+        cdf = self.durations[key]
+        return None if cdf is None else cdf.copy()
+
+
+def compile_durations(
+    sc: Scenario, clock: Clock, st: StateTable, memo: CompileMemo | None = None
+) -> Durations:
     """Durations and ``then`` of states, routes (travel time) and sentences; delegation trips."""
     sidx = st.index
     cdfs: list[F64 | None] = [None] * st.n
     thens: list[Dist] = [[] for _ in range(st.n)]
+    cdf_of = memo.duration if memo is not None else duration_cdf
 
     def set_dur(sid: str, d: Duration | None, then: Target | None) -> None:
         i = sidx[sid]
-        cdfs[i] = duration_cdf(d, clock.step) if d is not None else None
+        cdfs[i] = cdf_of(d, clock.step) if d is not None else None
         if then is not None:
             thens[i] = [(sidx[t], w) for t, w in _split_target(then)]
 
@@ -1226,7 +1247,7 @@ def compile_policy_spans(sc: Scenario, clock: Clock) -> tuple[tuple[str, str, in
 # ------------------------------------------------------------------ assembly
 
 
-def build_model(sc: Scenario, sha256: str = "") -> CompiledModel:
+def build_model(sc: Scenario, sha256: str = "", memo: CompileMemo | None = None) -> CompiledModel:
     """Compile a validated scenario, section by section (see the module docstring).
 
     Raises:
@@ -1242,7 +1263,7 @@ def build_model(sc: Scenario, sha256: str = "") -> CompiledModel:
     comps = compile_components(sc, clock, st, people)
     seg = compile_segments(sc, clock, comps)
     hazards = compile_hazards(sc, clock, seg, comps, st, people)
-    dur = compile_durations(sc, clock, st)
+    dur = compile_durations(sc, clock, st, memo)
     set_on_enter = compile_flags(sc, st, people)
     ent = compile_entries(sc, clock, st, people)
     waves = compile_waves(sc, clock, st)
@@ -1329,13 +1350,17 @@ def build_model(sc: Scenario, sha256: str = "") -> CompiledModel:
     )
 
 
-def compile_scenario(loaded: LoadedScenario | Scenario, *, sha256: str = "") -> CompiledModel:
+def compile_scenario(
+    loaded: LoadedScenario | Scenario, *, sha256: str = "", memo: CompileMemo | None = None
+) -> CompiledModel:
     """Compile a validated scenario into flat arrays.
 
     Args:
         loaded: A scenario from :func:`crossings.load_scenario` (or a bare,
             already validated :class:`Scenario`).
         sha256: Hash to record when a bare scenario is given.
+        memo: Shared by compilations of one scenario with different numbers
+            (posterior draws): what they have in common is computed once.
 
     Returns:
         The compiled model.
@@ -1351,7 +1376,7 @@ def compile_scenario(loaded: LoadedScenario | Scenario, *, sha256: str = "") -> 
         sc = loaded
     check_limits(loaded)
     try:
-        model = build_model(sc, sha256)
+        model = build_model(sc, sha256, memo)
     except (ArithmeticError, ValueError, IndexError, KeyError) as exc:
         raise ScenarioError(
             [

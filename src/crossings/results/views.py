@@ -193,10 +193,9 @@ class View:
                 key = s_run[in_kind] * D + date_c[in_kind]
                 grid = np.bincount(key, weights=s_count[in_kind], minlength=n_runs * D)
                 grid = grid[: n_runs * D].reshape(n_runs, D)
-                if m.how == "end":  # the last date of the population's stocks
-                    vals = grid[:, int(date_c[s_inside].max())]
-                else:
-                    vals = grid.max(axis=1)
+                # "end": the last date of the population's stocks
+                last = int(date_c[s_inside].max())
+                vals = grid[:, last] if m.how == "end" else grid.max(axis=1)
                 out[m.key] = pd.Series(vals, index=index)
             elif m.how in ("families", "households") and self.bundle.has("families"):
                 fam = self._table("families")
