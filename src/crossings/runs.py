@@ -148,6 +148,22 @@ def execute(
     return _agents(loaded, plan, executor, progress)
 
 
+def _lump_steps(plan: RunPlan, model: CompiledModel) -> int | None:
+    """The plan's lumping of long stays in steps (``None``: exact)."""
+    return None if plan.lump_days is None else max(1, plan.lump_days // model.step_days)
+
+
+def _without_dust(tallies: Tallies[np.float64]) -> Tallies[np.float64]:
+    """Expected tallies with a billionth of a person (numerically nobody) set to zero.
+
+    The arrays are new ones, so nothing refers back to a batch's memory.
+    """
+    clean: dict[str, Any] = {
+        k: np.where(np.abs(v) < 1e-9, 0.0, v) for k, v in tallies.arrays().items()
+    }
+    return dataclasses.replace(tallies, **clean)
+
+
 def _seeds(loaded: LoadedScenario, plan: RunPlan) -> list[int]:
     first = loaded.scenario.seed if plan.seed is None else plan.seed
     return [first + i for i in range(plan.runs)]
@@ -187,8 +203,7 @@ def _expected(loaded: LoadedScenario, plan: RunPlan, progress: ProgressFn | None
 
     t0 = time.perf_counter()
     model = compile_scenario(loaded)
-    lump = None if plan.lump_days is None else max(1, plan.lump_days // model.step_days)
-    ev = ExpectedModel(model, lump)
+    ev = ExpectedModel(model, _lump_steps(plan, model))
     Y, T = len(model.years), model.n_steps
     weights = np.zeros((Y + 1, T))
     weights[0] = 1.0  # set 0: everyone
@@ -212,13 +227,11 @@ def _expected(loaded: LoadedScenario, plan: RunPlan, progress: ProgressFn | None
         hazard_counts_cohort=batch.hazard_counts[cohort].sum(axis=1),
         agents_created=entered,
     )
-    for arr in tallies.arrays().values():  # a billionth of a person is numerically nobody
-        arr[np.abs(arr) < 1e-9] = 0
     if progress is not None:
         progress(1.0)
     return Results(
         model=model,
-        runs=[tallies],
+        runs=[_without_dust(tallies)],
         seeds=[model.seed],
         loaded=loaded,
         wall_seconds=time.perf_counter() - t0,
@@ -332,18 +345,13 @@ def _posterior_expected(
     t0 = time.perf_counter()
     d = _draws(loaded, plan)
     model = d.models[0]
-    lump = None if plan.lump_days is None else max(1, plan.lump_days // model.step_days)
-    ev = ExpectedModel(model, lump)
+    ev = ExpectedModel(model, _lump_steps(plan, model))
     runs: list[Tallies[np.float64]] = []
     for lo in range(0, len(d.models), EXPECTED_BATCH):  # bounded memory: a batch at a time
         batch = ev.run(stacked_arrays(d.models[lo : lo + EXPECTED_BATCH]))
         for i in range(batch.stocks.shape[0]):
-            one = batch.item(i)
-            own: dict[str, Any] = {k: np.array(v) for k, v in one.arrays().items()}  # copies
-            one = dataclasses.replace(one, **own, agents_created=float(batch.flows[i, :, -1].sum()))
-            for arr in one.arrays().values():  # a billionth of a person is numerically nobody
-                arr[np.abs(arr) < 1e-9] = 0
-            runs.append(one)
+            entered = float(batch.flows[i, :, -1].sum())  # moves from outside
+            runs.append(_without_dust(dataclasses.replace(batch.item(i), agents_created=entered)))
         del batch
         if progress is not None:
             progress(len(runs) / len(d.models))

@@ -22,7 +22,7 @@ from scipy import special, stats
 from crossings.calibrate.params import Component
 from crossings.compile.compiler import compile_scenario
 from crossings.compile.model import CompiledModel
-from crossings.expected import VARYING
+from crossings.expected import VARYING, ExpectedModel, fixed_without_start
 from crossings.scenario.errors import format_path
 from crossings.scenario.paths import resolve_path
 from crossings.scenario.schema import NumberMap, Param, Prior, Rate, Scenario, Unknown
@@ -303,26 +303,6 @@ class Effect:
     entries: dict[str, tuple[NDArray[np.int64], F64, F64]] = field(default_factory=dict)
 
 
-def _arrays(m: CompiledModel) -> dict[str, F64]:
-    return {
-        "rate": m.hazards.rate,
-        "combo_rate": m.combo_rate,
-        "det_prob": m.det_prob,
-        "wave_share": m.wave_share,
-        "rc_share": m.rc_share,
-        "family_share": m.family_share,
-        "initial": m.combo_initial.astype(np.float64),
-    }
-
-
-def _fixed_entries(m: CompiledModel) -> NDArray[np.int64]:
-    """The compiled fixed entries without the start stock (which an unknown may scale)."""
-    fixed = np.array(m.combo_fixed, np.int64, copy=True)
-    if fixed.shape[0]:
-        fixed[0] -= m.combo_initial
-    return fixed
-
-
 def _perturbed(
     sc: Scenario,
     comps: list[Component],
@@ -339,14 +319,14 @@ def _perturbed(
     for name in FIXED_ARRAYS:
         got, want = getattr(m, name), getattr(base_model, name)
         if name == "combo_fixed":
-            got, want = _fixed_entries(m), _fixed_entries(base_model)
+            got, want = fixed_without_start(m), fixed_without_start(base_model)
         if not np.array_equal(got, want):
             raise CalibrationError(
                 f"unknown {comps[which[0]].unknown.id!r} changes {name}, which calibration "
                 "cannot vary (durations, fixed entries and age mixes are not supported as "
                 "unknowns)"
             )
-    return _arrays(m)
+    return ExpectedModel.varying(m)
 
 
 def linearise(sc: Scenario, comps: list[Component]) -> tuple[CompiledModel, list[Effect]]:
@@ -366,7 +346,7 @@ def linearise(sc: Scenario, comps: list[Component]) -> tuple[CompiledModel, list
             vary, moves nothing, or does not act linearly.
     """
     base_model = compile_scenario(sc)
-    base = _arrays(base_model)
+    base = ExpectedModel.varying(base_model)
     vals0 = np.array([component_value(sc, c) for c in comps], np.float64)
     factor = 1.5
     effects: list[Effect | None] = [None] * len(comps)
@@ -419,7 +399,7 @@ def _check_effects(
     rng = np.random.default_rng(20250101)
     mult = rng.uniform(0.6, 1.6, len(comps))
     vals = np.where(vals0 != 0, vals0 * mult, 0.05 * mult)
-    got = _arrays(compile_scenario(apply_components(sc, comps, vals)))
+    got = ExpectedModel.varying(compile_scenario(apply_components(sc, comps, vals)))
     pred = batch_arrays(model, effects, vals[None], clip=False)
     for name in VARYING:
         atol = 1.0 if name in WHOLE_PEOPLE else 1e-14
@@ -451,7 +431,7 @@ def batch_arrays(
     compose as products; other entries move additively.
     """
     P = values.shape[0]
-    base = _arrays(model)
+    base = ExpectedModel.varying(model)
     out = {k: np.repeat(np.asarray(v, np.float64)[None], P, axis=0) for k, v in base.items()}
     for j, eff in enumerate(effects):
         for name, (idx, b, slope) in eff.entries.items():

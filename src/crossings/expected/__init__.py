@@ -782,10 +782,10 @@ def stacked_arrays(models: Sequence[CompiledModel]) -> dict[str, F64]:
     if not models:
         raise ValueError("no models to stack")
     first = models[0]
-    fixed0 = _fixed_without_start(first)
+    fixed0 = fixed_without_start(first)
     for i, m in enumerate(models[1:], start=1):
         diff = _first_difference(first, m, "")
-        if diff is None and not np.array_equal(_fixed_without_start(m), fixed0):
+        if diff is None and not np.array_equal(fixed_without_start(m), fixed0):
             diff = "combo_fixed"
         if diff is not None:
             raise ExpectedModeError(
@@ -797,7 +797,7 @@ def stacked_arrays(models: Sequence[CompiledModel]) -> dict[str, F64]:
     return {k: np.stack([a[k] for a in arrays]) for k in VARYING}
 
 
-def _fixed_without_start(m: CompiledModel) -> NDArray[np.int64]:
+def fixed_without_start(m: CompiledModel) -> NDArray[np.int64]:
     """The compiled fixed entries, less the people present at the start."""
     fixed = np.array(m.combo_fixed, np.int64, copy=True)
     if fixed.shape[0]:
@@ -816,4 +816,11 @@ def expected_values(model: CompiledModel, lump_steps: int | None = None) -> Tall
     return ExpectedModel(model, lump_steps).run({}).item(0)
 
 
-__all__ = ["VARYING", "ExpectedModeError", "ExpectedModel", "expected_values", "stacked_arrays"]
+__all__ = [
+    "VARYING",
+    "ExpectedModeError",
+    "ExpectedModel",
+    "expected_values",
+    "fixed_without_start",
+    "stacked_arrays",
+]
