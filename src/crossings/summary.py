@@ -398,8 +398,13 @@ def print_calibration(console: Console, folder: Path) -> None:
         )
     if not meta.get("converged", True):
         console.print(
-            f"Warning: the mode search stopped at its limit ({meta['iterations']} Jacobians) "
-            "before its convergence test was met"
+            "Warning: the mode search stopped "
+            + (
+                "when its damping grew without any step being accepted"
+                if meta.get("stopped_by") == "damping"
+                else f"at its limit ({meta['iterations']} Jacobians)"
+            )
+            + " before its convergence test was met"
             + (
                 "; the importance weights correct the proposal, but check k̂ and the "
                 "effective sample size"

@@ -48,7 +48,15 @@ from crossings.calibrate.checks import (
     predictive_draws,
     predictive_table,
 )
-from crossings.calibrate.fit import Posterior, Problem, fit, prepare, save_meta
+from crossings.calibrate.fit import (
+    FTOL,
+    FTOL_JACOBIANS,
+    Posterior,
+    Problem,
+    fit,
+    prepare,
+    save_meta,
+)
 from crossings.calibrate.observe import Likelihood
 from crossings.calibrate.unknowns import CalibrationError, describe_prior
 from crossings.measure import build_rows
@@ -470,9 +478,17 @@ def plain_summary(prob: Problem, post: Posterior, rep: Report) -> str:
             "the intervals miss whatever skew and heavy tails the exact posterior has"
         )
     if not post.mode.converged:
+        why = (
+            "its damping grew without any step being accepted"
+            if post.mode.stopped_by == "damping"
+            else f"at its limit ({post.mode.iterations} Jacobians)"
+        )
+        method += f"; the mode search stopped {why} before its convergence test was met"
+    elif post.mode.stopped_by == "no gain":
         method += (
-            f"; the mode search stopped at its limit ({post.mode.iterations} Jacobians) "
-            "before its convergence test was met"
+            f"; the mode search ended after {post.mode.iterations} Jacobians when the log "
+            f"posterior had risen by less than {FTOL} over the last {FTOL_JACOBIANS} "
+            "(its function tolerance)"
         )
     labels = rep.identifiability
     n_set = int((labels["label"] == label_of(0.0)).sum())
@@ -498,7 +514,9 @@ def plain_summary(prob: Problem, post: Posterior, rep: Report) -> str:
     if len(checks):
         bad = checks[checks["verdict"].str.startswith("misfit")]
         lines.append(
-            f"{len(checks)} reported figures were held back as checks; {len(bad)} lie outside "
+            f"{len(checks)} reported figures were held back as checks; {len(bad)} "
+            + ("lies" if len(bad) == 1 else "lie")
+            + " outside "
             "their 90% predictive interval"
             + (
                 ": " + "; ".join(f"{r.series} {r.year}" for r in bad.itertuples())
@@ -624,6 +642,7 @@ def calibrate_to_dir(
         "evaluations": post.evaluations,
         "iterations": post.mode.iterations,
         "converged": post.mode.converged,
+        "stopped_by": post.mode.stopped_by,
         "seconds": post.seconds,
         "ess": post.ess,
         "khat": post.khat,
