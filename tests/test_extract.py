@@ -654,6 +654,7 @@ SPLITS = {
     "dev3",
     "dev4",
     "dev5",
+    "dev6",
     "heldout",
     "heldout2",
     "heldout3",
@@ -680,6 +681,7 @@ def test_labelled_set_shape() -> None:
     assert len([d for d in docs if d.split == "dev4"]) >= 14
     assert len([d for d in docs if d.split == "heldout8"]) >= 15
     assert len([d for d in docs if d.split == "dev5"]) >= 5
+    assert len([d for d in docs if d.split == "dev6"]) >= 6
     suffixes = [d.path.suffix for d in docs]
     assert suffixes.count(".html") >= 12 and suffixes.count(".txt") >= 10
     assert suffixes.count(".md") >= 6
@@ -739,13 +741,18 @@ def test_round5_dev_set_meets_targets() -> None:
 #:   0.918 / 0.800).
 #: * ``dev5``, the round-8 dev set: rules-2.4 gives claims 1.000 / 0.941, attribution
 #:   1.000 / 1.000.
+#: * round 9 (rules-2.5, tuned on ``dev6`` and ``heldout8``): ``heldout8`` claims 0.935 /
+#:   0.926, attribution 0.973 / 0.855 (on more matched claims), no furniture; ``dev6``
+#:   (rules-2.4: claims 0.607 / 0.552) claims 0.912 / 0.776, attribution 1.000 / 0.944;
+#:   ``heldout7`` claims 0.815 / 0.800; ``heldout6`` attribution 0.987 / 0.928.
 SEEN_FLOORS = {
-    "heldout7": ((0.79, 0.78), (0.99, 0.86), 1),
-    "heldout8": ((0.75, 0.77), (0.95, 0.82), 2),
+    "heldout7": ((0.81, 0.80), (0.99, 0.86), 1),
+    "heldout8": ((0.93, 0.92), (0.97, 0.85), 0),
     "dev5": ((0.99, 0.94), (0.99, 0.99), 0),
+    "dev6": ((0.91, 0.77), (0.99, 0.94), 0),
     "heldout4": ((0.97, 0.97), (0.97, 0.97), 0),
     "heldout5": ((0.88, 0.80), (0.99, 0.82), 0),
-    "heldout6": ((0.95, 0.95), (0.97, 0.90), 0),
+    "heldout6": ((0.95, 0.95), (0.98, 0.92), 0),
     "dev4": ((0.82, 0.83), (0.99, 0.91), 0),
 }
 
@@ -1735,3 +1742,130 @@ def test_a_headline_in_title_case_names_no_body() -> None:
         "Justice Mapping Initiative",
         "Ministry of Unification",
     ]
+
+
+# --- round 9 (rules-2.5): structures of the round-9 dev set and of heldout8 -------------------
+
+PUB9 = dt.date(2024, 6, 1)
+
+
+def _r9(text: str) -> list[tuple[float, str, Period | None, str | None]]:
+    return [
+        (c.value, c.subject, c.period, c.attribution.who if c.attribution else None)
+        for c in extract_claims(text, published=PUB9)
+    ]
+
+
+def _year(y: int) -> Period:
+    return Period(dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
+
+
+def _month(y: int, m: int, last: int) -> Period:
+    return Period(dt.date(y, m, 1), dt.date(y, m, last), "month")
+
+
+def test_round9_subject_cues() -> None:
+    got = _r9("Police said 12 North Koreans were sent back to the North in March.")
+    assert got == [(12.0, "repatriated", _month(2024, 3, 31), "Police")]
+    got = _r9("Activists reported the detention of 40 North Koreans in Shenyang in May.")
+    assert got == [(40.0, "detained", _month(2024, 5, 31), "Activists")]
+    got = _r9("Hanawon's intake was 95 in the first quarter of 2024.")
+    assert [(v, s) for v, s, _, _ in got] == [(95.0, "arrived")]
+    (claim,) = _r9("The population of prisoners in the prison camps is 80,000, KINU said.")
+    assert claim[:2] == (80000.0, "imprisoned")
+
+
+def test_round9_ids_and_occasions_are_not_counts() -> None:
+    got = _r9("The case number 2024031512345 was assigned; 14 people were arrested in April.")
+    assert [v for v, *_ in got] == [14.0]  # a 13-digit id is no number
+    got = _r9("On three occasions in 2023, 20 people were arrested.")
+    assert got == [(20.0, "detained", _year(2023), None)]  # "three occasions" is no count
+
+
+def test_round9_a_subordinate_clause_does_not_give_the_subject() -> None:
+    # "after they crossed": the main verb (detained) counts, not the crossing
+    (claim,) = _r9("The 45 people detained after they crossed the border in 2022 were held.")
+    assert claim[:2] == (45.0, "detained")
+
+
+def test_round9_terms_in_a_camp_are_sentences_and_the_same_day_is_that_day() -> None:
+    got = _r9(
+        "The 23 women, returned in October 2023, were sentenced on 12 February 2024 "
+        "to terms of five years in a labour camp."
+    )
+    day = Period(dt.date(2024, 2, 12), dt.date(2024, 2, 12), "day")
+    assert got[0] == (23.0, "sentenced", day, None)
+    assert [(v, s) for v, s, _, _ in got[1:]] == [(5.0, "sentenced")]
+    got = _r9("Police arrested 9 people on 3 March 2023. On the same day, 4 more were detained.")
+    day = Period(dt.date(2023, 3, 3), dt.date(2023, 3, 3), "day")
+    assert [(v, p) for v, _, p, _ in got] == [(9.0, day), (4.0, day)]
+
+
+def test_round9_a_base_year_is_not_the_period_of_a_change() -> None:
+    got = _r9("Arrivals rose 20% compared with 2019, when 1,047 people arrived.")
+    assert got[1] == (1047.0, "arrived", _year(2019), None)  # "when" takes the year
+    assert got[0][2] != _year(2019)  # the 20% is no 2019 figure
+    got = _r9("Since 2019, when 1,047 people arrived, numbers have fallen.")
+    assert got == [(1047.0, "arrived", _year(2019), None)]
+
+
+def test_round9_accumulated_is_a_stock_and_inline_furniture_is_dropped() -> None:
+    ((value, _, period, _),) = _r9("The total accumulated since 1998 is 34,000 arrivals.")
+    assert value == 34000.0 and period is not None and period.granularity == "cumulative-to"
+    for furniture in ("Related: 12 North Koreans arrested in Laos", "Comments (3)"):
+        got = _r9(f"{furniture}\nThe ministry said 105 people arrived in the first half.")
+        assert [v for v, *_ in got] == [105.0], furniture
+
+
+def test_round9_attribution_structures() -> None:
+    cases = [
+        (
+            "2.1 Between January 2020 and June 2021 the Citizens' Alliance documented the "
+            "detention of 46 North Koreans in China.",
+            "Citizens' Alliance",
+        ),
+        (
+            "The cumulative number of arrivals until the end of last year was counted as "
+            "33,882 persons by the Ministry of Unification.",
+            "Ministry of Unification",
+        ),
+        (
+            "A former logging worker who now lives in Incheon told us that 14 men from his "
+            "brigade were arrested by Russian police in 2016.",
+            "former logging worker",
+        ),
+        (
+            "In one case reported to OHCHR, 23 women who had been returned in October 2023 "
+            "were sentenced.",
+            "OHCHR",
+        ),
+        (
+            "A former prisoner of Kyohwaso No. 12, interviewed by OHCHR in 2022, stated that "
+            "around 40 inmates had died there in 2020.",
+            "former prisoner of Kyohwaso No. 12",
+        ),
+        (
+            "Back in 2013, the Korea Institute for National Unification reckoned that the "
+            "camps held 80,000 people.",
+            "Korea Institute for National Unification",
+        ),
+        (
+            "A 41-year-old woman from Hoeryong told us 8 women from her town were returned "
+            "in 2019.",
+            "41-year-old woman from Hoeryong",
+        ),
+    ]
+    for text, who in cases:
+        got = _r9(text)
+        assert got and got[0][3] == who, (text, got)
+
+
+def test_round9_a_time_is_no_body() -> None:
+    for text in (
+        "At February's count, 30 people had arrived.",
+        "Last year's figures show 196 people arrived in 2023.",
+    ):
+        ((_, _, _, who),) = _r9(text)
+        assert who is None, text
+    ((_, _, _, who),) = _r9("The Ministry of Unification's figures show 196 arrived in 2023.")
+    assert who == "Ministry of Unification"

@@ -59,7 +59,7 @@ _VERB = re.compile(
     r"|announced|announces|stated|states|noted|notes|found|finds|counted|counts|recorded"
     r"|records|documented|documents|confirmed|confirms|claimed|claims|wrote|writes|revealed"
     r"|reveals|disclosed|discloses|believes|believe|showed|shows|show|suggests|suggested"
-    r"|registered|released|publishes|published|issued"
+    r"|registered|released|publishes|published|issued|reckoned|reckons"
     r"|received\s+(?:[a-z]+\s+)?(?:information|reports|testimony|accounts)|(?:was|were)\s+informed"
     r"|puts?\s+the\s+(?:[\w-]+\s+){0,2}?(?:number|figure|total|toll|count|tally))\b"
 )
@@ -86,7 +86,7 @@ _BY_FROM = re.compile(
 # "data the ministry submitted to Rep. Choi", "figures that the police provided to lawmakers"
 _DATA_GIVEN = re.compile(
     rf"(?:the\s+|a\s+)?(?:[\w-]+\s+)?{_DATA_NOUN}\s+(?:that\s+|which\s+)?"
-    r"(?P<x>(?:the\s+)?[\w'’-]+(?:\s+[\w'’-]+){0,4}?)\s+(?:had\s+|has\s+|have\s+)?"
+    r"(?P<x>(?:the\s+)?[\w'’-]+(?:\s+[\w'’-]+){0,7}?)\s+(?:had\s+|has\s+|have\s+)?"
     r"(?:submitted|provided|gave|handed|sent|released|presented|shared|supplied)\s+(?:to|with)\b",
     re.IGNORECASE,
 )
@@ -110,6 +110,41 @@ _NOT_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _PRONOUNS = frozenset({"he", "she"})
+# numbers that belong to a name or a description, not to a clause: "a 41-year-old woman",
+# "a former guard at Camp 22", "a prisoner of Kyohwaso No. 12"
+_NAMED_NUMBER = re.compile(r"\b\d{1,3}-year-old\b|\b(?:No\.|[A-Z][\w.]*)\s+\d{1,3}\b")
+# a time adverbial or a section number before the subject: "2.1 Between January 2020 and
+# June 2021 the Citizens' Alliance documented", "In 2021 the ministry counted"
+_LEAD_TIME = re.compile(
+    r"(?:\d+(?:\.\d+)+\s+)?(?:(?i:back\s+)?(?i:in|on|by|during|since|between|from|until"
+    r"|through|over|after|before|as\s+of)\s+)?(?:(?i:early|late|mid-?)\s*)?"
+    r"(?:[A-Z][a-z]+\s+)?(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?(?:19|20)\d\d"
+    r"(?:\s+(?:and|to|through|until)\s+(?:[A-Z][a-z]+\s+)?(?:\d{1,2},?\s+)?(?:19|20)\d\d)?"
+    r",?\s+(?=(?:[Tt]he\s+)?[A-Z])"
+)
+# "a former logging worker who now lives in Incheon told us": the worker
+_RELATIVE_IN_SUBJECT = re.compile(r"\s+(?:who|which)\s+\S")
+# a passive count with its agent: "was counted as 33,882 persons by the ministry"
+_PASSIVE_BY = re.compile(
+    r"\b(?:was|were|is|are|(?:has|have|had)\s+been)\s+(?:[a-z]+ly\s+)?"
+    r"(?:counted|recorded|registered|estimated|reported|documented|tallied|confirmed|put"
+    r"|verified|given)\b[^.;:]*?\bby\s+(?P<x>(?:the\s+)?[\w'’.&-]+(?:\s+[\w'’.&-]+){0,6})"
+)
+# "In one case reported to OHCHR, 23 women ...": the body the case was reported to
+_REPORTED_TO = re.compile(
+    r"\b(?:cases?|incidents?|deaths?|arrests?|instances?)\s+(?:[a-z]+\s+)?reported\s+to\s+"
+    r"(?P<x>(?:the\s+)?[A-Z][\w'’.&-]*(?:\s+(?:(?:of|for|on|and|&|the|in)\s+)*[A-Z][\w'’.&-]*)*)"
+)
+_TIME_WORDS = frozenset(
+    {
+        "january", "february", "march", "april", "may", "june", "july", "august",
+        "september", "october", "november", "december", "year", "month", "week", "quarter",
+        "today", "yesterday",
+    }
+)  # fmt: skip
+_LEADING_PREPOSITIONS = frozenset(
+    {"in", "on", "at", "by", "for", "with", "from", "of", "during", "after", "before", "since"}
+)
 _NUMBERED_NAME = re.compile(r"[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*)*\s+\d{1,3}")
 # people outside the publisher, though "our" ("our partners in China", "our sources")
 _OUR_OUTSIDE = re.compile(r"[Oo]ur\s+(?=(?:partners|sources|contacts|correspondents)\b)")
@@ -183,6 +218,22 @@ _PLURAL_SOURCES = frozenset(
         "brokers",
         "organisers",
         "organizers",
+        "coach",
+        "coaches",
+        "woman",
+        "women",
+        "man",
+        "men",
+        "returnee",
+        "returnees",
+        "interviewee",
+        "interviewees",
+        "smuggler",
+        "smugglers",
+        "trader",
+        "traders",
+        "soldier",
+        "soldiers",
     }
 )
 _PREPOSITIONS = frozenset(
@@ -566,10 +617,15 @@ def _clean_subject(text: str, a: int, b: int) -> tuple[int, int] | None:
     t = _TRAILING_DATA.search(phrase)
     if t and t.start() > 0 and phrase[: t.start()].lower() not in ("the", "a", "an", "its", "our"):
         return _clean_subject(text, a, a + t.start())
+    if phrase.split()[-1].lower() in _TIME_WORDS:
+        return None  # "Last year's figures show": a time, no body
     if _NUMBERED_NAME.fullmatch(phrase):
         return a, b  # "News 1", "Channel 4": a name with a number
-    if len(phrase.split()) > 14 or _NOT_SUBJECT.search(phrase):
+    masked = _NAMED_NUMBER.sub(lambda n: re.sub(r"\d|No\.", "N", n.group()), phrase)
+    if len(phrase.split()) > 14 or _NOT_SUBJECT.search(masked):
         return None
+    if phrase.split()[0].lower() in _LEADING_PREPOSITIONS:
+        return None  # "In one case reported to OHCHR": no subject
     if phrase.split()[-1].lower() in _PREPOSITIONS:
         return None
     low = phrase.lower()
@@ -696,7 +752,17 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
     speaker = _SPEAKER_MARK.match(text, seg_start, m.start())
     if speaker is not None:
         seg_start = speaker.end()  # a transcript's "A. Our records show ...": "A." is no name
-    phrase = text[seg_start : m.start()].strip()
+    lead = _LEAD_TIME.match(text, seg_start, m.start())
+    if lead is not None:
+        seg_start = lead.end()
+    subject_end = m.start()
+    relative = _RELATIVE_IN_SUBJECT.search(text, seg_start, m.start())
+    if relative is not None and relative.start() > seg_start:
+        subject_end = relative.start()
+    by_part = _INTERVIEWED_BY.search(text, seg_start, subject_end)
+    if by_part is not None and by_part.start() > seg_start:
+        subject_end = by_part.start()  # "A former guard interviewed by researchers said"
+    phrase = text[seg_start:subject_end].strip()
     owner = _DATA_OWNER.match(phrase)
     if owner is not None:
         if owner.group("mod").split()[0] in _NOT_OWNERS:
@@ -729,6 +795,8 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
             head_words = re.sub(r"^[Tt]he\s+", "", app.group("head").strip())
             if _APPOSITION_HEAD.match(app.group("app")) and head_words[:1].isupper():
                 part = "head"  # "Park Sun-hee, a former inmate of Camp 18, told"
+            elif _INTERVIEWED_BY.match(" " + app.group("app").strip()):
+                part = "head"  # "A former prisoner, interviewed by OHCHR in 2022, stated"
             elif app.group("app")[:1].isupper() and _is_proper(app.group("app").strip()):
                 part = "app"  # "A separate think tank, KINU, put the number at"
             else:
@@ -751,7 +819,7 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
             who = text[s:e]
             return AttributionMention(who, s, e, m.start(), _classify(who))
         return None
-    cleaned = _clean_subject(text, seg_start, m.start())
+    cleaned = _clean_subject(text, seg_start, subject_end)
     if cleaned is None:
         return None
     s, e = cleaned
@@ -799,6 +867,34 @@ def _source_phrase(who: str) -> bool:
     return m.group("head").lower() in (_PLURAL_SOURCES | _GENERIC_HEADS | _FAMILY)
 
 
+def _agent(text: str, m: re.Match[str], end: int) -> AttributionMention | None:
+    """The body after a passive count's "by" or a case's "reported to".
+
+    Args:
+        text: Document text.
+        m: A ``_PASSIVE_BY`` or ``_REPORTED_TO`` match.
+        end: Sentence end.
+
+    Returns:
+        The mention, or ``None`` when the phrase names no body or source.
+    """
+    a = m.start("x")
+    stop = _CLAUSE_END.search(text, a, min(m.end("x"), end))
+    b = stop.start() if stop else m.end("x")
+    cleaned = _clean_subject(text, a, b)
+    if cleaned is None:
+        return None
+    s, e = cleaned
+    span = _trim_name(text[s:e]) if text[s : s + 1].isupper() else None
+    if span is not None:
+        s, e = s + span[0], s + span[1]
+    who = text[s:e]
+    generic = _classify(who)
+    if generic is None and not _is_proper(who) and not _source_phrase(who):
+        return None
+    return AttributionMention(who, s, e, m.start(), generic)
+
+
 def find_attributions(text: str, start: int, end: int) -> list[AttributionMention]:
     """Find attribution phrases in one sentence.
 
@@ -821,6 +917,10 @@ def find_attributions(text: str, start: int, end: int) -> list[AttributionMentio
             if m.group("verb").lower().startswith("attribut"):
                 mention = replace(mention, local=True)
             out.append(mention)
+    for m in (*_PASSIVE_BY.finditer(text, start, end), *_REPORTED_TO.finditer(text, start, end)):
+        mention = _agent(text, m, end)
+        if mention is not None and not any(o.start == mention.start for o in out):
+            out.append(mention)
     for m in _POSS_ANY.finditer(text, start, end):
         a = m.start("x")
         if text[a : a + 4].lower() == "the ":
@@ -832,6 +932,9 @@ def find_attributions(text: str, start: int, end: int) -> list[AttributionMentio
         b = m.end("x")
         if any(o.start <= a < o.end or a <= o.start < b for o in out):
             continue
+        words = text[a:b].split()
+        if words[0].lower() in _LEADING_PREPOSITIONS or words[-1].lower() in _TIME_WORDS:
+            continue  # "At February's count", "last year's figures": a time, no body
         out.append(AttributionMention(text[a:b], a, b, a, generic))
     out.sort(key=lambda x: x.anchor)
     return out

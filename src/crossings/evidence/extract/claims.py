@@ -146,7 +146,7 @@ from crossings.evidence.types import Attribution, ExtractedClaim, NamedPeriod, P
 
 __all__ = ["EXTRACTOR_VERSION", "extract_claims"]
 
-EXTRACTOR_VERSION = "rules-2.4"
+EXTRACTOR_VERSION = "rules-2.5"
 _MAX_QUOTE = 400
 
 # --------------------------------------------------------------------------- trap patterns
@@ -175,7 +175,8 @@ _RATIO = re.compile(
 _RELATIVE_THEN_VERB = re.compile(
     r"\s*(?:[\w'’-]+\s+){0,4}?,?\s*(?:who|whose|that|accused\s+of|charged\s+with"
     r"|convicted\s+of|found\s+guilty\s+of|suspected\s+of)\b[^,;.]{0,100}?"
-    r"\b(?:have|has|had|were|was|are|is)\s+$",
+    r"\b(?:(?:have|has|had)\s+(?:since\s+|later\s+|now\s+|all\s+)?been|have|has|had|were|was|are|is)"
+    r"\s+(?:(?:later|since|then|reportedly|all|also)\s+)?$",
     re.IGNORECASE,
 )
 # "the most since the pandemic began", "the first time since 2001": a record, not a period
@@ -338,6 +339,56 @@ _AUX_GAP = re.compile(
     re.IGNORECASE,
 )
 _PARTICIPLE = re.compile(r"[a-z]+ing\b", re.IGNORECASE)
+# a subordinate clause of time: its event comes before (or after) the one counted
+_SUBORDINATE_IN = re.compile(
+    r"\b(?:after|before|once|until)\s+(?:they|he|she|being|having|their|its)\b", re.IGNORECASE
+)
+_SUBORDINATE_BEFORE = re.compile(
+    r"\b(?:after|before|once|until)\s+(?:(?:being|having\s+been|having|they\s+were|they\s+had(?:\s+been)?)\s+)?$",
+    re.IGNORECASE,
+)
+# "nine North Koreans caught in Laos were repatriated": the participle describes, the
+# main verb counts
+_REPORTED_BETWEEN = re.compile(
+    r"\b(?:said|says|told|tells|recalled|testified|wrote|reported)\b(?:\s+\w+){0,3}?\s+(?:that\s+)?"
+    r"(?:(?:some|about|around|nearly|almost|at\s+least|more\s+than|over|up\s+to)\s+)?$",
+    re.IGNORECASE,
+)
+_COMPARED_WITH = re.compile(
+    r"\b(?:from|on|over|compared\s+(?:with|to)|against|than(?:\s+in)?|versus|vs\.?)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_CHANGE_WORD = re.compile(
+    r"\b(?:fall|fell|drop(?:ped)?|declin(?:e|ed)|decrease[ds]?|rise|rose|increase[ds]?|jump(?:ed)?"
+    r"|surge[ds]?|plunge[ds]?|up|down|lower|higher|more|fewer|less)\b",
+    re.IGNORECASE,
+)
+# "told the Office in 2023 that six prisoners ...": when it was said
+_THAT_THEN = re.compile(
+    r"\s*,?\s*that\s+(?:(?:some|about|around|nearly|almost|at\s+least|more\s+than|over|up\s+to)\s+)?",
+    re.IGNORECASE,
+)
+_REPORTED_AT = re.compile(
+    r"\b(?:said|says|told|tells|recalled|testified|wrote|reported|explained|added)\b"
+    r"(?:\s+[\w'’-]+){0,4}?\s+(?:in|on|during|last|this|earlier)?\s*$",
+    re.IGNORECASE,
+)
+_WHEN_THEN = re.compile(
+    r"\s*,?\s*when\s+(?:(?:some|about|only|just|nearly|almost|around|more\s+than|over)\s+)?",
+    re.IGNORECASE,
+)
+_SAME_DAY = re.compile(
+    r"\b(?:on\s+)?(?:the\s+same|that)\s+(?:day|afternoon|morning|evening|night)\b", re.IGNORECASE
+)
+_SAME_DAY_LOOKBACK = 8
+"""Earlier claims searched for the day that "on the same day" refers to."""
+_OF_WORD = re.compile(r"\bof\b", re.IGNORECASE)
+_PARTICIPLE_THEN_VERB = re.compile(
+    r"(?:(?!\b(?:believed|thought|said|reported|feared|alleged|understood|likely)\b)[^,;:()]){0,60}?"
+    r"\b(?:were|was|are|is|(?:have|has|had)\s+been)\s+"
+    r"(?:(?:later|then|subsequently|eventually|all|reportedly|forcibly)\s+)?$",
+    re.IGNORECASE,
+)
 _CLAUSE_CUT = re.compile(r"[,;:()—–]|\b(?:while|but|whereas|although|who|which|that)\b")
 # "rose 12.7 percent from a year earlier to 224": the count the change reached
 _CHANGE_TO = re.compile(
@@ -368,7 +419,10 @@ _SAMPLE_AFTER = re.compile(
 )
 
 _RELATIVE = re.compile(r"\b(?:who|which|that)\b", re.IGNORECASE)
-_MAIN_VERB = re.compile(r"\b(?:were|was|are|is)\b", re.IGNORECASE)
+_MAIN_VERB = re.compile(
+    r"\b(?:were|was|are|is|(?:have|has|had)\s+(?:since\s+|later\s+|now\s+|all\s+)?been|will\s+be)\b",
+    re.IGNORECASE,
+)
 _AUX_START = re.compile(r"\s*(?:were|was|are|is|had|have|has)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"\b(?:is|are|was|were|when|if|because|while|although)\b", re.IGNORECASE)
 _DATELINE = re.compile(
@@ -415,7 +469,7 @@ _STATE = re.compile(
     re.IGNORECASE,
 )
 _STOCK_CUE = re.compile(
-    r"\bcumulative(?:ly)?\b|\b(?:in\s+total|altogether|all\s+told)\s+since\b"
+    r"\b(?:cumulative(?:ly)?|accumulated)\b|\b(?:in\s+total|altogether|all\s+told)\s+since\b"
     r"|\bbring(?:ing|s)?\s+the\s+(?:total|tally)\b",
     re.IGNORECASE,
 )
@@ -915,6 +969,12 @@ def _pick_subject(
                 continue
         penalty = 80 if cue.start >= own[1] and _in_relative_clause(text[lo:hi]) else 0
         if (
+            cue.start >= own[1] and _SUBORDINATE_IN.search(text, lo, hi)
+        ) or _SUBORDINATE_BEFORE.search(text, max(info.sentence.start, cue.start - 30), cue.start):
+            # "the detention of 46 ... after they crossed the border", "sent back after
+            # being caught": the event before the one counted
+            penalty += 60
+        if (
             n.percent
             and cue.end <= own[0]
             and _BASE_BEFORE.fullmatch(text, info.sentence.start, cue.start)
@@ -952,6 +1012,19 @@ def _pick_subject(
                 and cue.start > chosen.end
                 and cue.subject != chosen.subject
                 and not _CLAUSE_CUT.search(text, chosen.end, cue.start)
+            ):
+                return cue.subject, cue.strength, cue
+    if (
+        best[2] == 3
+        and own[1] < chosen.start <= run_end + 25
+        and not _OF_WORD.search(text, own[1], chosen.start)
+    ):
+        for cue in info.cues:
+            if (
+                cue.strength == 3
+                and cue.start > chosen.end
+                and cue.subject != chosen.subject
+                and _PARTICIPLE_THEN_VERB.fullmatch(text, chosen.end, cue.start)
             ):
                 return cue.subject, cue.strength, cue
     if own[1] <= chosen.start and chosen.end < run_end and best[2] == 3:
@@ -1021,11 +1094,36 @@ def _pick_period(
             score = min(score, (p.start - cue.end) + 25 * _boundaries(text, cue.end, p.start))
         if p.start >= own[1] and _WHICH_BETWEEN.search(text, lo, hi):
             continue
+        if p.end <= own[0] and (
+            _REPORTED_BETWEEN.search(text, p.end, own[0])
+            or (
+                _THAT_THEN.fullmatch(text, p.end, own[0])
+                and _REPORTED_AT.search(text, max(info.sentence.start, p.start - 45), p.start)
+            )
+        ):
+            # "a guard interviewed in 2007 said 1,500 had died there in 1993": when it
+            # was said, unless the sentence has no other period
+            score += 60
         if best is None or score < best[0]:
             best = (score, p)
     if best is None:
         return None
     chosen = best[1]
+    if (
+        chosen.kind in _SINCE_KINDS
+        and chosen.end <= own[0]
+        and chosen.period.start is not None
+        and (chosen.period.start.month, chosen.period.start.day) == (1, 1)
+        and _WHEN_THEN.fullmatch(text, chosen.end, own[0])
+    ):
+        # "not back to four figures since 2019, when 1,047 came": the year itself
+        y = chosen.period.start.year
+        return PeriodMention(
+            chosen.start,
+            chosen.end,
+            Period(dt.date(y, 1, 1), dt.date(y, 12, 31), "year"),
+            "year",
+        )
     for p in periods:
         # "In 2022, just 19 arrived in the first half": the finer period inside the coarser
         if (
@@ -1769,6 +1867,30 @@ def _period_of(
     pmention = _pick_period(text, own, info, blockers, cue, skip_shift=percent or reached)
     if pmention is not None and pmention.kind == "vague":
         return None, "vague"
+    if (
+        pmention is not None
+        and percent
+        and pmention.start >= first.end
+        and _COMPARED_WITH.search(text, max(sent.start, pmention.start - 20), pmention.start)
+        and _CHANGE_WORD.search(text, sent.start, sent.end)
+    ):
+        # "That was a fall of 78.1 percent from 2019": 2019 is the base of the change; the
+        # change is of the sentence's other period, or of the period named before
+        others = tuple(
+            p
+            for p in info.periods
+            if not _COMPARED_WITH.search(text, max(sent.start, p.start - 20), p.start)
+        )
+        again = _pick_period(
+            text, own, replace(info, periods=others), blockers, cue, skip_shift=True
+        )
+        if again is None and others:
+            # "rose 12.7 percent from 2022 to 224 in 2023": the period past the count reached
+            again = min(others, key=lambda p: abs(p.start - own[1]))
+        if again is not None and again.kind != "vague":
+            return again.period, "sentence"
+        ante = _antecedent(previous, out, sent.paragraph)
+        return (ante.period if ante is not None else None), "base of a change"
     if pmention is not None:
         period = pmention.period
         if pmention.kind == "today" and _STATE.search(text, sent.start, sent.end):
@@ -1777,6 +1899,11 @@ def _period_of(
         return period, "sentence"
     if antecedent is not None:
         return antecedent.period, "antecedent"
+    if _SAME_DAY.search(text, sent.start, sent.end):
+        # "Eleven others were sentenced on the same day": the day of the latest dated claim
+        for d in reversed([*previous.drafts[-_SAME_DAY_LOOKBACK:], *out]):
+            if d.period is not None and d.period.granularity == "day":
+                return d.period, "same day"
     if info.periods and out:
         # every period of the sentence is taken by an earlier number: share its frame
         return out[-1].period, "sentence frame"
@@ -1866,6 +1993,15 @@ _DUR_SENTENCED_BEFORE = re.compile(
     r"|nearly|almost|(?:more|less|fewer)\s+than)\s+)?$",
     re.IGNORECASE,
 )
+_DUR_TERMS_OF = re.compile(
+    r"\b(?:terms?|sentences?)\s+of\s+(?:(?:up\s+to|at\s+least|between|some|about|nearly"
+    r"|almost|(?:more|less|fewer)\s+than)\s+)?$",
+    re.IGNORECASE,
+)
+_DUR_SERVING = re.compile(
+    r"\b(?:serv(?:e|es|ed|ing)|spent|spend|spends|held|kept|imprisoned|jailed|incarcerated)\b",
+    re.IGNORECASE,
+)
 _DUR_HELD_BEFORE = re.compile(
     r"\b(?:spent|spend|spends|served|serving|serve|serves|held|kept|imprisoned|jailed|detained"
     r"|incarcerated|locked\s+up|face|faces|facing|terms?\s+of)\b(?:\s+[\w'’-]+){0,6}?"
@@ -1882,8 +2018,8 @@ def _duration(
 
     "spent 23 years in a camp", "3,000 days in a political prison camp",
     "held in detention for 3 months", "sentenced to 15 years of reform through
-    labour", "a six-month sentence", "terms of 10 to 15 years" (held in
-    colonies). Not: ages, "5 years ago", "for years", time spent in China or
+    labour", "a six-month sentence", "terms of 10 to 15 years in a camp" (a sentence
+    wherever it is served). Not: ages, "5 years ago", "for years", time spent in China or
     at work.
 
     Args:
@@ -1908,6 +2044,10 @@ def _duration(
         return "sentenced", unit
     sentenced = bool(_DUR_SENTENCED_BEFORE.search(before))
     if sentenced:
+        return "sentenced", unit
+    if _DUR_TERMS_OF.search(before) and not _DUR_SERVING.search(before):
+        # "received terms of between five and 12 years in a labour camp": the terms
+        # given (a sentence), wherever they are served
         return "sentenced", unit
     place = _DUR_PLACE_AFTER.match(text, m.end(), after_end)
     labour = _DUR_LABOUR_AFTER.match(text, m.end(), after_end)

@@ -89,6 +89,13 @@ _SIDEBAR = re.compile(
     r"|also\s+(?:in|on)\s+[\w ]{1,30}|what\s+to\s+read\s+next|don'?’?t\s+miss)\s*:?\s*$",
     re.IGNORECASE,
 )
+# "Related: 5 smugglers handed terms | Border fence extended by 40 km": other stories, one line
+_SIDEBAR_INLINE = re.compile(
+    r"\s*[*_#]*\s*(?:related(?:\s+(?:articles|reports|stories|posts|content|reading|news|coverage))?"
+    r"|read\s+(?:more|next|also)|also\s+read|see\s+also|more\s+from\s+[\w ]{1,30}|latest"
+    r"|trending|most\s+(?:read|viewed|popular))\s*[*_]*\s*:\s*[*_]*\s*\S",
+    re.IGNORECASE,
+)
 _TAGGED_HEADLINE = re.compile(
     r"\s*\((?:LEAD|URGENT|\d+(?:st|nd|rd|th)\s+LD|News\s+Focus|[A-Z][a-z]+\s+Interview|EDITORIAL"
     r"|AMPLIFY|Photo|Video|Graphics|Feature|Update|Live|Breaking|Exclusive)[^)\n]{0,30}\)"
@@ -116,6 +123,7 @@ _INLINE = re.compile(
     r"|[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\d{1,3}\s*/\s*\d{1,3}\]|\bSlide\s+\d+\s*(?:of|/)\s*\d+"
     r"|(?<![\w.,])[\d,]+\s+(?:views|downloads|likes|comments|shares|reads|embeds)\b"
     r"|\b(?:Views|Likes|Downloads|Comments|Embeds)\s+[\d,]+"
+    r"|\b(?:Views|Likes|Downloads|Comments|Replies|Shares|Reactions)\s*\(\s*[\d,]+\s*\)"
     r"|(?<![\w.])\d{1,2}\.\d\s?°?C\b|\b\d{1,3}\s?°[CF]\b",
     re.IGNORECASE,
 )
@@ -346,6 +354,7 @@ def furniture_spans(text: str) -> list[tuple[int, int]]:
                 or _FLAT_ROW.match(line)
                 or _RANK_LINE.match(line)
                 or _TAGGED_HEADLINE.match(line)
+                or _SIDEBAR_INLINE.match(line)
                 or (line.lstrip().startswith("[") and re.match(r"\s*\[\d{1,3}\]\s", line))
             ):
                 whole = True

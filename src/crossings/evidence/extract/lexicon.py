@@ -154,6 +154,8 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (r"\barriv(?:e|es|ed|ing|als?)\b", "arrived", 3),
     # a statistics table's caption or header: "Entries of North Korean defectors by year"
     (r"(?<!diary )(?<!blog )\bentr(?:ies|ants)\b", "arrived", 2),
+    # "women make up 86 percent of this year's intake": the resettlement centre's arrivals
+    (r"\bintakes?\b", "arrived", 2),
     (rf"\b(?:reach|reaches|reached|reaching|made\s+it\s+to|make\s+it\s+to)\s+{_SK}", "arrived", 3),
     (rf"\b(?:enter|enters|entered|entering)\s+{_SK}", "arrived", 3),
     (
@@ -215,6 +217,8 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
         3,
     ),
     (r"\brefoul(?:ed|ement)\b", "repatriated", 3),
+    # translated copy: "the persons who were forcibly sent to north"
+    (r"\b(?:forcibly\s+)?sent\s+(?:back\s+)?to\s+(?:the\s+)?north\b", "repatriated", 3),
     (
         rf"\b(?:{_TRANSIT}|Beijing|Chinese\s+(?:authorities|police|officials))\s+"
         r"(?:[\w-]+\s+){0,5}?return(?:s|ed|ing)?\b(?!\s+(?:from|home\s+from))",
@@ -248,6 +252,8 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     ),
     # detained
     (r"\bdetain(?:s|ed|ing)?\b", "detained", 3),
+    # "documented the detention of 46 North Koreans": the noun with its people
+    (r"\b(?:the|their)\s+(?:detention|arrests?|capture)\s+of\b", "detained", 3),
     (r"\b(?:re-?)?arrest(?:s|ed|ing)?\b", "detained", 3),
     (r"\bcaught\b", "detained", 3),
     (r"\bapprehend(?:ed|ing|s)?\b", "detained", 3),
@@ -297,6 +303,13 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (r"\bpublicly\s+shot\b|\bfiring\s+squads?\b", "executed", 3),
     (r"\bshot\b(?=[^.;,]{0,60}\bfor\b)", "executed", 3),
     # imprisoned
+    # "put the total population of the political prison camps at 80,000 to 120,000"
+    (
+        r"\b(?:population|number\s+of\s+(?:prisoners|inmates|people))\s+(?:held\s+)?(?:of|in)\s+"
+        r"(?:[\w'’-]+\s+){0,5}?(?:camps?|prisons?|kwanliso|kwalliso|kyohwaso|colonies)\b",
+        "imprisoned",
+        3,
+    ),
     (r"\bimprison(?:s|ed|ment|ing)?\b", "imprisoned", 3),
     (r"\bincarcerat(?:e|es|ed|ing|ion)\b", "imprisoned", 3),
     (r"\bbehind\s+bars\b|\blocked\s+up\b", "imprisoned", 3),
@@ -558,6 +571,16 @@ NON_PEOPLE_UNITS: frozenset[str] = frozenset(
         "planes",
         "flight",
         "flights",
+        "occasion",
+        "occasions",
+        "figure",
+        "figures",
+        "wave",
+        "waves",
+        "batch",
+        "batches",
+        "incident",
+        "incidents",
         "engine",
         "engines",
         "vehicle",

@@ -74,6 +74,9 @@ _DIGITS = re.compile(
     r"(?:\s*(million|billion|thousand|mn|bn)\b)?",
     re.IGNORECASE,
 )
+LONGEST_BARE_NUMBER = 9
+"""Longest run of digits without separators read as a number; longer runs are identifiers."""
+
 _DIGIT_WORDS: Mapping[str, str] = MappingProxyType(
     {
         "zero": "0",
@@ -331,6 +334,8 @@ def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[Numb
         whole, frac, scale_word = m.group(1), m.group(2), m.group(3)
         if "," in whole and not re.fullmatch(r"\d{1,3}(?:,\d{3})+", whole):
             continue
+        if len(whole) >= LONGEST_BARE_NUMBER + 1 and not frac:
+            continue  # "2023011916052081", "Article No. 20240517000123": an identifier
         value = float(whole.replace(",", "") + (frac or "")) * _scale(scale_word)
         n_end = m.end()
         pm = _PERCENT.match(text, n_end, stop)

@@ -214,7 +214,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "sofar",
         _rx(
             rf"\bso\s+far\s+(?:this\s+year|in\s+(?P<y1>{YEAR}))|\b(?:this\s+year|in\s+(?P<y2>{YEAR}))"
-            r"\s+so\s+far\b|\bso\s+far\b|\bto\s+date\b|\byear[-\s]to[-\s]date\b"
+            r"\s+so\s+far\b|\bthis\s+year['’]s\s+(?:[\w-]+\s+){1,3}?(?:so\s+far|to\s+date)\b"
+            r"|\bso\s+far\b|\bto\s+date\b|\byear[-\s]to[-\s]date\b"
         ),
     ),
     (
@@ -229,7 +230,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "asof",
         _rx(
-            rf"\b(?:as\s+(?:of|at)|by|at)\s+(?:the\s+)?end[-\s]+(?:of\s+)?(?:(?P<m>{MONTH})\s*)?"
+            rf"\b(?:as\s+(?:of|at)|by|at|until|till|up\s+(?:to|until))\s+(?:the\s+)?end[-\s]+(?:of\s+)?"
+            rf"(?:(?P<m>{MONTH})\s*)?"
             rf"(?:(?:of\s+)?(?P<y>{YEAR}|last\s+year|this\s+year|(?<=of\s)the\s+year))?"
             rf"|\bas\s+(?:of|at)\s+(?:(?P<m2>{MONTH}),?\s*(?:(?:of\s+)?(?P<y2>{YEAR}|last\s+year"
             rf"|this\s+year))?|(?P<y3>{YEAR})\b)"
@@ -363,6 +365,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         _rx(
             rf"\b(?:in|during|until|from|last|this|early|mid|late|of)\s+(?:(?:early|mid|late)[-\s]+)?"
             rf"(?P<m>{MONTH})(?![\w-])(?!\s*\d)"
+            # "at February's Winter Olympics": the month of the event
+            rf"|(?:(?<=\bat\s)|(?<=\bon\s)|(?<=\bafter\s))(?P<m2>{MONTH})['’]s\b"
         ),
     ),
     ("fiscal", _rx(rf"\b(?:fiscal(?:\s+year)?|FY)\s*'?(?P<y>{YEAR}|\d\d)\b")),
@@ -866,9 +870,10 @@ def _resolve(
             return None
         return _month_period(y_rel, mo)
     if kind == "month_only":
-        if not _capitalised(g["m"]):
+        name = g["m"] or g["m2"]
+        if not _capitalised(name):
             return None
-        mo = _month(g["m"])
+        mo = _month(name)
         assert mo is not None
         if m.group(0).lower().startswith("last "):
             y_ctx = (
