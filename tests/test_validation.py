@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -80,3 +81,22 @@ def test_validation_uses_no_number_from_the_held_out_years() -> None:
     for col in ("p05", "p25", "p50", "p75", "p95"):
         np.testing.assert_array_equal(ha[col].to_numpy(), hb[col].to_numpy(), err_msg=col)
     assert not np.array_equal(ha["observed"].to_numpy(), hb["observed"].to_numpy())
+
+
+def test_validate_says_when_the_mode_search_stopped_at_its_limit(tmp_path: Path) -> None:
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    scenario = tmp_path / "small.yaml"
+    scenario.write_text(SMALL.read_text(), encoding="utf-8")
+    args = [sys.executable, "-m", "crossings", "validate", str(scenario), "--holdout-from"]
+    args += ["2016", "--method", "laplace", "--max-iter", "1"]
+    p = subprocess.run(args, capture_output=True, text=True, check=False, timeout=600)
+    assert p.returncode == 0, p.stderr
+    assert "mode search stopped at its limit after" in " ".join(p.stderr.split())
+    p = subprocess.run([*args[:-4], "--method", "laplace", "--json"], capture_output=True,
+                       text=True, check=False, timeout=600)  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    res = json.loads(p.stdout)
+    assert res["converged"] is True and res["stopped_by"] in {"newton step", "no gain"}
+    assert res["iterations"] >= 1

@@ -923,6 +923,24 @@ def validate(
         f"{ws_out['observed']:.1%} → {ws_out['predicted']:.1%}",
     )
     out.print(t)
+    if not res["converged"]:
+        why = "damping grew past its bound" if res["stopped_by"] == "damping" else "its limit"
+        err.print(
+            f"warning: the mode search stopped at {why} after {res['iterations']} "
+            f"Jacobian{'' if res['iterations'] == 1 else 's'} "
+            f"before converging (log posterior {res['log_posterior_at_mode']:.1f}): the "
+            "forecast is from the last point it reached; --max-iter raises the limit.",
+            markup=False,
+            highlight=False,
+        )
+    if res["importance_failed"]:
+        fail = res["importance_failed"]
+        err.print(
+            f"note: the intervals are the Laplace approximation (importance sampling failed: "
+            f"pilot k̂ {fail['khat']:.3g}, effective sample size {fail['ess']:.0f}).",
+            markup=False,
+            highlight=False,
+        )
 
 
 def main() -> None:
