@@ -349,9 +349,12 @@ _SUBORDINATE_BEFORE = re.compile(
 )
 # "nine North Koreans caught in Laos were repatriated": the participle describes, the
 # main verb counts
+_APPROX_WORD = r"(?:(?:some|about|around|nearly|almost|at\s+least|more\s+than|over|up\s+to)\s+)?"
+"""An optional approximating word before a number ("some", "at least", ...)."""
 _REPORTED_BETWEEN = re.compile(
     r"\b(?:said|says|told|tells|recalled|testified|wrote|reported)\b(?:\s+\w+){0,3}?\s+(?:that\s+)?"
-    r"(?:(?:some|about|around|nearly|almost|at\s+least|more\s+than|over|up\s+to)\s+)?$",
+    + _APPROX_WORD
+    + "$",
     re.IGNORECASE,
 )
 _COMPARED_WITH = re.compile(
@@ -365,7 +368,7 @@ _CHANGE_WORD = re.compile(
 )
 # "told the Office in 2023 that six prisoners ...": when it was said
 _THAT_THEN = re.compile(
-    r"\s*,?\s*that\s+(?:(?:some|about|around|nearly|almost|at\s+least|more\s+than|over|up\s+to)\s+)?",
+    r"\s*,?\s*that\s+" + _APPROX_WORD,
     re.IGNORECASE,
 )
 _REPORTED_AT = re.compile(
