@@ -45,7 +45,7 @@ def _figures(
     n = inside50.size
     reps = inside50.shape[0]
     per50, per90 = inside50.mean(axis=1), inside90.mean(axis=1)
-    names = [c.name.split("@")[0] for c in prob.space.components]
+    names = [n.split(":")[0] for n in prob.space.coordinate_names()]
     by_unknown = {
         u: round(float(inside90[:, [k for k, x in enumerate(names) if x == u]].mean()), 3)
         for u in dict.fromkeys(names)

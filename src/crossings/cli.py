@@ -777,7 +777,7 @@ def calibrate(
     seed: PosteriorSeedOpt = 1,
     draws: DrawsOpt = 1000,
     target_ess: EssOpt = 1000.0,
-    max_iter: MaxIterOpt = 20,
+    max_iter: MaxIterOpt = 30,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue a killed run from its last checkpoint.")
     ] = False,
@@ -865,7 +865,7 @@ def validate(
     seed: PosteriorSeedOpt = 1,
     draws: DrawsOpt = 1000,
     target_ess: EssOpt = 1000.0,
-    max_iter: MaxIterOpt = 20,
+    max_iter: MaxIterOpt = 30,
     lump_days: LumpOpt = None,
     exact: ExactOpt = False,
     sets: SetOpt = None,

@@ -343,7 +343,7 @@ each followed by accepted steps, is the function tolerance of least-squares solv
 def find_mode(
     prob: Problem,
     *,
-    max_iter: int = 20,
+    max_iter: int = 30,
     from_prior: bool = False,
     start: F64 | None = None,
     checkpoint: Path | None = None,
@@ -553,7 +553,7 @@ def fit(
     seed: int = 1,
     draws: int = 1000,
     target_ess: float = 1000.0,
-    max_iter: int = 20,
+    max_iter: int = 30,
     from_prior: bool = False,
     start: F64 | None = None,
     checkpoint: Path | None = None,

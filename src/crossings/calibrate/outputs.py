@@ -103,7 +103,7 @@ class Options:
     seed: int = 1
     draws: int = 1000
     target_ess: float = 1000.0
-    max_iter: int = 20
+    max_iter: int = 30
     lump_days: int | None = None
     exact: bool = False
     prior_draws: int = 200
