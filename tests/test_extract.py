@@ -749,17 +749,21 @@ def test_round5_dev_set_meets_targets() -> None:
 #:   ``heldout7`` claims 0.815 / 0.800; ``heldout6`` attribution 0.987 / 0.928.
 #: * ``heldout9``, the round-9 blind set: its one blind run with rules-2.5 gave claims
 #:   0.682 / 0.640, attribution 0.941 / 0.787, 2 furniture (rules-2.4: claims 0.676 /
-#:   0.640, attribution 0.936 / 0.721, 3 furniture).
+#:   0.640, attribution 0.936 / 0.721, 3 furniture). Tuned on in round 10 (five labels
+#:   relabelled to the conventions, listed in ``heldout9/README.md``), rules-2.6 gives claims
+#:   0.933 / 0.851, attribution 0.949 / 0.893, no furniture.
+#: * round 10 also lifted ``heldout7`` (claims 0.832 / 0.809, attribution 1.000 / 0.897),
+#:   ``heldout8`` attribution (0.987 / 0.904), ``heldout5`` and ``dev4`` attribution.
 SEEN_FLOORS = {
-    "heldout7": ((0.81, 0.80), (0.99, 0.86), 1),
-    "heldout8": ((0.93, 0.92), (0.97, 0.85), 0),
-    "heldout9": ((0.68, 0.64), (0.94, 0.78), 2),
+    "heldout7": ((0.83, 0.80), (0.99, 0.89), 1),
+    "heldout8": ((0.93, 0.92), (0.98, 0.90), 0),
+    "heldout9": ((0.93, 0.85), (0.94, 0.89), 0),
     "dev5": ((0.99, 0.94), (0.99, 0.99), 0),
-    "dev6": ((0.91, 0.77), (0.99, 0.94), 0),
+    "dev6": ((0.91, 0.79), (0.99, 0.94), 0),
     "heldout4": ((0.97, 0.97), (0.97, 0.97), 0),
-    "heldout5": ((0.88, 0.80), (0.99, 0.82), 0),
+    "heldout5": ((0.88, 0.80), (0.99, 0.84), 0),
     "heldout6": ((0.95, 0.95), (0.98, 0.92), 0),
-    "dev4": ((0.82, 0.83), (0.99, 0.91), 0),
+    "dev4": ((0.82, 0.85), (0.99, 0.96), 0),
 }
 
 
@@ -1875,3 +1879,98 @@ def test_round9_a_time_is_no_body() -> None:
         assert who is None, text
     ((_, _, _, who),) = _r9("The Ministry of Unification's figures show 196 arrived in 2023.")
     assert who == "Ministry of Unification"
+
+
+# --- round 10 (rules-2.6): structures of heldout9 -----------------------------------------
+
+PUB10 = dt.date(2025, 3, 6)
+
+
+def _r10(text: str) -> list[tuple[float, str, Period | None, str | None]]:
+    return [
+        (c.value, c.subject, c.period, c.attribution.who if c.attribution else None)
+        for c in extract_claims(text, published=PUB10)
+    ]
+
+
+def test_round10_a_page_dates_itself_in_korean_and_blog_styles() -> None:
+    from crossings.evidence.extract.furniture import document_date  # noqa: PLC0415
+
+    assert document_date("Hanbit News | Politics | Input 2024.10.08 11:42\n\nBody.") == dt.date(
+        2024, 10, 8
+    )
+    assert document_date("# Issue 27\n\n*31 January 2025 · Monthly notes · 5 min read*\n") == (
+        dt.date(2025, 1, 31)
+    )
+    assert document_date("Title\n\n2024-05-03 is when it happened.") is None
+
+
+def test_round10_day_ranges_and_the_start_of_the_year() -> None:
+    span = Period(dt.date(2025, 2, 10), dt.date(2025, 2, 25), "range")
+    for text in (
+        "Police arrested 17 people between Feb. 10 and Feb. 25.",
+        "Police arrested 17 people between February 10 and 25.",
+        "Police arrested 17 people between 10 and 25 February.",
+    ):
+        assert _r10(text) == [(17.0, "detained", span, None)], text
+    got = _r10("Police arrested 17 people from 28 December to 3 January.")
+    assert got[0][2] == Period(dt.date(2024, 12, 28), dt.date(2025, 1, 3), "range")
+    ((_, _, period, _),) = _r10(
+        "At least 40 people have been detained since the start of the year."
+    )
+    assert period == Period(dt.date(2025, 1, 1), PUB10, "cumulative-to")
+
+
+def test_round10_subjects_and_non_people() -> None:
+    ((value, subject, *_),) = _r10(
+        "Russia has sent at least 12 escaped workers back to North Korea."
+    )
+    assert (value, subject) == (12.0, "repatriated")
+    got = _r10("Between 70,000 and 100,000 people are held in the country's four kwanliso today.")
+    assert [v for v, *_ in got] == [70000.0, 100000.0]  # four camps are no people
+    got = _r10("Testimonies describe 53 people executed in 2023, 19 of them for helping others.")
+    assert [(v, s) for v, s, *_ in got] == [(53.0, "executed"), (19.0, "executed")]
+    got = _r10(
+        "Chinese police detained at least 30 North Koreans in Jilin last month and sent 18 of "
+        "them across the border on Tuesday."
+    )
+    assert [s for _, s, *_ in got] == ["detained", "repatriated"]  # a verb of its own
+
+
+def test_round10_a_present_state_does_not_take_an_earlier_events_day() -> None:
+    got = _r10(
+        "China returned 500 people on 9 October 2023. Police are holding 600 more in "
+        "detention facilities."
+    )
+    assert got[1][:3] == (600.0, "detained", None)
+
+
+def test_round10_ages_tables_and_wrapped_durations() -> None:
+    assert _r10("Seven of the eight are women; the eighth is a boy of about nine.") == []
+    got = _r10(
+        "A woman from Musan, now 44, said she was held for seven months at the Ministry of "
+        "State Security holding centre and then served six\nmonths in a labour training camp."
+    )
+    assert [(v, s) for v, s, *_ in got] == [(7.0, "detained"), (6.0, "imprisoned")]
+    assert got[0][3] == "woman from Musan"
+    got = _r10("Arrivals by year (persons)\nYear Persons 20191,047 2020229 202163 202267 2023196")
+    assert got == []  # a flattened table: years glued to counts
+
+
+def test_round10_attribution_structures() -> None:
+    cases = [
+        ("The Office continues to estimate that 65,000 persons are held.", "Office"),
+        ("A Thai immigration officer I have known for years told me 143 were arrested.",
+         "Thai immigration officer"),
+        ("Five of nine people detained in March are women, said the activist, Jeong Tae-min "
+         "of the group.", "Jeong Tae-min"),
+        ("Lao police detain seven North Koreans in Vientiane, local media report.", "local media"),
+        ("A man from Chongjin, 52, testified that 51 prisoners died there in 2010.",
+         "man from Chongjin"),
+        ("What we know is that the UN commission of inquiry estimated in 2014 that 80,000 "
+         "people were held.",
+         "Commission of Inquiry on Human Rights in the Democratic People's Republic of Korea"),
+    ]  # fmt: skip
+    for text, who in cases:
+        got = _r10(text)
+        assert got and got[0][3] == who, (text, got)

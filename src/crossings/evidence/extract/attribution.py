@@ -52,7 +52,8 @@ __all__ = [
 _VERB = re.compile(
     r"\b(?:(?:has|have|had|also|previously|earlier|later|further|separately|independently"
     r"|repeatedly|recently|publicly|officially|reportedly|initially|subsequently|first|again"
-    r"|now|then|still|already|on\s+the\s+\d{1,2}(?:st|nd|rd|th))\s+)*"
+    r"|now|then|still|already|on\s+the\s+\d{1,2}(?:st|nd|rd|th)"
+    r"|continues\s+to|continue\s+to|continued\s+to|went\s+on\s+to|goes\s+on\s+to)\s+)*"
     r"(?P<verb>said|says|say|told|tells|reported|reports|estimated|estimates|estimate"
     r"|mentioned|mentions|added|adds|explained|explains|attributed|attributes|testified|testifies"
     r"|recounted|indicated|indicates|pointed\s+out|points\s+out|verified|verifies"
@@ -60,6 +61,8 @@ _VERB = re.compile(
     r"|records|documented|documents|confirmed|confirms|claimed|claims|wrote|writes|revealed"
     r"|reveals|disclosed|discloses|believes|believe|showed|shows|show|suggests|suggested"
     r"|registered|released|publishes|published|issued|reckoned|reckons"
+    # "..., local media report.": "report" as a verb only at the end of its clause
+    r"|report(?=\s*[.;]|\s*$)"
     r"|received\s+(?:[a-z]+\s+)?(?:information|reports|testimony|accounts)|(?:was|were)\s+informed"
     r"|puts?\s+the\s+(?:[\w-]+\s+){0,2}?(?:number|figure|total|toll|count|tally))\b"
 )
@@ -142,6 +145,15 @@ _TIME_WORDS = frozenset(
         "today", "yesterday",
     }
 )  # fmt: skip
+_WH_WORD = re.compile(r"\s*(?:what|who|which|where|when|how|why|that|this|all)\s*$", re.I)
+_CLEFT = re.compile(r"\b(?:is|was)\s+that\s+", re.IGNORECASE)
+_SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})+\s+(?=[A-Z])")
+_AGE_APPOSITION = re.compile(r"\s*(?:aged\s+)?\d{1,3}\s*")
+# inverted with a description: "said the activist, Jeong Tae-min of the group"
+_SAID_DESCRIBED = re.compile(
+    r"\s+(?:the|a|an)\s+(?P<desc>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})"
+    r"(?:,\s*(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3}))?"
+)
 _LEADING_PREPOSITIONS = frozenset(
     {"in", "on", "at", "by", "for", "with", "from", "of", "during", "after", "before", "since"}
 )
@@ -603,6 +615,9 @@ def _clean_subject(text: str, a: int, b: int) -> tuple[int, int] | None:
     """
     while a < b and text[a] in " \t\n\"'“‘*_":
         a += 1
+    section = _SECTION_NUMBER.match(text, a, b)
+    if section is not None:
+        a = section.end()  # "3.2 A woman from Musan": a report's paragraph number
     while b > a and text[b - 1] in " \t\n\"'”’*_":
         b -= 1
     phrase = text[a:b]
@@ -752,6 +767,9 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
     speaker = _SPEAKER_MARK.match(text, seg_start, m.start())
     if speaker is not None:
         seg_start = speaker.end()  # a transcript's "A. Our records show ...": "A." is no name
+    cleft = _CLEFT.search(text, seg_start, m.start())
+    if cleft is not None:
+        seg_start = cleft.end()  # "What we know is that the UN commission estimated"
     lead = _LEAD_TIME.match(text, seg_start, m.start())
     if lead is not None:
         seg_start = lead.end()
@@ -759,6 +777,13 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
     relative = _RELATIVE_IN_SUBJECT.search(text, seg_start, m.start())
     if relative is not None and relative.start() > seg_start:
         subject_end = relative.start()
+    contact = _CONTACT_CLAUSE.search(text, seg_start, subject_end)
+    if (
+        contact is not None
+        and contact.start() > seg_start
+        and not _WH_WORD.match(text, seg_start, contact.start())
+    ):
+        subject_end = contact.start()  # "A Thai immigration officer I have known told me"
     by_part = _INTERVIEWED_BY.search(text, seg_start, subject_end)
     if by_part is not None and by_part.start() > seg_start:
         subject_end = by_part.start()  # "A former guard interviewed by researchers said"
@@ -790,11 +815,28 @@ def _verb_subject(text: str, start: int, m: re.Match[str], end: int) -> Attribut
                     e = m.end() + inv.start(1) + span[1]
                     who = text[s:e]
                     return AttributionMention(who, s, e, m.start(), _classify(who))
+            described = _SAID_DESCRIBED.match(text, m.end(), end)
+            if described is not None and (
+                described.group("name") or _source_phrase(described.group("desc"))
+            ):
+                part = "name" if described.group("name") else "desc"
+                s, e = described.start(part), described.end(part)
+                if part == "name":
+                    span = _trim_name(text[s:e])
+                    if span is None:
+                        return None
+                    s, e = s + span[0], s + span[1]
+                who = text[s:e]
+                return AttributionMention(who, s, e, m.start(), _classify(who))
         app = _APPOSITIVE.search(before)
         if app is not None:
-            head_words = re.sub(r"^[Tt]he\s+", "", app.group("head").strip())
+            head_words = re.sub(
+                r"^(?:\d{1,2}(?:\.\d{1,2})+\s+)?(?:[Tt]he\s+)?", "", app.group("head").strip()
+            )
             if _APPOSITION_HEAD.match(app.group("app")) and head_words[:1].isupper():
                 part = "head"  # "Park Sun-hee, a former inmate of Camp 18, told"
+            elif _AGE_APPOSITION.fullmatch(app.group("app")) and head_words[:1].isupper():
+                part = "head"  # "A man from Chongjin, 52, testified"
             elif _INTERVIEWED_BY.match(" " + app.group("app").strip()):
                 part = "head"  # "A former prisoner, interviewed by OHCHR in 2022, stated"
             elif app.group("app")[:1].isupper() and _is_proper(app.group("app").strip()):

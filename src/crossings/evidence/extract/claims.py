@@ -146,7 +146,7 @@ from crossings.evidence.types import Attribution, ExtractedClaim, NamedPeriod, P
 
 __all__ = ["EXTRACTOR_VERSION", "extract_claims"]
 
-EXTRACTOR_VERSION = "rules-2.5"
+EXTRACTOR_VERSION = "rules-2.6"
 _MAX_QUOTE = 400
 
 # --------------------------------------------------------------------------- trap patterns
@@ -229,6 +229,14 @@ _REMAINING_BEFORE = re.compile(r"\b(?:the\s+)?remaining\s+$", re.IGNORECASE)
 _SUBSET_START = re.compile(
     r"\s*(?:(?:of|among)\s+(?:them|these|those|whom)\s*,?\s*)?", re.IGNORECASE
 )
+# "53 people executed ..., 19 of them for helping others escape": a part of the group named
+# just before, with no verb of its own (matched with .match(text, pos, end))
+_PARTITIVE_AFTER = re.compile(
+    r"\s+of\s+(?:them|whom|those|these)\b(?!\s+(?:were|was|are|is|had|have|has|later|then"
+    r"|also|would|will|could|remain|remained)\b)",
+    re.IGNORECASE,
+)
+_APPOSED_BEFORE = re.compile(r"[,;—–(]\s*(?:including\s+)?$", re.IGNORECASE)
 # matched with .match(text, pos, end): no "^", the match starts at pos
 _SUBSET_VERB = re.compile(
     r"\s+(?:of\s+(?:them|whom|those|these)\s+)?(?:were|was|are)\b", re.IGNORECASE
@@ -258,6 +266,11 @@ _TERM_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _AGE_AFTER_NAME = re.compile(r"[A-Z][\w'-]+,\s*$")
+_AGE_OF_PERSON = re.compile(
+    r"\b(?:boy|girl|child|son|daughter|baby|toddler|teenager|man|woman)\s+of\s+"
+    r"(?:about\s+|around\s+|roughly\s+|some\s+)?$|,\s*now\s+(?:aged\s+)?$",
+    re.IGNORECASE,
+)
 _AGE_RANGE_BEFORE = re.compile(
     r"\b(?:aged?|ages)\s+(?:of\s+)?(?:between\s+|from\s+)?(?:\d+\s+(?:and|to|-|–)\s*)?$",
     re.IGNORECASE,
@@ -469,6 +482,13 @@ _CAMP_RE = re.compile(rf"\b{CAMP_WORDS}\b", re.IGNORECASE)
 _STATE = re.compile(
     r"\b(?:are|is|remain|remains|live|lives|living|held|hold|holds|hiding|reside|resides"
     r"|stands|stand|stood|number|numbers|total|totals|house|houses)\b",
+    re.IGNORECASE,
+)
+# "police are holding 600 more", "are being held": a present state, whose time is not that of
+# an earlier event even when the number refers back to it
+_PRESENT_HOLDING = re.compile(
+    r"\b(?:are|is)\s+(?:still\s+)?(?:holding|being\s+held|held|detaining)\b"
+    r"|\bremains?\s+(?:in\s+(?:detention|custody)|incarcerated|detained|imprisoned|held)\b",
     re.IGNORECASE,
 )
 _STOCK_CUE = re.compile(
@@ -855,6 +875,8 @@ def _is_trap(
         return "age after a name"
     if re.search(r"\bin\s+(?:their|his|her)\s*$", before):
         return "age"
+    if _AGE_OF_PERSON.search(before) and not n.percent:
+        return "age"  # "a boy of about nine", "A woman from Musan, now 44, said"
     if not n.percent and _SAID_AFTER.match(text, n.end, sent.end):
         return "survey answer"
     if _AGE_RANGE_BEFORE.search(before):
@@ -1728,6 +1750,16 @@ def _subject_of(
         whether the number refers back), or ``None`` when it has none.
     """
     sent = info.sentence
+    if (
+        out
+        and head is None
+        and not percent
+        and _PARTITIVE_AFTER.match(text, last.end, sent.end)
+        and _APPOSED_BEFORE.search(text, max(sent.start, first.start - 16), first.start)
+    ):
+        part_of = out[-1]
+        if part_of.kind == "count" and part_of.unit not in _TIME_UNITS:
+            return part_of.subject, 2, "subset", None, part_of, True
     subj = _pick_subject(text, last, own, head, run_end, info, blockers)
     compared: str | None = None
     backref = None
@@ -1900,6 +1932,8 @@ def _period_of(
             # "Today, 2,000 are held": a stock as of publication, not an event of the day
             period = Period(None, period.end, "cumulative-to")
         return period, "sentence"
+    if _PRESENT_HOLDING.search(text, sent.start, sent.end) and not info.periods:
+        return None, "present state"
     if antecedent is not None:
         return antecedent.period, "antecedent"
     if _SAME_DAY.search(text, sent.start, sent.end):
@@ -1964,7 +1998,10 @@ def _stock(
     return period, "stock"
 
 
-_DUR_UNIT = re.compile(r"[ \t]*-?[ \t]*(?P<u>years?|months?|weeks?|days?)\b", re.IGNORECASE)
+# a wrapped line may part the number from its unit ("served six\nmonths in a camp")
+_DUR_UNIT = re.compile(
+    r"[ \t]*(?:\n[ \t]*)?-?[ \t]*(?P<u>years?|months?|weeks?|days?)\b", re.IGNORECASE
+)
 _DUR_NOT = re.compile(
     r"\s*(?:-?\s*old|ago|later|after|earlier|before|on\b|into\b|of\s+age|running|in\s+a\s+row)",
     re.IGNORECASE,
@@ -1973,10 +2010,17 @@ _DUR_TERM_AFTER = re.compile(
     r"[\s-]*(?:(?:prison|jail|labou?r|camp|reform|re-education)[\s-]+)?(?:sentences?|terms?)\b",
     re.IGNORECASE,
 )
-_DUR_DETENTION = re.compile(r"\bdetention\b|\bcustody\b|\bdetain", re.IGNORECASE)
+_HOLDING_PLACE = (
+    r"holding\s+(?:centres?|centers?|facilit(?:y|ies)|cells?)|police\s+stations?"
+    r"|interrogation\s+(?:centres?|centers?|facilit(?:y|ies))"
+)
+_DUR_DETENTION = re.compile(
+    rf"\bdetention\b|\bcustody\b|\bdetain|\b(?:{_HOLDING_PLACE})\b", re.IGNORECASE
+)
 _DUR_PLACE_AFTER = re.compile(
     rf"\s*(?:(?:of|in)\s+(?:[\w'’-]+\s+){{0,3}}?)?(?:in|inside|at|behind|within)\s+"
     rf"(?:[\w'’-]+\s+){{0,4}}?(?:{_CAMP_WORDS}|detention|custody)\b"
+    rf"|\s*(?:in|inside|at|within)\s+(?:[\w'’.-]+\s+){{0,7}}?(?:{_HOLDING_PLACE})\b"
     r"|\s+(?:there|behind\s+bars)\b",
     re.IGNORECASE,
 )

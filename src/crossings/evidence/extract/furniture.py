@@ -45,14 +45,15 @@ def _date(tag: str) -> str:
 
     Returns:
         The pattern: "Oct. 15", "October 15, 2024", "9 June 2019", "2016-11-14",
-        optionally after a weekday.
+        "2024.10.08" (Korean pages' "Input 2024.10.08 11:42"), optionally after a weekday.
     """
     return (
         rf"(?:(?:{_WEEKDAY},?\s+)?(?P<m1{tag}>{_MONTH})\s+(?P<d1{tag}>\d{{1,2}})(?:st|nd|rd|th)?"
         rf"(?:,?\s+(?P<y1{tag}>(?:19|20)\d\d))?"
         rf"|(?:{_WEEKDAY},?\s+)?(?P<d2{tag}>\d{{1,2}})\s+(?P<m2{tag}>{_MONTH})"
         rf"(?:,?\s+(?P<y2{tag}>(?:19|20)\d\d))?"
-        rf"|(?P<y3{tag}>(?:19|20)\d\d)-(?P<mo3{tag}>[01]\d)-(?P<d3{tag}>[0-3]\d))"
+        rf"|(?P<y3{tag}>(?:19|20)\d\d)(?P<sep{tag}>[-./])(?P<mo3{tag}>[01]\d)(?P=sep{tag})"
+        rf"(?P<d3{tag}>[0-3]\d)(?!\d))"
     )
 
 
@@ -73,10 +74,16 @@ _DATELINE = re.compile(
 _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
 
 _DATED_LINE = re.compile(
-    rf"\s*[*_]*\s*(?:Published|Posted|Date|Dated|Written|Last\s+updated|Updated|Issued)\s*(?:on\s*)?:?"
+    r"(?:[^\n]{0,80}?[|·•]\s*)?"  # "Hanbit News | Politics | Input 2024.10.08 11:42"
+    r"\s*[*_]*\s*(?:Published|Posted|Date|Dated|Written|Last\s+updated|Updated|Issued|Input"
+    r"|Inputted|Registered)\s*(?:on\s*)?:?"
     rf"\s*{_date('d')}",
     re.IGNORECASE,
 )
+# a line that opens with a full date: "*31 January 2025 · Monthly notes ... · 5 min read*"
+_DATE_FIRST_LINE = re.compile(rf"\s*[*_]*\s*{_date('d')}\s*[*_]*\s*(?:[·|•—–]|$)")
+_DATE_FIRST_LINES = 8
+"""How many of a text's first lines may be a line that opens with its date."""
 
 _SIDEBAR = re.compile(
     r"\s*(?:most\s+(?:popular|read|viewed|shared|commented)(?:\s+(?:this\s+week|today|stories))?"
@@ -91,7 +98,7 @@ _SIDEBAR = re.compile(
 )
 # "Related: 5 smugglers handed terms | Border fence extended by 40 km": other stories, one line
 _SIDEBAR_INLINE = re.compile(
-    r"\s*[*_#]*\s*(?:related(?:\s+(?:articles|reports|stories|posts|content|reading|news|coverage))?"
+    r"\s*[*_#▶►▸•·→»>-]*\s*(?:related(?:\s+(?:articles|reports|stories|posts|content|reading|news|coverage))?"
     r"|read\s+(?:more|next|also)|also\s+read|see\s+also|more\s+from\s+[\w ]{1,30}|latest"
     r"|trending|most\s+(?:read|viewed|popular))\s*[*_]*\s*:\s*[*_]*\s*\S",
     re.IGNORECASE,
@@ -274,15 +281,19 @@ def document_date(text: str) -> dt.date | None:
         if dl is not None and dl.date is not None:
             return dl.date
     pos = 0
+    line = 0
     while pos < limit:
         nl = text.find("\n", pos, limit)
         stop = limit if nl < 0 else nl
         m = _DATED_LINE.match(text, pos, stop)
+        if m is None and line < _DATE_FIRST_LINES:
+            m = _DATE_FIRST_LINE.match(text, pos, stop)
         if m is not None:
             date, _mo, _d = _date_of(m)
             if date is not None:
                 return date
         pos = stop + 1
+        line += 1
     return None
 
 

@@ -217,6 +217,13 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
         3,
     ),
     (r"\brefoul(?:ed|ement)\b", "repatriated", 3),
+    # "has sent at least 12 escaped workers back to North Korea": the people between
+    (
+        r"\b(?:sent|sends|send|sending)\s+(?:[\w,-]+\s+){1,7}?back\s+(?:home\s+)?to\s+"
+        r"(?:the\s+North|North\s+Korea)\b",
+        "repatriated",
+        3,
+    ),
     # translated copy: "the persons who were forcibly sent to north"
     (r"\b(?:forcibly\s+)?sent\s+(?:back\s+)?to\s+(?:the\s+)?north\b", "repatriated", 3),
     (
@@ -535,6 +542,9 @@ NON_PEOPLE_UNITS: frozenset[str] = frozenset(
         "crossings",
         "camp",
         "camps",
+        "kwanliso",
+        "kwalliso",
+        "kyohwaso",
         "province",
         "provinces",
         "city",

@@ -77,6 +77,31 @@ _DIGITS = re.compile(
 LONGEST_BARE_NUMBER = 9
 """Longest run of digits without separators read as a number; longer runs are identifiers."""
 
+# a year glued to its count in a flattened table row: "2020229 202163 2023196"
+_GLUED_YEAR = re.compile(r"(?<![\d,.])(?:19[5-9]\d|20[0-4]\d)(?:\d{1,4}|\d{1,3},\d{3})(?![\d,])")
+
+
+def _glued_year_runs(text: str, start: int, stop: int) -> set[int]:
+    """Starts of year-and-count runs on lines that hold two or more of them.
+
+    Args:
+        text: Document text.
+        start: Where to look from.
+        stop: Where to stop.
+
+    Returns:
+        Offsets of the runs that are no number.
+    """
+    out: set[int] = set()
+    by_line: dict[int, list[int]] = {}
+    for m in _GLUED_YEAR.finditer(text, start, stop):
+        by_line.setdefault(text.rfind("\n", 0, m.start()), []).append(m.start())
+    for starts in by_line.values():
+        if len(starts) >= 2:
+            out.update(starts)
+    return out
+
+
 _DIGIT_WORDS: Mapping[str, str] = MappingProxyType(
     {
         "zero": "0",
@@ -330,8 +355,11 @@ def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[Numb
         if pm:
             n_end = pm.end()
         found.append(NumberMention(m.start(), n_end, value_h, bool(pm), True, ""))
+    glued = _glued_year_runs(text, start, stop)
     for m in _DIGITS.finditer(text, start, stop):
         whole, frac, scale_word = m.group(1), m.group(2), m.group(3)
+        if m.start(1) in glued and not frac:
+            continue  # "Year Persons 20191,047 2020229 202163": a flattened table
         if "," in whole and not re.fullmatch(r"\d{1,3}(?:,\d{3})+", whole):
             continue
         if len(whole) >= LONGEST_BARE_NUMBER + 1 and not frac:

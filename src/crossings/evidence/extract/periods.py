@@ -174,6 +174,18 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        "range_days",
+        _rx(
+            rf"\b(?:between|from)\s+(?P<m1>{MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?"
+            rf"(?:,?\s+(?P<y1>{YEAR}))?\s+(?:and|to|until|through|till)\s+"
+            rf"(?:(?P<m2>{MONTH})\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y2>{YEAR}))?"
+            r"(?![\w-])"
+            rf"|\b(?:between|from)\s+(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+(?P<m3>{MONTH}))?"
+            rf"\s+(?:and|to|until|through|till)\s+(?P<d4>\d{{1,2}})(?:st|nd|rd|th)?\s+"
+            rf"(?P<m4>{MONTH})(?:,?\s+(?P<y4>{YEAR}))?(?![\w-])"
+        ),
+    ),
+    (
         "range_months",
         _rx(
             rf"\b(?:(?:between|from|in|during|over|for)\s+)?(?:the\s+)?(?P<m1>{MONTH})(?:\s+(?P<y1>{YEAR}))?"
@@ -222,7 +234,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "since",
         _rx(
             rf"\bsince\s+(?:(?:the\s+)?(?:end|start|beginning)\s+of\s+)?(?:(?P<part>early|mid|late)[-\s]+)?"
-            rf"(?:(?P<m>{MONTH})\s+)?(?P<y>{YEAR}|last\s+year|this\s+year)\b"
+            rf"(?:(?P<m>{MONTH})\s+)?(?P<y>{YEAR}|last\s+year|this\s+year"
+            r"|(?<=of\s)the\s+(?:calendar\s+)?year)\b"
             rf"|\bsince\s+(?:the\s+)?(?P<dec>(?:19|20)\d)0s\b"
             rf"|\bsince\s+(?:(?P<part2>early|mid|late)[-\s]+)?(?P<m2>{MONTH})(?![\w-])(?!\s*\d)"
         ),
@@ -577,6 +590,42 @@ def _count(token: str) -> int:
     return int(token) if token.isdigit() else _COUNT_WORDS[token.lower()]
 
 
+def _day_range(
+    g: Mapping[str, str | None], published: dt.date | None, sentence_year: int | None
+) -> Period | None:
+    """A run of days: "between Feb. 10 and Feb. 25", "from 10 to 25 February 2024".
+
+    Args:
+        g: The ``range_days`` match's groups.
+        published: Publication date.
+        sentence_year: An explicit year elsewhere in the sentence.
+
+    Returns:
+        The range, or ``None`` (a month not capitalised, an impossible day).
+    """
+    if g["m1"] or g["d1"]:
+        m1_tok, d1, m2_tok, d2 = g["m1"], g["d1"], g["m2"] or g["m1"], g["d2"]
+        y_tok = g["y2"] or g["y1"]
+    else:
+        m1_tok, d1, m2_tok, d2 = g["m3"] or g["m4"], g["d3"], g["m4"], g["d4"]
+        y_tok = g["y4"]
+    if not (m1_tok and m2_tok and d1 and d2) or not (_capitalised(m1_tok) and _capitalised(m2_tok)):
+        return None
+    m1, m2 = _month(m1_tok), _month(m2_tok)
+    assert m1 is not None and m2 is not None
+    y2 = int(y_tok) if y_tok else _context_year(m2, published, sentence_year)
+    if y2 is None:
+        return None
+    y1 = y2 if m1 <= m2 else y2 - 1
+    try:
+        first, last = dt.date(y1, m1, int(d1)), dt.date(y2, m2, int(d2))
+    except ValueError:
+        return None
+    if last < first:
+        return None
+    return Period(first, last, "range")
+
+
 def _resolve(
     kind: str,
     m: re.Match[str],
@@ -616,6 +665,8 @@ def _resolve(
             # "since the border reopened last August": the latest August before this month
             y_opt = published.year if mo < published.month else published.year - 1
         return Period(dt.date(y_opt, mo, 1), published, "cumulative-to")
+    if kind == "range_days":
+        return _day_range(g, published, sentence_year)
     if kind == "range_months":
         if not (_capitalised(g["m1"]) and _capitalised(g["m2"])):
             return None
@@ -732,6 +783,11 @@ def _resolve(
             first_day = _PART_DAY.get((g["part2"] or "").lower(), 1)
             return Period(dt.date(y, mo, first_day), published, "cumulative-to")
         y_tok = g["y"]
+        if y_tok.lower().startswith("the"):
+            # "since the start of the year": this year, from its first day
+            if published is None or "end of" in m.group(0).lower():
+                return None
+            return Period(dt.date(published.year, 1, 1), published, "cumulative-to")
         if not y_tok[0].isdigit():
             y_rel = _rel_year(y_tok, published, sentence_year)
             if y_rel is None:
