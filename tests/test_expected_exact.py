@@ -253,6 +253,42 @@ def test_entry_weights_by_cohort(example_model: CompiledModel) -> None:
     np.testing.assert_allclose(b.flows[1:].sum(axis=0), b.flows[0], rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_schedule_gives_every_set_one_slot_and_balances_the_threads(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    T = 1000
+    starts = rng.integers(0, T + 1, size=int(rng.integers(3, 40)))
+    starts[0] = 0
+    s = ExpectedModel._schedule(starts, T)
+    assert sorted(s.pick.ravel().tolist()) == list(range(starts.size))  # each set once
+    assert np.array_equal(s.t_start, starts[s.pick[:, 0]])  # a chunk starts at its set's start
+    chunks = s.groups[s.groups >= 0]
+    assert sorted(chunks.tolist()) == list(range(s.pick.shape[0]))  # each chunk on one thread
+    load = [(T - s.t_start[g[g >= 0]]).sum() for g in s.groups]
+    assert max(load) - min(load) <= T  # greedy longest-first: within one chunk's work
+    same = ExpectedModel._schedule(np.zeros(7, np.int64), T)  # the usual case: even split
+    assert not same.t_start.any() and same.groups.shape[1] == 1
+
+
+def test_cohort_sets_skip_their_empty_steps_exactly(
+    example_model: CompiledModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each entry cohort starts at its first entry; the same sets all computed from step 0
+    give the same tallies."""
+    ev = ExpectedModel(example_model)
+    Y, T = len(example_model.years), example_model.n_steps
+    w = np.zeros((Y + 1, T))
+    w[0] = 1.0
+    w[1 + ev.year_index, np.arange(T)] = 1.0
+    arrays = perturbed(ev, Y + 1)
+    ent, init = ev._entries(arrays["combo_rate"], arrays["initial"])
+    starts = ev._first_steps(ent * w[:, :, None], init * w[:, :1])
+    assert starts[0] == 0 and (np.diff(starts[1:]) > 0).all()  # later cohorts start later
+    skipped = ev.run(arrays, w)
+    monkeypatch.setattr(ev, "_first_steps", lambda e, i: np.zeros(e.shape[0], np.int64))
+    assert_same(ev.run(arrays, w), skipped)
+
+
 @pytest.mark.parametrize("lump", [None, 50])
 def test_durations_of_many_shapes_across_segments(lump: int | None) -> None:
     m = compile_dict(durations_scenario())

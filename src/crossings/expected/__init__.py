@@ -98,6 +98,23 @@ def _pmf(t: Targets) -> F64:
     return np.clip(p, 0.0, 1.0)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Schedule:
+    """How the fast propagation splits its parameter sets over chunks and threads.
+
+    Attributes:
+        pick: (chunks, sets per chunk) the set each slot computes (a set may
+            fill two slots of its chunk; both give the same figures).
+        t_start: (chunks,) the first step each chunk computes.
+        groups: (threads, chunks per thread) the chunks each thread computes in
+            turn (``-1``: none).
+    """
+
+    pick: NDArray[np.intp]
+    t_start: NDArray[np.int64]
+    groups: NDArray[np.int64]
+
+
 class ExpectedModel:
     """The fixed tables of the expected-value mode for one compiled model.
 
@@ -460,7 +477,7 @@ class ExpectedModel:
         if self.method == "daily":
             kw = self._run_daily(a, cls, ent, init, fm, fh, P)
         else:
-            kw = self._run_fast(a, ent, init, fm, fh, P)
+            kw = self._run_fast(a, ent, init, fm, fh, P, self._first_steps(ent, init))
         if C:
             # the last family column counts each member (household) once
             kw["family_affected"] = np.ascontiguousarray(kw["family_members"][:, :, C])
@@ -534,6 +551,48 @@ class ExpectedModel:
     def _unchunk(arr: F64, n: int, Pc: int, P: int) -> F64:
         full = np.moveaxis(arr, -1, 1)
         return np.ascontiguousarray(full.reshape(n * Pc, *full.shape[2:])[:P])
+
+    @staticmethod
+    def _schedule(starts: NDArray[np.int64], T: int) -> _Schedule:
+        """Chunks of sets, the step each starts at, and the chunks each thread computes.
+
+        Sets that all start on step 0 (the usual case) are split evenly over the
+        threads, one chunk each, as :meth:`_chunks`. Sets that start later (entry
+        cohorts: nobody present before their first entry) get a chunk each, which
+        starts at the set's first step; the chunks go to the threads longest
+        first, each to the thread with the least work so far. Skipping the steps
+        before a set's first entry is exact: they would add only zeros. The figures
+        do not depend on the schedule beyond rounding: a set's arithmetic never
+        involves another set.
+        """
+        P = int(starts.size)
+        n_thr = max(1, min(nb.get_num_threads(), P))
+        if not np.any(starts > 0):
+            n, _, pick = ExpectedModel._chunks(P)
+            groups = np.arange(n, dtype=np.int64).reshape(n, 1)
+            return _Schedule(pick, np.zeros(n, np.int64), groups)
+        # one set per chunk (measured fastest: each set skips its own empty steps)
+        order = np.argsort(starts, kind="stable")
+        pick = order.reshape(P, 1).astype(np.intp)
+        t_start = np.minimum(starts[order], T).astype(np.int64)
+        load = np.zeros(n_thr)
+        assigned: list[list[int]] = [[] for _ in range(n_thr)]
+        for c in np.argsort(t_start, kind="stable"):  # the longest first
+            i = int(np.argmin(load))
+            assigned[i].append(int(c))
+            load[i] += T - t_start[c]
+        groups = np.full((n_thr, max(len(a) for a in assigned)), -1, np.int64)
+        for i, a in enumerate(assigned):
+            groups[i, : len(a)] = a
+        return _Schedule(pick, t_start, groups)
+
+    @staticmethod
+    def _unpick(arr: F64, pick: NDArray[np.intp], P: int) -> F64:
+        """(chunks, ..., sets of the chunk) → (P, ...): each set from its chunk's slot."""
+        full = np.moveaxis(arr, -1, 1)  # (chunks, slot, ...)
+        out = np.empty((P, *full.shape[2:]))
+        out[pick.ravel()] = full.reshape(pick.size, *full.shape[2:])
+        return out
 
     def _run_daily(
         self, a: dict[str, F64], cls: F64, ent: F64, init: F64, fm: F64, fh: F64, P: int
@@ -616,16 +675,37 @@ class ExpectedModel:
         )
         return {k: self._unchunk(v, n, Pc, P) for k, v in o.items()}
 
+    def _first_steps(self, ent: F64, init: F64) -> NDArray[np.int64]:
+        """Each set's first step with anyone in it: its first entry (``T``: none)."""
+        T = self.T
+        any_ent: NDArray[np.bool_] = np.any(ent > 0.0, axis=2)  # (P, T)
+        first = np.where(np.any(any_ent, axis=1), np.argmax(any_ent, axis=1), T).astype(np.int64)
+        first[np.any(init > 0.0, axis=1)] = 0
+        return first
+
     def _run_fast(
-        self, a: dict[str, F64], ent: F64, init: F64, fm: F64, fh: F64, P: int
+        self,
+        a: dict[str, F64],
+        ent: F64,
+        init: F64,
+        fm: F64,
+        fh: F64,
+        P: int,
+        starts: NDArray[np.int64] | None = None,
     ) -> dict[str, Any]:
-        """The fast propagation (:mod:`crossings.expected.fast`)."""
+        """The fast propagation (:mod:`crossings.expected.fast`).
+
+        ``starts`` gives each set's first step with anyone in it (default: all
+        step 0); sets that start later skip the empty steps before it.
+        """
         m = self.model
         plan, (fi, ff) = self._fast_plan(self._fast_options["merge"])
         if self._fast_options["merge"] and not self._twins_hold(plan, a["rate"]):
             # a set gives the twins different rates: propagate them apart
             plan, (fi, ff) = self._fast_plan(False)
-        n, Pc, pick = self._chunks(P)
+        sched = self._schedule(np.zeros(P, np.int64) if starts is None else starts, self.T)
+        pick = sched.pick
+        n, Pc = pick.shape
 
         def chunk(arr: F64) -> F64:
             return np.ascontiguousarray(np.moveaxis(np.asarray(arr)[pick], 1, -1))
@@ -657,6 +737,8 @@ class ExpectedModel:
         i64 = np.int64
         fast.propagate_many(
             self.T,
+            sched.t_start,
+            sched.groups,
             m.step_seg.astype(i64),
             self.year_index,
             plan.args(),
@@ -686,7 +768,7 @@ class ExpectedModel:
             o["rule_counts"],
             o["hazard_counts"],
         )
-        out = {k: self._unchunk(v, n, Pc, P) for k, v in o.items()}
+        out = {k: self._unpick(v, pick, P) for k, v in o.items()}
         self._entry_flows(out["flows"], ent, init, plan.en_wsex)
         return out
 

@@ -879,7 +879,7 @@ def _rebase_row(
 
 @jit(cache=True)
 def propagate(
-    T: int, step_seg: I64, year_index: I64, plan: Any, fi: I64, ff: F64,
+    T: int, t0: int, step_seg: I64, year_index: I64, plan: Any, fi: I64, ff: F64,
     rate: F64, cls: F64, route: F64, wave_step: I64, wave_share: F64, wave_active: B8,
     rc_step: I64, rc_from: I64, rc_to: I64, rc_share: F64, ent: F64, ent_init: F64,
     fm: F64, fh: F64,
@@ -894,6 +894,10 @@ def propagate(
     working arrays; :func:`_steps` does the work, compiled without reference
     counting (numba cannot remove the counts of arrays used in branches, and
     they cost more than the arithmetic of a step).
+
+    ``t0`` is the first step to compute: exact when no set of the chunk has
+    anyone before it (no entries, no initial people), as for the later entry
+    cohorts; the steps before it would only add zeros.
     """
     n_res = plan[_N_RES]
     res_off = plan[_RES_OFF]
@@ -944,7 +948,7 @@ def propagate(
     )
     bo, ring, sums, blk, dre, dim, zr, zi, yr, yi = fir_alloc(fi, P)
     _steps(
-        T, step_seg, year_index, plan, fi, ff, rate, cls, route, wave_step, wave_share,
+        T, t0, step_seg, year_index, plan, fi, ff, rate, cls, route, wave_step, wave_share,
         wave_active, rc_step, rc_from, rc_to, rc_share, ent, ent_init, fm, fh, stocks, flows,
         flag_flows, wave_moved, rc_moved, fam_m, fam_h, rule_counts, hazard_counts, work,
         bo, ring, sums, blk, dre, dim, zr, zi, yr, yi,
@@ -953,7 +957,7 @@ def propagate(
 
 @jit(cache=True, _nrt=False)
 def _steps(
-    T: int, step_seg: I64, year_index: I64, plan: Any, fi: I64, ff: F64,
+    T: int, t0: int, step_seg: I64, year_index: I64, plan: Any, fi: I64, ff: F64,
     rate: F64, cls: F64, route: F64, wave_step: I64, wave_share: F64, wave_active: B8,
     rc_step: I64, rc_from: I64, rc_to: I64, rc_share: F64, ent: F64, ent_init: F64,
     fm: F64, fh: F64,
@@ -988,11 +992,11 @@ def _steps(
     J = cn_d.shape[0]
     g_prev = -1
     y_prev = -1
-    for t in range(T):
+    for t in range(t0, T):
         g = step_seg[t]
         gr = min(g, G - 1)
         y = year_index[t]
-        if t > 0 and (g != g_prev or y != y_prev):
+        if t > t0 and (g != g_prev or y != y_prev):
             _flush(
                 y_prev, g_prev, P, n_int, S, tally, n_res, res_off, seg_ptr, seg_lo, seg_hi,
                 seg_sex, ic_ptr, ic_c,
@@ -1381,7 +1385,7 @@ def _steps(
                 for r in range(rf):
                     xf[fbase[f] + r] = 0.0
         _stocks(t, P, hi, res_off, tally, seg_ptr, seg_lo, seg_hi, seg_sex, mass, stocks)
-    if T > 0:
+    if t0 < T:
         _flush(
             y_prev, g_prev, P, n_int, S, tally, n_res, res_off, seg_ptr, seg_lo, seg_hi,
             seg_sex, ic_ptr, ic_c,
@@ -1403,22 +1407,30 @@ def _rc_group(k_s: int, rr: int, jj: int, rc_s_ptr: I64, rc_j_ptr: I64) -> int:
 
 @jit(cache=True, parallel=True)
 def propagate_many(
-    T: int, step_seg: I64, year_index: I64, plan: Any, fi: I64, ff: F64, rate: F64, cls: F64,
-    route: F64, wave_step: I64, wave_share: F64, wave_active: B8, rc_step: I64, rc_from: I64,
-    rc_to: I64, rc_share: F64, ent: F64, ent_init: F64, fm: F64, fh: F64, stocks: F64,
+    T: int, t_start: I64, groups: I64, step_seg: I64, year_index: I64, plan: Any, fi: I64,
+    ff: F64, rate: F64, cls: F64, route: F64, wave_step: I64, wave_share: F64,
+    wave_active: B8, rc_step: I64, rc_from: I64, rc_to: I64, rc_share: F64, ent: F64,
+    ent_init: F64, fm: F64, fh: F64, stocks: F64,
     flows: F64, flag_flows: F64, wave_moved: F64, rc_moved: F64, fam_m: F64, fam_h: F64,
     rule_counts: F64, hazard_counts: F64,
 ) -> None:  # fmt: skip  # pragma: no cover - compiled
     """:func:`propagate` for chunks of parameter sets in parallel threads.
 
-    Every per-set array has a leading chunk axis; chunk ``i`` holds its sets on
-    the last axis.
+    Every per-set array has a leading chunk axis; chunk ``c`` holds its sets on
+    the last axis and starts at step ``t_start[c]``. Thread ``i`` computes the
+    chunks ``groups[i]`` one after the other (``-1``: none), so a schedule can
+    balance chunks of different lengths over the threads.
     """
-    n = rate.shape[0]
+    n = groups.shape[0]
     for i in nb.prange(n):
-        propagate(
-            T, step_seg, year_index, plan, fi, ff, rate[i], cls[i], route[i], wave_step,
-            wave_share[i], wave_active, rc_step, rc_from, rc_to, rc_share[i], ent[i],
-            ent_init[i], fm[i], fh[i], stocks[i], flows[i], flag_flows[i], wave_moved[i],
-            rc_moved[i], fam_m[i], fam_h[i], rule_counts[i], hazard_counts[i],
-        )  # fmt: skip
+        for j in range(groups.shape[1]):
+            c = groups[i, j]
+            if c < 0:
+                continue
+            propagate(
+                T, t_start[c], step_seg, year_index, plan, fi, ff, rate[c], cls[c], route[c],
+                wave_step, wave_share[c], wave_active, rc_step, rc_from, rc_to, rc_share[c],
+                ent[c], ent_init[c], fm[c], fh[c], stocks[c], flows[c], flag_flows[c],
+                wave_moved[c], rc_moved[c], fam_m[c], fam_h[c], rule_counts[c],
+                hazard_counts[c],
+            )  # fmt: skip
