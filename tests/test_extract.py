@@ -758,9 +758,11 @@ def test_round5_dev_set_meets_targets() -> None:
 #:   ``heldout8`` attribution (0.987 / 0.904), ``heldout5`` and ``dev4`` attribution.
 #: * ``heldout10``, the round-10 blind set: its one blind run with rules-2.6 gave claims
 #:   0.742 / 0.754, attribution 0.966 / 0.814, 2 furniture (rules-2.5: claims 0.695 /
-#:   0.695, attribution 1.000 / 0.841, 2 furniture); its floor is that first run.
+#:   0.695, attribution 1.000 / 0.841, 2 furniture). Tuned on in round 11 (seven re-mentions
+#:   relabelled to the conventions, listed in ``heldout10/README.md``), rules-2.7 gives claims
+#:   0.958 / 0.904, attribution 1.000 / 0.878, no furniture.
 SEEN_FLOORS = {
-    "heldout10": ((0.74, 0.75), (0.96, 0.81), 2),
+    "heldout10": ((0.95, 0.90), (0.99, 0.87), 0),
     "heldout7": ((0.83, 0.80), (0.99, 0.89), 1),
     "heldout8": ((0.93, 0.92), (0.98, 0.90), 0),
     "heldout9": ((0.93, 0.85), (0.94, 0.89), 0),
@@ -1980,3 +1982,116 @@ def test_round10_attribution_structures() -> None:
     for text, who in cases:
         got = _r10(text)
         assert got and got[0][3] == who, (text, got)
+
+
+# --- round 11 (rules-2.7): structures of heldout10 ----------------------------------------
+
+PUB11 = dt.date(2024, 8, 14)
+
+
+def _r11(text: str, published: dt.date = PUB11) -> list[tuple[object, ...]]:
+    return [
+        (c.value, c.subject, c.period, c.attribution.who if c.attribution else None)
+        for c in extract_claims(text, published=published)
+    ]
+
+
+def test_round11_broadcast_lines_and_as_of_last_month() -> None:
+    from crossings.evidence.extract.furniture import document_date  # noqa: PLC0415
+
+    text = "RADIO ASIA HOUR\nTranscript | Broadcast: Tuesday, 14 November 2023 | Segment 3\n\nBody."
+    assert document_date(text) == dt.date(2023, 11, 14)
+    ((_, _, period, _),) = _r11(
+        "Partners have confirmed at least 340 women held in detention centres as of last month.",
+        dt.date(2023, 11, 14),
+    )
+    assert period == Period(None, dt.date(2023, 10, 31), "cumulative-to")
+
+
+def test_round11_comparison_periods_of_another_year() -> None:
+    got = _r11(
+        "The unification ministry's first-quarter count is out: 44 arrivals, up from 35 in the "
+        "same quarter of 2023.",
+        dt.date(2024, 6, 10),
+    )
+    assert [(v, p) for v, _, p, _ in got] == [
+        (44.0, Period(dt.date(2024, 1, 1), dt.date(2024, 3, 31), "quarter")),
+        (35.0, Period(dt.date(2023, 1, 1), dt.date(2023, 3, 31), "quarter")),
+    ]
+    assert got[0][3] == "Ministry of Unification"  # the ministry's count
+    got = _r11(
+        "A total of 105 defectors arrived in the first half of 2025, the ministry said. The "
+        "ministry put the figure for the same six months of 2024 at 106.",
+        dt.date(2025, 7, 17),
+    )
+    assert got[1][2] == Period(dt.date(2024, 1, 1), dt.date(2024, 6, 30), "half-year")
+    ((_, _, period, _),) = _r11("So far this year, through September, 158 have arrived.")
+    assert period == Period(dt.date(2024, 1, 1), dt.date(2024, 9, 30), "range")
+
+
+def test_round11_ages_samples_and_a_change_to_a_new_count() -> None:
+    assert _r11("Of the group, the youngest was 14.") == []
+    assert _r11("The youngest member of the team is 15.") == []
+    assert _r11("The Rapporteur held consultations with 56 persons who had left the country.") == []
+    got = _r11("Arrivals rose 23.3 percent to 238 last year, the ministry said.")
+    year = Period(dt.date(2023, 1, 1), dt.date(2023, 12, 31), "year")
+    assert [(v, s, p) for v, s, p, _ in got] == [
+        (0.233, "arrived", year),
+        (238.0, "arrived", year),
+    ]  # a change, then the new count: no range
+
+
+def test_round11_subjects() -> None:
+    ((value, subject, *_),) = _r11(
+        "Since 2020, at least 40 people who fled from Russia have resettled in the South."
+    )
+    assert (value, subject) == (40.0, "arrived")  # the main verb, not the relative clause's
+    ((_, subject, *_),) = _r11("At least 30 people had vanished since January.")
+    assert subject == "missing"
+    got = _r11(
+        "China returned 318 people in 2022. Seventy-seven of those returned were held in "
+        "pre-trial detention."
+    )
+    assert [s for _, s, *_ in got] == ["repatriated", "detained"]
+    got = _r11(
+        "Authorities shot two men dead at a public trial in Hyesan on 21 March. Eleven other "
+        "residents received terms of between five and 12 years at the same trial."
+    )
+    day = Period(dt.date(2024, 3, 21), dt.date(2024, 3, 21), "day")
+    assert [(v, s, p) for v, s, p, _ in got][:2] == [
+        (2.0, "executed", day),
+        (11.0, "sentenced", day),
+    ]
+    assert [v for v, *_ in _r11("Those tried received terms of one to seven years in camps.")] == [
+        1.0,
+        7.0,
+    ]
+    assert _r11("One of them received a term of one year.") == []
+
+
+def test_round11_a_definite_group_and_an_aim_are_no_arrival() -> None:
+    got = _r11(
+        "Vietnamese border guards detained 12 North Koreans near Lang Son on Sunday. The eight "
+        "women and four men had hoped to reach the South Korean embassy in Hanoi.",
+        dt.date(2025, 5, 22),
+    )
+    assert [(v, s) for v, s, *_ in got] == [
+        (12.0, "detained"),
+        (8.0, "detained"),
+        (4.0, "detained"),
+    ]
+    assert len({p for _, _, p, _ in got}) == 1  # the group's day
+    assert _r11("The two most recent years are far below the levels seen before.") == []
+
+
+def test_round11_attribution_structures() -> None:
+    got = _r11(
+        "Police detained 11 workers in Khabarovsk on Saturday, a source familiar with the matter "
+        "told The Seoul Ledger."
+    )
+    assert got[0][3] == "source familiar with the matter"
+    got = _r11(
+        "The ministry said 1,200 defectors died last year. According to the same data, 9 died "
+        "by suicide."
+    )
+    assert [w for *_, w in got] == ["The ministry", "The ministry"]  # "the same data": its source

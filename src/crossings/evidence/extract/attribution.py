@@ -490,9 +490,12 @@ _ROLE_NAME = re.compile(
 )
 _POSS_ANY = re.compile(
     rf"(?P<x>(?:[Tt]he\s+)?(?:{_NAME_WORD}(?:\s+(?:{_CONNECT}\s+)*{_NAME_WORD})*"
-    r"|ministry|group|government|agency|network|centre|center|organisation|organization|charity"
+    r"|(?:(?:unification|foreign|interior|justice|defen[cs]e|security)\s+)?ministry"
+    r"|group|government|agency|network|centre|center|organisation|organization|charity"
     r"|commission|institute|rapporteur|forum|archive|alliance|project|coalition|office))['’]s\s+(?:own\s+|provisional\s+|final\s+|latest\s+"
-    r"|official\s+|annual\s+|new\s+|monthly\s+|arrival\s+)*(?:figures?|data|count|tally|statistics"
+    r"|official\s+|annual\s+|new\s+|monthly\s+|arrival\s+"
+    r"|(?:first|second|third|fourth|half|mid|full|year)-(?:quarter|half|year|end)\s+)*"
+    r"(?:figures?|data|count|tally|statistics"
     r"|estimates?|records|table|report|survey|study|white\s+paper)\b"
 )
 
@@ -885,7 +888,8 @@ _APPOSITION_HEAD = re.compile(r"\s*(?:a|an|the|one|another|now|then)\s", re.IGNO
 _SOURCE_PHRASE = re.compile(
     r"(?:(?:the|a|an|her|his|their|its|our|one|two|three|several|some|many)\s+)?"
     r"(?:[\w'’-]+\s+){0,3}?(?P<head>[a-z]+)"
-    r"(?:\s+(?:in|at|for|of|from|on|[a-z]+ed|based|working|living)\b[\w'’ -]{0,40})?"
+    r"(?:\s+(?:in|at|for|of|from|on|[a-z]+ed|based|working|living"
+    r"|(?:familiar|close|acquainted)\s+with)\b[\w'’ -]{0,40})?"
 )
 
 
@@ -1106,7 +1110,7 @@ class AttributionResolver:
         return noted if noted is not None else mention.who
 
 
-_THE_SAME = re.compile(r"the\s+same\b", re.IGNORECASE)
+_THE_SAME = re.compile(r"(?:the\s+)?same\b", re.IGNORECASE)
 _CONNECTORS = frozenset({"of", "for", "on", "and", "&", "de", "du", "la", "the", "in"})
 
 

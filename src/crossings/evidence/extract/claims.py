@@ -146,7 +146,7 @@ from crossings.evidence.types import Attribution, ExtractedClaim, NamedPeriod, P
 
 __all__ = ["EXTRACTOR_VERSION", "extract_claims"]
 
-EXTRACTOR_VERSION = "rules-2.6"
+EXTRACTOR_VERSION = "rules-2.7"
 _MAX_QUOTE = 400
 
 # --------------------------------------------------------------------------- trap patterns
@@ -268,7 +268,10 @@ _TERM_SUFFIX = re.compile(
 _AGE_AFTER_NAME = re.compile(r"[A-Z][\w'-]+,\s*$")
 _AGE_OF_PERSON = re.compile(
     r"\b(?:boy|girl|child|son|daughter|baby|toddler|teenager|man|woman)\s+of\s+"
-    r"(?:about\s+|around\s+|roughly\s+|some\s+)?$|,\s*now\s+(?:aged\s+)?$",
+    r"(?:about\s+|around\s+|roughly\s+|some\s+)?$|,\s*now\s+(?:aged\s+)?$"
+    # "the youngest was 14", "The youngest member of the team is 15"
+    r"|\b(?:youngest|oldest|eldest)(?:\s+[\w-]+){0,4}?\s+(?:was|is|were|are)\s+"
+    r"(?:just\s+|only\s+|about\s+|aged\s+|barely\s+)?$",
     re.IGNORECASE,
 )
 _AGE_RANGE_BEFORE = re.compile(
@@ -278,7 +281,8 @@ _AGE_RANGE_BEFORE = re.compile(
 _SAMPLE_BEFORE = re.compile(
     r"\b(?:interview(?:s|ed|ing)?(?:\s+with)?|survey(?:s|ed|ing)?(?:\s+of)?|poll(?:ed)?(?:\s+of)?"
     r"|spoke\s+(?:to|with)|spoken\s+(?:to|with)|talked\s+to|met(?:\s+with)?|relatives\s+of"
-    r"|families\s+of|testimon(?:y|ies)\s+(?:of|from)|accounts\s+of|sample\s+of|questioned)"
+    r"|families\s+of|testimon(?:y|ies)\s+(?:of|from)|accounts\s+of|sample\s+of|questioned"
+    r"|consult(?:ed|ations?)(?:\s+with)?)"
     r"\s+(?:[\w'-]+\s+){0,2}$",
     re.IGNORECASE,
 )
@@ -394,9 +398,24 @@ _WHEN_THEN = re.compile(
     re.IGNORECASE,
 )
 _SAME_DAY = re.compile(
-    r"\b(?:on\s+)?(?:the\s+same|that)\s+(?:day|afternoon|morning|evening|night)\b", re.IGNORECASE
+    r"\b(?:on\s+)?(?:the\s+same|that)\s+(?:day|afternoon|morning|evening|night)\b"
+    # "received terms ... at the same trial": the day of the trial named before
+    r"|\bat\s+the\s+same\s+(?:public\s+)?(?:trial|hearing|session|rally|meeting)\b",
+    re.IGNORECASE,
 )
 _SAME_DAY_LOOKBACK = 8
+_TO_NEW_COUNT = re.compile(
+    r"\s+to\s+(?:about\s+|around\s+|nearly\s+|almost\s+|just\s+)?\d[\d,]*(?!\s*(?:%|per\s*cent|percent))"
+)
+# a sentence that opens with a definite group: "The eight women and four men had hoped ..."
+_DEFINITE_START = re.compile(
+    r"\s*(?:The|These|Those|All\s+(?:the\s+)?)\s+(?:[\w-]+\s+(?:women|men|children|girls|boys)"
+    r"\s*(?:,|and)\s+)?",
+)
+_DEFINITE_AFTER = re.compile(
+    r"\s+(?:women|men|people|persons|North\s+Koreans|defectors|escapees|children|girls|boys"
+    r"|detainees|were|are|had|have|will|would)\b"
+)
 """Earlier claims searched for the day that "on the same day" refers to."""
 _OF_WORD = re.compile(r"\bof\b", re.IGNORECASE)
 _PARTICIPLE_THEN_VERB = re.compile(
@@ -440,6 +459,11 @@ _MAIN_VERB = re.compile(
     re.IGNORECASE,
 )
 _AUX_START = re.compile(r"\s*(?:were|was|are|is|had|have|has)\b", re.IGNORECASE)
+# the relative clause's own verb, then the main verb's auxiliary right before the cue
+_MAIN_PERFECT_END = re.compile(
+    r"\w\s+(?:[\w'’-]+\s+){0,6}?(?:have|has|had)\s+(?:since\s+|now\s+|also\s+|all\s+|later\s+)?$",
+    re.IGNORECASE,
+)
 _CLAUSE_BREAK = re.compile(r"\b(?:is|are|was|were|when|if|because|while|although)\b", re.IGNORECASE)
 _DATELINE = re.compile(
     r"[A-Z][A-Z .'-]{2,}(?:\([^)]*\))?,\s*(?:[A-Z][a-z]{2,}\.?\s+\d{1,2})?(?:\s*\([^)]*\))?"
@@ -910,6 +934,8 @@ def _in_relative_clause(gap_text: str) -> bool:
         return False
     rest = gap_text[rel.end() :]
     aux = _AUX_START.match(rest)
+    if _MAIN_PERFECT_END.search(rest, aux.end() if aux else 0):
+        return False  # "40 people who fled from Russia have [resettled]": the main verb
     return not _MAIN_VERB.search(rest, aux.end() if aux else 0)
 
 
@@ -1240,6 +1266,8 @@ def _find_ranges(text: str, cands: Sequence[NumberMention]) -> dict[int, tuple[i
         widening = b.value > a.value or (b.percent and not a.percent)
         if not _RANGE_JOIN.match(join) or not widening:
             continue
+        if a.percent and not b.percent:
+            continue  # "rose 23.3 percent to 238": a change, then the new count
         word = join.strip()
         before = text[max(0, a.start - 40) : a.start]
         if word == "and" and not re.search(r"\bbetween\s+(?:\w+\s+)?$", before, re.IGNORECASE):
@@ -1837,6 +1865,10 @@ def _refers_back(text: str, sent: Sentence, last: NumberMention) -> bool:
         text[max(sent.start, last.start - 16) : last.start]
     ):
         return True  # "Four others received terms", "The remaining five": the same event's
+    if _DEFINITE_START.fullmatch(text, sent.start, last.start) and _DEFINITE_AFTER.match(
+        text, last.end, sent.end
+    ):
+        return True  # "The eight women and four men had hoped to ...": the group named before
     limit = min(sent.end, last.end + 12)
     m = _ANAPHOR.search(text, sent.start, sent.end)
     while m is not None and m.start() < limit:
@@ -1900,6 +1932,9 @@ def _period_of(
         return assigned.period, "respectively"
     reached = _CHANGE_TO.search(text[max(sent.start, first.start - 120) : first.start]) is not None
     pmention = _pick_period(text, own, info, blockers, cue, skip_shift=percent or reached)
+    if pmention is None and percent and _TO_NEW_COUNT.match(text, own[1], sent.end):
+        # "rose 23.3 percent to 238 last year": the change has the new count's period
+        pmention = _pick_period(text, own, info, (), cue, skip_shift=True)
     if pmention is not None and pmention.kind == "vague":
         return None, "vague"
     if (

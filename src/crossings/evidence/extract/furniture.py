@@ -76,7 +76,7 @@ _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
 _DATED_LINE = re.compile(
     r"(?:[^\n]{0,80}?[|·•]\s*)?"  # "Hanbit News | Politics | Input 2024.10.08 11:42"
     r"\s*[*_]*\s*(?:Published|Posted|Date|Dated|Written|Last\s+updated|Updated|Issued|Input"
-    r"|Inputted|Registered)\s*(?:on\s*)?:?"
+    r"|Inputted|Registered|Broadcast|Aired|Recorded|First\s+broadcast)\s*(?:on\s*)?:?"
     rf"\s*{_date('d')}",
     re.IGNORECASE,
 )
@@ -266,7 +266,7 @@ def document_date(text: str) -> dt.date | None:
     """The publication date a text gives itself, or ``None``.
 
     The dateline of one of its first paragraphs ("SEOUL, January 17, 2025 —")
-    wins; else a "Published:" / "Posted" / "Date:" / "Last updated" line in its
+    wins; else a "Published:" / "Posted" / "Date:" / "Last updated" / "Broadcast:" line in its
     first 2,000 characters.
 
     Args:

@@ -156,7 +156,14 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (r"(?<!diary )(?<!blog )\bentr(?:ies|ants)\b", "arrived", 2),
     # "women make up 86 percent of this year's intake": the resettlement centre's arrivals
     (r"\bintakes?\b", "arrived", 2),
-    (rf"\b(?:reach|reaches|reached|reaching|made\s+it\s+to|make\s+it\s+to)\s+{_SK}", "arrived", 3),
+    (
+        # "had hoped to reach the South Korean embassy": an aim, not an arrival
+        r"(?<!hoped\sto\s)(?<!hoping\sto\s)(?<!trying\sto\s)(?<!tried\sto\s)(?<!planned\sto\s)"
+        r"(?<!wanted\sto\s)(?<!attempting\sto\s)(?<!aiming\sto\s)(?<!failed\sto\s)"
+        rf"\b(?:reach|reaches|reached|reaching|made\s+it\s+to|make\s+it\s+to)\s+{_SK}",
+        "arrived",
+        3,
+    ),
     (rf"\b(?:enter|enters|entered|entering)\s+{_SK}", "arrived", 3),
     (
         r"\bresettl(?:e|es|ed|ing|ement)\b(?!\s+(?:cent(?:re|er)s?|support|benefits?|programmes?"
@@ -192,6 +199,8 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     ),
     (r"\bleft\s+North\s+Korea\b", "escaped", 3),
     (r"\b(?:hiding|living|staying)\s+(?:illegally\s+|secretly\s+)?in\s+China\b", "escaped", 2),
+    # "the number now hiding there": people in hiding abroad (escaped, not yet arrived)
+    (r"\b(?:in\s+)?hiding\b", "escaped", 2),
     (r"\b(?:border[-\s])?crossers\b", "escaped", 2),
     (
         rf"\b(?:travel(?:led|ed|s)?\s+on\s+to|made\s+it\s+(?:out\s+)?to|reach(?:ed|es)?)\s+"
@@ -266,7 +275,7 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (r"\bapprehend(?:ed|ing|s)?\b", "detained", 3),
     (r"\bcaptur(?:es|ed)\b", "detained", 3),
     (r"\brounded\s+up\b", "detained", 3),
-    (r"\b(?:in|into)\s+(?:\w+\s+)?(?:custody|detention)\b", "detained", 3),
+    (r"\b(?:in|into)\s+(?:[\w-]+\s+)?(?:custody|detention)\b", "detained", 3),
     (
         r"\b(?:were|was|been|being|got|get)\s+picked\s+up\b|\bpicked\s+up\s+(?:[\d,]+\b|(?:[\w-]+\s+)?"
         r"(?:North\s+Koreans|defectors|people|women|men))|\bintercepted\b",
@@ -309,6 +318,13 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (r"\b(?:were|was|been|being)\s+hanged\b|\bpublicly\s+hanged\b", "executed", 3),
     (r"\bpublicly\s+shot\b|\bfiring\s+squads?\b", "executed", 3),
     (r"\bshot\b(?=[^.;,]{0,60}\bfor\b)", "executed", 3),
+    # "shot two men dead at a public trial": an execution
+    (
+        r"\bshot\s+(?:[\w,-]+\s+){0,4}?dead\s+(?:at|after|during|before)\s+(?:a\s+|the\s+)?"
+        r"(?:public\s+)?(?:trial|rally|gathering|execution)",
+        "executed",
+        3,
+    ),
     # imprisoned
     # "put the total population of the political prison camps at 80,000 to 120,000"
     (
@@ -370,7 +386,7 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (r"\b(?:die|dies|died|dying)\b", "died", 3),
     (r"(?<!to\s)\bdeaths?\b", "died", 3),
     (r"\bkill(?:s|ed)?\b", "died", 3),
-    (r"\bshot\s+dead\b", "died", 3),
+    (r"\bshot\s+(?:[\w,-]+\s+){0,4}?dead\b", "died", 3),
     (r"\b(?:drown(?:ed|ing)|perish(?:ed)?|starved\s+to\s+death)\b", "died", 3),
     (
         r"\b(?:took|take|taken|taking)\s+(?:their|his|her)\s+own\s+lives?\b|\bcommitted\s+suicide\b"
@@ -387,6 +403,7 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     # missing
     (r"\bmissing\b", "missing", 3),
     (r"\bdisappear(?:s|ed)\b", "missing", 3),
+    (r"\bvanish(?:es|ed)?\b", "missing", 3),
     (r"\bunaccounted\s+for\b", "missing", 3),
     (
         r"\b(?:can(?:not|'t|’t)|could\s+not|could(?:n't|n’t))\s+be\s+(?:located|found|traced)\b"

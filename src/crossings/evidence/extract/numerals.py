@@ -118,6 +118,11 @@ _DIGIT_WORDS: Mapping[str, str] = MappingProxyType(
     }
 )
 _LEAD = rf"(?:\d{{1,3}}|(?:{_SMALL})(?:-(?:{_SMALL}))?)"
+# "terms of one to seven years", "between one and three months": "one" as a range's low end
+_ONE_IN_RANGE = re.compile(
+    r"\s*(?:to|and|or|-|–)\s*(?:[a-z]+(?:-[a-z]+)?|\d{1,3})\s+(?:years?|months?|weeks?|days?)\b",
+    re.IGNORECASE,
+)
 # "65-thousand", "34-thousand-259", "one-thousand-137", "12-hundred", "12-point-seven"
 _HYPHEN_NUMBER = re.compile(
     rf"(?<![\w.,/#$£€¥₩)\]-])(?P<lead>{_LEAD})"
@@ -374,8 +379,8 @@ def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[Numb
         found.append(NumberMention(m.start(), n_end, value, percent, False, digits))
     for m in _WORD_NUMBER.finditer(text, start, stop):
         phrase = m.group(0)
-        if phrase.lower() == "one":
-            continue
+        if phrase.lower() == "one" and not _ONE_IN_RANGE.match(text, m.end(), stop):
+            continue  # a pronoun ("one of them"), unless a range's low end ("one to seven years")
         value_w = parse_number_words(phrase)
         if value_w is None:
             continue

@@ -39,7 +39,7 @@ late 2011", "since the end of the 1950-53 war"
 "as of end-2019", "as of the end of December",         cumulative-to (open start .. end)
 "by the end of 2019", "as of October 2022", "as of
 September last year", "at the end of 2021", "as of
-the third quarter of 2024"
+the third quarter of 2024", "as of last month"
 "so far this year", "in 2020 so far", "to date",       cumulative-to (.. published)
 "currently", "now", "at present"
 "the same period last year", "a year earlier"          the previous period in the
@@ -169,7 +169,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "sofar_through",
         _rx(
             rf"\b(?:so\s+far\s+(?:this\s+year|in\s+(?P<y1>{YEAR}))|this\s+year|in\s+(?P<y2>{YEAR}))"
-            rf"\s+(?:so\s+far\s+)?(?:through|to|until|till|up\s+to)\s+(?:the\s+end\s+of\s+)?"
+            rf",?\s+(?:so\s+far\s+)?(?:through|to|until|till|up\s+to)\s+(?:the\s+end\s+of\s+)?"
             rf"(?P<m>{MONTH})(?![\w-])"
         ),
     ),
@@ -248,6 +248,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"(?:(?:of\s+)?(?P<y>{YEAR}|last\s+year|this\s+year|(?<=of\s)the\s+year))?"
             rf"|\bas\s+(?:of|at)\s+(?:(?P<m2>{MONTH}),?\s*(?:(?:of\s+)?(?P<y2>{YEAR}|last\s+year"
             rf"|this\s+year))?|(?P<y3>{YEAR})\b)"
+            r"|\b(?:as\s+(?:of|at)|by)\s+(?:the\s+end\s+of\s+)?(?P<lm>last|this)\s+month\b"
         ),
     ),
     (
@@ -359,7 +360,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "shift",
         _rx(
-            rf"\bthe\s+same\s+(?:period|time|months?|quarter|half)\s+(?:of\s+|in\s+)?"
+            rf"\bthe\s+same\s+(?:{_NMONTHS}\s+)?(?:period|time|months?|quarter|half)\s+(?:of\s+|in\s+)?"
             rf"(?:last\s+year|the\s+previous\s+year|a\s+year\s+(?:earlier|before|ago)|(?P<y>{YEAR}))"
             r"|\ba\s+year\s+(?:earlier|before|ago)\b|\bthe\s+previous\s+year\b|\bthe\s+year\s+before\b"
             # translated copy: "compared with before year", "than the previous year's"
@@ -803,6 +804,13 @@ def _resolve(
             return Period(dt.date(y, _PART_MONTH.get(part, 1), 1), published, "cumulative-to")
         return Period(dt.date(y, mo, _PART_DAY.get(part, 1)), published, "cumulative-to")
     if kind == "asof":
+        if g["lm"]:  # "as of last month": cumulative to its end
+            if published is None:
+                return None
+            if g["lm"].lower() == "this":
+                return Period(None, published, "cumulative-to")
+            prev = published.replace(day=1) - dt.timedelta(days=1)
+            return Period(None, prev, "cumulative-to")
         mtok, ytok = (g["m"], g["y"]) if (g["m"] or g["y"]) else (g["m2"], g["y2"] or g["y3"])
         if mtok and not _capitalised(mtok):
             return None
@@ -952,7 +960,7 @@ def _resolve(
 
 
 _ANCHOR_KINDS = frozenset(
-    {"since", "since_clause", "since_span", "since_named", "asof", "asof_part"}
+    {"since", "since_clause", "since_span", "since_named", "asof", "asof_part", "shift"}
 )
 
 
@@ -1071,7 +1079,8 @@ def find_periods(
             continue
         chosen.append((kind, m, named))
         taken_until = m.end()
-    # a year inside "since 1998" or "as of 2019" is not the year of the rest of the sentence
+    # a year inside "since 1998", "as of 2019" or "the same quarter of 2023" is not the year of
+    # the rest of the sentence
     anchored = [(m.start(), m.end()) for kind, m, _n in chosen if kind in _ANCHOR_KINDS]
     years = [
         y for y in _sentence_years(text, start, end) if not any(a <= y[0] < b for a, b in anchored)
