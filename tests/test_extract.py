@@ -765,9 +765,11 @@ def test_round5_dev_set_meets_targets() -> None:
 #:   0.958 / 0.904, attribution 1.000 / 0.878, no furniture.
 #: * ``heldout11``, the round-11 blind set: its one blind run with rules-2.7 gave claims
 #:   0.664 / 0.692, attribution 0.944 / 0.850, 2 furniture (rules-2.6: claims 0.631 / 0.658,
-#:   attribution 0.940 / 0.839, 2 furniture); its floor is that first run.
+#:   attribution 0.940 / 0.839, 2 furniture). Tuned on in round 12 (four re-mentions
+#:   relabelled to the conventions, listed in ``heldout11/README.md``), rules-2.8 gives claims
+#:   0.873 / 0.851, attribution 0.957 / 0.848, 1 furniture.
 SEEN_FLOORS = {
-    "heldout11": ((0.66, 0.69), (0.94, 0.85), 2),
+    "heldout11": ((0.87, 0.85), (0.95, 0.84), 1),
     "heldout10": ((0.95, 0.90), (0.99, 0.87), 0),
     "heldout7": ((0.83, 0.80), (0.99, 0.89), 1),
     "heldout8": ((0.93, 0.92), (0.98, 0.90), 0),
@@ -2101,3 +2103,99 @@ def test_round11_attribution_structures() -> None:
         "by suicide."
     )
     assert [w for *_, w in got] == ["The ministry", "The ministry"]  # "the same data": its source
+
+
+# --- round 12 (rules-2.8): structures of heldout11 ----------------------------------------
+
+PUB12 = dt.date(2024, 10, 8)
+
+
+def _r12(text: str, published: dt.date = PUB12) -> list[tuple[object, ...]]:
+    return [
+        (c.value, c.subject, c.period, c.attribution.who if c.attribution else None)
+        for c in extract_claims(text, published=published)
+    ]
+
+
+def test_round12_translated_quarters_and_the_year_before() -> None:
+    q1 = Period(dt.date(2024, 1, 1), dt.date(2024, 3, 31), "quarter")
+    q2 = Period(dt.date(2024, 4, 1), dt.date(2024, 6, 30), "quarter")
+    got = _r12('"this year 2 quarter domestic entering escape residents total is 64 persons"')
+    assert [(v, s, p) for v, s, p, _ in got] == [(64.0, "arrived", q2)]  # "2" is no claim
+    got = _r12("1 quarter entering persons 45 persons were combined.")
+    assert [(v, p) for v, _, p, _ in got] == [(45.0, q1)]
+    ((_, _, period, _),) = _r12("Before year first half entering persons were 101 persons.")
+    assert period == Period(dt.date(2023, 1, 1), dt.date(2023, 6, 30), "half-year")
+    got = _r12("Women made up 41 of this year's first-quarter intake.")
+    assert got[0][2] == q1
+
+
+def test_round12_whereabouts_out_of_contact_and_a_stock_a_year_earlier() -> None:
+    got = _r12(
+        "The number of resettled defectors whose whereabouts are unknown stood at 73 as of the "
+        "end of August. That is up from 65 a year earlier. Of the 73, 12 have been out of "
+        "contact for more than ten years."
+    )
+    assert [(v, s) for v, s, *_ in got] == [
+        (73.0, "missing"),
+        (65.0, "missing"),
+        (73.0, "missing"),
+        (12.0, "missing"),
+    ]
+    assert got[1][2] == Period(None, dt.date(2023, 8, 31), "cumulative-to")  # a year earlier
+    ((_, subject, *_),) = _r12("Whereabouts of 73 resettled defectors unknown")
+    assert subject == "missing"
+    got = _r12(
+        "Between 2019 and 2023, 41 resettled defectors took their own lives. A further 26 died "
+        "of unknown causes over the same five years."
+    )
+    span = Period(dt.date(2019, 1, 1), dt.date(2023, 12, 31), "range")
+    assert [(v, s, p) for v, s, p, _ in got] == [(41.0, "died", span), (26.0, "died", span)]
+
+
+def test_round12_subjects() -> None:
+    ((_, subject, *_),) = _r12(
+        "At least 540 people were transferred from Jilin detention facilities to North Korean "
+        "custody on 26 April 2024."
+    )
+    assert subject == "repatriated"
+    ((_, subject, *_),) = _r12(
+        "China had sent at least 60 North Koreans arrested in Yunnan back across the border."
+    )
+    assert subject == "repatriated"
+    ((_, subject, *_),) = _r12(
+        "A lawyer who visits the centre said 31 North Koreans have been held there since January."
+    )
+    assert subject == "detained"  # held at the detention centre, not in a camp
+    ((_, subject, *_),) = _r12(
+        "18 North Korean workers who fled Russian construction and logging sites reached the "
+        "South in 2023."
+    )
+    assert subject == "arrived"  # the main verb after the relative clause
+    got = _r12(
+        "Between 25,000 and 50,000 North Koreans were living in China at the end of 2022, most "
+        "of them women who married or were sold to Chinese men in the 2000s."
+    )
+    assert {s for _, s, *_ in got} == {"escaped"}  # "or were sold" stays in the relative clause
+    ((_, subject, *_),) = _r12("The ministry counted 34,183 defectors in its records as of June.")
+    assert subject == "arrived"
+
+
+def test_round12_non_claims_and_described_groups() -> None:
+    got = _r12("Police detained 12 North Koreans on 21 February. Two are children under ten.")
+    assert 10.0 not in [v for v, *_ in got]  # an age limit
+    assert [
+        v for v, *_ in _r12("A 2023 survey by the Korean Women's Centre of 280 women found.")
+    ] == []
+    got = _r12(
+        "Immigration police picked up five North Koreans in Phnom Penh in October, two people "
+        "familiar with the case said."
+    )
+    assert [v for v, *_ in got] == [5.0]  # two sources are no claim
+    got = _r12(
+        "Thai police detained 11 North Koreans on 30 November. The detainees are eight women and "
+        "three men, the alliance said.",
+        dt.date(2024, 12, 5),
+    )
+    day = Period(dt.date(2024, 11, 30), dt.date(2024, 11, 30), "day")
+    assert [(v, p) for v, _, p, _ in got] == [(11.0, day), (8.0, day), (3.0, day)]

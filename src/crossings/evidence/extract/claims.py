@@ -146,7 +146,7 @@ from crossings.evidence.types import Attribution, ExtractedClaim, NamedPeriod, P
 
 __all__ = ["EXTRACTOR_VERSION", "extract_claims"]
 
-EXTRACTOR_VERSION = "rules-2.7"
+EXTRACTOR_VERSION = "rules-2.8"
 _MAX_QUOTE = 400
 
 # --------------------------------------------------------------------------- trap patterns
@@ -269,6 +269,9 @@ _AGE_AFTER_NAME = re.compile(r"[A-Z][\w'-]+,\s*$")
 _AGE_OF_PERSON = re.compile(
     r"\b(?:boy|girl|child|son|daughter|baby|toddler|teenager|man|woman)\s+of\s+"
     r"(?:about\s+|around\s+|roughly\s+|some\s+)?$|,\s*now\s+(?:aged\s+)?$"
+    # "children under ten", "minors below 18"
+    r"|\b(?:children|boys|girls|kids|minors|teenagers)\s+(?:under|below|younger\s+than|over|aged)\s+"
+    r"(?:the\s+age\s+of\s+)?$"
     # "the youngest was 14", "The youngest member of the team is 15"
     r"|\b(?:youngest|oldest|eldest)(?:\s+[\w-]+){0,4}?\s+(?:was|is|were|are)\s+"
     r"(?:just\s+|only\s+|about\s+|aged\s+|barely\s+)?$",
@@ -284,6 +287,20 @@ _SAMPLE_BEFORE = re.compile(
     r"|families\s+of|testimon(?:y|ies)\s+(?:of|from)|accounts\s+of|sample\s+of|questioned"
     r"|consult(?:ed|ations?)(?:\s+with)?)"
     r"\s+(?:[\w'-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_DETENTION_PLACE = re.compile(
+    r"\b(?:detention\s+)?(?:cent(?:re|er)|facilit(?:y|ies)|police\s+stations?|holding\s+cells?"
+    r"|jails?)\b",
+    re.IGNORECASE,
+)
+_SURVEY_BY = re.compile(
+    r"\b(?:survey|poll|study|census)\s+(?:by|from)\s+(?:[\w'’.&-]+\s+){1,8}?of\s+$", re.IGNORECASE
+)
+_SOURCES_AFTER = re.compile(
+    r"\s+(?:[\w-]+\s+)?(?:people|persons|officials|sources|diplomats|residents|witnesses)\s+"
+    r"(?:familiar\s+with|close\s+to|with\s+(?:direct\s+)?knowledge\s+of|in\s+contact\s+with"
+    r"|briefed\s+on)\b[^.;]{0,60}?\b(?:said|say|says|told)\b",
     re.IGNORECASE,
 )
 _CHANGE_BEFORE = re.compile(
@@ -409,8 +426,11 @@ _TO_NEW_COUNT = re.compile(
 )
 # a sentence that opens with a definite group: "The eight women and four men had hoped ..."
 _DEFINITE_START = re.compile(
-    r"\s*(?:The|These|Those|All\s+(?:the\s+)?)\s+(?:[\w-]+\s+(?:women|men|children|girls|boys)"
-    r"\s*(?:,|and)\s+)?",
+    r"\s*(?:The|These|Those|All\s+(?:the\s+)?)\s+"
+    # "The detainees are eight women and three men": the group named before, described
+    r"(?:(?:detainees|returnees|deportees|defectors|escapees|arrivals|victims|prisoners|group)\s+"
+    r"(?:are|were|include|included|comprise|comprised)\s+)?"
+    r"(?:[\w-]+\s+(?:women|men|children|girls|boys)\s*(?:,|and)\s+)?",
 )
 _DEFINITE_AFTER = re.compile(
     r"\s+(?:women|men|people|persons|North\s+Koreans|defectors|escapees|children|girls|boys"
@@ -459,6 +479,14 @@ _MAIN_VERB = re.compile(
     re.IGNORECASE,
 )
 _AUX_START = re.compile(r"\s*(?:were|was|are|is|had|have|has)\b", re.IGNORECASE)
+_COORDINATED_END = re.compile(
+    r"\b(?:and|or)\s+(?:were|was|are|is|(?:had|have|has)\s+been|later\s+)?\s*$", re.IGNORECASE
+)
+# the relative clause's own past-tense verb and its complement, before the cue
+_REL_OWN_VERB = re.compile(
+    r"\s*(?:(?:had|have|has)\s+(?:been\s+)?)?(?:[a-z]+ed|fled|left|got|went|came|ran|broke|took)"
+    r"(?:\s+[\w'’-]+){1,8}\s+",
+)
 # the relative clause's own verb, then the main verb's auxiliary right before the cue
 _MAIN_PERFECT_END = re.compile(
     r"\w\s+(?:[\w'’-]+\s+){0,6}?(?:have|has|had)\s+(?:since\s+|now\s+|also\s+|all\s+|later\s+)?$",
@@ -487,7 +515,9 @@ _SEX_BEFORE = re.compile(
 )
 _QUESTION_END = re.compile(r"\?[\"'”’)]*\s*$")
 _PER_YEAR = re.compile(
-    r"^\s*(?:[\w-]+\s+){0,3}?(?:a|per|each|every)\s+year\b|^\s*annually\b", re.IGNORECASE
+    r"^\s*(?:[\w-]+\s+){0,3}?(?:a|per|each|every)\s+year\b(?!\s+(?:earlier|before|ago|later))"
+    r"|^\s*annually\b",
+    re.IGNORECASE,
 )
 _BOUNDARY_CHARS = frozenset(",;:()—–")
 _TIME_UNITS = frozenset({"years", "months", "weeks", "days"})
@@ -907,6 +937,10 @@ def _is_trap(
         return "age"
     if _SAMPLE_BEFORE.search(before):
         return "sample size"
+    if _SURVEY_BY.search(text, max(sent.start, n.start - 100), n.start):
+        return "sample size"  # "A 2023 survey by the ... Centre of 280 North Korean women"
+    if _SOURCES_AFTER.match(text, n.end, sent.end):
+        return "number of sources"  # "..., two people familiar with the case said"
     if not n.percent and _SAMPLE_AFTER.match(text, n.end, min(sent.end, n.end + 60)):
         return "sample size"
     return None
@@ -933,9 +967,15 @@ def _in_relative_clause(gap_text: str) -> bool:
     if not rel:
         return False
     rest = gap_text[rel.end() :]
+    if _COORDINATED_END.search(rest):
+        return True  # "women who married or were [sold]": the relative clause goes on
     aux = _AUX_START.match(rest)
     if _MAIN_PERFECT_END.search(rest, aux.end() if aux else 0):
         return False  # "40 people who fled from Russia have [resettled]": the main verb
+    if _REL_OWN_VERB.fullmatch(rest) and not re.search(
+        r"\b(?:and|or|but|then)\s+(?:were|was|had|have|[a-z]+ed)\b", rest
+    ):
+        return False  # "18 workers who fled Russian sites [reached] the South": the main verb
     return not _MAIN_VERB.search(rest, aux.end() if aux else 0)
 
 
@@ -1014,6 +1054,10 @@ def _pick_subject(
                     len(rest) > 12
                     and not _AMONG_BEFORE.search(text, lo, hi)
                     and not _RELATIVE_THEN_VERB.match(text, own[1], hi)
+                    # "18 ... workers who fled Russian sites reached the South": the main verb
+                    and not (
+                        _RELATIVE.search(text, lo, hi) and not _in_relative_clause(text[lo:hi])
+                    )
                 ):
                     continue
             elif hi - lo > 20 or _CLAUSE_BREAK.search(text, lo, hi):
@@ -1052,6 +1096,14 @@ def _pick_subject(
     ):
         # "it once held roughly 46,500 people" of a camp
         best = (best[0], "imprisoned", best[2], chosen)
+    elif (
+        chosen.subject == "imprisoned"
+        and text[chosen.start : chosen.end].lower().startswith("held there")
+        and _DETENTION_PLACE.search(text, info.sentence.start, info.sentence.end)
+        and not _CAMP_RE.search(text, info.sentence.start, info.sentence.end)
+    ):
+        # "A lawyer who visits the centre said 31 ... have been held there": a detention centre
+        best = (best[0], "detained", best[2], chosen)
     if (
         best[2] == 3
         and own[1] < chosen.start <= run_end + 1

@@ -165,11 +165,28 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
         3,
     ),
     (rf"\b(?:enter|enters|entered|entering)\s+{_SK}", "arrived", 3),
+    # translated copy: "domestically entered North Korea escape residents", "entering persons"
     (
-        r"\bresettl(?:e|es|ed|ing|ement)\b(?!\s+(?:cent(?:re|er)s?|support|benefits?|programmes?"
-        r"|programs?|process|funds?|agency|officials?))",
+        r"\bdomestic(?:ally)?\s+(?:entered|entering|entry)\b|\b(?:entered|entering)\s+(?:to\s+)?"
+        r"domestic\b|\bescape\s+residents\b",
         "arrived",
         3,
+    ),
+    (
+        r"\bresettl(?:e|es|ed|ing|ement)\b(?!\s+(?:cent(?:re|er)s?|support|benefits?|programmes?"
+        r"|programs?|process|funds?|agency|officials?))"
+        # "41 resettled defectors took their own lives": an adjective, not the event
+        r"(?!\s+(?:North\s+Korean\s+)?(?:defectors|escapees|refugees|North\s+Koreans|people|women"
+        r"|men)\b)",
+        "arrived",
+        3,
+    ),
+    # "The ministry counted 34,183 defectors in its records": those who have resettled
+    (
+        r"\b(?:defectors|escapees)\s+(?:in\s+its\s+records|on\s+(?:its|the)\s+(?:books|register"
+        r"|records))\b",
+        "arrived",
+        2,
     ),
     (
         r"\b(?:defectors|escapees|arrivals)\s+(?:were\s+|are\s+|had\s+been\s+)?registered\b",
@@ -188,7 +205,8 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
         3,
     ),
     # escaped
-    (r"\bescap(?:e|es|ed|ing)\b(?!\s+(?:route|routes))", "escaped", 3),
+    # translated copy: "North Korea escape residents" (defectors) is no escape cue
+    (r"\bescap(?:e|es|ed|ing)\b(?!\s+(?:route|routes|residents))", "escaped", 3),
     (r"\bdefect(?:ed|ing|ions?)?\b", "escaped", 3),
     (r"\b(?:fled|flee|flees|fleeing)\b", "escaped", 3),
     (
@@ -241,7 +259,14 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
         "repatriated",
         3,
     ),
-    (r"\bsen[dt]\s+(?:[\w,]+\s+){0,5}?across\s+the\s+border\b", "repatriated", 3),
+    (r"\bsen[dt]\s+(?:[\w,]+\s+){0,8}?(?:back\s+)?across\s+the\s+border\b", "repatriated", 3),
+    # "transferred from Jilin detention facilities to North Korean custody"
+    (
+        r"\b(?:transferred|handed|moved|taken|delivered)\b[^.;]{0,60}?\bto\s+North\s+Korean\s+"
+        r"(?:custody|authorities|officials|security|police|guards)\b",
+        "repatriated",
+        3,
+    ),
     (
         rf"\bhand(?:s|ed|ing)?\s+(?:\w+\s+){{0,3}}?(?:over\s+)?to\s+(?:North\s+Korean|{_ORIGIN})",
         "repatriated",
@@ -405,6 +430,7 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
     (r"\bdisappear(?:s|ed)\b", "missing", 3),
     (r"\bvanish(?:es|ed)?\b", "missing", 3),
     (r"\bunaccounted\s+for\b", "missing", 3),
+    (r"\bwhereabouts\s+of\b(?=[^.;]{0,60}?\bunknown\b)|\bout\s+of\s+contact\b", "missing", 3),
     (
         r"\b(?:can(?:not|'t|’t)|could\s+not|could(?:n't|n’t))\s+be\s+(?:located|found|traced)\b"
         r"|\bwhereabouts\s+(?:are\s+|is\s+|remain\s+)?unknown\b",

@@ -202,6 +202,23 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        # translated copy: "before year first half", "before year 2 quarter", "before year one
+        # year total": the year before the publication year
+        "before_year",
+        _rx(
+            r"\bbefore\s+year(?:['’]s)?\s+(?:(?P<o>first|second)\s+half|(?P<q>[1-4])\s+quarter"
+            r"|one\s+year)\b"
+        ),
+    ),
+    (
+        # "this year's first-quarter intake", "last year's second half"
+        "relyear_part",
+        _rx(
+            r"\b(?P<which>this|last)\s+year['’]s\s+(?P<o>first|second|third|fourth|1st|2nd|3rd|4th)"
+            r"[-\s]+(?P<unit>quarter|half)\b"
+        ),
+    ),
+    (
         "asof_part",
         _rx(
             r"\b(?:as\s+(?:of|at)|by|at)\s+(?:the\s+)?(?:end\s+of\s+(?:the\s+)?)?"
@@ -272,6 +289,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"\b(?:the\s+)?(?P<o>first|second|third|fourth|1st|2nd|3rd|4th)[-\s]+quarter"
             rf"(?:\s+(?:of\s+)?(?P<y>{_REL_YEAR}))?|\bQ(?P<q>[1-4])\s*(?P<y2>{YEAR})\b"
             rf"|\b(?P<y3>{YEAR})\s*Q(?P<q3>[1-4])\b"
+            # translated copy: "this year 2 quarter", "1 quarter entering persons"
+            rf"|\b(?:(?P<ty>this\s+year)\s+)?(?P<qd>[1-4])\s+quarter\b"
         ),
     ),
     (
@@ -370,7 +389,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "same",
         _rx(
-            r"\b(?:in|during|over|for)\s+the\s+same\s+(?:period|time|months?|year|quarter)\b"
+            rf"\b(?:in|during|over|for)\s+the\s+same\s+(?:period|time|months?|year|quarter"
+            rf"|{_NMONTHS}\s+(?:years|months))\b"
             rf"(?!\s+(?:of\s+|in\s+)?(?:last\s+year|the\s+previous\s+year|a\s+year|{YEAR}))"
         ),
     ),
@@ -445,6 +465,21 @@ def _capitalised(token: str | None) -> bool:
         True when it starts with an upper-case letter.
     """
     return bool(token) and token[0].isupper()  # type: ignore[index]
+
+
+def _half_period(year: int, half: int) -> Period:
+    """The first or second half of a year.
+
+    Args:
+        year: The year.
+        half: 1 or 2.
+
+    Returns:
+        The half-year period.
+    """
+    if half == 1:
+        return Period(dt.date(year, 1, 1), dt.date(year, 6, 30), "half-year")
+    return Period(dt.date(year, 7, 1), dt.date(year, 12, 31), "half-year")
 
 
 def _year_period(year: int) -> Period:
@@ -879,7 +914,35 @@ def _resolve(
         if h == 1:
             return Period(dt.date(y, 1, 1), dt.date(y, 6, 30), "half-year")
         return Period(dt.date(y, 7, 1), dt.date(y, 12, 31), "half-year")
+    if kind == "before_year":
+        if published is None:
+            return None
+        y = published.year - 1
+        if g["o"]:
+            return _half_period(y, 1 if g["o"].lower() == "first" else 2)
+        if g["q"]:
+            q = int(g["q"])
+            return Period(dt.date(y, 3 * q - 2, 1), _month_end(y, 3 * q), "quarter")
+        return _year_period(y)
+    if kind == "relyear_part":
+        if published is None:
+            return None
+        y = published.year - (1 if g["which"].lower() == "last" else 0)
+        o = _ORD[g["o"].lower()]
+        if g["unit"].lower() == "half":
+            return _half_period(y, o) if o <= 2 else None
+        return Period(dt.date(y, 3 * o - 2, 1), _month_end(y, 3 * o), "quarter")
     if kind == "quarter":
+        if g["qd"]:
+            q = int(g["qd"])
+            if g["ty"] and published is not None:
+                y = published.year
+            else:
+                y_opt = _completed_year(3 * q - 2, 3 * q, published, sentence_year)
+                if y_opt is None:
+                    return None
+                y = y_opt
+            return Period(dt.date(y, 3 * q - 2, 1), _month_end(y, 3 * q), "quarter")
         if g["q"] or g["q3"]:
             q = int(g["q"] or g["q3"])
             y = int(g["y2"] or g["y3"])
@@ -1096,10 +1159,12 @@ def find_periods(
         if kind == "shift":
             prev = next((p for p in reversed(out) if p.kind != "shift"), None)
             base = prev.period if prev is not None else previous_period
-            if base is None or base.start is None:
+            anchor = None if base is None else (base.start or base.end)
+            if base is None or anchor is None:
                 continue
             ytok = m.groupdict().get("y")
-            years_back = int(ytok) - base.start.year if ytok else -1
+            # a stock "as of the end of August" has no start: "a year earlier" moves its end
+            years_back = int(ytok) - anchor.year if ytok else -1
             period = shift_year(base, years_back)
             out.append(PeriodMention(m.start(), m.end(), period, kind))
             continue
