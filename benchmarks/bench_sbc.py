@@ -30,6 +30,7 @@ import numpy as np
 from crossings import load_scenario
 from crossings.calibrate.fit import _synthetic_row, fit, prepare
 from crossings.calibrate.observe import Likelihood
+from crossings.calibrate.unknowns import InertUnknownError
 
 
 def _figures(
@@ -88,7 +89,13 @@ def main() -> None:
     )
     a = ap.parse_args()
     prob = prepare(load_scenario(a.scenario))
-    gen = prepare(load_scenario(a.scenario, variant=a.misspecified)) if a.misspecified else prob
+    try:
+        gen = prepare(load_scenario(a.scenario, variant=a.misspecified)) if a.misspecified else prob
+    except InertUnknownError as err:
+        raise SystemExit(
+            f"the variant {a.misspecified!r} cannot generate data for the scenario's unknowns: "
+            f"{err}. Choose a variant that keeps every unknown in use."
+        ) from None
     if a.misspecified and [c.name for c in gen.space.components] != [
         c.name for c in prob.space.components
     ]:
