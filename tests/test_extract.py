@@ -774,10 +774,13 @@ def test_round5_dev_set_meets_targets() -> None:
 #:   0.746 / 0.746, attribution 0.955 / 0.842, no furniture (rules-2.7: claims 0.723 / 0.729,
 #:   attribution 0.954 / 0.838). With ten re-mentions relabelled to the conventions (listed in
 #:   ``heldout12/README.md``) the same rules give claims 0.831 / 0.766, attribution 0.961 /
-#:   0.849; not tuned on yet.
+#:   0.849. Tuned on in round 13, rules-2.9 gives claims 0.939 / 0.836, attribution 0.964 /
+#:   0.851; the same round lowered ``heldout11`` to claims 0.877 / 0.826 (three claims of
+#:   ``k02`` had matched through a source count, "two people in contact with their families",
+#:   wrongly taken as a claim that "Of the 14" then referred back to).
 SEEN_FLOORS = {
-    "heldout12": ((0.83, 0.76), (0.96, 0.84), 0),
-    "heldout11": ((0.87, 0.85), (0.95, 0.84), 1),
+    "heldout12": ((0.93, 0.83), (0.96, 0.85), 0),
+    "heldout11": ((0.87, 0.82), (0.95, 0.84), 1),
     "heldout10": ((0.95, 0.90), (0.99, 0.87), 0),
     "heldout7": ((0.83, 0.80), (0.99, 0.89), 1),
     "heldout8": ((0.93, 0.92), (0.98, 0.90), 0),
@@ -2207,3 +2210,54 @@ def test_round12_non_claims_and_described_groups() -> None:
     )
     day = Period(dt.date(2024, 11, 30), dt.date(2024, 11, 30), "day")
     assert [(v, p) for v, _, p, _ in got] == [(11.0, day), (8.0, day), (3.0, day)]
+
+
+# --- round 13 (rules-2.9): structures of heldout12 ----------------------------------------
+
+PUB13 = dt.date(2025, 5, 20)
+
+
+def _r13(text: str, published: dt.date = PUB13) -> list[tuple[object, ...]]:
+    return [
+        (c.value, c.subject, c.period, c.attribution.who if c.attribution else None)
+        for c in extract_claims(text, published=published)
+    ]
+
+
+def test_round13_dates_and_periods() -> None:
+    from crossings.evidence.extract.furniture import document_date  # noqa: PLC0415
+
+    text = "KNB RADIO > News\n\nMorning Report  Input 2025.02.11 (07:15)  Modified 2025.02.11\n"
+    assert document_date(text) == dt.date(2025, 2, 11)
+    ((_, _, period, _),) = _r13(
+        "In 2019, the last year before the border was sealed, the group recorded nine people "
+        "put to death in public."
+    )
+    assert period == Period(dt.date(2019, 1, 1), dt.date(2019, 12, 31), "year")
+    ((_, _, period, _),) = _r13("Thai police detained nine more in the second half of November.")
+    assert period == Period(dt.date(2024, 11, 16), dt.date(2024, 11, 30), "range")
+
+
+def test_round13_a_restricted_noun_with_a_place() -> None:
+    ((value, subject, period, _),) = _r13(
+        "Nine residents of Hoeryong, North Hamgyong province, were sentenced at a public trial "
+        "on May 14."
+    )
+    assert (value, subject) == (9.0, "sentenced")
+    assert period == Period(dt.date(2025, 5, 14), dt.date(2025, 5, 14), "day")
+    assert _r13("Nine residents of Hoeryong, North Hamgyong province, watched the trial.") == []
+
+
+def test_round13_non_claims() -> None:
+    got = _r13(
+        "About 40 people were returned through Hunchun on October 21, according to two people "
+        "with relatives among them."
+    )
+    assert [v for v, *_ in got] == [40.0]  # the sources are no claim
+    got = _r13("It addresses articles 6, 9 and 15 of the Convention on trafficking.")
+    assert got == []
+    assert _r13("Three-quarters of those returned are women, by most accounts.") == []
+    got = _r13(
+        "Two brokers were executed by a firing squad; the partner put the crowd at about 2,000."
+    )
+    assert [v for v, *_ in got] == [2.0]

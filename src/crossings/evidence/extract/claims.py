@@ -146,7 +146,7 @@ from crossings.evidence.types import Attribution, ExtractedClaim, NamedPeriod, P
 
 __all__ = ["EXTRACTOR_VERSION", "extract_claims"]
 
-EXTRACTOR_VERSION = "rules-2.8"
+EXTRACTOR_VERSION = "rules-2.9"
 _MAX_QUOTE = 400
 
 # --------------------------------------------------------------------------- trap patterns
@@ -289,9 +289,30 @@ _SAMPLE_BEFORE = re.compile(
     r"\s+(?:[\w'-]+\s+){0,2}$",
     re.IGNORECASE,
 )
+_OF_PLACE_THEN_VERB = re.compile(
+    r"\s*(?:of|from|in)\s+[A-Z][\w'’-]*(?:(?:\s+|,\s*)(?:[A-Z][\w'’-]*|province|county|city"
+    r"|district|region))*,?\s+(?:were|was|are|is|had\s+been|have\s+been|has\s+been)\s+"
+    r"(?:[a-z]+ly\s+)?"
+)
 _DETENTION_PLACE = re.compile(
     r"\b(?:detention\s+)?(?:cent(?:re|er)|facilit(?:y|ies)|police\s+stations?|holding\s+cells?"
     r"|jails?)\b",
+    re.IGNORECASE,
+)
+_ACCORDING_TO_END = re.compile(r"\baccording\s+to\s+(?:at\s+least\s+)?$", re.IGNORECASE)
+_SOURCE_NOUN_AFTER = re.compile(
+    r"\s+(?:[\w-]+\s+)?(?:people|persons|officials|sources|diplomats|residents|witnesses"
+    r"|activists|aid\s+workers|relatives)\b",
+    re.IGNORECASE,
+)
+_ARTICLE_LIST_BEFORE = re.compile(
+    r"\b(?:articles?|arts?\.|paragraphs?|sections?|rules?)\s+(?:\d+[a-z]?\s*(?:,|and|or|&)\s*)*$",
+    re.IGNORECASE,
+)
+_FRACTION_AFTER = re.compile(r"-(?:quarters?|thirds?|fifths?|tenths?)\b", re.IGNORECASE)
+_CROWD_AROUND = re.compile(
+    r"\b(?:crowds?|audiences?|spectators|onlookers)\s+(?:at|of)\s+(?:about\s+|some\s+|around\s+"
+    r"|roughly\s+|nearly\s+|more\s+than\s+)?$|\bcrowds?\s+of\s+(?:about\s+|some\s+)?$",
     re.IGNORECASE,
 )
 _SURVEY_BY = re.compile(
@@ -939,8 +960,17 @@ def _is_trap(
         return "sample size"
     if _SURVEY_BY.search(text, max(sent.start, n.start - 100), n.start):
         return "sample size"  # "A 2023 survey by the ... Centre of 280 North Korean women"
-    if _SOURCES_AFTER.match(text, n.end, sent.end):
-        return "number of sources"  # "..., two people familiar with the case said"
+    if _SOURCES_AFTER.match(text, n.end, sent.end) or (
+        _ACCORDING_TO_END.search(before) and _SOURCE_NOUN_AFTER.match(text, n.end, sent.end)
+    ):
+        return "number of sources"  # "two people familiar with the case said", "according to
+        # two officials"
+    if _ARTICLE_LIST_BEFORE.search(before):
+        return "article number"  # "articles 6, 9 and 15 of the Convention"
+    if _FRACTION_AFTER.match(text, n.end, sent.end) and n.value < 10:
+        return "fraction"  # "Three-quarters of those returned": vague, as "half"
+    if _CROWD_AROUND.search(text, max(sent.start, n.start - 30), n.start):
+        return "crowd size"  # "the partner put the crowd at about 2,000"
     if not n.percent and _SAMPLE_AFTER.match(text, n.end, min(sent.end, n.end + 60)):
         return "sample size"
     return None
@@ -1045,9 +1075,15 @@ def _pick_subject(
         bounds = _boundaries(text, lo, hi)
         if restricted and not attached:
             # a noun such as "workers" needs a strong cue right next to it
-            if cue.strength < 3 or bounds > 0:
+            if cue.strength < 3:
                 continue
-            if cue.start >= own[1]:
+            of_place = bool(_OF_PLACE_THEN_VERB.fullmatch(text, run_end, cue.start))
+            if bounds > 0 and not of_place:
+                continue  # unless only "of <place>," stands between ("Nine residents of
+                # Hoeryong, North Hamgyong province, were sentenced")
+            if of_place:
+                pass
+            elif cue.start >= own[1]:
                 rest = _AFTER_FILLER.sub(" ", text[max(lo, run_end) : hi]).strip()
                 # "Ten diplomats and trade officials were among last year's arrivals"
                 if (

@@ -74,7 +74,8 @@ _DATELINE = re.compile(
 _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
 
 _DATED_LINE = re.compile(
-    r"(?:[^\n]{0,80}?[|·•]\s*)?"  # "Hanbit News | Politics | Input 2024.10.08 11:42"
+    # "Hanbit News | Politics | Input 2024.10.08 11:42", "Morning Report  Input 2025.02.11"
+    r"(?:[^\n]{0,80}?(?:[|·•]|\s{2,})\s*)?"
     r"\s*[*_]*\s*(?:Published|Posted|Date|Dated|Written|Last\s+updated|Updated|Issued|Input"
     r"|Inputted|Registered|Broadcast|Aired|Recorded|First\s+broadcast)\s*(?:on\s*)?:?"
     rf"\s*{_date('d')}",

@@ -277,6 +277,14 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        # "in the second half of November": days 16 to the month's end
+        "half_month",
+        _rx(
+            rf"\b(?:the\s+)?(?P<o>first|second)\s+half\s+of\s+(?P<m>{MONTH})"
+            rf"(?:,?\s+(?P<y>{YEAR}))?(?![\w-])"
+        ),
+    ),
+    (
         "half",
         _rx(
             rf"\b(?:the\s+)?(?P<o>first|second|1st|2nd)[-\s]+half\b(?:\s+(?:of\s+)?(?P<y>{_REL_YEAR}))?"
@@ -330,7 +338,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"|\b(?P<m2>{MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s?\d)"
         ),
     ),
-    ("relative", _rx(r"\b(?P<which>last|this)\s+(?P<unit>year|month)(?:'s)?(?!\s+\d)")),
+    (
+        "relative",
+        _rx(r"\b(?P<which>last|this)\s+(?P<unit>year|month)(?:'s)?(?!\s+\d)"),
+    ),
     (
         "today",
         _rx(
@@ -914,6 +925,22 @@ def _resolve(
         if h == 1:
             return Period(dt.date(y, 1, 1), dt.date(y, 6, 30), "half-year")
         return Period(dt.date(y, 7, 1), dt.date(y, 12, 31), "half-year")
+    if kind == "half_month":
+        if not _capitalised(g["m"]):
+            return None
+        mo = _month(g["m"])
+        if mo is None:
+            return None
+        if g["y"]:
+            y = int(g["y"])
+        else:
+            y_ctx = _context_year(mo, published, sentence_year)
+            if y_ctx is None:
+                return None
+            y = y_ctx
+        if g["o"].lower() == "first":
+            return Period(dt.date(y, mo, 1), dt.date(y, mo, 15), "range")
+        return Period(dt.date(y, mo, 16), _month_end(y, mo), "range")
     if kind == "before_year":
         if published is None:
             return None
@@ -976,6 +1003,10 @@ def _resolve(
     if kind == "relative":
         if published is None:
             return None
+        if _THE_LAST_BEFORE.search(m.string, max(0, m.start() - 8), m.start()) and (
+            _LAST_YEAR_CLAUSE.match(m.string, m.end(), m.end() + 40)
+        ):
+            return None  # "the last year before the border was sealed": no relative year
         if g["unit"].lower() == "year":
             y = published.year - (1 if g["which"].lower() == "last" else 0)
             return _year_period(y)
@@ -1022,6 +1053,11 @@ def _resolve(
     return None  # "shift" is resolved by the caller
 
 
+_THE_LAST_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
+_LAST_YEAR_CLAUSE = re.compile(
+    r"\s*(?:before|after|that|when|in\s+which|for\s+which|of\s+(?:the|its|his|her|their))\b",
+    re.IGNORECASE,
+)
 _ANCHOR_KINDS = frozenset(
     {"since", "since_clause", "since_span", "since_named", "asof", "asof_part", "shift"}
 )
