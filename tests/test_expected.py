@@ -168,6 +168,13 @@ def test_cohort_tallies_agree_with_agents(example_runs: tuple[list, object]) -> 
         assert ev.sum() > 0, name
     with pytest.raises(ValueError, match="time in the system"):
         res.mean_years_in_system(["arrived"])
+    # every tally of the whole, family members counted once included (a regression: the
+    # expected results once dropped them, so "each person once" figures were missing)
+    whole = ExpectedModel(res.model).run({})
+    assert e.family_affected is not None and whole.family_affected is not None
+    np.testing.assert_allclose(e.family_affected, whole.family_affected[0], rtol=1e-9, atol=1e-9)
+    assert e.family_affected.sum() > 0
+    assert (res.families_frame()["consequence"] == "any").any()
 
 
 def test_batch_sets_are_independent(example_model: CompiledModel) -> None:

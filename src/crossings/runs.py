@@ -212,16 +212,9 @@ def _expected(loaded: LoadedScenario, plan: RunPlan, progress: ProgressFn | None
     full = batch.item(0)
     cohort = slice(1, Y + 1)
     entered = float(batch.flows[0, :, -1].sum())  # moves from outside
-    tallies: Tallies[np.float64] = Tallies(
-        stocks=full.stocks,
-        flows=full.flows,
-        flag_flows=full.flag_flows,
-        wave_moved=full.wave_moved,
-        rc_moved=full.rc_moved,
-        family_members=full.family_members,
-        family_households=full.family_households,
-        rule_counts=full.rule_counts,
-        hazard_counts=full.hazard_counts,
+    # every tally of set 0 (family members counted once included), and the cohort tables
+    tallies: Tallies[np.float64] = dataclasses.replace(
+        full,
         cohort_outcomes=batch.stocks[cohort, -1],  # (Y, S, 2)
         cohort_flows=batch.flows[cohort].sum(axis=(1, 4)),
         hazard_counts_cohort=batch.hazard_counts[cohort].sum(axis=1),
