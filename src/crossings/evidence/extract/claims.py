@@ -146,7 +146,7 @@ from crossings.evidence.types import Attribution, ExtractedClaim, NamedPeriod, P
 
 __all__ = ["EXTRACTOR_VERSION", "extract_claims"]
 
-EXTRACTOR_VERSION = "rules-2.9"
+EXTRACTOR_VERSION = "rules-2.10"
 _MAX_QUOTE = 400
 
 # --------------------------------------------------------------------------- trap patterns
@@ -299,6 +299,11 @@ _DETENTION_PLACE = re.compile(
     r"|jails?)\b",
     re.IGNORECASE,
 )
+_RESPONDENTS_AFTER = re.compile(
+    r"\s+of\s+(?:our\s+|the\s+|all\s+|these\s+)?(?:respondents|interviewees|participants"
+    r"|those\s+(?:surveyed|interviewed|polled|questioned))\b",
+    re.IGNORECASE,
+)
 _ACCORDING_TO_END = re.compile(r"\baccording\s+to\s+(?:at\s+least\s+)?$", re.IGNORECASE)
 _SOURCE_NOUN_AFTER = re.compile(
     r"\s+(?:[\w-]+\s+)?(?:people|persons|officials|sources|diplomats|residents|witnesses"
@@ -343,6 +348,9 @@ _NEGATIVE_CHANGE = re.compile(
     re.IGNORECASE,
 )
 _RANGE_JOIN = re.compile(r"^\s*(?:-|–|—|to|and)\s*$")
+_LOW_END_UNIT = re.compile(r"\s+(months?|weeks?|days?)\s+(?:to|and|-|–)\s", re.IGNORECASE)
+_MIXED_UNIT_JOIN = re.compile(r"^\s+(?:months?|weeks?|days?)\s+(?:to|and|-|–)\s+$", re.IGNORECASE)
+_YEARS_AFTER = re.compile(r"\s+years?\b", re.IGNORECASE)
 _CHANGE_VERBS = re.compile(
     r"\b(?:rose|fell|increased|decreased|dropped|declined|climbed|jumped|grew|went|surged"
     r"|plunged|up|down)\s+(?:\w+\s+){0,3}$",
@@ -965,6 +973,8 @@ def _is_trap(
     ):
         return "number of sources"  # "two people familiar with the case said", "according to
         # two officials"
+    if n.percent and _RESPONDENTS_AFTER.match(text, n.end, sent.end):
+        return "share of a sample"  # "78 percent of our respondents"
     if _ARTICLE_LIST_BEFORE.search(before):
         return "article number"  # "articles 6, 9 and 15 of the Convention"
     if _FRACTION_AFTER.match(text, n.end, sent.end) and n.value < 10:
@@ -1352,6 +1362,10 @@ def _find_ranges(text: str, cands: Sequence[NumberMention]) -> dict[int, tuple[i
         a, b = cands[i], cands[i + 1]
         join = text[a.end : b.start]
         widening = b.value > a.value or (b.percent and not a.percent)
+        if _MIXED_UNIT_JOIN.match(join) and _YEARS_AFTER.match(text, b.end):
+            # "terms of six months to two years": a range across units
+            ranges[i] = (i, i + 1)
+            continue
         if not _RANGE_JOIN.match(join) or not widening:
             continue
         if a.percent and not b.percent:
@@ -1756,12 +1770,18 @@ def _sentence_claims(text: str, info: _SentenceInfo, previous: _Claims) -> list[
                 extra.update(range_low=f"{low_v:g}", range_high=f"{high_v:g}", range_role=role)
                 if kind in ("share", "rate"):
                     value = num.value / 100.0
+            own_unit = unit
+            if role == "low" and unit_of_time:
+                # "six months to two years": the low end has its own unit
+                mu = _LOW_END_UNIT.match(text, num.end, sent.end)
+                if mu is not None:
+                    own_unit = mu.group(1).lower().rstrip("s") + "s"
             out.append(
                 _Draft(
                     number=num,
                     value=value,
                     kind=kind,
-                    unit=unit,
+                    unit=own_unit,
                     qualifier=q,
                     subject=subject,
                     subject_source=subject_source,

@@ -132,11 +132,15 @@ _INLINE = re.compile(
     r"|(?<![\w.,])[\d,]+\s+(?:views|downloads|likes|comments|shares|reads|embeds)\b"
     r"|\b(?:Views|Likes|Downloads|Comments|Embeds)\s+[\d,]+"
     r"|\b(?:Views|Likes|Downloads|Comments|Replies|Shares|Reactions)\s*\(\s*[\d,]+\s*\)"
-    r"|(?<![\w.])\d{1,2}\.\d\s?°?C\b|\b\d{1,3}\s?°[CF]\b",
+    r"|(?<![\w.])\d{1,2}\.\d\s?°?C\b|\b\d{1,3}\s?°[CF]\b"
+    # a bibliography's volume, issue and pages: "Korea Migration Review 9(1): 33-51."
+    r"|\b\d{1,4}\s*\(\d{1,3}\)\s*:\s*\d{1,5}\s*[-–]\s*\d{1,5}\b",
     re.IGNORECASE,
 )
 # "12. The panel ...", "1. Minister's Schedule", "(a) ...": the number of a paragraph or item
 _ITEM_NUMBER = re.compile(r"[ \t]*(?:#+[ \t]*)?(?:\d{1,3}|[ivxIVX]{1,5}|[a-zA-Z])[.)](?=[ \t]+\S)")
+# "4 Detention in China": a report's numbered section heading (a short line, no full stop)
+_HEADING_NUMBER = re.compile(r"[ \t]*\d{1,2}[ \t]+(?=[A-Z][a-z]+(?:[ \t]+[\w'’-]+){0,6}[ \t]*$)")
 # "3.1 BJN documented ...", "2.4 The panel ...": a report's numbered paragraph
 _SECTION_NUMBER = re.compile(r"[ \t]*\d{1,2}(?:\.\d{1,2}){1,3}\.?(?=[ \t]+[A-Z(\"“‘])")
 # "Sent Back | Border Justice Network 2025        5": a running header or footer with its page
@@ -380,7 +384,11 @@ def furniture_spans(text: str) -> list[tuple[int, int]]:
                 dl = dateline_at(text, pos + lead, stop)
                 if dl is not None:
                     spans.append((dl.start, dl.end))
-            item = _ITEM_NUMBER.match(text, pos, stop) or _SECTION_NUMBER.match(text, pos, stop)
+            item = (
+                _ITEM_NUMBER.match(text, pos, stop)
+                or _SECTION_NUMBER.match(text, pos, stop)
+                or _HEADING_NUMBER.match(text, pos, stop)
+            )
             if item is not None:
                 spans.append((item.start(), item.end()))
             for m in _INLINE.finditer(text, pos, stop):

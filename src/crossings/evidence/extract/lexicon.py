@@ -165,6 +165,13 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
         3,
     ),
     (rf"\b(?:enter|enters|entered|entering)\s+{_SK}", "arrived", 3),
+    # "defected across the Military Demarcation Line": straight into the South
+    (
+        r"\bdefect(?:ed|s|ing)?\s+(?:across|over)\s+(?:the\s+)?(?:(?:heavily\s+)?(?:fortified\s+)?"
+        r"(?:Military\s+Demarcation\s+Line|MDL|DMZ|demilitari[sz]ed\s+zone|inter-Korean\s+border))",
+        "arrived",
+        3,
+    ),
     # translated copy: "domestically entered North Korea escape residents", "entering persons"
     (
         r"\bdomestic(?:ally)?\s+(?:entered|entering|entry)\b|\b(?:entered|entering)\s+(?:to\s+)?"
@@ -311,7 +318,7 @@ _CUE_TABLE: tuple[tuple[str, str, int], ...] = (
         r"\b(?:held|kept|housed|locked\s+up)\s+(?:at|in)\s+(?:an?\s+|the\s+)?(?:[\w'’-]+\s+){0,2}?"
         r"(?:police\s+stations?|detention\s+(?:cent(?:re|er)s?|facilit(?:y|ies)|camps?)"
         r"|immigration\s+(?:cent(?:re|er)s?|jails?|prisons?)|border\s+(?:posts?|stations?))"
-        r"|\bremain(?:s|ed|ing)?\s+(?:in\s+)?(?:[\w'’-]+\s+){0,2}?(?:detention|custody)\b",
+        r"|\bremain(?:s|ed|ing)?\s+(?:in\s+)?(?:[\w'’-]+\s+){0,4}?(?:detention|custody)\b",
         "detained",
         3,
     ),

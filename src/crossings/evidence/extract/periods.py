@@ -248,6 +248,23 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        # "since 1 October", "since October 1": cumulative from that day
+        "since_day",
+        _rx(
+            rf"\bsince\s+(?:(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{MONTH})|(?P<m2>{MONTH})\s+"
+            rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?)(?:,?\s+(?P<y>{YEAR}))?(?![\w-])"
+        ),
+    ),
+    (
+        # translated copy: "This year 1~3 quarter accumulate", "September end as of"
+        "quarter_span",
+        _rx(r"\b(?:(?P<ty>this\s+year)\s+)?(?P<a>[1-4])\s*[~～–-]\s*(?P<b>[1-4])\s+quarters?\b"),
+    ),
+    (
+        "month_end_asof",
+        _rx(rf"\b(?P<m>{MONTH})\s+end\s+as\s+of\b"),
+    ),
+    (
         "since",
         _rx(
             rf"\bsince\s+(?:(?:the\s+)?(?:end|start|beginning)\s+of\s+)?(?:(?P<part>early|mid|late)[-\s]+)?"
@@ -925,6 +942,44 @@ def _resolve(
         if h == 1:
             return Period(dt.date(y, 1, 1), dt.date(y, 6, 30), "half-year")
         return Period(dt.date(y, 7, 1), dt.date(y, 12, 31), "half-year")
+    if kind == "since_day":
+        mtok = g["m"] or g["m2"]
+        if not _capitalised(mtok):
+            return None
+        mo = _month(mtok)
+        if mo is None:
+            return None
+        d = int(g["d"] or g["d2"])
+        if g["y"]:
+            y = int(g["y"])
+        else:
+            y_ctx = _context_year(mo, published, sentence_year)
+            if y_ctx is None:
+                return None
+            y = y_ctx
+        try:
+            start = dt.date(y, mo, d)
+        except ValueError:
+            return None
+        return Period(start, published, "cumulative-to")
+    if kind == "quarter_span":
+        if published is None:
+            return None
+        a, b = int(g["a"]), int(g["b"])
+        if b <= a:
+            return None
+        y = published.year
+        return Period(dt.date(y, 3 * a - 2, 1), _month_end(y, 3 * b), "range")
+    if kind == "month_end_asof":
+        if not _capitalised(g["m"]):
+            return None
+        mo = _month(g["m"])
+        if mo is None:
+            return None
+        y_ctx = _context_year(mo, published, sentence_year)
+        if y_ctx is None:
+            return None
+        return Period(None, _month_end(y_ctx, mo), "cumulative-to")
     if kind == "half_month":
         if not _capitalised(g["m"]):
             return None
@@ -1059,7 +1114,16 @@ _LAST_YEAR_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _ANCHOR_KINDS = frozenset(
-    {"since", "since_clause", "since_span", "since_named", "asof", "asof_part", "shift"}
+    {
+        "since",
+        "since_clause",
+        "since_span",
+        "since_named",
+        "since_day",
+        "asof",
+        "asof_part",
+        "shift",
+    }
 )
 
 
