@@ -590,6 +590,9 @@ class ExpectedModel:
     def _unpick(arr: F64, pick: NDArray[np.intp], P: int) -> F64:
         """(chunks, ..., sets of the chunk) → (P, ...): each set from its chunk's slot."""
         full = np.moveaxis(arr, -1, 1)  # (chunks, slot, ...)
+        if pick.shape[1] == 1 and np.array_equal(pick[:, 0], np.arange(P)):
+            # one set per chunk, in order (the entry cohorts): a view, no copy
+            return full.reshape(P, *full.shape[2:])
         out = np.empty((P, *full.shape[2:]))
         out[pick.ravel()] = full.reshape(pick.size, *full.shape[2:])
         return out
