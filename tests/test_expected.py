@@ -177,6 +177,18 @@ def test_cohort_tallies_agree_with_agents(example_runs: tuple[list, object]) -> 
     assert (res.families_frame()["consequence"] == "any").any()
 
 
+@pytest.mark.parametrize("name", ["example", pytest.param("north-korea", marks=pytest.mark.slow)])
+def test_run_expected_whole_is_the_sum_of_its_cohorts(name: str) -> None:
+    """`crossings run --expected` adds the entry cohorts up instead of computing the whole
+    as one more set: every tally equals one set of everyone (to numerical dust)."""
+    res = execute(load_scenario(name), RunPlan(RunMode.EXPECTED))
+    e = res.runs[0]
+    whole = ExpectedModel(res.model).run({})
+    for key, arr in whole.arrays().items():
+        np.testing.assert_allclose(getattr(e, key), arr[0], rtol=1e-9, atol=2e-9, err_msg=key)
+    assert e.agents_created == pytest.approx(float(whole.flows[0, :, -1].sum()), rel=1e-12)
+
+
 def test_batch_sets_are_independent(example_model: CompiledModel) -> None:
     ev = ExpectedModel(example_model)
     arrays = ev.base_arrays(3)

@@ -7,8 +7,9 @@
   processes or any executor; each run may be split into id-range shards with
   bit-identical results);
 * ``EXPECTED`` — the exact expected value of every tally (the expected-value
-  mode), including the tallies by entry cohort (one extra parameter set per
-  entry year: entry cohorts never interact, so this is exact);
+  mode), including the tallies by entry cohort (one parameter set per entry
+  year; entry cohorts never interact and the tallies are linear in the
+  entries, so the whole is exactly their sum);
 * ``POSTERIOR`` — ``runs`` agent runs, run ``i`` with seed ``seed + i`` and
   its parameters drawn from a calibration's posterior (matched by unknown
   id, so a what-if variant takes the same draws as its base);
@@ -205,19 +206,20 @@ def _expected(loaded: LoadedScenario, plan: RunPlan, progress: ProgressFn | None
     model = compile_scenario(loaded)
     ev = ExpectedModel(model, _lump_steps(plan, model))
     Y, T = len(model.years), model.n_steps
-    weights = np.zeros((Y + 1, T))
-    weights[0] = 1.0  # set 0: everyone
-    weights[1 + ev.year_index, np.arange(T)] = 1.0  # set 1 + y: people who enter in year y
-    batch = ev.run(ev.base_arrays(Y + 1), entry_weights=weights)
-    full = batch.item(0)
-    cohort = slice(1, Y + 1)
-    entered = float(batch.flows[0, :, -1].sum())  # moves from outside
-    # every tally of set 0 (family members counted once included), and the cohort tables
-    tallies: Tallies[np.float64] = dataclasses.replace(
-        full,
-        cohort_outcomes=batch.stocks[cohort, -1],  # (Y, S, 2)
-        cohort_flows=batch.flows[cohort].sum(axis=(1, 4)),
-        hazard_counts_cohort=batch.hazard_counts[cohort].sum(axis=1),
+    weights = np.zeros((Y, T))
+    weights[ev.year_index, np.arange(T)] = 1.0  # set y: the people who enter in year y
+    batch = ev.run(ev.base_arrays(Y), entry_weights=weights)
+    # The expected tallies are linear in the entries and the cohorts' weights add up to one
+    # on every step, so the whole is the sum of the cohorts (tested against one set of
+    # everyone): no set for it.
+    whole = {k: v.sum(axis=0) for k, v in batch.arrays().items()}
+    entered = float(whole["flows"][:, -1].sum())  # moves from outside
+    # every tally of the whole (family members counted once included), and the cohort tables
+    tallies: Tallies[np.float64] = Tallies(
+        **whole,
+        cohort_outcomes=batch.stocks[:, -1],  # (Y, S, 2)
+        cohort_flows=batch.flows.sum(axis=(1, 4)),
+        hazard_counts_cohort=batch.hazard_counts.sum(axis=1),
         agents_created=entered,
     )
     if progress is not None:
