@@ -495,6 +495,31 @@ def _capitalised(token: str | None) -> bool:
     return bool(token) and token[0].isupper()  # type: ignore[index]
 
 
+def _month_in_context(
+    mtok: str | None, ytok: str | None, published: dt.date | None, sentence_year: int | None
+) -> tuple[int, int] | None:
+    """(year, month) of a month name, with its year as written or from the context.
+
+    Args:
+        mtok: The month as written (a lower-case "may" is no month).
+        ytok: Its year as written, or ``None``.
+        published: Publication date.
+        sentence_year: An explicit year elsewhere in the sentence.
+
+    Returns:
+        (year, month) or ``None``.
+    """
+    if not mtok or not _capitalised(mtok):
+        return None
+    mo = _month(mtok)
+    if mo is None:
+        return None
+    if ytok:
+        return int(ytok), mo
+    y = _context_year(mo, published, sentence_year)
+    return None if y is None else (y, mo)
+
+
 def _half_period(year: int, half: int) -> Period:
     """The first or second half of a year.
 
@@ -943,22 +968,12 @@ def _resolve(
             return Period(dt.date(y, 1, 1), dt.date(y, 6, 30), "half-year")
         return Period(dt.date(y, 7, 1), dt.date(y, 12, 31), "half-year")
     if kind == "since_day":
-        mtok = g["m"] or g["m2"]
-        if not _capitalised(mtok):
+        ym = _month_in_context(g["m"] or g["m2"], g["y"], published, sentence_year)
+        if ym is None:
             return None
-        mo = _month(mtok)
-        if mo is None:
-            return None
-        d = int(g["d"] or g["d2"])
-        if g["y"]:
-            y = int(g["y"])
-        else:
-            y_ctx = _context_year(mo, published, sentence_year)
-            if y_ctx is None:
-                return None
-            y = y_ctx
+        y, mo = ym
         try:
-            start = dt.date(y, mo, d)
+            start = dt.date(y, mo, int(g["d"] or g["d2"]))
         except ValueError:
             return None
         return Period(start, published, "cumulative-to")
@@ -971,28 +986,13 @@ def _resolve(
         y = published.year
         return Period(dt.date(y, 3 * a - 2, 1), _month_end(y, 3 * b), "range")
     if kind == "month_end_asof":
-        if not _capitalised(g["m"]):
-            return None
-        mo = _month(g["m"])
-        if mo is None:
-            return None
-        y_ctx = _context_year(mo, published, sentence_year)
-        if y_ctx is None:
-            return None
-        return Period(None, _month_end(y_ctx, mo), "cumulative-to")
+        ym = _month_in_context(g["m"], None, published, sentence_year)
+        return None if ym is None else Period(None, _month_end(*ym), "cumulative-to")
     if kind == "half_month":
-        if not _capitalised(g["m"]):
+        ym = _month_in_context(g["m"], g["y"], published, sentence_year)
+        if ym is None:
             return None
-        mo = _month(g["m"])
-        if mo is None:
-            return None
-        if g["y"]:
-            y = int(g["y"])
-        else:
-            y_ctx = _context_year(mo, published, sentence_year)
-            if y_ctx is None:
-                return None
-            y = y_ctx
+        y, mo = ym
         if g["o"].lower() == "first":
             return Period(dt.date(y, mo, 1), dt.date(y, mo, 15), "range")
         return Period(dt.date(y, mo, 16), _month_end(y, mo), "range")
