@@ -62,8 +62,15 @@ DIRECT_MAX = 32
 """A pmf no longer than this (and not in few runs) is summed directly."""
 
 
-def _runs(p: F64, rtol: float = 1e-12) -> list[tuple[int, int, float]]:
-    """The runs ``(first lag, last lag, value)`` of a pmf ``p`` (``p[a-1] = P(D = a)``)."""
+def _runs(
+    p: F64, rtol: float = 1e-12, limit: int | None = None
+) -> list[tuple[int, int, float]]:
+    """The runs ``(first lag, last lag, value)`` of a pmf ``p`` (``p[a-1] = P(D = a)``).
+
+    With ``limit``, the search stops once more than ``limit`` runs are found (the
+    caller only sums by runs a pmf with few of them): a long pmf that varies from lag
+    to lag is not walked to its end.
+    """
     out: list[tuple[int, int, float]] = []
     a = 0
     n = p.size
@@ -74,6 +81,8 @@ def _runs(p: F64, rtol: float = 1e-12) -> list[tuple[int, int, float]]:
             b += 1
         if v != 0.0:
             out.append((a + 1, b + 1, float(np.mean(p[a : b + 1]))))
+            if limit is not None and len(out) > limit:
+                return out
         a = b + 1
     return out
 
@@ -168,7 +177,7 @@ class FirBank:
             nz = np.flatnonzero(p)
             L = int(nz[-1]) + 1 if nz.size else 0
             p = p[:L]
-            runs = _runs(p)
+            runs = _runs(p, limit=MAX_RUNS)
             toff.append(len(taps))
             if len(runs) <= MAX_RUNS:
                 kind.append(0)
