@@ -62,9 +62,7 @@ DIRECT_MAX = 32
 """A pmf no longer than this (and not in few runs) is summed directly."""
 
 
-def _runs(
-    p: F64, rtol: float = 1e-12, limit: int | None = None
-) -> list[tuple[int, int, float]]:
+def _runs(p: F64, rtol: float = 1e-12, limit: int | None = None) -> list[tuple[int, int, float]]:
     """The runs ``(first lag, last lag, value)`` of a pmf ``p`` (``p[a-1] = P(D = a)``).
 
     With ``limit``, the search stops once more than ``limit`` runs are found (the
