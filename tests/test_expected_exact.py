@@ -289,6 +289,29 @@ def test_cohort_sets_skip_their_empty_steps_exactly(
     assert_same(ev.run(arrays, w), skipped)
 
 
+def test_cohorts_added_up_per_thread_equal_every_set_kept(example_model: CompiledModel) -> None:
+    """`run_cohorts` keeps the sum of the sets' stocks per thread, not every set's: the
+    whole, each set's people at the end, flows and hazard counts equal the daily reference
+    run set by set."""
+    ref = ExpectedModel(example_model, method="daily")
+    Y, T = len(example_model.years), example_model.n_steps
+    w = np.zeros((Y, T))
+    w[ref.year_index, np.arange(T)] = 1.0
+    arrays = perturbed(ref, Y)
+    sets = ref.run(arrays, w)
+    whole, per_set = ExpectedModel(example_model).run_cohorts(arrays, w)
+    for key, arr in sets.arrays().items():
+        np.testing.assert_allclose(
+            getattr(whole, key), arr.sum(axis=0), rtol=RTOL, atol=ATOL, err_msg=key
+        )
+    np.testing.assert_allclose(per_set["final_stocks"], sets.stocks[:, -1], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(per_set["flows"], sets.flows, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(per_set["hazard_counts"], sets.hazard_counts, rtol=RTOL, atol=ATOL)
+    d_whole, d_per = ref.run_cohorts(arrays, w)  # the reference method gives the same
+    np.testing.assert_allclose(d_whole.stocks, whole.stocks, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(d_per["final_stocks"], per_set["final_stocks"], rtol=RTOL, atol=ATOL)
+
+
 @pytest.mark.parametrize("lump", [None, 50])
 def test_durations_of_many_shapes_across_segments(lump: int | None) -> None:
     m = compile_dict(durations_scenario())

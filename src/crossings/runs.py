@@ -208,18 +208,17 @@ def _expected(loaded: LoadedScenario, plan: RunPlan, progress: ProgressFn | None
     Y, T = len(model.years), model.n_steps
     weights = np.zeros((Y, T))
     weights[ev.year_index, np.arange(T)] = 1.0  # set y: the people who enter in year y
-    batch = ev.run(ev.base_arrays(Y), entry_weights=weights)
     # The expected tallies are linear in the entries and the cohorts' weights add up to one
     # on every step, so the whole is the sum of the cohorts (tested against one set of
     # everyone): no set for it.
-    whole = {k: v.sum(axis=0) for k, v in batch.arrays().items()}
-    entered = float(whole["flows"][:, -1].sum())  # moves from outside
+    whole, per_cohort = ev.run_cohorts(ev.base_arrays(Y), weights)
+    entered = float(whole.flows[:, -1].sum())  # moves from outside
     # every tally of the whole (family members counted once included), and the cohort tables
-    tallies: Tallies[np.float64] = Tallies(
-        **whole,
-        cohort_outcomes=batch.stocks[:, -1],  # (Y, S, 2)
-        cohort_flows=batch.flows.sum(axis=(1, 4)),
-        hazard_counts_cohort=batch.hazard_counts.sum(axis=1),
+    tallies: Tallies[np.float64] = dataclasses.replace(
+        whole,
+        cohort_outcomes=per_cohort["final_stocks"],  # (Y, S, 2)
+        cohort_flows=per_cohort["flows"].sum(axis=(1, 4)),
+        hazard_counts_cohort=per_cohort["hazard_counts"].sum(axis=1),
         agents_created=entered,
     )
     if progress is not None:

@@ -1407,8 +1407,9 @@ def _rc_group(k_s: int, rr: int, jj: int, rc_s_ptr: I64, rc_j_ptr: I64) -> int:
 
 @jit(cache=True, parallel=True)
 def propagate_many(
-    T: int, t_start: I64, groups: I64, step_seg: I64, year_index: I64, plan: Any, fi: I64,
-    ff: F64, rate: F64, cls: F64, route: F64, wave_step: I64, wave_share: F64,
+    T: int, t_start: I64, groups: I64, acc: bool, final: F64, step_seg: I64, year_index: I64,
+    plan: Any, fi: I64, ff: F64, rate: F64, cls: F64, route: F64, wave_step: I64,
+    wave_share: F64,
     wave_active: B8, rc_step: I64, rc_from: I64, rc_to: I64, rc_share: F64, ent: F64,
     ent_init: F64, fm: F64, fh: F64, stocks: F64,
     flows: F64, flag_flows: F64, wave_moved: F64, rc_moved: F64, fam_m: F64, fam_h: F64,
@@ -1420,6 +1421,11 @@ def propagate_many(
     the last axis and starts at step ``t_start[c]``. Thread ``i`` computes the
     chunks ``groups[i]`` one after the other (``-1``: none), so a schedule can
     balance chunks of different lengths over the threads.
+
+    With ``acc``, ``stocks`` has a leading *thread* axis: each thread adds the
+    stocks of all its chunks into its own array (their sum is what is kept, not
+    every chunk's per-step stocks), and ``final[c]`` receives chunk ``c``'s
+    people at the end of the last step.
     """
     n = groups.shape[0]
     for i in nb.prange(n):
@@ -1427,10 +1433,15 @@ def propagate_many(
             c = groups[i, j]
             if c < 0:
                 continue
+            st = stocks[i] if acc else stocks[c]
+            if acc and T > 0:
+                final[c] -= st[T - 1]  # what the thread's earlier chunks left there
             propagate(
                 T, t_start[c], step_seg, year_index, plan, fi, ff, rate[c], cls[c], route[c],
                 wave_step, wave_share[c], wave_active, rc_step, rc_from, rc_to, rc_share[c],
-                ent[c], ent_init[c], fm[c], fh[c], stocks[c], flows[c], flag_flows[c],
+                ent[c], ent_init[c], fm[c], fh[c], st, flows[c], flag_flows[c],
                 wave_moved[c], rc_moved[c], fam_m[c], fam_h[c], rule_counts[c],
                 hazard_counts[c],
             )  # fmt: skip
+            if acc and T > 0:
+                final[c] += st[T - 1]
