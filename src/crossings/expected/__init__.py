@@ -591,11 +591,6 @@ class ExpectedModel:
         return n, Pc, pick
 
     @staticmethod
-    def _unchunk(arr: F64, n: int, Pc: int, P: int) -> F64:
-        full = np.moveaxis(arr, -1, 1)
-        return np.ascontiguousarray(full.reshape(n * Pc, *full.shape[2:])[:P])
-
-    @staticmethod
     def _schedule(starts: NDArray[np.int64], T: int, one_per_chunk: bool = False) -> _Schedule:
         """Chunks of sets, the step each starts at, and the chunks each thread computes.
 
@@ -720,7 +715,7 @@ class ExpectedModel:
             o["rule_counts"],
             o["hazard_counts"],
         )
-        return {k: self._unchunk(v, n, Pc, P) for k, v in o.items()}
+        return {k: self._unpick(v, pick, P) for k, v in o.items()}
 
     def _first_steps(self, ent: F64, init: F64) -> NDArray[np.int64]:
         """Each set's first step with anyone in it: its first entry (``T``: none)."""

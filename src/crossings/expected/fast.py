@@ -1409,11 +1409,10 @@ def _rc_group(k_s: int, rr: int, jj: int, rc_s_ptr: I64, rc_j_ptr: I64) -> int:
 def propagate_many(
     T: int, t_start: I64, groups: I64, acc: bool, final: F64, step_seg: I64, year_index: I64,
     plan: Any, fi: I64, ff: F64, rate: F64, cls: F64, route: F64, wave_step: I64,
-    wave_share: F64,
-    wave_active: B8, rc_step: I64, rc_from: I64, rc_to: I64, rc_share: F64, ent: F64,
-    ent_init: F64, fm: F64, fh: F64, stocks: F64,
-    flows: F64, flag_flows: F64, wave_moved: F64, rc_moved: F64, fam_m: F64, fam_h: F64,
-    rule_counts: F64, hazard_counts: F64,
+    wave_share: F64, wave_active: B8, rc_step: I64, rc_from: I64, rc_to: I64, rc_share: F64,
+    ent: F64, ent_init: F64, fm: F64, fh: F64, stocks: F64, flows: F64, flag_flows: F64,
+    wave_moved: F64, rc_moved: F64, fam_m: F64, fam_h: F64, rule_counts: F64,
+    hazard_counts: F64,
 ) -> None:  # fmt: skip  # pragma: no cover - compiled
     """:func:`propagate` for chunks of parameter sets in parallel threads.
 

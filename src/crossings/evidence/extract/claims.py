@@ -1087,27 +1087,26 @@ def _pick_subject(
             # a noun such as "workers" needs a strong cue right next to it
             if cue.strength < 3:
                 continue
-            of_place = bool(_OF_PLACE_THEN_VERB.fullmatch(text, run_end, cue.start))
-            if bounds > 0 and not of_place:
-                continue  # unless only "of <place>," stands between ("Nine residents of
-                # Hoeryong, North Hamgyong province, were sentenced")
-            if of_place:
-                pass
-            elif cue.start >= own[1]:
-                rest = _AFTER_FILLER.sub(" ", text[max(lo, run_end) : hi]).strip()
-                # "Ten diplomats and trade officials were among last year's arrivals"
-                if (
-                    len(rest) > 12
-                    and not _AMONG_BEFORE.search(text, lo, hi)
-                    and not _RELATIVE_THEN_VERB.match(text, own[1], hi)
-                    # "18 ... workers who fled Russian sites reached the South": the main verb
-                    and not (
-                        _RELATIVE.search(text, lo, hi) and not _in_relative_clause(text[lo:hi])
-                    )
-                ):
+            # ... unless only "of <place>," stands between ("Nine residents of Hoeryong,
+            # North Hamgyong province, were sentenced")
+            if not _OF_PLACE_THEN_VERB.fullmatch(text, run_end, cue.start):
+                if bounds > 0:
                     continue
-            elif hi - lo > 20 or _CLAUSE_BREAK.search(text, lo, hi):
-                continue
+                if cue.start >= own[1]:
+                    rest = _AFTER_FILLER.sub(" ", text[max(lo, run_end) : hi]).strip()
+                    # "Ten diplomats and trade officials were among last year's arrivals"
+                    if (
+                        len(rest) > 12
+                        and not _AMONG_BEFORE.search(text, lo, hi)
+                        and not _RELATIVE_THEN_VERB.match(text, own[1], hi)
+                        # "18 ... workers who fled Russian sites reached the South": main verb
+                        and not (
+                            _RELATIVE.search(text, lo, hi) and not _in_relative_clause(text[lo:hi])
+                        )
+                    ):
+                        continue
+                elif hi - lo > 20 or _CLAUSE_BREAK.search(text, lo, hi):
+                    continue
         penalty = 80 if cue.start >= own[1] and _in_relative_clause(text[lo:hi]) else 0
         if (
             cue.start >= own[1] and _SUBORDINATE_IN.search(text, lo, hi)
