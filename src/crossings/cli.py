@@ -704,12 +704,14 @@ MethodOpt = Annotated[
     typer.Option(
         "--method",
         help="importance: the exact posterior (adaptive Pareto-smoothed importance sampling); "
-        "laplace: a normal approximation at the mode (a fast preview).",
+        "hmc: the exact posterior by Hamiltonian Monte Carlo on a surrogate of the model, each "
+        "kept draw run exactly and importance-weighted; laplace: a normal approximation at the "
+        "mode (a fast preview).",
     ),
 ]
 EssOpt = Annotated[
     float,
-    typer.Option("--target-ess", min=50, help="Effective sample size to reach (importance)."),
+    typer.Option("--target-ess", min=50, help="Effective sample size to reach (hmc, importance)."),
 ]
 MaxIterOpt = Annotated[
     int,

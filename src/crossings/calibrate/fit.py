@@ -13,10 +13,13 @@ with what was observed (:mod:`crossings.calibrate.observe`). The fit:
    log-linearisation around the mode.
 3. **Exact posterior** (``method="importance"``, the default): adaptive,
    Pareto-smoothed importance sampling from a Student-t built on the Laplace
-   fit (:mod:`crossings.calibrate.sample`), until the effective sample size
-   reaches its target. Every draw is an exact evaluation of the model, so
-   the predictive values of fitted rows, held-back checks and estimates are
-   exact at the draws, not linearised.
+   fit (:mod:`crossings.calibrate.sample`). ``method="hmc"``: Hamiltonian
+   Monte Carlo on a surrogate of the model in the unknowns' natural
+   coordinates, each kept draw then run through the exact expected-value mode
+   and importance-weighted by exact over surrogate likelihood
+   (:mod:`crossings.calibrate.hmc`). Either way every draw kept is an
+   exact evaluation of the model, so the predictive values of fitted rows,
+   held-back checks and estimates are exact at the draws, not linearised.
 
 Simulation-based calibration (:func:`sbc`) draws the truth from the prior
 (``z ~ N(0, I)``), data from the observation model, and refits.
@@ -36,9 +39,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crossings.atomic import atomic_file, write_text
+from crossings.calibrate.hmc import ChainStats, hmc_sample
 from crossings.calibrate.observe import Likelihood
 from crossings.calibrate.params import ParamSpace
-from crossings.calibrate.sample import Sample, importance_sample
+from crossings.calibrate.sample import HOPELESS_KHAT, Sample, importance_sample
 from crossings.calibrate.unknowns import (
     CalibrationError,
     Effect,
@@ -66,7 +70,7 @@ MAX_BATCH = 32
 FD_STEP = 1e-4
 """Forward-difference step on the standard normal coordinates (the model is deterministic)."""
 
-METHODS = ("importance", "laplace")
+METHODS = ("hmc", "importance", "laplace")
 
 
 @dataclass
@@ -138,6 +142,23 @@ class Problem:
         """Expected fitted rows (P, R) and estimate rows (P, E) at ``z``."""
         out = self.evaluate(z)
         return out["fit"], out["estimates"]
+
+    def linear_naturals(self) -> NDArray[np.bool_]:
+        """Which natural coordinates the expected values are linear in the value of.
+
+        An unknown all of whose components move only inflow rates or start
+        stocks (the people entering): agents never interact, so every tally is
+        linear in them (:class:`~crossings.calibrate.hmc.Surrogate`).
+        """
+        inflow = [set(e.entries) <= {"combo_rate", "initial"} for e in self.effects]
+        out: list[bool] = []
+        col = 0
+        for b in self.space.blocks:
+            n = len(b.components)
+            flag = all(inflow[col : col + n])
+            out += [flag] * (len(b.knots) if b.is_series else 1)
+            col += n
+        return np.array(out, bool)
 
     def log_posterior(self, z: F64) -> tuple[F64, dict[str, F64]]:
         """Unnormalised log posterior at ``z`` (P, dim), and the expected values there."""
@@ -506,7 +527,7 @@ class Posterior:
     """The fitted posterior.
 
     Attributes:
-        method: ``importance`` (exact, weighted draws) or ``laplace`` (normal).
+        method: ``hmc`` or ``importance`` (exact, weighted draws) or ``laplace`` (normal).
         mode: The mode and the Laplace fit.
         z: Posterior draws on the coordinates (n, dim), equally weighted
             (resampled from the weighted sample for the importance method).
@@ -517,6 +538,9 @@ class Posterior:
         importance_failed: When the exact posterior was asked for but its
             importance sampler's pilot was hopeless, that pilot (the
             posterior is then the Laplace approximation, ``method="laplace"``).
+        chains: The surrogate chains' diagnostics (``hmc`` only).
+        importance_ess: Effective sample size of the importance weights alone
+            (``hmc`` only: :attr:`ess` also counts the chains' autocorrelation).
     """
 
     method: str
@@ -527,6 +551,8 @@ class Posterior:
     evaluations: int
     seconds: float
     importance_failed: Sample | None = None
+    chains: ChainStats | None = None
+    importance_ess: float | None = None
 
     @property
     def ess(self) -> float:
@@ -563,8 +589,10 @@ def fit(
 
     Args:
         prob: The prepared problem.
-        method: ``importance`` (the exact posterior, default) or ``laplace``
-            (the normal approximation at the mode: a fast preview).
+        method: ``importance`` (the exact posterior by importance sampling
+            from a Student-t: the default), ``hmc`` (the exact posterior by HMC
+            on a surrogate, importance-corrected) or ``laplace`` (the normal
+            approximation at the mode: a fast preview).
         seed: Seed of the draws (same seed → same posterior).
         draws: Equally weighted draws to return.
         target_ess: Effective sample size the importance sampler aims for.
@@ -607,6 +635,43 @@ def fit(
 
     if method == "laplace":
         return laplace()
+    if method == "hmc":
+        res = hmc_sample(
+            prob.log_posterior,
+            prob.space,
+            prob.likelihood,
+            mode.z,
+            mode.values["fit"],
+            mode.jac["fit"],
+            mode.cov,
+            linear=prob.linear_naturals(),
+            seed=seed,
+            target_ess=target_ess,
+            progress=progress,
+        )
+        sample = res.sample
+        if sample.khat > HOPELESS_KHAT:
+            log.warning(
+                "the surrogate posterior is too far from the exact one (importance weights "
+                "k̂ %.2f after %d refits): the posterior reported is the Laplace "
+                "approximation, labelled as such",
+                sample.khat,
+                res.refits,
+            )
+            return laplace(sample)
+        pick = sample.resample(draws, seed)
+        _checkpoint(checkpoint, "posterior", z=sample.z[pick])
+        return Posterior(
+            "hmc",
+            mode,
+            sample.z[pick],
+            {k: v[pick] for k, v in sample.outputs.items()},
+            sample,
+            prob.evaluations,
+            time.perf_counter() - t0,
+            chains=res.chains,
+            importance_ess=res.importance_ess,
+        )
     sample = importance_sample(
         prob.log_posterior,
         mode.z,

@@ -462,18 +462,30 @@ def plain_summary(prob: Problem, post: Posterior, rep: Report) -> str:
     sc = prob.loaded.scenario
     fitted = rep.fit[rep.fit["role"] == "fit"]
     series = sorted({r.series for r in prob.rows})
-    method = (
-        "the exact posterior, sampled by adaptive Pareto-smoothed importance sampling "
-        f"(effective sample size {post.ess:,.0f}, Pareto k̂ {post.khat:.2f}"
-        + ("; k̂ above 0.7 means the sample is not reliable" if (post.khat or 0) > 0.7 else "")
-        + ")"
-        if post.method == "importance"
-        else "a normal (Laplace) approximation at the mode — a preview, not the exact posterior"
-    )
+    unreliable = "; k̂ above 0.7 means the sample is not reliable" if (post.khat or 0) > 0.7 else ""
+    if post.method == "hmc" and post.chains is not None:
+        c = post.chains
+        method = (
+            "the exact posterior: Hamiltonian Monte Carlo on a surrogate of the model "
+            f"({c.chains} chains, split R-hat at most {c.rhat_max:.3f}, smallest effective "
+            f"sample size of a coordinate {c.ess_min:,.0f}, {c.divergent} divergent), each kept "
+            f"draw run through the exact expected-value mode and importance-weighted "
+            f"(effective sample size {post.ess:,.0f} of {post.sample.evaluations:,} draws, "
+            f"Pareto k̂ {post.khat:.2f}{unreliable})"
+            if post.sample is not None
+            else "the exact posterior (HMC)"
+        )
+    elif post.method == "importance":
+        method = (
+            "the exact posterior, sampled by adaptive Pareto-smoothed importance sampling "
+            f"(effective sample size {post.ess:,.0f}, Pareto k̂ {post.khat:.2f}{unreliable})"
+        )
+    else:
+        method = "a normal (Laplace) approximation at the mode — a preview, not the exact posterior"
     if post.importance_failed is not None:
         f = post.importance_failed
         method += (
-            f", because importance sampling from it failed (a pilot of {f.evaluations:,} "
+            f", because importance sampling from it failed ({f.evaluations:,} exact "
             f"draws had Pareto k̂ {f.khat:.2f} and an effective sample size of {f.ess:,.0f}): "
             "the intervals miss whatever skew and heavy tails the exact posterior has"
         )
@@ -647,6 +659,8 @@ def calibrate_to_dir(
         "ess": post.ess,
         "khat": post.khat,
         "importance_failed": importance_failure(post),
+        "importance_ess": post.importance_ess,
+        "chains": post.chains.as_dict() if post.chains is not None else None,
         "log_posterior_at_mode": post.mode.log_post,
         "ard": ard(fitted),
         "coverage90": coverage(fitted, 90),
@@ -742,6 +756,7 @@ def validate(
         "ess": post.ess,
         "khat": post.khat,
         "importance_failed": importance_failure(post),
+        "chains": post.chains.as_dict() if post.chains is not None else None,
         "iterations": post.mode.iterations,
         "converged": post.mode.converged,
         "stopped_by": post.mode.stopped_by,

@@ -88,6 +88,43 @@ def coordinate_of(p: Prior, theta: F64) -> F64:
     return np.asarray(special.ndtri(u), np.float64)
 
 
+def _positive(p: Prior) -> bool:
+    """Whether a prior's support is positive (its natural coordinate is the log)."""
+    if p.distribution in ("lognormal", "gamma", "beta"):
+        return True
+    return p.distribution == "uniform" and float(p.low) > 0  # type: ignore[arg-type]
+
+
+def _natural_scalar(p: Prior, z: F64) -> F64:
+    """A single unknown's natural coordinate: the log of its value, or the value."""
+    v = value_of(p, z)
+    return np.asarray(np.log(np.maximum(v, 1e-300)) if _positive(p) else v, np.float64)
+
+
+def _natural_scalar_slope(p: Prior, z: F64, *, log: bool | None = None) -> F64:
+    """Derivative of the natural coordinate in ``z`` (closed form where there is one).
+
+    Args:
+        p: The prior.
+        z: Coordinates.
+        log: Differentiate the log of the value (``None``: as :func:`_natural_scalar`).
+    """
+    z = np.asarray(z, np.float64)
+    use_log = _positive(p) if log is None else log
+    inside = np.abs(z) < Z_CLIP
+    if p.distribution == "lognormal" and use_log:
+        return np.where(inside, float(p.sigma), 0.0)  # type: ignore[arg-type]
+    if p.distribution == "normal" and not use_log:
+        return np.where(inside, float(p.sd), 0.0)  # type: ignore[arg-type]
+    h = 1e-5
+
+    def f(x: F64) -> F64:
+        v = value_of(p, x)
+        return np.asarray(np.log(np.maximum(v, 1e-300)) if use_log else v, np.float64)
+
+    return np.where(inside, (f(z + h) - f(z - h)) / (2 * h), 0.0)
+
+
 @dataclass(frozen=True)
 class Component:
     """One number of the scenario that a coordinate block sets.
@@ -246,6 +283,89 @@ class ParamSpace:
             out[:, b.start + 1] = coordinate_of(u.smoothness.step_sd, step)
             out[:, b.start + 2 : b.start + b.size] = diffs / step[:, None]
         return out
+
+    @property
+    def n_natural(self) -> int:
+        """Number of natural coordinates (see :meth:`natural`)."""
+        return sum(len(b.knots) if b.is_series else 1 for b in self.blocks)
+
+    def natural(self, z: F64) -> F64:
+        """The natural coordinates of ``z`` (P, dim) → (P, :attr:`n_natural`).
+
+        One per scalar unknown and one per series knot: the log of the value
+        where the prior's support is positive (every series knot, and scalar
+        lognormal, gamma, beta and positive uniform priors), else the value.
+        Every component is a fixed function of them (series years between
+        knots are interpolated), so the model's expected values are functions
+        of the natural coordinates alone; unlike ``z``, they carry no product
+        of a series' step size and its steps (the funnel of a random walk).
+        """
+        z = np.atleast_2d(np.asarray(z, np.float64))
+        cols: list[F64] = []
+        for b in self.blocks:
+            zb = z[:, b.start : b.start + b.size]
+            if not b.is_series:
+                cols.append(_natural_scalar(b.unknown.prior, zb[:, 0])[:, None])
+                continue
+            cols.append(self._log_knots(b, zb))
+        return np.concatenate(cols, axis=1) if cols else np.zeros((z.shape[0], 0))
+
+    @staticmethod
+    def _log_knots(b: Block, zb: F64) -> F64:
+        u = b.unknown
+        assert u.smoothness is not None
+        level = np.log(np.maximum(value_of(u.prior, zb[:, 0]), 1e-300))
+        step = value_of(u.smoothness.step_sd, zb[:, 1])
+        steps = np.clip(zb[:, 2:], -Z_CLIP, Z_CLIP) * step[:, None]
+        return np.asarray(
+            level[:, None]
+            + np.concatenate([np.zeros((zb.shape[0], 1)), np.cumsum(steps, axis=1)], axis=1),
+            np.float64,
+        )
+
+    def natural_vjp(self, z: F64, a: F64) -> F64:
+        """The gradient in ``z`` of a function whose gradient in the natural coordinates is ``a``.
+
+        ``a · ∂natural/∂z`` at each point: (P, n_natural) → (P, dim).
+        """
+        z = np.atleast_2d(np.asarray(z, np.float64))
+        a = np.atleast_2d(np.asarray(a, np.float64))
+        out = np.zeros_like(z)
+        col = 0
+        for b in self.blocks:
+            zb = z[:, b.start : b.start + b.size]
+            u = b.unknown
+            if not b.is_series:
+                out[:, b.start] = a[:, col] * _natural_scalar_slope(u.prior, zb[:, 0])
+                col += 1
+                continue
+            assert u.smoothness is not None
+            k = len(b.knots)
+            ab = a[:, col : col + k]
+            col += k
+            out[:, b.start] = ab.sum(axis=1) * _natural_scalar_slope(u.prior, zb[:, 0], log=True)
+            eps = zb[:, 2:]
+            inside = np.abs(eps) < Z_CLIP
+            cum = np.concatenate(
+                [
+                    np.zeros((z.shape[0], 1)),
+                    np.cumsum(np.where(inside, eps, np.sign(eps) * Z_CLIP), axis=1),
+                ],
+                axis=1,
+            )
+            step = value_of(u.smoothness.step_sd, zb[:, 1])
+            dstep = step * _natural_scalar_slope(u.smoothness.step_sd, zb[:, 1], log=True)
+            out[:, b.start + 1] = (ab * cum).sum(axis=1) * dstep
+            # knot i depends on the steps 1..i: the reversed cumulative sum of a
+            tail = np.cumsum(ab[:, :0:-1], axis=1)[:, ::-1]
+            out[:, b.start + 2 : b.start + b.size] = tail * step[:, None] * inside
+        return out
+
+    def natural_jacobian(self, z: F64) -> F64:
+        """``∂natural/∂z`` at one point ``z`` (dim,): (n_natural, dim)."""
+        z = np.asarray(z, np.float64).reshape(1, -1)
+        eye = np.eye(self.n_natural)
+        return np.asarray(self.natural_vjp(np.repeat(z, self.n_natural, axis=0), eye), np.float64)
 
     @staticmethod
     def log_prior(z: F64) -> F64:

@@ -46,7 +46,7 @@ class Calibration:
         name: How requests name it.
         path: The folder (server side only; never sent to a client).
         scenario: The scenario it was calibrated from (``calibration.json``).
-        method: ``importance`` (exact posterior) or ``laplace``.
+        method: ``hmc`` or ``importance`` (exact posterior) or ``laplace``.
         importance_failed: Why the exact posterior could not be sampled and
             the Laplace fit was reported instead (empty when it could).
         draws: Posterior draws in ``posterior.parquet``.

@@ -356,8 +356,9 @@ function calibrationCard(s) {
   const c = s.calibration;
   const div = el("div", null, "calibration");
   div.appendChild(el("h3", "Calibration " + c.name));
-  const how = c.method === "importance" && !c.importance_failed
-    ? "the exact posterior (importance sampling" + (c.ess ? ", effective sample size " + Math.round(c.ess).toLocaleString("en") : "") + ")"
+  const exact = (c.method === "importance" || c.method === "hmc") && !c.importance_failed;
+  const how = exact
+    ? "the exact posterior (" + (c.method === "hmc" ? "HMC on a surrogate, importance-corrected" : "importance sampling") + (c.ess ? ", effective sample size " + Math.round(c.ess).toLocaleString("en") : "") + ")"
     : "a Laplace (normal) approximation at the mode" + (c.importance_failed ? " — the exact posterior could not be sampled: " + c.importance_failed : "");
   div.appendChild(el("p", "Parameters drawn from " + how + (c.converged ? "." : "; the mode search did not converge."), "hint"));
   if (s.estimates.length) {
