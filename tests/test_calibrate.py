@@ -61,8 +61,8 @@ def test_sbc_exact_posterior_intervals_cover_at_nominal_rates(problem) -> None: 
 
 @pytest.mark.slow
 def test_sbc_hmc_intervals_cover_at_nominal_rates(problem) -> None:  # type: ignore[no-untyped-def]
-    """The default sampler (HMC on the surrogate, importance-corrected) passes SBC too."""
-    _check_sbc(sbc(problem, 60, seed=13, method="hmc", target_ess=300, draws=300))
+    """HMC on the surrogate, importance-corrected, passes SBC on the same 60 data sets."""
+    _check_sbc(sbc(problem, 60, seed=12, method="hmc", target_ess=300, draws=300))
 
 
 def test_same_seed_same_posterior(problem) -> None:  # type: ignore[no-untyped-def]
