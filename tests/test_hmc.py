@@ -148,3 +148,48 @@ def test_hmc_fit_same_seed_same_posterior_and_agrees_with_importance(problem) ->
     # medians agree within a few Monte Carlo standard errors of a median (≈ 1.25 sd / √ESS)
     tol = 4 * 1.25 * tr.std(axis=0) * math.sqrt(1 / a.ess + 1 / ref.ess)
     assert np.all(np.abs(np.median(ta, axis=0) - np.median(tr, axis=0)) < tol)
+
+
+def test_surrogate_is_exact_in_the_inflows_and_a_refit_learns_curvature(problem) -> None:  # type: ignore[no-untyped-def]
+    """Linear bracket: exact for a model linear in an inflow's value; refit: recovers a
+    quadratic log response (cross terms included) from exact values at scattered points."""
+    sp = problem.space
+    n = sp.n_natural
+    rng = np.random.default_rng(7)
+    z0 = np.zeros(sp.dim)
+    t0 = sp.natural(z0[None])[0]
+    R = 5
+    lm0 = rng.normal(5.0, 1.0, R)
+    g = rng.uniform(0.2, 1.0, (R, n))
+    g[:, 0] = rng.uniform(0.3, 1.0, R)  # share of each row from the inflow
+    linear = np.zeros(n, bool)
+    linear[0] = True
+    curv = rng.normal(0.0, 0.3, (R, n, n))
+    curv = (curv + curv.transpose(0, 2, 1)) / 2
+
+    def truth(z: np.ndarray, quadratic: bool) -> np.ndarray:
+        dt = sp.natural(z) - t0
+        out = lm0 + np.log1p(np.expm1(dt[:, :1]) @ g[:, :1].T) + dt[:, 1:] @ g[:, 1:].T
+        if quadratic:
+            out = out + 0.5 * np.einsum("pa,rab,pb->pr", dt, curv, dt)
+        return out
+
+    # the tangent: the slopes in z of the linear-plus-log-linear truth at z0
+    h = 1e-6
+    jz = np.stack(
+        [
+            (truth(z0[None] + h * e, False) - truth(z0[None] - h * e, False))[0] / (2 * h)
+            for e in np.eye(sp.dim)
+        ],
+        axis=1,
+    )
+    mu0 = np.exp(lm0)
+    sur = Surrogate.at(sp, problem.likelihood, z0, mu0, jz * mu0[:, None], linear)
+    z = rng.normal(0.0, 1.0, (50, sp.dim))
+    np.testing.assert_allclose(sur.log_mu(z), truth(z, False), atol=1e-6)
+    # the refit learns the quadratic part from exact values at 400 points
+    pts = rng.normal(0.0, 1.0, (400, sp.dim))
+    fitted = sur.refit(pts, np.exp(truth(pts, True)), np.ones(400))
+    err = np.abs(fitted.log_mu(z) - truth(z, True))
+    assert err.max() < 0.02, err.max()
+    assert np.abs(sur.log_mu(z) - truth(z, True)).max() > 0.2  # the tangent alone misses it
