@@ -172,7 +172,7 @@ def test_surrogate_is_exact_in_the_inflows_and_a_refit_learns_curvature(problem)
         out = lm0 + np.log1p(np.expm1(dt[:, :1]) @ g[:, :1].T) + dt[:, 1:] @ g[:, 1:].T
         if quadratic:
             out = out + 0.5 * np.einsum("pa,rab,pb->pr", dt, curv, dt)
-        return out
+        return np.asarray(out, np.float64)
 
     # the tangent: the slopes in z of the linear-plus-log-linear truth at z0
     h = 1e-6
