@@ -938,8 +938,9 @@ def validate(
     if res["importance_failed"]:
         fail = res["importance_failed"]
         err.print(
-            f"note: the intervals are the Laplace approximation (importance sampling failed: "
-            f"pilot k̂ {fail['khat']:.3g}, effective sample size {fail['ess']:.0f}).",
+            "note: the intervals are the Laplace approximation "
+            f"({fail.get('sampler', 'importance')} sampling failed: k̂ {fail['khat']:.3g}, "
+            f"effective sample size {fail['ess']:.0f}).",
             markup=False,
             highlight=False,
         )

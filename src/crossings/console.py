@@ -120,7 +120,7 @@ class JobProgress:
         spent = now - self._stage_t0
         left = (
             f", about {spent * (1 - fraction) / fraction:,.0f} s left in this stage"
-            if 0 < fraction < 1 and spent > 1
+            if 0.02 <= fraction < 1 and spent > 1  # from under 2% done it is noise
             else ""
         )
         self.console.print(

@@ -388,9 +388,15 @@ def print_calibration(console: Console, folder: Path) -> None:
     )
     failed = meta.get("importance_failed")
     if failed:
+        how = (
+            "HMC on a surrogate of the model, importance-corrected, was hopeless after "
+            f"{int(failed['pilot_draws']):,} exact draws"
+            if failed.get("sampler") == "hmc"
+            else "importance sampling from the Laplace fit was hopeless on a pilot of "
+            f"{int(failed['pilot_draws']):,} draws"
+        )
         console.print(
-            f"Warning: the exact posterior could not be sampled: importance sampling from the "
-            f"Laplace fit was hopeless on a pilot of {failed['pilot_draws']:,} draws (Pareto "
+            f"Warning: the exact posterior could not be sampled: {how} (Pareto "
             f"k̂ {failed['khat']:.2f}, effective sample size {failed['ess']:,.0f}). The "
             "intervals reported are the Laplace approximation's: a normal at the mode, "
             "which misses skew and heavy tails.",

@@ -64,6 +64,9 @@ MAX_REFITS = 2
 QUAD_DIRECTIONS = 8
 """Directions of the posterior's spread that a refitted surrogate is quadratic in."""
 
+TEMPER = 0.85
+"""Power of the surrogate likelihood the chains sample (see :attr:`Surrogate.temper`)."""
+
 
 @dataclass
 class Surrogate:
@@ -89,6 +92,10 @@ class Surrogate:
         linear: Which natural coordinates the model is linear in (n,).
         directions: ``V`` (n, k), orthonormal (k = 0: no quadratic part).
         curvature: ``Q`` (R, k, k), symmetric.
+        temper: Power of the surrogate likelihood in the density the chains
+            sample (below 1: a proposal a little wider than the surrogate
+            posterior, so that the importance weights keep a light tail where
+            the surrogate is narrower than the exact posterior).
     """
 
     space: ParamSpace
@@ -99,6 +106,7 @@ class Surrogate:
     linear: NDArray[np.bool_]
     directions: F64
     curvature: F64
+    temper: float = TEMPER
 
     @classmethod
     def at(
@@ -186,7 +194,9 @@ class Surrogate:
         curv = np.zeros((y.shape[1], k, k))
         curv[:, iu[0], iu[1]] = coef[:, nh:]
         curv[:, iu[1], iu[0]] = coef[:, nh:]
-        return Surrogate(self.space, self.likelihood, self.t0, self.log_mu0, slopes, lin, v, curv)
+        return Surrogate(
+            self.space, self.likelihood, self.t0, self.log_mu0, slopes, lin, v, curv, self.temper
+        )
 
     def _linear_part(self, dt: F64) -> tuple[F64, F64]:
         """``log(1 + G_L·(exp(Δt_L) − 1))`` (P, R) and the bracket itself."""
@@ -213,8 +223,8 @@ class Surrogate:
         return self._log_mu_t(self.space.natural(z) - self.t0)[0]
 
     def log_likelihood(self, z: F64) -> F64:
-        """Surrogate log-likelihood at ``z`` (P, dim) → (P,)."""
-        return self.likelihood.total(np.exp(np.minimum(self.log_mu(z), 700.0)))
+        """Surrogate log-likelihood at ``z`` (P, dim) → (P,), tempered (see :attr:`temper`)."""
+        return self.temper * self.likelihood.total(np.exp(np.minimum(self.log_mu(z), 700.0)))
 
     def log_density(self, z: F64) -> tuple[F64, F64]:
         """Surrogate log posterior and its gradient at ``z`` (P, dim)."""
@@ -229,8 +239,9 @@ class Surrogate:
         lik = self.likelihood
         h = 1e-6 * mu
         d1 = (lik.per_row(mu + h) - lik.per_row(mu - h)) / (2 * h)  # d loglik / d mu
-        c = np.nan_to_num(d1, nan=0.0, posinf=0.0, neginf=0.0) * mu  # d loglik / d log mu
-        lp = lik.total(mu) - 0.5 * np.einsum("ij,ij->i", z, z)
+        # d (tempered) loglik / d log mu
+        c = self.temper * np.nan_to_num(d1, nan=0.0, posinf=0.0, neginf=0.0) * mu
+        lp = self.temper * lik.total(mu) - 0.5 * np.einsum("ij,ij->i", z, z)
         lin, hz = self.linear, ~self.linear
         g_t = np.zeros_like(dt)
         g_t[:, hz] = c @ self.slopes[:, hz]
@@ -487,13 +498,14 @@ def hmc_sample(
 ) -> HmcResult:
     """Sample the exact posterior: HMC on the surrogate, importance-corrected.
 
-    A **pilot** round on the tangent surrogate comes first. If its weights
-    are good (``k̂`` < 0.7 and an effective sample size of at least half its
-    draws) sampling goes on with that surrogate; otherwise the surrogate is
+    Every surrogate (the tangent first) gets a **pilot** of exact draws. If
+    its weights are good (``k̂`` < 0.7 and an effective sample size of at
+    least half its draws) sampling goes on with it; otherwise the surrogate is
     refitted to the exact values at all draws so far (:meth:`Surrogate.refit`)
-    and the chains restart on it, at most :data:`MAX_REFITS` times. Only the
-    draws of the last surrogate are weighted (each surrogate is a different
-    proposal), until the effective sample size reaches its target.
+    and the chains restart on it, at most :data:`MAX_REFITS` times (stopping
+    early when a refitted one is still hopeless). Only the draws of the last
+    surrogate are weighted (each surrogate is a different proposal), until the
+    effective sample size reaches its target.
 
     Args:
         evaluate: The exact log posterior (and outputs to keep) at points.
@@ -527,8 +539,9 @@ def hmc_sample(
     pool_w: list[F64] = []
 
     def run(rnd: _Round, budget: int) -> None:
+        # every round starts with a pilot: a hopeless surrogate shows at once
         while rnd.n < budget:
-            rnd.add(min(want if rnd.n == 0 else max(want // 2, chains), budget - rnd.n))
+            rnd.add(min(pilot if rnd.n == 0 else max(want // 2, chains), budget - rnd.n))
             if progress is not None:
                 progress(
                     "sampling",
@@ -543,9 +556,9 @@ def hmc_sample(
         rnd = _Round(sur, evaluate, space, rng, chains, warmup, mode_z, cov)
         if progress is not None:
             progress("sampling", 0.0, f"chains warmed up ({rnd.stats_line()})")
-        run(rnd, pilot if refits == 0 else max_draws - spent)
-        if refits == 0 and rnd.khat < KHAT_OK and rnd.ess_is >= 0.5 * rnd.n:
-            # the tangent surrogate is good enough: go on with it, pooling the pilot
+        run(rnd, pilot)
+        if rnd.khat < KHAT_OK and rnd.ess_is >= 0.5 * rnd.n:
+            # the surrogate is good enough: go on with it, pooling the pilot
             run(rnd, max_draws - spent)
         spent += rnd.n
         if rnd.eff >= target_ess and rnd.khat < KHAT_OK:
@@ -579,6 +592,8 @@ def hmc_sample(
         khat=rnd.khat,
         rounds=refits + 1,
         evaluations=spent,
+        failed=rnd.khat > HOPELESS_KHAT,
+        sampler="hmc",
     )
     return HmcResult(sample, rnd.stats(), rnd.ess_is, refits)
 

@@ -449,12 +449,16 @@ def _exactness(prob: Problem) -> str:
     )
 
 
-def importance_failure(post: Posterior) -> dict[str, float] | None:
-    """The failed importance pilot behind a Laplace fallback (``None`` when none)."""
+def importance_failure(post: Posterior) -> dict[str, float | int | str] | None:
+    """The failed exact sampler behind a Laplace fallback (``None`` when none).
+
+    ``sampler`` names it (``importance`` or ``hmc``); ``pilot_draws`` is the
+    number of exact draws it had evaluated when it stopped.
+    """
     f = post.importance_failed
     if f is None:
         return None
-    return {"pilot_draws": float(f.evaluations), "ess": f.ess, "khat": f.khat}
+    return {"sampler": f.sampler, "pilot_draws": int(f.evaluations), "ess": f.ess, "khat": f.khat}
 
 
 def plain_summary(prob: Problem, post: Posterior, rep: Report) -> str:
@@ -485,7 +489,13 @@ def plain_summary(prob: Problem, post: Posterior, rep: Report) -> str:
     if post.importance_failed is not None:
         f = post.importance_failed
         method += (
-            f", because importance sampling from it failed ({f.evaluations:,} exact "
+            ", because "
+            + (
+                "HMC on a surrogate of the model, importance-corrected, failed"
+                if f.sampler == "hmc"
+                else "importance sampling from it failed"
+            )
+            + f" ({f.evaluations:,} exact "
             f"draws had Pareto k̂ {f.khat:.2f} and an effective sample size of {f.ess:,.0f}): "
             "the intervals miss whatever skew and heavy tails the exact posterior has"
         )

@@ -162,6 +162,8 @@ class Sample:
         evaluations: Model evaluations spent.
         failed: The pilot draws showed the proposal hopeless (see
             :data:`HOPELESS_KHAT`): sampling stopped there.
+        sampler: Which sampler drew it: ``importance`` (a Student-t proposal)
+            or ``hmc`` (chains on a surrogate, :mod:`crossings.calibrate.hmc`).
     """
 
     z: F64
@@ -173,6 +175,7 @@ class Sample:
     rounds: int
     evaluations: int
     failed: bool = False
+    sampler: str = "importance"
 
     @property
     def weights(self) -> F64:
