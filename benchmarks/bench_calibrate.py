@@ -37,7 +37,7 @@ from crossings.runs import RunMode, RunPlan, execute
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="north-korea")
-    ap.add_argument("--method", default="importance")
+    ap.add_argument("--method", default="importance", help="importance, hmc or laplace")
     ap.add_argument("--target-ess", type=float, default=1000.0)
     ap.add_argument("--max-iter", type=int, default=20)
     ap.add_argument("--lump-days", type=int, default=None)
@@ -87,6 +87,11 @@ def main() -> None:
             evaluations=post.evaluations,
             ess=round(post.ess, 1),
             khat=None if post.khat is None else round(post.khat, 3),
+            failed_sampler=None
+            if post.importance_failed is None
+            else post.importance_failed.sampler,
+            chains_rhat_max=None if post.chains is None else round(post.chains.rhat_max, 3),
+            chains_ess_min=None if post.chains is None else round(post.chains.ess_min, 1),
             calibrate_wall_s=round(res["prepare_s"] + res["fit_s"], 1),
             target_s=60,
         )
