@@ -6,16 +6,20 @@ Korea), far too slow for the hundreds of thousands of gradient evaluations a
 Markov chain in 133 dimensions needs. So the chains run on a **surrogate**,
 and the exact likelihood is evaluated only at the draws kept:
 
-1. **Surrogate.** The logarithm of every fitted row's expected value is
-   linear in the *natural coordinates* (:meth:`ParamSpace.natural`: the log
-   of each scalar unknown and of each series knot), with the slopes the mode
-   search already computed (its last fresh Jacobian, carried from ``z`` to the
-   natural coordinates by the chain rule). The map from ``z`` to the natural
-   coordinates is kept exact, so the product of a random walk's step size and
-   its steps (the funnel that makes a Gaussian proposal on ``z`` hopeless) is
-   in the surrogate, and so is the exact shape of every row's likelihood (a
-   range's flat middle, a bound's one side, the negative binomial's skew).
-2. **Chains.** Vectorised HMC on the surrogate posterior (the prior is exact):
+1. **Surrogate.** Every fitted row's expected value as a function of the
+   *natural coordinates* (:meth:`ParamSpace.natural`: the log of each scalar
+   unknown and of each series knot): linear in the values of the unknowns
+   that only move inflows or start stocks (agents never interact, so every
+   tally is linear in the people entering), log-linear in the others, with
+   the slopes the mode search already computed (its last fresh Jacobian,
+   carried from ``z`` to the natural coordinates by the chain rule). The map
+   from ``z`` to the natural coordinates is kept exact, so the product of a
+   random walk's step size and its steps (the funnel that makes a Gaussian
+   proposal on ``z`` hopeless) is in the surrogate, and so is the exact shape
+   of every row's likelihood (a range's flat middle, a bound's one side, the
+   negative binomial's skew).
+2. **Chains.** Vectorised HMC on the surrogate posterior (the prior exact, the
+   surrogate likelihood raised to the power :data:`TEMPER` for lighter weight tails):
    several chains in one array, the step size tuned by dual averaging and the
    metric by the chains' own covariance during warm-up; split R-hat and the
    effective sample size of every coordinate are kept as diagnostics.
