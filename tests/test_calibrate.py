@@ -497,6 +497,82 @@ def test_a_failed_importance_sampler_reports_the_laplace_fit_as_such(
     assert "could not be sampled" in " ".join(r.output.split())
 
 
+def test_a_failed_hmc_sampler_reports_the_laplace_fit_and_names_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HMC whose importance correction stays hopeless (k̂ > 1): the Laplace fit, labelled,
+    and every output says that it was HMC on the surrogate that failed."""
+    import crossings.calibrate.fit as fitmod  # noqa: PLC0415
+
+    real = fitmod.hmc_sample
+
+    def hopeless(*args: object, **kw: object) -> object:
+        out = real(*args, **kw)  # type: ignore[arg-type]
+        bad = dataclasses.replace(out.sample, failed=True, khat=4.2, ess=1.0)
+        return dataclasses.replace(out, sample=bad)
+
+    monkeypatch.setattr(fitmod, "hmc_sample", hopeless)
+    out = tmp_path / "cal"
+    r = runner.invoke(
+        app,
+        [
+            "calibrate",
+            str(SMALL),
+            "--method",
+            "hmc",
+            "--out",
+            str(out),
+            "--target-ess",
+            "200",
+            "--prior-draws",
+            "0",
+            "--no-alternatives",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    meta = json.loads((out / "calibration.json").read_text())
+    assert meta["method"] == "laplace" and meta["chains"] is None
+    assert meta["importance_failed"]["sampler"] == "hmc"
+    assert meta["importance_failed"]["khat"] == 4.2
+    assert (
+        "HMC on a surrogate of the model, importance-corrected, failed"
+        in (out / "summary.md").read_text()
+    )
+    printed = " ".join(r.output.split())
+    assert "could not be sampled: HMC on a surrogate" in printed
+
+
+def test_hmc_calibration_records_its_chains(tmp_path: Path) -> None:
+    """A successful HMC calibration writes the chains' diagnostics and says so in summary.md."""
+    out = tmp_path / "cal"
+    r = runner.invoke(
+        app,
+        [
+            "calibrate",
+            str(SMALL),
+            "--method",
+            "hmc",
+            "--out",
+            str(out),
+            "--target-ess",
+            "200",
+            "--draws",
+            "200",
+            "--prior-draws",
+            "0",
+            "--no-alternatives",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    meta = json.loads((out / "calibration.json").read_text())
+    assert meta["method"] == "hmc" and meta["importance_failed"] is None
+    c = meta["chains"]
+    assert c["chains"] == 16 and c["rhat_max"] < 1.05 and c["ess_min"] > 200
+    assert meta["ess"] >= 200 and meta["khat"] < 0.7
+    assert meta["importance_ess"] >= meta["ess"]
+    assert "Hamiltonian Monte Carlo on a surrogate" in (out / "summary.md").read_text()
+
+
 def test_an_alternative_that_makes_an_unknown_inert_is_refitted_without_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
