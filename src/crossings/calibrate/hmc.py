@@ -49,13 +49,11 @@ from numpy.typing import NDArray
 
 from crossings.calibrate.observe import Likelihood
 from crossings.calibrate.params import ParamSpace
-from crossings.calibrate.sample import HOPELESS_KHAT, Sample, ess, psis
+from crossings.calibrate.sample import HOPELESS_KHAT, Evaluate, Sample, ess, psis
 
 F64 = NDArray[np.float64]
 log = logging.getLogger(__name__)
 
-Evaluate = Callable[[F64], tuple[F64, dict[str, F64]]]
-"""``f(z) -> (exact log posterior (P,), outputs {name: (P, …)})``."""
 
 KHAT_OK = 0.7
 """Pareto shape below which importance weights are reliable (Vehtari et al.)."""

@@ -324,4 +324,12 @@ def weighted_quantiles(values: F64, weights: F64, q: F64 | list[float]) -> F64:
     return out.reshape((qs.size, *v.shape[1:]))
 
 
-__all__ = ["HOPELESS_KHAT", "Sample", "ess", "importance_sample", "psis", "weighted_quantiles"]
+__all__ = [
+    "HOPELESS_KHAT",
+    "Evaluate",
+    "Sample",
+    "ess",
+    "importance_sample",
+    "psis",
+    "weighted_quantiles",
+]
