@@ -497,6 +497,12 @@ def test_a_failed_importance_sampler_reports_the_laplace_fit_as_such(
     assert "could not be sampled" in " ".join(r.output.split())
 
 
+def _calibrate_hmc(out: Path, *extra: str):  # type: ignore[no-untyped-def]
+    """``crossings calibrate SMALL --method hmc`` with a small target, no prior draws or refits."""
+    base = ["calibrate", str(SMALL), "--method", "hmc", "--out", str(out), "--target-ess", "200"]
+    return runner.invoke(app, [*base, "--prior-draws", "0", "--no-alternatives", *extra])
+
+
 def test_a_failed_hmc_sampler_reports_the_laplace_fit_and_names_itself(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -513,22 +519,7 @@ def test_a_failed_hmc_sampler_reports_the_laplace_fit_and_names_itself(
 
     monkeypatch.setattr(fitmod, "hmc_sample", hopeless)
     out = tmp_path / "cal"
-    r = runner.invoke(
-        app,
-        [
-            "calibrate",
-            str(SMALL),
-            "--method",
-            "hmc",
-            "--out",
-            str(out),
-            "--target-ess",
-            "200",
-            "--prior-draws",
-            "0",
-            "--no-alternatives",
-        ],
-    )
+    r = _calibrate_hmc(out)
     assert r.exit_code == 0, r.output
     meta = json.loads((out / "calibration.json").read_text())
     assert meta["method"] == "laplace" and meta["chains"] is None
@@ -545,24 +536,7 @@ def test_a_failed_hmc_sampler_reports_the_laplace_fit_and_names_itself(
 def test_hmc_calibration_records_its_chains(tmp_path: Path) -> None:
     """A successful HMC calibration writes the chains' diagnostics and says so in summary.md."""
     out = tmp_path / "cal"
-    r = runner.invoke(
-        app,
-        [
-            "calibrate",
-            str(SMALL),
-            "--method",
-            "hmc",
-            "--out",
-            str(out),
-            "--target-ess",
-            "200",
-            "--draws",
-            "200",
-            "--prior-draws",
-            "0",
-            "--no-alternatives",
-        ],
-    )
+    r = _calibrate_hmc(out, "--draws", "200")
     assert r.exit_code == 0, r.output
     meta = json.loads((out / "calibration.json").read_text())
     assert meta["method"] == "hmc" and meta["importance_failed"] is None

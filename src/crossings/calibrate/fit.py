@@ -42,7 +42,7 @@ from crossings.atomic import atomic_file, write_text
 from crossings.calibrate.hmc import ChainStats, hmc_sample
 from crossings.calibrate.observe import Likelihood
 from crossings.calibrate.params import ParamSpace
-from crossings.calibrate.sample import HOPELESS_KHAT, Sample, importance_sample
+from crossings.calibrate.sample import Sample, importance_sample
 from crossings.calibrate.unknowns import (
     CalibrationError,
     Effect,
@@ -536,8 +536,8 @@ class Posterior:
         evaluations: Parameter sets evaluated by the expected-value mode.
         seconds: Wall-clock time.
         importance_failed: When the exact posterior was asked for but its
-            importance sampler's pilot was hopeless, that pilot (the
-            posterior is then the Laplace approximation, ``method="laplace"``).
+            sampler was hopeless, what it had drawn (the posterior is then
+            the Laplace approximation, ``method="laplace"``).
         chains: The surrogate chains' diagnostics (``hmc`` only).
         importance_ess: Effective sample size of the importance weights alone
             (``hmc`` only: :attr:`ess` also counts the chains' autocorrelation).
@@ -635,6 +635,8 @@ def fit(
 
     if method == "laplace":
         return laplace()
+    chains: ChainStats | None = None
+    importance_ess: float | None = None
     if method == "hmc":
         res = hmc_sample(
             prob.log_posterior,
@@ -649,44 +651,24 @@ def fit(
             target_ess=target_ess,
             progress=progress,
         )
-        sample = res.sample
-        if sample.khat > HOPELESS_KHAT:
-            log.warning(
-                "the surrogate posterior is too far from the exact one (importance weights "
-                "k̂ %.2f after %d refits): the posterior reported is the Laplace "
-                "approximation, labelled as such",
-                sample.khat,
-                res.refits,
-            )
-            return laplace(sample)
-        pick = sample.resample(draws, seed)
-        _checkpoint(checkpoint, "posterior", z=sample.z[pick])
-        return Posterior(
-            "hmc",
-            mode,
-            sample.z[pick],
-            {k: v[pick] for k, v in sample.outputs.items()},
-            sample,
-            prob.evaluations,
-            time.perf_counter() - t0,
-            chains=res.chains,
-            importance_ess=res.importance_ess,
+        sample, chains, importance_ess = res.sample, res.chains, res.importance_ess
+    else:
+        sample = importance_sample(
+            prob.log_posterior,
+            mode.z,
+            mode.cov,
+            seed=seed,
+            target_ess=target_ess,
+            first=max(int(2 * target_ess), 200),
+            more=max(int(target_ess), 100),
+            pilot=min(max(200, 2 * prob.dim), max(int(2 * target_ess), 200)),
+            progress=progress,
         )
-    sample = importance_sample(
-        prob.log_posterior,
-        mode.z,
-        mode.cov,
-        seed=seed,
-        target_ess=target_ess,
-        first=max(int(2 * target_ess), 200),
-        more=max(int(target_ess), 100),
-        pilot=min(max(200, 2 * prob.dim), max(int(2 * target_ess), 200)),
-        progress=progress,
-    )
     if sample.failed:
         log.warning(
-            "importance sampling failed (pilot: k̂ %.2f, effective sample size %.0f of %d): "
+            "%s sampling failed (k̂ %.2f, effective sample size %.0f of %d exact draws): "
             "the posterior reported is the Laplace approximation, labelled as such",
+            sample.sampler,
             sample.khat,
             sample.ess,
             sample.evaluations,
@@ -697,7 +679,15 @@ def fit(
     values = {k: v[pick] for k, v in sample.outputs.items()}
     _checkpoint(checkpoint, "posterior", z=z)
     return Posterior(
-        "importance", mode, z, values, sample, prob.evaluations, time.perf_counter() - t0
+        method,
+        mode,
+        z,
+        values,
+        sample,
+        prob.evaluations,
+        time.perf_counter() - t0,
+        chains=chains,
+        importance_ess=importance_ess,
     )
 
 

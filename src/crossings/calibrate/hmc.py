@@ -49,7 +49,14 @@ from numpy.typing import NDArray
 
 from crossings.calibrate.observe import Likelihood
 from crossings.calibrate.params import ParamSpace
-from crossings.calibrate.sample import HOPELESS_KHAT, Evaluate, Sample, ess, psis
+from crossings.calibrate.sample import (
+    HOPELESS_KHAT,
+    Evaluate,
+    Sample,
+    ess,
+    psd_cholesky,
+    psis,
+)
 
 F64 = NDArray[np.float64]
 log = logging.getLogger(__name__)
@@ -319,7 +326,7 @@ class Chains:
         self.rng = rng
         self.z = np.array(start, np.float64)
         self.lp, self.grad = logp(self.z)
-        self.chol = _chol(cov)
+        self.chol = psd_cholesky(cov)
         self.trajectory = trajectory
         self.eps = 0.5 / max(self.z.shape[1], 1) ** 0.25
         self.gradients = 0
@@ -328,7 +335,14 @@ class Chains:
     @property
     def n_steps(self) -> int:
         """Leapfrog steps per iteration at the current step size."""
-        return int(min(max(math.ceil(self.trajectory / self.eps), 1), 128))
+        return self._steps_for(self.eps)
+
+    def _steps_for(self, eps: float) -> int:
+        return int(min(max(math.ceil(self.trajectory / eps), 1), 128))
+
+    def _jittered(self) -> float:
+        """The step size for one iteration: the tuned one, jittered by ±20%."""
+        return float(self.eps * self.rng.uniform(0.8, 1.2))
 
     def step(self, eps: float) -> F64:
         """One HMC iteration of every chain with step size ``eps``; the acceptance probabilities."""
@@ -337,7 +351,7 @@ class Chains:
 
     def _step(self, eps: float) -> F64:
         c, d = self.z.shape
-        n = int(min(max(math.ceil(self.trajectory / eps), 1), 128))
+        n = self._steps_for(eps)
         r = self.rng.standard_normal((c, d))
         z, g = self.z.copy(), self.grad
         lt = self.chol.T
@@ -376,7 +390,7 @@ class Chains:
         cov = np.cov(pooled, rowvar=False).reshape(d, d)
         keep = n / (n + 5.0 * d)
         old = self.chol @ self.chol.T
-        self.chol = _chol(keep * cov + (1 - keep) * np.diag(np.diag(old)))
+        self.chol = psd_cholesky(keep * cov + (1 - keep) * np.diag(np.diag(old)))
         self.eps = max(self.eps, 0.1 / max(d, 1) ** 0.25)
         self._adapt(iterations - first, target_accept)
 
@@ -384,7 +398,7 @@ class Chains:
         mu = math.log(10 * self.eps)
         hbar, log_bar = 0.0, math.log(self.eps)
         for t in range(1, iterations + 1):
-            acc = self.step(self.eps * float(self.rng.uniform(0.8, 1.2)))
+            acc = self.step(self._jittered())
             if keep is not None:
                 keep.append(self.z.copy())
             eta = 1.0 / (t + 10.0)
@@ -401,16 +415,9 @@ class Chains:
         out = np.empty((self.z.shape[0], iterations, self.z.shape[1]))
         accs = []
         for t in range(iterations):
-            accs.append(float(np.mean(self.step(self.eps * float(self.rng.uniform(0.8, 1.2))))))
+            accs.append(float(np.mean(self.step(self._jittered()))))
             out[:, t] = self.z
         return out, float(np.mean(accs)) if accs else 0.0
-
-
-def _chol(cov: F64) -> F64:
-    cov = (np.asarray(cov, np.float64) + np.asarray(cov, np.float64).T) / 2
-    w, v = np.linalg.eigh(cov)
-    floor = 1e-8 * max(float(w.max()), 1e-12)
-    return np.linalg.cholesky((v * np.maximum(w, floor)) @ v.T)
 
 
 # ---------------------------------------------------------------------- diagnostics
@@ -711,7 +718,7 @@ class _Round:
 
 def _starts(rng: np.random.Generator, z: F64, cov: F64, n: int) -> F64:
     """Chain starts: the mode plus half-scale draws of the Laplace normal."""
-    return np.asarray(z + 0.5 * rng.standard_normal((n, z.size)) @ _chol(cov).T, np.float64)
+    return np.asarray(z + 0.5 * rng.standard_normal((n, z.size)) @ psd_cholesky(cov).T, np.float64)
 
 
 __all__ = [

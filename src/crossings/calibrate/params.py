@@ -95,10 +95,17 @@ def _positive(p: Prior) -> bool:
     return p.distribution == "uniform" and float(p.low) > 0  # type: ignore[arg-type]
 
 
-def _natural_scalar(p: Prior, z: F64) -> F64:
-    """A single unknown's natural coordinate: the log of its value, or the value."""
+def _natural_scalar(p: Prior, z: F64, *, log: bool | None = None) -> F64:
+    """A single unknown's natural coordinate: the log of its value, or the value.
+
+    Args:
+        p: The prior.
+        z: Coordinates.
+        log: Take the log (``None``: where the prior's support is positive).
+    """
     v = value_of(p, z)
-    return np.asarray(np.log(np.maximum(v, 1e-300)) if _positive(p) else v, np.float64)
+    use_log = _positive(p) if log is None else log
+    return np.asarray(np.log(np.maximum(v, 1e-300)) if use_log else v, np.float64)
 
 
 def _natural_scalar_slope(p: Prior, z: F64, *, log: bool | None = None) -> F64:
@@ -117,12 +124,8 @@ def _natural_scalar_slope(p: Prior, z: F64, *, log: bool | None = None) -> F64:
     if p.distribution == "normal" and not use_log:
         return np.where(inside, float(p.sd), 0.0)  # type: ignore[arg-type]
     h = 1e-5
-
-    def f(x: F64) -> F64:
-        v = value_of(p, x)
-        return np.asarray(np.log(np.maximum(v, 1e-300)) if use_log else v, np.float64)
-
-    return np.where(inside, (f(z + h) - f(z - h)) / (2 * h), 0.0)
+    up, down = (_natural_scalar(p, z + s, log=use_log) for s in (h, -h))
+    return np.where(inside, (up - down) / (2 * h), 0.0)
 
 
 @dataclass(frozen=True)
@@ -232,13 +235,7 @@ class ParamSpace:
             if not b.is_series:
                 cols.append(value_of(u.prior, zb[:, 0])[:, None])
                 continue
-            assert u.smoothness is not None
-            level = np.log(np.maximum(value_of(u.prior, zb[:, 0]), 1e-300))
-            step = value_of(u.smoothness.step_sd, zb[:, 1])
-            steps = np.clip(zb[:, 2:], -Z_CLIP, Z_CLIP) * step[:, None]
-            logk = level[:, None] + np.concatenate(
-                [np.zeros((z.shape[0], 1)), np.cumsum(steps, axis=1)], axis=1
-            )
+            logk = self._log_knots(b, zb)
             # far in the tails (a heavy-tailed proposal's draw) the walk can leave the
             # floating-point range: such a value is absurd either way, keep it finite
             knot_vals = np.exp(np.clip(logk, -700.0, 700.0))  # (P, knots)
@@ -312,6 +309,7 @@ class ParamSpace:
 
     @staticmethod
     def _log_knots(b: Block, zb: F64) -> F64:
+        """A series' log knot values from its coordinates ``zb`` (P, size) → (P, knots)."""
         u = b.unknown
         assert u.smoothness is not None
         level = np.log(np.maximum(value_of(u.prior, zb[:, 0]), 1e-300))
@@ -347,10 +345,7 @@ class ParamSpace:
             eps = zb[:, 2:]
             inside = np.abs(eps) < Z_CLIP
             cum = np.concatenate(
-                [
-                    np.zeros((z.shape[0], 1)),
-                    np.cumsum(np.where(inside, eps, np.sign(eps) * Z_CLIP), axis=1),
-                ],
+                [np.zeros((z.shape[0], 1)), np.cumsum(np.clip(eps, -Z_CLIP, Z_CLIP), axis=1)],
                 axis=1,
             )
             step = value_of(u.smoothness.step_sd, zb[:, 1])

@@ -134,7 +134,8 @@ def _t_draws(rng: np.random.Generator, n: int, mean: F64, chol: F64, nu: float =
     return np.asarray(mean + (g @ chol.T) * np.sqrt(nu / chi)[:, None], np.float64)
 
 
-def _chol(cov: F64) -> F64:
+def psd_cholesky(cov: F64) -> F64:
+    """A Cholesky factor of a covariance, jittered (or floored) until it is positive definite."""
     cov = (cov + cov.T) / 2
     d = cov.shape[0]
     jitter = 1e-10 * max(float(np.trace(cov)) / max(d, 1), 1e-12)
@@ -235,7 +236,7 @@ def importance_sample(
     zs: list[F64] = []
     lps: list[F64] = []
     outs: list[dict[str, F64]] = []
-    mean, chol = np.asarray(mode, np.float64), _chol(cov)
+    mean, chol = np.asarray(mode, np.float64), psd_cholesky(cov)
     total = 0
     lw = np.zeros(0)
     khat = math.inf
@@ -293,7 +294,7 @@ def importance_sample(
         dz = zall - mean
         wcov = (dz * w[:, None]).T @ dz
         shrink = min(1.0, ess_now / (4.0 * d + 10.0))
-        chol = _chol(shrink * wcov + (1 - shrink) * cov)
+        chol = psd_cholesky(shrink * wcov + (1 - shrink) * cov)
     outputs = {k: np.concatenate([o[k] for o in outs]) for k in outs[0]} if outs else {}
     return Sample(
         z=np.concatenate(zs) if zs else np.zeros((0, d)),
@@ -330,6 +331,7 @@ __all__ = [
     "Sample",
     "ess",
     "importance_sample",
+    "psd_cholesky",
     "psis",
     "weighted_quantiles",
 ]
